@@ -1,0 +1,31 @@
+//! The Stripe API as Rust types, generated from Stripe's pinned OpenAPI spec.
+//!
+//! Every resource, enum, parameter struct and endpoint of the spec (v1 and v2) is here, one
+//! module per API area behind a cargo feature (`full` enables all). Parameter structs
+//! implement [`rt::StripeRequest`]; `stripe-client` sends them:
+//!
+//! ```ignore
+//! let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
+//! ```
+//!
+//! `src/generated/` is written by `cargo xtask codegen` and never edited by hand; `src/rt/`
+//! is the small hand-written runtime it builds on.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod rt;
+pub use rt::{
+    Clearable, DateTime, Decimal, Expandable, FileUpload, Id, Int64String, List, Metadata,
+    SearchList, Secret, StripeRequest, Timestamp, V2List,
+};
+
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    non_camel_case_types,
+    unused_imports,
+    rustdoc::all
+)]
+mod generated;
+pub use generated::*;

@@ -1,0 +1,20 @@
+//! The hand-written runtime every generated item builds on.
+//!
+//! Nothing in here is generated: these are the shared value types (typed ids, expandable
+//! fields, exact decimals and times, secrets), the list envelopes and the [`StripeRequest`]
+//! contract between generated operations and `stripe-client`.
+
+pub mod de;
+mod page;
+mod request;
+mod values;
+
+pub use page::{List, PageParts, Paginated, SearchList, V2List};
+pub use request::{
+    encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind,
+    StripeRequest,
+};
+pub use values::{
+    Binary, Clearable, DateTime, Decimal, Expandable, Extra, FileUpload, HasId, Id, Int64String,
+    Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
+};

@@ -1,0 +1,153 @@
+//! How a generated operation describes itself to the client.
+//!
+//! Every operation of the spec becomes a parameter struct implementing [`StripeRequest`]. The
+//! struct serialises to the operation's query string or body; [`StripeRequest::endpoint`]
+//! says where and how to send it. Auth, headers, retries, idempotency and telemetry live in
+//! `stripe-client`, never in generated code.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`: parameters go in the query string.
+    Get,
+    /// `POST`: parameters go in the body.
+    Post,
+    /// `DELETE`: parameters go in the query string.
+    Delete,
+}
+
+impl Method {
+    /// The method as written on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Which Stripe host serves an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// `https://api.stripe.com`
+    Api,
+    /// `https://files.stripe.com` (file uploads, quote PDFs)
+    Files,
+    /// `https://meter-events.stripe.com` (the v2 meter event stream)
+    MeterEvents,
+}
+
+/// How the request parameters are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// v1: `application/x-www-form-urlencoded` with `a[b]` nesting and indexed arrays; in the
+    /// query string for `GET`/`DELETE`.
+    Form,
+    /// v2 `POST`: `application/json` (explicit `null`s are sent).
+    Json,
+    /// `multipart/form-data` (file upload).
+    Multipart,
+}
+
+/// What the response body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// A JSON document decoded into the operation's output type.
+    Json,
+    /// Raw bytes (for example `application/pdf`), returned as [`crate::rt::Binary`].
+    Binary,
+}
+
+/// How a list operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pagination {
+    /// Not a list.
+    None,
+    /// v1 list: `starting_after` / `ending_before` cursors on object ids.
+    List,
+    /// v1 search: `page` = the previous answer's `next_page`.
+    Search,
+    /// v2 list: follow `next_page_url` as-is.
+    V2List,
+}
+
+/// The description of one API operation, as the client executes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The spec's `operationId`, e.g. `PostCustomers`.
+    pub operation_id: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path with the path parameters substituted and percent-encoded, e.g. `/v1/customers/cus_1`.
+    pub path: Cow<'static, str>,
+    /// The host that serves this operation.
+    pub host: Host,
+    /// How the parameters are encoded.
+    pub encoding: Encoding,
+    /// What the response body is.
+    pub response: ResponseKind,
+    /// Whether (and how) the operation pages.
+    pub pagination: Pagination,
+}
+
+impl Endpoint {
+    /// `true` for `/v2/...` paths (JSON bodies, v2 error shapes).
+    pub fn is_v2(&self) -> bool {
+        self.path.starts_with("/v2/")
+    }
+}
+
+/// A request to the Stripe API: the parameters of one operation plus its description.
+///
+/// Implemented by every generated parameter struct. The struct's `Serialize` output holds the
+/// query or body parameters only; path parameters are substituted by [`Self::endpoint`].
+pub trait StripeRequest: Serialize + Send + Sync {
+    /// The decoded response.
+    type Output: DeserializeOwned + Send + 'static;
+
+    /// Where and how to send this request.
+    fn endpoint(&self) -> Endpoint;
+}
+
+/// Percent-encode one path segment: everything but RFC 3986 unreserved characters is
+/// escaped, so `/`, `?`, `#` and `..` can never change the path that is requested.
+pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
+    let is_unreserved =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if !segment.is_empty() && segment.bytes().all(is_unreserved) && segment != "." && segment != ".."
+    {
+        return Cow::Borrowed(segment);
+    }
+    let mut out = String::with_capacity(segment.len() + 8);
+    for b in segment.bytes() {
+        // `.` is unreserved but a segment made only of dots is a traversal: escape those.
+        if is_unreserved(b) && !(b == b'.' && segment.bytes().all(|c| c == b'.')) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[(b >> 4) as usize]));
+            out.push(char::from(b"0123456789ABCDEF"[(b & 0xf) as usize]));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path_segment;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(encode_path_segment("cus_123"), "cus_123");
+        assert_eq!(encode_path_segment("a/b"), "a%2Fb");
+        assert_eq!(encode_path_segment("a?b#c"), "a%3Fb%23c");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment("a\r\nb"), "a%0D%0Ab");
+    }
+}
