@@ -587,7 +587,7 @@ impl Serialize for FileUpload {
             "content_type",
             self.content_type.as_deref().unwrap_or("application/octet-stream"),
         )?;
-        st.serialize_field("data", serde_bytes_ref(&self.data))?;
+        st.serialize_field("data", &serde_bytes_ref(&self.data))?;
         st.end()
     }
 }
