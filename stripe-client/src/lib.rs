@@ -1,1 +1,55 @@
-//! placeholder
+//! Async client for the Stripe API.
+//!
+//! ```no_run
+//! use stripe_client::prelude::*;
+//! # async fn f() -> Result<(), stripe_client::Error> {
+//! let client = Client::new("sk_test_123")?;
+//! // With the generated types:
+//! // let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
+//! let list = client.raw_request(Method::Get, "/v1/customers", serde_json::json!({"limit": 3})).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! From a user's call to the wire: [`StripeRequestExt::send`] → [`Client::execute`] →
+//! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
+//! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
+//! (serde_path_to_error) → [`Response`]. Lists page through [`pagination`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+pub mod encode;
+mod error;
+mod ext;
+mod options;
+pub mod pagination;
+mod response;
+pub mod retry;
+pub mod telemetry;
+pub mod transport;
+
+pub use client::{
+    AppInfo, Client, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
+    MAX_IDEMPOTENCY_KEY_LEN, VERSION,
+};
+pub use error::{
+    ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
+};
+pub use ext::StripeRequestExt;
+pub use options::RequestOptions;
+pub use pagination::ItemStream;
+pub use response::Response;
+pub use transport::{
+    HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
+};
+
+/// The generated API types (`stripe-types`).
+pub use stripe_types as types;
+
+/// Everything a caller needs: `use stripe_client::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Client, Error, RequestOptions, Response, StripeRequestExt};
+    pub use futures_util::{StreamExt, TryStreamExt};
+    pub use stripe_types::rt::Method;
+}

@@ -1,0 +1,51 @@
+//! Request encoding: v1 form bodies and query strings, v2 JSON bodies, multipart uploads.
+
+pub mod form;
+mod multipart;
+
+pub use form::{encode_pairs, to_pairs, to_parts, to_string, EncodeError, Part};
+pub use multipart::{multipart_body, new_boundary};
+
+use serde::Serialize;
+use stripe_types::rt::{Encoding, Method};
+
+/// The encoded parameters of one request.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    /// No body (GET/DELETE, or a POST without parameters is still sent as an empty form).
+    None,
+    /// `application/x-www-form-urlencoded` pairs.
+    Form(Vec<(String, String)>),
+    /// `application/json` bytes.
+    Json(Vec<u8>),
+    /// `multipart/form-data` parts.
+    Multipart(Vec<Part>),
+}
+
+/// Encode `params` for `method` + `encoding`: `(query pairs, body)`.
+///
+/// GET and DELETE put the form encoding in the query (v1 and v2 alike); POST uses the
+/// operation's body encoding.
+pub(crate) fn encode_params<P: Serialize + ?Sized>(
+    method: Method,
+    encoding: Encoding,
+    params: &P,
+) -> Result<(Vec<(String, String)>, Body), EncodeError> {
+    match method {
+        Method::Get | Method::Delete => Ok((to_pairs(params)?, Body::None)),
+        Method::Post => match encoding {
+            Encoding::Form => Ok((Vec::new(), Body::Form(to_pairs(params)?))),
+            Encoding::Json => {
+                let bytes = serde_json::to_vec(params).map_err(|e| EncodeError(e.to_string()))?;
+                // A request without parameters serialises to `null` or `{}`: send `{}`.
+                let bytes = if bytes == b"null" {
+                    b"{}".to_vec()
+                } else {
+                    bytes
+                };
+                Ok((Vec::new(), Body::Json(bytes)))
+            }
+            Encoding::Multipart => Ok((Vec::new(), Body::Multipart(to_parts(params, true)?))),
+        },
+    }
+}

@@ -1,0 +1,604 @@
+//! The one error type of the client.
+
+use serde::Deserialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error (any non-2xx status).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// A v2 session (for example a meter event session token) has expired: create a new one.
+    #[error("session expired: {0}")]
+    SessionExpired(Box<ApiError>),
+    /// The connection failed (DNS, refused, reset, TLS, broken body).
+    #[error("connection error: {message}")]
+    Connection {
+        /// What went wrong (never contains the key or the body).
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// An attempt took longer than its timeout.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// A 2xx response body that does not decode into the expected type.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// The response body was larger than the configured limit.
+    #[error(
+        "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
+    )]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+        /// The HTTP status, when the headers arrived.
+        status: Option<u16>,
+        /// The `Request-Id` header, when present.
+        request_id: Option<String>,
+    },
+    /// The request was rejected before it was sent (parameters that cannot be encoded,
+    /// an invalid header value, ...).
+    #[error("invalid request: {0}")]
+    Validation(String),
+    /// The API key is empty, blank or cannot be sent in a header.
+    #[error("invalid API key: {0}")]
+    InvalidKey(String),
+    /// The client configuration is invalid.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The HTTP status of the response this error came from, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) | Error::SessionExpired(e) => Some(e.status),
+            Error::Decode(d) => Some(d.status),
+            Error::ResponseTooLarge { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The `Request-Id` of the response this error came from, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) | Error::SessionExpired(e) => e.request_id.as_deref(),
+            Error::Decode(d) => d.request_id.as_deref(),
+            Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the API answered with one.
+    pub fn as_api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) | Error::SessionExpired(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// `true` for transient failures worth trying again later (rate limits, lock timeouts,
+    /// idempotency conflicts in flight (409), 5xx / `api_error`, connection failures and
+    /// timeouts); `false` for permanent ones (invalid requests, authentication, cards,
+    /// decode and validation errors).
+    ///
+    /// This is a classification for callers; the client's own automatic retries follow the
+    /// stricter official policy (see [`crate::retry`]).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_transient(),
+            Error::Connection { .. } | Error::Timeout(_) => true,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn connection(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Connection {
+            message: message.into(),
+            source,
+        }
+    }
+}
+
+/// The class of an API error, derived from the HTTP status and the error `type` as the
+/// official SDKs do (reference §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 429, or 400 with `code == "rate_limit"`, or v2 `type == "rate_limit"`.
+    RateLimit,
+    /// 400/404 with `type == "idempotency_error"`.
+    Idempotency,
+    /// Other 400/404.
+    InvalidRequest,
+    /// 401.
+    Authentication,
+    /// 402.
+    Card,
+    /// 403.
+    Permission,
+    /// 409: a conflicting concurrent request with the same idempotency key, or a lock.
+    Conflict,
+    /// v2 `temporary_session_expired`.
+    SessionExpired,
+    /// Everything else (5xx and unexpected statuses).
+    Api,
+}
+
+/// The API's `error.type`: an open enum.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorType {
+    /// `api_error`
+    ApiError,
+    /// `card_error`
+    CardError,
+    /// `idempotency_error`
+    IdempotencyError,
+    /// `invalid_request_error`
+    InvalidRequestError,
+    /// v2 `rate_limit`
+    RateLimit,
+    /// v2 `temporary_session_expired`
+    TemporarySessionExpired,
+    /// A type this client does not know.
+    Unknown(String),
+}
+
+impl ApiErrorType {
+    /// The type as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApiErrorType::ApiError => "api_error",
+            ApiErrorType::CardError => "card_error",
+            ApiErrorType::IdempotencyError => "idempotency_error",
+            ApiErrorType::InvalidRequestError => "invalid_request_error",
+            ApiErrorType::RateLimit => "rate_limit",
+            ApiErrorType::TemporarySessionExpired => "temporary_session_expired",
+            ApiErrorType::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<&str> for ApiErrorType {
+    fn from(s: &str) -> Self {
+        match s {
+            "api_error" => ApiErrorType::ApiError,
+            "card_error" => ApiErrorType::CardError,
+            "idempotency_error" => ApiErrorType::IdempotencyError,
+            "invalid_request_error" => ApiErrorType::InvalidRequestError,
+            "rate_limit" => ApiErrorType::RateLimit,
+            "temporary_session_expired" => ApiErrorType::TemporarySessionExpired,
+            other => ApiErrorType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ApiErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! error_codes {
+    ($($variant:ident => $s:literal,)*) => {
+        /// The API's `error.code`: an open enum of the documented codes; codes Stripe adds
+        /// later arrive as [`ErrorCode::Unknown`].
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(
+                #[doc = concat!("`", $s, "`")]
+                $variant,
+            )*
+            /// A code this client does not know.
+            Unknown(String),
+        }
+
+        impl ErrorCode {
+            /// The code as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(ErrorCode::$variant => $s,)*
+                    ErrorCode::Unknown(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for ErrorCode {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($s => ErrorCode::$variant,)*
+                    other => ErrorCode::Unknown(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AccountClosed => "account_closed",
+    AccountInvalid => "account_invalid",
+    AmountTooLarge => "amount_too_large",
+    AmountTooSmall => "amount_too_small",
+    ApiKeyExpired => "api_key_expired",
+    AuthenticationRequired => "authentication_required",
+    BalanceInsufficient => "balance_insufficient",
+    BillingMeterEventSessionExpired => "billing_meter_event_session_expired",
+    CardDeclined => "card_declined",
+    ChargeAlreadyCaptured => "charge_already_captured",
+    ChargeAlreadyRefunded => "charge_already_refunded",
+    ChargeDisputed => "charge_disputed",
+    ChargeExpiredForCapture => "charge_expired_for_capture",
+    CustomerMaxPaymentMethods => "customer_max_payment_methods",
+    EmailInvalid => "email_invalid",
+    ExpiredCard => "expired_card",
+    IdempotencyKeyInUse => "idempotency_key_in_use",
+    IncorrectCvc => "incorrect_cvc",
+    IncorrectNumber => "incorrect_number",
+    IncorrectZip => "incorrect_zip",
+    InsufficientFunds => "insufficient_funds",
+    InvalidCardType => "invalid_card_type",
+    InvalidCharacters => "invalid_characters",
+    InvalidCvc => "invalid_cvc",
+    InvalidExpiryMonth => "invalid_expiry_month",
+    InvalidExpiryYear => "invalid_expiry_year",
+    InvalidFields => "invalid_fields",
+    InvalidNumber => "invalid_number",
+    InvalidRequest => "invalid_request",
+    LivemodeMismatch => "livemode_mismatch",
+    LockTimeout => "lock_timeout",
+    Missing => "missing",
+    ParameterInvalidEmpty => "parameter_invalid_empty",
+    ParameterInvalidInteger => "parameter_invalid_integer",
+    ParameterInvalidStringBlank => "parameter_invalid_string_blank",
+    ParameterInvalidStringEmpty => "parameter_invalid_string_empty",
+    ParameterMissing => "parameter_missing",
+    ParameterUnknown => "parameter_unknown",
+    ParametersExclusive => "parameters_exclusive",
+    PaymentIntentAuthenticationFailure => "payment_intent_authentication_failure",
+    PaymentIntentUnexpectedState => "payment_intent_unexpected_state",
+    PaymentMethodUnactivated => "payment_method_unactivated",
+    PlatformApiKeyExpired => "platform_api_key_expired",
+    ProcessingError => "processing_error",
+    RateLimit => "rate_limit",
+    ResourceAlreadyExists => "resource_already_exists",
+    ResourceMissing => "resource_missing",
+    SecretKeyRequired => "secret_key_required",
+    SetupIntentUnexpectedState => "setup_intent_unexpected_state",
+    TestmodeChargesOnly => "testmode_charges_only",
+    TlsVersionUnsupported => "tls_version_unsupported",
+    TokenAlreadyUsed => "token_already_used",
+    UrlInvalid => "url_invalid",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error answered by the API: v1 (`{"error":{"type",...}}`) and v2 shapes alike.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The class derived from status and type.
+    pub kind: ApiErrorKind,
+    /// `error.type`, when present.
+    pub error_type: Option<ApiErrorType>,
+    /// `error.code`, when present.
+    pub code: Option<ErrorCode>,
+    /// `error.decline_code` (card errors).
+    pub decline_code: Option<String>,
+    /// `error.param`: the parameter the error is about.
+    pub param: Option<String>,
+    /// `error.message`, or a description of the response when the body was not a Stripe
+    /// error (for example a proxy's HTML page).
+    pub message: Option<String>,
+    /// `error.user_message` (v2, some v1 card errors).
+    pub user_message: Option<String>,
+    /// `error.doc_url`.
+    pub doc_url: Option<String>,
+    /// `error.request_log_url`.
+    pub request_log_url: Option<String>,
+    /// The `Request-Id` response header.
+    pub request_id: Option<String>,
+    /// `true` when the body had the v2 shape (the request went to a `/v2` path).
+    pub is_v2: bool,
+    /// The `Stripe-Should-Retry` response header, when present.
+    pub should_retry: Option<bool>,
+    /// The whole `error` object as sent (other fields such as `charge`, `payment_intent`,
+    /// `advice_code`); `Null` when the body was not JSON.
+    pub raw: serde_json::Value,
+}
+
+impl ApiError {
+    /// `true` for rate limits, lock timeouts, 409 conflicts and 5xx.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ApiErrorKind::RateLimit | ApiErrorKind::Conflict)
+            || self.status >= 500
+            || self.code == Some(ErrorCode::LockTimeout)
+            || self.should_retry == Some(true)
+    }
+
+    /// Build the error for a non-2xx response.
+    pub(crate) fn from_response(
+        status: u16,
+        body: &[u8],
+        request_id: Option<String>,
+        is_v2: bool,
+        should_retry: Option<bool>,
+    ) -> ApiError {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: serde_json::Value,
+        }
+        #[derive(Deserialize, Default)]
+        struct Fields {
+            #[serde(rename = "type")]
+            error_type: Option<String>,
+            code: Option<String>,
+            decline_code: Option<String>,
+            param: Option<String>,
+            message: Option<String>,
+            user_message: Option<String>,
+            doc_url: Option<String>,
+            request_log_url: Option<String>,
+        }
+        let (raw, fields, message_fallback) = match serde_json::from_slice::<Envelope>(body) {
+            Ok(env) if env.error.is_object() => {
+                let f = Fields::deserialize(&env.error).unwrap_or_default();
+                (env.error, f, None)
+            }
+            Ok(env) => {
+                // OAuth shape: `{"error":"invalid_grant","error_description":...}`.
+                let code = env.error.as_str().map(str::to_owned);
+                let desc = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v.get("error_description")?.as_str().map(str::to_owned));
+                (
+                    env.error,
+                    Fields {
+                        code,
+                        message: desc,
+                        ..Fields::default()
+                    },
+                    None,
+                )
+            }
+            Err(_) => (
+                serde_json::Value::Null,
+                Fields::default(),
+                Some(describe_non_json(body)),
+            ),
+        };
+        let error_type = fields.error_type.as_deref().map(ApiErrorType::from);
+        let code = fields.code.as_deref().map(ErrorCode::from);
+        let kind = classify(status, error_type.as_ref(), code.as_ref());
+        ApiError {
+            status,
+            kind,
+            error_type,
+            code,
+            decline_code: fields.decline_code,
+            param: fields.param,
+            message: fields.message.or(message_fallback),
+            user_message: fields.user_message,
+            doc_url: fields.doc_url,
+            request_log_url: fields.request_log_url,
+            request_id,
+            is_v2,
+            should_retry,
+            raw,
+        }
+    }
+}
+
+fn classify(status: u16, ty: Option<&ApiErrorType>, code: Option<&ErrorCode>) -> ApiErrorKind {
+    match ty {
+        Some(ApiErrorType::TemporarySessionExpired) => return ApiErrorKind::SessionExpired,
+        Some(ApiErrorType::RateLimit) => return ApiErrorKind::RateLimit,
+        _ => {}
+    }
+    if code == Some(&ErrorCode::BillingMeterEventSessionExpired) {
+        return ApiErrorKind::SessionExpired;
+    }
+    match status {
+        429 => ApiErrorKind::RateLimit,
+        400 if code == Some(&ErrorCode::RateLimit) => ApiErrorKind::RateLimit,
+        400 | 404 if ty == Some(&ApiErrorType::IdempotencyError) => ApiErrorKind::Idempotency,
+        400 | 404 => ApiErrorKind::InvalidRequest,
+        401 => ApiErrorKind::Authentication,
+        402 => ApiErrorKind::Card,
+        403 => ApiErrorKind::Permission,
+        409 => ApiErrorKind::Conflict,
+        _ => ApiErrorKind::Api,
+    }
+}
+
+/// Longest body excerpt copied into an error.
+pub const SNIPPET_LIMIT: usize = 256;
+
+/// A bounded, printable excerpt of `body` around byte `at`.
+pub(crate) fn snippet(body: &[u8], at: usize) -> String {
+    let start = at.saturating_sub(SNIPPET_LIMIT / 2).min(body.len());
+    let end = (start + SNIPPET_LIMIT).min(body.len());
+    let text = String::from_utf8_lossy(&body[start..end]);
+    let mut s: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if start > 0 {
+        s.insert(0, '…');
+    }
+    if end < body.len() {
+        s.push('…');
+    }
+    s
+}
+
+fn describe_non_json(body: &[u8]) -> String {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        "empty response body".to_owned()
+    } else {
+        format!("response body is not a Stripe error: {}", snippet(body, 0))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Stripe API error (status {}", self.status)?;
+        if let Some(t) = &self.error_type {
+            write!(f, ", type {t}")?;
+        }
+        if let Some(c) = &self.code {
+            write!(f, ", code {c}")?;
+        }
+        if let Some(p) = &self.param {
+            write!(f, ", param {p}")?;
+        }
+        if let Some(r) = &self.request_id {
+            write!(f, ", request {r}")?;
+        }
+        f.write_str(")")?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A success response whose body did not decode into the expected type.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The JSON path of the failing field (`data[3].customer`), `.` for the root.
+    pub path: String,
+    /// What serde reported.
+    pub message: String,
+    /// At most [`SNIPPET_LIMIT`] characters of the body around the failure.
+    pub snippet: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Request-Id` response header.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the response at `{}`: {} (status {}, request {}; body: {})",
+            self.path,
+            self.message,
+            self.status,
+            self.request_id.as_deref().unwrap_or("-"),
+            self.snippet
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Byte offset of serde_json's (line, column) position in `body`.
+pub(crate) fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
+    let mut cur_line = 1;
+    let mut line_start = 0;
+    if line > 1 {
+        for (i, b) in body.iter().enumerate() {
+            if *b == b'\n' {
+                cur_line += 1;
+                if cur_line == line {
+                    line_start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(body.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_error_fields() {
+        let body = br#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds.","param":"source","doc_url":"https://x","request_log_url":"https://y","charge":"ch_1"}}"#;
+        let e = ApiError::from_response(402, body, Some("req_1".into()), false, None);
+        assert_eq!(e.kind, ApiErrorKind::Card);
+        assert_eq!(e.error_type, Some(ApiErrorType::CardError));
+        assert_eq!(e.code, Some(ErrorCode::CardDeclined));
+        assert_eq!(e.decline_code.as_deref(), Some("insufficient_funds"));
+        assert_eq!(e.raw["charge"], "ch_1");
+        assert!(!e.is_transient());
+    }
+
+    #[test]
+    fn unknown_code_is_kept() {
+        let body = br#"{"error":{"type":"brand_new","code":"brand_new_code"}}"#;
+        let e = ApiError::from_response(400, body, None, false, None);
+        assert_eq!(e.code, Some(ErrorCode::Unknown("brand_new_code".into())));
+        assert_eq!(
+            e.error_type,
+            Some(ApiErrorType::Unknown("brand_new".into()))
+        );
+        assert_eq!(e.kind, ApiErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn html_and_empty_bodies() {
+        let e = ApiError::from_response(
+            502,
+            b"<html>Bad gateway</html>",
+            Some("r".into()),
+            false,
+            None,
+        );
+        assert_eq!(e.kind, ApiErrorKind::Api);
+        assert!(e.message.unwrap().contains("<html>"));
+        let e = ApiError::from_response(503, b"", None, false, None);
+        assert_eq!(e.message.as_deref(), Some("empty response body"));
+        assert!(e.is_transient());
+    }
+
+    #[test]
+    fn v2_shapes() {
+        let e = ApiError::from_response(
+            400,
+            br#"{"error":{"type":"temporary_session_expired","code":"session_bad","message":"you messed up"}}"#,
+            None,
+            true,
+            None,
+        );
+        assert_eq!(e.kind, ApiErrorKind::SessionExpired);
+        let e = ApiError::from_response(
+            400,
+            br#"{"error":{"code":"invalid_request","message":"bad","param":"invalid_param"}}"#,
+            None,
+            true,
+            None,
+        );
+        assert_eq!(e.kind, ApiErrorKind::InvalidRequest);
+        assert_eq!(e.param.as_deref(), Some("invalid_param"));
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        let body = vec![b'x'; 10_000];
+        assert!(snippet(&body, 5000).chars().count() <= SNIPPET_LIMIT + 2);
+        assert_eq!(offset_of(b"ab\ncd", 2, 2), 4);
+    }
+}

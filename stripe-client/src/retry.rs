@@ -1,0 +1,200 @@
+//! The automatic retry policy of the official SDKs (reference §4) and the injectable clock.
+//!
+//! Decision order, after an attempt:
+//! 1. no retries left → stop;
+//! 2. connection error or timeout → retry;
+//! 3. `Stripe-Should-Retry: false` → stop; `true` → retry;
+//! 4. 409 → retry; 429 with `code == "lock_timeout"` → retry; ≥ 500 → retry;
+//! 5. anything else → stop.
+//!
+//! Backoff before retry `n` (from 1): `min(0.5·2^(n−1), 5)` s, times a jitter in
+//! `[0.5, 1)`, floored at 0.5 s. `Retry-After` is ignored, as in the official SDKs.
+
+use crate::transport::BoxFuture;
+use crate::{Error, ErrorCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Longest backoff between attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Shortest backoff between attempts.
+pub const MIN_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Time as the client sees it: a monotonic `now` and `sleep`. Inject a fake one so retry
+/// tests take no real time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Instant;
+    /// Wait `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// The real clock: `Instant::now` and `tokio::time::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// A fake clock for tests: `sleep` returns at once, records the duration and advances `now`.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    inner: Arc<std::sync::Mutex<(Instant, Vec<Duration>)>>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock {
+            inner: Arc::new(std::sync::Mutex::new((Instant::now(), Vec::new()))),
+        }
+    }
+}
+
+impl ManualClock {
+    /// A clock starting now.
+    pub fn new() -> Self {
+        ManualClock::default()
+    }
+    /// Every duration slept so far.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.inner.lock().map(|g| g.1.clone()).unwrap_or_default()
+    }
+    /// Move time forward.
+    pub fn advance(&self, d: Duration) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.0 += d;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.inner
+            .lock()
+            .map(|g| g.0)
+            .unwrap_or_else(|_| Instant::now())
+    }
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        if let Ok(mut g) = self.inner.lock() {
+            g.0 += duration;
+            g.1.push(duration);
+        }
+        Box::pin(async {})
+    }
+}
+
+/// The backoff before retry number `retry` (1 for the first retry), with `jitter` in
+/// `[0, 1)` (the random part: the factor applied is `0.5·(1 + jitter)`).
+pub fn backoff(retry: u32, jitter: f64) -> Duration {
+    let exp = retry.saturating_sub(1).min(16);
+    let base = (0.5 * f64::from(1u32 << exp)).min(MAX_BACKOFF.as_secs_f64());
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let secs = (base * 0.5 * (1.0 + jitter)).max(MIN_BACKOFF.as_secs_f64());
+    Duration::from_secs_f64(secs)
+}
+
+/// The un-jittered backoff before retry `retry`: 0.5, 1, 2, 4, 5, 5, … s.
+pub fn backoff_ceiling(retry: u32) -> Duration {
+    let exp = retry.saturating_sub(1).min(16);
+    Duration::from_secs_f64((0.5 * f64::from(1u32 << exp)).min(MAX_BACKOFF.as_secs_f64()))
+}
+
+/// What the policy needs to know about one finished attempt.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// A response arrived (any status).
+    Response {
+        /// Status.
+        status: u16,
+        /// `Stripe-Should-Retry`, when present.
+        should_retry: Option<bool>,
+        /// `error.code`, when the body was a Stripe error.
+        code: Option<&'a ErrorCode>,
+    },
+    /// The attempt failed without a response.
+    Failed(&'a Error),
+}
+
+/// Whether to try again after `retries_done` retries (0 after the first attempt).
+pub fn should_retry(outcome: Outcome<'_>, retries_done: u32, max_retries: u32) -> bool {
+    if retries_done >= max_retries {
+        return false;
+    }
+    match outcome {
+        Outcome::Failed(e) => matches!(e, Error::Connection { .. } | Error::Timeout(_)),
+        Outcome::Response {
+            status,
+            should_retry,
+            code,
+        } => {
+            if let Some(v) = should_retry {
+                return v;
+            }
+            status == 409
+                || (status == 429 && code == Some(&ErrorCode::LockTimeout))
+                || status >= 500
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unjittered_sequence() {
+        let secs: Vec<f64> = (1..=7).map(|n| backoff_ceiling(n).as_secs_f64()).collect();
+        assert_eq!(secs, vec![0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]);
+    }
+
+    #[test]
+    fn jitter_bounds_and_floor() {
+        for n in 1..=8 {
+            let lo = backoff(n, 0.0);
+            let hi = backoff(n, 0.999_999);
+            assert!(lo >= MIN_BACKOFF);
+            assert!(hi <= backoff_ceiling(n).max(MIN_BACKOFF));
+            assert_eq!(lo, (backoff_ceiling(n) / 2).max(MIN_BACKOFF));
+        }
+        assert_eq!(backoff(1, 0.5), MIN_BACKOFF);
+        assert_eq!(backoff(3, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff(10, 0.0), Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn decisions() {
+        let resp = |status, should_retry, code| Outcome::Response {
+            status,
+            should_retry,
+            code,
+        };
+        assert!(should_retry(resp(500, None, None), 0, 2));
+        assert!(!should_retry(resp(500, None, None), 2, 2));
+        assert!(should_retry(resp(409, None, None), 0, 2));
+        assert!(!should_retry(resp(429, None, None), 0, 2));
+        assert!(should_retry(
+            resp(429, None, Some(&ErrorCode::LockTimeout)),
+            0,
+            2
+        ));
+        assert!(!should_retry(resp(503, Some(false), None), 0, 2));
+        assert!(should_retry(resp(400, Some(true), None), 0, 2));
+        assert!(!should_retry(resp(400, None, None), 0, 2));
+        let conn = Error::connection("reset", None);
+        assert!(should_retry(Outcome::Failed(&conn), 0, 2));
+        let v = Error::Validation("x".into());
+        assert!(!should_retry(Outcome::Failed(&v), 0, 2));
+    }
+}
