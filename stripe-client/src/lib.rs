@@ -27,6 +27,7 @@ mod response;
 pub mod retry;
 pub mod telemetry;
 pub mod transport;
+pub mod webhook;
 
 pub use client::{
     AppInfo, Client, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,

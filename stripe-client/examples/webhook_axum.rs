@@ -1,0 +1,2 @@
+//! Placeholder; the example app is written below.
+fn main() {}

@@ -1,0 +1,357 @@
+//! Webhooks: verify the `Stripe-Signature` header, decode typed events, route them.
+//!
+//! ```no_run
+//! use stripe_client::webhook::{EventObject, Webhook};
+//! # fn handle(payload: &[u8], header: &str) -> Result<(), stripe_client::webhook::WebhookError> {
+//! let event = Webhook::construct_event(payload, header, "whsec_...")?;
+//! match &event.data.object {
+//!     EventObject::PaymentIntent(pi) => println!("{} succeeded", pi.id),
+//!     other => println!("{} about {:?}", event.type_, other.object_name()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! * [`Webhook::construct_event`] checks the signature (HMAC-SHA256 of `"{t}.{body}"`, any
+//!   `v1` of the header may match, constant-time comparison) and the timestamp (±300 s by
+//!   default) and decodes a v1 [`Event`]. [`Webhook::construct_event_with_secrets`] accepts
+//!   several secrets, for rolling your endpoint's secret.
+//! * [`parse_event_notification`] does the same for v2 thin events ([`EventNotification`]),
+//!   whose full data is fetched with [`EventNotification::fetch_event`].
+//! * A [`Webhook`] value configures the tolerance and the clock.
+//! * [`EventHandler`] and [`dispatch`] route events to per-type methods.
+//! * With the `axum` feature, [`axum`](self::axum) has extractors that do all of this.
+//!
+//! No error or `Debug` output of this module contains a secret.
+
+mod error;
+mod event;
+mod handler;
+mod notification;
+mod shim;
+mod signature;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+
+/// Where [`EventType`] and [`EventObject`] come from (the generated ones, once they exist).
+use shim as types;
+
+pub use error::{HeaderProblem, WebhookError};
+pub use event::{Event, EventData, EventRequest};
+pub use handler::{dispatch, EventHandler};
+pub use notification::{
+    EventNotification, EventNotificationType, MeterErrorCode, MeterErrorGroup, MeterErrorReason,
+    MeterErrorReport, MeterSampleError, MeterSampleRequest, RelatedObject, V2Event,
+};
+pub use signature::{SignatureHeader, MAX_HEADER_LEN};
+pub use types::{EventObject, EventType};
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use stripe_types::Timestamp;
+
+/// The source of the current time for the timestamp check.
+///
+/// Implemented by [`SystemClock`], by [`Timestamp`] (a fixed time, for tests) and by any
+/// `Fn() -> Timestamp`.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+impl Clock for Timestamp {
+    fn now(&self) -> Timestamp {
+        *self
+    }
+}
+
+impl<F: Fn() -> Timestamp + Send + Sync> Clock for F {
+    fn now(&self) -> Timestamp {
+        self()
+    }
+}
+
+/// Webhook verification settings: the timestamp tolerance and the clock.
+///
+/// The associated functions ([`Webhook::construct_event`], ...) use the defaults (300 s, the
+/// system clock); build a `Webhook` to change them:
+///
+/// ```
+/// # use std::time::Duration;
+/// # use stripe_client::webhook::Webhook;
+/// # use stripe_types::Timestamp;
+/// let webhook = Webhook::new().tolerance(Duration::from_secs(60)).clock(Timestamp(1_700_000_000));
+/// let header = Webhook::generate_test_signature(b"{}", "whsec_x", 1_700_000_030);
+/// assert!(webhook.verify(b"{}", &header, "whsec_x").is_ok());
+/// ```
+#[derive(Clone)]
+pub struct Webhook {
+    tolerance: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for Webhook {
+    fn default() -> Self {
+        Webhook { tolerance: Self::DEFAULT_TOLERANCE, clock: Arc::new(SystemClock) }
+    }
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook").field("tolerance", &self.tolerance).finish_non_exhaustive()
+    }
+}
+
+fn decode_event(payload: &[u8]) -> Result<Event, WebhookError> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let res = serde_path_to_error::deserialize::<_, Event>(&mut de);
+    match res.map_err(|e| (notification::display_path(e.path()), e.into_inner())) {
+        Ok(ev) => match de.end() {
+            Ok(()) => Ok(ev),
+            Err(e) => Err(invalid(String::new(), &e)),
+        },
+        Err((path, e)) => {
+            if object_field(payload).as_deref() == Some(event::V2_OBJECT) {
+                Err(WebhookError::ExpectedSnapshotEvent)
+            } else {
+                Err(invalid(path, &e))
+            }
+        }
+    }
+}
+
+fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let res = serde_path_to_error::deserialize::<_, EventNotification>(&mut de);
+    match res.map_err(|e| (notification::display_path(e.path()), e.into_inner())) {
+        Ok(n) => match de.end() {
+            Ok(()) => Ok(n),
+            Err(e) => Err(invalid(String::new(), &e)),
+        },
+        Err((path, e)) => {
+            if object_field(payload).as_deref() == Some(notification::V1_OBJECT) {
+                Err(WebhookError::ExpectedEventNotification)
+            } else {
+                Err(invalid(path, &e))
+            }
+        }
+    }
+}
+
+fn invalid(path: String, e: &serde_json::Error) -> WebhookError {
+    WebhookError::InvalidPayload {
+        path: if path.is_empty() { ".".to_owned() } else { path },
+        message: e.to_string(),
+    }
+}
+
+/// The top-level `object` field of a JSON document, if it is one and has it.
+fn object_field(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        object: Option<String>,
+    }
+    serde_json::from_slice::<Peek>(payload).ok()?.object
+}
+
+impl Webhook {
+    /// The default tolerance: 300 s, as in Stripe's libraries.
+    pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+    /// Default settings: 300 s tolerance, the system clock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How far the header's timestamp may be from now, in either direction. Stripe's
+    /// libraries only reject old timestamps; this also rejects ones too far in the future,
+    /// which would otherwise extend a replay window.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The clock the timestamp is checked against.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The configured tolerance.
+    pub fn get_tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Check the signature and timestamp of `payload` against `secret`, without decoding it.
+    pub fn verify(&self, payload: &[u8], header: &str, secret: &str) -> Result<(), WebhookError> {
+        self.verify_with_secrets(payload, header, [secret])
+    }
+
+    /// [`Webhook::verify`] accepting a signature under any of `secrets`.
+    pub fn verify_with_secrets<I, S>(
+        &self,
+        payload: &[u8],
+        header: &str,
+        secrets: I,
+    ) -> Result<(), WebhookError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let parsed = SignatureHeader::parse(header)?;
+        let mut any_secret = false;
+        let mut matched = false;
+        for secret in secrets {
+            any_secret = true;
+            if parsed.matches(payload, secret.as_ref().as_bytes()) {
+                matched = true;
+                break;
+            }
+        }
+        if !any_secret {
+            return Err(WebhookError::NoSecret);
+        }
+        if !matched {
+            return Err(WebhookError::NoMatchingSignature);
+        }
+        let now = self.clock.now().seconds();
+        let tolerance_secs = self.tolerance.as_secs();
+        if now.abs_diff(parsed.timestamp()) > tolerance_secs {
+            return Err(WebhookError::TimestampOutsideTolerance {
+                timestamp: parsed.timestamp(),
+                now,
+                tolerance_secs,
+            });
+        }
+        Ok(())
+    }
+
+    /// Verify `payload` and decode it as a v1 [`Event`].
+    pub fn event(&self, payload: &[u8], header: &str, secret: &str) -> Result<Event, WebhookError> {
+        self.event_with_secrets(payload, header, [secret])
+    }
+
+    /// [`Webhook::event`] accepting a signature under any of `secrets`.
+    pub fn event_with_secrets<I, S>(
+        &self,
+        payload: &[u8],
+        header: &str,
+        secrets: I,
+    ) -> Result<Event, WebhookError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.verify_with_secrets(payload, header, secrets)?;
+        decode_event(payload)
+    }
+
+    /// Verify `payload` and decode it as a v2 [`EventNotification`].
+    pub fn event_notification(
+        &self,
+        payload: &[u8],
+        header: &str,
+        secret: &str,
+    ) -> Result<EventNotification, WebhookError> {
+        self.event_notification_with_secrets(payload, header, [secret])
+    }
+
+    /// [`Webhook::event_notification`] accepting a signature under any of `secrets`.
+    pub fn event_notification_with_secrets<I, S>(
+        &self,
+        payload: &[u8],
+        header: &str,
+        secrets: I,
+    ) -> Result<EventNotification, WebhookError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.verify_with_secrets(payload, header, secrets)?;
+        decode_notification(payload)
+    }
+
+    /// Verify a v1 webhook delivery and decode its [`Event`], with the default settings.
+    ///
+    /// `payload` must be the raw request body, byte for byte; `signature_header` the value of
+    /// `Stripe-Signature`; `secret` the endpoint's signing secret (`whsec_...`). A v2 thin
+    /// event is refused with [`WebhookError::ExpectedSnapshotEvent`].
+    pub fn construct_event(
+        payload: &[u8],
+        signature_header: &str,
+        secret: &str,
+    ) -> Result<Event, WebhookError> {
+        Webhook::default().event(payload, signature_header, secret)
+    }
+
+    /// [`Webhook::construct_event`] accepting a signature under any of `secrets` (for rolling
+    /// the endpoint's secret on your side).
+    pub fn construct_event_with_secrets<I, S>(
+        payload: &[u8],
+        signature_header: &str,
+        secrets: I,
+    ) -> Result<Event, WebhookError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Webhook::default().event_with_secrets(payload, signature_header, secrets)
+    }
+
+    /// Verify a v2 thin-event delivery and decode its [`EventNotification`], with the default
+    /// settings. A v1 event is refused with [`WebhookError::ExpectedEventNotification`].
+    pub fn parse_event_notification(
+        payload: &[u8],
+        signature_header: &str,
+        secret: &str,
+    ) -> Result<EventNotification, WebhookError> {
+        Webhook::default().event_notification(payload, signature_header, secret)
+    }
+
+    /// A `Stripe-Signature` header for `payload`, signed with `secret` at `timestamp`, that
+    /// [`Webhook::construct_event`] accepts: `t=<timestamp>,v1=<hex>`. For your own tests.
+    pub fn generate_test_signature(
+        payload: &[u8],
+        secret: &str,
+        timestamp: impl Into<Timestamp>,
+    ) -> String {
+        let t = timestamp.into().seconds();
+        let sig = signature::sign(secret.as_bytes(), t, payload)
+            .map(|s| signature::hex32(&s))
+            .unwrap_or_default();
+        format!("t={t},v1={sig}")
+    }
+}
+
+/// Verify a v1 webhook delivery and decode its [`Event`] (see [`Webhook::construct_event`]).
+pub fn construct_event(
+    payload: &[u8],
+    signature_header: &str,
+    secret: &str,
+) -> Result<Event, WebhookError> {
+    Webhook::construct_event(payload, signature_header, secret)
+}
+
+/// Verify a v2 thin-event delivery and decode its [`EventNotification`] (see
+/// [`Webhook::parse_event_notification`]).
+pub fn parse_event_notification(
+    payload: &[u8],
+    signature_header: &str,
+    secret: &str,
+) -> Result<EventNotification, WebhookError> {
+    Webhook::parse_event_notification(payload, signature_header, secret)
+}
+
+#[cfg(test)]
+mod tests;
