@@ -25,6 +25,7 @@
 
 mod error;
 mod event;
+mod fetch;
 mod handler;
 mod notification;
 mod shim;
