@@ -1,1 +1,248 @@
-//! placeholder
+//! The generator: pinned spec → owned model → normalisation passes → Rust files.
+//!
+//! ```text
+//! spec/openapi.spec3.json ──verify sha256 (spec/pin.toml)──▶ openapiv3::OpenAPI
+//!   ──convert──▶ model::Model ──passes::run_all──▶ emit::emit ──prettyplease──▶ files
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod convert;
+pub mod emit;
+pub mod html;
+pub mod model;
+pub mod names;
+pub mod passes;
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything that can stop generation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The pin file is malformed.
+    #[error("spec pin {path}: {reason}")]
+    Pin {
+        /// The pin file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The spec's hash is not the pinned one.
+    #[error(
+        "spec sha256 mismatch: {path} has sha256 {actual}, but spec/pin.toml pins {expected}. \
+         Refresh deliberately with `cargo xtask spec fetch --tag <tag>` (which updates the pin), \
+         or restore the pinned file."
+    )]
+    HashMismatch {
+        /// The spec file.
+        path: PathBuf,
+        /// The pinned hash.
+        expected: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The spec is not valid OpenAPI JSON.
+    #[error("malformed spec at JSON pointer {pointer}: {message}")]
+    Malformed {
+        /// Where the document fails to parse.
+        pointer: String,
+        /// Why.
+        message: String,
+    },
+    /// A construct the generator cannot map at all.
+    #[error("unsupported construct at {pointer}: {reason}")]
+    Unsupported {
+        /// Where.
+        pointer: String,
+        /// Why.
+        reason: String,
+    },
+    /// Emitted tokens did not parse (a generator bug).
+    #[error("internal error: emitted code does not parse: {0}")]
+    Emit(String),
+}
+
+/// The contents of `spec/pin.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// stripe/openapi release tag.
+    pub tag: String,
+    /// `info.version` of the spec.
+    pub api_version: String,
+    /// sha256 of the spec file.
+    pub sha256: String,
+}
+
+impl Pin {
+    /// Read a pin file (`key = "value"` lines).
+    pub fn read(path: &Path) -> Result<Pin, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        Pin::parse(&text).map_err(|reason| Error::Pin { path: path.into(), reason })
+    }
+
+    /// Parse the pin file's text.
+    pub fn parse(text: &str) -> Result<Pin, String> {
+        let mut kv = BTreeMap::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line.split_once('=').ok_or_else(|| format!("not a `key = \"value\"` line: {line}"))?;
+            kv.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+        }
+        let get = |k: &str| kv.get(k).cloned().ok_or_else(|| format!("missing `{k}`"));
+        Ok(Pin { tag: get("tag")?, api_version: get("api_version")?, sha256: get("sha256")? })
+    }
+
+    /// Write the pin file.
+    pub fn render(&self) -> String {
+        format!(
+            "# The pinned Stripe OpenAPI spec. Written by `cargo xtask spec fetch`; verified by `cargo xtask codegen`.\n\
+             tag = \"{tag}\"\n\
+             api_version = \"{v}\"\n\
+             sha256 = \"{sha}\"\n\
+             file = \"openapi.spec3.json\"\n\
+             source = \"https://raw.githubusercontent.com/stripe/openapi/{tag}/latest/openapi.spec3.json\"\n\
+             license = \"MIT (c) Stripe, Inc.; see README.md\"\n",
+            tag = self.tag,
+            v = self.api_version,
+            sha = self.sha256
+        )
+    }
+}
+
+/// Hex sha256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// What a generation produced.
+pub struct Generated {
+    /// Files relative to `stripe-types/src/generated/`.
+    pub files: BTreeMap<String, String>,
+    /// The `[features]` table for `stripe-types/Cargo.toml`.
+    pub features_toml: String,
+    /// Coverage figures and everything skipped or degraded.
+    pub stats: Stats,
+}
+
+/// Coverage report (`cargo xtask codegen --stats`).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Operations emitted.
+    pub operations: usize,
+    /// Operations in the spec.
+    pub operation_total: usize,
+    /// Component schemas emitted.
+    pub schemas: usize,
+    /// Component schemas in the spec.
+    pub schema_total: usize,
+    /// Items not generated, with the reason.
+    pub skipped: Vec<model::Degraded>,
+    /// Items mapped imprecisely, with the reason.
+    pub degraded: Vec<model::Degraded>,
+    /// Generated types (after deduplication).
+    pub types: usize,
+    /// Webhook event types.
+    pub event_types: usize,
+}
+
+impl Stats {
+    /// The report: skipped and degraded items, then the two coverage lines last.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for d in &self.skipped {
+            s.push_str(&format!("skipped {}: {}\n", d.at, d.reason));
+        }
+        for d in &self.degraded {
+            s.push_str(&format!("degraded {}: {}\n", d.at, d.reason));
+        }
+        s.push_str(&format!("types {} (after deduplication), event types {}\n", self.types, self.event_types));
+        s.push_str(&format!("operations {}/{}\n", self.operations, self.operation_total));
+        s.push_str(&format!("schemas {}/{}\n", self.schemas, self.schema_total));
+        s
+    }
+}
+
+/// Parse spec bytes; a malformed document names the JSON pointer where it fails.
+pub fn parse_spec(bytes: &[u8]) -> Result<openapiv3::OpenAPI, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let pointer = json_pointer(e.path());
+        Error::Malformed { pointer, message: e.inner().to_string() }
+    })
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    if out.is_empty() {
+        "/".into()
+    } else {
+        out
+    }
+}
+
+/// Generate from spec bytes already verified against `pin`.
+pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Error> {
+    let api = parse_spec(bytes)?;
+    let mut model = convert::convert(&api)?;
+    passes::run_all(&mut model);
+    let emitted = emit::emit(&model, sha256)?;
+    let stats = Stats {
+        operations: model.operations.len(),
+        operation_total: model.operation_total,
+        schemas: model.components.keys().filter(|c| !model.skipped.iter().any(|s| &s.at == *c)).count(),
+        schema_total: model.schema_total,
+        skipped: model.skipped.clone(),
+        degraded: {
+            let mut d = model.degraded.clone();
+            d.sort();
+            d.dedup();
+            d
+        },
+        types: model.items.iter().filter(|i| i.merged_into.is_none()).count(),
+        event_types: model.event_types.len(),
+    };
+    let mut features_toml = String::from("[features]\n");
+    features_toml.push_str("# Generated by `cargo xtask codegen`; one feature per API area. `core` items are always compiled.\n");
+    features_toml.push_str("default = [\"payments\", \"billing\"]\n");
+    let all: Vec<String> = emitted.features.iter().map(|f| format!("\"{f}\"")).collect();
+    features_toml.push_str(&format!("full = [{}]\n", all.join(", ")));
+    features_toml.push_str("# Serialize impls for response types (request types always serialize).\nserialize = []\n");
+    for f in &emitted.features {
+        features_toml.push_str(&format!("{f} = []\n"));
+    }
+    Ok(Generated { files: emitted.files, features_toml, stats })
+}
+
+/// Verify the spec against its pin, then generate.
+pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
+    let pin = Pin::read(pin_path)?;
+    let bytes = std::fs::read(spec_path).map_err(|source| Error::Io { path: spec_path.into(), source })?;
+    let actual = sha256_hex(&bytes);
+    if actual != pin.sha256 {
+        return Err(Error::HashMismatch { path: spec_path.into(), expected: pin.sha256, actual });
+    }
+    generate_from_bytes(&bytes, &actual)
+}

@@ -25,6 +25,7 @@ pub use rt::{
     clippy::pedantic,
     non_camel_case_types,
     unused_imports,
+    unused_mut,
     rustdoc::all
 )]
 mod generated;

@@ -1,1 +1,204 @@
-fn main() {}
+//! `cargo xtask <command>`: project automation.
+//!
+//! - `codegen [--check] [--stats]`: regenerate `stripe-types/src/generated` from `spec/`.
+//! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
+//! - `test`: the whole test suite (codegen check, stripe-mock, workspace tests).
+//! - `bench-build`: clean release build time and generated source size per feature set.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod stripe_mock;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen(&args[1..]),
+        Some("spec") => spec(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("bench-build") => bench_build(&args[1..]),
+        Some("stripe-mock") => stripe_mock::cli(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
+                 spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
+                 test\n  bench-build\n  stripe-mock [install|start]"
+            );
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn codegen(args: &[String]) -> Result<()> {
+    let root = root();
+    let spec = flag_value(args, "--spec").map(PathBuf::from).unwrap_or_else(|| root.join("spec/openapi.spec3.json"));
+    let pin = flag_value(args, "--pin").map(PathBuf::from).unwrap_or_else(|| root.join("spec/pin.toml"));
+    let out_dir = flag_value(args, "--out").map(PathBuf::from).unwrap_or_else(|| root.join("stripe-types/src/generated"));
+    let cargo_toml = root.join("stripe-types/Cargo.toml");
+    let generated = codegen::generate(&spec, &pin)?;
+    if args.iter().any(|a| a == "--stats") {
+        print!("{}", generated.stats.render());
+        return Ok(());
+    }
+    let toml_now = std::fs::read_to_string(&cargo_toml)?;
+    let toml_new = with_features(&toml_now, &generated.features_toml);
+    if args.iter().any(|a| a == "--check") {
+        let mut stale = Vec::new();
+        for (rel, text) in &generated.files {
+            match std::fs::read_to_string(out_dir.join(rel)) {
+                Ok(cur) if &cur == text => {}
+                _ => stale.push(rel.clone()),
+            }
+        }
+        for existing in list_files(&out_dir)? {
+            if !generated.files.contains_key(&existing) {
+                stale.push(format!("{existing} (should not exist)"));
+            }
+        }
+        if toml_new != toml_now {
+            stale.push("stripe-types/Cargo.toml [features]".into());
+        }
+        if !stale.is_empty() {
+            bail!(
+                "generated code is stale ({} files differ from a fresh generation): {}\nrun `cargo xtask codegen` and commit the result",
+                stale.len(),
+                stale.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        println!("codegen --check: {} generated files are up to date", generated.files.len());
+        return Ok(());
+    }
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).with_context(|| format!("removing {}", out_dir.display()))?;
+    }
+    let mut bytes = 0;
+    for (rel, text) in &generated.files {
+        let p = out_dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("file has a parent"))?;
+        std::fs::write(&p, text)?;
+        bytes += text.len();
+    }
+    std::fs::write(&cargo_toml, toml_new)?;
+    println!(
+        "codegen: wrote {} files ({:.1} MiB) to {}",
+        generated.files.len(),
+        bytes as f64 / 1048576.0,
+        out_dir.display()
+    );
+    let s = &generated.stats;
+    println!("operations {}/{}\nschemas {}/{}", s.operations, s.operation_total, s.schemas, s.schema_total);
+    Ok(())
+}
+
+/// Replace everything from the `[features]` line on (the generated part of the manifest).
+fn with_features(toml: &str, features: &str) -> String {
+    let head = match toml.find("\n[features]") {
+        Some(i) => &toml[..=i],
+        None => toml,
+    };
+    format!("{}{}", head, features)
+}
+
+fn list_files(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+        if !dir.exists() {
+            return Ok(());
+        }
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(base, &p, out)?;
+            } else if let Ok(rel) = p.strip_prefix(base) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dir, &mut out)?;
+    Ok(out)
+}
+
+fn spec(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) != Some("fetch") {
+        bail!("usage: cargo xtask spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]");
+    }
+    let tag = flag_value(args, "--tag").context("--tag <tag> is required")?;
+    let dir = flag_value(args, "--dir").map(PathBuf::from).unwrap_or_else(|| root().join("spec"));
+    let bytes = match flag_value(args, "--from") {
+        Some(file) => std::fs::read(&file).with_context(|| format!("reading {file}"))?,
+        None => {
+            let url = format!("https://raw.githubusercontent.com/stripe/openapi/{tag}/latest/openapi.spec3.json");
+            println!("downloading {url}");
+            let out = Command::new("curl").args(["-fsSL", &url]).output().context("running curl")?;
+            if !out.status.success() {
+                bail!("download failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            }
+            out.stdout
+        }
+    };
+    // Validate before replacing anything.
+    let api = codegen::parse_spec(&bytes)?;
+    let pin = codegen::Pin { tag, api_version: api.info.version.clone(), sha256: codegen::sha256_hex(&bytes) };
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("openapi.spec3.json"), &bytes)?;
+    std::fs::write(dir.join("pin.toml"), pin.render())?;
+    println!("spec: tag {} api version {} sha256 {}", pin.tag, pin.api_version, pin.sha256);
+    println!("next: cargo xtask codegen");
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("+ {:?}", cmd);
+    let status = cmd.status().with_context(|| format!("running {:?}", cmd))?;
+    if !status.success() {
+        bail!("{:?} failed with {}", cmd, status);
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn test(_args: &[String]) -> Result<()> {
+    codegen(&["--check".to_string()])?;
+    let mock = stripe_mock::ensure()?;
+    println!("stripe-mock at {}", mock.url);
+    run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]).env("STRIPE_MOCK_URL", &mock.url))?;
+    Ok(())
+}
+
+fn bench_build(_args: &[String]) -> Result<()> {
+    let root = root();
+    let gen = root.join("stripe-types/src/generated");
+    let files = list_files(&gen)?;
+    let total: u64 = files.iter().map(|f| std::fs::metadata(gen.join(f)).map(|m| m.len()).unwrap_or(0)).sum();
+    println!("generated source: {} files, {:.1} MiB", files.len(), total as f64 / 1048576.0);
+    let target = root.join("target/bench-build");
+    for (label, feats) in [("default", vec![]), ("full", vec!["--features", "full"])] {
+        let _ = std::fs::remove_dir_all(&target);
+        let start = std::time::Instant::now();
+        let mut c = cargo();
+        c.args(["build", "--release", "-p", "stripe-types"]).args(&feats).env("CARGO_TARGET_DIR", &target);
+        run(&mut c)?;
+        println!("bench-build {label}: clean release build of stripe-types {:.1} s", start.elapsed().as_secs_f64());
+    }
+    Ok(())
+}

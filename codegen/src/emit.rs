@@ -1,0 +1,798 @@
+//! Model → Rust tokens → formatted files. Reads only the model.
+
+use crate::model::*;
+use crate::names::{field_ident, type_ident};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Setter names that would shadow the client's extension methods or the constructor.
+const RESERVED_METHODS: &[&str] = &["new", "send", "send_with", "send_with_response", "stream", "endpoint", "build"];
+
+/// The files of `stripe-types/src/generated`, relative to it, plus the features list.
+pub struct Emitted {
+    /// Relative path → formatted source.
+    pub files: BTreeMap<String, String>,
+    /// Area features in use (besides `core`, which is always compiled).
+    pub features: BTreeSet<String>,
+}
+
+fn ident(s: &str) -> Ident {
+    if let Some(raw) = s.strip_prefix("r#") {
+        Ident::new_raw(raw, Span::call_site())
+    } else {
+        Ident::new(s, Span::call_site())
+    }
+}
+
+fn doc_attrs(doc: Option<&str>) -> TokenStream {
+    let Some(doc) = doc else { return quote!() };
+    let lines = doc.lines().map(|l| {
+        let l = if l.is_empty() { String::new() } else { format!(" {}", l.replace("```", "'''")) };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+fn cfg_attr(cfg: &BTreeSet<String>) -> TokenStream {
+    if cfg.is_empty() {
+        return quote!();
+    }
+    let fs = cfg.iter().map(|f| quote!(feature = #f));
+    if cfg.len() == 1 {
+        quote!(#[cfg(#(#fs)*)])
+    } else {
+        quote!(#[cfg(any(#(#fs),*))])
+    }
+}
+
+struct Emitter<'a> {
+    m: &'a Model,
+    header: String,
+}
+
+impl<'a> Emitter<'a> {
+    fn name(&self, id: ItemId) -> Ident {
+        ident(&self.m.items[self.m.resolve(id)].name)
+    }
+
+    fn ty(&self, t: &Ty) -> TokenStream {
+        match t {
+            Ty::Bool => quote!(bool),
+            Ty::I64 => quote!(i64),
+            Ty::F64 => quote!(f64),
+            Ty::String => quote!(String),
+            Ty::Timestamp => quote!(crate::rt::Timestamp),
+            Ty::DateTime => quote!(crate::rt::DateTime),
+            Ty::Decimal => quote!(crate::rt::Decimal),
+            Ty::File => quote!(crate::rt::FileUpload),
+            Ty::Json | Ty::Unit => quote!(serde_json::Value),
+            Ty::Binary => quote!(crate::rt::Binary),
+            Ty::Metadata => quote!(crate::rt::Metadata),
+            Ty::Named(id) => {
+                let n = self.name(*id);
+                quote!(crate::#n)
+            }
+            Ty::Id(id) => {
+                let item = &self.m.items[self.m.resolve(*id)];
+                match &item.id_alias {
+                    Some(a) => {
+                        let a = ident(a);
+                        quote!(crate::#a)
+                    }
+                    None => quote!(String),
+                }
+            }
+            Ty::Vec(t) => {
+                let t = self.ty(t);
+                quote!(Vec<#t>)
+            }
+            Ty::Map(t) => {
+                let t = self.ty(t);
+                quote!(std::collections::BTreeMap<String, #t>)
+            }
+            Ty::Expandable(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::Expandable<#t>)
+            }
+            Ty::Clearable(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::Clearable<#t>)
+            }
+            Ty::Secret(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::Secret<#t>)
+            }
+            Ty::List(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::List<#t>)
+            }
+            Ty::SearchList(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::SearchList<#t>)
+            }
+            Ty::V2List(t) => {
+                let t = self.ty(t);
+                quote!(crate::rt::V2List<#t>)
+            }
+        }
+    }
+
+    fn field_ty(&self, f: &Field) -> TokenStream {
+        let t = self.ty(&f.ty);
+        let t = if f.boxed { quote!(Box<#t>) } else { t };
+        if f.required {
+            t
+        } else {
+            quote!(Option<#t>)
+        }
+    }
+
+    fn item(&self, id: ItemId, ops: &BTreeMap<ItemId, &Operation>) -> TokenStream {
+        let item = &self.m.items[id];
+        match &item.kind {
+            Kind::Struct { fields, object } => self.strukt(id, fields, object.as_deref(), ops.get(&id).copied()),
+            Kind::Enum { values } => self.enumeration(id, values),
+            Kind::Union { variants } => self.union(id, variants),
+        }
+    }
+
+    fn strukt(&self, id: ItemId, fields: &[Field], object: Option<&str>, op: Option<&Operation>) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let doc = doc_attrs(item.doc.as_deref());
+        let de = item.roles.de && op.is_none();
+        let ser = item.roles.ser || op.is_some();
+        let decls = fields.iter().map(|f| {
+            let fd = doc_attrs(f.doc.as_deref());
+            let fi = ident(&f.ident);
+            let ft = self.field_ty(f);
+            quote!(#fd pub #fi: #ft,)
+        });
+        let extra = if de {
+            quote!(
+                /// Fields the pinned spec does not name, kept as raw JSON.
+                pub extra: crate::rt::Extra,
+            )
+        } else {
+            quote!()
+        };
+        let derive_default = if !de && fields.iter().all(|f| !f.required) { quote!(Default,) } else { quote!() };
+        let mut out = quote! {
+            #doc
+            #cfg
+            #[derive(Clone, Debug, #derive_default)]
+            #[non_exhaustive]
+            pub struct #name { #(#decls)* #extra }
+        };
+        if let Some(obj) = object {
+            out.extend(quote! {
+                #cfg
+                impl #name {
+                    /// The value of this object's `object` field.
+                    pub const OBJECT_NAME: &'static str = #obj;
+                }
+            });
+        }
+        if let Some(alias) = &item.id_alias {
+            let a = ident(alias);
+            let d = format!(" The id of a [`{}`].", item.name);
+            out.extend(quote! { #[doc = #d] #cfg pub type #a = crate::rt::Id<#name>; });
+        }
+        if de {
+            out.extend(self.struct_de(id, fields, object));
+            let id_expr = match fields.iter().find(|f| f.name == "id") {
+                Some(f) if f.required && matches!(f.ty, Ty::String | Ty::Id(_)) => quote!(Some(&self.id)),
+                Some(f) if matches!(f.ty, Ty::String | Ty::Id(_)) => quote!(self.id.as_deref()),
+                _ => quote!(None),
+            };
+            out.extend(quote! {
+                #cfg
+                impl crate::rt::HasId for #name {
+                    fn id_str(&self) -> Option<&str> { #id_expr }
+                }
+            });
+        }
+        if ser || de {
+            out.extend(self.struct_ser(id, fields, object, ser, de));
+        }
+        if ser {
+            out.extend(self.builder(id, fields));
+        }
+        if let Some(op) = op {
+            out.extend(self.endpoint(op, fields));
+        }
+        out
+    }
+
+    fn struct_de(&self, id: ItemId, fields: &[Field], object: Option<&str>) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let expecting = format!("a {} object", item.schema.as_deref().unwrap_or(&item.name));
+        let vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
+        let decl = fields.iter().zip(&vars).map(|(f, v)| {
+            let t = self.ty(&f.ty);
+            let t = if f.boxed { quote!(Box<#t>) } else { t };
+            quote!(let mut #v: Option<#t> = None;)
+        });
+        let arms = fields.iter().zip(&vars).map(|(f, v)| {
+            let key = &f.name;
+            if f.required {
+                quote!(#key => #v = Some(map.next_value()?),)
+            } else {
+                quote!(#key => #v = map.next_value()?,)
+            }
+        });
+        let object_arm = if object.is_some() && !fields.iter().any(|f| f.name == "object") {
+            quote!("object" => { map.next_value::<serde::de::IgnoredAny>()?; })
+        } else {
+            quote!()
+        };
+        let build = fields.iter().zip(&vars).map(|(f, v)| {
+            let fi = ident(&f.ident);
+            let key = &f.name;
+            if f.required {
+                quote!(#fi: #v.ok_or_else(|| crate::rt::de::missing(#key))?,)
+            } else {
+                quote!(#fi: #v,)
+            }
+        });
+        quote! {
+            #cfg
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl<'de> serde::de::Visitor<'de> for V {
+                        type Value = #name;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                            #(#decl)*
+                            let mut extra = crate::rt::Extra::default();
+                            while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                                match k.0.as_ref() {
+                                    #(#arms)*
+                                    #object_arm
+                                    _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                                }
+                            }
+                            Ok(#name { #(#build)* extra })
+                        }
+                    }
+                    d.deserialize_map(V)
+                }
+            }
+        }
+    }
+
+    fn struct_ser(&self, id: ItemId, fields: &[Field], object: Option<&str>, ser: bool, de: bool) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let gate = if ser { quote!() } else { quote!(#[cfg(feature = "serialize")]) };
+        let entries = fields.iter().filter(|f| f.location == Location::Params).map(|f| {
+            let fi = ident(&f.ident);
+            let key = &f.name;
+            if f.required {
+                quote!(map.serialize_entry(#key, &self.#fi)?;)
+            } else {
+                quote!(if let Some(v) = &self.#fi { map.serialize_entry(#key, v)?; })
+            }
+        });
+        let obj = match object {
+            Some(o) if de => quote!(map.serialize_entry("object", #o)?;),
+            _ => quote!(),
+        };
+        let extra = if de {
+            quote!(for (k, v) in self.extra.iter() { map.serialize_entry(k, v)?; })
+        } else {
+            quote!()
+        };
+        quote! {
+            #cfg
+            #gate
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut map = s.serialize_map(None)?;
+                    #(#entries)*
+                    #obj
+                    #extra
+                    map.end()
+                }
+            }
+        }
+    }
+
+    fn setter_arg(&self, t: &Ty) -> (TokenStream, TokenStream) {
+        // (argument type, conversion expression of `v`)
+        match t {
+            Ty::Vec(inner) => {
+                let it = self.ty(inner);
+                (quote!(impl IntoIterator<Item = impl Into<#it>>), quote!(v.into_iter().map(Into::into).collect()))
+            }
+            _ => {
+                let tt = self.ty(t);
+                (quote!(impl Into<#tt>), quote!(v.into()))
+            }
+        }
+    }
+
+    fn builder(&self, id: ItemId, fields: &[Field]) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let de = item.roles.de && !self.m.operations.iter().any(|o| o.params == id);
+        let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+        let args = required.iter().map(|f| {
+            let fi = ident(&f.ident);
+            let (at, _) = self.setter_arg(&f.ty);
+            quote!(#fi: #at)
+        });
+        let inits = fields.iter().map(|f| {
+            let fi = ident(&f.ident);
+            if f.required {
+                let (_, conv) = self.setter_arg(&f.ty);
+                let conv = quote!({ let v = #fi; #conv });
+                if f.boxed {
+                    quote!(#fi: Box::new(#conv),)
+                } else {
+                    quote!(#fi: #conv,)
+                }
+            } else {
+                quote!(#fi: None,)
+            }
+        });
+        let extra_init = if de { quote!(extra: Default::default(),) } else { quote!() };
+        let new_doc = if required.is_empty() {
+            "Start with no parameters set.".to_string()
+        } else {
+            format!(
+                "Start with the required parameters: {}.",
+                required.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let setters = fields.iter().filter(|f| !f.required).map(|f| {
+            let raw = f.ident.trim_start_matches("r#");
+            let method = if RESERVED_METHODS.contains(&raw) { ident(&format!("set_{raw}")) } else { ident(&f.ident) };
+            let fi = ident(&f.ident);
+            let (at, conv) = self.setter_arg(&f.ty);
+            let fd = doc_attrs(f.doc.as_deref());
+            let val = if f.boxed { quote!(Box::new(#conv)) } else { conv };
+            quote! {
+                #fd
+                pub fn #method(mut self, v: #at) -> Self { self.#fi = Some(#val); self }
+            }
+        });
+        quote! {
+            #cfg
+            impl #name {
+                #[doc = #new_doc]
+                #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#inits)* #extra_init }
+                }
+                #(#setters)*
+            }
+        }
+    }
+
+    fn endpoint(&self, op: &Operation, fields: &[Field]) -> TokenStream {
+        let item = &self.m.items[op.params];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let output = self.ty(&op.output);
+        let op_id = &op.id;
+        let method = match op.method.as_str() {
+            "GET" => quote!(crate::rt::Method::Get),
+            "POST" => quote!(crate::rt::Method::Post),
+            _ => quote!(crate::rt::Method::Delete),
+        };
+        let host = match op.host {
+            Host::Api => quote!(crate::rt::Host::Api),
+            Host::Files => quote!(crate::rt::Host::Files),
+            Host::MeterEvents => quote!(crate::rt::Host::MeterEvents),
+        };
+        let encoding = match op.encoding {
+            Encoding::Form => quote!(crate::rt::Encoding::Form),
+            Encoding::Json => quote!(crate::rt::Encoding::Json),
+            Encoding::Multipart => quote!(crate::rt::Encoding::Multipart),
+        };
+        let response = if op.output == Ty::Binary { quote!(crate::rt::ResponseKind::Binary) } else { quote!(crate::rt::ResponseKind::Json) };
+        let pagination = match &op.output {
+            Ty::List(_) => quote!(crate::rt::Pagination::List),
+            Ty::SearchList(_) => quote!(crate::rt::Pagination::Search),
+            Ty::V2List(_) => quote!(crate::rt::Pagination::V2List),
+            _ => quote!(crate::rt::Pagination::None),
+        };
+        // Path: literal or format! with encoded segments.
+        let mut fmt = String::new();
+        let mut args = Vec::new();
+        for seg in op.path.split('/').filter(|s| !s.is_empty()) {
+            fmt.push('/');
+            if let Some(p) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                fmt.push_str("{}");
+                let f = fields.iter().find(|f| f.name == p).map(|f| ident(&f.ident)).unwrap_or_else(|| ident(&field_ident(p)));
+                args.push(quote!(crate::rt::encode_path_segment(&self.#f)));
+            } else {
+                fmt.push_str(seg);
+            }
+        }
+        let path = if args.is_empty() {
+            quote!(std::borrow::Cow::Borrowed(#fmt))
+        } else {
+            quote!(std::borrow::Cow::Owned(format!(#fmt, #(#args),*)))
+        };
+        quote! {
+            #cfg
+            impl crate::rt::StripeRequest for #name {
+                type Output = #output;
+                fn endpoint(&self) -> crate::rt::Endpoint {
+                    crate::rt::Endpoint {
+                        operation_id: #op_id,
+                        method: #method,
+                        path: #path,
+                        host: #host,
+                        encoding: #encoding,
+                        response: #response,
+                        pagination: #pagination,
+                    }
+                }
+            }
+        }
+    }
+
+    fn enumeration(&self, id: ItemId, values: &[String]) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!("Values of `{}`.", item.long_name))));
+        let mut used = BTreeSet::new();
+        let variants: Vec<Ident> = values
+            .iter()
+            .map(|v| {
+                let mut n = type_ident(v);
+                if n == "Unknown" {
+                    n = "UnknownValue".into();
+                }
+                while !used.insert(n.clone()) {
+                    n.push('_');
+                }
+                ident(&n)
+            })
+            .collect();
+        let docs = values.iter().map(|v| format!(" `{v}`"));
+        let as_str = variants.iter().zip(values).map(|(v, s)| quote!(#name::#v => #s,));
+        let from = variants.iter().zip(values).map(|(v, s)| quote!(#s => #name::#v,));
+        quote! {
+            #doc
+            #cfg
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#[doc = #docs] #variants,)*
+                /// A value this version of the SDK does not know; kept as sent.
+                Unknown(String),
+            }
+            #cfg
+            impl #name {
+                /// The value as sent on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self { #(#as_str)* #name::Unknown(v) => v }
+                }
+            }
+            #cfg
+            impl std::str::FromStr for #name {
+                type Err = std::convert::Infallible;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    Ok(match s { #(#from)* v => #name::Unknown(v.to_owned()) })
+                }
+            }
+            #cfg
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+            }
+            #cfg
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+            }
+            #cfg
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { crate::rt::de::str_enum(d) }
+            }
+        }
+    }
+
+    fn variant_payload(&self, v: &Variant) -> TokenStream {
+        let t = self.ty(&v.ty);
+        match &v.ty {
+            Ty::Named(id) if matches!(self.m.items[self.m.resolve(*id)].kind, Kind::Struct { .. }) => quote!(Box<#t>),
+            _ => t,
+        }
+    }
+
+    fn union(&self, id: ItemId, variants: &[Variant]) -> TokenStream {
+        let item = &self.m.items[id];
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!("One of several shapes of `{}`.", item.long_name))));
+        let de = item.roles.de;
+        let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+        let payloads: Vec<TokenStream> = variants.iter().map(|v| self.variant_payload(v)).collect();
+        let boxed: Vec<bool> = payloads.iter().map(|p| p.to_string().starts_with("Box <")).collect();
+        let vdocs = variants.iter().map(|v| format!(" A `{}`.", v.object.as_deref().unwrap_or(&v.name)));
+        let unknown = if de {
+            quote!(
+                /// A shape this version of the SDK does not know; kept as raw JSON.
+                Unknown(serde_json::Value),
+            )
+        } else {
+            quote!()
+        };
+        let mut out = quote! {
+            #doc
+            #cfg
+            #[derive(Clone, Debug)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#[doc = #vdocs] #vnames(#payloads),)*
+                #unknown
+            }
+        };
+        // Serialize (untagged).
+        let ser_arms = vnames.iter().map(|v| quote!(#name::#v(x) => x.serialize(s),));
+        let ser_unknown = if de { quote!(#name::Unknown(v) => v.serialize(s),) } else { quote!() };
+        let gate = if item.roles.ser { quote!() } else { quote!(#[cfg(feature = "serialize")]) };
+        out.extend(quote! {
+            #cfg
+            #gate
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    match self { #(#ser_arms)* #ser_unknown }
+                }
+            }
+        });
+        // From impls for payloads that are unique within the union.
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for p in &payloads {
+            *counts.entry(p.to_string()).or_default() += 1;
+        }
+        for ((v, p), b) in vnames.iter().zip(&payloads).zip(&boxed) {
+            if counts[&p.to_string()] != 1 {
+                continue;
+            }
+            let (from_ty, wrap) = if *b {
+                let inner = &variants[vnames.iter().position(|x| x == v).unwrap_or(0)].ty;
+                let it = self.ty(inner);
+                (it, quote!(Box::new(v)))
+            } else {
+                (p.clone(), quote!(v))
+            };
+            out.extend(quote! {
+                #cfg
+                impl From<#from_ty> for #name {
+                    fn from(v: #from_ty) -> Self { #name::#v(#wrap) }
+                }
+            });
+        }
+        if de {
+            let discriminated = variants.iter().all(|v| v.object.is_some());
+            let body = if discriminated {
+                let arms = variants.iter().zip(&vnames).zip(&boxed).map(|((v, vn), b)| {
+                    let obj = v.object.as_deref().unwrap_or_default();
+                    let sibling_deleted = variants.iter().any(|o| o.object == v.object && o.deleted != v.deleted);
+                    let pat = if sibling_deleted {
+                        let d = v.deleted;
+                        quote!((Some(#obj), #d))
+                    } else {
+                        quote!((Some(#obj), _))
+                    };
+                    let wrap = if *b { quote!(#name::#vn(Box::new(x))) } else { quote!(#name::#vn(x)) };
+                    quote!(#pat => crate::rt::de::from_value(v).map(|x| #wrap),)
+                });
+                quote! {
+                    match crate::rt::de::discriminator(&v) {
+                        #(#arms)*
+                        _ => Ok(#name::Unknown(v)),
+                    }
+                }
+            } else {
+                let tries = vnames.iter().zip(&boxed).map(|(vn, b)| {
+                    let wrap = if *b { quote!(#name::#vn(Box::new(x))) } else { quote!(#name::#vn(x)) };
+                    quote!(if let Some(x) = crate::rt::de::try_value(&v) { return Ok(#wrap); })
+                });
+                quote! { #(#tries)* Ok(#name::Unknown(v)) }
+            };
+            let id_arms = vnames.iter().zip(variants).zip(&boxed).map(|((vn, v), b)| match &v.ty {
+                Ty::Named(_) if *b => quote!(#name::#vn(x) => crate::rt::HasId::id_str(x.as_ref()),),
+                Ty::Named(_) => quote!(#name::#vn(x) => crate::rt::HasId::id_str(x),),
+                _ => quote!(#name::#vn(_) => None,),
+            });
+            out.extend(quote! {
+                #cfg
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                        #body
+                    }
+                }
+                #cfg
+                impl crate::rt::HasId for #name {
+                    fn id_str(&self) -> Option<&str> {
+                        match self { #(#id_arms)* #name::Unknown(v) => v.get("id").and_then(|i| i.as_str()) }
+                    }
+                }
+            });
+        }
+        out
+    }
+
+    fn events(&self) -> TokenStream {
+        let types = &self.m.event_types;
+        let variants: Vec<Ident> = types.iter().map(|t| ident(&type_ident(t))).collect();
+        let docs = types.iter().map(|t| format!(" `{t}`"));
+        let as_str = variants.iter().zip(types).map(|(v, s)| quote!(EventType::#v => #s,));
+        let from = variants.iter().zip(types).map(|(v, s)| quote!(#s => EventType::#v,));
+        let n = types.len();
+        // Objects: every component with a constant `object`, preferring resources.
+        let mut by_object: BTreeMap<(String, bool), ItemId> = BTreeMap::new();
+        for (schema, &id) in &self.m.components {
+            let item = &self.m.items[id];
+            let Kind::Struct { object: Some(obj), fields } = &item.kind else { continue };
+            if obj == "list" || obj == "search_result" {
+                continue;
+            }
+            let deleted = fields.iter().any(|f| f.name == "deleted") && schema.contains("deleted");
+            let key = (obj.clone(), deleted);
+            let better = match by_object.get(&key) {
+                None => true,
+                Some(&cur) => item.id_alias.is_some() && self.m.items[cur].id_alias.is_none(),
+            };
+            if better {
+                by_object.insert(key, id);
+            }
+        }
+        let mut vdefs = Vec::new();
+        let mut arms = Vec::new();
+        let mut names = Vec::new();
+        for ((obj, deleted), id) in &by_object {
+            let item = &self.m.items[*id];
+            let cfg = cfg_attr(&item.cfg);
+            let vname = if *deleted { ident(&format!("Deleted{}", type_ident(obj))) } else { ident(&type_ident(obj)) };
+            let tn = ident(&item.name);
+            let d = format!(" A `{obj}`{} object.", if *deleted { " (deleted)" } else { "" });
+            vdefs.push(quote!(#[doc = #d] #cfg #vname(Box<crate::#tn>),));
+            let has_sibling = by_object.contains_key(&(obj.clone(), !deleted));
+            let pat = if has_sibling { quote!((Some(#obj), #deleted)) } else { quote!((Some(#obj), _)) };
+            arms.push(quote!(#cfg #pat => crate::rt::de::from_value(v).map(|x| EventObject::#vname(Box::new(x))),));
+            names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
+        }
+        quote! {
+            /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the
+            /// pinned spec lists, and `Unknown` for newer ones.
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum EventType {
+                #(#[doc = #docs] #variants,)*
+                /// An event type this version of the SDK does not know; kept as sent.
+                Unknown(String),
+            }
+            impl EventType {
+                /// Every event type the pinned spec lists.
+                pub const ALL: [EventType; #n] = [#(EventType::#variants),*];
+                /// The type as sent on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self { #(#as_str)* EventType::Unknown(v) => v }
+                }
+            }
+            impl std::str::FromStr for EventType {
+                type Err = std::convert::Infallible;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    Ok(match s { #(#from)* v => EventType::Unknown(v.to_owned()) })
+                }
+            }
+            impl std::fmt::Display for EventType {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+            }
+            impl serde::Serialize for EventType {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+            }
+            impl<'de> serde::Deserialize<'de> for EventType {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { crate::rt::de::str_enum(d) }
+            }
+
+            /// The object an event carries in `data.object`, chosen by its own `object` field.
+            ///
+            /// Variants exist for the resources of the enabled API-area features; any other
+            /// object decodes as `Unknown` with its raw JSON.
+            #[derive(Clone, Debug)]
+            #[non_exhaustive]
+            pub enum EventObject {
+                #(#vdefs)*
+                /// An object this build does not know (new, or its feature is off).
+                Unknown(serde_json::Value),
+            }
+            impl EventObject {
+                /// The `object` name of the payload.
+                pub fn object_name(&self) -> Option<&str> {
+                    match self {
+                        #(#names)*
+                        EventObject::Unknown(v) => v.get("object").and_then(|o| o.as_str()),
+                    }
+                }
+            }
+            impl<'de> serde::Deserialize<'de> for EventObject {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                    match crate::rt::de::discriminator(&v) {
+                        #(#arms)*
+                        _ => Ok(EventObject::Unknown(v)),
+                    }
+                }
+            }
+        }
+    }
+
+    fn file(&self, tokens: TokenStream) -> Result<String, crate::Error> {
+        let parsed: syn::File = syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
+        Ok(format!("{}{}", self.header, prettyplease::unparse(&parsed)))
+    }
+}
+
+/// Emit every generated file.
+pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
+    let header = format!(
+        "// Generated by cargo xtask codegen from Stripe API {} (spec sha256 {}). Do not edit.\n\n",
+        m.api_version,
+        &sha256[..12.min(sha256.len())]
+    );
+    let e = Emitter { m, header };
+    let ops: BTreeMap<ItemId, &Operation> = m.operations.iter().map(|o| (o.params, o)).collect();
+    // Group live items by (area, file).
+    let mut files: BTreeMap<(String, String), Vec<ItemId>> = BTreeMap::new();
+    for (id, item) in m.items.iter().enumerate() {
+        if item.merged_into.is_some() {
+            continue;
+        }
+        if item.schema.is_some() && m.skipped.iter().any(|s| Some(&s.at) == item.schema.as_ref()) {
+            continue;
+        }
+        files.entry((item.area.clone(), item.file.clone())).or_default().push(id);
+    }
+    let mut out = BTreeMap::new();
+    let mut areas: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for ((area, file), mut ids) in files {
+        ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
+        let items = ids.iter().map(|&id| e.item(id, &ops));
+        let tokens = quote!(#(#items)*);
+        let mod_name = field_ident(&file).trim_start_matches("r#").to_string();
+        out.insert(format!("{area}/{mod_name}.rs"), e.file(tokens)?);
+        areas.entry(area).or_default().insert(mod_name);
+    }
+    for (area, mods) in &areas {
+        let decls = mods.iter().map(|m| {
+            let i = ident(m);
+            quote!(mod #i; pub use #i::*;)
+        });
+        out.insert(format!("{area}/mod.rs"), e.file(quote!(#(#decls)*))?);
+    }
+    out.insert("events.rs".into(), e.file(e.events())?);
+    let area_decls = areas.keys().map(|a| {
+        let i = ident(a);
+        let d = format!(" The `{a}` API area.");
+        quote!(#[doc = #d] pub mod #i; pub use #i::*;)
+    });
+    out.insert(
+        "mod.rs".into(),
+        e.file(quote! {
+            #(#area_decls)*
+            mod events;
+            pub use events::*;
+        })?,
+    );
+    let features = areas.keys().filter(|a| a.as_str() != "core").cloned().collect();
+    Ok(Emitted { files: out, features })
+}

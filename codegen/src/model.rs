@@ -1,0 +1,287 @@
+//! The owned intermediate model between the OpenAPI document and the emitted Rust.
+//!
+//! `convert` builds it once from `openapiv3`; the passes in `passes` rewrite it; `emit`
+//! reads only this model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Index of an [`Item`] in [`Model::items`].
+pub type ItemId = usize;
+
+/// A type expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ty {
+    /// `bool`
+    Bool,
+    /// `i64`
+    I64,
+    /// `f64`
+    F64,
+    /// `String`
+    String,
+    /// Unix seconds (`format: unix-time`).
+    Timestamp,
+    /// RFC 3339 text (`format: date-time`).
+    DateTime,
+    /// Exact decimal string (`format: decimal`).
+    Decimal,
+    /// A file part of a multipart request (`format: binary` in a request).
+    File,
+    /// Free-form JSON (`serde_json::Value`); reported as degraded by `--stats`.
+    Json,
+    /// A generated struct, enum or union.
+    Named(ItemId),
+    /// The typed id of a resource (`Id<Customer>`).
+    Id(ItemId),
+    /// `Vec<T>`
+    Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`
+    Map(Box<Ty>),
+    /// `Metadata` (a string map).
+    Metadata,
+    /// `Expandable<T>`
+    Expandable(Box<Ty>),
+    /// `Clearable<T>`: the spec allows `""` (v1) or `null` (v2) to unset.
+    Clearable(Box<Ty>),
+    /// `Secret<T>`: redacted in `Debug`.
+    Secret(Box<Ty>),
+    /// `List<T>`
+    List(Box<Ty>),
+    /// `SearchList<T>`
+    SearchList(Box<Ty>),
+    /// `V2List<T>`
+    V2List(Box<Ty>),
+    /// Raw response bytes.
+    Binary,
+    /// An empty JSON object answer (`{}`).
+    Unit,
+}
+
+impl Ty {
+    /// Every item this type contains (typed ids excluded).
+    pub fn refs_except_ids(&self, out: &mut BTreeSet<ItemId>) {
+        match self {
+            Ty::Id(_) => {}
+            Ty::Named(id) => {
+                out.insert(*id);
+            }
+            Ty::Vec(t)
+            | Ty::Map(t)
+            | Ty::Expandable(t)
+            | Ty::Clearable(t)
+            | Ty::Secret(t)
+            | Ty::List(t)
+            | Ty::SearchList(t)
+            | Ty::V2List(t) => t.refs_except_ids(out),
+            _ => {}
+        }
+    }
+
+    /// Every item this type refers to.
+    pub fn refs(&self, out: &mut BTreeSet<ItemId>) {
+        match self {
+            Ty::Named(id) | Ty::Id(id) => {
+                out.insert(*id);
+            }
+            Ty::Vec(t)
+            | Ty::Map(t)
+            | Ty::Expandable(t)
+            | Ty::Clearable(t)
+            | Ty::Secret(t)
+            | Ty::List(t)
+            | Ty::SearchList(t)
+            | Ty::V2List(t) => t.refs(out),
+            _ => {}
+        }
+    }
+}
+
+/// Where an operation parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Location {
+    /// Substituted into the path (not serialised).
+    Path,
+    /// Query string (GET/DELETE) or body (POST).
+    Params,
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Field {
+    /// The JSON name.
+    pub name: String,
+    /// The Rust identifier.
+    pub ident: String,
+    /// The type (without the `Option` for optional fields).
+    pub ty: Ty,
+    /// `true` when the field is always present (not `Option`).
+    pub required: bool,
+    /// Documentation (Markdown).
+    pub doc: Option<String>,
+    /// Path parameter or body/query parameter.
+    pub location: Location,
+    /// `Box` the value: the field closes a cycle of direct containment.
+    pub boxed: bool,
+}
+
+/// A variant of a union.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Variant {
+    /// Rust variant name.
+    pub name: String,
+    /// Payload type.
+    pub ty: Ty,
+    /// The `object` discriminator value, when the member has one.
+    pub object: Option<String>,
+    /// `true` for a deleted-object member (`"deleted": true`).
+    pub deleted: bool,
+}
+
+/// What an item is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A struct with named fields.
+    Struct {
+        /// Fields in spec order (sorted by name).
+        fields: Vec<Field>,
+        /// The constant `object` value, when the spec pins one.
+        object: Option<String>,
+    },
+    /// An open string enum (`Unknown(String)` is added by the emitter).
+    Enum {
+        /// The known values, sorted.
+        values: Vec<String>,
+    },
+    /// A polymorphic `anyOf`/`oneOf`.
+    Union {
+        /// Members.
+        variants: Vec<Variant>,
+    },
+}
+
+/// Whether an item is read from responses, written into requests, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Decoded from responses.
+    pub de: bool,
+    /// Encoded into requests.
+    pub ser: bool,
+}
+
+/// A generated type.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Rust type name (unique after the naming pass).
+    pub name: String,
+    /// A name hint used when the item is inline (parent + field), for collision repair.
+    pub long_name: String,
+    /// The component schema name, for component schemas.
+    pub schema: Option<String>,
+    /// The inline schema's `title`, used to deduplicate identical inline types.
+    pub title: Option<String>,
+    /// Documentation (Markdown).
+    pub doc: Option<String>,
+    /// The type.
+    pub kind: Kind,
+    /// How the item is used.
+    pub roles: Roles,
+    /// The area (cargo feature) that owns the item.
+    pub area: String,
+    /// The module file (within the area) that holds it.
+    pub file: String,
+    /// The features that compile it (empty: always compiled).
+    pub cfg: BTreeSet<String>,
+    /// `x-resourceId` resources with a string `id` get a typed id alias.
+    pub id_alias: Option<String>,
+    /// Replaced by another item during deduplication.
+    pub merged_into: Option<ItemId>,
+}
+
+/// How a parameter struct is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Form (v1) — query for GET/DELETE.
+    Form,
+    /// JSON (v2 POST).
+    Json,
+    /// multipart/form-data.
+    Multipart,
+}
+
+/// Which host serves an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// api.stripe.com
+    Api,
+    /// files.stripe.com
+    Files,
+    /// meter-events.stripe.com
+    MeterEvents,
+}
+
+/// An API operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId`.
+    pub id: String,
+    /// The Rust name of its parameter struct (`CreateCustomer`).
+    pub name: String,
+    /// `GET` | `POST` | `DELETE`.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// The parameter struct.
+    pub params: ItemId,
+    /// The decoded answer.
+    pub output: Ty,
+    /// Host.
+    pub host: Host,
+    /// Body encoding.
+    pub encoding: Encoding,
+    /// Summary + description.
+    pub doc: Option<String>,
+    /// Area (cargo feature).
+    pub area: String,
+}
+
+/// A construct that could not be mapped precisely.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Degraded {
+    /// Where (`schema.field` or `operation`).
+    pub at: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The whole API.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// `info.version`.
+    pub api_version: String,
+    /// Every type.
+    pub items: Vec<Item>,
+    /// Component schema name → item.
+    pub components: BTreeMap<String, ItemId>,
+    /// Every operation.
+    pub operations: Vec<Operation>,
+    /// Webhook event types (`enabled_events` of `POST /v1/webhook_endpoints`, minus `*`).
+    pub event_types: Vec<String>,
+    /// Constructs mapped imprecisely.
+    pub degraded: Vec<Degraded>,
+    /// Operations or schemas not generated at all, with the reason.
+    pub skipped: Vec<Degraded>,
+    /// Count of component schemas in the spec.
+    pub schema_total: usize,
+    /// Count of operations in the spec.
+    pub operation_total: usize,
+}
+
+impl Model {
+    /// Follow deduplication merges to the surviving item.
+    pub fn resolve(&self, mut id: ItemId) -> ItemId {
+        while let Some(next) = self.items[id].merged_into {
+            id = next;
+        }
+        id
+    }
+}
