@@ -2,7 +2,6 @@
 
 use super::types::{EventObject, EventType};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use stripe_types::rt::de::Key;
@@ -60,8 +59,28 @@ pub struct EventData {
     pub object: EventObject,
     /// For `*.updated` events: the changed attributes' previous values.
     pub previous_attributes: Option<serde_json::Value>,
+    /// When the object names a known type but does not decode into it (an event rendered
+    /// with another API version, say), the object is kept as [`EventObject::Unknown`] and
+    /// this says why.
+    pub object_decode_error: Option<String>,
     /// Fields the pinned spec does not know, kept as JSON.
     pub extra: Extra,
+}
+
+/// Decode an event's object; one that does not fit its type stays raw JSON.
+fn decode_object(v: serde_json::Value) -> (EventObject, Option<String>) {
+    match serde_path_to_error::deserialize::<_, EventObject>(&v) {
+        Ok(o) => (o, None),
+        Err(e) => {
+            let path = e.path().to_string();
+            let err = if path == "." {
+                e.inner().to_string()
+            } else {
+                format!("{path}: {}", e.inner())
+            };
+            (EventObject::Unknown(v), Some(err))
+        }
+    }
 }
 
 /// The API request behind an event.
@@ -123,11 +142,10 @@ impl<'de> Deserialize<'de> for EventData {
                         _ => extra.insert(k.into_owned(), map.next_value()?),
                     }
                 }
-                Ok(EventData {
-                    object: object.ok_or_else(|| de::Error::missing_field("object"))?,
-                    previous_attributes,
-                    extra,
-                })
+                let object: serde_json::Value =
+                    object.ok_or_else(|| de::Error::missing_field("object"))?;
+                let (object, object_decode_error) = decode_object(object);
+                Ok(EventData { object, previous_attributes, object_decode_error, extra })
             }
         }
         d.deserialize_map(V)
@@ -191,44 +209,5 @@ impl<'de> Deserialize<'de> for Event {
             }
         }
         d.deserialize_map(V)
-    }
-}
-
-impl Serialize for EventData {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("object", &self.object)?;
-        if let Some(p) = &self.previous_attributes {
-            m.serialize_entry("previous_attributes", p)?;
-        }
-        for (k, v) in self.extra.iter() {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-impl Serialize for Event {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry("object", "event")?;
-        m.serialize_entry("type", &self.type_)?;
-        m.serialize_entry("api_version", &self.api_version)?;
-        m.serialize_entry("created", &self.created)?;
-        m.serialize_entry("livemode", &self.livemode)?;
-        m.serialize_entry("request", &self.request)?;
-        m.serialize_entry("data", &self.data)?;
-        if let Some(a) = &self.account {
-            m.serialize_entry("account", a)?;
-        }
-        if let Some(c) = &self.context {
-            m.serialize_entry("context", c)?;
-        }
-        m.serialize_entry("pending_webhooks", &self.pending_webhooks)?;
-        for (k, v) in self.extra.iter() {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
     }
 }

@@ -64,7 +64,6 @@ handlers! {
     "charge.dispute.created" charge_dispute_created: ChargeDisputeCreated => Dispute,
     "charge.refunded" charge_refunded: ChargeRefunded => Charge,
     "charge.succeeded" charge_succeeded: ChargeSucceeded => Charge,
-    "checkout.session.completed" checkout_session_completed: CheckoutSessionCompleted => CheckoutSession,
     "customer.created" customer_created: CustomerCreated => Customer,
     "customer.deleted" customer_deleted: CustomerDeleted => Customer,
     "customer.updated" customer_updated: CustomerUpdated => Customer,

@@ -28,14 +28,13 @@ mod event;
 mod fetch;
 mod handler;
 mod notification;
-mod shim;
 mod signature;
 
 #[cfg(feature = "axum")]
 pub mod axum;
 
-/// Where [`EventType`] and [`EventObject`] come from (the generated ones, once they exist).
-use shim as types;
+/// The generated API types ([`EventType`], [`EventObject`] and the resources).
+use stripe_types as types;
 
 pub use error::{HeaderProblem, WebhookError};
 pub use event::{Event, EventData, EventRequest};
