@@ -71,3 +71,15 @@ pub trait Observer: Send + Sync + 'static {
     /// An attempt failed without a response.
     fn on_request_exception(&self, _event: &RequestException) {}
 }
+
+impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
+    fn on_request_start(&self, event: &RequestStart) {
+        (**self).on_request_start(event)
+    }
+    fn on_request_stop(&self, event: &RequestStop) {
+        (**self).on_request_stop(event)
+    }
+    fn on_request_exception(&self, event: &RequestException) {
+        (**self).on_request_exception(event)
+    }
+}
