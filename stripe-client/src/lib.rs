@@ -17,6 +17,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod builders;
 mod client;
 pub mod encode;
 mod error;
