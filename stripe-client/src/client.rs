@@ -458,6 +458,16 @@ impl Client {
         &self.inner.api_version
     }
 
+    /// The clock used for retry backoff (reused by the meter event sender).
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
+    /// Automatic retries after the first attempt (reused by the meter event sender).
+    pub(crate) fn max_retries(&self) -> u32 {
+        self.inner.max_retries
+    }
+
     /// The base URL used for `host`.
     pub fn base_url(&self, host: Host) -> &str {
         match host {

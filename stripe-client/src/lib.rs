@@ -23,6 +23,8 @@ mod client;
 pub mod encode;
 mod error;
 mod ext;
+#[cfg(all(feature = "billing", feature = "v2"))]
+pub mod meter;
 mod options;
 pub mod pagination;
 mod response;

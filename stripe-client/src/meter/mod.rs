@@ -1,0 +1,56 @@
+//! Usage-based billing: meters, meter events, adjustments, and the v2 meter event stream.
+//!
+//! - **v1** ([reference §9]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
+//!   without a value key cannot be written), [`create_meter`], [`retrieve_meter`],
+//!   [`update_meter_display_name`], [`list_meters`], [`stream_meters`],
+//!   [`deactivate_meter`], [`reactivate_meter`], [`event_summaries`];
+//!   [`MeterEvent::send`] with an identifier, a timestamp and an idempotency key;
+//!   [`MeterEventAdjustment::send`].
+//! - **Guards** ([`guard`]): checks that fail before the network with a message that says
+//!   what to change. The typed API runs them; the `*_json` functions run them on untyped
+//!   params; [`Client::raw_request`](crate::Client::raw_request) bypasses them on purpose.
+//! - **v2 stream, low level**: [`create_session`] → [`MeterEventSession`],
+//!   [`send_events`] (≤ 100 events, session token as bearer, meter-events host);
+//!   [`MeterEvent::send_v2`] and [`MeterEventAdjustment::send_v2`] for the synchronous v2
+//!   endpoints.
+//! - **v2 stream, high level**: [`MeterEventSender`] batches, renews sessions, retries and
+//!   reports every failed event to a [`FailureSink`].
+//!
+//! ```no_run
+//! use stripe_client::meter::{MeterBuilder, MeterEvent};
+//! # async fn f(client: stripe_client::Client) -> Result<(), stripe_client::Error> {
+//! let meter = MeterBuilder::sum("API requests", "api_requests", "value").create(&client).await?;
+//! MeterEvent::new("api_requests", "cus_123")
+//!     .value(25)
+//!     .identifier("req_8f3a")          // Stripe dedups on this (≥ 24 h)
+//!     .idempotency_key("req_8f3a")     // and the request on this
+//!     .send(&client)
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! See `guides/metering.md`.
+//!
+//! [reference §9]: https://docs.stripe.com/api/billing/meter
+
+mod event;
+pub mod guard;
+mod sender;
+mod stream;
+mod v1;
+
+pub use event::{EventIdentifier, MeterEvent, MeterValue, DEFAULT_CUSTOMER_KEY, DEFAULT_VALUE_KEY};
+pub use guard::{FixedWallClock, GuardError, GuardKind, SystemWallClock, WallClock};
+pub use sender::{
+    FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,
+};
+pub use stream::{
+    create_session, create_v2_adjustment, create_v2_event, send_events, send_events_at,
+    send_stream_request, MeterEventSession, STREAM_PATH,
+};
+pub use v1::{
+    check_create_adjustment, check_create_event, check_create_meter, create_adjustment_json,
+    create_event_json, create_meter, create_meter_json, deactivate_meter, event_summaries,
+    list_meters, reactivate_meter, retrieve_meter, stream_meters, update_meter_display_name,
+    MeterBuilder, MeterEventAdjustment,
+};
