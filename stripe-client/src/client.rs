@@ -781,13 +781,13 @@ impl Client {
         let (request, idempotency_key) = self.build_http(p, opts)?;
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let timeout = opts.timeout.unwrap_or(inner.timeout);
-        let path = p.path.split('?').next().unwrap_or_default().to_owned();
+        let path = p.path.split('?').next().unwrap_or_default();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let meta = RequestMeta {
+            let meta = || RequestMeta {
                 method: p.method.as_str(),
-                path: path.clone(),
+                path: path.to_owned(),
                 operation_id: p.operation_id.to_string(),
                 attempt,
                 idempotency_key: idempotency_key.clone(),
@@ -803,7 +803,7 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             if let Some(o) = &inner.observer {
-                o.on_request_start(&RequestStart { meta: meta.clone() });
+                o.on_request_start(&RequestStart { meta: meta() });
             }
             let started = inner.clock.now();
             let result = match tokio::time::timeout(timeout, inner.transport.send(request.clone()))
@@ -869,7 +869,7 @@ impl Client {
                     });
                     if let Some(o) = &inner.observer {
                         o.on_request_stop(&RequestStop {
-                            meta,
+                            meta: meta(),
                             status,
                             request_id: request_id.clone(),
                             duration,
@@ -904,7 +904,7 @@ impl Client {
                     });
                     if let Some(o) = &inner.observer {
                         o.on_request_exception(&RequestException {
-                            meta,
+                            meta: meta(),
                             error: e.to_string(),
                             duration,
                             will_retry: retry,
@@ -960,13 +960,20 @@ pub(crate) fn decode<T: DeserializeOwned>(
                     request_id: raw.request_id.clone(),
                 }))
             };
+            // Fast path: plain serde_json. Only a failing body is decoded again with
+            // serde_path_to_error, to name the path of the failing field.
+            let first_error = match serde_json::from_slice::<T>(&raw.body) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
             let mut de = serde_json::Deserializer::from_slice(&raw.body);
-            let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-                let path = e.path().to_string();
-                decode_error(path, e.into_inner())
-            })?;
-            de.end().map_err(|e| decode_error(".".into(), e))?;
-            Ok(value)
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => {
+                    let path = e.path().to_string();
+                    Err(decode_error(path, e.into_inner()))
+                }
+                Ok(_) => Err(decode_error(".".into(), first_error)),
+            }
         }
     }
 }

@@ -186,14 +186,13 @@ impl Transport for ReqwestTransport {
                 Method::Delete => reqwest::Method::DELETE,
             };
             let timeout = request.timeout;
-            let mut builder = self
+            // The client enforces `request.timeout` around the whole attempt (headers and
+            // body), so no second timer is set here.
+            let builder = self
                 .client
                 .request(method, &request.url)
                 .headers(request.headers)
                 .body(request.body);
-            if let Some(t) = timeout {
-                builder = builder.timeout(t);
-            }
             let mut resp = builder
                 .send()
                 .await
