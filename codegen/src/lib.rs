@@ -130,6 +130,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct Generated {
     /// Files relative to `stripe-types/src/generated/`.
     pub files: BTreeMap<String, String>,
+    /// Files relative to the workspace root (the generated stripe-mock test).
+    pub workspace_files: BTreeMap<String, String>,
     /// The `[features]` table for `stripe-types/Cargo.toml`.
     pub features_toml: String,
     /// Coverage figures and everything skipped or degraded.
@@ -233,7 +235,9 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
     for f in &emitted.features {
         features_toml.push_str(&format!("{f} = []\n"));
     }
-    Ok(Generated { files: emitted.files, features_toml, stats })
+    let mut workspace_files = BTreeMap::new();
+    workspace_files.insert("tests/tests/stripe_mock_every_operation.rs".to_string(), emit::mock_test(&model, sha256)?);
+    Ok(Generated { files: emitted.files, workspace_files, features_toml, stats })
 }
 
 /// Verify the spec against its pin, then generate.

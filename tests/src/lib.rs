@@ -2,6 +2,8 @@
 //! scripted fault-injection HTTP server and a few hand-written requests.
 
 pub mod fault;
+pub mod meter_server;
+pub mod mock_coverage;
 pub mod reqs;
 
 use std::io::{Read, Write};
@@ -13,9 +15,9 @@ use std::time::{Duration, Instant};
 use stripe_client::Client;
 
 /// The pinned stripe-mock release (its embedded spec is the one these tests expect).
-pub const STRIPE_MOCK_VERSION: &str = "v0.197.0";
+pub const STRIPE_MOCK_VERSION: &str = "v0.203.0";
 /// How to install it.
-pub const STRIPE_MOCK_INSTALL: &str = "go install github.com/stripe/stripe-mock@v0.197.0";
+pub const STRIPE_MOCK_INSTALL: &str = "go install github.com/stripe/stripe-mock@v0.203.0";
 /// stripe-mock's default HTTP port.
 pub const STRIPE_MOCK_DEFAULT_PORT: u16 = 12111;
 

@@ -4,11 +4,13 @@
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `test`: the whole test suite (codegen check, stripe-mock, workspace tests).
 //! - `bench-build`: clean release build time and generated source size per feature set.
+//! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod explorer;
 mod stripe_mock;
 
 fn root() -> PathBuf {
@@ -23,12 +25,13 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("bench-build") => bench_build(&args[1..]),
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
+        Some("explorer") => explorer::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
-                 test\n  bench-build\n  stripe-mock [install|start]"
+                 test\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }
@@ -69,6 +72,12 @@ fn codegen(args: &[String]) -> Result<()> {
                 stale.push(format!("{existing} (should not exist)"));
             }
         }
+        for (rel, text) in &generated.workspace_files {
+            match std::fs::read_to_string(root.join(rel)) {
+                Ok(cur) if &cur == text => {}
+                _ => stale.push(rel.clone()),
+            }
+        }
         if toml_new != toml_now {
             stale.push("stripe-types/Cargo.toml [features]".into());
         }
@@ -91,6 +100,9 @@ fn codegen(args: &[String]) -> Result<()> {
         std::fs::create_dir_all(p.parent().expect("file has a parent"))?;
         std::fs::write(&p, text)?;
         bytes += text.len();
+    }
+    for (rel, text) in &generated.workspace_files {
+        std::fs::write(root.join(rel), text)?;
     }
     std::fs::write(&cargo_toml, toml_new)?;
     println!(

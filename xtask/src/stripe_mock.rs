@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The stripe-mock release the suite is pinned to.
-pub const VERSION: &str = "v0.197.0";
+pub const VERSION: &str = "v0.203.0";
 /// Where the explorer and the suite look first.
 pub const DEFAULT_PORT: u16 = 12111;
 
@@ -83,9 +83,17 @@ pub fn ensure() -> Result<Running> {
     if listening(DEFAULT_PORT) {
         return Ok(Running { url: format!("http://127.0.0.1:{DEFAULT_PORT}"), child: None });
     }
-    let bin = match binary() {
-        Some(b) => b,
-        None => install()?,
+    // Always (re)install the pinned version when Go is available: an older stripe-mock on
+    // PATH embeds an older spec and fails operations this spec has. Cached installs are fast.
+    let bin = match install() {
+        Ok(b) => b,
+        Err(e) => match binary() {
+            Some(b) => {
+                eprintln!("warning: {e:#}; using the installed {}", b.display());
+                b
+            }
+            None => return Err(e),
+        },
     };
     let port = if listening(DEFAULT_PORT) { free_port()? } else { DEFAULT_PORT };
     let child = Command::new(&bin)
