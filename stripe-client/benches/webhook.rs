@@ -38,7 +38,11 @@ fn setup() -> (Vec<u8>, String, Webhook) {
     let header = format!(
         "{},v1={},v0=0000",
         good.split_once(",v1=").unwrap().0,
-        [other.rsplit_once('=').unwrap().1, good.rsplit_once('=').unwrap().1].join(",v1=")
+        [
+            other.rsplit_once('=').unwrap().1,
+            good.rsplit_once('=').unwrap().1
+        ]
+        .join(",v1=")
     );
     (body, header, Webhook::new())
 }
@@ -48,7 +52,9 @@ fn benches(c: &mut Criterion) {
     assert!(webhook.verify(&body, &header, SECRET).is_ok());
     let mut g = c.benchmark_group("webhook_4KiB");
     g.throughput(criterion::Throughput::Bytes(body.len() as u64));
-    g.bench_function("bare_hmac_sha256", |b| b.iter(|| bare_hmac(black_box(&body))));
+    g.bench_function("bare_hmac_sha256", |b| {
+        b.iter(|| bare_hmac(black_box(&body)))
+    });
     g.bench_function("verify", |b| {
         b.iter(|| webhook.verify(black_box(&body), black_box(&header), black_box(SECRET)))
     });

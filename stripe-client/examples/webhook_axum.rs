@@ -29,7 +29,10 @@ impl EventHandler for Shop {
     type Error = String;
 
     async fn payment_intent_succeeded(&self, _: &Event, pi: &PaymentIntent) -> Result<(), String> {
-        println!("payment {} succeeded: {:?} {:?}", pi.id, pi.amount, pi.currency);
+        println!(
+            "payment {} succeeded: {:?} {:?}",
+            pi.id, pi.amount, pi.currency
+        );
         Ok(())
     }
 
@@ -99,7 +102,10 @@ async fn thin_webhook(
                         report.error_count()
                     );
                     for group in report.errors() {
-                        let sample = group.sample_errors.first().map(|s| s.error_message.as_str());
+                        let sample = group
+                            .sample_errors
+                            .first()
+                            .map(|s| s.error_message.as_str());
                         println!("  {}: {} e.g. {:?}", group.code, group.error_count, sample);
                     }
                 }
@@ -121,12 +127,16 @@ async fn main() {
     let v1 = Router::new()
         .route("/webhook", post(v1_webhook))
         .with_state(WebhookSecret::new(env("STRIPE_WEBHOOK_SECRET")));
-    let thin = Router::new().route("/webhook/thin", post(thin_webhook)).with_state(ThinState {
-        secret: WebhookSecret::new(env("STRIPE_THIN_WEBHOOK_SECRET")),
-        client: Client::new(env("STRIPE_SECRET_KEY")).expect("a valid API key"),
-    });
+    let thin = Router::new()
+        .route("/webhook/thin", post(thin_webhook))
+        .with_state(ThinState {
+            secret: WebhookSecret::new(env("STRIPE_THIN_WEBHOOK_SECRET")),
+            client: Client::new(env("STRIPE_SECRET_KEY")).expect("a valid API key"),
+        });
     let app = v1.merge(thin);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:4242").await.expect("bind 127.0.0.1:4242");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:4242")
+        .await
+        .expect("bind 127.0.0.1:4242");
     println!("listening on http://127.0.0.1:4242 (POST /webhook, POST /webhook/thin)");
     axum::serve(listener, app).await.expect("server");
 }

@@ -34,7 +34,10 @@ async fn serve() -> std::net::SocketAddr {
     let state = AppState {
         secret: WebhookSecret::with_secrets(["whsec_old", SECRET]).max_body_bytes(LIMIT),
     };
-    let app = Router::new().route("/webhook", post(v1)).route("/thin", post(thin)).with_state(state);
+    let app = Router::new()
+        .route("/webhook", post(v1))
+        .route("/thin", post(thin))
+        .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -64,7 +67,10 @@ async fn post_raw(
     let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out)).await;
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -83,10 +89,25 @@ fn sign(body: &str, secret: &str) -> String {
 async fn good_request() {
     let addr = serve().await;
     let body = event("payment_intent.succeeded");
-    let (status, text) = post_raw(addr, "/webhook", Some(&sign(&body, SECRET)), body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (200, "ok payment_intent.succeeded payment_intent"));
+    let (status, text) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(&body, SECRET)),
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, text.as_str()),
+        (200, "ok payment_intent.succeeded payment_intent")
+    );
     // Either configured secret verifies.
-    let (status, _) = post_raw(addr, "/webhook", Some(&sign(&body, "whsec_old")), body.as_bytes()).await;
+    let (status, _) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(&body, "whsec_old")),
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
@@ -94,21 +115,47 @@ async fn good_request() {
 async fn bad_signature() {
     let addr = serve().await;
     let body = event("payment_intent.succeeded");
-    let (status, text) =
-        post_raw(addr, "/webhook", Some(&sign(&body, "whsec_wrong")), body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (400, "no signature matches the payload"));
+    let (status, text) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(&body, "whsec_wrong")),
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "no signature matches the payload")
+    );
     let tampered = body.replace("evt_1", "evt_2");
-    let (status, text) =
-        post_raw(addr, "/webhook", Some(&sign(&body, SECRET)), tampered.as_bytes()).await;
+    let (status, text) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(&body, SECRET)),
+        tampered.as_bytes(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(!text.contains("SECRET"));
     let (status, text) = post_raw(addr, "/webhook", Some("t=1,v0=abc"), body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (400, "no v1 signature in Stripe-Signature header"));
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "no v1 signature in Stripe-Signature header")
+    );
     let (status, text) = post_raw(addr, "/webhook", Some("garbage"), body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (400, "malformed Stripe-Signature header"));
-    let old = Webhook::generate_test_signature(body.as_bytes(), SECRET, Timestamp::now().seconds() - 3600);
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "malformed Stripe-Signature header")
+    );
+    let old = Webhook::generate_test_signature(
+        body.as_bytes(),
+        SECRET,
+        Timestamp::now().seconds() - 3600,
+    );
     let (status, text) = post_raw(addr, "/webhook", Some(&old), body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (400, "timestamp outside the tolerance"));
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "timestamp outside the tolerance")
+    );
 }
 
 #[tokio::test]
@@ -116,14 +163,23 @@ async fn missing_header() {
     let addr = serve().await;
     let body = event("payment_intent.succeeded");
     let (status, text) = post_raw(addr, "/webhook", None, body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (400, "missing Stripe-Signature header"));
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "missing Stripe-Signature header")
+    );
 }
 
 #[tokio::test]
 async fn oversized_body() {
     let addr = serve().await;
     let body = format!("{}{}", event("x"), " ".repeat(LIMIT));
-    let (status, text) = post_raw(addr, "/webhook", Some(&sign(&body, SECRET)), body.as_bytes()).await;
+    let (status, text) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(&body, SECRET)),
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!((status, text.as_str()), (413, "request body too large"));
 }
 
@@ -131,12 +187,25 @@ async fn oversized_body() {
 async fn thin_route_and_wrong_kind() {
     let addr = serve().await;
     let thin_body = r#"{"id":"evt_2","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered","created":"2024-09-17T06:20:52.246Z","livemode":false,"related_object":{"id":"mtr_1","type":"billing.meter","url":"/v1/billing/meters/mtr_1"}}"#;
-    let (status, text) =
-        post_raw(addr, "/thin", Some(&sign(thin_body, SECRET)), thin_body.as_bytes()).await;
-    assert_eq!((status, text.as_str()), (200, "thin v1.billing.meter.error_report_triggered"));
+    let (status, text) = post_raw(
+        addr,
+        "/thin",
+        Some(&sign(thin_body, SECRET)),
+        thin_body.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, text.as_str()),
+        (200, "thin v1.billing.meter.error_report_triggered")
+    );
     // A thin event at the v1 route and a v1 event at the thin route are refused, saying why.
-    let (status, text) =
-        post_raw(addr, "/webhook", Some(&sign(thin_body, SECRET)), thin_body.as_bytes()).await;
+    let (status, text) = post_raw(
+        addr,
+        "/webhook",
+        Some(&sign(thin_body, SECRET)),
+        thin_body.as_bytes(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(text.contains("parse_event_notification"), "{text}");
     let body = event("customer.created");
@@ -159,7 +228,9 @@ async fn oversized_chunked_body_without_content_length() {
     s.write_all(head.as_bytes()).await.unwrap();
     let chunk = vec![b' '; 4096];
     for _ in 0..(LIMIT / 4096 + 2) {
-        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .is_err()
             || s.write_all(&chunk).await.is_err()
             || s.write_all(b"\r\n").await.is_err()
         {

@@ -17,7 +17,9 @@ fn sign(body: &str) -> String {
 }
 
 fn decode(body: &str) -> Result<Event, WebhookError> {
-    Webhook::new().clock(Timestamp(T)).event(body.as_bytes(), &sign(body), SECRET)
+    Webhook::new()
+        .clock(Timestamp(T))
+        .event(body.as_bytes(), &sign(body), SECRET)
 }
 
 fn minimal(ty: &str, object: &str) -> String {
@@ -43,8 +45,14 @@ fn every_spec_event_type_round_trips() {
         assert_eq!(event.created, Timestamp(T));
     }
     for (s, v) in [
-        ("payment_intent.succeeded", EventType::PaymentIntentSucceeded),
-        ("customer.subscription.deleted", EventType::CustomerSubscriptionDeleted),
+        (
+            "payment_intent.succeeded",
+            EventType::PaymentIntentSucceeded,
+        ),
+        (
+            "customer.subscription.deleted",
+            EventType::CustomerSubscriptionDeleted,
+        ),
         ("invoice.payment_failed", EventType::InvoicePaymentFailed),
     ] {
         assert_eq!(decode(&minimal(s, "{}")).unwrap().type_, v);
@@ -53,7 +61,11 @@ fn every_spec_event_type_round_trips() {
 
 #[test]
 fn unknown_type_and_object_decode() {
-    let e = decode(&minimal("brand.new_event", r#"{"object":"brand_new","id":"bn_1","n":1}"#)).unwrap();
+    let e = decode(&minimal(
+        "brand.new_event",
+        r#"{"object":"brand_new","id":"bn_1","n":1}"#,
+    ))
+    .unwrap();
     assert_eq!(e.type_, EventType::Unknown("brand.new_event".into()));
     assert_eq!(e.type_.as_str(), "brand.new_event");
     match &e.data.object {
@@ -71,7 +83,10 @@ fn typed_objects_and_other_api_versions() {
     let pi = r#"{"id":"pi_1","object":"payment_intent","amount":2000,"currency":"usd","created":1,"livemode":false,"status":"succeeded","brand_new_field":{"x":1}}"#;
     let mut body = minimal("payment_intent.succeeded", pi);
     // An event from another API version: extra top-level fields, string request id.
-    body = body.replace(r#""livemode":false,"pending"#, r#""livemode":false,"future":true,"pending"#);
+    body = body.replace(
+        r#""livemode":false,"pending"#,
+        r#""livemode":false,"future":true,"pending"#,
+    );
     body = body.replace(r#"{"id":null,"idempotency_key":null}"#, r#""req_123""#);
     let e = decode(&body).unwrap();
     match &e.data.object {
@@ -95,12 +110,14 @@ fn typed_objects_and_other_api_versions() {
 
 #[test]
 fn invalid_payload_reports_the_json_path() {
-    let body = minimal("customer.created", "{}").replace(r#""livemode":false"#, r#""livemode":"no""#);
+    let body =
+        minimal("customer.created", "{}").replace(r#""livemode":false"#, r#""livemode":"no""#);
     match decode(&body) {
         Err(WebhookError::InvalidPayload { path, .. }) => assert_eq!(path, ".livemode"),
         other => panic!("{other:?}"),
     }
-    let body = minimal("customer.created", "{}").replace(r#""created":1700000000"#, r#""created":null"#);
+    let body =
+        minimal("customer.created", "{}").replace(r#""created":1700000000"#, r#""created":null"#);
     match decode(&body) {
         Err(WebhookError::InvalidPayload { path, .. }) => assert_eq!(path, ".created"),
         other => panic!("{other:?}"),
@@ -133,8 +150,15 @@ impl EventHandler for Record {
 async fn handler_routes_by_type_and_object() {
     let h = Record::default();
     let pi = r#"{"id":"pi_9","object":"payment_intent","created":1,"livemode":false,"status":"succeeded"}"#;
-    dispatch(&decode(&minimal("payment_intent.succeeded", pi)).unwrap(), &h).await.unwrap();
-    dispatch(&decode(&minimal("charge.captured", "{}")).unwrap(), &h).await.unwrap();
+    dispatch(
+        &decode(&minimal("payment_intent.succeeded", pi)).unwrap(),
+        &h,
+    )
+    .await
+    .unwrap();
+    dispatch(&decode(&minimal("charge.captured", "{}")).unwrap(), &h)
+        .await
+        .unwrap();
     let inv = r#"{"id":"in_1","object":"invoice","created":1,"livemode":false}"#;
     let failed = decode(&minimal("invoice.payment_failed", inv)).unwrap();
     if matches!(failed.data.object, EventObject::Invoice(_)) {
@@ -146,15 +170,23 @@ async fn handler_routes_by_type_and_object() {
 const THIN: &str = r#"{"id":"evt_test_65R","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered","created":"2024-09-17T06:20:52.246Z","livemode":false,"context":"acct_123/acct_456","related_object":{"id":"mtr_123","type":"billing.meter","url":"/v1/billing/meters/mtr_123"},"reason":{"type":"request","request":{"id":"req_1","idempotency_key":"ik"}}}"#;
 
 fn parse_thin(body: &str) -> Result<EventNotification, WebhookError> {
-    Webhook::new().clock(Timestamp(T)).event_notification(body.as_bytes(), &sign(body), SECRET)
+    Webhook::new()
+        .clock(Timestamp(T))
+        .event_notification(body.as_bytes(), &sign(body), SECRET)
 }
 
 #[test]
 fn thin_event_notifications() {
     let n = parse_thin(THIN).unwrap();
-    assert_eq!(n.type_, EventNotificationType::V1BillingMeterErrorReportTriggered);
+    assert_eq!(
+        n.type_,
+        EventNotificationType::V1BillingMeterErrorReportTriggered
+    );
     assert_eq!(n.created.unix_seconds(), Some(1_726_554_052));
-    assert_eq!(n.related_object.as_ref().unwrap().url, "/v1/billing/meters/mtr_123");
+    assert_eq!(
+        n.related_object.as_ref().unwrap().url,
+        "/v1/billing/meters/mtr_123"
+    );
     // Refusals name the other function.
     let e = decode(THIN).unwrap_err();
     assert_eq!(e, WebhookError::ExpectedSnapshotEvent);
@@ -170,9 +202,7 @@ fn thin_event_notifications() {
 }
 
 /// A local server standing in for api.stripe.com: records each request's path and headers.
-async fn fake_api(
-    seen: Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>,
-) -> String {
+async fn fake_api(seen: Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>) -> String {
     use axum::http::{HeaderMap, Uri};
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         let seen = seen.clone();
@@ -229,8 +259,18 @@ async fn fetch_event_and_related_object() {
     assert_eq!(report.meter_id.as_deref(), Some("mtr_123"));
     assert_eq!(report.summary(), "There is 1 invalid event");
     assert_eq!(report.error_count(), 1);
-    assert_eq!(report.errors()[0].code, MeterErrorCode::MeterEventNoCustomerDefined);
-    assert_eq!(report.errors()[0].sample_errors[0].request.as_ref().unwrap().identifier, "me_1");
+    assert_eq!(
+        report.errors()[0].code,
+        MeterErrorCode::MeterEventNoCustomerDefined
+    );
+    assert_eq!(
+        report.errors()[0].sample_errors[0]
+            .request
+            .as_ref()
+            .unwrap()
+            .identifier,
+        "me_1"
+    );
 
     let meter = n.fetch_related_object(&client).await.unwrap().unwrap();
     assert_eq!(meter["status"], "active");
@@ -241,7 +281,11 @@ async fn fetch_event_and_related_object() {
     assert_eq!(
         seen,
         [
-            ("/v2/core/events/evt_test_65R".to_owned(), ctx.clone(), trigger.clone()),
+            (
+                "/v2/core/events/evt_test_65R".to_owned(),
+                ctx.clone(),
+                trigger.clone()
+            ),
             ("/v1/billing/meters/mtr_123".to_owned(), ctx, trigger),
         ]
     );

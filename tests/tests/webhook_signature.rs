@@ -22,12 +22,19 @@ fn check(header: &str) -> Result<(), WebhookError> {
 #[test]
 fn reference_vector_verifies() {
     check(&format!("t={T},v1={SIG}")).unwrap();
-    assert_eq!(Webhook::generate_test_signature(BODY, SECRET, T), format!("t={T},v1={SIG}"));
+    assert_eq!(
+        Webhook::generate_test_signature(BODY, SECRET, T),
+        format!("t={T},v1={SIG}")
+    );
 }
 
 #[test]
 fn tampered_body() {
-    for body in [&br#"{"id":"evt_test","object":"event"} "#[..], br#"{"id":"evt_tesT","object":"event"}"#, b""] {
+    for body in [
+        &br#"{"id":"evt_test","object":"event"} "#[..],
+        br#"{"id":"evt_tesT","object":"event"}"#,
+        b"",
+    ] {
         assert_eq!(
             at(T).verify(body, &format!("t={T},v1={SIG}"), SECRET),
             Err(WebhookError::NoMatchingSignature)
@@ -41,11 +48,17 @@ fn tampered_signature() {
         let mut s = SIG.as_bytes().to_vec();
         s[i] = if s[i] == b'0' { b'1' } else { b'0' };
         let s = String::from_utf8(s).unwrap();
-        assert_eq!(check(&format!("t={T},v1={s}")), Err(WebhookError::NoMatchingSignature));
+        assert_eq!(
+            check(&format!("t={T},v1={s}")),
+            Err(WebhookError::NoMatchingSignature)
+        );
     }
     // Truncated, extended, non-hex: never match, never panic.
     for s in [&SIG[..63], &format!("{SIG}0"), &SIG.replace('8', "x"), ""] {
-        assert_eq!(check(&format!("t={T},v1={s}")), Err(WebhookError::NoMatchingSignature));
+        assert_eq!(
+            check(&format!("t={T},v1={s}")),
+            Err(WebhookError::NoMatchingSignature)
+        );
     }
 }
 
@@ -65,19 +78,29 @@ fn expired_and_future_timestamps() {
     at(T + 300).verify(BODY, &h, SECRET).unwrap();
     assert_eq!(
         at(T + 301).verify(BODY, &h, SECRET),
-        Err(WebhookError::TimestampOutsideTolerance { timestamp: T, now: T + 301, tolerance_secs: 300 })
+        Err(WebhookError::TimestampOutsideTolerance {
+            timestamp: T,
+            now: T + 301,
+            tolerance_secs: 300
+        })
     );
     assert!(matches!(
         at(T - 301).verify(BODY, &h, SECRET),
         Err(WebhookError::TimestampOutsideTolerance { .. })
     ));
-    at(T + 86_400).tolerance(Duration::from_secs(86_400)).verify(BODY, &h, SECRET).unwrap();
+    at(T + 86_400)
+        .tolerance(Duration::from_secs(86_400))
+        .verify(BODY, &h, SECRET)
+        .unwrap();
     assert!(matches!(
         at(T + 1).tolerance(Duration::ZERO).verify(BODY, &h, SECRET),
         Err(WebhookError::TimestampOutsideTolerance { .. })
     ));
     // A signature over a different t does not match even inside the tolerance.
-    assert_eq!(check(&format!("t={},v1={SIG}", T - 1)), Err(WebhookError::NoMatchingSignature));
+    assert_eq!(
+        check(&format!("t={},v1={SIG}", T - 1)),
+        Err(WebhookError::NoMatchingSignature)
+    );
 }
 
 #[test]
@@ -93,7 +116,11 @@ fn missing_and_malformed_timestamp() {
         (format!("t={T},v1{SIG}"), InvalidElement),
     ];
     for (h, problem) in cases {
-        assert_eq!(check(&h), Err(WebhookError::MalformedHeader(problem)), "{h}");
+        assert_eq!(
+            check(&h),
+            Err(WebhookError::MalformedHeader(problem)),
+            "{h}"
+        );
     }
 }
 
@@ -106,15 +133,25 @@ fn missing_header() {
 #[test]
 fn duplicate_and_unknown_schemes() {
     // Only v0 / unknown schemes: no v1.
-    assert_eq!(check(&format!("t={T},v0={SIG}")), Err(WebhookError::NoV1Signature));
-    assert_eq!(check(&format!("t={T},v2={SIG},x=y")), Err(WebhookError::NoV1Signature));
+    assert_eq!(
+        check(&format!("t={T},v0={SIG}")),
+        Err(WebhookError::NoV1Signature)
+    );
+    assert_eq!(
+        check(&format!("t={T},v2={SIG},x=y")),
+        Err(WebhookError::NoV1Signature)
+    );
     // Unknown schemes next to v1 are ignored.
     check(&format!("t={T},v0=deadbeef,v1={SIG},scheme=whatever")).unwrap();
     // Duplicate v1 (the same twice, or a wrong one first) pass.
     check(&format!("t={T},v1={SIG},v1={SIG}")).unwrap();
     check(&format!("t={T},v1={},v1={SIG}", "0".repeat(64))).unwrap();
     assert_eq!(
-        check(&format!("t={T},v1={},v1={}", "0".repeat(64), "f".repeat(64))),
+        check(&format!(
+            "t={T},v1={},v1={}",
+            "0".repeat(64),
+            "f".repeat(64)
+        )),
         Err(WebhookError::NoMatchingSignature)
     );
 }
@@ -147,13 +184,20 @@ fn rotation_with_two_v1_signatures() {
     at(T).verify(BODY, &header, SECRET).unwrap();
     at(T).verify(BODY, &header, "whsec_new").unwrap();
     // Our side holds both secrets: either signature verifies.
-    at(T).verify_with_secrets(BODY, &format!("t={T},v1={SIG}"), ["whsec_new", SECRET]).unwrap();
-    at(T).verify_with_secrets(BODY, &new, [SECRET, "whsec_new"]).unwrap();
+    at(T)
+        .verify_with_secrets(BODY, &format!("t={T},v1={SIG}"), ["whsec_new", SECRET])
+        .unwrap();
+    at(T)
+        .verify_with_secrets(BODY, &new, [SECRET, "whsec_new"])
+        .unwrap();
     assert_eq!(
         at(T).verify_with_secrets(BODY, &header, ["whsec_a", "whsec_b"]),
         Err(WebhookError::NoMatchingSignature)
     );
-    assert_eq!(at(T).verify_with_secrets(BODY, &header, [""; 0]), Err(WebhookError::NoSecret));
+    assert_eq!(
+        at(T).verify_with_secrets(BODY, &header, [""; 0]),
+        Err(WebhookError::NoSecret)
+    );
 }
 
 #[test]
@@ -165,7 +209,8 @@ fn generated_signatures_are_accepted_by_construct_event() {
     let header = Webhook::generate_test_signature(body.as_bytes(), SECRET, Timestamp::now());
     let event = Webhook::construct_event(body.as_bytes(), &header, SECRET).unwrap();
     assert_eq!(event.type_.as_str(), "customer.created");
-    let event = Webhook::construct_event_with_secrets(body.as_bytes(), &header, ["x", SECRET]).unwrap();
+    let event =
+        Webhook::construct_event_with_secrets(body.as_bytes(), &header, ["x", SECRET]).unwrap();
     assert_eq!(event.id, "evt_1");
 }
 
@@ -185,7 +230,10 @@ fn errors_reveal_no_secret() {
     for e in errors {
         let e = e.unwrap_err();
         for text in [e.to_string(), format!("{e:?}"), e.reason().to_owned()] {
-            assert!(!text.contains("SECRET") && !text.contains(expected_sig), "{text}");
+            assert!(
+                !text.contains("SECRET") && !text.contains(expected_sig),
+                "{text}"
+            );
         }
     }
 }
@@ -209,8 +257,27 @@ impl Rng {
 #[test]
 fn randomized_headers_and_payloads_never_panic() {
     const PIECES: &[&str] = &[
-        "t=", "v1=", "v0=", ",", " ", "=", "1700000000", "-1", "99999999999999999999", SIG,
-        "t=1700000000", "\t", "x", "é", "\0", "0", "ff", "v1", "t", ",,", "==",
+        "t=",
+        "v1=",
+        "v0=",
+        ",",
+        " ",
+        "=",
+        "1700000000",
+        "-1",
+        "99999999999999999999",
+        SIG,
+        "t=1700000000",
+        "\t",
+        "x",
+        "é",
+        "\0",
+        "0",
+        "ff",
+        "v1",
+        "t",
+        ",,",
+        "==",
     ];
     let wh = at(T);
     let mut rng = Rng(0x5eed_1234_abcd_ef01);

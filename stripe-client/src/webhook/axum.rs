@@ -28,7 +28,6 @@ use axum::response::{IntoResponse, Response};
 use std::fmt;
 use std::sync::Arc;
 
-
 /// The signing secret(s) and verification settings the extractors use, taken from the
 /// router's state through [`FromRef`].
 ///
@@ -106,7 +105,10 @@ impl WebhookSecret {
 impl fmt::Debug for WebhookSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookSecret")
-            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
             .field("webhook", &self.webhook)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
@@ -165,7 +167,10 @@ pub struct WebhookRejection {
 
 impl WebhookRejection {
     fn too_large() -> Self {
-        WebhookRejection { status: StatusCode::PAYLOAD_TOO_LARGE, error: None }
+        WebhookRejection {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            error: None,
+        }
     }
     /// The HTTP status the rejection is answered with.
     pub fn status(&self) -> StatusCode {
@@ -186,7 +191,10 @@ impl WebhookRejection {
 
 impl From<WebhookError> for WebhookRejection {
     fn from(e: WebhookError) -> Self {
-        WebhookRejection { status: StatusCode::BAD_REQUEST, error: Some(e) }
+        WebhookRejection {
+            status: StatusCode::BAD_REQUEST,
+            error: Some(e),
+        }
     }
 }
 

@@ -91,9 +91,7 @@ impl WebhookError {
             WebhookError::ExpectedSnapshotEvent => {
                 "payload is a v2 event notification; use parse_event_notification"
             }
-            WebhookError::ExpectedEventNotification => {
-                "payload is a v1 event; use construct_event"
-            }
+            WebhookError::ExpectedEventNotification => "payload is a v1 event; use construct_event",
         }
     }
 
@@ -118,7 +116,11 @@ impl fmt::Display for WebhookError {
             WebhookError::MalformedHeader(p) => {
                 write!(f, "malformed Stripe-Signature header: {p}")
             }
-            WebhookError::TimestampOutsideTolerance { timestamp, now, tolerance_secs } => write!(
+            WebhookError::TimestampOutsideTolerance {
+                timestamp,
+                now,
+                tolerance_secs,
+            } => write!(
                 f,
                 "webhook timestamp {timestamp} is {}s from now ({now}), more than the \
                  tolerance of {tolerance_secs}s",

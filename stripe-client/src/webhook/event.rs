@@ -103,7 +103,10 @@ impl<'de> Deserialize<'de> for EventRequest {
                 f.write_str("a request object or (before API version 2017-05-25) a request id")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<EventRequest, E> {
-                Ok(EventRequest { id: Some(v.to_owned()), idempotency_key: None })
+                Ok(EventRequest {
+                    id: Some(v.to_owned()),
+                    idempotency_key: None,
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventRequest, A::Error> {
                 let mut r = EventRequest::default();
@@ -145,7 +148,12 @@ impl<'de> Deserialize<'de> for EventData {
                 let object: serde_json::Value =
                     object.ok_or_else(|| de::Error::missing_field("object"))?;
                 let (object, object_decode_error) = decode_object(object);
-                Ok(EventData { object, previous_attributes, object_decode_error, extra })
+                Ok(EventData {
+                    object,
+                    previous_attributes,
+                    object_decode_error,
+                    extra,
+                })
             }
         }
         d.deserialize_map(V)

@@ -21,7 +21,12 @@ impl EventNotification {
     pub async fn fetch_event(&self, client: &Client) -> Result<V2Event, Error> {
         let path = format!("/v2/core/events/{}", encode_path_segment(&self.id));
         let res = client
-            .raw_request_with(Method::Get, &path, serde_json::Value::Null, self.request_options())
+            .raw_request_with(
+                Method::Get,
+                &path,
+                serde_json::Value::Null,
+                self.request_options(),
+            )
             .await?;
         decode(res)
     }
@@ -46,7 +51,12 @@ impl EventNotification {
             )));
         }
         let res = client
-            .raw_request_with(Method::Get, path, serde_json::Value::Null, self.request_options())
+            .raw_request_with(
+                Method::Get,
+                path,
+                serde_json::Value::Null,
+                self.request_options(),
+            )
             .await?;
         Ok(Some(res.value))
     }

@@ -103,13 +103,18 @@ pub struct Webhook {
 
 impl Default for Webhook {
     fn default() -> Self {
-        Webhook { tolerance: Self::DEFAULT_TOLERANCE, clock: Arc::new(SystemClock) }
+        Webhook {
+            tolerance: Self::DEFAULT_TOLERANCE,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Webhook").field("tolerance", &self.tolerance).finish_non_exhaustive()
+        f.debug_struct("Webhook")
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
     }
 }
 
@@ -151,7 +156,11 @@ fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError
 
 fn invalid(path: String, e: &serde_json::Error) -> WebhookError {
     WebhookError::InvalidPayload {
-        path: if path.is_empty() { ".".to_owned() } else { path },
+        path: if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path
+        },
         message: e.to_string(),
     }
 }

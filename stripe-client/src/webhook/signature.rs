@@ -26,10 +26,13 @@ pub struct SignatureHeader<'a> {
 }
 
 fn elements(raw: &str) -> impl Iterator<Item = Result<(&str, &str), HeaderProblem>> {
-    raw.split(',').map(str::trim).filter(|e| !e.is_empty()).map(|e| match e.split_once('=') {
-        Some((k, v)) => Ok((k.trim(), v.trim())),
-        None => Err(HeaderProblem::InvalidElement),
-    })
+    raw.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| match e.split_once('=') {
+            Some((k, v)) => Ok((k.trim(), v.trim())),
+            None => Err(HeaderProblem::InvalidElement),
+        })
 }
 
 impl<'a> SignatureHeader<'a> {
@@ -60,12 +63,17 @@ impl<'a> SignatureHeader<'a> {
                 _ => {}
             }
         }
-        let timestamp =
-            timestamp.ok_or(WebhookError::MalformedHeader(HeaderProblem::MissingTimestamp))?;
+        let timestamp = timestamp.ok_or(WebhookError::MalformedHeader(
+            HeaderProblem::MissingTimestamp,
+        ))?;
         if v1_count == 0 {
             return Err(WebhookError::NoV1Signature);
         }
-        Ok(SignatureHeader { raw, timestamp, v1_count })
+        Ok(SignatureHeader {
+            raw,
+            timestamp,
+            v1_count,
+        })
     }
 
     /// The signing time (`t`), in Unix seconds.
@@ -112,7 +120,9 @@ fn parse_seconds(v: &str) -> Option<i64> {
     if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n = digits.bytes().fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
+    let n = digits
+        .bytes()
+        .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
     Some(if neg { -n } else { n })
 }
 
@@ -123,20 +133,31 @@ pub(crate) fn decode_hex32(s: &str) -> Option<[u8; 32]> {
         return None;
     }
     let mut out = [0u8; 32];
+    let mut bad = 0u8;
     for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
+        bad |= (hi | lo) & 0x80;
+        *o = (hi << 4) | (lo & 0x0f);
     }
-    Some(out)
+    (bad == 0).then_some(out)
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// The value of each hex digit; 0x80 marks a byte that is not one.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Format an `i64` in decimal into a stack buffer.
 fn itoa(v: i64, buf: &mut [u8; 20]) -> &[u8] {

@@ -21,7 +21,10 @@ fn event_json(ty: &str, object: &str) -> String {
 #[test]
 fn reference_vector() {
     let header = format!("t={T},v1={VECTOR_SIG}");
-    assert_eq!(Webhook::generate_test_signature(VECTOR_BODY, SECRET, T), header);
+    assert_eq!(
+        Webhook::generate_test_signature(VECTOR_BODY, SECRET, T),
+        header
+    );
     at(T).verify(VECTOR_BODY, &header, SECRET).unwrap();
     // The vector is not a complete event: the signature passes, the decode names the field.
     match at(T).event(VECTOR_BODY, &header, SECRET) {
@@ -42,22 +45,31 @@ fn header_errors() {
     assert_eq!(v("   "), Err(WebhookError::MissingHeader));
     assert_eq!(
         v(&format!("v1={VECTOR_SIG}")),
-        Err(WebhookError::MalformedHeader(HeaderProblem::MissingTimestamp))
+        Err(WebhookError::MalformedHeader(
+            HeaderProblem::MissingTimestamp
+        ))
     );
     assert_eq!(
         v(&format!("t=abc,v1={VECTOR_SIG}")),
-        Err(WebhookError::MalformedHeader(HeaderProblem::InvalidTimestamp))
+        Err(WebhookError::MalformedHeader(
+            HeaderProblem::InvalidTimestamp
+        ))
     );
     assert_eq!(
         v(&format!("t={T},t={T},v1={VECTOR_SIG}")),
-        Err(WebhookError::MalformedHeader(HeaderProblem::DuplicateTimestamp))
+        Err(WebhookError::MalformedHeader(
+            HeaderProblem::DuplicateTimestamp
+        ))
     );
     assert_eq!(
         v(&format!("t={T},garbage,v1={VECTOR_SIG}")),
         Err(WebhookError::MalformedHeader(HeaderProblem::InvalidElement))
     );
     assert_eq!(v(&format!("t={T}")), Err(WebhookError::NoV1Signature));
-    assert_eq!(v(&format!("t={T},v0={VECTOR_SIG}")), Err(WebhookError::NoV1Signature));
+    assert_eq!(
+        v(&format!("t={T},v0={VECTOR_SIG}")),
+        Err(WebhookError::NoV1Signature)
+    );
     // Unknown schemes are ignored next to a good v1; whitespace and order do not matter.
     v(&format!("t={T},v0=abc,v2=def,v1={VECTOR_SIG}")).unwrap();
     v(&format!(" v1 = {VECTOR_SIG} ,  t = {T} ")).unwrap();
@@ -77,7 +89,10 @@ fn signature_mismatches() {
         wh.verify(br#"{"id":"evt_test","object":"events"}"#, &good, SECRET),
         Err(WebhookError::NoMatchingSignature)
     );
-    assert_eq!(wh.verify(VECTOR_BODY, &good, "whsec_other"), Err(WebhookError::NoMatchingSignature));
+    assert_eq!(
+        wh.verify(VECTOR_BODY, &good, "whsec_other"),
+        Err(WebhookError::NoMatchingSignature)
+    );
     let mut tampered = VECTOR_SIG.to_owned();
     tampered.replace_range(0..1, "9");
     assert_eq!(
@@ -91,7 +106,11 @@ fn signature_mismatches() {
     );
     // Bad hex never matches.
     assert_eq!(
-        wh.verify(VECTOR_BODY, &format!("t={T},v1=zz{}", &VECTOR_SIG[2..]), SECRET),
+        wh.verify(
+            VECTOR_BODY,
+            &format!("t={T},v1=zz{}", &VECTOR_SIG[2..]),
+            SECRET
+        ),
         Err(WebhookError::NoMatchingSignature)
     );
     assert_eq!(
@@ -110,7 +129,8 @@ fn rotation() {
     wh.verify(VECTOR_BODY, &header, SECRET).unwrap();
     wh.verify(VECTOR_BODY, &header, "whsec_old").unwrap();
     // Several secrets on our side.
-    wh.verify_with_secrets(VECTOR_BODY, &old, ["whsec_new", "whsec_old"]).unwrap();
+    wh.verify_with_secrets(VECTOR_BODY, &old, ["whsec_new", "whsec_old"])
+        .unwrap();
     assert_eq!(
         wh.verify_with_secrets(VECTOR_BODY, &old, ["whsec_new", "whsec_newer"]),
         Err(WebhookError::NoMatchingSignature)
@@ -124,7 +144,11 @@ fn tolerance() {
     at(T - 300).verify(VECTOR_BODY, &header, SECRET).unwrap();
     assert_eq!(
         at(T + 301).verify(VECTOR_BODY, &header, SECRET),
-        Err(WebhookError::TimestampOutsideTolerance { timestamp: T, now: T + 301, tolerance_secs: 300 })
+        Err(WebhookError::TimestampOutsideTolerance {
+            timestamp: T,
+            now: T + 301,
+            tolerance_secs: 300
+        })
     );
     assert!(matches!(
         at(T - 301).verify(VECTOR_BODY, &header, SECRET),
@@ -133,7 +157,10 @@ fn tolerance() {
     let wide = at(T + 3600).tolerance(std::time::Duration::from_secs(3600));
     wide.verify(VECTOR_BODY, &header, SECRET).unwrap();
     // A closure is a clock.
-    Webhook::new().clock(|| Timestamp(T)).verify(VECTOR_BODY, &header, SECRET).unwrap();
+    Webhook::new()
+        .clock(|| Timestamp(T))
+        .verify(VECTOR_BODY, &header, SECRET)
+        .unwrap();
     // Against the system clock, a 2023 signature is expired.
     assert!(matches!(
         Webhook::construct_event(VECTOR_BODY, &header, SECRET),
@@ -150,8 +177,16 @@ fn errors_never_contain_the_secret() {
         at(T).verify(body.as_bytes(), "", secret).unwrap_err(),
         at(T).verify(body.as_bytes(), "t=1", secret).unwrap_err(),
         at(T).verify(b"x", &header, secret).unwrap_err(),
-        at(T + 1000).verify(body.as_bytes(), &header, secret).unwrap_err(),
-        at(T).event(b"[1]", &Webhook::generate_test_signature(b"[1]", secret, T), secret).unwrap_err(),
+        at(T + 1000)
+            .verify(body.as_bytes(), &header, secret)
+            .unwrap_err(),
+        at(T)
+            .event(
+                b"[1]",
+                &Webhook::generate_test_signature(b"[1]", secret, T),
+                secret,
+            )
+            .unwrap_err(),
     ];
     for e in cases {
         for text in [e.to_string(), format!("{e:?}"), e.reason().to_owned()] {
@@ -164,17 +199,19 @@ fn errors_never_contain_the_secret() {
 
 #[test]
 fn typed_event_and_unknowns() {
-    let body = event_json(
-        "payment_intent.succeeded",
-        PI,
-    );
+    let body = event_json("payment_intent.succeeded", PI);
     let header = Webhook::generate_test_signature(body.as_bytes(), SECRET, T);
     let ev = at(T).event(body.as_bytes(), &header, SECRET).unwrap();
     assert_eq!(ev.id, "evt_1");
     assert_eq!(ev.type_, EventType::PaymentIntentSucceeded);
     assert_eq!(ev.created, Timestamp(T));
     assert_eq!(ev.pending_webhooks, 1);
-    assert_eq!(ev.request.as_ref().and_then(|r| r.idempotency_key.as_deref()), Some("ik"));
+    assert_eq!(
+        ev.request
+            .as_ref()
+            .and_then(|r| r.idempotency_key.as_deref()),
+        Some("ik")
+    );
     assert!(matches!(ev.data.object, EventObject::PaymentIntent(_)));
     assert_eq!(ev.object_name(), Some("payment_intent"));
 
@@ -191,19 +228,40 @@ fn typed_event_and_unknowns() {
         other => panic!("{other:?}"),
     }
     assert_eq!(ev.object_name(), Some("brand_new_object"));
-    assert_eq!(ev.request.as_ref().and_then(|r| r.id.as_deref()), Some("req_old"));
-    assert_eq!(ev.extra.get("future_field"), Some(&serde_json::json!({"a":1})));
-    assert_eq!(ev.data.previous_attributes, Some(serde_json::json!({"x":1})));
+    assert_eq!(
+        ev.request.as_ref().and_then(|r| r.id.as_deref()),
+        Some("req_old")
+    );
+    assert_eq!(
+        ev.extra.get("future_field"),
+        Some(&serde_json::json!({"a":1}))
+    );
+    assert_eq!(
+        ev.data.previous_attributes,
+        Some(serde_json::json!({"x":1}))
+    );
     assert_eq!(ev.pending_webhooks, 0);
 
     assert_eq!(ev.data.object_decode_error, None);
 
     // A known object that does not fit its type (another API version, say) stays raw JSON.
-    let body = event_json("payment_intent.succeeded", r#"{"id":"pi_1","object":"payment_intent","created":"not a number"}"#);
+    let body = event_json(
+        "payment_intent.succeeded",
+        r#"{"id":"pi_1","object":"payment_intent","created":"not a number"}"#,
+    );
     let ev: Event = serde_json::from_str(&body).unwrap();
-    assert!(matches!(ev.data.object, EventObject::Unknown(_)), "{:?}", ev.data.object);
+    assert!(
+        matches!(ev.data.object, EventObject::Unknown(_)),
+        "{:?}",
+        ev.data.object
+    );
     assert_eq!(ev.object_name(), Some("payment_intent"));
-    assert!(ev.data.object_decode_error.as_deref().unwrap().contains("invalid type"));
+    assert!(ev
+        .data
+        .object_decode_error
+        .as_deref()
+        .unwrap()
+        .contains("invalid type"));
 }
 
 #[test]
@@ -235,13 +293,21 @@ const THIN: &str = r#"{"id":"evt_test_65R","object":"v2.core.event","type":"v1.b
 #[test]
 fn thin_events() {
     let header = Webhook::generate_test_signature(THIN.as_bytes(), SECRET, T);
-    let n = at(T).event_notification(THIN.as_bytes(), &header, SECRET).unwrap();
+    let n = at(T)
+        .event_notification(THIN.as_bytes(), &header, SECRET)
+        .unwrap();
     assert_eq!(n.id, "evt_test_65R");
-    assert_eq!(n.type_, EventNotificationType::V1BillingMeterErrorReportTriggered);
+    assert_eq!(
+        n.type_,
+        EventNotificationType::V1BillingMeterErrorReportTriggered
+    );
     assert_eq!(n.created.as_str(), "2024-09-17T06:20:52.246Z");
     assert_eq!(n.context.as_deref(), Some("acct_123"));
     let r = n.related_object.as_ref().unwrap();
-    assert_eq!((r.id.as_str(), r.type_.as_str()), ("mtr_123", "billing.meter"));
+    assert_eq!(
+        (r.id.as_str(), r.type_.as_str()),
+        ("mtr_123", "billing.meter")
+    );
     assert_eq!(n.reason.as_ref().unwrap()["type"], "request");
 
     // Each function refuses the other kind and says which to use.
@@ -249,21 +315,36 @@ fn thin_events() {
         at(T).event(THIN.as_bytes(), &header, SECRET).unwrap_err(),
         WebhookError::ExpectedSnapshotEvent
     );
-    assert!(WebhookError::ExpectedSnapshotEvent.to_string().contains("parse_event_notification"));
+    assert!(WebhookError::ExpectedSnapshotEvent
+        .to_string()
+        .contains("parse_event_notification"));
     let v1 = event_json("customer.created", r#"{"id":"cus_1","object":"customer"}"#);
     let h1 = Webhook::generate_test_signature(v1.as_bytes(), SECRET, T);
     assert_eq!(
-        at(T).event_notification(v1.as_bytes(), &h1, SECRET).unwrap_err(),
+        at(T)
+            .event_notification(v1.as_bytes(), &h1, SECRET)
+            .unwrap_err(),
         WebhookError::ExpectedEventNotification
     );
-    assert!(WebhookError::ExpectedEventNotification.to_string().contains("construct_event"));
+    assert!(WebhookError::ExpectedEventNotification
+        .to_string()
+        .contains("construct_event"));
 
     // Unknown type and fields decode.
-    let other = THIN.replace("v1.billing.meter.error_report_triggered", "v2.something.new")
+    let other = THIN
+        .replace(
+            "v1.billing.meter.error_report_triggered",
+            "v2.something.new",
+        )
         .replace("\"livemode\"", "\"extra_field\":1,\"livemode\"");
     let h = Webhook::generate_test_signature(other.as_bytes(), SECRET, T);
-    let n = at(T).event_notification(other.as_bytes(), &h, SECRET).unwrap();
-    assert_eq!(n.type_, EventNotificationType::Unknown("v2.something.new".into()));
+    let n = at(T)
+        .event_notification(other.as_bytes(), &h, SECRET)
+        .unwrap();
+    assert_eq!(
+        n.type_,
+        EventNotificationType::Unknown("v2.something.new".into())
+    );
     assert_eq!(n.extra.get("extra_field"), Some(&serde_json::json!(1)));
 }
 
@@ -281,11 +362,30 @@ fn meter_error_report() {
     assert_eq!(report.meter_id.as_deref(), Some("mtr_123"));
     assert_eq!(report.summary(), "2 events failed");
     assert_eq!(report.error_count(), 2);
-    assert_eq!(report.errors()[0].code, MeterErrorCode::MeterEventCustomerNotFound);
-    assert_eq!(report.errors()[0].sample_errors[0].request.as_ref().unwrap().identifier, "id_1");
-    assert_eq!(report.errors()[1].code, MeterErrorCode::Unknown("something_new".into()));
-    assert_eq!(report.validation_start.as_ref().unwrap().as_str(), "2024-09-17T06:00:00Z");
-    assert_eq!(report.validation_end.as_ref().unwrap().unix_seconds(), Some(1_726_553_700));
+    assert_eq!(
+        report.errors()[0].code,
+        MeterErrorCode::MeterEventCustomerNotFound
+    );
+    assert_eq!(
+        report.errors()[0].sample_errors[0]
+            .request
+            .as_ref()
+            .unwrap()
+            .identifier,
+        "id_1"
+    );
+    assert_eq!(
+        report.errors()[1].code,
+        MeterErrorCode::Unknown("something_new".into())
+    );
+    assert_eq!(
+        report.validation_start.as_ref().unwrap().as_str(),
+        "2024-09-17T06:00:00Z"
+    );
+    assert_eq!(
+        report.validation_end.as_ref().unwrap().unix_seconds(),
+        Some(1_726_553_700)
+    );
 }
 
 #[derive(Default)]
@@ -302,16 +402,23 @@ impl EventHandler for Recorder {
         Ok(())
     }
     async fn fallback(&self, event: &Event) -> Result<(), Self::Error> {
-        self.0.lock().unwrap().push(format!("fallback:{}", event.type_));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("fallback:{}", event.type_));
         Ok(())
     }
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     // The handlers here never wait, so one poll finishes them.
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
     let mut f = std::pin::pin!(f);
-    let waker = std::task::Waker::noop();
-    match f.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
+    match f.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
         std::task::Poll::Ready(v) => v,
         std::task::Poll::Pending => panic!("pending"),
     }
@@ -324,7 +431,11 @@ fn handler_dispatch() {
     let pi = PI;
     block_on(dispatch(&ev("payment_intent.succeeded", pi), &h)).unwrap();
     // Type matches but the object is not a PaymentIntent: fallback.
-    block_on(dispatch(&ev("payment_intent.succeeded", r#"{"object":"other"}"#), &h)).unwrap();
+    block_on(dispatch(
+        &ev("payment_intent.succeeded", r#"{"object":"other"}"#),
+        &h,
+    ))
+    .unwrap();
     // A type with a default method goes to fallback too.
     block_on(dispatch(&ev("customer.subscription.deleted", r#"{"id":"sub_1","object":"subscription","created":1,"livemode":false,"status":"canceled"}"#), &h)).unwrap();
     block_on(dispatch(&ev("unknown.type", pi), &h)).unwrap();
