@@ -22,7 +22,10 @@ pub fn run(args: &[String]) -> Result<()> {
             }
             Err(e) => {
                 eprintln!("explorer: stripe-mock is not available: {e:#}");
-                eprintln!("install it with:\n\n    {}\n", stripe_mock::install_command());
+                eprintln!(
+                    "install it with:\n\n    {}\n",
+                    stripe_mock::install_command()
+                );
                 eprintln!("or point STRIPE_MOCK_URL at a running one, or pass --base-url https://api.stripe.com with STRIPE_API_KEY=sk_test_...");
                 std::process::exit(1);
             }
