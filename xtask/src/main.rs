@@ -5,13 +5,11 @@
 //! - `test`: the whole test suite (codegen check, stripe-mock, workspace tests).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
-//! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod explorer;
 mod explorer;
 mod stripe_mock;
 
@@ -27,7 +25,6 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("bench-build") => bench_build(&args[1..]),
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
-        Some("explorer") => explorer::run(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
         _ => {
             eprintln!(
