@@ -459,11 +459,13 @@ impl Client {
     }
 
     /// The clock used for retry backoff (reused by the meter event sender).
+    #[cfg(all(feature = "billing", feature = "v2"))]
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
         self.inner.clock.clone()
     }
 
     /// Automatic retries after the first attempt (reused by the meter event sender).
+    #[cfg(all(feature = "billing", feature = "v2"))]
     pub(crate) fn max_retries(&self) -> u32 {
         self.inner.max_retries
     }
