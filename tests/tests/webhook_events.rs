@@ -202,7 +202,10 @@ fn thin_event_notifications() {
 }
 
 /// A local server standing in for api.stripe.com: records each request's path and headers.
-async fn fake_api(seen: Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>) -> String {
+/// Path, `Stripe-Context` and `Stripe-Request-Trigger` of each request the fake API saw.
+type Seen = Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>;
+
+async fn fake_api(seen: Seen) -> String {
     use axum::http::{HeaderMap, Uri};
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         let seen = seen.clone();

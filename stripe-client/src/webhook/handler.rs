@@ -13,7 +13,7 @@ macro_rules! handlers {
         /// A method is called when the event's type matches *and* its object decoded into
         /// the expected type; otherwise the event goes to `fallback`.
         ///
-        /// ```ignore
+        /// ```
         /// use stripe_client::webhook::{dispatch, Event, EventHandler};
         /// use stripe_types::PaymentIntent;
         ///
