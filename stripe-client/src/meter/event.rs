@@ -117,7 +117,9 @@ impl EventIdentifier {
     /// A new random (v4) UUID identifier. No allocation.
     pub fn generate() -> Self {
         let bytes: [u8; 16] = rand::random();
-        EventIdentifier(Ident::Uuid(uuid::Builder::from_random_bytes(bytes).into_uuid()))
+        EventIdentifier(Ident::Uuid(
+            uuid::Builder::from_random_bytes(bytes).into_uuid(),
+        ))
     }
     /// An identifier from text.
     pub fn text(s: impl Into<String>) -> Self {
@@ -295,7 +297,8 @@ impl MeterEvent {
     }
     /// Set a generated UUID identifier when none is set; returns it.
     pub fn ensure_identifier(&mut self) -> &EventIdentifier {
-        self.identifier.get_or_insert_with(EventIdentifier::generate)
+        self.identifier
+            .get_or_insert_with(EventIdentifier::generate)
     }
 
     /// Run every guard: event name, identifier and idempotency key lengths, customer,
@@ -431,9 +434,15 @@ impl MeterEvent {
 
     /// A rough size of the JSON, for buffer capacity.
     pub(crate) fn json_size_hint(&self) -> usize {
-        96 + self.event_name.len() + self.customer.len() + self.customer_key.len()
+        96 + self.event_name.len()
+            + self.customer.len()
+            + self.customer_key.len()
             + self.value_key.len()
-            + self.extra.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>()
+            + self
+                .extra
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 6)
+                .sum::<usize>()
     }
 }
 
@@ -512,7 +521,10 @@ mod tests {
         for s in [0i64, 1_767_225_600, 951_782_400, 1_709_164_799, -1] {
             let mut v = Vec::new();
             write_rfc3339(&mut v, s);
-            assert_eq!(String::from_utf8(v).unwrap(), DateTime::from_unix_seconds(s).0);
+            assert_eq!(
+                String::from_utf8(v).unwrap(),
+                DateTime::from_unix_seconds(s).0
+            );
         }
     }
 

@@ -91,7 +91,10 @@ impl FixedWallClock {
 
 impl WallClock for FixedWallClock {
     fn now(&self) -> SystemTime {
-        self.now.lock().map(|g| *g).unwrap_or_else(|_| SystemTime::now())
+        self.now
+            .lock()
+            .map(|g| *g)
+            .unwrap_or_else(|_| SystemTime::now())
     }
 }
 
@@ -139,7 +142,11 @@ pub struct GuardError {
 }
 
 impl GuardError {
-    pub(crate) fn new(kind: GuardKind, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        kind: GuardKind,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         GuardError {
             kind,
             field: field.into(),
@@ -200,7 +207,11 @@ fn check_len(field: &str, s: &str, max: usize) -> Result<(), GuardError> {
 
 /// Check an event timestamp (Unix seconds) against the accepted window: at most 35 days
 /// before `now` and at most 5 minutes after it.
-pub fn check_timestamp(field: &str, unix_secs: i64, clock: &dyn WallClock) -> Result<(), GuardError> {
+pub fn check_timestamp(
+    field: &str,
+    unix_secs: i64,
+    clock: &dyn WallClock,
+) -> Result<(), GuardError> {
     let now = clock.unix_millis() / 1000;
     let oldest = now - MAX_PAST.as_secs() as i64;
     let latest = now + MAX_FUTURE.as_secs() as i64;
@@ -236,7 +247,8 @@ pub fn is_numeric_string(s: &str) -> bool {
     let t = s.trim();
     !t.is_empty()
         && t.len() == s.len()
-        && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
         && t.parse::<f64>().map(f64::is_finite).unwrap_or(false)
 }
 
@@ -275,7 +287,11 @@ pub fn check_meter_params(params: &Value) -> Result<(), GuardError> {
             .and_then(Value::as_str)
             .unwrap_or("");
         if key.trim().is_empty() {
-            let what = if formula == "sum" { "adds up" } else { "keeps the last" };
+            let what = if formula == "sum" {
+                "adds up"
+            } else {
+                "keeps the last"
+            };
             return Err(GuardError::new(
                 GuardKind::ValueSettingsRequired,
                 "value_settings.event_payload_key",
@@ -289,7 +305,10 @@ pub fn check_meter_params(params: &Value) -> Result<(), GuardError> {
         }
     }
     if let Some(m) = obj.get("customer_mapping") {
-        let key = m.get("event_payload_key").and_then(Value::as_str).unwrap_or("");
+        let key = m
+            .get("event_payload_key")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if key.trim().is_empty() {
             return Err(GuardError::new(
                 GuardKind::Missing,
@@ -306,8 +325,8 @@ pub fn check_meter_params(params: &Value) -> Result<(), GuardError> {
                     GuardKind::InvalidValue,
                     "customer_mapping.type",
                     format!(
-                        "is {other:?}; the only mapping is `by_id`: set `customer_mapping[type]=by_id`"
-                    ),
+                    "is {other:?}; the only mapping is `by_id`: set `customer_mapping[type]=by_id`"
+                ),
                 ))
             }
         }
@@ -476,7 +495,10 @@ pub fn check_adjustment_params(params: &Value) -> Result<(), GuardError> {
             return Err(GuardError::new(
                 GuardKind::InvalidValue,
                 "type",
-                format!("is {t}; the only adjustment type is \"cancel\": send {}", shape("<identifier>")),
+                format!(
+                    "is {t}; the only adjustment type is \"cancel\": send {}",
+                    shape("<identifier>")
+                ),
             ));
         }
     }
@@ -503,7 +525,11 @@ pub fn check_stream_params(params: &Value, clock: &dyn WallClock) -> Result<(), 
         .get("events")
         .and_then(Value::as_array)
         .ok_or_else(|| {
-            GuardError::new(GuardKind::Missing, "events", "is required: an array of 1 to 100 events")
+            GuardError::new(
+                GuardKind::Missing,
+                "events",
+                "is required: an array of 1 to 100 events",
+            )
         })?;
     check_batch_len(events.len())?;
     for (i, e) in events.iter().enumerate() {
@@ -536,6 +562,10 @@ pub(crate) fn check_batch_len(n: usize) -> Result<(), GuardError> {
 /// Serialize generated parameters to JSON for the checks.
 pub(crate) fn to_json<P: serde::Serialize>(params: &P) -> Result<Value, GuardError> {
     serde_json::to_value(params).map_err(|e| {
-        GuardError::new(GuardKind::InvalidValue, "params", format!("cannot be serialized: {e}"))
+        GuardError::new(
+            GuardKind::InvalidValue,
+            "params",
+            format!("cannot be serialized: {e}"),
+        )
     })
 }

@@ -132,9 +132,9 @@ impl MeterEventSenderBuilder {
         self.batch_size = n;
         self
     }
-    /// How long a partial batch waits for more events (default 10 ms).
+    /// How long a partial batch waits for more events (default 10 ms; at most an hour).
     pub fn linger(mut self, d: Duration) -> Self {
-        self.linger = d;
+        self.linger = d.min(Duration::from_secs(3600));
         self
     }
     /// Requests in flight at once (default 8).
@@ -188,7 +188,9 @@ impl MeterEventSenderBuilder {
         }
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         let shared = Arc::new(Shared {
-            max_retries: self.max_retries.unwrap_or_else(|| self.client.max_retries()),
+            max_retries: self
+                .max_retries
+                .unwrap_or_else(|| self.client.max_retries()),
             clock: self.clock.unwrap_or_else(|| self.client.clock()),
             client: self.client,
             wall: self.wall_clock,
@@ -465,7 +467,9 @@ impl Shared {
     }
 
     fn fail(&self, batch: Vec<MeterEvent>, error: Arc<Error>) {
-        self.c.failed.fetch_add(batch.len() as u64, Ordering::AcqRel);
+        self.c
+            .failed
+            .fetch_add(batch.len() as u64, Ordering::AcqRel);
         for event in batch {
             self.sink.on_failure(FailedEvent {
                 event,

@@ -183,7 +183,10 @@ pub(crate) fn prepare_stream(body: Vec<u8>) -> Prepared {
     }
 }
 
-pub(crate) fn session_options(session: &MeterEventSession, max_retries: Option<u32>) -> RequestOptions {
+pub(crate) fn session_options(
+    session: &MeterEventSession,
+    max_retries: Option<u32>,
+) -> RequestOptions {
     let mut opts = RequestOptions::new().header(
         "authorization",
         format!("Bearer {}", session.authentication_token.expose()),

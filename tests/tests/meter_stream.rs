@@ -1,0 +1,371 @@
+//! The v2 meter event stream against a local axum server (`integration_tests::meter_server`):
+//! sessions, bearer tokens, expiry (local and 401), batch bounds, and `MeterEventSender`
+//! under injected 5xx / 429 / session expiry / latency.
+
+use integration_tests::meter_server::{MeterServer, MeterServerConfig};
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use stripe_client::meter::{
+    create_session, send_events, send_events_at, FailedEvent, FixedWallClock, MeterEvent,
+    MeterEventSender,
+};
+use stripe_client::retry::ManualClock;
+use stripe_client::{Client, Error, ErrorCode};
+
+fn client(url: &str) -> Client {
+    Client::builder("sk_test_123")
+        .base_url(url)
+        .clock(ManualClock::new())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+fn events(prefix: &str, n: usize) -> Vec<MeterEvent> {
+    (0..n)
+        .map(|i| {
+            MeterEvent::new("api_requests", "cus_123")
+                .value(i as i64)
+                .identifier(format!("{prefix}-{i}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn session_is_typed_and_its_token_redacted() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let session = create_session(&client(&server.url)).await.unwrap();
+    let debug = format!("{session:?}");
+    assert!(session
+        .authentication_token
+        .expose()
+        .starts_with("mes_tok_"));
+    assert!(!debug.contains("mes_tok_"), "{debug}");
+    assert!(debug.contains("[redacted]"));
+    let now = stripe_client::types::rt::Timestamp::now().0;
+    assert!(session.expires_at_unix() > now + 800, "15 minutes ahead");
+    assert_eq!(
+        session.expires_at.unix_seconds(),
+        Some(session.expires_at_unix())
+    );
+    assert!(!session.is_expired(&stripe_client::meter::SystemWallClock));
+}
+
+#[tokio::test]
+async fn send_events_posts_json_with_the_session_token() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let c = client(&server.url);
+    let session = create_session(&c).await.unwrap();
+    send_events(&c, &session, &events("a", 100)).await.unwrap();
+    let k = server.counters();
+    assert_eq!(k.requests.load(Ordering::Relaxed), 1);
+    assert_eq!(k.events.load(Ordering::Relaxed), 100);
+    assert_eq!(
+        k.unauthorized.load(Ordering::Relaxed),
+        0,
+        "bearer was the session token"
+    );
+    assert!(server.received("a-0") && server.received("a-99"));
+}
+
+#[tokio::test]
+async fn more_than_100_events_is_refused_before_the_network() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let c = client(&server.url);
+    let session = create_session(&c).await.unwrap();
+    let err = send_events(&c, &session, &events("b", 101))
+        .await
+        .unwrap_err();
+    match err {
+        Error::Validation(m) => {
+            assert!(m.contains("101 events") && m.contains("at most 100"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        send_events(&c, &session, &[]).await,
+        Err(Error::Validation(_))
+    ));
+    assert_eq!(server.counters().requests.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn expired_session_fails_without_a_network_call() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let c = client(&server.url);
+    let session = create_session(&c).await.unwrap();
+    let clock = FixedWallClock::new(SystemTime::now() + Duration::from_secs(16 * 60));
+    let err = send_events_at(&c, &session, &events("c", 1), &clock)
+        .await
+        .unwrap_err();
+    let Error::SessionExpired(api) = err else {
+        panic!("expected SessionExpired, got {err:?}")
+    };
+    assert_eq!(api.code, Some(ErrorCode::BillingMeterEventSessionExpired));
+    assert!(api
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("no request was sent"));
+    assert_eq!(server.counters().requests.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn server_401_session_expired_is_the_same_error() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let c = client(&server.url);
+    let session = create_session(&c).await.unwrap();
+    server.expire_all_sessions();
+    let err = send_events(&c, &session, &events("d", 3))
+        .await
+        .unwrap_err();
+    let Error::SessionExpired(api) = &err else {
+        panic!("expected SessionExpired, got {err:?}")
+    };
+    assert_eq!(api.status, 401);
+    assert_eq!(api.code, Some(ErrorCode::BillingMeterEventSessionExpired));
+    assert_eq!(
+        server.counters().requests.load(Ordering::Relaxed),
+        1,
+        "401 is not retried"
+    );
+    assert!(!err.to_string().contains("mes_tok_"));
+}
+
+#[tokio::test]
+async fn sender_renews_the_session_and_resends_after_expiry() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let sender = MeterEventSender::builder(client(&server.url))
+        .linger(Duration::from_millis(2))
+        .build()
+        .unwrap();
+    for e in events("e", 250) {
+        sender.send(e).await.unwrap();
+    }
+    sender.flush().await;
+    server.expire_all_sessions();
+    for e in events("f", 250) {
+        sender.send(e).await.unwrap();
+    }
+    let stats = sender.shutdown().await;
+    let k = server.counters();
+    assert_eq!(stats.accepted, 500);
+    assert_eq!(stats.sent, 500);
+    assert_eq!(stats.failed, 0);
+    assert_eq!(k.unique.load(Ordering::Relaxed), 500);
+    assert_eq!(k.duplicates.load(Ordering::Relaxed), 0);
+    assert!(k.expired.load(Ordering::Relaxed) >= 1);
+    assert_eq!(stats.sessions, 2, "{stats:?}");
+    assert_eq!(k.sessions.load(Ordering::Relaxed), 2);
+    assert!(stats.retried >= 1);
+}
+
+#[tokio::test]
+async fn sender_flush_sends_a_partial_batch_without_waiting_for_linger() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let sender = MeterEventSender::builder(client(&server.url))
+        .linger(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    for e in events("g", 3) {
+        sender.send(e).await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(10), sender.flush())
+        .await
+        .expect("flush does not wait for the linger");
+    assert_eq!(server.counters().unique.load(Ordering::Relaxed), 3);
+    let s = sender.stats();
+    assert_eq!((s.accepted, s.sent, s.queued, s.in_flight), (3, 3, 0, 0));
+}
+
+#[tokio::test]
+async fn sender_hands_finally_failed_events_to_the_sink() {
+    let server = MeterServer::start(MeterServerConfig {
+        p_500: 1.0,
+        ..MeterServerConfig::default()
+    })
+    .await;
+    let failed = Arc::new(Mutex::new(Vec::<FailedEvent>::new()));
+    let f2 = failed.clone();
+    let sender = MeterEventSender::builder(client(&server.url))
+        .max_retries(2)
+        .linger(Duration::from_millis(1))
+        .failure_sink(move |f: FailedEvent| f2.lock().unwrap().push(f))
+        .build()
+        .unwrap();
+    for e in events("h", 150) {
+        sender.send(e).await.unwrap();
+    }
+    // An event without identifier gets one, and the sink sees it.
+    sender
+        .send(MeterEvent::new("api_requests", "cus_9").value(1))
+        .await
+        .unwrap();
+    let stats = sender.shutdown().await;
+    let failed = failed.lock().unwrap();
+    assert_eq!(stats.accepted, 151);
+    assert_eq!(stats.failed, 151);
+    assert_eq!(stats.sent, 0);
+    assert_eq!(failed.len(), 151);
+    assert_eq!(
+        stats.retried,
+        151 * 2,
+        "two retries per batch, counted per event"
+    );
+    assert!(failed.iter().all(|f| f.error.status() == Some(500)));
+    assert!(failed.iter().all(|f| f.event.get_identifier().is_some()));
+    let ids: HashSet<String> = failed
+        .iter()
+        .map(|f| f.event.get_identifier().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 151);
+    assert_eq!(server.counters().events.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn sender_refuses_bad_events_synchronously_and_after_shutdown() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let sender = MeterEventSender::builder(client(&server.url))
+        .build()
+        .unwrap();
+    let old = stripe_client::types::rt::Timestamp::now().0 - 40 * 86_400;
+    let err = sender
+        .send(MeterEvent::new("api_requests", "cus_1").timestamp(old))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation(m) if m.contains("35 days")),
+        "{err:?}"
+    );
+    assert_eq!(sender.stats().accepted, 0);
+    let other = sender.clone();
+    let stats = sender.shutdown().await;
+    assert_eq!(stats.accepted, 0);
+    let err = other
+        .send(MeterEvent::new("api_requests", "cus_1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("shut down")),
+        "{err:?}"
+    );
+    assert!(other
+        .try_send(MeterEvent::new("api_requests", "cus_1"))
+        .is_err());
+}
+
+#[test]
+fn sender_build_outside_a_runtime_is_an_error_not_a_panic() {
+    let c = Client::new("sk_test_123").unwrap();
+    let err = MeterEventSender::builder(c).build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+}
+
+/// 200,000 events from 16 tasks under 5xx, 429, session expiry (short sessions and injected
+/// 401s) and latency: every identifier is received exactly once or reported to the sink,
+/// and the sender's counters agree with the server's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_thousand_events_under_faults_lose_nothing() {
+    const TASKS: usize = 16;
+    const PER_TASK: usize = 12_500;
+    let server = MeterServer::start(MeterServerConfig {
+        session_ttl: Duration::from_secs(3),
+        p_500: 0.05,
+        p_503: 0.03,
+        p_429: 0.05,
+        p_expire: 0.01,
+        p_latency: 0.05,
+        latency: Duration::from_millis(20),
+        validate: true,
+    })
+    .await;
+    let failed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let f2 = failed.clone();
+    let sender = MeterEventSender::builder(client(&server.url))
+        .linger(Duration::from_millis(2))
+        .max_in_flight(8)
+        .max_retries(8)
+        .queue_capacity(5_000)
+        .failure_sink(move |f: FailedEvent| {
+            f2.lock().unwrap().push(
+                f.event
+                    .get_identifier()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..TASKS {
+        let s = sender.clone();
+        tasks.push(tokio::spawn(async move {
+            let customer: Arc<str> = Arc::from(format!("cus_{t}"));
+            let name: Arc<str> = Arc::from("api_requests");
+            for i in 0..PER_TASK {
+                s.send(
+                    MeterEvent::new(name.clone(), customer.clone())
+                        .value(1)
+                        .identifier(format!("t{t}-{i}")),
+                )
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let stats = sender.shutdown().await;
+    let elapsed = started.elapsed();
+    let k = server.counters();
+    let failed = failed.lock().unwrap();
+    let total = (TASKS * PER_TASK) as u64;
+    eprintln!("{stats:?} in {elapsed:?}; server: requests {} 5xx {} 429 {} expired {} sessions {} unique {} dup {}",
+        k.requests.load(Ordering::Relaxed), k.injected_5xx.load(Ordering::Relaxed),
+        k.injected_429.load(Ordering::Relaxed), k.expired.load(Ordering::Relaxed),
+        k.sessions.load(Ordering::Relaxed), k.unique.load(Ordering::Relaxed),
+        k.duplicates.load(Ordering::Relaxed));
+    assert_eq!(stats.accepted, total);
+    assert_eq!(stats.sent + stats.failed, total);
+    assert_eq!((stats.queued, stats.in_flight), (0, 0));
+    assert_eq!(stats.failed as usize, failed.len());
+    assert_eq!(
+        k.unique.load(Ordering::Relaxed),
+        stats.sent,
+        "server count == sent"
+    );
+    assert_eq!(
+        k.duplicates.load(Ordering::Relaxed),
+        0,
+        "no identifier received twice"
+    );
+    assert_eq!(k.without_identifier.load(Ordering::Relaxed), 0);
+    assert_eq!(k.bad_requests.load(Ordering::Relaxed), 0);
+    assert!(
+        k.injected_5xx.load(Ordering::Relaxed) > 0 && k.injected_429.load(Ordering::Relaxed) > 0
+    );
+    assert!(
+        k.expired.load(Ordering::Relaxed) > 0,
+        "session expiry was exercised"
+    );
+    assert!(stats.retried > 0);
+    // Every identifier: received exactly once, or in the failure sink — never both, never neither.
+    let received = server.identifiers();
+    let failed_set: HashSet<&String> = failed.iter().collect();
+    for t in 0..TASKS {
+        for i in 0..PER_TASK {
+            let id = format!("t{t}-{i}");
+            assert!(
+                received.contains(&id) != failed_set.contains(&id),
+                "{id}: received {} failed {}",
+                received.contains(&id),
+                failed_set.contains(&id)
+            );
+        }
+    }
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
