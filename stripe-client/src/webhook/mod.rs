@@ -19,7 +19,7 @@
 //!   whose full data is fetched with [`EventNotification::fetch_event`].
 //! * A [`Webhook`] value configures the tolerance and the clock.
 //! * [`EventHandler`] and [`dispatch`] route events to per-type methods.
-//! * With the `axum` feature, [`axum`](self::axum) has extractors that do all of this.
+//! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
 //!
 //! No error or `Debug` output of this module contains a secret.
 
