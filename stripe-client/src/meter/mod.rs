@@ -54,3 +54,8 @@ pub use v1::{
     list_meters, reactivate_meter, retrieve_meter, stream_meters, update_meter_display_name,
     MeterBuilder, MeterEventAdjustment,
 };
+
+/// The metering guide (`guides/metering.md`), compiled so its examples stay correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../guides/metering.md")]
+pub struct MeteringGuide;
