@@ -1,11 +1,21 @@
 //! Async client for the Stripe API.
 //!
+//! ```ignore
+//! use stripe_client::prelude::*;
+//! use stripe_client::types::{CreateCustomer, ListCustomers};
+//!
+//! let client = Client::builder("sk_test_...").max_retries(3).build()?;
+//! let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
+//! let opts = RequestOptions::new().stripe_account("acct_123").idempotency_key("order-6735");
+//! let customer = CreateCustomer::new().send_with(&client, opts).await?;
+//! let first_50: Vec<_> = ListCustomers::new().stream(&client).take(50).try_collect().await?;
+//! ```
+//!
 //! ```no_run
 //! use stripe_client::prelude::*;
 //! # async fn f() -> Result<(), stripe_client::Error> {
 //! let client = Client::new("sk_test_123")?;
-//! // With the generated types:
-//! // let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
+//! // The escape hatch for endpoints newer than the pinned spec:
 //! let list = client.raw_request(Method::Get, "/v1/customers", serde_json::json!({"limit": 3})).await?;
 //! # Ok(()) }
 //! ```
@@ -13,7 +23,11 @@
 //! From a user's call to the wire: [`StripeRequestExt::send`] → [`Client::execute`] →
 //! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
 //! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
-//! (serde_path_to_error) → [`Response`]. Lists page through [`pagination`].
+//! (serde_path_to_error) → [`Response`]. Lists page through [`pagination`]; every attempt
+//! is traced ([`telemetry`]).
+//!
+//! To unit-test code that uses the client without a server, build it with a
+//! [`MockTransport`]: it records every request and answers from a queue.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -48,6 +62,32 @@ pub use response::Response;
 pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };
+
+/// The guides (`guides/*.md`) and the README, whose examples compile (and, unless marked
+/// `no_run`, run) as doctests.
+#[cfg(all(doctest, feature = "full"))]
+mod guides {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../guides/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../guides/payments.md")]
+    struct Payments;
+    #[doc = include_str!("../../guides/subscriptions.md")]
+    struct Subscriptions;
+    #[doc = include_str!("../../guides/connect.md")]
+    struct Connect;
+    #[doc = include_str!("../../guides/webhooks.md")]
+    struct Webhooks;
+    #[doc = include_str!("../../guides/error-handling.md")]
+    struct ErrorHandling;
+    #[doc = include_str!("../../guides/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../../guides/telemetry.md")]
+    struct Telemetry;
+    #[doc = include_str!("../../guides/performance.md")]
+    struct Performance;
+}
 
 /// The generated API types (`stripe-types`).
 pub use stripe_types as types;

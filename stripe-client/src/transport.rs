@@ -159,7 +159,7 @@ impl ReqwestTransport {
 }
 
 fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
-    if e.is_timeout() {
+    if e.is_timeout() && !e.is_connect() {
         return Error::Timeout(timeout.unwrap_or_default());
     }
     if e.is_builder() {
