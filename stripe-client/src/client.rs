@@ -868,6 +868,9 @@ impl Client {
                         );
                     span.in_scope(|| {
                         tracing::debug!(status, will_retry = retry, "stripe response");
+                        if let Some(notice) = header_str(&headers, "stripe-notice") {
+                            tracing::warn!(notice, "Stripe-Notice");
+                        }
                     });
                     if let Some(o) = &inner.observer {
                         o.on_request_stop(&RequestStop {

@@ -40,7 +40,8 @@ async fn span_fields_and_no_secrets() {
     mock.push_response(HttpResponse::json(500, "{}").with_header("request-id", "req_1"));
     mock.push_response(
         HttpResponse::json(200, r#"{"id":"cus_1","email":"private@example.com"}"#)
-            .with_header("request-id", "req_2"),
+            .with_header("request-id", "req_2")
+            .with_header("stripe-notice", "this API version is deprecated"),
     );
     CreateCustomer::new()
         .email("private@example.com")
@@ -65,6 +66,7 @@ async fn span_fields_and_no_secrets() {
         "{out}"
     );
     assert!(out.contains("will_retry=true"), "{out}");
+    assert!(out.contains("WARN") && out.contains("this API version is deprecated"), "{out}");
     assert!(!out.contains("supersecret"), "key leaked: {out}");
     assert!(
         !out.contains("private@example.com"),
