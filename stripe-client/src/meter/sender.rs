@@ -71,7 +71,8 @@ impl FailureSink for LogSink {
 
 /// A snapshot of the sender's counters.
 ///
-/// At rest (after [`MeterEventSender::flush`]): `accepted == sent + failed`,
+/// At any time `accepted ≈ queued + in_flight + sent + failed` (the counters are read one
+/// by one); at rest (after [`MeterEventSender::flush`]): `accepted == sent + failed`,
 /// `queued == 0`, `in_flight == 0`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -86,7 +87,7 @@ pub struct SenderStats {
     pub failed: u64,
     /// Events in requests now in flight (or waiting to retry).
     pub in_flight: u64,
-    /// Events accepted but not yet in a batch.
+    /// Events accepted and not yet sent: in the queue or in the batch being filled.
     pub queued: u64,
     /// Stream requests sent (attempts).
     pub requests: u64,
@@ -453,12 +454,16 @@ impl Shared {
         }
         let Ok(permit) = self.permits.clone().acquire_owned().await else {
             // The semaphore is never closed; fail loudly rather than drop.
+            self.c
+                .queued
+                .fetch_sub(batch.len() as u64, Ordering::Relaxed);
             let err = Arc::new(Error::Config("meter event sender stopped".into()));
             self.fail(batch, err);
             return;
         };
         let n = batch.len() as u64;
         self.c.in_flight.fetch_add(n, Ordering::Relaxed);
+        self.c.queued.fetch_sub(n, Ordering::Relaxed);
         let shared = self.clone();
         tokio::spawn(async move {
             shared.send_batch(batch).await;
@@ -553,13 +558,9 @@ async fn batcher(mut rx: mpsc::Receiver<Msg>, shared: Arc<Shared>) {
             Some(0) => break,
             Some(_) => {
                 let mut flush = false;
-                let mut events = 0u64;
                 for m in msgs.drain(..) {
                     match m {
-                        Msg::Event(e) => {
-                            events += 1;
-                            batch.push(e);
-                        }
+                        Msg::Event(e) => batch.push(e),
                         Msg::Flush => flush = true,
                         Msg::Close => {
                             rx.close();
@@ -567,7 +568,6 @@ async fn batcher(mut rx: mpsc::Receiver<Msg>, shared: Arc<Shared>) {
                         }
                     }
                 }
-                shared.c.queued.fetch_sub(events, Ordering::Relaxed);
                 if batch.len() >= size || (flush && !batch.is_empty()) {
                     armed = false;
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(size));
