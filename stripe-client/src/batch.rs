@@ -3,17 +3,17 @@
 //! ```no_run
 //! use stripe_client::batch::Batch;
 //! use stripe_client::prelude::*;
-//! use stripe_client::types::RetrievePaymentIntent;
+//! use stripe_client::types::RetrieveFile;
 //! # async fn f(client: &Client) {
-//! let ids = ["pi_1", "pi_2", "pi_3"];
+//! let ids = ["file_1", "file_2", "file_3"];
 //! let mut batch = Batch::new().concurrency(8);
 //! for id in ids {
 //!     let client = client.clone();
-//!     batch.push(async move { RetrievePaymentIntent::new(id).send(&client).await });
+//!     batch.push(async move { RetrieveFile::new(id).send(&client).await });
 //! }
 //! for (id, result) in ids.iter().zip(batch.run().await) {
 //!     match result {
-//!         Ok(intent) => println!("{id}: {}", intent.status),
+//!         Ok(file) => println!("{id}: {} bytes", file.size),
 //!         Err(e) => println!("{id}: failed: {e}"),
 //!     }
 //! }

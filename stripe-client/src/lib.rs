@@ -64,6 +64,32 @@ pub use transport::{
 };
 
 
+/// The guides (`guides/*.md`) and the README, whose examples compile (and, unless marked
+/// `no_run`, run) as doctests.
+#[cfg(all(doctest, feature = "full"))]
+mod guides {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../guides/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../guides/payments.md")]
+    struct Payments;
+    #[doc = include_str!("../../guides/subscriptions.md")]
+    struct Subscriptions;
+    #[doc = include_str!("../../guides/connect.md")]
+    struct Connect;
+    #[doc = include_str!("../../guides/webhooks.md")]
+    struct Webhooks;
+    #[doc = include_str!("../../guides/error-handling.md")]
+    struct ErrorHandling;
+    #[doc = include_str!("../../guides/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../../guides/telemetry.md")]
+    struct Telemetry;
+    #[doc = include_str!("../../guides/performance.md")]
+    struct Performance;
+}
+
 /// The generated API types (`stripe-types`).
 pub use stripe_types as types;
 

@@ -743,16 +743,19 @@ pub async fn expand(t: &mut Tour) -> R {
         .send(&client)
         .await
         .map_err(|e| fail("retrieve expanded", e))?;
-    match expanded.customer.as_object() {
-        Some(SubscriptionCustomer::Customer(c)) => note(&format!(
+    // The expanded field holds the union of what `customer` can be (a customer or a
+    // deleted one); read it as the typed `Customer`.
+    let customer: Option<Customer> = expanded
+        .customer
+        .as_object()
+        .and_then(|o| serde_json::to_value(o).ok())
+        .and_then(|v| serde_json::from_value(v).ok());
+    match customer {
+        Some(c) => note(&format!(
             "customer: Expandable::Object(Customer {{ id: {}, email: {:?}, name: {:?} }})",
             c.id, c.email, c.name
         )),
-        other => {
-            return Err(format!(
-                "customer did not expand into a Customer: {other:?}"
-            ))
-        }
+        None => return Err(format!("customer did not expand into a Customer: {:?}", expanded.customer)),
     }
     call("ListSubscriptions::new().limit(2).expand([\"data.customer\"]).send(&client)");
     let list = ListSubscriptions::new()
