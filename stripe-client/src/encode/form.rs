@@ -1,4 +1,4 @@
-//! A serde [`Serializer`] for Stripe's v1 form encoding.
+//! A serde [`Serializer`](serde::Serializer) for Stripe's v1 form encoding.
 //!
 //! The serializer flattens any `Serialize` value into `(key, value)` pairs:
 //!
