@@ -14,8 +14,11 @@ use stripe_client::prelude::*;
 
 const N: usize = 25;
 
+/// (path and query, `Stripe-Account` header) of every request.
+type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct Seen(Log);
 
 impl Seen {
     fn record(&self, uri: &Uri, headers: &HeaderMap) {
