@@ -369,3 +369,94 @@ async fn two_hundred_thousand_events_under_faults_lose_nothing() {
     }
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
 }
+
+#[tokio::test]
+async fn sender_queue_is_bounded_and_try_send_reports_a_full_queue() {
+    let server = MeterServer::start(MeterServerConfig {
+        p_latency: 1.0,
+        latency: Duration::from_millis(300),
+        ..MeterServerConfig::default()
+    })
+    .await;
+    let sender = MeterEventSender::builder(client(&server.url))
+        .queue_capacity(10)
+        .batch_size(1)
+        .max_in_flight(1)
+        .build()
+        .unwrap();
+    let mut accepted = 0u64;
+    let mut full = None;
+    for i in 0..1_000 {
+        match sender.try_send(MeterEvent::new("api_requests", "cus_1").identifier(format!("q{i}")))
+        {
+            Ok(()) => accepted += 1,
+            Err(e) => {
+                full = Some(e);
+                break;
+            }
+        }
+    }
+    let err = full.expect("the queue filled up");
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("queue is full")),
+        "{err:?}"
+    );
+    assert!(
+        accepted <= 13,
+        "bounded: queue 10 + 1 in the batcher + 1 in flight, got {accepted}"
+    );
+    let s = sender.stats();
+    assert_eq!(s.accepted, accepted);
+    assert!(s.queued >= 10, "{s:?}");
+    sender.flush().await;
+    let s = sender.shutdown().await;
+    assert_eq!((s.sent, s.failed, s.queued), (accepted, 0, 0));
+    assert_eq!(server.counters().unique.load(Ordering::Relaxed), accepted);
+}
+
+#[tokio::test]
+async fn stream_requests_show_in_the_client_telemetry_without_secrets() {
+    use stripe_client::telemetry::{Observer, RequestStop};
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<String>>);
+    impl Observer for Seen {
+        fn on_request_stop(&self, e: &RequestStop) {
+            self.0.lock().unwrap().push(format!(
+                "{} {} {} {:?}",
+                e.meta.operation_id, e.meta.path, e.status, e
+            ));
+        }
+    }
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let seen = Arc::new(Seen::default());
+    let c = Client::builder("sk_test_123")
+        .base_url(&server.url)
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+    let sender = MeterEventSender::builder(c).build().unwrap();
+    sender
+        .send(MeterEvent::new("api_requests", "cus_secret_customer").value(7))
+        .await
+        .unwrap();
+    sender.shutdown().await;
+    let seen = seen.0.lock().unwrap();
+    assert!(
+        seen.iter()
+            .any(|s| s
+                .starts_with("PostV2BillingMeterEventSession /v2/billing/meter_event_session 200")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s
+                .starts_with("PostV2BillingMeterEventStream /v2/billing/meter_event_stream 200")),
+        "{seen:?}"
+    );
+    for s in seen.iter() {
+        assert!(
+            !s.contains("mes_tok_") && !s.contains("cus_secret_customer"),
+            "{s}"
+        );
+    }
+}
