@@ -524,7 +524,8 @@ impl<'a> Converter<'a> {
                 let refs: Vec<ReferenceOr<Schema>> =
                     targets.iter().map(|r| ReferenceOr::Reference { reference: r.clone() }).collect();
                 let variants = self.variants(&refs, ctx)?;
-                Ty::Named(self.new_item(ctx, None, Kind::Union { variants }, None))
+                let title = union_title(&variants);
+                Ty::Named(self.new_item(ctx, title.as_ref(), Kind::Union { variants }, None))
             };
             return Ok(Ty::Expandable(Box::new(target)));
         }
@@ -536,6 +537,9 @@ impl<'a> Converter<'a> {
             _ => {
                 let id = self.new_item(ctx, s.schema_data.title.as_ref(), Kind::Union { variants: vec![] }, None);
                 let variants = self.variants(&rest, ctx)?;
+                if let Some(t) = union_title(&variants) {
+                    self.model.items[id].title = Some(t);
+                }
                 self.model.items[id].kind = Kind::Union { variants };
                 Ty::Named(id)
             }
@@ -847,6 +851,15 @@ impl<'a> Converter<'a> {
         v.dedup();
         v
     }
+}
+
+/// A union of up to three component schemas is named after them (`CustomerOrDeletedCustomer`),
+/// so that the same union in many places becomes one type.
+fn union_title(variants: &[Variant]) -> Option<String> {
+    if variants.len() > 3 || !variants.iter().all(|v| matches!(v.ty, Ty::Named(_)) && v.object.is_some()) {
+        return None;
+    }
+    Some(variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join("Or"))
 }
 
 fn mark_payload_secret(model: &mut Model, ty: &Ty) {

@@ -1,0 +1,134 @@
+//! Decoding hand-written JSON into the generated types: the forward-compatibility and
+//! exactness guarantees of the type mapping.
+#![cfg(all(feature = "payments", feature = "billing"))]
+
+use stripe_types::rt::{Expandable, HasId, Int64String};
+use stripe_types::*;
+
+fn decode<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize(de) {
+        Ok(v) => v,
+        Err(e) => panic!("decode failed at {}: {}", e.path(), e.inner()),
+    }
+}
+
+const CHARGE: &str = r#"{
+  "id": "ch_1", "object": "charge", "amount": 100, "amount_captured": 0, "amount_refunded": 0,
+  "balance_transaction": null, "billing_details": {"address": null, "email": null, "name": null, "phone": null},
+  "calculated_statement_descriptor": null, "captured": false, "created": 1700000000, "currency": "usd",
+  "customer": CUSTOMER, "description": null, "disputed": false, "failure_balance_transaction": null,
+  "failure_code": null, "failure_message": null, "fraud_details": {}, "livemode": false, "metadata": {},
+  "on_behalf_of": null, "outcome": null, "paid": true, "payment_intent": null, "payment_method": null,
+  "payment_method_details": null, "receipt_email": null, "receipt_number": null, "receipt_url": null,
+  "refunded": false, "review": null, "shipping": null, "source_transfer": null,
+  "statement_descriptor": null, "statement_descriptor_suffix": null, "status": "STATUS",
+  "transfer_group": null
+}"#;
+
+const CUSTOMER: &str = r#"{"id": "cus_1", "object": "customer", "created": 1700000000, "livemode": false, "email": "jenny@example.com"}"#;
+
+fn charge(customer: &str, status: &str) -> Charge {
+    decode(&CHARGE.replace("CUSTOMER", customer).replace("STATUS", status))
+}
+
+#[test]
+fn unknown_enum_value_is_kept_and_round_trips() {
+    let c = charge("null", "quantum_pending");
+    assert_eq!(c.status, ChargeStatus::Unknown("quantum_pending".into()));
+    assert_eq!(c.status.as_str(), "quantum_pending");
+    assert_eq!(serde_json::to_string(&c.status).unwrap(), "\"quantum_pending\"");
+    let known = charge("null", "succeeded");
+    assert_eq!(known.status, ChargeStatus::Succeeded);
+    assert_eq!("succeeded".parse::<ChargeStatus>().unwrap(), ChargeStatus::Succeeded);
+    assert_eq!(ChargeStatus::Succeeded.to_string(), "succeeded");
+}
+
+#[test]
+fn unknown_field_does_not_fail_and_stays_reachable() {
+    let json = CUSTOMER.replace("\"livemode\"", "\"brand_new_field\": {\"nested\": [1, 2]}, \"livemode\"");
+    let c: Customer = decode(&json);
+    assert_eq!(c.extra.get("brand_new_field").unwrap()["nested"][1], 2);
+    assert_eq!(c.email.as_deref(), Some("jenny@example.com"));
+}
+
+#[test]
+fn expandable_field_as_id_and_as_object() {
+    let c = charge("\"cus_1\"", "succeeded");
+    let customer = c.customer.unwrap();
+    assert!(matches!(&customer, Expandable::Id(id) if id == "cus_1"));
+    assert_eq!(customer.id(), "cus_1");
+
+    let c = charge(CUSTOMER, "succeeded");
+    let customer = c.customer.unwrap();
+    assert_eq!(customer.id(), "cus_1");
+    match customer.as_object() {
+        Some(CustomerOrDeletedCustomer::Customer(full)) => {
+            assert_eq!(full.email.as_deref(), Some("jenny@example.com"));
+            assert_eq!(full.id, "cus_1");
+        }
+        other => panic!("expected an expanded customer, got {other:?}"),
+    }
+}
+
+#[test]
+fn deleted_object_in_a_union_and_on_its_own() {
+    let deleted = r#"{"id": "cus_1", "object": "customer", "deleted": true}"#;
+    let c = charge(deleted, "succeeded");
+    match c.customer.unwrap().into_object() {
+        Some(CustomerOrDeletedCustomer::DeletedCustomer(d)) => assert_eq!(d.id, "cus_1"),
+        other => panic!("expected a deleted customer, got {other:?}"),
+    }
+    let d: DeletedCustomer = decode(deleted);
+    assert_eq!(d.id_str(), Some("cus_1"));
+}
+
+#[test]
+fn unknown_object_in_a_union_keeps_the_raw_json() {
+    let alien = r#"{"id": "thing_1", "object": "hologram", "glow": 11}"#;
+    let c = charge(alien, "succeeded");
+    match c.customer.unwrap() {
+        Expandable::Object(o) => match *o {
+            CustomerOrDeletedCustomer::Unknown(v) => assert_eq!(v["glow"], 11),
+            other => panic!("expected Unknown, got {other:?}"),
+        },
+        other => panic!("expected an object, got {other:?}"),
+    }
+}
+
+#[test]
+fn decimal_round_trips_exactly() {
+    let json = r#"{"id": "price_1", "object": "price", "active": true, "billing_scheme": "per_unit",
+        "created": 1700000000, "currency": "usd", "custom_unit_amount": null, "livemode": false,
+        "lookup_key": null, "metadata": {}, "nickname": null, "product": "prod_1", "recurring": null,
+        "tax_behavior": null, "tiers_mode": null, "transform_quantity": null, "type": "one_time",
+        "unit_amount": null, "unit_amount_decimal": "0.123456789012345678901234567890"}"#;
+    let p: Price = decode(json);
+    let d = p.unit_amount_decimal.unwrap();
+    assert_eq!(d.as_str(), "0.123456789012345678901234567890");
+    assert_eq!(serde_json::to_string(&d).unwrap(), "\"0.123456789012345678901234567890\"");
+}
+
+#[test]
+fn int64_string_round_trips_exactly() {
+    // 2^53 + 1 is not representable as an f64.
+    let v: Int64String = serde_json::from_str("\"9007199254740993\"").unwrap();
+    assert_eq!(v.0, 9_007_199_254_740_993);
+    assert_eq!(serde_json::to_string(&v).unwrap(), "\"9007199254740993\"");
+    assert!(serde_json::from_str::<Int64String>("\"12x\"").is_err());
+}
+
+#[test]
+fn missing_required_field_names_the_path() {
+    let de = &mut serde_json::Deserializer::from_str(r#"{"id": "cus_1", "object": "customer"}"#);
+    let err = serde_path_to_error::deserialize::<_, Customer>(de).unwrap_err();
+    assert!(err.to_string().contains("created"), "{err}");
+}
+
+#[test]
+fn typed_ids_are_accepted_by_endpoints() {
+    use stripe_types::rt::StripeRequest;
+    let id: CustomerId = "cus/../1".into();
+    let req = RetrieveCustomer::new(id);
+    assert_eq!(req.endpoint().path, "/v1/customers/cus%2F..%2F1");
+}
