@@ -30,10 +30,7 @@ impl ActivateBillingAlert {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -93,10 +90,7 @@ impl ArchiveBillingAlert {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -382,15 +376,9 @@ impl CreateBillingAlert {
         title: impl Into<String>,
     ) -> Self {
         Self {
-            alert_type: {
-                let v = alert_type;
-                v.into()
-            },
+            alert_type: alert_type.into(),
             expand: None,
-            title: {
-                let v = title;
-                v.into()
-            },
+            title: title.into(),
             usage_threshold: None,
         }
     }
@@ -550,10 +538,7 @@ impl DeactivateBillingAlert {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -774,10 +759,7 @@ impl RetrieveBillingAlert {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingAlertId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -834,10 +816,7 @@ impl UsageAlertFilter {
     ) -> Self {
         Self {
             customer: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn customer(mut self, v: impl Into<String>) -> Self {
@@ -879,18 +858,9 @@ impl UsageThresholdConfig {
     ) -> Self {
         Self {
             filters: None,
-            gte: {
-                let v = gte;
-                v.into()
-            },
-            meter: {
-                let v = meter;
-                v.into()
-            },
-            recurrence: {
-                let v = recurrence;
-                v.into()
-            },
+            gte: gte.into(),
+            meter: meter.into(),
+            recurrence: recurrence.into(),
         }
     }
     pub fn filters(

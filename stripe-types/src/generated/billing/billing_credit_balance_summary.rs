@@ -20,12 +20,7 @@ impl ApplicablePriceParam {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -63,10 +58,7 @@ impl BalanceSummaryFilterParam {
         Self {
             applicability_scope: None,
             credit_grant: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn applicability_scope(
@@ -89,7 +81,7 @@ pub struct BillingCreditBalanceSummary {
     /// The billing credit balances. One entry per credit grant currency. If a customer only has credit grants in a single currency, then this will have a single balance entry.
     pub balances: Vec<crate::CreditBalance>,
     /// The customer the balance is for.
-    pub customer: crate::rt::Expandable<crate::BillingCreditBalanceSummaryCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// The account the balance is for.
     pub customer_account: Option<String>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -117,7 +109,7 @@ impl<'de> serde::Deserialize<'de> for BillingCreditBalanceSummary {
             ) -> Result<BillingCreditBalanceSummary, A::Error> {
                 let mut f0: Option<Vec<crate::CreditBalance>> = None;
                 let mut f1: Option<
-                    crate::rt::Expandable<crate::BillingCreditBalanceSummaryCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<bool> = None;
@@ -171,76 +163,6 @@ impl serde::Serialize for BillingCreditBalanceSummary {
         map.end()
     }
 }
-/// One of several shapes of `BillingCreditBalanceSummaryCustomer`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum BillingCreditBalanceSummaryCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "billing")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingCreditBalanceSummaryCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            BillingCreditBalanceSummaryCustomer::Customer(x) => x.serialize(s),
-            BillingCreditBalanceSummaryCustomer::DeletedCustomer(x) => x.serialize(s),
-            BillingCreditBalanceSummaryCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::Customer> for BillingCreditBalanceSummaryCustomer {
-    fn from(v: crate::Customer) -> Self {
-        BillingCreditBalanceSummaryCustomer::Customer(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::DeletedCustomer> for BillingCreditBalanceSummaryCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        BillingCreditBalanceSummaryCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingCreditBalanceSummaryCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BillingCreditBalanceSummaryCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BillingCreditBalanceSummaryCustomer::DeletedCustomer(
-                        Box::new(x),
-                    ))
-            }
-            _ => Ok(BillingCreditBalanceSummaryCustomer::Unknown(v)),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::HasId for BillingCreditBalanceSummaryCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            BillingCreditBalanceSummaryCustomer::Customer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BillingCreditBalanceSummaryCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BillingCreditBalanceSummaryCustomer::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// Retrieve the credit balance summary for a customer
 ///
 /// Retrieves the credit balance summary for a customer.
@@ -286,10 +208,7 @@ impl RetrieveBillingCreditBalanceSummary {
             customer: None,
             customer_account: None,
             expand: None,
-            filter: {
-                let v = filter;
-                v.into()
-            },
+            filter: filter.into(),
         }
     }
     /// The customer whose credit balance summary you're retrieving.

@@ -323,10 +323,7 @@ impl RetrieveBillingCreditBalanceTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingCreditBalanceTransactionId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -26,10 +26,7 @@ impl AmountParam {
     pub fn new(r#type: impl Into<crate::CreateBillingCreditGrantAmountType>) -> Self {
         Self {
             monetary: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn monetary(mut self, v: impl Into<crate::MonetaryAmountParam>) -> Self {
@@ -61,12 +58,7 @@ impl ApplicabilityConfigParam {
             crate::RetrieveBillingCreditBalanceSummaryFilterApplicabilityScope,
         >,
     ) -> Self {
-        Self {
-            scope: {
-                let v = scope;
-                v.into()
-            },
-        }
+        Self { scope: scope.into() }
     }
 }
 /// A credit grant is an API resource that documents the allocation of some billing credits to a customer.
@@ -82,7 +74,7 @@ pub struct BillingCreditGrant {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// ID of the customer receiving the billing credits.
-    pub customer: crate::rt::Expandable<crate::BillingCreditGrantCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// ID of the account representing the customer receiving the billing credits
     pub customer_account: Option<String>,
     /// The time when the billing credits become effective-when they're eligible for use.
@@ -133,7 +125,7 @@ impl<'de> serde::Deserialize<'de> for BillingCreditGrant {
                 let mut f2: Option<crate::BillingCreditGrantCategory> = None;
                 let mut f3: Option<crate::rt::Timestamp> = None;
                 let mut f4: Option<
-                    crate::rt::Expandable<crate::BillingCreditGrantCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<crate::rt::Timestamp> = None;
@@ -293,68 +285,6 @@ impl<'de> serde::Deserialize<'de> for BillingCreditGrantCategory {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `BillingCreditGrantCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum BillingCreditGrantCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingCreditGrantCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            BillingCreditGrantCustomer::Customer(x) => x.serialize(s),
-            BillingCreditGrantCustomer::DeletedCustomer(x) => x.serialize(s),
-            BillingCreditGrantCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for BillingCreditGrantCustomer {
-    fn from(v: crate::Customer) -> Self {
-        BillingCreditGrantCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for BillingCreditGrantCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        BillingCreditGrantCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BillingCreditGrantCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BillingCreditGrantCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(BillingCreditGrantCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for BillingCreditGrantCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            BillingCreditGrantCustomer::Customer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BillingCreditGrantCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BillingCreditGrantCustomer::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// Create a credit grant
 ///
 /// Creates a credit grant.
@@ -433,14 +363,8 @@ impl CreateBillingCreditGrant {
         applicability_config: impl Into<crate::ApplicabilityConfigParam>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            applicability_config: {
-                let v = applicability_config;
-                v.into()
-            },
+            amount: amount.into(),
+            applicability_config: applicability_config.into(),
             category: None,
             customer: None,
             customer_account: None,
@@ -651,10 +575,7 @@ impl ExpireBillingCreditGrant {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -815,14 +736,8 @@ impl MonetaryAmountParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>, value: impl Into<i64>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            currency: currency.into(),
+            value: value.into(),
         }
     }
 }
@@ -857,10 +772,7 @@ impl RetrieveBillingCreditGrant {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingCreditGrantId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -931,10 +843,7 @@ impl UpdateBillingCreditGrant {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingCreditGrantId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
             expires_at: None,
             metadata: None,
@@ -1010,10 +919,7 @@ impl VoidBillingCreditGrant {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

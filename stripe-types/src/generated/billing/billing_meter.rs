@@ -22,12 +22,7 @@ impl AggregationSettingsParam {
     pub fn new(
         formula: impl Into<crate::CreateBillingMeterDefaultAggregationFormula>,
     ) -> Self {
-        Self {
-            formula: {
-                let v = formula;
-                v.into()
-            },
-        }
+        Self { formula: formula.into() }
     }
 }
 /// Meters specify how to aggregate meter events over a billing period. Meter events represent the actions that customers take in your system. Meters attach to prices and form the basis of the bill.
@@ -727,18 +722,9 @@ impl CreateBillingMeter {
     ) -> Self {
         Self {
             customer_mapping: None,
-            default_aggregation: {
-                let v = default_aggregation;
-                v.into()
-            },
-            display_name: {
-                let v = display_name;
-                v.into()
-            },
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
+            default_aggregation: default_aggregation.into(),
+            display_name: display_name.into(),
+            event_name: event_name.into(),
             event_time_window: None,
             expand: None,
             value_settings: None,
@@ -977,14 +963,8 @@ impl CustomerMappingParam {
         r#type: impl Into<crate::CreateBillingMeterCustomerMappingType>,
     ) -> Self {
         Self {
-            event_payload_key: {
-                let v = event_payload_key;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            event_payload_key: event_payload_key.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1018,10 +998,7 @@ impl DeactivateBillingMeter {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1223,10 +1200,7 @@ impl MeterValueSettingsParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(event_payload_key: impl Into<String>) -> Self {
         Self {
-            event_payload_key: {
-                let v = event_payload_key;
-                v.into()
-            },
+            event_payload_key: event_payload_key.into(),
         }
     }
 }
@@ -1260,10 +1234,7 @@ impl ReactivateBillingMeter {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1323,10 +1294,7 @@ impl RetrieveBillingMeter {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingMeterId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1390,10 +1358,7 @@ impl UpdateBillingMeter {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingMeterId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             display_name: None,
             expand: None,
         }

@@ -148,16 +148,10 @@ impl CreateBillingMeterEvent {
         payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
     ) -> Self {
         Self {
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
+            event_name: event_name.into(),
             expand: None,
             identifier: None,
-            payload: {
-                let v = payload;
-                v.into()
-            },
+            payload: payload.into(),
             timestamp: None,
         }
     }

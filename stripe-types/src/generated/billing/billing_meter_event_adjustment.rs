@@ -244,15 +244,9 @@ impl CreateBillingMeterEventAdjustment {
     ) -> Self {
         Self {
             cancel: None,
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
+            event_name: event_name.into(),
             expand: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     /// Specifies which event to cancel.

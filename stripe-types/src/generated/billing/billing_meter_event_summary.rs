@@ -172,25 +172,13 @@ impl ListBillingMeterEventSummaries {
         start_time: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            end_time: {
-                let v = end_time;
-                v.into()
-            },
+            id: id.into(),
+            customer: customer.into(),
+            end_time: end_time.into(),
             ending_before: None,
             expand: None,
             limit: None,
-            start_time: {
-                let v = start_time;
-                v.into()
-            },
+            start_time: start_time.into(),
             starting_after: None,
             value_grouping_window: None,
         }

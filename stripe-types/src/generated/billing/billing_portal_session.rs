@@ -50,10 +50,7 @@ impl AfterCompletionRedirectParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(return_url: impl Into<String>) -> Self {
         Self {
-            return_url: {
-                let v = return_url;
-                v.into()
-            },
+            return_url: return_url.into(),
         }
     }
 }
@@ -468,12 +465,7 @@ impl CouponOfferParam {
     ///Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(coupon: impl Into<String>) -> Self {
-        Self {
-            coupon: {
-                let v = coupon;
-                v.into()
-            },
-        }
+        Self { coupon: coupon.into() }
     }
 }
 /// Create a portal session
@@ -1091,10 +1083,7 @@ impl FlowDataAfterCompletionParam {
         Self {
             hosted_confirmation: None,
             redirect: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn hosted_confirmation(
@@ -1157,10 +1146,7 @@ impl FlowDataParam {
             subscription_cancel: None,
             subscription_update: None,
             subscription_update_confirm: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn after_completion(
@@ -1218,10 +1204,7 @@ impl FlowDataSubscriptionCancelParam {
     pub fn new(subscription: impl Into<String>) -> Self {
         Self {
             retention: None,
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            subscription: subscription.into(),
         }
     }
     pub fn retention(mut self, v: impl Into<crate::RetentionParam>) -> Self {
@@ -1262,14 +1245,8 @@ impl FlowDataSubscriptionUpdateConfirmParam {
     ) -> Self {
         Self {
             discounts: None,
-            items: {
-                let v = items;
-                v.into_iter().map(Into::into).collect()
-            },
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            items: items.into_iter().map(Into::into).collect(),
+            subscription: subscription.into(),
         }
     }
     pub fn discounts(
@@ -1303,10 +1280,7 @@ impl FlowDataSubscriptionUpdateParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription: impl Into<String>) -> Self {
         Self {
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            subscription: subscription.into(),
         }
     }
 }
@@ -1338,14 +1312,8 @@ impl RetentionParam {
         >,
     ) -> Self {
         Self {
-            coupon_offer: {
-                let v = coupon_offer;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            coupon_offer: coupon_offer.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1418,10 +1386,7 @@ impl SubscriptionUpdateConfirmItemParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             price: None,
             quantity: None,
         }

@@ -590,10 +590,7 @@ impl CreateCouponCurrencyOptionsValue {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount_off: impl Into<i64>) -> Self {
         Self {
-            amount_off: {
-                let v = amount_off;
-                v.into()
-            },
+            amount_off: amount_off.into(),
         }
     }
 }
@@ -670,7 +667,7 @@ pub struct DeleteCoupon {
 impl serde::Serialize for DeleteCoupon {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -679,12 +676,7 @@ impl DeleteCoupon {
     ///Start with the required parameters: `coupon`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(coupon: impl Into<crate::DeletedCouponId>) -> Self {
-        Self {
-            coupon: {
-                let v = coupon;
-                v.into()
-            },
-        }
+        Self { coupon: coupon.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -939,10 +931,7 @@ impl RetrieveCoupon {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(coupon: impl Into<crate::CouponId>) -> Self {
         Self {
-            coupon: {
-                let v = coupon;
-                v.into()
-            },
+            coupon: coupon.into(),
             expand: None,
         }
     }
@@ -1016,10 +1005,7 @@ impl UpdateCoupon {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(coupon: impl Into<crate::CouponId>) -> Self {
         Self {
-            coupon: {
-                let v = coupon;
-                v.into()
-            },
+            coupon: coupon.into(),
             currency_options: None,
             expand: None,
             metadata: None,

@@ -109,10 +109,7 @@ impl CreateCreditNote {
             effective_at: None,
             email_type: None,
             expand: None,
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             lines: None,
             memo: None,
             metadata: None,
@@ -452,7 +449,7 @@ pub struct CreditNote {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the customer.
-    pub customer: crate::rt::Expandable<crate::CreditNoteCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// ID of the account representing the customer.
     pub customer_account: Option<String>,
     /// Customer balance transaction related to this credit note.
@@ -539,7 +536,9 @@ impl<'de> serde::Deserialize<'de> for CreditNote {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::CreditNoteCustomer>> = None;
+                let mut f4: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<
                     crate::rt::Expandable<crate::CustomerBalanceTransaction>,
@@ -735,70 +734,6 @@ impl serde::Serialize for CreditNote {
         map.end()
     }
 }
-/// One of several shapes of `CreditNoteCustomer`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreditNoteCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CreditNoteCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreditNoteCustomer::Customer(x) => x.serialize(s),
-            CreditNoteCustomer::DeletedCustomer(x) => x.serialize(s),
-            CreditNoteCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl From<crate::Customer> for CreditNoteCustomer {
-    fn from(v: crate::Customer) -> Self {
-        CreditNoteCustomer::Customer(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl From<crate::DeletedCustomer> for CreditNoteCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        CreditNoteCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CreditNoteCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CreditNoteCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(CreditNoteCustomer::Unknown(v)),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::HasId for CreditNoteCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CreditNoteCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CreditNoteCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CreditNoteCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -858,10 +793,7 @@ impl CreditNoteLineItemParams {
             quantity: None,
             tax_amounts: None,
             tax_rates: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             unit_amount: None,
             unit_amount_decimal: None,
         }
@@ -1489,14 +1421,8 @@ impl PaymentRecordRefundParams {
         refund_group: impl Into<String>,
     ) -> Self {
         Self {
-            payment_record: {
-                let v = payment_record;
-                v.into()
-            },
-            refund_group: {
-                let v = refund_group;
-                v.into()
-            },
+            payment_record: payment_record.into(),
+            refund_group: refund_group.into(),
         }
     }
 }
@@ -1530,10 +1456,7 @@ impl RetrieveCreditNote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1659,10 +1582,7 @@ impl RetrieveCreditNotesPreview {
             effective_at: None,
             email_type: None,
             expand: None,
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             lines: None,
             memo: None,
             metadata: None,
@@ -1858,18 +1778,9 @@ impl TaxAmountWithTaxRateParam {
         taxable_amount: impl Into<i64>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            tax_rate: {
-                let v = tax_rate;
-                v.into()
-            },
-            taxable_amount: {
-                let v = taxable_amount;
-                v.into()
-            },
+            amount: amount.into(),
+            tax_rate: tax_rate.into(),
+            taxable_amount: taxable_amount.into(),
         }
     }
 }
@@ -1913,10 +1824,7 @@ impl UpdateCreditNote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
             memo: None,
             metadata: None,
@@ -1987,10 +1895,7 @@ impl VoidCreditNote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

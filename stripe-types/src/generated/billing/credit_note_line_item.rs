@@ -263,10 +263,7 @@ impl ListCreditNoteLines {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(credit_note: impl Into<crate::CreditNoteId>) -> Self {
         Self {
-            credit_note: {
-                let v = credit_note;
-                v.into()
-            },
+            credit_note: credit_note.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -427,10 +424,7 @@ impl ListCreditNotesPreviewLines {
             email_type: None,
             ending_before: None,
             expand: None,
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             limit: None,
             lines: None,
             memo: None,

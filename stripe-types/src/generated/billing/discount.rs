@@ -15,7 +15,7 @@ pub struct DeleteSubscriptionDiscount {
 impl serde::Serialize for DeleteSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -25,10 +25,7 @@ impl DeleteSubscriptionDiscount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription_exposed_id: impl Into<String>) -> Self {
         Self {
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            subscription_exposed_id: subscription_exposed_id.into(),
         }
     }
 }

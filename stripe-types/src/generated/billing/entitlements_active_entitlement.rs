@@ -136,10 +136,7 @@ impl ListEntitlementsActiveEntitlements {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -211,10 +208,7 @@ impl RetrieveEntitlementsActiveEntitlement {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsActiveEntitlementId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -41,15 +41,9 @@ impl CreateEntitlementsFeature {
     pub fn new(lookup_key: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             expand: None,
-            lookup_key: {
-                let v = lookup_key;
-                v.into()
-            },
+            lookup_key: lookup_key.into(),
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -319,10 +313,7 @@ impl RetrieveEntitlementsFeature {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsFeatureId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -397,10 +388,7 @@ impl UpdateEntitlementsFeature {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsFeatureId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             active: None,
             expand: None,
             metadata: None,

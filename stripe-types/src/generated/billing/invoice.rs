@@ -41,16 +41,10 @@ impl AddLinesInvoice {
         lines: impl IntoIterator<Item = impl Into<crate::LinesDataParam>>,
     ) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
             invoice_metadata: None,
-            lines: {
-                let v = lines;
-                v.into_iter().map(Into::into).collect()
-            },
+            lines: lines.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -515,10 +509,7 @@ impl AttachPaymentInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
             payment_intent: None,
             payment_record: None,
@@ -585,10 +576,7 @@ impl AutomaticTaxParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             liability: None,
         }
     }
@@ -2035,14 +2023,8 @@ impl CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
         value: impl Into<String>,
     ) -> Self {
         Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
 }
@@ -2802,14 +2784,8 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
         >,
     ) -> Self {
         Self {
-            end: {
-                let v = end;
-                v.into()
-            },
-            start: {
-                let v = start;
-                v.into()
-            },
+            end: end.into(),
+            start: start.into(),
         }
     }
 }
@@ -2844,10 +2820,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
     ) -> Self {
         Self {
             timestamp: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
@@ -2966,10 +2939,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart 
     ) -> Self {
         Self {
             timestamp: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
@@ -3655,7 +3625,7 @@ pub struct DeleteInvoice {
 impl serde::Serialize for DeleteInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -3664,12 +3634,7 @@ impl DeleteInvoice {
     ///Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::DeletedInvoiceId>) -> Self {
-        Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
-        }
+        Self { invoice: invoice.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -3791,10 +3756,7 @@ impl DurationParams {
         >,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
         }
     }
@@ -3838,10 +3800,7 @@ impl FinalizeInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             auto_advance: None,
             expand: None,
         }
@@ -3903,14 +3862,8 @@ impl FromInvoice {
         invoice: impl Into<String>,
     ) -> Self {
         Self {
-            action: {
-                let v = action;
-                v.into()
-            },
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            action: action.into(),
+            invoice: invoice.into(),
         }
     }
 }
@@ -3951,10 +3904,7 @@ impl InstallmentPlan {
         Self {
             count: None,
             interval: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn count(mut self, v: impl Into<i64>) -> Self {
@@ -4011,7 +3961,7 @@ pub struct Invoice {
     /// The public name of the business associated with this invoice, most often the business creating the invoice.
     pub account_name: Option<String>,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>>,
+    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
     /// Final amount due at this time for this invoice. If the invoice's total is smaller than the minimum charge amount, for example, or if there is account credit that can be applied to the invoice, the `amount_due` may be 0. If there is a positive `starting_balance` for the invoice (the customer owes money), the `amount_due` will also take that into account. The charge that gets generated for the invoice will be for the amount specified in `amount_due`.
     pub amount_due: i64,
     /// Amount that was overpaid on the invoice. The amount overpaid is credited to the customer's credit balance.
@@ -4023,7 +3973,9 @@ pub struct Invoice {
     /// This is the sum of all the shipping amounts.
     pub amount_shipping: i64,
     /// ID of the Connect Application that created the invoice.
-    pub application: Option<crate::rt::Expandable<crate::InvoiceApplication>>,
+    pub application: Option<
+        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+    >,
     /// Number of payment attempts made for this invoice, from the perspective of the payment retry schedule. Any payment attempt counts as the first attempt, and subsequently only automatic retries increment the attempt count. In other words, manual payment attempts after the first attempt do not affect the retry schedule. If a failure is returned with a non-retryable return code, the invoice can no longer be retried unless a new payment method is obtained. Retries will continue to be scheduled, and attempt_count will continue to increment, but retries will only be executed if a new payment method is obtained.
     pub attempt_count: i64,
     /// Whether an attempt has been made to pay the invoice. An invoice is not attempted until 1 hour after the `invoice.created` webhook, for example, so you might not want to display that invoice as unpaid to your users.
@@ -4054,7 +4006,7 @@ pub struct Invoice {
     /// Custom fields displayed on the invoice.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// The ID of the customer to bill.
-    pub customer: crate::rt::Expandable<crate::InvoiceCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// The ID of the account representing the customer to bill.
     pub customer_account: Option<String>,
     /// The customer's address. Until the invoice is finalized, this field will equal `customer.address`. Once the invoice is finalized, this field will no longer be updated.
@@ -4074,13 +4026,13 @@ pub struct Invoice {
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
     pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub default_source: Option<crate::rt::Expandable<crate::CustomerDefaultSource>>,
+    pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
     /// The tax rates applied to this invoice, if any.
     pub default_tax_rates: Vec<crate::TaxRate>,
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts applied to the invoice. Line item discounts are applied before invoice discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::InvoiceDiscounts>>,
+    pub discounts: Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
     /// The date on which payment for this invoice is due. This value will be `null` for invoices where `collection_method=charge_automatically`.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -4187,14 +4139,16 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<
-                    Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>,
+                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
                 > = None;
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<i64> = None;
                 let mut f6: Option<i64> = None;
                 let mut f7: Option<i64> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::InvoiceApplication>> = None;
+                let mut f8: Option<
+                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                > = None;
                 let mut f9: Option<i64> = None;
                 let mut f10: Option<bool> = None;
                 let mut f11: Option<bool> = None;
@@ -4206,7 +4160,9 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 let mut f17: Option<crate::rt::Timestamp> = None;
                 let mut f18: Option<String> = None;
                 let mut f19: Option<Vec<crate::InvoiceSettingCustomField>> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::InvoiceCustomer>> = None;
+                let mut f20: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f21: Option<String> = None;
                 let mut f22: Option<crate::Address> = None;
                 let mut f23: Option<String> = None;
@@ -4217,12 +4173,12 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 let mut f28: Option<Vec<crate::InvoicesResourceInvoiceTaxId>> = None;
                 let mut f29: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
                 let mut f30: Option<
-                    crate::rt::Expandable<crate::CustomerDefaultSource>,
+                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
                 > = None;
                 let mut f31: Option<Vec<crate::TaxRate>> = None;
                 let mut f32: Option<String> = None;
                 let mut f33: Option<
-                    Vec<crate::rt::Expandable<crate::InvoiceDiscounts>>,
+                    Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
                 > = None;
                 let mut f34: Option<crate::rt::Timestamp> = None;
                 let mut f35: Option<crate::rt::Timestamp> = None;
@@ -4657,120 +4613,6 @@ impl serde::Serialize for Invoice {
         map.end()
     }
 }
-/// One of several shapes of `InvoiceAccountTaxIds`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceAccountTaxIds {
-    /// A `tax_id`.
-    TaxId(Box<crate::TaxId>),
-    /// A `tax_id`.
-    DeletedTaxId(Box<crate::DeletedTaxId>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceAccountTaxIds {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceAccountTaxIds::TaxId(x) => x.serialize(s),
-            InvoiceAccountTaxIds::DeletedTaxId(x) => x.serialize(s),
-            InvoiceAccountTaxIds::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::TaxId> for InvoiceAccountTaxIds {
-    fn from(v: crate::TaxId) -> Self {
-        InvoiceAccountTaxIds::TaxId(Box::new(v))
-    }
-}
-impl From<crate::DeletedTaxId> for InvoiceAccountTaxIds {
-    fn from(v: crate::DeletedTaxId) -> Self {
-        InvoiceAccountTaxIds::DeletedTaxId(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceAccountTaxIds {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("tax_id"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceAccountTaxIds::TaxId(Box::new(x)))
-            }
-            (Some("tax_id"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceAccountTaxIds::DeletedTaxId(Box::new(x)))
-            }
-            _ => Ok(InvoiceAccountTaxIds::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for InvoiceAccountTaxIds {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceAccountTaxIds::TaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceAccountTaxIds::DeletedTaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceAccountTaxIds::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// One of several shapes of `InvoiceApplication`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceApplication {
-    /// A `application`.
-    Application(Box<crate::Application>),
-    /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceApplication {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceApplication::Application(x) => x.serialize(s),
-            InvoiceApplication::DeletedApplication(x) => x.serialize(s),
-            InvoiceApplication::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Application> for InvoiceApplication {
-    fn from(v: crate::Application) -> Self {
-        InvoiceApplication::Application(Box::new(v))
-    }
-}
-impl From<crate::DeletedApplication> for InvoiceApplication {
-    fn from(v: crate::DeletedApplication) -> Self {
-        InvoiceApplication::DeletedApplication(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceApplication::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceApplication::DeletedApplication(Box::new(x)))
-            }
-            _ => Ok(InvoiceApplication::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for InvoiceApplication {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceApplication::Application(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceApplication::DeletedApplication(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            InvoiceApplication::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// Values of `InvoiceBillingReason`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4897,118 +4739,6 @@ impl serde::Serialize for InvoiceCollectionMethod {
 impl<'de> serde::Deserialize<'de> for InvoiceCollectionMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `InvoiceCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceCustomer::Customer(x) => x.serialize(s),
-            InvoiceCustomer::DeletedCustomer(x) => x.serialize(s),
-            InvoiceCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for InvoiceCustomer {
-    fn from(v: crate::Customer) -> Self {
-        InvoiceCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for InvoiceCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        InvoiceCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(InvoiceCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for InvoiceCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceCustomer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// One of several shapes of `InvoiceDiscounts`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceDiscounts {
-    /// A `discount`.
-    Discount(Box<crate::Discount>),
-    /// A `discount`.
-    DeletedDiscount(Box<crate::DeletedDiscount>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceDiscounts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceDiscounts::Discount(x) => x.serialize(s),
-            InvoiceDiscounts::DeletedDiscount(x) => x.serialize(s),
-            InvoiceDiscounts::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Discount> for InvoiceDiscounts {
-    fn from(v: crate::Discount) -> Self {
-        InvoiceDiscounts::Discount(Box::new(v))
-    }
-}
-impl From<crate::DeletedDiscount> for InvoiceDiscounts {
-    fn from(v: crate::DeletedDiscount) -> Self {
-        InvoiceDiscounts::DeletedDiscount(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceDiscounts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("discount"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceDiscounts::Discount(Box::new(x)))
-            }
-            (Some("discount"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceDiscounts::DeletedDiscount(Box::new(x)))
-            }
-            _ => Ok(InvoiceDiscounts::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for InvoiceDiscounts {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceDiscounts::Discount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceDiscounts::DeletedDiscount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceDiscounts::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// invoice_installments_card
@@ -6094,7 +5824,7 @@ impl serde::Serialize for InvoiceSettingQuoteSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
     /// The account tax IDs associated with this phase of the subscription schedule. Will be set on invoices generated by this phase of the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>>,
+    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
@@ -6117,7 +5847,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionSchedulePhaseSet
                 mut map: A,
             ) -> Result<InvoiceSettingSubscriptionSchedulePhaseSetting, A::Error> {
                 let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>,
+                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
                 > = None;
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
@@ -6171,7 +5901,7 @@ impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionScheduleSetting {
     /// The account tax IDs associated with the subscription schedule. Will be set on invoices generated by the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>>,
+    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     pub issuer: crate::ConnectAccountReference,
@@ -6191,7 +5921,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting 
                 mut map: A,
             ) -> Result<InvoiceSettingSubscriptionScheduleSetting, A::Error> {
                 let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>,
+                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
                 > = None;
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
@@ -6881,10 +6611,7 @@ impl MarkUncollectibleInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
         }
     }
@@ -6955,10 +6682,7 @@ impl OneTimePriceDataWithProductData {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             product: None,
             product_data: None,
             tax_behavior: None,
@@ -7052,10 +6776,7 @@ impl PayInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
             forgive: None,
             mandate: None,
@@ -7249,10 +6970,7 @@ impl PhaseConfigurationParams {
             duration: None,
             end_date: None,
             invoice_settings: None,
-            items: {
-                let v = items;
-                v.into_iter().map(Into::into).collect()
-            },
+            items: items.into_iter().map(Into::into).collect(),
             metadata: None,
             on_behalf_of: None,
             proration_behavior: None,
@@ -7414,14 +7132,8 @@ impl RecipientShippingWithOptionalFieldsAddress {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-            name: {
-                let v = name;
-                v.into()
-            },
+            address: address.into(),
+            name: name.into(),
             phone: None,
         }
     }
@@ -7471,16 +7183,10 @@ impl RemoveLinesInvoice {
         lines: impl IntoIterator<Item = impl Into<crate::RemoveLinesInvoiceLines>>,
     ) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
             invoice_metadata: None,
-            lines: {
-                let v = lines;
-                v.into_iter().map(Into::into).collect()
-            },
+            lines: lines.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -7543,14 +7249,8 @@ impl RemoveLinesInvoiceLines {
         id: impl Into<String>,
     ) -> Self {
         Self {
-            behavior: {
-                let v = behavior;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            behavior: behavior.into(),
+            id: id.into(),
         }
     }
 }
@@ -7735,10 +7435,7 @@ impl RetrieveInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
         }
     }
@@ -7937,10 +7634,7 @@ impl SearchInvoices {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -8006,10 +7700,7 @@ impl SendInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
         }
     }
@@ -8273,19 +7964,10 @@ impl TaxAmountParam {
         taxable_amount: impl Into<i64>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            tax_rate_data: {
-                let v = tax_rate_data;
-                v.into()
-            },
+            amount: amount.into(),
+            tax_rate_data: tax_rate_data.into(),
             taxability_reason: None,
-            taxable_amount: {
-                let v = taxable_amount;
-                v.into()
-            },
+            taxable_amount: taxable_amount.into(),
         }
     }
     pub fn taxability_reason(
@@ -8294,6 +7976,62 @@ impl TaxAmountParam {
     ) -> Self {
         self.taxability_reason = Some(v.into());
         self
+    }
+}
+/// One of several shapes of `InvoiceAccountTaxIds`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum TaxIdOrDeletedTaxId {
+    /// A `tax_id`.
+    TaxId(Box<crate::TaxId>),
+    /// A `tax_id`.
+    DeletedTaxId(Box<crate::DeletedTaxId>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TaxIdOrDeletedTaxId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TaxIdOrDeletedTaxId::TaxId(x) => x.serialize(s),
+            TaxIdOrDeletedTaxId::DeletedTaxId(x) => x.serialize(s),
+            TaxIdOrDeletedTaxId::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::TaxId> for TaxIdOrDeletedTaxId {
+    fn from(v: crate::TaxId) -> Self {
+        TaxIdOrDeletedTaxId::TaxId(Box::new(v))
+    }
+}
+impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
+    fn from(v: crate::DeletedTaxId) -> Self {
+        TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("tax_id"), false) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| TaxIdOrDeletedTaxId::TaxId(Box::new(x)))
+            }
+            (Some("tax_id"), true) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(x)))
+            }
+            _ => Ok(TaxIdOrDeletedTaxId::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for TaxIdOrDeletedTaxId {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            TaxIdOrDeletedTaxId::TaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
+            TaxIdOrDeletedTaxId::DeletedTaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
+            TaxIdOrDeletedTaxId::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
     }
 }
 #[cfg(feature = "billing")]
@@ -8382,20 +8120,11 @@ impl TaxRateDataParam {
         Self {
             country: None,
             description: None,
-            display_name: {
-                let v = display_name;
-                v.into()
-            },
-            inclusive: {
-                let v = inclusive;
-                v.into()
-            },
+            display_name: display_name.into(),
+            inclusive: inclusive.into(),
             jurisdiction: None,
             jurisdiction_level: None,
-            percentage: {
-                let v = percentage;
-                v.into()
-            },
+            percentage: percentage.into(),
             state: None,
             tax_type: None,
         }
@@ -8598,10 +8327,7 @@ impl UpdateInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             account_tax_ids: None,
             application_fee_amount: None,
             auto_advance: None,
@@ -8868,16 +8594,10 @@ impl UpdateLinesInvoice {
         lines: impl IntoIterator<Item = impl Into<crate::UpdateLinesInvoiceLines>>,
     ) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
             invoice_metadata: None,
-            lines: {
-                let v = lines;
-                v.into_iter().map(Into::into).collect()
-            },
+            lines: lines.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -8983,10 +8703,7 @@ impl UpdateLinesInvoiceLines {
             description: None,
             discountable: None,
             discounts: None,
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             metadata: None,
             period: None,
             price_data: None,
@@ -9085,10 +8802,7 @@ impl VoidInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             expand: None,
         }
     }

@@ -30,10 +30,7 @@ impl ArchiveInvoiceRenderingTemplate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(template: impl Into<String>) -> Self {
         Self {
-            template: {
-                let v = template;
-                v.into()
-            },
+            template: template.into(),
             expand: None,
         }
     }
@@ -415,10 +412,7 @@ impl RetrieveInvoiceRenderingTemplate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(template: impl Into<crate::InvoiceRenderingTemplateId>) -> Self {
         Self {
-            template: {
-                let v = template;
-                v.into()
-            },
+            template: template.into(),
             expand: None,
             version: None,
         }
@@ -483,10 +477,7 @@ impl UnarchiveInvoiceRenderingTemplate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(template: impl Into<String>) -> Self {
         Self {
-            template: {
-                let v = template;
-                v.into()
-            },
+            template: template.into(),
             expand: None,
         }
     }

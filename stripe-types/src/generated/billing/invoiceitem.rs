@@ -275,7 +275,7 @@ pub struct DeleteInvoiceitem {
 impl serde::Serialize for DeleteInvoiceitem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -285,10 +285,7 @@ impl DeleteInvoiceitem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoiceitem: impl Into<crate::DeletedInvoiceitemId>) -> Self {
         Self {
-            invoiceitem: {
-                let v = invoiceitem;
-                v.into()
-            },
+            invoiceitem: invoiceitem.into(),
         }
     }
 }
@@ -406,7 +403,7 @@ pub struct Invoiceitem {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The ID of the customer to bill for this invoice item.
-    pub customer: crate::rt::Expandable<crate::InvoiceitemCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// The ID of the account to bill for this invoice item.
     pub customer_account: Option<String>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -467,7 +464,9 @@ impl<'de> serde::Deserialize<'de> for Invoiceitem {
             ) -> Result<Invoiceitem, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::InvoiceitemCustomer>> = None;
+                let mut f2: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::rt::Timestamp> = None;
                 let mut f5: Option<String> = None;
@@ -610,70 +609,6 @@ impl serde::Serialize for Invoiceitem {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `InvoiceitemCustomer`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceitemCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "billing")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceitemCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceitemCustomer::Customer(x) => x.serialize(s),
-            InvoiceitemCustomer::DeletedCustomer(x) => x.serialize(s),
-            InvoiceitemCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::Customer> for InvoiceitemCustomer {
-    fn from(v: crate::Customer) -> Self {
-        InvoiceitemCustomer::Customer(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::DeletedCustomer> for InvoiceitemCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        InvoiceitemCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for InvoiceitemCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceitemCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceitemCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(InvoiceitemCustomer::Unknown(v)),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::HasId for InvoiceitemCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceitemCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceitemCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            InvoiceitemCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// List all invoice items
@@ -883,14 +818,8 @@ impl OneTimePriceData {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>, product: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            product: {
-                let v = product;
-                v.into()
-            },
+            currency: currency.into(),
+            product: product.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
@@ -938,14 +867,8 @@ impl Period {
         start: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            end: {
-                let v = end;
-                v.into()
-            },
-            start: {
-                let v = start;
-                v.into()
-            },
+            end: end.into(),
+            start: start.into(),
         }
     }
 }
@@ -1008,10 +931,7 @@ impl RetrieveInvoiceitem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoiceitem: impl Into<crate::InvoiceitemId>) -> Self {
         Self {
-            invoiceitem: {
-                let v = invoiceitem;
-                v.into()
-            },
+            invoiceitem: invoiceitem.into(),
             expand: None,
         }
     }
@@ -1136,10 +1056,7 @@ impl UpdateInvoiceitem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoiceitem: impl Into<crate::InvoiceitemId>) -> Self {
         Self {
-            invoiceitem: {
-                let v = invoiceitem;
-                v.into()
-            },
+            invoiceitem: invoiceitem.into(),
             amount: None,
             description: None,
             discountable: None,

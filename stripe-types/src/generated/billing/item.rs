@@ -45,10 +45,7 @@ impl ListQuoteComputedUpfrontLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -141,10 +138,7 @@ impl ListQuoteLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             ending_before: None,
             expand: None,
             limit: None,

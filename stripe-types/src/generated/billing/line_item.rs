@@ -45,10 +45,7 @@ impl ListInvoiceLines {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
+            invoice: invoice.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -190,14 +187,8 @@ impl UpdateInvoiceLine {
         line_item_id: impl Into<crate::LineItemId>,
     ) -> Self {
         Self {
-            invoice: {
-                let v = invoice;
-                v.into()
-            },
-            line_item_id: {
-                let v = line_item_id;
-                v.into()
-            },
+            invoice: invoice.into(),
+            line_item_id: line_item_id.into(),
             amount: None,
             description: None,
             discountable: None,

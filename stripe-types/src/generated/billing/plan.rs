@@ -116,16 +116,10 @@ impl CreatePlan {
             amount: None,
             amount_decimal: None,
             billing_scheme: None,
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             expand: None,
             id: None,
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
             metadata: None,
             meter: None,
@@ -644,7 +638,7 @@ pub struct DeletePlan {
 impl serde::Serialize for DeletePlan {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -653,12 +647,7 @@ impl DeletePlan {
     ///Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::DeletedPlanId>) -> Self {
-        Self {
-            plan: {
-                let v = plan;
-                v.into()
-            },
-        }
+        Self { plan: plan.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -803,10 +792,7 @@ impl InlineProductParams {
             active: None,
             id: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             statement_descriptor: None,
             tax_code: None,
             unit_label: None,
@@ -1026,7 +1012,7 @@ pub struct Plan {
     /// A brief description of the plan, hidden from customers.
     pub nickname: Option<String>,
     /// The product whose pricing this plan determines.
-    pub product: Option<crate::rt::Expandable<crate::PlanProduct>>,
+    pub product: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PlanTier>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
@@ -1074,7 +1060,9 @@ impl<'de> serde::Deserialize<'de> for Plan {
                 let mut f10: Option<crate::rt::Metadata> = None;
                 let mut f11: Option<String> = None;
                 let mut f12: Option<String> = None;
-                let mut f13: Option<crate::rt::Expandable<crate::PlanProduct>> = None;
+                let mut f13: Option<
+                    crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+                > = None;
                 let mut f14: Option<Vec<crate::PlanTier>> = None;
                 let mut f15: Option<crate::PlanTiersMode> = None;
                 let mut f16: Option<crate::TransformUsage> = None;
@@ -1305,67 +1293,6 @@ impl<'de> serde::Deserialize<'de> for PlanInterval {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `PlanProduct`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PlanProduct {
-    /// A `product`.
-    Product(Box<crate::Product>),
-    /// A `product`.
-    DeletedProduct(Box<crate::DeletedProduct>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "billing")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PlanProduct {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PlanProduct::Product(x) => x.serialize(s),
-            PlanProduct::DeletedProduct(x) => x.serialize(s),
-            PlanProduct::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::Product> for PlanProduct {
-    fn from(v: crate::Product) -> Self {
-        PlanProduct::Product(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::DeletedProduct> for PlanProduct {
-    fn from(v: crate::DeletedProduct) -> Self {
-        PlanProduct::DeletedProduct(Box::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for PlanProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("product"), false) => {
-                crate::rt::de::from_value(v).map(|x| PlanProduct::Product(Box::new(x)))
-            }
-            (Some("product"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PlanProduct::DeletedProduct(Box::new(x)))
-            }
-            _ => Ok(PlanProduct::Unknown(v)),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::HasId for PlanProduct {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PlanProduct::Product(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PlanProduct::DeletedProduct(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PlanProduct::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// PlanTier
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -1555,6 +1482,64 @@ impl<'de> serde::Deserialize<'de> for PlanUsageType {
         crate::rt::de::str_enum(d)
     }
 }
+/// One of several shapes of `PlanProduct`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ProductOrDeletedProduct {
+    /// A `product`.
+    Product(Box<crate::Product>),
+    /// A `product`.
+    DeletedProduct(Box<crate::DeletedProduct>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ProductOrDeletedProduct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ProductOrDeletedProduct::Product(x) => x.serialize(s),
+            ProductOrDeletedProduct::DeletedProduct(x) => x.serialize(s),
+            ProductOrDeletedProduct::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::Product> for ProductOrDeletedProduct {
+    fn from(v: crate::Product) -> Self {
+        ProductOrDeletedProduct::Product(Box::new(v))
+    }
+}
+impl From<crate::DeletedProduct> for ProductOrDeletedProduct {
+    fn from(v: crate::DeletedProduct) -> Self {
+        ProductOrDeletedProduct::DeletedProduct(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProductOrDeletedProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("product"), false) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| ProductOrDeletedProduct::Product(Box::new(x)))
+            }
+            (Some("product"), true) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| ProductOrDeletedProduct::DeletedProduct(Box::new(x)))
+            }
+            _ => Ok(ProductOrDeletedProduct::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for ProductOrDeletedProduct {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            ProductOrDeletedProduct::Product(x) => crate::rt::HasId::id_str(x.as_ref()),
+            ProductOrDeletedProduct::DeletedProduct(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            ProductOrDeletedProduct::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
+    }
+}
 /// Retrieve a plan
 ///
 /// Retrieves the plan with the given ID.
@@ -1585,10 +1570,7 @@ impl RetrievePlan {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::PlanId>) -> Self {
         Self {
-            plan: {
-                let v = plan;
-                v.into()
-            },
+            plan: plan.into(),
             expand: None,
         }
     }
@@ -1656,10 +1638,7 @@ impl Tier {
             flat_amount_decimal: None,
             unit_amount: None,
             unit_amount_decimal: None,
-            up_to: {
-                let v = up_to;
-                v.into()
-            },
+            up_to: up_to.into(),
         }
     }
     pub fn flat_amount(mut self, v: impl Into<i64>) -> Self {
@@ -1705,14 +1684,8 @@ impl TransformUsageParam {
         round: impl Into<crate::CreatePlanTransformUsageRound>,
     ) -> Self {
         Self {
-            divide_by: {
-                let v = divide_by;
-                v.into()
-            },
-            round: {
-                let v = round;
-                v.into()
-            },
+            divide_by: divide_by.into(),
+            round: round.into(),
         }
     }
 }
@@ -1771,10 +1744,7 @@ impl UpdatePlan {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::PlanId>) -> Self {
         Self {
-            plan: {
-                let v = plan;
-                v.into()
-            },
+            plan: plan.into(),
             active: None,
             expand: None,
             metadata: None,

@@ -177,10 +177,7 @@ impl CreatePrice {
         Self {
             active: None,
             billing_scheme: None,
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             currency_options: None,
             custom_unit_amount: None,
             expand: None,
@@ -430,10 +427,7 @@ impl CreatePriceCurrencyOptionsValueCustomUnitAmount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             maximum: None,
             minimum: None,
             preset: None,
@@ -489,10 +483,7 @@ impl CreatePriceRecurring {
         >,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
             meter: None,
             usage_type: None,
@@ -537,14 +528,8 @@ impl CreatePriceTransformQuantity {
         round: impl Into<crate::CreatePriceTransformQuantityRound>,
     ) -> Self {
         Self {
-            divide_by: {
-                let v = divide_by;
-                v.into()
-            },
-            round: {
-                let v = round;
-                v.into()
-            },
+            divide_by: divide_by.into(),
+            round: round.into(),
         }
     }
 }
@@ -956,7 +941,7 @@ pub struct Price {
     /// A brief description of the price, hidden from customers.
     pub nickname: Option<String>,
     /// The ID of the product this price is associated with.
-    pub product: crate::rt::Expandable<crate::PriceProduct>,
+    pub product: crate::rt::Expandable<crate::ProductOrDeletedProduct>,
     /// The recurring components of a price such as `interval` and `usage_type`.
     pub recurring: Option<crate::Recurring>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
@@ -1007,7 +992,9 @@ impl<'de> serde::Deserialize<'de> for Price {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<crate::rt::Metadata> = None;
                 let mut f10: Option<String> = None;
-                let mut f11: Option<crate::rt::Expandable<crate::PriceProduct>> = None;
+                let mut f11: Option<
+                    crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+                > = None;
                 let mut f12: Option<crate::Recurring> = None;
                 let mut f13: Option<crate::CurrencyOptionTaxBehavior> = None;
                 let mut f14: Option<Vec<crate::PriceTier>> = None;
@@ -1131,61 +1118,6 @@ impl serde::Serialize for Price {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `PriceProduct`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PriceProduct {
-    /// A `product`.
-    Product(Box<crate::Product>),
-    /// A `product`.
-    DeletedProduct(Box<crate::DeletedProduct>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PriceProduct {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PriceProduct::Product(x) => x.serialize(s),
-            PriceProduct::DeletedProduct(x) => x.serialize(s),
-            PriceProduct::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Product> for PriceProduct {
-    fn from(v: crate::Product) -> Self {
-        PriceProduct::Product(Box::new(v))
-    }
-}
-impl From<crate::DeletedProduct> for PriceProduct {
-    fn from(v: crate::DeletedProduct) -> Self {
-        PriceProduct::DeletedProduct(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for PriceProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("product"), false) => {
-                crate::rt::de::from_value(v).map(|x| PriceProduct::Product(Box::new(x)))
-            }
-            (Some("product"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PriceProduct::DeletedProduct(Box::new(x)))
-            }
-            _ => Ok(PriceProduct::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for PriceProduct {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PriceProduct::Product(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PriceProduct::DeletedProduct(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PriceProduct::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// PriceTier
@@ -1355,10 +1287,7 @@ impl RetrievePrice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(price: impl Into<crate::PriceId>) -> Self {
         Self {
-            price: {
-                let v = price;
-                v.into()
-            },
+            price: price.into(),
             expand: None,
         }
     }
@@ -1433,10 +1362,7 @@ impl SearchPrices {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1539,10 +1465,7 @@ impl UpdatePrice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(price: impl Into<crate::PriceId>) -> Self {
         Self {
-            price: {
-                let v = price;
-                v.into()
-            },
+            price: price.into(),
             active: None,
             currency_options: None,
             expand: None,

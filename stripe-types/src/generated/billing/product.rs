@@ -108,10 +108,7 @@ impl CreateProduct {
             images: None,
             marketing_features: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             package_dimensions: None,
             shippable: None,
             statement_descriptor: None,
@@ -233,7 +230,7 @@ pub struct DeleteProduct {
 impl serde::Serialize for DeleteProduct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -242,12 +239,7 @@ impl DeleteProduct {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::DeletedProductId>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -287,12 +279,7 @@ impl Features {
     ///Start with the required parameters: `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: {
-                let v = name;
-                v.into()
-            },
-        }
+        Self { name: name.into() }
     }
 }
 /// List all products
@@ -499,22 +486,10 @@ impl PackageDimensionsSpecs {
         width: impl Into<f64>,
     ) -> Self {
         Self {
-            height: {
-                let v = height;
-                v.into()
-            },
-            length: {
-                let v = length;
-                v.into()
-            },
-            weight: {
-                let v = weight;
-                v.into()
-            },
-            width: {
-                let v = width;
-                v.into()
-            },
+            height: height.into(),
+            length: length.into(),
+            weight: weight.into(),
+            width: width.into(),
         }
     }
 }
@@ -571,10 +546,7 @@ impl PriceDataWithoutProductWithMetadata {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             currency_options: None,
             custom_unit_amount: None,
             metadata: None,
@@ -654,10 +626,7 @@ impl RetrieveProduct {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ProductId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -732,10 +701,7 @@ impl SearchProducts {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -867,10 +833,7 @@ impl UpdateProduct {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ProductId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             active: None,
             default_price: None,
             description: None,

@@ -36,14 +36,8 @@ impl CreateProductFeature {
         entitlement_feature: impl Into<String>,
     ) -> Self {
         Self {
-            product: {
-                let v = product;
-                v.into()
-            },
-            entitlement_feature: {
-                let v = entitlement_feature;
-                v.into()
-            },
+            product: product.into(),
+            entitlement_feature: entitlement_feature.into(),
             expand: None,
         }
     }
@@ -89,7 +83,7 @@ pub struct DeleteProductFeature {
 impl serde::Serialize for DeleteProductFeature {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -102,14 +96,8 @@ impl DeleteProductFeature {
         id: impl Into<crate::DeletedProductFeatureId>,
     ) -> Self {
         Self {
-            product: {
-                let v = product;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            product: product.into(),
+            id: id.into(),
         }
     }
 }
@@ -178,10 +166,7 @@ impl ListProductFeatures {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(product: impl Into<crate::ProductId>) -> Self {
         Self {
-            product: {
-                let v = product;
-                v.into()
-            },
+            product: product.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -265,14 +250,8 @@ impl RetrieveProductFeature {
         id: impl Into<crate::ProductFeatureId>,
     ) -> Self {
         Self {
-            product: {
-                let v = product;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            product: product.into(),
+            id: id.into(),
             expand: None,
         }
     }

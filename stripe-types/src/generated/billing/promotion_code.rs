@@ -82,10 +82,7 @@ impl CreatePromotionCode {
             expires_at: None,
             max_redemptions: None,
             metadata: None,
-            promotion: {
-                let v = promotion;
-                v.into()
-            },
+            promotion: promotion.into(),
             restrictions: None,
         }
     }
@@ -514,10 +511,7 @@ impl Promotion {
     pub fn new(r#type: impl Into<crate::CreatePromotionCodePromotionType>) -> Self {
         Self {
             coupon: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn coupon(mut self, v: impl Into<String>) -> Self {
@@ -540,7 +534,7 @@ pub struct PromotionCode {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The customer who can use this promotion code.
-    pub customer: Option<crate::rt::Expandable<crate::PromotionCodeCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The account representing the customer who can use this promotion code.
     pub customer_account: Option<String>,
     /// Date at which the promotion code can no longer be redeemed.
@@ -582,7 +576,7 @@ impl<'de> serde::Deserialize<'de> for PromotionCode {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<
-                    crate::rt::Expandable<crate::PromotionCodeCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::rt::Timestamp> = None;
@@ -734,64 +728,6 @@ impl serde::Serialize for PromotionCodeCurrencyOption {
         map.end()
     }
 }
-/// One of several shapes of `PromotionCodeCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PromotionCodeCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PromotionCodeCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PromotionCodeCustomer::Customer(x) => x.serialize(s),
-            PromotionCodeCustomer::DeletedCustomer(x) => x.serialize(s),
-            PromotionCodeCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for PromotionCodeCustomer {
-    fn from(v: crate::Customer) -> Self {
-        PromotionCodeCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for PromotionCodeCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        PromotionCodeCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for PromotionCodeCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PromotionCodeCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PromotionCodeCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(PromotionCodeCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for PromotionCodeCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PromotionCodeCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PromotionCodeCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            PromotionCodeCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// Retrieve a promotion code
 ///
 /// Retrieves the promotion code with the given ID. In order to retrieve a promotion code by the customer-facing `code` use [list](https://docs.stripe.com/docs/api/promotion_codes/list) with the desired `code`.
@@ -822,10 +758,7 @@ impl RetrievePromotionCode {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(promotion_code: impl Into<crate::PromotionCodeId>) -> Self {
         Self {
-            promotion_code: {
-                let v = promotion_code;
-                v.into()
-            },
+            promotion_code: promotion_code.into(),
             expand: None,
         }
     }
@@ -900,10 +833,7 @@ impl UpdatePromotionCode {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(promotion_code: impl Into<crate::PromotionCodeId>) -> Self {
         Self {
-            promotion_code: {
-                let v = promotion_code;
-                v.into()
-            },
+            promotion_code: promotion_code.into(),
             active: None,
             expand: None,
             metadata: None,

@@ -30,10 +30,7 @@ impl AcceptQuote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             expand: None,
         }
     }
@@ -92,10 +89,7 @@ impl CancelQuote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             expand: None,
         }
     }
@@ -540,10 +534,7 @@ impl CreateQuoteTransferData {
         Self {
             amount: None,
             amount_percent: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
         }
     }
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
@@ -590,10 +581,7 @@ impl FinalizeQuote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             expand: None,
             expires_at: None,
         }
@@ -655,10 +643,7 @@ impl FromQuoteParams {
     pub fn new(quote: impl Into<String>) -> Self {
         Self {
             is_revision: None,
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
         }
     }
     pub fn is_revision(mut self, v: impl Into<bool>) -> Self {
@@ -1046,14 +1031,8 @@ impl PriceData {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>, product: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            product: {
-                let v = product;
-                v.into()
-            },
+            currency: currency.into(),
+            product: product.into(),
             recurring: None,
             tax_behavior: None,
             unit_amount: None,
@@ -1090,7 +1069,9 @@ pub struct Quote {
     /// Total after discounts and taxes are applied.
     pub amount_total: i64,
     /// ID of the Connect Application that created the quote.
-    pub application: Option<crate::rt::Expandable<crate::QuoteApplication>>,
+    pub application: Option<
+        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+    >,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. Only applicable if there are no line items with recurring prices on the quote.
     pub application_fee_amount: Option<i64>,
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. Only applicable if there are line items with recurring prices on the quote.
@@ -1104,7 +1085,7 @@ pub struct Quote {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// The customer who received this quote. A customer is required to finalize the quote. Once specified, you can't change it.
-    pub customer: Option<crate::rt::Expandable<crate::QuoteCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The account representing the customer who received this quote. A customer or account is required to finalize the quote. Once specified, you can't change it.
     pub customer_account: Option<String>,
     /// The tax rates applied to this quote.
@@ -1124,7 +1105,7 @@ pub struct Quote {
     /// Unique identifier for the object.
     pub id: crate::QuoteId,
     /// The invoice that was created from this quote.
-    pub invoice: Option<crate::rt::Expandable<crate::QuoteInvoice>>,
+    pub invoice: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
     pub invoice_settings: crate::InvoiceSettingQuoteSetting,
     /// A list of items the customer is being quoted for.
     pub line_items: Option<crate::rt::List<crate::Item>>,
@@ -1174,7 +1155,9 @@ impl<'de> serde::Deserialize<'de> for Quote {
             ) -> Result<Quote, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::QuoteApplication>> = None;
+                let mut f2: Option<
+                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                > = None;
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<f64> = None;
                 let mut f5: Option<crate::QuotesResourceAutomaticTax> = None;
@@ -1182,7 +1165,9 @@ impl<'de> serde::Deserialize<'de> for Quote {
                 let mut f7: Option<crate::QuotesResourceComputed> = None;
                 let mut f8: Option<crate::rt::Timestamp> = None;
                 let mut f9: Option<String> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::QuoteCustomer>> = None;
+                let mut f10: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f11: Option<String> = None;
                 let mut f12: Option<Vec<crate::rt::Expandable<crate::TaxRate>>> = None;
                 let mut f13: Option<String> = None;
@@ -1192,7 +1177,9 @@ impl<'de> serde::Deserialize<'de> for Quote {
                 let mut f17: Option<crate::QuotesResourceFromQuote> = None;
                 let mut f18: Option<String> = None;
                 let mut f19: Option<crate::QuoteId> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::QuoteInvoice>> = None;
+                let mut f20: Option<
+                    crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
+                > = None;
                 let mut f21: Option<crate::InvoiceSettingQuoteSetting> = None;
                 let mut f22: Option<crate::rt::List<crate::Item>> = None;
                 let mut f23: Option<bool> = None;
@@ -1398,175 +1385,6 @@ impl serde::Serialize for Quote {
         map.end()
     }
 }
-/// One of several shapes of `QuoteApplication`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum QuoteApplication {
-    /// A `application`.
-    Application(Box<crate::Application>),
-    /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for QuoteApplication {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            QuoteApplication::Application(x) => x.serialize(s),
-            QuoteApplication::DeletedApplication(x) => x.serialize(s),
-            QuoteApplication::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Application> for QuoteApplication {
-    fn from(v: crate::Application) -> Self {
-        QuoteApplication::Application(Box::new(v))
-    }
-}
-impl From<crate::DeletedApplication> for QuoteApplication {
-    fn from(v: crate::DeletedApplication) -> Self {
-        QuoteApplication::DeletedApplication(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuoteApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| QuoteApplication::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| QuoteApplication::DeletedApplication(Box::new(x)))
-            }
-            _ => Ok(QuoteApplication::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for QuoteApplication {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            QuoteApplication::Application(x) => crate::rt::HasId::id_str(x.as_ref()),
-            QuoteApplication::DeletedApplication(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            QuoteApplication::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// One of several shapes of `QuoteCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum QuoteCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for QuoteCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            QuoteCustomer::Customer(x) => x.serialize(s),
-            QuoteCustomer::DeletedCustomer(x) => x.serialize(s),
-            QuoteCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for QuoteCustomer {
-    fn from(v: crate::Customer) -> Self {
-        QuoteCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for QuoteCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        QuoteCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuoteCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| QuoteCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| QuoteCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(QuoteCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for QuoteCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            QuoteCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            QuoteCustomer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            QuoteCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-/// One of several shapes of `QuoteInvoice`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum QuoteInvoice {
-    /// A `invoice`.
-    Invoice(Box<crate::Invoice>),
-    /// A `invoice`.
-    DeletedInvoice(Box<crate::DeletedInvoice>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for QuoteInvoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            QuoteInvoice::Invoice(x) => x.serialize(s),
-            QuoteInvoice::DeletedInvoice(x) => x.serialize(s),
-            QuoteInvoice::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Invoice> for QuoteInvoice {
-    fn from(v: crate::Invoice) -> Self {
-        QuoteInvoice::Invoice(Box::new(v))
-    }
-}
-impl From<crate::DeletedInvoice> for QuoteInvoice {
-    fn from(v: crate::DeletedInvoice) -> Self {
-        QuoteInvoice::DeletedInvoice(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for QuoteInvoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("invoice"), false) => {
-                crate::rt::de::from_value(v).map(|x| QuoteInvoice::Invoice(Box::new(x)))
-            }
-            (Some("invoice"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| QuoteInvoice::DeletedInvoice(Box::new(x)))
-            }
-            _ => Ok(QuoteInvoice::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for QuoteInvoice {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            QuoteInvoice::Invoice(x) => crate::rt::HasId::id_str(x.as_ref()),
-            QuoteInvoice::DeletedInvoice(x) => crate::rt::HasId::id_str(x.as_ref()),
-            QuoteInvoice::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1696,10 +1514,7 @@ impl RetrieveQuote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             expand: None,
         }
     }
@@ -1920,10 +1735,7 @@ impl UpdateQuote {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             application_fee_amount: None,
             application_fee_percent: None,
             automatic_tax: None,

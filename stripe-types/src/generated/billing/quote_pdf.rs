@@ -30,10 +30,7 @@ impl RetrieveQuotePdf {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
-            quote: {
-                let v = quote;
-                v.into()
-            },
+            quote: quote.into(),
             expand: None,
         }
     }

@@ -20,12 +20,7 @@ impl AutomaticTaxFilterParams {
     ///Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
-        }
+        Self { enabled: enabled.into() }
     }
 }
 #[cfg(feature = "billing")]
@@ -54,10 +49,7 @@ impl BillingModeMigrate {
     pub fn new(r#type: impl Into<crate::MigrateSubscriptionBillingModeType>) -> Self {
         Self {
             flexible: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn flexible(mut self, v: impl Into<crate::FlexibleParams>) -> Self {
@@ -609,10 +601,7 @@ impl CycleAnchorConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(day_of_month: impl Into<i64>) -> Self {
         Self {
-            day_of_month: {
-                let v = day_of_month;
-                v.into()
-            },
+            day_of_month: day_of_month.into(),
             hour: None,
             minute: None,
             month: None,
@@ -685,10 +674,7 @@ impl DeleteSubscription {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription_exposed_id: impl Into<crate::SubscriptionId>) -> Self {
         Self {
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            subscription_exposed_id: subscription_exposed_id.into(),
             cancellation_details: None,
             expand: None,
             invoice_now: None,
@@ -1162,14 +1148,8 @@ impl MigrateSubscription {
         billing_mode: impl Into<crate::BillingModeMigrate>,
     ) -> Self {
         Self {
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
-            billing_mode: {
-                let v = billing_mode;
-                v.into()
-            },
+            subscription: subscription.into(),
+            billing_mode: billing_mode.into(),
             expand: None,
         }
     }
@@ -1298,10 +1278,7 @@ impl ResumeSubscription {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription: impl Into<crate::SubscriptionId>) -> Self {
         Self {
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            subscription: subscription.into(),
             billing_cycle_anchor: None,
             expand: None,
             proration_behavior: None,
@@ -1389,10 +1366,7 @@ impl RetrieveSubscription {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription_exposed_id: impl Into<crate::SubscriptionId>) -> Self {
         Self {
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            subscription_exposed_id: subscription_exposed_id.into(),
             expand: None,
         }
     }
@@ -1470,10 +1444,7 @@ impl SearchSubscriptions {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1723,10 +1694,7 @@ impl UpdateSubscription {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription_exposed_id: impl Into<crate::SubscriptionId>) -> Self {
         Self {
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            subscription_exposed_id: subscription_exposed_id.into(),
             add_invoice_items: None,
             application_fee_percent: None,
             automatic_tax: None,

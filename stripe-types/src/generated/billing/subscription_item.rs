@@ -102,10 +102,7 @@ impl CreateSubscriptionItem {
             proration_behavior: None,
             proration_date: None,
             quantity: None,
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            subscription: subscription.into(),
             tax_rates: None,
         }
     }
@@ -242,10 +239,7 @@ impl DeleteSubscriptionItem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::DeletedSubscriptionItemId>) -> Self {
         Self {
-            item: {
-                let v = item;
-                v.into()
-            },
+            item: item.into(),
             clear_usage: None,
             proration_behavior: None,
             proration_date: None,
@@ -420,10 +414,7 @@ impl ListSubscriptionItems {
             expand: None,
             limit: None,
             starting_after: None,
-            subscription: {
-                let v = subscription;
-                v.into()
-            },
+            subscription: subscription.into(),
         }
     }
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
@@ -492,10 +483,7 @@ impl RetrieveSubscriptionItem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::SubscriptionItemId>) -> Self {
         Self {
-            item: {
-                let v = item;
-                v.into()
-            },
+            item: item.into(),
             expand: None,
         }
     }
@@ -811,10 +799,7 @@ impl UpdateSubscriptionItem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::SubscriptionItemId>) -> Self {
         Self {
-            item: {
-                let v = item;
-                v.into()
-            },
+            item: item.into(),
             billing_thresholds: None,
             discounts: None,
             expand: None,

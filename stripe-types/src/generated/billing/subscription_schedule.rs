@@ -40,10 +40,7 @@ impl CancelSubscriptionSchedule {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<String>) -> Self {
         Self {
-            schedule: {
-                let v = schedule;
-                v.into()
-            },
+            schedule: schedule.into(),
             expand: None,
             invoice_now: None,
             prorate: None,
@@ -439,10 +436,7 @@ impl CreateSubscriptionSchedulePhases {
             duration: None,
             end_date: None,
             invoice_settings: None,
-            items: {
-                let v = items;
-                v.into_iter().map(Into::into).collect()
-            },
+            items: items.into_iter().map(Into::into).collect(),
             metadata: None,
             on_behalf_of: None,
             proration_behavior: None,
@@ -1000,6 +994,62 @@ impl From<i64> for ListSubscriptionSchedulesReleasedAt {
         ListSubscriptionSchedulesReleasedAt::Integer(v)
     }
 }
+/// One of several shapes of `SubscriptionScheduleAddInvoiceItemPrice`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum PriceOrDeletedPrice {
+    /// A `price`.
+    Price(Box<crate::Price>),
+    /// A `price`.
+    DeletedPrice(Box<crate::DeletedPrice>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PriceOrDeletedPrice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PriceOrDeletedPrice::Price(x) => x.serialize(s),
+            PriceOrDeletedPrice::DeletedPrice(x) => x.serialize(s),
+            PriceOrDeletedPrice::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::Price> for PriceOrDeletedPrice {
+    fn from(v: crate::Price) -> Self {
+        PriceOrDeletedPrice::Price(Box::new(v))
+    }
+}
+impl From<crate::DeletedPrice> for PriceOrDeletedPrice {
+    fn from(v: crate::DeletedPrice) -> Self {
+        PriceOrDeletedPrice::DeletedPrice(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for PriceOrDeletedPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("price"), false) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| PriceOrDeletedPrice::Price(Box::new(x)))
+            }
+            (Some("price"), true) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| PriceOrDeletedPrice::DeletedPrice(Box::new(x)))
+            }
+            _ => Ok(PriceOrDeletedPrice::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for PriceOrDeletedPrice {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            PriceOrDeletedPrice::Price(x) => crate::rt::HasId::id_str(x.as_ref()),
+            PriceOrDeletedPrice::DeletedPrice(x) => crate::rt::HasId::id_str(x.as_ref()),
+            PriceOrDeletedPrice::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
+    }
+}
 /// Release a schedule
 ///
 /// Releases the subscription schedule immediately, which will stop scheduling of its phases, but leave any existing subscription in place. A schedule can only be released if its status is `not_started` or `active`. If the subscription schedule is currently associated with a subscription, releasing it will remove its `subscription` property and set the subscription’s ID to the `released_subscription` property.
@@ -1035,10 +1085,7 @@ impl ReleaseSubscriptionSchedule {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<String>) -> Self {
         Self {
-            schedule: {
-                let v = schedule;
-                v.into()
-            },
+            schedule: schedule.into(),
             expand: None,
             preserve_cancel_date: None,
         }
@@ -1104,10 +1151,7 @@ impl RetrieveSubscriptionSchedule {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {
-            schedule: {
-                let v = schedule;
-                v.into()
-            },
+            schedule: schedule.into(),
             expand: None,
         }
     }
@@ -1145,7 +1189,7 @@ impl crate::rt::StripeRequest for RetrieveSubscriptionSchedule {
 pub struct SubscriptionSchedule {
     /// ID of the Connect Application that created the schedule.
     pub application: Option<
-        crate::rt::Expandable<crate::SubscriptionScheduleApplication>,
+        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
     >,
     pub billing_mode: crate::SubscriptionsResourceBillingMode,
     /// Time at which the subscription schedule was canceled. Measured in seconds since the Unix epoch.
@@ -1157,7 +1201,7 @@ pub struct SubscriptionSchedule {
     /// Object representing the start and end dates for the current phase of the subscription schedule, if it is `active`.
     pub current_phase: Option<crate::SubscriptionScheduleCurrentPhase>,
     /// ID of the customer who owns the subscription schedule.
-    pub customer: crate::rt::Expandable<crate::SubscriptionScheduleCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// ID of the account who owns the subscription schedule.
     pub customer_account: Option<String>,
     pub default_settings: crate::SubscriptionSchedulesResourceDefaultSettings,
@@ -1203,7 +1247,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
                 mut map: A,
             ) -> Result<SubscriptionSchedule, A::Error> {
                 let mut f0: Option<
-                    crate::rt::Expandable<crate::SubscriptionScheduleApplication>,
+                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
                 > = None;
                 let mut f1: Option<crate::SubscriptionsResourceBillingMode> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
@@ -1211,7 +1255,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
                 let mut f4: Option<crate::rt::Timestamp> = None;
                 let mut f5: Option<crate::SubscriptionScheduleCurrentPhase> = None;
                 let mut f6: Option<
-                    crate::rt::Expandable<crate::SubscriptionScheduleCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut f8: Option<
@@ -1355,7 +1399,7 @@ pub struct SubscriptionScheduleAddInvoiceItem {
     pub metadata: Option<crate::rt::Metadata>,
     pub period: crate::SubscriptionScheduleAddInvoiceItemPeriod,
     /// ID of the price used to generate the invoice item.
-    pub price: crate::rt::Expandable<crate::SubscriptionScheduleAddInvoiceItemPrice>,
+    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice>,
     /// The quantity of the invoice item.
     pub quantity: Option<i64>,
     /// The tax rates which apply to the item. When set, the `default_tax_rates` do not apply to this item.
@@ -1378,9 +1422,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
                 let mut f0: Option<Vec<crate::DiscountsResourceStackableDiscount>> = None;
                 let mut f1: Option<crate::rt::Metadata> = None;
                 let mut f2: Option<crate::SubscriptionScheduleAddInvoiceItemPeriod> = None;
-                let mut f3: Option<
-                    crate::rt::Expandable<crate::SubscriptionScheduleAddInvoiceItemPrice>,
-                > = None;
+                let mut f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>> = None;
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<Vec<crate::TaxRate>> = None;
                 let mut extra = crate::rt::Extra::default();
@@ -1500,134 +1542,6 @@ impl serde::Serialize for SubscriptionScheduleAddInvoiceItemPeriod {
         map.end()
     }
 }
-/// One of several shapes of `SubscriptionScheduleAddInvoiceItemPrice`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SubscriptionScheduleAddInvoiceItemPrice {
-    /// A `price`.
-    Price(Box<crate::Price>),
-    /// A `price`.
-    DeletedPrice(Box<crate::DeletedPrice>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleAddInvoiceItemPrice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SubscriptionScheduleAddInvoiceItemPrice::Price(x) => x.serialize(s),
-            SubscriptionScheduleAddInvoiceItemPrice::DeletedPrice(x) => x.serialize(s),
-            SubscriptionScheduleAddInvoiceItemPrice::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Price> for SubscriptionScheduleAddInvoiceItemPrice {
-    fn from(v: crate::Price) -> Self {
-        SubscriptionScheduleAddInvoiceItemPrice::Price(Box::new(v))
-    }
-}
-impl From<crate::DeletedPrice> for SubscriptionScheduleAddInvoiceItemPrice {
-    fn from(v: crate::DeletedPrice) -> Self {
-        SubscriptionScheduleAddInvoiceItemPrice::DeletedPrice(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("price"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleAddInvoiceItemPrice::Price(Box::new(x)))
-            }
-            (Some("price"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleAddInvoiceItemPrice::DeletedPrice(
-                        Box::new(x),
-                    ))
-            }
-            _ => Ok(SubscriptionScheduleAddInvoiceItemPrice::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItemPrice {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SubscriptionScheduleAddInvoiceItemPrice::Price(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleAddInvoiceItemPrice::DeletedPrice(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleAddInvoiceItemPrice::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
-/// One of several shapes of `SubscriptionScheduleApplication`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SubscriptionScheduleApplication {
-    /// A `application`.
-    Application(Box<crate::Application>),
-    /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleApplication {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SubscriptionScheduleApplication::Application(x) => x.serialize(s),
-            SubscriptionScheduleApplication::DeletedApplication(x) => x.serialize(s),
-            SubscriptionScheduleApplication::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Application> for SubscriptionScheduleApplication {
-    fn from(v: crate::Application) -> Self {
-        SubscriptionScheduleApplication::Application(Box::new(v))
-    }
-}
-impl From<crate::DeletedApplication> for SubscriptionScheduleApplication {
-    fn from(v: crate::DeletedApplication) -> Self {
-        SubscriptionScheduleApplication::DeletedApplication(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleApplication::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleApplication::DeletedApplication(
-                        Box::new(x),
-                    ))
-            }
-            _ => Ok(SubscriptionScheduleApplication::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SubscriptionScheduleApplication {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SubscriptionScheduleApplication::Application(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleApplication::DeletedApplication(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleApplication::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
-    }
-}
 /// A phase item describes the price and quantity of a phase.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1639,7 +1553,7 @@ pub struct SubscriptionScheduleConfigurationItem {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an item. Metadata on this item will update the underlying subscription item's `metadata` when the phase is entered.
     pub metadata: Option<crate::rt::Metadata>,
     /// ID of the price to which the customer should be subscribed.
-    pub price: crate::rt::Expandable<crate::SubscriptionScheduleAddInvoiceItemPrice>,
+    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice>,
     /// Quantity of the plan to which the customer should be subscribed.
     pub quantity: Option<i64>,
     /// The tax rates which apply to this `phase_item`. When set, the `default_tax_rates` on the phase do not apply to this `phase_item`.
@@ -1662,9 +1576,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
                 let mut f0: Option<crate::SubscriptionItemBillingThresholds> = None;
                 let mut f1: Option<Vec<crate::DiscountsResourceStackableDiscount>> = None;
                 let mut f2: Option<crate::rt::Metadata> = None;
-                let mut f3: Option<
-                    crate::rt::Expandable<crate::SubscriptionScheduleAddInvoiceItemPrice>,
-                > = None;
+                let mut f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>> = None;
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<Vec<crate::TaxRate>> = None;
                 let mut extra = crate::rt::Extra::default();
@@ -1782,68 +1694,6 @@ impl serde::Serialize for SubscriptionScheduleCurrentPhase {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `SubscriptionScheduleCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SubscriptionScheduleCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SubscriptionScheduleCustomer::Customer(x) => x.serialize(s),
-            SubscriptionScheduleCustomer::DeletedCustomer(x) => x.serialize(s),
-            SubscriptionScheduleCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for SubscriptionScheduleCustomer {
-    fn from(v: crate::Customer) -> Self {
-        SubscriptionScheduleCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for SubscriptionScheduleCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        SubscriptionScheduleCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionScheduleCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(SubscriptionScheduleCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SubscriptionScheduleCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SubscriptionScheduleCustomer::Customer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionScheduleCustomer::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
     }
 }
 #[cfg(feature = "billing")]
@@ -2337,10 +2187,7 @@ impl UpdateSubscriptionSchedule {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {
-            schedule: {
-                let v = schedule;
-                v.into()
-            },
+            schedule: schedule.into(),
             default_settings: None,
             end_behavior: None,
             expand: None,

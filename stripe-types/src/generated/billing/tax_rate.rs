@@ -80,21 +80,12 @@ impl CreateTaxRate {
             active: None,
             country: None,
             description: None,
-            display_name: {
-                let v = display_name;
-                v.into()
-            },
+            display_name: display_name.into(),
             expand: None,
-            inclusive: {
-                let v = inclusive;
-                v.into()
-            },
+            inclusive: inclusive.into(),
             jurisdiction: None,
             metadata: None,
-            percentage: {
-                let v = percentage;
-                v.into()
-            },
+            percentage: percentage.into(),
             state: None,
             tax_type: None,
         }
@@ -307,10 +298,7 @@ impl RetrieveTaxRate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(tax_rate: impl Into<crate::TaxRateId>) -> Self {
         Self {
-            tax_rate: {
-                let v = tax_rate;
-                v.into()
-            },
+            tax_rate: tax_rate.into(),
             expand: None,
         }
     }
@@ -722,10 +710,7 @@ impl UpdateTaxRate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(tax_rate: impl Into<crate::TaxRateId>) -> Self {
         Self {
-            tax_rate: {
-                let v = tax_rate;
-                v.into()
-            },
+            tax_rate: tax_rate.into(),
             active: None,
             country: None,
             description: None,

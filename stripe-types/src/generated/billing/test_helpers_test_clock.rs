@@ -36,15 +36,9 @@ impl AdvanceTestHelpersTestClock {
         frozen_time: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            test_clock: {
-                let v = test_clock;
-                v.into()
-            },
+            test_clock: test_clock.into(),
             expand: None,
-            frozen_time: {
-                let v = frozen_time;
-                v.into()
-            },
+            frozen_time: frozen_time.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -111,10 +105,7 @@ impl CreateTestHelpersTestClock {
     pub fn new(frozen_time: impl Into<crate::rt::Timestamp>) -> Self {
         Self {
             expand: None,
-            frozen_time: {
-                let v = frozen_time;
-                v.into()
-            },
+            frozen_time: frozen_time.into(),
             name: None,
         }
     }
@@ -159,7 +150,7 @@ pub struct DeleteTestHelpersTestClock {
 impl serde::Serialize for DeleteTestHelpersTestClock {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -169,10 +160,7 @@ impl DeleteTestHelpersTestClock {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(test_clock: impl Into<crate::DeletedTestHelpersTestClockId>) -> Self {
         Self {
-            test_clock: {
-                let v = test_clock;
-                v.into()
-            },
+            test_clock: test_clock.into(),
         }
     }
 }
@@ -312,10 +300,7 @@ impl RetrieveTestHelpersTestClock {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(test_clock: impl Into<crate::TestHelpersTestClockId>) -> Self {
         Self {
-            test_clock: {
-                let v = test_clock;
-                v.into()
-            },
+            test_clock: test_clock.into(),
             expand: None,
         }
     }

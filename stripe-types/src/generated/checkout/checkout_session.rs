@@ -58,10 +58,7 @@ impl AdjustableQuantityParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             maximum: None,
             minimum: None,
         }
@@ -129,10 +126,7 @@ impl AutomaticTaxParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             liability: None,
         }
     }
@@ -180,10 +174,7 @@ impl BankTransferParam {
         Self {
             eu_bank_transfer: None,
             requested_address_types: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn eu_bank_transfer(
@@ -233,10 +224,7 @@ impl BillingMode {
     ) -> Self {
         Self {
             flexible: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn flexible(mut self, v: impl Into<crate::FlexibleParams>) -> Self {
@@ -452,7 +440,7 @@ pub struct CheckoutSession {
     /// will create a new customer object based on information provided
     /// during the payment flow unless an existing customer was provided when
     /// the Session was created.
-    pub customer: Option<crate::rt::Expandable<crate::CheckoutSessionCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The ID of the account for this Session.
     pub customer_account: Option<String>,
     /// Configure whether a Checkout Session creates a Customer when the Checkout Session completes.
@@ -611,7 +599,7 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                 > = None;
                 let mut f18: Option<crate::PaymentPagesCheckoutSessionCustomText> = None;
                 let mut f19: Option<
-                    crate::rt::Expandable<crate::CheckoutSessionCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f20: Option<String> = None;
                 let mut f21: Option<crate::CheckoutSessionCustomerCreation> = None;
@@ -1069,70 +1057,6 @@ impl serde::Serialize for CheckoutSessionBillingAddressCollection {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionBillingAddressCollection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CheckoutSessionCustomer`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CheckoutSessionCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CheckoutSessionCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CheckoutSessionCustomer::Customer(x) => x.serialize(s),
-            CheckoutSessionCustomer::DeletedCustomer(x) => x.serialize(s),
-            CheckoutSessionCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl From<crate::Customer> for CheckoutSessionCustomer {
-    fn from(v: crate::Customer) -> Self {
-        CheckoutSessionCustomer::Customer(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl From<crate::DeletedCustomer> for CheckoutSessionCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        CheckoutSessionCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CheckoutSessionCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CheckoutSessionCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CheckoutSessionCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(CheckoutSessionCustomer::Unknown(v)),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::HasId for CheckoutSessionCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CheckoutSessionCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CheckoutSessionCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CheckoutSessionCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// Values of `CheckoutSessionCustomerCreation`.
@@ -4494,10 +4418,7 @@ impl CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer {
     ) -> Self {
         Self {
             account: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn account(mut self, v: impl Into<String>) -> Self {
@@ -5290,15 +5211,9 @@ impl CreateCheckoutSessionPaymentIntentDataShipping {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
+            address: address.into(),
             carrier: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             phone: None,
             tracking_number: None,
         }
@@ -5359,10 +5274,7 @@ impl CreateCheckoutSessionPaymentIntentDataShippingAddress {
         Self {
             city: None,
             country: None,
-            line1: {
-                let v = line1;
-                v.into()
-            },
+            line1: line1.into(),
             line2: None,
             postal_code: None,
             state: None,
@@ -7864,7 +7776,7 @@ pub struct CreateCheckoutSessionPaymentMethodOptionsPayByBank {}
 impl serde::Serialize for CreateCheckoutSessionPaymentMethodOptionsPayByBank {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -9088,10 +9000,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsWechatPay {
     ) -> Self {
         Self {
             app_id: None,
-            client: {
-                let v = client;
-                v.into()
-            },
+            client: client.into(),
             setup_future_usage: None,
         }
     }
@@ -11392,14 +11301,8 @@ impl CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimum
         value: impl Into<i64>,
     ) -> Self {
         Self {
-            unit: {
-                let v = unit;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            unit: unit.into(),
+            value: value.into(),
         }
     }
 }
@@ -11525,10 +11428,7 @@ impl CreateCheckoutSessionShippingOptionsShippingRateDataFixedAmountCurrencyOpti
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
+            amount: amount.into(),
             tax_behavior: None,
         }
     }
@@ -11889,10 +11789,7 @@ impl CreateCheckoutSessionSubscriptionDataTransferData {
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
             amount_percent: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
         }
     }
     pub fn amount_percent(mut self, v: impl Into<f64>) -> Self {
@@ -12208,10 +12105,7 @@ impl CustomFieldDropdownParam {
     ) -> Self {
         Self {
             default_value: None,
-            options: {
-                let v = options;
-                v.into_iter().map(Into::into).collect()
-            },
+            options: options.into_iter().map(Into::into).collect(),
         }
     }
     pub fn default_value(mut self, v: impl Into<String>) -> Self {
@@ -12245,14 +12139,8 @@ impl CustomFieldLabelParam {
         r#type: impl Into<crate::CreateCheckoutSessionCustomFieldsLabelType>,
     ) -> Self {
         Self {
-            custom: {
-                let v = custom;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            custom: custom.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -12328,14 +12216,8 @@ impl CustomFieldOptionParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(label: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
-            label: {
-                let v = label;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            label: label.into(),
+            value: value.into(),
         }
     }
 }
@@ -12385,21 +12267,12 @@ impl CustomFieldParam {
     ) -> Self {
         Self {
             dropdown: None,
-            key: {
-                let v = key;
-                v.into()
-            },
-            label: {
-                let v = label;
-                v.into()
-            },
+            key: key.into(),
+            label: label.into(),
             numeric: None,
             optional: None,
             text: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn dropdown(mut self, v: impl Into<crate::CustomFieldDropdownParam>) -> Self {
@@ -12442,14 +12315,8 @@ impl CustomFieldParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
-            name: {
-                let v = name;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            name: name.into(),
+            value: value.into(),
         }
     }
 }
@@ -12594,12 +12461,7 @@ impl CustomTextPositionParam {
     ///Start with the required parameters: `message`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: {
-                let v = message;
-                v.into()
-            },
-        }
+        Self { message: message.into() }
     }
 }
 #[cfg(feature = "checkout")]
@@ -12622,12 +12484,7 @@ impl CustomerDetailsParams {
     ///Start with the required parameters: `email`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(email: impl Into<String>) -> Self {
-        Self {
-            email: {
-                let v = email;
-                v.into()
-            },
-        }
+        Self { email: email.into() }
     }
 }
 #[cfg(feature = "checkout")]
@@ -12763,14 +12620,8 @@ impl DeliveryEstimateBound {
         value: impl Into<i64>,
     ) -> Self {
         Self {
-            unit: {
-                let v = unit;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            unit: unit.into(),
+            value: value.into(),
         }
     }
 }
@@ -12839,10 +12690,7 @@ impl EndBehavior {
         >,
     ) -> Self {
         Self {
-            missing_payment_method: {
-                let v = missing_payment_method;
-                v.into()
-            },
+            missing_payment_method: missing_payment_method.into(),
         }
     }
 }
@@ -12866,12 +12714,7 @@ impl EuBankTransferParams {
     ///Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
-        Self {
-            country: {
-                let v = country;
-                v.into()
-            },
-        }
+        Self { country: country.into() }
     }
 }
 /// Expire a Checkout Session
@@ -12906,10 +12749,7 @@ impl ExpireCheckoutSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<String>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -12971,14 +12811,8 @@ impl FixedAmount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             currency_options: None,
         }
     }
@@ -13063,10 +12897,7 @@ impl IconParams {
     ) -> Self {
         Self {
             file: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             url: None,
         }
     }
@@ -13133,10 +12964,7 @@ impl InvoiceCreationParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             invoice_data: None,
         }
     }
@@ -13727,10 +13555,7 @@ impl LogoParams {
     ) -> Self {
         Self {
             file: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             url: None,
         }
     }
@@ -13884,10 +13709,7 @@ impl MethodParams {
     pub fn new(display_name: impl Into<String>) -> Self {
         Self {
             delivery_estimate: None,
-            display_name: {
-                let v = display_name;
-                v.into()
-            },
+            display_name: display_name.into(),
             fixed_amount: None,
             metadata: None,
             tax_behavior: None,
@@ -13951,10 +13773,7 @@ impl NameCollectionBusinessParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             optional: None,
         }
     }
@@ -13988,10 +13807,7 @@ impl NameCollectionIndividualParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             optional: None,
         }
     }
@@ -14075,10 +13891,7 @@ impl OptionalItemAdjustableQuantityParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             maximum: None,
             minimum: None,
         }
@@ -14120,14 +13933,8 @@ impl OptionalItemParams {
     pub fn new(price: impl Into<String>, quantity: impl Into<i64>) -> Self {
         Self {
             adjustable_quantity: None,
-            price: {
-                let v = price;
-                v.into()
-            },
-            quantity: {
-                let v = quantity;
-                v.into()
-            },
+            price: price.into(),
+            quantity: quantity.into(),
         }
     }
     pub fn adjustable_quantity(
@@ -14166,10 +13973,7 @@ impl Param {
     ) -> Self {
         Self {
             account: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn account(mut self, v: impl Into<String>) -> Self {
@@ -14980,12 +14784,7 @@ impl PaymentMethodReuseAgreementParams {
             crate::CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition,
         >,
     ) -> Self {
-        Self {
-            position: {
-                let v = position;
-                v.into()
-            },
-        }
+        Self { position: position.into() }
     }
 }
 #[cfg(feature = "checkout")]
@@ -15044,12 +14843,7 @@ impl PhoneNumberCollectionParams {
     ///Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
-        }
+        Self { enabled: enabled.into() }
     }
 }
 #[cfg(feature = "checkout")]
@@ -15097,10 +14891,7 @@ impl PriceDataWithProductData {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             product: None,
             product_data: None,
             recurring: None,
@@ -15181,10 +14972,7 @@ impl ProductData {
             description: None,
             images: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             tax_code: None,
             unit_label: None,
         }
@@ -15236,10 +15024,7 @@ impl RecoveryParams {
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             allow_promotion_codes: None,
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
         }
     }
     pub fn allow_promotion_codes(mut self, v: impl Into<bool>) -> Self {
@@ -15276,10 +15061,7 @@ impl RecurringAdhoc {
         >,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
         }
     }
@@ -15358,10 +15140,7 @@ impl RetrieveCheckoutSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::CheckoutSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -15660,20 +15439,11 @@ impl SetupIntentSubscriptionParam {
         reference: impl Into<String>,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
             name: None,
-            next_billing: {
-                let v = next_billing;
-                v.into()
-            },
-            reference: {
-                let v = reference;
-                v.into()
-            },
+            next_billing: next_billing.into(),
+            reference: reference.into(),
         }
     }
     pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
@@ -15714,10 +15484,7 @@ impl ShippingAddressCollectionParams {
         >,
     ) -> Self {
         Self {
-            allowed_countries: {
-                let v = allowed_countries;
-                v.into_iter().map(Into::into).collect()
-            },
+            allowed_countries: allowed_countries.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -15749,14 +15516,8 @@ impl ShippingDetailsParams {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-            name: {
-                let v = name;
-                v.into()
-            },
+            address: address.into(),
+            name: name.into(),
         }
     }
 }
@@ -15976,14 +15737,8 @@ impl SubscriptionNextBillingParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, date: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            date: {
-                let v = date;
-                v.into()
-            },
+            amount: amount.into(),
+            date: date.into(),
         }
     }
 }
@@ -16012,10 +15767,7 @@ impl TaxIdCollectionParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             required: None,
         }
     }
@@ -16053,10 +15805,7 @@ impl TransferDataParams {
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
             amount: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
         }
     }
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
@@ -16085,10 +15834,7 @@ impl TrialSettingsConfig {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(end_behavior: impl Into<crate::EndBehavior>) -> Self {
         Self {
-            end_behavior: {
-                let v = end_behavior;
-                v.into()
-            },
+            end_behavior: end_behavior.into(),
         }
     }
 }
@@ -16156,10 +15902,7 @@ impl UpdateCheckoutSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::CheckoutSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             collected_information: None,
             expand: None,
             line_items: None,
@@ -16278,14 +16021,8 @@ impl UpdateCheckoutSessionCollectedInformationShippingDetailsAddress {
     pub fn new(country: impl Into<String>, line1: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
-            line1: {
-                let v = line1;
-                v.into()
-            },
+            country: country.into(),
+            line1: line1.into(),
             line2: None,
             postal_code: None,
             state: None,

@@ -45,10 +45,7 @@ impl ListCheckoutSessionLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<String>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -141,10 +138,7 @@ impl ListPaymentLinkLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_link: impl Into<crate::PaymentLinkId>) -> Self {
         Self {
-            payment_link: {
-                let v = payment_link;
-                v.into()
-            },
+            payment_link: payment_link.into(),
             ending_before: None,
             expand: None,
             limit: None,

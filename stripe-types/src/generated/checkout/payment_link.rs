@@ -60,10 +60,7 @@ impl AfterCompletionParams {
         Self {
             hosted_confirmation: None,
             redirect: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn hosted_confirmation(
@@ -101,12 +98,7 @@ impl AfterCompletionRedirectParams {
     ///Start with the required parameters: `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: {
-                let v = url;
-                v.into()
-            },
-        }
+        Self { url: url.into() }
     }
 }
 #[cfg(feature = "checkout")]
@@ -129,12 +121,7 @@ impl CompletedSessionsParams {
     ///Start with the required parameters: `limit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(limit: impl Into<i64>) -> Self {
-        Self {
-            limit: {
-                let v = limit;
-                v.into()
-            },
-        }
+        Self { limit: limit.into() }
     }
 }
 /// Create a payment link
@@ -337,10 +324,7 @@ impl CreatePaymentLink {
             expand: None,
             inactive_message: None,
             invoice_creation: None,
-            line_items: {
-                let v = line_items;
-                v.into_iter().map(Into::into).collect()
-            },
+            line_items: line_items.into_iter().map(Into::into).collect(),
             metadata: None,
             name_collection: None,
             on_behalf_of: None,
@@ -1180,10 +1164,7 @@ impl CustomAmountPriceDataWithProductData {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             product: None,
             product_data: None,
             recurring: None,
@@ -1245,10 +1226,7 @@ impl InvoiceCreationCreateParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             invoice_data: None,
         }
     }
@@ -1285,10 +1263,7 @@ impl InvoiceCreationUpdateParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             invoice_data: None,
         }
     }
@@ -1336,10 +1311,7 @@ impl LineItemsCreateParams {
             adjustable_quantity: None,
             price: None,
             price_data: None,
-            quantity: {
-                let v = quantity;
-                v.into()
-            },
+            quantity: quantity.into(),
         }
     }
     pub fn adjustable_quantity(
@@ -1391,10 +1363,7 @@ impl LineItemsUpdateParams {
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             adjustable_quantity: None,
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             quantity: None,
         }
     }
@@ -1598,7 +1567,9 @@ pub struct PaymentLink {
     /// Whether user redeemable promotion codes are enabled.
     pub allow_promotion_codes: bool,
     /// The ID of the Connect application that created the Payment Link.
-    pub application: Option<crate::rt::Expandable<crate::PaymentLinkApplication>>,
+    pub application: Option<
+        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+    >,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account.
     pub application_fee_amount: Option<i64>,
     /// This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account.
@@ -1684,7 +1655,7 @@ impl<'de> serde::Deserialize<'de> for PaymentLink {
                 let mut f1: Option<crate::PaymentLinksResourceAfterCompletion> = None;
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<
-                    crate::rt::Expandable<crate::PaymentLinkApplication>,
+                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
                 > = None;
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<f64> = None;
@@ -1912,72 +1883,6 @@ impl serde::Serialize for PaymentLink {
         map.end()
     }
 }
-/// One of several shapes of `PaymentLinkApplication`.
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PaymentLinkApplication {
-    /// A `application`.
-    Application(Box<crate::Application>),
-    /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PaymentLinkApplication {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PaymentLinkApplication::Application(x) => x.serialize(s),
-            PaymentLinkApplication::DeletedApplication(x) => x.serialize(s),
-            PaymentLinkApplication::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl From<crate::Application> for PaymentLinkApplication {
-    fn from(v: crate::Application) -> Self {
-        PaymentLinkApplication::Application(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl From<crate::DeletedApplication> for PaymentLinkApplication {
-    fn from(v: crate::DeletedApplication) -> Self {
-        PaymentLinkApplication::DeletedApplication(Box::new(v))
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentLinkApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PaymentLinkApplication::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PaymentLinkApplication::DeletedApplication(Box::new(x)))
-            }
-            _ => Ok(PaymentLinkApplication::Unknown(v)),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::HasId for PaymentLinkApplication {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PaymentLinkApplication::Application(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            PaymentLinkApplication::DeletedApplication(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            PaymentLinkApplication::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// Values of `PaymentLinkPaymentMethodTypes`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2201,10 +2106,7 @@ impl RestrictionsParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(completed_sessions: impl Into<crate::CompletedSessionsParams>) -> Self {
         Self {
-            completed_sessions: {
-                let v = completed_sessions;
-                v.into()
-            },
+            completed_sessions: completed_sessions.into(),
         }
     }
 }
@@ -2238,10 +2140,7 @@ impl RetrievePaymentLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_link: impl Into<crate::PaymentLinkId>) -> Self {
         Self {
-            payment_link: {
-                let v = payment_link;
-                v.into()
-            },
+            payment_link: payment_link.into(),
             expand: None,
         }
     }
@@ -2524,10 +2423,7 @@ impl UpdatePaymentLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_link: impl Into<crate::PaymentLinkId>) -> Self {
         Self {
-            payment_link: {
-                let v = payment_link;
-                v.into()
-            },
+            payment_link: payment_link.into(),
             active: None,
             after_completion: None,
             allow_promotion_codes: None,

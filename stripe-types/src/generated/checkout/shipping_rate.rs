@@ -63,10 +63,7 @@ impl CreateShippingRate {
     pub fn new(display_name: impl Into<String>) -> Self {
         Self {
             delivery_estimate: None,
-            display_name: {
-                let v = display_name;
-                v.into()
-            },
+            display_name: display_name.into(),
             expand: None,
             fixed_amount: None,
             metadata: None,
@@ -436,10 +433,7 @@ impl RetrieveShippingRate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(shipping_rate_token: impl Into<crate::ShippingRateId>) -> Self {
         Self {
-            shipping_rate_token: {
-                let v = shipping_rate_token;
-                v.into()
-            },
+            shipping_rate_token: shipping_rate_token.into(),
             expand: None,
         }
     }
@@ -1019,10 +1013,7 @@ impl UpdateShippingRate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(shipping_rate_token: impl Into<crate::ShippingRateId>) -> Self {
         Self {
-            shipping_rate_token: {
-                let v = shipping_rate_token;
-                v.into()
-            },
+            shipping_rate_token: shipping_rate_token.into(),
             active: None,
             expand: None,
             fixed_amount: None,

@@ -21,10 +21,7 @@ impl BeneficiaryParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(public_name: impl Into<String>) -> Self {
         Self {
-            public_name: {
-                let v = public_name;
-                v.into()
-            },
+            public_name: public_name.into(),
         }
     }
 }
@@ -62,10 +59,7 @@ impl CancelClimateOrder {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(order: impl Into<String>) -> Self {
         Self {
-            order: {
-                let v = order;
-                v.into()
-            },
+            order: order.into(),
             expand: None,
         }
     }
@@ -500,10 +494,7 @@ impl CreateClimateOrder {
             expand: None,
             metadata: None,
             metric_tons: None,
-            product: {
-                let v = product;
-                v.into()
-            },
+            product: product.into(),
         }
     }
     /// Requested amount of carbon removal units. Either this or `metric_tons` must be specified.
@@ -670,10 +661,7 @@ impl RetrieveClimateOrder {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(order: impl Into<crate::ClimateOrderId>) -> Self {
         Self {
-            order: {
-                let v = order;
-                v.into()
-            },
+            order: order.into(),
             expand: None,
         }
     }
@@ -744,10 +732,7 @@ impl UpdateClimateOrder {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(order: impl Into<crate::ClimateOrderId>) -> Self {
         Self {
-            order: {
-                let v = order;
-                v.into()
-            },
+            order: order.into(),
             beneficiary: None,
             expand: None,
             metadata: None,
@@ -813,10 +798,7 @@ impl UpdateClimateOrderBeneficiary {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(public_name: impl Into<crate::rt::Clearable<String>>) -> Self {
         Self {
-            public_name: {
-                let v = public_name;
-                v.into()
-            },
+            public_name: public_name.into(),
         }
     }
 }

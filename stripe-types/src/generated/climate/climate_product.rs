@@ -249,10 +249,7 @@ impl RetrieveClimateProduct {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(product: impl Into<crate::ClimateProductId>) -> Self {
         Self {
-            product: {
-                let v = product;
-                v.into()
-            },
+            product: product.into(),
             expand: None,
         }
     }

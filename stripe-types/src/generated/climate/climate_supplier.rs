@@ -282,10 +282,7 @@ impl RetrieveClimateSupplier {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(supplier: impl Into<crate::ClimateSupplierId>) -> Self {
         Self {
-            supplier: {
-                let v = supplier;
-                v.into()
-            },
+            supplier: supplier.into(),
             expand: None,
         }
     }

@@ -35,7 +35,7 @@ pub struct Account {
     /// An email address associated with the account. It's not used for authentication and Stripe doesn't market to this field without explicit approval from the platform.
     pub email: Option<String>,
     /// External accounts (bank accounts and debit cards) currently attached to this account. External accounts are only returned for requests where `controller[is_controller]` is true.
-    pub external_accounts: Option<crate::rt::List<crate::Polymorphic>>,
+    pub external_accounts: Option<crate::rt::List<crate::BankAccountOrCard>>,
     pub future_requirements: Option<crate::AccountFutureRequirements>,
     /// The groups associated with the account.
     pub groups: Option<crate::AccountGroupMembership>,
@@ -84,7 +84,7 @@ impl<'de> serde::Deserialize<'de> for Account {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<bool> = None;
                 let mut f10: Option<String> = None;
-                let mut f11: Option<crate::rt::List<crate::Polymorphic>> = None;
+                let mut f11: Option<crate::rt::List<crate::BankAccountOrCard>> = None;
                 let mut f12: Option<crate::AccountFutureRequirements> = None;
                 let mut f13: Option<crate::AccountGroupMembership> = None;
                 let mut f14: Option<crate::AccountId> = None;
@@ -7170,18 +7170,9 @@ impl AnnualRevenueSpecs {
         fiscal_year_end: impl Into<String>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            fiscal_year_end: {
-                let v = fiscal_year_end;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
+            fiscal_year_end: fiscal_year_end.into(),
         }
     }
 }
@@ -7212,6 +7203,62 @@ impl BacsDebitPaymentsSpecs {
     pub fn display_name(mut self, v: impl Into<String>) -> Self {
         self.display_name = Some(v.into());
         self
+    }
+}
+/// One of several shapes of `AccountExternalAccountsData`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum BankAccountOrCard {
+    /// A `bank_account`.
+    BankAccount(Box<crate::BankAccount>),
+    /// A `card`.
+    Card(Box<crate::Card>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BankAccountOrCard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            BankAccountOrCard::BankAccount(x) => x.serialize(s),
+            BankAccountOrCard::Card(x) => x.serialize(s),
+            BankAccountOrCard::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::BankAccount> for BankAccountOrCard {
+    fn from(v: crate::BankAccount) -> Self {
+        BankAccountOrCard::BankAccount(Box::new(v))
+    }
+}
+impl From<crate::Card> for BankAccountOrCard {
+    fn from(v: crate::Card) -> Self {
+        BankAccountOrCard::Card(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankAccountOrCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("bank_account"), _) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| BankAccountOrCard::BankAccount(Box::new(x)))
+            }
+            (Some("card"), _) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| BankAccountOrCard::Card(Box::new(x)))
+            }
+            _ => Ok(BankAccountOrCard::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for BankAccountOrCard {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            BankAccountOrCard::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
+            BankAccountOrCard::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
+            BankAccountOrCard::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
     }
 }
 #[cfg(feature = "connect")]
@@ -10781,18 +10828,9 @@ impl DateOfBirthSpecs {
         year: impl Into<i64>,
     ) -> Self {
         Self {
-            day: {
-                let v = day;
-                v.into()
-            },
-            month: {
-                let v = month;
-                v.into()
-            },
-            year: {
-                let v = year;
-                v.into()
-            },
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
         }
     }
 }
@@ -10857,7 +10895,7 @@ pub struct DeleteAccount {
 impl serde::Serialize for DeleteAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -10866,12 +10904,7 @@ impl DeleteAccount {
     ///Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::DeletedAccountId>) -> Self {
-        Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-        }
+        Self { account: account.into() }
     }
 }
 #[cfg(feature = "connect")]
@@ -11213,15 +11246,9 @@ impl ExternalAccountPayoutBankAccount {
         Self {
             account_holder_name: None,
             account_holder_type: None,
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
+            account_number: account_number.into(),
             account_type: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             currency: None,
             documents: None,
             object: None,
@@ -11305,10 +11332,7 @@ impl GetAccountsAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -12373,14 +12397,8 @@ impl MonthlyEstimatedRevenueSpecs {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
         }
     }
 }
@@ -12565,61 +12583,6 @@ impl PersonVerificationSpecs {
         self
     }
 }
-/// One of several shapes of `AccountExternalAccountsData`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Polymorphic {
-    /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
-    /// A `card`.
-    Card(Box<crate::Card>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for Polymorphic {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Polymorphic::BankAccount(x) => x.serialize(s),
-            Polymorphic::Card(x) => x.serialize(s),
-            Polymorphic::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for Polymorphic {
-    fn from(v: crate::BankAccount) -> Self {
-        Polymorphic::BankAccount(Box::new(v))
-    }
-}
-impl From<crate::Card> for Polymorphic {
-    fn from(v: crate::Card) -> Self {
-        Polymorphic::Card(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for Polymorphic {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| Polymorphic::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v).map(|x| Polymorphic::Card(Box::new(x)))
-            }
-            _ => Ok(Polymorphic::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for Polymorphic {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            Polymorphic::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            Polymorphic::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            Polymorphic::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RangeQuerySpecs {
@@ -12704,18 +12667,9 @@ impl RegistrationDateSpecs {
         year: impl Into<i64>,
     ) -> Self {
         Self {
-            day: {
-                let v = day;
-                v.into()
-            },
-            month: {
-                let v = month;
-                v.into()
-            },
-            year: {
-                let v = year;
-                v.into()
-            },
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
         }
     }
 }
@@ -12754,15 +12708,9 @@ impl RejectAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, reason: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
-            reason: {
-                let v = reason;
-                v.into()
-            },
+            reason: reason.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -13469,10 +13417,7 @@ impl UpdateAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             account_token: None,
             business_profile: None,
             business_type: None,

@@ -50,10 +50,7 @@ impl ListAccountExternalAccounts {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -92,7 +89,7 @@ impl ListAccountExternalAccounts {
 }
 #[cfg(feature = "connect")]
 impl crate::rt::StripeRequest for ListAccountExternalAccounts {
-    type Output = crate::rt::List<crate::Polymorphic>;
+    type Output = crate::rt::List<crate::BankAccountOrCard>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountExternalAccounts",

@@ -191,19 +191,13 @@ impl CreateAccountLink {
         r#type: impl Into<crate::CreateAccountLinkType>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             collect: None,
             collection_options: None,
             expand: None,
             refresh_url: None,
             return_url: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     /// The collect parameter is deprecated. Use `collection_options` instead.

@@ -25,10 +25,7 @@ impl AccountConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -428,10 +425,7 @@ impl BaseConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -448,7 +442,7 @@ pub struct BaseFeaturesParam {}
 impl serde::Serialize for BaseFeaturesParam {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -498,14 +492,8 @@ impl CreateAccountSession {
         components: impl Into<crate::AccountSessionCreateComponentsParam>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            components: {
-                let v = components;
-                v.into()
-            },
+            account: account.into(),
+            components: components.into(),
             expand: None,
         }
     }
@@ -555,10 +543,7 @@ impl DisputesListConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -653,10 +638,7 @@ impl FinancialAccountConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -751,10 +733,7 @@ impl FinancialAccountTransactionsConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -822,10 +801,7 @@ impl InstantPayoutsPromotionConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -911,10 +887,7 @@ impl IssuingCardConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -1006,10 +979,7 @@ impl IssuingCardsListConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -1113,10 +1083,7 @@ impl PaymentDisputesConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -1205,10 +1172,7 @@ impl PaymentsConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -1303,10 +1267,7 @@ impl PayoutsConfigParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }

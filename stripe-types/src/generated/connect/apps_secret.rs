@@ -175,18 +175,9 @@ impl CreateAppsSecret {
         Self {
             expand: None,
             expires_at: None,
-            name: {
-                let v = name;
-                v.into()
-            },
-            payload: {
-                let v = payload;
-                v.into()
-            },
-            scope: {
-                let v = scope;
-                v.into()
-            },
+            name: name.into(),
+            payload: payload.into(),
+            scope: scope.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -251,14 +242,8 @@ impl CreateAppsSecretsDelete {
     pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
         Self {
             expand: None,
-            name: {
-                let v = name;
-                v.into()
-            },
-            scope: {
-                let v = scope;
-                v.into()
-            },
+            name: name.into(),
+            scope: scope.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -332,10 +317,7 @@ impl ListAppsSecrets {
             ending_before: None,
             expand: None,
             limit: None,
-            scope: {
-                let v = scope;
-                v.into()
-            },
+            scope: scope.into(),
             starting_after: None,
         }
     }
@@ -465,14 +447,8 @@ impl RetrieveAppsSecretsFind {
     pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
         Self {
             expand: None,
-            name: {
-                let v = name;
-                v.into()
-            },
-            scope: {
-                let v = scope;
-                v.into()
-            },
+            name: name.into(),
+            scope: scope.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -521,10 +497,7 @@ impl ScopeParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::ListAppsSecretsScopeType>) -> Self {
         Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             user: None,
         }
     }

@@ -27,7 +27,7 @@ pub struct BankAccount {
     /// Three-letter [ISO code for the currency](https://stripe.com/docs/payouts) paid out to the bank account.
     pub currency: String,
     /// The ID of the customer that the bank account is associated with.
-    pub customer: Option<crate::rt::Expandable<crate::BankAccountCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// Whether this bank account is the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Uniquely identifies this particular bank account. You can use this attribute to check whether two bank accounts are the same.
@@ -77,7 +77,9 @@ impl<'de> serde::Deserialize<'de> for BankAccount {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut f7: Option<String> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::BankAccountCustomer>> = None;
+                let mut f8: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f9: Option<bool> = None;
                 let mut f10: Option<String> = None;
                 let mut f11: Option<crate::ExternalAccountRequirements> = None;
@@ -252,7 +254,7 @@ impl<'de> serde::Deserialize<'de> for BankAccountAvailablePayoutMethods {
 /// One of several shapes of `BankAccountCustomer`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum BankAccountCustomer {
+pub enum CustomerOrDeletedCustomer {
     /// A `customer`.
     Customer(Box<crate::Customer>),
     /// A `customer`.
@@ -261,49 +263,51 @@ pub enum BankAccountCustomer {
     Unknown(serde_json::Value),
 }
 #[cfg(feature = "serialize")]
-impl serde::Serialize for BankAccountCustomer {
+impl serde::Serialize for CustomerOrDeletedCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            BankAccountCustomer::Customer(x) => x.serialize(s),
-            BankAccountCustomer::DeletedCustomer(x) => x.serialize(s),
-            BankAccountCustomer::Unknown(v) => v.serialize(s),
+            CustomerOrDeletedCustomer::Customer(x) => x.serialize(s),
+            CustomerOrDeletedCustomer::DeletedCustomer(x) => x.serialize(s),
+            CustomerOrDeletedCustomer::Unknown(v) => v.serialize(s),
         }
     }
 }
-impl From<crate::Customer> for BankAccountCustomer {
+impl From<crate::Customer> for CustomerOrDeletedCustomer {
     fn from(v: crate::Customer) -> Self {
-        BankAccountCustomer::Customer(Box::new(v))
+        CustomerOrDeletedCustomer::Customer(Box::new(v))
     }
 }
-impl From<crate::DeletedCustomer> for BankAccountCustomer {
+impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
     fn from(v: crate::DeletedCustomer) -> Self {
-        BankAccountCustomer::DeletedCustomer(Box::new(v))
+        CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for BankAccountCustomer {
+impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
         match crate::rt::de::discriminator(&v) {
             (Some("customer"), false) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| BankAccountCustomer::Customer(Box::new(x)))
+                    .map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
             }
             (Some("customer"), true) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| BankAccountCustomer::DeletedCustomer(Box::new(x)))
+                    .map(|x| CustomerOrDeletedCustomer::DeletedCustomer(Box::new(x)))
             }
-            _ => Ok(BankAccountCustomer::Unknown(v)),
+            _ => Ok(CustomerOrDeletedCustomer::Unknown(v)),
         }
     }
 }
-impl crate::rt::HasId for BankAccountCustomer {
+impl crate::rt::HasId for CustomerOrDeletedCustomer {
     fn id_str(&self) -> Option<&str> {
         match self {
-            BankAccountCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BankAccountCustomer::DeletedCustomer(x) => {
+            CustomerOrDeletedCustomer::Customer(x) => {
                 crate::rt::HasId::id_str(x.as_ref())
             }
-            BankAccountCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+            CustomerOrDeletedCustomer::DeletedCustomer(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            CustomerOrDeletedCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
         }
     }
 }

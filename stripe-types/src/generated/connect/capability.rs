@@ -205,10 +205,7 @@ impl ListAccountCapabilities {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -272,14 +269,8 @@ impl RetrieveAccountCapability {
         capability: impl Into<crate::CapabilityId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            capability: {
-                let v = capability;
-                v.into()
-            },
+            account: account.into(),
+            capability: capability.into(),
             expand: None,
         }
     }
@@ -350,14 +341,8 @@ impl UpdateAccountCapability {
         capability: impl Into<crate::CapabilityId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            capability: {
-                let v = capability;
-                v.into()
-            },
+            account: account.into(),
+            capability: capability.into(),
             expand: None,
             requested: None,
         }

@@ -386,10 +386,7 @@ impl RetrieveCountrySpec {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<crate::CountrySpecId>) -> Self {
         Self {
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             expand: None,
         }
     }

@@ -50,10 +50,7 @@ impl BankAccountsAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             bank_account: None,
             default_for_currency: None,
             expand: None,
@@ -160,10 +157,7 @@ impl CreateAccountExternalAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             bank_account: None,
             default_for_currency: None,
             expand: None,
@@ -237,7 +231,7 @@ pub struct DeleteAccountBankAccount {
 impl serde::Serialize for DeleteAccountBankAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -247,14 +241,8 @@ impl DeleteAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
         }
     }
 }
@@ -295,7 +283,7 @@ pub struct DeleteAccountExternalAccount {
 impl serde::Serialize for DeleteAccountExternalAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -305,14 +293,8 @@ impl DeleteAccountExternalAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
         }
     }
 }
@@ -577,14 +559,8 @@ impl RetrieveAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -646,14 +622,8 @@ impl RetrieveAccountExternalAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -799,14 +769,8 @@ impl UpdateAccountBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             account_type: None,
@@ -1057,14 +1021,8 @@ impl UpdateAccountExternalAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account: account.into(),
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             account_type: None,
@@ -1315,10 +1273,7 @@ impl UpdateExternalAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             account_type: None,

@@ -48,10 +48,7 @@ impl CreateApplicationFeeRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             amount: None,
             expand: None,
             metadata: None,
@@ -138,10 +135,7 @@ impl ListApplicationFeeRefunds {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -220,14 +214,8 @@ impl RetrieveApplicationFeeRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(fee: impl Into<String>, id: impl Into<crate::FeeRefundId>) -> Self {
         Self {
-            fee: {
-                let v = fee;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            fee: fee.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -296,14 +284,8 @@ impl UpdateApplicationFeeRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(fee: impl Into<String>, id: impl Into<crate::FeeRefundId>) -> Self {
         Self {
-            fee: {
-                let v = fee;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            fee: fee.into(),
+            id: id.into(),
             expand: None,
             metadata: None,
         }

@@ -32,10 +32,7 @@ impl CreateAccountLoginLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }

@@ -246,10 +246,7 @@ impl CreateAccountPerson {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             additional_tos_acceptances: None,
             address: None,
             address_kana: None,
@@ -794,7 +791,7 @@ pub struct DeleteAccountPerson {
 impl serde::Serialize for DeleteAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -807,14 +804,8 @@ impl DeleteAccountPerson {
         person: impl Into<crate::DeletedPersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
         }
     }
 }
@@ -854,7 +845,7 @@ pub struct DeleteAccountsAccountPersonsPerson {
 impl serde::Serialize for DeleteAccountsAccountPersonsPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -867,14 +858,8 @@ impl DeleteAccountsAccountPersonsPerson {
         person: impl Into<crate::DeletedPersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
         }
     }
 }
@@ -1009,14 +994,8 @@ impl GetAccountsAccountPersonsPerson {
         person: impl Into<crate::PersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
             expand: None,
         }
     }
@@ -1096,10 +1075,7 @@ impl ListAccountPeople {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -1206,10 +1182,7 @@ impl ListAccountPersons {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -2722,10 +2695,7 @@ impl PostAccountsAccountPersons {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             additional_tos_acceptances: None,
             address: None,
             address_kana: None,
@@ -3115,14 +3085,8 @@ impl PostAccountsAccountPersonsPerson {
         person: impl Into<crate::PersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
             additional_tos_acceptances: None,
             address: None,
             address_kana: None,
@@ -3466,14 +3430,8 @@ impl RetrieveAccountPerson {
         person: impl Into<crate::PersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
             expand: None,
         }
     }
@@ -3677,14 +3635,8 @@ impl UpdateAccountPerson {
         person: impl Into<crate::PersonId>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
             additional_tos_acceptances: None,
             address: None,
             address_kana: None,

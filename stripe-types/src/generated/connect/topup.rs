@@ -30,10 +30,7 @@ impl CancelTopup {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {
-            topup: {
-                let v = topup;
-                v.into()
-            },
+            topup: topup.into(),
             expand: None,
         }
     }
@@ -122,14 +119,8 @@ impl CreateTopup {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
             metadata: None,
@@ -460,10 +451,7 @@ impl RetrieveTopup {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {
-            topup: {
-                let v = topup;
-                v.into()
-            },
+            topup: topup.into(),
             expand: None,
         }
     }
@@ -759,10 +747,7 @@ impl UpdateTopup {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {
-            topup: {
-                let v = topup;
-                v.into()
-            },
+            topup: topup.into(),
             description: None,
             expand: None,
             metadata: None,

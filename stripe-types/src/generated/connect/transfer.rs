@@ -66,15 +66,9 @@ impl CreateTransfer {
     pub fn new(currency: impl Into<String>, destination: impl Into<String>) -> Self {
         Self {
             amount: None,
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             description: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
             expand: None,
             metadata: None,
             source_transaction: None,
@@ -316,10 +310,7 @@ impl RetrieveTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transfer: impl Into<crate::TransferId>) -> Self {
         Self {
-            transfer: {
-                let v = transfer;
-                v.into()
-            },
+            transfer: transfer.into(),
             expand: None,
         }
     }
@@ -732,10 +723,7 @@ impl UpdateTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transfer: impl Into<crate::TransferId>) -> Self {
         Self {
-            transfer: {
-                let v = transfer;
-                v.into()
-            },
+            transfer: transfer.into(),
             description: None,
             expand: None,
             metadata: None,

@@ -54,10 +54,7 @@ impl CreateTransferReversal {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             amount: None,
             description: None,
             expand: None,
@@ -159,10 +156,7 @@ impl ListTransferReversals {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -244,14 +238,8 @@ impl RetrieveTransferReversal {
         id: impl Into<crate::TransferReversalId>,
     ) -> Self {
         Self {
-            transfer: {
-                let v = transfer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            transfer: transfer.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -455,14 +443,8 @@ impl UpdateTransferReversal {
         id: impl Into<crate::TransferReversalId>,
     ) -> Self {
         Self {
-            transfer: {
-                let v = transfer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            transfer: transfer.into(),
+            id: id.into(),
             expand: None,
             metadata: None,
         }

@@ -30,7 +30,7 @@ pub struct ApiErrors {
     pub request_log_url: Option<String>,
     pub setup_intent: Option<Box<crate::SetupIntent>>,
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
-    pub source: Option<crate::ApiErrorsSource>,
+    pub source: Option<crate::BankAccountOrCardOrSource>,
     /// The type of error returned. One of `api_error`, `card_error`, `idempotency_error`, or `invalid_request_error`
     pub r#type: crate::ApiErrorsType,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -62,7 +62,7 @@ impl<'de> serde::Deserialize<'de> for ApiErrors {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<String> = None;
                 let mut f13: Option<Box<crate::SetupIntent>> = None;
-                let mut f14: Option<crate::ApiErrorsSource> = None;
+                let mut f14: Option<crate::BankAccountOrCardOrSource> = None;
                 let mut f15: Option<crate::ApiErrorsType> = None;
                 let mut extra = crate::rt::Extra::default();
                 while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
@@ -172,74 +172,6 @@ impl serde::Serialize for ApiErrors {
         map.end()
     }
 }
-/// One of several shapes of `ApiErrorsSource`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ApiErrorsSource {
-    /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
-    /// A `card`.
-    Card(Box<crate::Card>),
-    /// A `source`.
-    Source(Box<crate::Source>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ApiErrorsSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ApiErrorsSource::BankAccount(x) => x.serialize(s),
-            ApiErrorsSource::Card(x) => x.serialize(s),
-            ApiErrorsSource::Source(x) => x.serialize(s),
-            ApiErrorsSource::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for ApiErrorsSource {
-    fn from(v: crate::BankAccount) -> Self {
-        ApiErrorsSource::BankAccount(Box::new(v))
-    }
-}
-impl From<crate::Card> for ApiErrorsSource {
-    fn from(v: crate::Card) -> Self {
-        ApiErrorsSource::Card(Box::new(v))
-    }
-}
-impl From<crate::Source> for ApiErrorsSource {
-    fn from(v: crate::Source) -> Self {
-        ApiErrorsSource::Source(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiErrorsSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ApiErrorsSource::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v).map(|x| ApiErrorsSource::Card(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ApiErrorsSource::Source(Box::new(x)))
-            }
-            _ => Ok(ApiErrorsSource::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for ApiErrorsSource {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            ApiErrorsSource::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            ApiErrorsSource::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            ApiErrorsSource::Source(x) => crate::rt::HasId::id_str(x.as_ref()),
-            ApiErrorsSource::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// Values of `ApiErrorsType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -294,5 +226,76 @@ impl serde::Serialize for ApiErrorsType {
 impl<'de> serde::Deserialize<'de> for ApiErrorsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// One of several shapes of `ApiErrorsSource`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum BankAccountOrCardOrSource {
+    /// A `bank_account`.
+    BankAccount(Box<crate::BankAccount>),
+    /// A `card`.
+    Card(Box<crate::Card>),
+    /// A `source`.
+    Source(Box<crate::Source>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BankAccountOrCardOrSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            BankAccountOrCardOrSource::BankAccount(x) => x.serialize(s),
+            BankAccountOrCardOrSource::Card(x) => x.serialize(s),
+            BankAccountOrCardOrSource::Source(x) => x.serialize(s),
+            BankAccountOrCardOrSource::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::BankAccount> for BankAccountOrCardOrSource {
+    fn from(v: crate::BankAccount) -> Self {
+        BankAccountOrCardOrSource::BankAccount(Box::new(v))
+    }
+}
+impl From<crate::Card> for BankAccountOrCardOrSource {
+    fn from(v: crate::Card) -> Self {
+        BankAccountOrCardOrSource::Card(Box::new(v))
+    }
+}
+impl From<crate::Source> for BankAccountOrCardOrSource {
+    fn from(v: crate::Source) -> Self {
+        BankAccountOrCardOrSource::Source(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankAccountOrCardOrSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("bank_account"), _) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| BankAccountOrCardOrSource::BankAccount(Box::new(x)))
+            }
+            (Some("card"), _) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| BankAccountOrCardOrSource::Card(Box::new(x)))
+            }
+            (Some("source"), _) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| BankAccountOrCardOrSource::Source(Box::new(x)))
+            }
+            _ => Ok(BankAccountOrCardOrSource::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for BankAccountOrCardOrSource {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            BankAccountOrCardOrSource::BankAccount(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            BankAccountOrCardOrSource::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
+            BankAccountOrCardOrSource::Source(x) => crate::rt::HasId::id_str(x.as_ref()),
+            BankAccountOrCardOrSource::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
     }
 }

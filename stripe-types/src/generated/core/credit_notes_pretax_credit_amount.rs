@@ -11,9 +11,7 @@ pub struct CreditNotesPretaxCreditAmount {
         crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
     >,
     /// The discount that was applied to get this pretax credit amount.
-    pub discount: Option<
-        crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
-    >,
+    pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
     /// Type of the pretax credit amount referenced.
     pub r#type: crate::CreditNotesPretaxCreditAmountType,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -36,7 +34,7 @@ impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmount {
                     crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
                 > = None;
                 let mut f2: Option<
-                    crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
+                    crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
                 > = None;
                 let mut f3: Option<crate::CreditNotesPretaxCreditAmountType> = None;
                 let mut extra = crate::rt::Extra::default();
@@ -83,72 +81,6 @@ impl serde::Serialize for CreditNotesPretaxCreditAmount {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `CreditNotesPretaxCreditAmountDiscount`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreditNotesPretaxCreditAmountDiscount {
-    /// A `discount`.
-    Discount(Box<crate::Discount>),
-    /// A `discount`.
-    DeletedDiscount(Box<crate::DeletedDiscount>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CreditNotesPretaxCreditAmountDiscount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreditNotesPretaxCreditAmountDiscount::Discount(x) => x.serialize(s),
-            CreditNotesPretaxCreditAmountDiscount::DeletedDiscount(x) => x.serialize(s),
-            CreditNotesPretaxCreditAmountDiscount::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Discount> for CreditNotesPretaxCreditAmountDiscount {
-    fn from(v: crate::Discount) -> Self {
-        CreditNotesPretaxCreditAmountDiscount::Discount(Box::new(v))
-    }
-}
-impl From<crate::DeletedDiscount> for CreditNotesPretaxCreditAmountDiscount {
-    fn from(v: crate::DeletedDiscount) -> Self {
-        CreditNotesPretaxCreditAmountDiscount::DeletedDiscount(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmountDiscount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("discount"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CreditNotesPretaxCreditAmountDiscount::Discount(
-                        Box::new(x),
-                    ))
-            }
-            (Some("discount"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CreditNotesPretaxCreditAmountDiscount::DeletedDiscount(
-                        Box::new(x),
-                    ))
-            }
-            _ => Ok(CreditNotesPretaxCreditAmountDiscount::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for CreditNotesPretaxCreditAmountDiscount {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CreditNotesPretaxCreditAmountDiscount::Discount(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CreditNotesPretaxCreditAmountDiscount::DeletedDiscount(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CreditNotesPretaxCreditAmountDiscount::Unknown(v) => {
-                v.get("id").and_then(|i| i.as_str())
-            }
-        }
     }
 }
 /// Values of `CreditNotesPretaxCreditAmountType`.
@@ -201,5 +133,65 @@ impl serde::Serialize for CreditNotesPretaxCreditAmountType {
 impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmountType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// One of several shapes of `CreditNotesPretaxCreditAmountDiscount`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum DiscountOrDeletedDiscount {
+    /// A `discount`.
+    Discount(Box<crate::Discount>),
+    /// A `discount`.
+    DeletedDiscount(Box<crate::DeletedDiscount>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for DiscountOrDeletedDiscount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DiscountOrDeletedDiscount::Discount(x) => x.serialize(s),
+            DiscountOrDeletedDiscount::DeletedDiscount(x) => x.serialize(s),
+            DiscountOrDeletedDiscount::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::Discount> for DiscountOrDeletedDiscount {
+    fn from(v: crate::Discount) -> Self {
+        DiscountOrDeletedDiscount::Discount(Box::new(v))
+    }
+}
+impl From<crate::DeletedDiscount> for DiscountOrDeletedDiscount {
+    fn from(v: crate::DeletedDiscount) -> Self {
+        DiscountOrDeletedDiscount::DeletedDiscount(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for DiscountOrDeletedDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("discount"), false) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| DiscountOrDeletedDiscount::Discount(Box::new(x)))
+            }
+            (Some("discount"), true) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| DiscountOrDeletedDiscount::DeletedDiscount(Box::new(x)))
+            }
+            _ => Ok(DiscountOrDeletedDiscount::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for DiscountOrDeletedDiscount {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            DiscountOrDeletedDiscount::Discount(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            DiscountOrDeletedDiscount::DeletedDiscount(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            DiscountOrDeletedDiscount::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
     }
 }

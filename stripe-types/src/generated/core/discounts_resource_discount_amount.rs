@@ -7,7 +7,7 @@ pub struct DiscountsResourceDiscountAmount {
     /// The amount, in cents (or local equivalent), of the discount.
     pub amount: i64,
     /// The discount that was applied to get this discount amount.
-    pub discount: crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
+    pub discount: crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -25,7 +25,7 @@ impl<'de> serde::Deserialize<'de> for DiscountsResourceDiscountAmount {
             ) -> Result<DiscountsResourceDiscountAmount, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<
-                    crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
+                    crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
                 while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {

@@ -324,10 +324,7 @@ impl RetrieveEvent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::Event2Id>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -43,15 +43,9 @@ impl CreateFile {
     ) -> Self {
         Self {
             expand: None,
-            file: {
-                let v = file;
-                v.into()
-            },
+            file: file.into(),
             file_link_data: None,
-            purpose: {
-                let v = purpose;
-                v.into()
-            },
+            purpose: purpose.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -345,10 +339,7 @@ impl FileLinkCreationParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(create: impl Into<bool>) -> Self {
         Self {
-            create: {
-                let v = create;
-                v.into()
-            },
+            create: create.into(),
             expires_at: None,
             metadata: None,
         }
@@ -779,10 +770,7 @@ impl RetrieveFile {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(file: impl Into<crate::FileId>) -> Self {
         Self {
-            file: {
-                let v = file;
-                v.into()
-            },
+            file: file.into(),
             expand: None,
         }
     }

@@ -41,10 +41,7 @@ impl CreateFileLink {
         Self {
             expand: None,
             expires_at: None,
-            file: {
-                let v = file;
-                v.into()
-            },
+            file: file.into(),
             metadata: None,
         }
     }
@@ -363,10 +360,7 @@ impl RetrieveFileLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(link: impl Into<crate::FileLinkId>) -> Self {
         Self {
-            link: {
-                let v = link;
-                v.into()
-            },
+            link: link.into(),
             expand: None,
         }
     }
@@ -431,10 +425,7 @@ impl UpdateFileLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(link: impl Into<crate::FileLinkId>) -> Self {
         Self {
-            link: {
-                let v = link;
-                v.into()
-            },
+            link: link.into(),
             expand: None,
             expires_at: None,
             metadata: None,

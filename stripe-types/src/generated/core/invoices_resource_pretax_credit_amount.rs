@@ -11,9 +11,7 @@ pub struct InvoicesResourcePretaxCreditAmount {
         crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
     >,
     /// The discount that was applied to get this pretax credit amount.
-    pub discount: Option<
-        crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
-    >,
+    pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
     /// Type of the pretax credit amount referenced.
     pub r#type: crate::CreditNotesPretaxCreditAmountType,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -36,7 +34,7 @@ impl<'de> serde::Deserialize<'de> for InvoicesResourcePretaxCreditAmount {
                     crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
                 > = None;
                 let mut f2: Option<
-                    crate::rt::Expandable<crate::CreditNotesPretaxCreditAmountDiscount>,
+                    crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
                 > = None;
                 let mut f3: Option<crate::CreditNotesPretaxCreditAmountType> = None;
                 let mut extra = crate::rt::Extra::default();

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentLinksResourceInvoiceSettings {
     /// The account tax IDs associated with the invoice.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>>,
+    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
     /// A list of up to 4 custom fields to be displayed on the invoice.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -34,7 +34,7 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceInvoiceSettings {
                 mut map: A,
             ) -> Result<PaymentLinksResourceInvoiceSettings, A::Error> {
                 let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::InvoiceAccountTaxIds>>,
+                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
                 > = None;
                 let mut f1: Option<Vec<crate::InvoiceSettingCustomField>> = None;
                 let mut f2: Option<String> = None;

@@ -60,16 +60,10 @@ impl CreateWebhookEndpoint {
             api_version: None,
             connect: None,
             description: None,
-            enabled_events: {
-                let v = enabled_events;
-                v.into_iter().map(Into::into).collect()
-            },
+            enabled_events: enabled_events.into_iter().map(Into::into).collect(),
             expand: None,
             metadata: None,
-            url: {
-                let v = url;
-                v.into()
-            },
+            url: url.into(),
         }
     }
     /// Events sent to this endpoint will be generated with this Stripe Version instead of your account's default Stripe Version.
@@ -2403,7 +2397,7 @@ pub struct DeleteWebhookEndpoint {
 impl serde::Serialize for DeleteWebhookEndpoint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -2412,10 +2406,7 @@ impl DeleteWebhookEndpoint {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(webhook_endpoint: impl Into<crate::DeletedWebhookEndpointId>) -> Self {
         Self {
-            webhook_endpoint: {
-                let v = webhook_endpoint;
-                v.into()
-            },
+            webhook_endpoint: webhook_endpoint.into(),
         }
     }
 }
@@ -2618,10 +2609,7 @@ impl RetrieveWebhookEndpoint {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(webhook_endpoint: impl Into<crate::WebhookEndpointId>) -> Self {
         Self {
-            webhook_endpoint: {
-                let v = webhook_endpoint;
-                v.into()
-            },
+            webhook_endpoint: webhook_endpoint.into(),
             expand: None,
         }
     }
@@ -2702,10 +2690,7 @@ impl UpdateWebhookEndpoint {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(webhook_endpoint: impl Into<crate::WebhookEndpointId>) -> Self {
         Self {
-            webhook_endpoint: {
-                let v = webhook_endpoint;
-                v.into()
-            },
+            webhook_endpoint: webhook_endpoint.into(),
             description: None,
             disabled: None,
             enabled_events: None,

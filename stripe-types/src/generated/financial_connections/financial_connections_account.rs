@@ -79,10 +79,7 @@ impl DisconnectFinancialConnectionsAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -142,10 +139,7 @@ impl DisconnectLinkedAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -1112,15 +1106,9 @@ impl RefreshFinancialConnectionsAccount {
         >,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
-            features: {
-                let v = features;
-                v.into_iter().map(Into::into).collect()
-            },
+            features: features.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1247,15 +1235,9 @@ impl RefreshLinkedAccount {
         >,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
-            features: {
-                let v = features;
-                v.into_iter().map(Into::into).collect()
-            },
+            features: features.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1314,10 +1296,7 @@ impl RetrieveFinancialConnectionsAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::FinancialConnectionsAccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -1377,10 +1356,7 @@ impl RetrieveLinkedAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::FinancialConnectionsAccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
         }
     }
@@ -1448,15 +1424,9 @@ impl SubscribeFinancialConnectionsAccount {
         >,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
-            features: {
-                let v = features;
-                v.into_iter().map(Into::into).collect()
-            },
+            features: features.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1575,15 +1545,9 @@ impl UnsubscribeFinancialConnectionsAccount {
         >,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             expand: None,
-            features: {
-                let v = features;
-                v.into_iter().map(Into::into).collect()
-            },
+            features: features.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -168,17 +168,11 @@ impl ListFinancialConnectionsAccountOwners {
         ownership: impl Into<String>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
-            ownership: {
-                let v = ownership;
-                v.into()
-            },
+            ownership: ownership.into(),
             starting_after: None,
         }
     }
@@ -274,17 +268,11 @@ impl ListLinkedAccountOwners {
         ownership: impl Into<String>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
-            ownership: {
-                let v = ownership;
-                v.into()
-            },
+            ownership: ownership.into(),
             starting_after: None,
         }
     }

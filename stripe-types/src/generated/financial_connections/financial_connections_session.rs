@@ -57,16 +57,10 @@ impl CreateFinancialConnectionsSession {
         >,
     ) -> Self {
         Self {
-            account_holder: {
-                let v = account_holder;
-                v.into()
-            },
+            account_holder: account_holder.into(),
             expand: None,
             filters: None,
-            permissions: {
-                let v = permissions;
-                v.into_iter().map(Into::into).collect()
-            },
+            permissions: permissions.into_iter().map(Into::into).collect(),
             prefetch: None,
             return_url: None,
         }
@@ -150,10 +144,7 @@ impl CreateFinancialConnectionsSessionAccountHolder {
             account: None,
             customer: None,
             customer_account: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn account(mut self, v: impl Into<String>) -> Self {
@@ -504,16 +495,10 @@ impl CreateLinkAccountSession {
         >,
     ) -> Self {
         Self {
-            account_holder: {
-                let v = account_holder;
-                v.into()
-            },
+            account_holder: account_holder.into(),
             expand: None,
             filters: None,
-            permissions: {
-                let v = permissions;
-                v.into_iter().map(Into::into).collect()
-            },
+            permissions: permissions.into_iter().map(Into::into).collect(),
             prefetch: None,
             return_url: None,
         }
@@ -891,10 +876,7 @@ impl RetrieveFinancialConnectionsSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::FinancialConnectionsSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -954,10 +936,7 @@ impl RetrieveLinkAccountSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::FinancialConnectionsSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }

@@ -253,10 +253,7 @@ impl ListFinancialConnectionsTransactions {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -384,10 +381,7 @@ impl RetrieveFinancialConnectionsTransaction {
         transaction: impl Into<crate::FinancialConnectionsTransactionId>,
     ) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             expand: None,
         }
     }
@@ -437,11 +431,6 @@ impl TransactionRefreshParams {
     ///Start with the required parameters: `after`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(after: impl Into<String>) -> Self {
-        Self {
-            after: {
-                let v = after;
-                v.into()
-            },
-        }
+        Self { after: after.into() }
     }
 }

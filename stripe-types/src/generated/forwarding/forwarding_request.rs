@@ -56,19 +56,10 @@ impl CreateForwardingRequest {
         Self {
             expand: None,
             metadata: None,
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
-            replacements: {
-                let v = replacements;
-                v.into_iter().map(Into::into).collect()
-            },
+            payment_method: payment_method.into(),
+            replacements: replacements.into_iter().map(Into::into).collect(),
             request: None,
-            url: {
-                let v = url;
-                v.into()
-            },
+            url: url.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -469,14 +460,8 @@ impl HeaderParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
-            name: {
-                let v = name;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            name: name.into(),
+            value: value.into(),
         }
     }
 }
@@ -647,10 +632,7 @@ impl RetrieveForwardingRequest {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ForwardingRequestId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -474,10 +474,7 @@ impl RetrieveIdentityVerificationReport {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report: impl Into<crate::IdentityVerificationReportId>) -> Self {
         Self {
-            report: {
-                let v = report;
-                v.into()
-            },
+            report: report.into(),
             expand: None,
         }
     }

@@ -32,10 +32,7 @@ impl CancelIdentityVerificationSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<String>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -1065,10 +1062,7 @@ impl RedactIdentityVerificationSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<String>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -1121,14 +1115,8 @@ impl RelatedPersonParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<String>, person: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            person: {
-                let v = person;
-                v.into()
-            },
+            account: account.into(),
+            person: person.into(),
         }
     }
 }
@@ -1165,10 +1153,7 @@ impl RetrieveIdentityVerificationSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
         }
     }
@@ -1283,10 +1268,7 @@ impl UpdateIdentityVerificationSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {
-            session: {
-                let v = session;
-                v.into()
-            },
+            session: session.into(),
             expand: None,
             metadata: None,
             options: None,

@@ -81,10 +81,7 @@ impl ApproveIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             amount: None,
             expand: None,
             metadata: None,
@@ -159,14 +156,8 @@ impl AuthenticationExemptionSpecs {
         >,
     ) -> Self {
         Self {
-            claimed_by: {
-                let v = claimed_by;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            claimed_by: claimed_by.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -215,10 +206,7 @@ impl CaptureTestHelpersIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             capture_amount: None,
             close_authorization: None,
             expand: None,
@@ -304,10 +292,7 @@ impl CardTestingRiskSpecs {
         Self {
             invalid_account_number_decline_rate_past_hour: None,
             invalid_credentials_decline_rate_past_hour: None,
-            risk_level: {
-                let v = risk_level;
-                v.into()
-            },
+            risk_level: risk_level.into(),
         }
     }
     pub fn invalid_account_number_decline_rate_past_hour(
@@ -439,10 +424,7 @@ impl CreateTestHelpersIssuingAuthorization {
             amount: None,
             amount_details: None,
             authorization_method: None,
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             currency: None,
             expand: None,
             fleet: None,
@@ -837,14 +819,8 @@ impl CreateTestHelpersIssuingAuthorizationFraudChallengesRespond {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>, confirmed: impl Into<bool>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
-            confirmed: {
-                let v = confirmed;
-                v.into()
-            },
+            authorization: authorization.into(),
+            confirmed: confirmed.into(),
             expand: None,
         }
     }
@@ -4291,10 +4267,7 @@ impl DeclineIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
             metadata: None,
         }
@@ -4363,10 +4336,7 @@ impl ExpireTestHelpersIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
         }
     }
@@ -4439,15 +4409,9 @@ impl FinalizeAmountTestHelpersIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>, final_amount: impl Into<i64>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
-            final_amount: {
-                let v = final_amount;
-                v.into()
-            },
+            final_amount: final_amount.into(),
             fleet: None,
             fuel: None,
         }
@@ -5028,10 +4992,7 @@ impl FraudRiskSpecs {
         >,
     ) -> Self {
         Self {
-            level: {
-                let v = level;
-                v.into()
-            },
+            level: level.into(),
             score: None,
         }
     }
@@ -5154,15 +5115,9 @@ impl IncrementTestHelpersIssuingAuthorization {
         increment_amount: impl Into<i64>,
     ) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
-            increment_amount: {
-                let v = increment_amount;
-                v.into()
-            },
+            increment_amount: increment_amount.into(),
             is_amount_controllable: None,
         }
     }
@@ -8369,10 +8324,7 @@ impl MerchantDisputeRiskSpecs {
     ) -> Self {
         Self {
             dispute_rate: None,
-            risk_level: {
-                let v = risk_level;
-                v.into()
-            },
+            risk_level: risk_level.into(),
         }
     }
     pub fn dispute_rate(mut self, v: impl Into<i64>) -> Self {
@@ -8578,10 +8530,7 @@ impl RetrieveIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<crate::IssuingAuthorizationId>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
         }
     }
@@ -8646,10 +8595,7 @@ impl ReverseTestHelpersIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<String>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
             reverse_amount: None,
         }
@@ -8764,12 +8710,7 @@ impl ThreeDSecureSpecs {
             crate::CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult,
         >,
     ) -> Self {
-        Self {
-            result: {
-                let v = result;
-                v.into()
-            },
-        }
+        Self { result: result.into() }
     }
 }
 /// Update an authorization
@@ -8807,10 +8748,7 @@ impl UpdateIssuingAuthorization {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(authorization: impl Into<crate::IssuingAuthorizationId>) -> Self {
         Self {
-            authorization: {
-                let v = authorization;
-                v.into()
-            },
+            authorization: authorization.into(),
             expand: None,
             metadata: None,
         }

@@ -22,12 +22,7 @@ impl AddressValidationParam {
     pub fn new(
         mode: impl Into<crate::CreateIssuingCardShippingAddressValidationMode>,
     ) -> Self {
-        Self {
-            mode: {
-                let v = mode;
-                v.into()
-            },
-        }
+        Self { mode: mode.into() }
     }
 }
 #[cfg(feature = "issuing")]
@@ -228,10 +223,7 @@ impl CreateIssuingCard {
     ) -> Self {
         Self {
             cardholder: None,
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             exp_month: None,
             exp_year: None,
             expand: None,
@@ -245,10 +237,7 @@ impl CreateIssuingCard {
             shipping: None,
             spending_controls: None,
             status: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     /// The [Cardholder](https://docs.stripe.com/api#issuing_cardholder_object) object with which the card will be associated.
@@ -723,10 +712,7 @@ impl CreateTestHelpersIssuingCardShippingDeliver {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -786,10 +772,7 @@ impl CreateTestHelpersIssuingCardShippingFail {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -849,10 +832,7 @@ impl CreateTestHelpersIssuingCardShippingReturn {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -912,10 +892,7 @@ impl CreateTestHelpersIssuingCardShippingShip {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -975,10 +952,7 @@ impl CreateTestHelpersIssuingCardShippingSubmit {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -9989,10 +9963,7 @@ impl RetrieveIssuingCard {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             expand: None,
         }
     }
@@ -10071,16 +10042,10 @@ impl ShippingSpecs {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
+            address: address.into(),
             address_validation: None,
             customs: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             phone_number: None,
             require_signature: None,
             service: None,
@@ -10182,10 +10147,7 @@ impl UpdateIssuingCard {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::IssuingCardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             cancellation_reason: None,
             expand: None,
             metadata: None,

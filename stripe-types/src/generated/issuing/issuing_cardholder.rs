@@ -123,12 +123,7 @@ impl BillingSpecs {
     ///Start with the required parameters: `address`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(address: impl Into<crate::RequiredAddress>) -> Self {
-        Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-        }
+        Self { address: address.into() }
     }
 }
 #[cfg(feature = "issuing")]
@@ -278,19 +273,13 @@ impl CreateIssuingCardholder {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            billing: {
-                let v = billing;
-                v.into()
-            },
+            billing: billing.into(),
             company: None,
             email: None,
             expand: None,
             individual: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             phone_number: None,
             preferred_locales: None,
             spending_controls: None,
@@ -9611,23 +9600,11 @@ impl RequiredAddress {
         postal_code: impl Into<String>,
     ) -> Self {
         Self {
-            city: {
-                let v = city;
-                v.into()
-            },
-            country: {
-                let v = country;
-                v.into()
-            },
-            line1: {
-                let v = line1;
-                v.into()
-            },
+            city: city.into(),
+            country: country.into(),
+            line1: line1.into(),
             line2: None,
-            postal_code: {
-                let v = postal_code;
-                v.into()
-            },
+            postal_code: postal_code.into(),
             state: None,
         }
     }
@@ -9670,10 +9647,7 @@ impl RetrieveIssuingCardholder {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(cardholder: impl Into<crate::IssuingCardholderId>) -> Self {
         Self {
-            cardholder: {
-                let v = cardholder;
-                v.into()
-            },
+            cardholder: cardholder.into(),
             expand: None,
         }
     }
@@ -9737,15 +9711,9 @@ impl SpendingLimitsParam {
         >,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
+            amount: amount.into(),
             categories: None,
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
         }
     }
     pub fn categories(
@@ -9885,10 +9853,7 @@ impl UpdateIssuingCardholder {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(cardholder: impl Into<crate::IssuingCardholderId>) -> Self {
         Self {
-            cardholder: {
-                let v = cardholder;
-                v.into()
-            },
+            cardholder: cardholder.into(),
             billing: None,
             company: None,
             email: None,

@@ -2673,10 +2673,7 @@ impl RetrieveIssuingDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::IssuingDisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             expand: None,
         }
     }
@@ -2820,10 +2817,7 @@ impl SubmitIssuingDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             expand: None,
             metadata: None,
         }
@@ -2883,10 +2877,7 @@ impl TreasuryParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(received_debit: impl Into<String>) -> Self {
         Self {
-            received_debit: {
-                let v = received_debit;
-                v.into()
-            },
+            received_debit: received_debit.into(),
         }
     }
 }
@@ -2935,10 +2926,7 @@ impl UpdateIssuingDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::IssuingDisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             amount: None,
             evidence: None,
             expand: None,

@@ -30,10 +30,7 @@ impl ActivateTestHelpersIssuingPersonalizationDesign {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(personalization_design: impl Into<String>) -> Self {
         Self {
-            personalization_design: {
-                let v = personalization_design;
-                v.into()
-            },
+            personalization_design: personalization_design.into(),
             expand: None,
         }
     }
@@ -194,10 +191,7 @@ impl CreateIssuingPersonalizationDesign {
             lookup_key: None,
             metadata: None,
             name: None,
-            physical_bundle: {
-                let v = physical_bundle;
-                v.into()
-            },
+            physical_bundle: physical_bundle.into(),
             preferences: None,
             transfer_lookup_key: None,
         }
@@ -288,10 +282,7 @@ impl DeactivateTestHelpersIssuingPersonalizationDesign {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(personalization_design: impl Into<String>) -> Self {
         Self {
-            personalization_design: {
-                let v = personalization_design;
-                v.into()
-            },
+            personalization_design: personalization_design.into(),
             expand: None,
         }
     }
@@ -1188,10 +1179,7 @@ impl PreferencesParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(is_default: impl Into<bool>) -> Self {
         Self {
-            is_default: {
-                let v = is_default;
-                v.into()
-            },
+            is_default: is_default.into(),
         }
     }
 }
@@ -1231,15 +1219,9 @@ impl RejectTestHelpersIssuingPersonalizationDesign {
         rejection_reasons: impl Into<crate::RejectionReasonsParam>,
     ) -> Self {
         Self {
-            personalization_design: {
-                let v = personalization_design;
-                v.into()
-            },
+            personalization_design: personalization_design.into(),
             expand: None,
-            rejection_reasons: {
-                let v = rejection_reasons;
-                v.into()
-            },
+            rejection_reasons: rejection_reasons.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -1592,10 +1574,7 @@ impl RetrieveIssuingPersonalizationDesign {
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
     ) -> Self {
         Self {
-            personalization_design: {
-                let v = personalization_design;
-                v.into()
-            },
+            personalization_design: personalization_design.into(),
             expand: None,
         }
     }
@@ -1697,10 +1676,7 @@ impl UpdateIssuingPersonalizationDesign {
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
     ) -> Self {
         Self {
-            personalization_design: {
-                let v = personalization_design;
-                v.into()
-            },
+            personalization_design: personalization_design.into(),
             card_logo: None,
             carrier_text: None,
             expand: None,

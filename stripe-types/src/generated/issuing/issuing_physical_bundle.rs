@@ -675,10 +675,7 @@ impl RetrieveIssuingPhysicalBundle {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(physical_bundle: impl Into<crate::IssuingPhysicalBundleId>) -> Self {
         Self {
-            physical_bundle: {
-                let v = physical_bundle;
-                v.into()
-            },
+            physical_bundle: physical_bundle.into(),
             expand: None,
         }
     }

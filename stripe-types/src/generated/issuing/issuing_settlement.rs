@@ -31,10 +31,7 @@ impl CompleteTestHelpersIssuingSettlement {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(settlement: impl Into<String>) -> Self {
         Self {
-            settlement: {
-                let v = settlement;
-                v.into()
-            },
+            settlement: settlement.into(),
             expand: None,
         }
     }
@@ -135,24 +132,12 @@ impl CreateTestHelpersIssuingSettlement {
         net_total_amount: impl Into<i64>,
     ) -> Self {
         Self {
-            bin: {
-                let v = bin;
-                v.into()
-            },
-            clearing_date: {
-                let v = clearing_date;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            bin: bin.into(),
+            clearing_date: clearing_date.into(),
+            currency: currency.into(),
             expand: None,
             interchange_fees_amount: None,
-            net_total_amount: {
-                let v = net_total_amount;
-                v.into()
-            },
+            net_total_amount: net_total_amount.into(),
             network: None,
             network_settlement_identifier: None,
             transaction_amount: None,
@@ -576,10 +561,7 @@ impl RetrieveIssuingSettlement {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(settlement: impl Into<crate::IssuingSettlementId>) -> Self {
         Self {
-            settlement: {
-                let v = settlement;
-                v.into()
-            },
+            settlement: settlement.into(),
             expand: None,
         }
     }
@@ -644,10 +626,7 @@ impl UpdateIssuingSettlement {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(settlement: impl Into<crate::IssuingSettlementId>) -> Self {
         Self {
-            settlement: {
-                let v = settlement;
-                v.into()
-            },
+            settlement: settlement.into(),
             expand: None,
             metadata: None,
         }

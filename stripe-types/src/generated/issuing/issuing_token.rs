@@ -346,10 +346,7 @@ impl ListIssuingTokens {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
-            card: {
-                let v = card;
-                v.into()
-            },
+            card: card.into(),
             created: None,
             ending_before: None,
             expand: None,
@@ -527,10 +524,7 @@ impl RetrieveIssuingToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(token: impl Into<crate::IssuingTokenId>) -> Self {
         Self {
-            token: {
-                let v = token;
-                v.into()
-            },
+            token: token.into(),
             expand: None,
         }
     }
@@ -596,15 +590,9 @@ impl UpdateIssuingToken {
         status: impl Into<crate::UpdateIssuingTokenStatus>,
     ) -> Self {
         Self {
-            token: {
-                let v = token;
-                v.into()
-            },
+            token: token.into(),
             expand: None,
-            status: {
-                let v = status;
-                v.into()
-            },
+            status: status.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

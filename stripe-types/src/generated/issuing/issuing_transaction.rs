@@ -50,14 +50,8 @@ impl CreateTestHelpersIssuingTransactionsCreateForceCapture {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            card: {
-                let v = card;
-                v.into()
-            },
+            amount: amount.into(),
+            card: card.into(),
             currency: None,
             expand: None,
             merchant_data: None,
@@ -156,14 +150,8 @@ impl CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            card: {
-                let v = card;
-                v.into()
-            },
+            amount: amount.into(),
+            card: card.into(),
             currency: None,
             expand: None,
             merchant_data: None,
@@ -1885,10 +1873,7 @@ impl RefundTestHelpersIssuingTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<String>) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             expand: None,
             refund_amount: None,
         }
@@ -1954,10 +1939,7 @@ impl RetrieveIssuingTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::IssuingTransactionId>) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             expand: None,
         }
     }
@@ -2022,10 +2004,7 @@ impl UpdateIssuingTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::IssuingTransactionId>) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             expand: None,
             metadata: None,
         }

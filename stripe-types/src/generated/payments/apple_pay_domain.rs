@@ -118,10 +118,7 @@ impl CreateApplePayDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain_name: impl Into<String>) -> Self {
         Self {
-            domain_name: {
-                let v = domain_name;
-                v.into()
-            },
+            domain_name: domain_name.into(),
             expand: None,
         }
     }
@@ -159,7 +156,7 @@ pub struct DeleteApplePayDomain {
 impl serde::Serialize for DeleteApplePayDomain {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -168,12 +165,7 @@ impl DeleteApplePayDomain {
     ///Start with the required parameters: `domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain: impl Into<crate::DeletedApplePayDomainId>) -> Self {
-        Self {
-            domain: {
-                let v = domain;
-                v.into()
-            },
-        }
+        Self { domain: domain.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -394,10 +386,7 @@ impl RetrieveApplePayDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain: impl Into<crate::ApplePayDomainId>) -> Self {
         Self {
-            domain: {
-                let v = domain;
-                v.into()
-            },
+            domain: domain.into(),
             expand: None,
         }
     }

@@ -45,10 +45,7 @@ impl ListCustomerBankAccounts {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -130,14 +127,8 @@ impl RetrieveCustomerBankAccount {
         id: impl Into<crate::BankAccountId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -204,14 +195,8 @@ impl VerifyCustomerBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             amounts: None,
             expand: None,
         }
@@ -284,14 +269,8 @@ impl VerifyCustomerSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             amounts: None,
             expand: None,
         }

@@ -36,7 +36,7 @@ pub struct Card {
     /// Three-letter [ISO code for currency](https://www.iso.org/iso-4217-currency-codes.html) in lowercase. Must be a [supported currency](https://docs.stripe.com/currencies). Only applicable on accounts (not customers or recipients). The card can be used as a transfer destination for funds in this currency. This property is only available when returned as an [External Account](/api/external_account_cards/object) where [controller.is_controller](/api/accounts/object#account_object-controller-is_controller) is `true`.
     pub currency: Option<String>,
     /// The customer that this card belongs to. This attribute will not be in the card object if the card belongs to an account or recipient instead.
-    pub customer: Option<crate::rt::Expandable<crate::CardCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// If a CVC was provided, results of the check: `pass`, `fail`, `unavailable`, or `unchecked`. A result of unchecked indicates that CVC was provided but hasn't been checked yet. Checks are typically performed when attaching a card to a Customer object, or when creating a charge. For more details, see [Check if a card is valid without a charge](https://support.stripe.com/questions/check-if-a-card-is-valid-without-a-charge).
     pub cvc_check: Option<String>,
     /// Whether this card is the default external account for its currency. This property is only available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
@@ -105,7 +105,9 @@ impl<'de> serde::Deserialize<'de> for Card {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<String> = None;
                 let mut f13: Option<String> = None;
-                let mut f14: Option<crate::rt::Expandable<crate::CardCustomer>> = None;
+                let mut f14: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f15: Option<String> = None;
                 let mut f16: Option<bool> = None;
                 let mut f17: Option<String> = None;
@@ -349,61 +351,6 @@ impl serde::Serialize for CardAllowRedisplay {
 impl<'de> serde::Deserialize<'de> for CardAllowRedisplay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CardCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CardCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CardCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CardCustomer::Customer(x) => x.serialize(s),
-            CardCustomer::DeletedCustomer(x) => x.serialize(s),
-            CardCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for CardCustomer {
-    fn from(v: crate::Customer) -> Self {
-        CardCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for CardCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        CardCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for CardCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v).map(|x| CardCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CardCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(CardCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for CardCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CardCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CardCustomer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CardCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// card_generated_from_payment_method_details
@@ -762,10 +709,7 @@ impl ListCustomerCards {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -847,14 +791,8 @@ impl RetrieveCustomerCard {
         id: impl Into<crate::CardId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }

@@ -76,10 +76,7 @@ impl CaptureCharge {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             amount: None,
             application_fee: None,
             application_fee_amount: None,
@@ -221,7 +218,7 @@ pub struct Charge {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the customer this charge is for if one exists.
-    pub customer: Option<crate::rt::Expandable<crate::ChargeCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Whether the charge has been disputed.
@@ -319,7 +316,9 @@ impl<'de> serde::Deserialize<'de> for Charge {
                 let mut f9: Option<bool> = None;
                 let mut f10: Option<crate::rt::Timestamp> = None;
                 let mut f11: Option<String> = None;
-                let mut f12: Option<crate::rt::Expandable<crate::ChargeCustomer>> = None;
+                let mut f12: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f13: Option<String> = None;
                 let mut f14: Option<bool> = None;
                 let mut f15: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
@@ -580,62 +579,6 @@ impl serde::Serialize for Charge {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `ChargeCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ChargeCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ChargeCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ChargeCustomer::Customer(x) => x.serialize(s),
-            ChargeCustomer::DeletedCustomer(x) => x.serialize(s),
-            ChargeCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for ChargeCustomer {
-    fn from(v: crate::Customer) -> Self {
-        ChargeCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for ChargeCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        ChargeCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChargeCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ChargeCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ChargeCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(ChargeCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for ChargeCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            ChargeCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            ChargeCustomer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            ChargeCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// ChargeFraudDetails
@@ -1458,20 +1401,11 @@ impl CustomerPaymentSourceCard {
             address_state: None,
             address_zip: None,
             cvc: None,
-            exp_month: {
-                let v = exp_month;
-                v.into()
-            },
-            exp_year: {
-                let v = exp_year;
-                v.into()
-            },
+            exp_month: exp_month.into(),
+            exp_year: exp_year.into(),
             metadata: None,
             name: None,
-            number: {
-                let v = number;
-                v.into()
-            },
+            number: number.into(),
             object: None,
         }
     }
@@ -1544,10 +1478,7 @@ impl DestinationSpecs {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
+            account: account.into(),
             amount: None,
         }
     }
@@ -1579,10 +1510,7 @@ impl FraudDetails {
         user_report: impl Into<crate::UpdateChargeFraudDetailsUserReport>,
     ) -> Self {
         Self {
-            user_report: {
-                let v = user_report;
-                v.into()
-            },
+            user_report: user_report.into(),
         }
     }
 }
@@ -1861,15 +1789,9 @@ impl OptionalFieldsShipping {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
+            address: address.into(),
             carrier: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             phone: None,
             tracking_number: None,
         }
@@ -1994,10 +1916,7 @@ impl RefundCharge {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             amount: None,
             expand: None,
             instructions_email: None,
@@ -2162,10 +2081,7 @@ impl RetrieveCharge {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             expand: None,
         }
     }
@@ -2240,10 +2156,7 @@ impl SearchCharges {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -2303,10 +2216,7 @@ impl TransferDataSpecs {
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
             amount: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
         }
     }
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
@@ -2379,10 +2289,7 @@ impl UpdateCharge {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             customer: None,
             description: None,
             expand: None,

@@ -420,12 +420,7 @@ impl CreateTestHelpersConfirmationTokenPaymentMethodOptionsCardInstallments {
     ///Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::InstallmentPlan>) -> Self {
-        Self {
-            plan: {
-                let v = plan;
-                v.into()
-            },
-        }
+        Self { plan: plan.into() }
     }
 }
 /// Retrieve a ConfirmationToken
@@ -458,10 +453,7 @@ impl RetrieveConfirmationToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(confirmation_token: impl Into<crate::ConfirmationTokenId>) -> Self {
         Self {
-            confirmation_token: {
-                let v = confirmation_token;
-                v.into()
-            },
+            confirmation_token: confirmation_token.into(),
             expand: None,
         }
     }

@@ -1054,7 +1054,7 @@ pub struct Customer {
     /// ID of the default payment source for the customer.
     ///
     /// If you use payment methods created through the PaymentMethods API, see the [invoice_settings.default_payment_method](https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method) field instead.
-    pub default_source: Option<crate::rt::Expandable<crate::CustomerDefaultSource>>,
+    pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
     /// Tracks the most recent state change on any invoice belonging to the customer. Paying an invoice or marking it uncollectible via the API will set this field to false. An automatic payment failure or passing the `invoice.due_date` will set this field to `true`.
     ///
     /// If an invoice becomes uncollectible by [dunning](https://docs.stripe.com/billing/automatic-collection), `delinquent` doesn't reset to `false`.
@@ -1091,7 +1091,7 @@ pub struct Customer {
     /// Mailing and shipping address for the customer. Appears on invoices emailed to this customer.
     pub shipping: Option<crate::Shipping>,
     /// The customer's payment sources, if any.
-    pub sources: Option<crate::rt::List<crate::CustomerSourcesData>>,
+    pub sources: Option<crate::rt::List<crate::BankAccountOrCardOrSource>>,
     /// The customer's current subscriptions, if any.
     pub subscriptions: Option<crate::rt::List<crate::Subscription>>,
     pub tax: Option<crate::CustomerTax>,
@@ -1130,7 +1130,7 @@ impl<'de> serde::Deserialize<'de> for Customer {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut f7: Option<
-                    crate::rt::Expandable<crate::CustomerDefaultSource>,
+                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
                 > = None;
                 let mut f8: Option<bool> = None;
                 let mut f9: Option<String> = None;
@@ -1148,7 +1148,7 @@ impl<'de> serde::Deserialize<'de> for Customer {
                 let mut f21: Option<String> = None;
                 let mut f22: Option<Vec<String>> = None;
                 let mut f23: Option<crate::Shipping> = None;
-                let mut f24: Option<crate::rt::List<crate::CustomerSourcesData>> = None;
+                let mut f24: Option<crate::rt::List<crate::BankAccountOrCardOrSource>> = None;
                 let mut f25: Option<crate::rt::List<crate::Subscription>> = None;
                 let mut f26: Option<crate::CustomerTax> = None;
                 let mut f27: Option<crate::CustomerTaxExempt> = None;
@@ -2579,75 +2579,6 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
         map.end()
     }
 }
-/// One of several shapes of `CustomerDefaultSource`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CustomerDefaultSource {
-    /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
-    /// A `card`.
-    Card(Box<crate::Card>),
-    /// A `source`.
-    Source(Box<crate::Source>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerDefaultSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CustomerDefaultSource::BankAccount(x) => x.serialize(s),
-            CustomerDefaultSource::Card(x) => x.serialize(s),
-            CustomerDefaultSource::Source(x) => x.serialize(s),
-            CustomerDefaultSource::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for CustomerDefaultSource {
-    fn from(v: crate::BankAccount) -> Self {
-        CustomerDefaultSource::BankAccount(Box::new(v))
-    }
-}
-impl From<crate::Card> for CustomerDefaultSource {
-    fn from(v: crate::Card) -> Self {
-        CustomerDefaultSource::Card(Box::new(v))
-    }
-}
-impl From<crate::Source> for CustomerDefaultSource {
-    fn from(v: crate::Source) -> Self {
-        CustomerDefaultSource::Source(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomerDefaultSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerDefaultSource::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerDefaultSource::Card(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerDefaultSource::Source(Box::new(x)))
-            }
-            _ => Ok(CustomerDefaultSource::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for CustomerDefaultSource {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CustomerDefaultSource::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerDefaultSource::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerDefaultSource::Source(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerDefaultSource::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2763,14 +2694,8 @@ impl CustomerPaymentSourceBankAccount {
         Self {
             account_holder_name: None,
             account_holder_type: None,
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
-            country: {
-                let v = country;
-                v.into()
-            },
+            account_number: account_number.into(),
+            country: country.into(),
             currency: None,
             object: None,
             routing_number: None,
@@ -2884,89 +2809,14 @@ impl CustomerShipping {
         name: impl Into<String>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-            name: {
-                let v = name;
-                v.into()
-            },
+            address: address.into(),
+            name: name.into(),
             phone: None,
         }
     }
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
-    }
-}
-/// One of several shapes of `CustomerSourcesData`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CustomerSourcesData {
-    /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
-    /// A `card`.
-    Card(Box<crate::Card>),
-    /// A `source`.
-    Source(Box<crate::Source>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerSourcesData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CustomerSourcesData::BankAccount(x) => x.serialize(s),
-            CustomerSourcesData::Card(x) => x.serialize(s),
-            CustomerSourcesData::Source(x) => x.serialize(s),
-            CustomerSourcesData::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for CustomerSourcesData {
-    fn from(v: crate::BankAccount) -> Self {
-        CustomerSourcesData::BankAccount(Box::new(v))
-    }
-}
-impl From<crate::Card> for CustomerSourcesData {
-    fn from(v: crate::Card) -> Self {
-        CustomerSourcesData::Card(Box::new(v))
-    }
-}
-impl From<crate::Source> for CustomerSourcesData {
-    fn from(v: crate::Source) -> Self {
-        CustomerSourcesData::Source(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomerSourcesData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerSourcesData::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerSourcesData::Card(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerSourcesData::Source(Box::new(x)))
-            }
-            _ => Ok(CustomerSourcesData::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for CustomerSourcesData {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CustomerSourcesData::BankAccount(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerSourcesData::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerSourcesData::Source(x) => crate::rt::HasId::id_str(x.as_ref()),
-            CustomerSourcesData::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// CustomerTax
@@ -3362,14 +3212,8 @@ impl DataParams {
         value: impl Into<String>,
     ) -> Self {
         Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
 }
@@ -3388,7 +3232,7 @@ pub struct DeleteCustomer {
 impl serde::Serialize for DeleteCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -3397,12 +3241,7 @@ impl DeleteCustomer {
     ///Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::DeletedCustomerId>) -> Self {
-        Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-        }
+        Self { customer: customer.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -3751,10 +3590,7 @@ impl RetrieveCustomer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             expand: None,
         }
     }
@@ -3766,7 +3602,7 @@ impl RetrieveCustomer {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for RetrieveCustomer {
-    type Output = crate::GetCustomersCustomerResponse;
+    type Output = crate::CustomerOrDeletedCustomer;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomer",
@@ -3831,10 +3667,7 @@ impl SearchCustomers {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -4109,10 +3942,7 @@ impl UpdateCustomer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             address: None,
             balance: None,
             bank_account: None,

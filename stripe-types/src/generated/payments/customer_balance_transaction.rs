@@ -50,18 +50,9 @@ impl CreateCustomerBalanceTransaction {
         currency: impl Into<String>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            customer: customer.into(),
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
             metadata: None,
@@ -438,10 +429,7 @@ impl ListCustomerBalanceTransactions {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             created: None,
             ending_before: None,
             expand: None,
@@ -538,14 +526,8 @@ impl RetrieveCustomerBalanceTransaction {
         transaction: impl Into<crate::CustomerBalanceTransactionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            customer: customer.into(),
+            transaction: transaction.into(),
             expand: None,
         }
     }
@@ -620,14 +602,8 @@ impl UpdateCustomerBalanceTransaction {
         transaction: impl Into<crate::CustomerBalanceTransactionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            customer: customer.into(),
+            transaction: transaction.into(),
             description: None,
             expand: None,
             metadata: None,

@@ -31,14 +31,8 @@ impl DeleteCustomerBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -298,14 +292,8 @@ impl UpdateCustomerBankAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             address_city: None,
@@ -402,7 +390,7 @@ impl UpdateCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for UpdateCustomerBankAccount {
-    type Output = crate::PostCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBankAccountsId",

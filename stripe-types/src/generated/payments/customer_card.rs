@@ -31,14 +31,8 @@ impl DeleteCustomerCard {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -163,14 +157,8 @@ impl UpdateCustomerCard {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             address_city: None,
@@ -267,7 +255,7 @@ impl UpdateCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for UpdateCustomerCard {
-    type Output = crate::PostCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerCardsId",

@@ -326,18 +326,9 @@ impl FundCashBalanceTestHelpersCustomer {
         currency: impl Into<String>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            customer: customer.into(),
+            amount: amount.into(),
+            currency: currency.into(),
             expand: None,
             reference: None,
         }
@@ -418,10 +409,7 @@ impl ListCustomerCashBalanceTransactions {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -503,14 +491,8 @@ impl RetrieveCustomerCashBalanceTransaction {
         transaction: impl Into<crate::CustomerCashBalanceTransactionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            customer: customer.into(),
+            transaction: transaction.into(),
             expand: None,
         }
     }

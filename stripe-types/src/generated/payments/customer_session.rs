@@ -20,12 +20,7 @@ impl BuyButtonParam {
     ///Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
-        }
+        Self { enabled: enabled.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -140,10 +135,7 @@ impl CreateCustomerSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(components: impl Into<crate::Components>) -> Self {
         Self {
-            components: {
-                let v = components;
-                v.into()
-            },
+            components: components.into(),
             customer: None,
             customer_account: None,
             expand: None,
@@ -2017,10 +2009,7 @@ impl CustomerSheetParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -2114,10 +2103,7 @@ impl MobilePaymentElementParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -2154,10 +2140,7 @@ impl PaymentElementParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             features: None,
         }
     }
@@ -2189,11 +2172,6 @@ impl PricingTableParam {
     ///Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
-        }
+        Self { enabled: enabled.into() }
     }
 }

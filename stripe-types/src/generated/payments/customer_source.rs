@@ -31,14 +31,8 @@ impl DeleteCustomerSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }
@@ -116,10 +110,7 @@ impl ListCustomerSources {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -155,7 +146,7 @@ impl ListCustomerSources {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for ListCustomerSources {
-    type Output = crate::rt::List<crate::CustomerSourcesData>;
+    type Output = crate::rt::List<crate::BankAccountOrCardOrSource>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSources",
@@ -268,14 +259,8 @@ impl UpdateCustomerSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             account_holder_name: None,
             account_holder_type: None,
             address_city: None,
@@ -372,7 +357,7 @@ impl UpdateCustomerSource {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for UpdateCustomerSource {
-    type Output = crate::PostCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSourcesId",

@@ -15,7 +15,7 @@ pub struct DeleteCustomerDiscount {
 impl serde::Serialize for DeleteCustomerDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -24,12 +24,7 @@ impl DeleteCustomerDiscount {
     ///Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
-        Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-        }
+        Self { customer: customer.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -68,7 +63,7 @@ pub struct DeleteCustomerSubscriptionDiscount {
 impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -81,14 +76,8 @@ impl DeleteCustomerSubscriptionDiscount {
         subscription_exposed_id: impl Into<String>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            customer: customer.into(),
+            subscription_exposed_id: subscription_exposed_id.into(),
         }
     }
 }
@@ -120,7 +109,7 @@ pub struct DeletedDiscount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::DeletedDiscountCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// Always true for a deleted object
@@ -163,7 +152,7 @@ impl<'de> serde::Deserialize<'de> for DeletedDiscount {
             ) -> Result<DeletedDiscount, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<
-                    crate::rt::Expandable<crate::DeletedDiscountCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<bool> = None;
@@ -261,64 +250,6 @@ impl serde::Serialize for DeletedDiscount {
         map.end()
     }
 }
-/// One of several shapes of `DeletedDiscountCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum DeletedDiscountCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DeletedDiscountCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            DeletedDiscountCustomer::Customer(x) => x.serialize(s),
-            DeletedDiscountCustomer::DeletedCustomer(x) => x.serialize(s),
-            DeletedDiscountCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for DeletedDiscountCustomer {
-    fn from(v: crate::Customer) -> Self {
-        DeletedDiscountCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for DeletedDiscountCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        DeletedDiscountCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for DeletedDiscountCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DeletedDiscountCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DeletedDiscountCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(DeletedDiscountCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for DeletedDiscountCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            DeletedDiscountCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            DeletedDiscountCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            DeletedDiscountCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// A discount represents the actual application of a [coupon](https://api.stripe.com#coupons) or [promotion code](https://api.stripe.com#promotion_codes).
 /// It contains information about when the discount began, when it will end, and what it is applied to.
 ///
@@ -329,7 +260,7 @@ pub struct Discount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::DeletedDiscountCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// If the coupon has a duration of `repeating`, the date that this discount will end. If the coupon has a duration of `once` or `forever`, this attribute will be null.
@@ -372,7 +303,7 @@ impl<'de> serde::Deserialize<'de> for Discount {
             ) -> Result<Discount, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<
-                    crate::rt::Expandable<crate::DeletedDiscountCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::rt::Timestamp> = None;
@@ -605,10 +536,7 @@ impl RetrieveCustomerDiscount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             expand: None,
         }
     }
@@ -668,14 +596,8 @@ impl RetrieveCustomerSubscriptionDiscount {
         subscription_exposed_id: impl Into<String>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            customer: customer.into(),
+            subscription_exposed_id: subscription_exposed_id.into(),
             expand: None,
         }
     }

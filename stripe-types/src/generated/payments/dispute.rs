@@ -32,10 +32,7 @@ impl CloseDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             expand: None,
         }
     }
@@ -106,10 +103,7 @@ impl CreateChargeDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             evidence: None,
             expand: None,
             metadata: None,
@@ -186,10 +180,7 @@ impl CreateChargeDisputeClose {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             expand: None,
         }
     }
@@ -2961,10 +2952,7 @@ impl RetrieveChargeDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             expand: None,
         }
     }
@@ -3024,10 +3012,7 @@ impl RetrieveDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             expand: None,
         }
     }
@@ -3179,10 +3164,7 @@ impl UpdateDispute {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
-            dispute: {
-                let v = dispute;
-                v.into()
-            },
+            dispute: dispute.into(),
             evidence: None,
             expand: None,
             metadata: None,
@@ -3452,10 +3434,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<String>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             customer_account_id: None,
             customer_device_fingerprint: None,
             customer_device_id: None,

@@ -127,10 +127,7 @@ impl DeleteEphemeralKey {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(key: impl Into<crate::EphemeralKeyId>) -> Self {
         Self {
-            key: {
-                let v = key;
-                v.into()
-            },
+            key: key.into(),
             expand: None,
         }
     }

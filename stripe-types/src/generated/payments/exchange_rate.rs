@@ -222,10 +222,7 @@ impl RetrieveExchangeRate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(rate_id: impl Into<crate::ExchangeRateId>) -> Self {
         Self {
-            rate_id: {
-                let v = rate_id;
-                v.into()
-            },
+            rate_id: rate_id.into(),
             expand: None,
         }
     }

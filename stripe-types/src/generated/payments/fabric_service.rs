@@ -28,10 +28,7 @@ impl CreateFabricServiceSubscribe {
     pub fn new(service_name: impl Into<String>) -> Self {
         Self {
             expand: None,
-            service_name: {
-                let v = service_name;
-                v.into()
-            },
+            service_name: service_name.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -143,10 +140,7 @@ impl RetrieveFabricServiceIntegrationConfig {
     pub fn new(service_name: impl Into<String>) -> Self {
         Self {
             expand: None,
-            service_name: {
-                let v = service_name;
-                v.into()
-            },
+            service_name: service_name.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

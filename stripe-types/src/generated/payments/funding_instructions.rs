@@ -37,10 +37,7 @@ impl BankTransferParams {
         Self {
             eu_bank_transfer: None,
             requested_address_types: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn eu_bank_transfer(mut self, v: impl Into<crate::EuBankAccountParams>) -> Self {
@@ -79,12 +76,7 @@ impl EuBankAccountParams {
     ///Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
-        Self {
-            country: {
-                let v = country;
-                v.into()
-            },
-        }
+        Self { country: country.into() }
     }
 }
 /// Create or retrieve funding instructions for a customer cash balance
@@ -135,23 +127,11 @@ impl FundingInstructionsCustomer {
         >,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            bank_transfer: {
-                let v = bank_transfer;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            customer: customer.into(),
+            bank_transfer: bank_transfer.into(),
+            currency: currency.into(),
             expand: None,
-            funding_type: {
-                let v = funding_type;
-                v.into()
-            },
+            funding_type: funding_type.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -1816,10 +1816,7 @@ impl RetrieveMandate {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(mandate: impl Into<crate::MandateId>) -> Self {
         Self {
-            mandate: {
-                let v = mandate;
-                v.into()
-            },
+            mandate: mandate.into(),
             expand: None,
         }
     }

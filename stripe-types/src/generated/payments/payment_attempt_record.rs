@@ -44,10 +44,7 @@ impl ListPaymentAttemptRecords {
         Self {
             expand: None,
             limit: None,
-            payment_record: {
-                let v = payment_record;
-                v.into()
-            },
+            payment_record: payment_record.into(),
             starting_after: None,
         }
     }
@@ -395,10 +392,7 @@ impl RetrievePaymentAttemptRecord {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::PaymentAttemptRecordId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

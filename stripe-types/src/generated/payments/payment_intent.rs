@@ -54,19 +54,10 @@ impl AmountDetailsLineItemParam {
             discount_amount: None,
             payment_method_options: None,
             product_code: None,
-            product_name: {
-                let v = product_name;
-                v.into()
-            },
-            quantity: {
-                let v = quantity;
-                v.into()
-            },
+            product_name: product_name.into(),
+            quantity: quantity.into(),
             tax: None,
-            unit_cost: {
-                let v = unit_cost;
-                v.into()
-            },
+            unit_cost: unit_cost.into(),
             unit_of_measure: None,
         }
     }
@@ -197,10 +188,7 @@ impl AmountDetailsLineItemTaxParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(total_tax_amount: impl Into<i64>) -> Self {
         Self {
-            total_tax_amount: {
-                let v = total_tax_amount;
-                v.into()
-            },
+            total_tax_amount: total_tax_amount.into(),
         }
     }
 }
@@ -353,10 +341,7 @@ impl AmountDetailsTaxParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(total_tax_amount: impl Into<i64>) -> Self {
         Self {
-            total_tax_amount: {
-                let v = total_tax_amount;
-                v.into()
-            },
+            total_tax_amount: total_tax_amount.into(),
         }
     }
 }
@@ -404,10 +389,7 @@ impl ApplyCustomerBalancePaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amount: None,
             currency: None,
             expand: None,
@@ -503,10 +485,7 @@ impl AsyncWorkflowsInputsTaxParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(calculation: impl Into<crate::rt::Clearable<String>>) -> Self {
         Self {
-            calculation: {
-                let v = calculation;
-                v.into()
-            },
+            calculation: calculation.into(),
         }
     }
 }
@@ -567,10 +546,7 @@ impl AutomaticPaymentMethodsParam {
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             allow_redirects: None,
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
         }
     }
     pub fn allow_redirects(
@@ -766,10 +742,7 @@ impl CancelPaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             cancellation_reason: None,
             expand: None,
         }
@@ -963,10 +936,7 @@ impl CapturePaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amount_details: None,
             amount_to_capture: None,
             application_fee_amount: None,
@@ -1101,10 +1071,7 @@ impl CartesBancairesNetworkOptionsParam {
         >,
     ) -> Self {
         Self {
-            cb_avalgo: {
-                let v = cb_avalgo;
-                v.into()
-            },
+            cb_avalgo: cb_avalgo.into(),
             cb_exemption: None,
             cb_score: None,
         }
@@ -1143,10 +1110,7 @@ impl ClientKeyParam {
         >,
     ) -> Self {
         Self {
-            customer_acceptance: {
-                let v = customer_acceptance;
-                v.into()
-            },
+            customer_acceptance: customer_acceptance.into(),
         }
     }
 }
@@ -1336,10 +1300,7 @@ impl ConfirmPaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amount_details: None,
             capture_method: None,
             client_secret: None,
@@ -1614,14 +1575,8 @@ impl ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptance {
         >,
     ) -> Self {
         Self {
-            online: {
-                let v = online;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            online: online.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1974,10 +1929,7 @@ impl CreatePaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
+            amount: amount.into(),
             amount_details: None,
             application_fee_amount: None,
             automatic_payment_methods: None,
@@ -1985,10 +1937,7 @@ impl CreatePaymentIntent {
             confirm: None,
             confirmation_method: None,
             confirmation_token: None,
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             customer: None,
             customer_account: None,
             description: None,
@@ -2777,7 +2726,7 @@ pub struct CreatePaymentIntentPaymentMethodDataAffirm {}
 impl serde::Serialize for CreatePaymentIntentPaymentMethodDataAffirm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -2815,14 +2764,8 @@ impl CreatePaymentIntentPaymentMethodDataAuBecsDebit {
         bsb_number: impl Into<String>,
     ) -> Self {
         Self {
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
-            bsb_number: {
-                let v = bsb_number;
-                v.into()
-            },
+            account_number: account_number.into(),
+            bsb_number: bsb_number.into(),
         }
     }
 }
@@ -2886,12 +2829,7 @@ impl CreatePaymentIntentPaymentMethodDataBoleto {
     ///Start with the required parameters: `tax_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(tax_id: impl Into<String>) -> Self {
-        Self {
-            tax_id: {
-                let v = tax_id;
-                v.into()
-            },
-        }
+        Self { tax_id: tax_id.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -3198,12 +3136,7 @@ impl CreatePaymentIntentPaymentMethodDataFpx {
     pub fn new(
         bank: impl Into<crate::CreatePaymentIntentPaymentMethodDataFpxBank>,
     ) -> Self {
-        Self {
-            bank: {
-                let v = bank;
-                v.into()
-            },
-        }
+        Self { bank: bank.into() }
     }
 }
 /// Values of `CreatePaymentIntentPaymentMethodDataFpxBank`.
@@ -3685,23 +3618,11 @@ impl CreatePaymentIntentPaymentMethodDataNzBankAccount {
     ) -> Self {
         Self {
             account_holder_name: None,
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
-            bank_code: {
-                let v = bank_code;
-                v.into()
-            },
-            branch_code: {
-                let v = branch_code;
-                v.into()
-            },
+            account_number: account_number.into(),
+            bank_code: bank_code.into(),
+            branch_code: branch_code.into(),
             reference: None,
-            suffix: {
-                let v = suffix;
-                v.into()
-            },
+            suffix: suffix.into(),
         }
     }
     pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
@@ -4006,12 +3927,7 @@ impl CreatePaymentIntentPaymentMethodDataSepaDebit {
     ///Start with the required parameters: `iban`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(iban: impl Into<String>) -> Self {
-        Self {
-            iban: {
-                let v = iban;
-                v.into()
-            },
-        }
+        Self { iban: iban.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -4036,12 +3952,7 @@ impl CreatePaymentIntentPaymentMethodDataSofort {
     pub fn new(
         country: impl Into<crate::CreatePaymentIntentPaymentMethodDataSofortCountry>,
     ) -> Self {
-        Self {
-            country: {
-                let v = country;
-                v.into()
-            },
-        }
+        Self { country: country.into() }
     }
 }
 /// Values of `CreatePaymentIntentPaymentMethodDataSofortCountry`.
@@ -5784,29 +5695,14 @@ impl CreatePaymentIntentPaymentMethodOptionsCardMandateOptions {
         start_date: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            amount_type: {
-                let v = amount_type;
-                v.into()
-            },
+            amount: amount.into(),
+            amount_type: amount_type.into(),
             description: None,
             end_date: None,
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
-            reference: {
-                let v = reference;
-                v.into()
-            },
-            start_date: {
-                let v = start_date;
-                v.into()
-            },
+            reference: reference.into(),
+            start_date: start_date.into(),
             supported_types: None,
         }
     }
@@ -6267,22 +6163,13 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecure {
     ) -> Self {
         Self {
             ares_trans_status: None,
-            cryptogram: {
-                let v = cryptogram;
-                v.into()
-            },
+            cryptogram: cryptogram.into(),
             electronic_commerce_indicator: None,
             exemption_indicator: None,
             network_options: None,
             requestor_challenge_indicator: None,
-            transaction_id: {
-                let v = transaction_id;
-                v.into()
-            },
-            version: {
-                let v = version;
-                v.into()
-            },
+            transaction_id: transaction_id.into(),
+            version: version.into(),
         }
     }
     pub fn ares_trans_status(
@@ -7600,7 +7487,7 @@ pub struct CreatePaymentIntentPaymentMethodOptionsPayByBank {}
 impl serde::Serialize for CreatePaymentIntentPaymentMethodOptionsPayByBank {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -8493,10 +8380,7 @@ impl CustomerAcceptanceParam {
             accepted_at: None,
             offline: None,
             online: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn accepted_at(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
@@ -8541,18 +8425,9 @@ impl DateOfBirth {
         year: impl Into<i64>,
     ) -> Self {
         Self {
-            day: {
-                let v = day;
-                v.into()
-            },
-            month: {
-                let v = month;
-                v.into()
-            },
-            year: {
-                let v = year;
-                v.into()
-            },
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
         }
     }
 }
@@ -8653,14 +8528,8 @@ impl IncrementAuthorizationPaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>, amount: impl Into<i64>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
-            amount: {
-                let v = amount;
-                v.into()
-            },
+            intent: intent.into(),
+            amount: amount.into(),
             amount_details: None,
             application_fee_amount: None,
             description: None,
@@ -9015,7 +8884,7 @@ pub struct OfflineParam {}
 impl serde::Serialize for OfflineParam {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -9124,14 +8993,8 @@ impl OnlineParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(ip_address: impl Into<String>, user_agent: impl Into<String>) -> Self {
         Self {
-            ip_address: {
-                let v = ip_address;
-                v.into()
-            },
-            user_agent: {
-                let v = user_agent;
-                v.into()
-            },
+            ip_address: ip_address.into(),
+            user_agent: user_agent.into(),
         }
     }
 }
@@ -9325,7 +9188,7 @@ pub struct PaymentIntent {
     /// Payment methods attached to other Customers cannot be used with this PaymentIntent.
     ///
     /// If [setup_future_usage](https://api.stripe.com#payment_intent_object-setup_future_usage) is set and this PaymentIntent's payment method is not `card_present`, then the payment method attaches to the Customer after the PaymentIntent has been confirmed and any required actions from the user are complete. If the payment method is `card_present` and isn't a digital wallet, then a [generated_card](https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card is created and attached to the Customer instead.
-    pub customer: Option<crate::rt::Expandable<crate::PaymentIntentCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// ID of the Account representing the customer that this PaymentIntent belongs to, if one exists.
     ///
     /// Payment methods attached to other Accounts cannot be used with this PaymentIntent.
@@ -9432,7 +9295,7 @@ impl<'de> serde::Deserialize<'de> for PaymentIntent {
                 let mut f12: Option<crate::rt::Timestamp> = None;
                 let mut f13: Option<String> = None;
                 let mut f14: Option<
-                    crate::rt::Expandable<crate::PaymentIntentCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f15: Option<String> = None;
                 let mut f16: Option<String> = None;
@@ -10028,64 +9891,6 @@ impl serde::Serialize for PaymentIntentConfirmationMethod {
 impl<'de> serde::Deserialize<'de> for PaymentIntentConfirmationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `PaymentIntentCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PaymentIntentCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PaymentIntentCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            PaymentIntentCustomer::Customer(x) => x.serialize(s),
-            PaymentIntentCustomer::DeletedCustomer(x) => x.serialize(s),
-            PaymentIntentCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for PaymentIntentCustomer {
-    fn from(v: crate::Customer) -> Self {
-        PaymentIntentCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for PaymentIntentCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        PaymentIntentCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for PaymentIntentCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PaymentIntentCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PaymentIntentCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(PaymentIntentCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for PaymentIntentCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            PaymentIntentCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            PaymentIntentCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            PaymentIntentCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// Values of `PaymentIntentExcludedPaymentMethodTypes`.
@@ -19719,10 +19524,7 @@ impl PaymentMethodDataParams {
             sofort: None,
             swish: None,
             twint: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             us_bank_account: None,
             wechat_pay: None,
             zip: None,
@@ -20130,18 +19932,9 @@ impl PaymentMethodParam {
         transit_number: impl Into<String>,
     ) -> Self {
         Self {
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
-            institution_number: {
-                let v = institution_number;
-                v.into()
-            },
-            transit_number: {
-                let v = transit_number;
-                v.into()
-            },
+            account_number: account_number.into(),
+            institution_number: institution_number.into(),
+            transit_number: transit_number.into(),
         }
     }
 }
@@ -20213,10 +20006,7 @@ impl RetrievePaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::PaymentIntentId>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             client_secret: None,
             expand: None,
         }
@@ -20336,10 +20126,7 @@ impl SearchPaymentIntents {
             expand: None,
             limit: None,
             page: None,
-            query: {
-                let v = query;
-                v.into()
-            },
+            query: query.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -20394,10 +20181,7 @@ impl SecretKeyParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer_acceptance: impl Into<crate::CustomerAcceptanceParam>) -> Self {
         Self {
-            customer_acceptance: {
-                let v = customer_acceptance;
-                v.into()
-            },
+            customer_acceptance: customer_acceptance.into(),
         }
     }
 }
@@ -20441,17 +20225,11 @@ impl SubscriptionParam {
         reference: impl Into<String>,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
             name: None,
             next_billing: None,
-            reference: {
-                let v = reference;
-                v.into()
-            },
+            reference: reference.into(),
         }
     }
     pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
@@ -20525,10 +20303,7 @@ impl TransferDataCreationParams {
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
             amount: None,
-            destination: {
-                let v = destination;
-                v.into()
-            },
+            destination: destination.into(),
         }
     }
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
@@ -20747,10 +20522,7 @@ impl UpdatePaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::PaymentIntentId>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amount: None,
             amount_details: None,
             application_fee_amount: None,
@@ -21032,10 +20804,7 @@ impl VerifyMicrodepositsPaymentIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amounts: None,
             client_secret: None,
             descriptor_code: None,

@@ -45,10 +45,7 @@ impl ListPaymentIntentAmountDetailsLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             ending_before: None,
             expand: None,
             limit: None,

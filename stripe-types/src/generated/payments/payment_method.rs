@@ -52,10 +52,7 @@ impl AttachPaymentMethod {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            payment_method: payment_method.into(),
             customer: None,
             customer_account: None,
             expand: None,
@@ -135,19 +132,10 @@ impl CardDetailsParams {
     ) -> Self {
         Self {
             cvc: None,
-            exp_month: {
-                let v = exp_month;
-                v.into()
-            },
-            exp_year: {
-                let v = exp_year;
-                v.into()
-            },
+            exp_month: exp_month.into(),
+            exp_year: exp_year.into(),
             networks: None,
-            number: {
-                let v = number;
-                v.into()
-            },
+            number: number.into(),
         }
     }
     pub fn cvc(mut self, v: impl Into<String>) -> Self {
@@ -179,12 +167,7 @@ impl CreateParam {
     ///Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<String>) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Shares a PaymentMethod
@@ -1435,10 +1418,7 @@ impl DetachPaymentMethod {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            payment_method: payment_method.into(),
             expand: None,
         }
     }
@@ -1525,10 +1505,7 @@ impl ListCustomerPaymentMethods {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             allow_redisplay: None,
             ending_before: None,
             expand: None,
@@ -18976,14 +18953,8 @@ impl RetrieveCustomerPaymentMethod {
         payment_method: impl Into<crate::PaymentMethodId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            customer: customer.into(),
+            payment_method: payment_method.into(),
             expand: None,
         }
     }
@@ -19044,10 +19015,7 @@ impl RetrievePaymentMethod {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            payment_method: payment_method.into(),
             expand: None,
         }
     }
@@ -19097,12 +19065,7 @@ impl TokenParams {
     ///Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(token: impl Into<String>) -> Self {
-        Self {
-            token: {
-                let v = token;
-                v.into()
-            },
-        }
+        Self { token: token.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -19268,10 +19231,7 @@ impl UpdatePaymentMethod {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            payment_method: payment_method.into(),
             allow_redisplay: None,
             billing_details: None,
             card: None,

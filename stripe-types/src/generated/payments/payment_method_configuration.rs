@@ -1750,10 +1750,7 @@ impl RetrievePaymentMethodConfiguration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::PaymentMethodConfigurationId>) -> Self {
         Self {
-            configuration: {
-                let v = configuration;
-                v.into()
-            },
+            configuration: configuration.into(),
             expand: None,
         }
     }
@@ -2101,10 +2098,7 @@ impl UpdatePaymentMethodConfiguration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::PaymentMethodConfigurationId>) -> Self {
         Self {
-            configuration: {
-                let v = configuration;
-                v.into()
-            },
+            configuration: configuration.into(),
             acss_debit: None,
             active: None,
             affirm: None,

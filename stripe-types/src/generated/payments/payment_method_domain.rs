@@ -37,10 +37,7 @@ impl CreatePaymentMethodDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain_name: impl Into<String>) -> Self {
         Self {
-            domain_name: {
-                let v = domain_name;
-                v.into()
-            },
+            domain_name: domain_name.into(),
             enabled: None,
             expand: None,
         }
@@ -551,10 +548,7 @@ impl RetrievePaymentMethodDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {
-            payment_method_domain: {
-                let v = payment_method_domain;
-                v.into()
-            },
+            payment_method_domain: payment_method_domain.into(),
             expand: None,
         }
     }
@@ -619,10 +613,7 @@ impl UpdatePaymentMethodDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {
-            payment_method_domain: {
-                let v = payment_method_domain;
-                v.into()
-            },
+            payment_method_domain: payment_method_domain.into(),
             enabled: None,
             expand: None,
         }
@@ -693,10 +684,7 @@ impl ValidatePaymentMethodDomain {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {
-            payment_method_domain: {
-                let v = payment_method_domain;
-                v.into()
-            },
+            payment_method_domain: payment_method_domain.into(),
             expand: None,
         }
     }

@@ -23,14 +23,8 @@ impl Amount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>, value: impl Into<i64>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            currency: currency.into(),
+            value: value.into(),
         }
     }
 }
@@ -127,26 +121,17 @@ impl CreatePaymentRecordsReportPayment {
         >,
     ) -> Self {
         Self {
-            amount_requested: {
-                let v = amount_requested;
-                v.into()
-            },
+            amount_requested: amount_requested.into(),
             customer_details: None,
             customer_presence: None,
             description: None,
             expand: None,
             failed: None,
             guaranteed: None,
-            initiated_at: {
-                let v = initiated_at;
-                v.into()
-            },
+            initiated_at: initiated_at.into(),
             metadata: None,
             outcome: None,
-            payment_method_details: {
-                let v = payment_method_details;
-                v.into()
-            },
+            payment_method_details: payment_method_details.into(),
             processor_details: None,
             shipping_details: None,
         }
@@ -633,10 +618,7 @@ impl CreatePaymentRecordsReportPaymentProcessorDetailsCustom {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_reference: impl Into<String>) -> Self {
         Self {
-            payment_reference: {
-                let v = payment_reference;
-                v.into()
-            },
+            payment_reference: payment_reference.into(),
         }
     }
 }
@@ -759,10 +741,7 @@ impl Failed {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(failed_at: impl Into<crate::rt::Timestamp>) -> Self {
         Self {
-            failed_at: {
-                let v = failed_at;
-                v.into()
-            },
+            failed_at: failed_at.into(),
         }
     }
 }
@@ -787,10 +766,7 @@ impl Guaranteed {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(guaranteed_at: impl Into<crate::rt::Timestamp>) -> Self {
         Self {
-            guaranteed_at: {
-                let v = guaranteed_at;
-                v.into()
-            },
+            guaranteed_at: guaranteed_at.into(),
         }
     }
 }
@@ -1052,10 +1028,7 @@ impl ProcessorDetails {
     ) -> Self {
         Self {
             custom: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn custom(
@@ -1087,10 +1060,7 @@ impl Refunded {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refunded_at: impl Into<crate::rt::Timestamp>) -> Self {
         Self {
-            refunded_at: {
-                let v = refunded_at;
-                v.into()
-            },
+            refunded_at: refunded_at.into(),
         }
     }
 }
@@ -1136,14 +1106,8 @@ impl ReportPaymentAttemptCanceledPaymentRecord {
         canceled_at: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-            canceled_at: {
-                let v = canceled_at;
-                v.into()
-            },
+            id: id.into(),
+            canceled_at: canceled_at.into(),
             expand: None,
             metadata: None,
         }
@@ -1223,15 +1187,9 @@ impl ReportPaymentAttemptFailedPaymentRecord {
         failed_at: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
-            failed_at: {
-                let v = failed_at;
-                v.into()
-            },
+            failed_at: failed_at.into(),
             metadata: None,
         }
     }
@@ -1310,15 +1268,9 @@ impl ReportPaymentAttemptGuaranteedPaymentRecord {
         guaranteed_at: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
-            guaranteed_at: {
-                let v = guaranteed_at;
-                v.into()
-            },
+            guaranteed_at: guaranteed_at.into(),
             metadata: None,
         }
     }
@@ -1406,10 +1358,7 @@ impl ReportPaymentAttemptInformationalPaymentRecord {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             customer_details: None,
             description: None,
             expand: None,
@@ -1544,18 +1493,12 @@ impl ReportPaymentAttemptPaymentRecord {
         initiated_at: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             description: None,
             expand: None,
             failed: None,
             guaranteed: None,
-            initiated_at: {
-                let v = initiated_at;
-                v.into()
-            },
+            initiated_at: initiated_at.into(),
             metadata: None,
             outcome: None,
             payment_method_details: None,
@@ -1747,26 +1690,14 @@ impl ReportRefundPaymentRecord {
         refunded: impl Into<crate::Refunded>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             amount: None,
             expand: None,
             initiated_at: None,
             metadata: None,
-            outcome: {
-                let v = outcome;
-                v.into()
-            },
-            processor_details: {
-                let v = processor_details;
-                v.into()
-            },
-            refunded: {
-                let v = refunded;
-                v.into()
-            },
+            outcome: outcome.into(),
+            processor_details: processor_details.into(),
+            refunded: refunded.into(),
         }
     }
     /// A positive integer in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) representing how much of this payment to refund. Can refund only up to the remaining, unrefunded amount of the payment.
@@ -1893,10 +1824,7 @@ impl ReportRefundPaymentRecordProcessorDetails {
     ) -> Self {
         Self {
             custom: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn custom(
@@ -1928,10 +1856,7 @@ impl ReportRefundPaymentRecordProcessorDetailsCustom {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund_reference: impl Into<String>) -> Self {
         Self {
-            refund_reference: {
-                let v = refund_reference;
-                v.into()
-            },
+            refund_reference: refund_reference.into(),
         }
     }
 }
@@ -1966,10 +1891,7 @@ impl RetrievePaymentRecord {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::PaymentRecordId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -30,10 +30,7 @@ impl CancelPayout {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
-            payout: {
-                let v = payout;
-                v.into()
-            },
+            payout: payout.into(),
             expand: None,
         }
     }
@@ -137,14 +134,8 @@ impl CreatePayout {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             destination: None,
             expand: None,
@@ -984,10 +975,7 @@ impl RetrievePayout {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
-            payout: {
-                let v = payout;
-                v.into()
-            },
+            payout: payout.into(),
             expand: None,
         }
     }
@@ -1051,10 +1039,7 @@ impl ReversePayout {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
-            payout: {
-                let v = payout;
-                v.into()
-            },
+            payout: payout.into(),
             expand: None,
             metadata: None,
         }
@@ -1125,10 +1110,7 @@ impl UpdatePayout {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
-            payout: {
-                let v = payout;
-                v.into()
-            },
+            payout: payout.into(),
             expand: None,
             metadata: None,
         }

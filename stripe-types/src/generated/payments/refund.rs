@@ -32,10 +32,7 @@ impl CancelRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            refund: refund.into(),
             expand: None,
         }
     }
@@ -157,10 +154,7 @@ impl CreateChargeRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             amount: None,
             currency: None,
             customer: None,
@@ -581,10 +575,7 @@ impl ExpireTestHelpersRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            refund: refund.into(),
             expand: None,
         }
     }
@@ -659,10 +650,7 @@ impl ListChargeRefunds {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
+            charge: charge.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -892,14 +880,8 @@ impl RetrieveChargeRefund {
         refund: impl Into<crate::RefundId>,
     ) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            charge: charge.into(),
+            refund: refund.into(),
             expand: None,
         }
     }
@@ -959,10 +941,7 @@ impl RetrieveRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            refund: refund.into(),
             expand: None,
         }
     }
@@ -1025,14 +1004,8 @@ impl UpdateChargeRefund {
         refund: impl Into<crate::RefundId>,
     ) -> Self {
         Self {
-            charge: {
-                let v = charge;
-                v.into()
-            },
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            charge: charge.into(),
+            refund: refund.into(),
             expand: None,
             metadata: None,
         }
@@ -1107,10 +1080,7 @@ impl UpdateRefund {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
-            refund: {
-                let v = refund;
-                v.into()
-            },
+            refund: refund.into(),
             expand: None,
             metadata: None,
         }

@@ -59,10 +59,7 @@ impl ListSetupAttempts {
             ending_before: None,
             expand: None,
             limit: None,
-            setup_intent: {
-                let v = setup_intent;
-                v.into()
-            },
+            setup_intent: setup_intent.into(),
             starting_after: None,
         }
     }
@@ -156,7 +153,7 @@ pub struct SetupAttempt {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The value of [customer](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-customer) on the SetupIntent at the time of this confirmation.
-    pub customer: Option<crate::rt::Expandable<crate::SetupAttemptCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// The value of [customer_account](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-customer_account) on the SetupIntent at the time of this confirmation.
     pub customer_account: Option<String>,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
@@ -204,7 +201,9 @@ impl<'de> serde::Deserialize<'de> for SetupAttempt {
                 let mut f0: Option<crate::rt::Expandable<crate::Application>> = None;
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::SetupAttemptCustomer>> = None;
+                let mut f3: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<Vec<crate::SetupAttemptFlowDirections>> = None;
                 let mut f6: Option<crate::SetupAttemptId> = None;
@@ -312,64 +311,6 @@ impl serde::Serialize for SetupAttempt {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `SetupAttemptCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SetupAttemptCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SetupAttemptCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupAttemptCustomer::Customer(x) => x.serialize(s),
-            SetupAttemptCustomer::DeletedCustomer(x) => x.serialize(s),
-            SetupAttemptCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for SetupAttemptCustomer {
-    fn from(v: crate::Customer) -> Self {
-        SetupAttemptCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for SetupAttemptCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        SetupAttemptCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SetupAttemptCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SetupAttemptCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SetupAttemptCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(SetupAttemptCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SetupAttemptCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SetupAttemptCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            SetupAttemptCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SetupAttemptCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// Values of `SetupAttemptFlowDirections`.

@@ -37,10 +37,7 @@ impl CancelSetupIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             cancellation_reason: None,
             expand: None,
         }
@@ -230,10 +227,7 @@ impl ConfirmSetupIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             client_secret: None,
             confirmation_token: None,
             expand: None,
@@ -986,7 +980,7 @@ pub struct CreateSetupIntentPaymentMethodOptionsAmazonPay {}
 impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsAmazonPay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -1584,10 +1578,7 @@ impl RetrieveSetupIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             client_secret: None,
             expand: None,
         }
@@ -1668,7 +1659,7 @@ pub struct SetupIntent {
     /// ID of the Customer this SetupIntent belongs to, if one exists.
     ///
     /// If present, the SetupIntent's payment method will be attached to the Customer on successful setup. Payment methods attached to other Customers cannot be used with this SetupIntent.
-    pub customer: Option<crate::rt::Expandable<crate::PaymentIntentCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     /// ID of the Account this SetupIntent belongs to, if one exists.
     ///
     /// If present, the SetupIntent's payment method will be attached to the Account on successful setup. Payment methods attached to other Accounts cannot be used with this SetupIntent.
@@ -1747,7 +1738,7 @@ impl<'de> serde::Deserialize<'de> for SetupIntent {
                 let mut f4: Option<crate::rt::Secret<String>> = None;
                 let mut f5: Option<crate::rt::Timestamp> = None;
                 let mut f6: Option<
-                    crate::rt::Expandable<crate::PaymentIntentCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
@@ -2041,33 +2032,15 @@ impl SetupIntentMandateOptionsParam {
         start_date: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            amount_type: {
-                let v = amount_type;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            amount_type: amount_type.into(),
+            currency: currency.into(),
             description: None,
             end_date: None,
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
-            reference: {
-                let v = reference;
-                v.into()
-            },
-            start_date: {
-                let v = start_date;
-                v.into()
-            },
+            reference: reference.into(),
+            start_date: start_date.into(),
             supported_types: None,
         }
     }
@@ -4712,14 +4685,8 @@ impl SetupIntentSingleUseParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
         }
     }
 }
@@ -4962,10 +4929,7 @@ impl UpdateSetupIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             attach_to_self: None,
             customer: None,
             customer_account: None,
@@ -5146,10 +5110,7 @@ impl VerifyMicrodepositsSetupIntent {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<String>) -> Self {
         Self {
-            intent: {
-                let v = intent;
-                v.into()
-            },
+            intent: intent.into(),
             amounts: None,
             client_secret: None,
             descriptor_code: None,

@@ -687,10 +687,7 @@ impl MandateAcceptanceParams {
             ip: None,
             offline: None,
             online: None,
-            status: {
-                let v = status;
-                v.into()
-            },
+            status: status.into(),
             r#type: None,
             user_agent: None,
         }
@@ -747,10 +744,7 @@ impl MandateOfflineAcceptanceParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(contact_email: impl Into<String>) -> Self {
         Self {
-            contact_email: {
-                let v = contact_email;
-                v.into()
-            },
+            contact_email: contact_email.into(),
         }
     }
 }
@@ -1034,10 +1028,7 @@ impl OrderShipping {
         address: impl Into<crate::CreateCheckoutSessionPaymentIntentDataShippingAddress>,
     ) -> Self {
         Self {
-            address: {
-                let v = address;
-                v.into()
-            },
+            address: address.into(),
             carrier: None,
             name: None,
             phone: None,
@@ -1118,10 +1109,7 @@ impl RedirectParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(return_url: impl Into<String>) -> Self {
         Self {
-            return_url: {
-                let v = return_url;
-                v.into()
-            },
+            return_url: return_url.into(),
         }
     }
 }
@@ -1160,10 +1148,7 @@ impl RetrieveSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(source: impl Into<crate::SourceId>) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
+            source: source.into(),
             client_secret: None,
             expand: None,
         }
@@ -4208,10 +4193,7 @@ impl UpdateSource {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(source: impl Into<crate::SourceId>) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
+            source: source.into(),
             amount: None,
             expand: None,
             mandate: None,
@@ -4305,15 +4287,9 @@ impl VerifySource {
         values: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
+            source: source.into(),
             expand: None,
-            values: {
-                let v = values;
-                v.into_iter().map(Into::into).collect()
-            },
+            values: values.into_iter().map(Into::into).collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -34,14 +34,8 @@ impl RetrieveSourceMandateNotification {
         mandate_notification: impl Into<crate::SourceMandateNotificationId>,
     ) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
-            mandate_notification: {
-                let v = mandate_notification;
-                v.into()
-            },
+            source: source.into(),
+            mandate_notification: mandate_notification.into(),
             expand: None,
         }
     }

@@ -43,10 +43,7 @@ impl ListSourceSourceTransactions {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(source: impl Into<crate::SourceId>) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
+            source: source.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -128,14 +125,8 @@ impl RetrieveSourceSourceTransaction {
         source_transaction: impl Into<crate::SourceTransactionId>,
     ) -> Self {
         Self {
-            source: {
-                let v = source;
-                v.into()
-            },
-            source_transaction: {
-                let v = source_transaction;
-                v.into()
-            },
+            source: source.into(),
+            source_transaction: source_transaction.into(),
             expand: None,
         }
     }

@@ -116,10 +116,7 @@ impl AutomaticTaxConfig {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
+            enabled: enabled.into(),
             liability: None,
         }
     }
@@ -395,10 +392,7 @@ impl CreateCustomerSubscription {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             add_invoice_items: None,
             application_fee_percent: None,
             automatic_tax: None,
@@ -1494,7 +1488,7 @@ impl serde::Serialize
 for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -2348,14 +2342,8 @@ impl DeleteCustomerSubscription {
         subscription_exposed_id: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            customer: customer.into(),
+            subscription_exposed_id: subscription_exposed_id.into(),
             expand: None,
             invoice_now: None,
             prorate: None,
@@ -2467,12 +2455,7 @@ impl EuBankTransferParam {
     ///Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
-        Self {
-            country: {
-                let v = country;
-                v.into()
-            },
-        }
+        Self { country: country.into() }
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -2501,14 +2484,8 @@ impl InvoiceItemPeriod {
         start: impl Into<crate::InvoiceItemPeriodStart>,
     ) -> Self {
         Self {
-            end: {
-                let v = end;
-                v.into()
-            },
-            start: {
-                let v = start;
-                v.into()
-            },
+            end: end.into(),
+            start: start.into(),
         }
     }
 }
@@ -2540,10 +2517,7 @@ impl InvoiceItemPeriodEnd {
     ) -> Self {
         Self {
             timestamp: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
@@ -2581,10 +2555,7 @@ impl InvoiceItemPeriodStart {
     ) -> Self {
         Self {
             timestamp: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
@@ -2829,10 +2800,7 @@ impl ItemBillingThresholdsParam {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(usage_gte: impl Into<i64>) -> Self {
         Self {
-            usage_gte: {
-                let v = usage_gte;
-                v.into()
-            },
+            usage_gte: usage_gte.into(),
         }
     }
 }
@@ -2881,10 +2849,7 @@ impl ListCustomerSubscriptions {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -2967,14 +2932,8 @@ impl OneTimePriceDataWithNegativeAmounts {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>, product: impl Into<String>) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            product: {
-                let v = product;
-                v.into()
-            },
+            currency: currency.into(),
+            product: product.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
@@ -3023,10 +2982,7 @@ impl PauseCollectionParam {
         behavior: impl Into<crate::UpdateCustomerSubscriptionPauseCollectionBehavior>,
     ) -> Self {
         Self {
-            behavior: {
-                let v = behavior;
-                v.into()
-            },
+            behavior: behavior.into(),
             resumes_at: None,
         }
     }
@@ -3302,10 +3258,7 @@ impl PendingInvoiceItemIntervalParams {
         >,
     ) -> Self {
         Self {
-            interval: {
-                let v = interval;
-                v.into()
-            },
+            interval: interval.into(),
             interval_count: None,
         }
     }
@@ -3355,18 +3308,9 @@ impl RecurringPriceData {
         recurring: impl Into<crate::RecurringAdhoc>,
     ) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            product: {
-                let v = product;
-                v.into()
-            },
-            recurring: {
-                let v = recurring;
-                v.into()
-            },
+            currency: currency.into(),
+            product: product.into(),
+            recurring: recurring.into(),
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
@@ -3422,14 +3366,8 @@ impl RetrieveCustomerSubscription {
         subscription_exposed_id: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            customer: customer.into(),
+            subscription_exposed_id: subscription_exposed_id.into(),
             expand: None,
         }
     }
@@ -3467,7 +3405,9 @@ impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
 #[non_exhaustive]
 pub struct Subscription {
     /// ID of the Connect Application that created the subscription.
-    pub application: Option<crate::rt::Expandable<crate::SubscriptionApplication>>,
+    pub application: Option<
+        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+    >,
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account.
     pub application_fee_percent: Option<f64>,
     pub automatic_tax: crate::SubscriptionAutomaticTax,
@@ -3495,7 +3435,7 @@ pub struct Subscription {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the customer who owns the subscription.
-    pub customer: crate::rt::Expandable<crate::SubscriptionCustomer>,
+    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// ID of the account representing the customer who owns the subscription.
     pub customer_account: Option<String>,
     /// Number of days a customer has to pay invoices generated by this subscription. This value will be `null` for subscriptions where `collection_method=charge_automatically`.
@@ -3503,7 +3443,7 @@ pub struct Subscription {
     /// ID of the default payment method for the subscription. It must belong to the customer associated with the subscription. This takes precedence over `default_source`. If neither are set, invoices will use the customer's [invoice_settings.default_payment_method](https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method) or [default_source](https://docs.stripe.com/api/customers/object#customer_object-default_source).
     pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// ID of the default payment source for the subscription. It must belong to the customer associated with the subscription and be in a chargeable state. If `default_payment_method` is also set, `default_payment_method` will take precedence. If neither are set, invoices will use the customer's [invoice_settings.default_payment_method](https://docs.stripe.com/api/customers/object#customer_object-invoice_settings-default_payment_method) or [default_source](https://docs.stripe.com/api/customers/object#customer_object-default_source).
-    pub default_source: Option<crate::rt::Expandable<crate::CustomerDefaultSource>>,
+    pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
     /// The tax rates that will apply to any subscription item that does not have `tax_rates` set. Invoices created will have their `default_tax_rates` populated from the subscription.
     pub default_tax_rates: Option<Vec<crate::TaxRate>>,
     /// The subscription's description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
@@ -3587,7 +3527,7 @@ impl<'de> serde::Deserialize<'de> for Subscription {
                 mut map: A,
             ) -> Result<Subscription, A::Error> {
                 let mut f0: Option<
-                    crate::rt::Expandable<crate::SubscriptionApplication>,
+                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
                 > = None;
                 let mut f1: Option<f64> = None;
                 let mut f2: Option<crate::SubscriptionAutomaticTax> = None;
@@ -3605,13 +3545,13 @@ impl<'de> serde::Deserialize<'de> for Subscription {
                 let mut f12: Option<crate::rt::Timestamp> = None;
                 let mut f13: Option<String> = None;
                 let mut f14: Option<
-                    crate::rt::Expandable<crate::SubscriptionCustomer>,
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
                 > = None;
                 let mut f15: Option<String> = None;
                 let mut f16: Option<i64> = None;
                 let mut f17: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
                 let mut f18: Option<
-                    crate::rt::Expandable<crate::CustomerDefaultSource>,
+                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
                 > = None;
                 let mut f19: Option<Vec<crate::TaxRate>> = None;
                 let mut f20: Option<String> = None;
@@ -3872,66 +3812,6 @@ impl serde::Serialize for Subscription {
         map.end()
     }
 }
-/// One of several shapes of `SubscriptionApplication`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SubscriptionApplication {
-    /// A `application`.
-    Application(Box<crate::Application>),
-    /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionApplication {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SubscriptionApplication::Application(x) => x.serialize(s),
-            SubscriptionApplication::DeletedApplication(x) => x.serialize(s),
-            SubscriptionApplication::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Application> for SubscriptionApplication {
-    fn from(v: crate::Application) -> Self {
-        SubscriptionApplication::Application(Box::new(v))
-    }
-}
-impl From<crate::DeletedApplication> for SubscriptionApplication {
-    fn from(v: crate::DeletedApplication) -> Self {
-        SubscriptionApplication::DeletedApplication(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionApplication::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionApplication::DeletedApplication(Box::new(x)))
-            }
-            _ => Ok(SubscriptionApplication::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SubscriptionApplication {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SubscriptionApplication::Application(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionApplication::DeletedApplication(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionApplication::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// SubscriptionAutomaticTax
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4066,64 +3946,6 @@ impl serde::Serialize for SubscriptionBillingThresholds {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `SubscriptionCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum SubscriptionCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SubscriptionCustomer::Customer(x) => x.serialize(s),
-            SubscriptionCustomer::DeletedCustomer(x) => x.serialize(s),
-            SubscriptionCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for SubscriptionCustomer {
-    fn from(v: crate::Customer) -> Self {
-        SubscriptionCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for SubscriptionCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        SubscriptionCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| SubscriptionCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(SubscriptionCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for SubscriptionCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            SubscriptionCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            SubscriptionCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            SubscriptionCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -5440,14 +5262,8 @@ impl UpdateCustomerSubscription {
         subscription_exposed_id: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            subscription_exposed_id: {
-                let v = subscription_exposed_id;
-                v.into()
-            },
+            customer: customer.into(),
+            subscription_exposed_id: subscription_exposed_id.into(),
             add_invoice_items: None,
             application_fee_percent: None,
             automatic_tax: None,

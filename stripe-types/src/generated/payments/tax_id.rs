@@ -40,19 +40,10 @@ impl CreateCustomerTaxId {
         value: impl Into<String>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             expand: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -587,7 +578,7 @@ pub struct DeleteCustomerTaxId {
 impl serde::Serialize for DeleteCustomerTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -600,14 +591,8 @@ impl DeleteCustomerTaxId {
         id: impl Into<crate::DeletedTaxIdId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
         }
     }
 }
@@ -747,10 +732,7 @@ impl ListCustomerTaxIds {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
+            customer: customer.into(),
             ending_before: None,
             expand: None,
             limit: None,
@@ -832,14 +814,8 @@ impl RetrieveCustomerTaxId {
         id: impl Into<crate::TaxIdId>,
     ) -> Self {
         Self {
-            customer: {
-                let v = customer;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            customer: customer.into(),
+            id: id.into(),
             expand: None,
         }
     }

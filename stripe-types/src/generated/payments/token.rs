@@ -564,20 +564,11 @@ impl CreditCardSpecs {
             address_zip: None,
             currency: None,
             cvc: None,
-            exp_month: {
-                let v = exp_month;
-                v.into()
-            },
-            exp_year: {
-                let v = exp_year;
-                v.into()
-            },
+            exp_month: exp_month.into(),
+            exp_year: exp_year.into(),
             name: None,
             networks: None,
-            number: {
-                let v = number;
-                v.into()
-            },
+            number: number.into(),
         }
     }
     pub fn address_city(mut self, v: impl Into<String>) -> Self {
@@ -641,12 +632,7 @@ impl CvcParams {
     ///Start with the required parameters: `cvc`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(cvc: impl Into<String>) -> Self {
-        Self {
-            cvc: {
-                let v = cvc;
-                v.into()
-            },
-        }
+        Self { cvc: cvc.into() }
     }
 }
 #[cfg(feature = "payments")]
@@ -1025,10 +1011,7 @@ impl RetrieveToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(token: impl Into<crate::TokenId>) -> Self {
         Self {
-            token: {
-                let v = token;
-                v.into()
-            },
+            token: token.into(),
             expand: None,
         }
     }
@@ -1108,15 +1091,9 @@ impl TokenCreateBankAccount {
         Self {
             account_holder_name: None,
             account_holder_type: None,
-            account_number: {
-                let v = account_number;
-                v.into()
-            },
+            account_number: account_number.into(),
             account_type: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             currency: None,
             payment_method: None,
             routing_number: None,

@@ -297,10 +297,7 @@ impl RetrieveRadarEarlyFraudWarning {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(early_fraud_warning: impl Into<crate::RadarEarlyFraudWarningId>) -> Self {
         Self {
-            early_fraud_warning: {
-                let v = early_fraud_warning;
-                v.into()
-            },
+            early_fraud_warning: early_fraud_warning.into(),
             expand: None,
         }
     }

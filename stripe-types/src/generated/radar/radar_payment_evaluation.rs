@@ -21,10 +21,7 @@ impl ClientDeviceMetadataWrapper {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(radar_session: impl Into<String>) -> Self {
         Self {
-            radar_session: {
-                let v = radar_session;
-                v.into()
-            },
+            radar_session: radar_session.into(),
         }
     }
 }
@@ -77,16 +74,10 @@ impl CreateRadarPaymentEvaluation {
     ) -> Self {
         Self {
             client_device_metadata_details: None,
-            customer_details: {
-                let v = customer_details;
-                v.into()
-            },
+            customer_details: customer_details.into(),
             expand: None,
             metadata: None,
-            payment_details: {
-                let v = payment_details;
-                v.into()
-            },
+            payment_details: payment_details.into(),
         }
     }
     /// Details about the Client Device Metadata to associate with the payment evaluation.
@@ -237,20 +228,11 @@ impl CreateRadarPaymentEvaluationPaymentDetails {
         >,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             money_movement_details: None,
-            payment_method_details: {
-                let v = payment_method_details;
-                v.into()
-            },
+            payment_method_details: payment_method_details.into(),
             shipping_details: None,
             statement_descriptor: None,
         }
@@ -456,10 +438,7 @@ impl CreateRadarPaymentEvaluationPaymentDetailsPaymentMethodDetails {
     pub fn new(payment_method: impl Into<String>) -> Self {
         Self {
             billing_details: None,
-            payment_method: {
-                let v = payment_method;
-                v.into()
-            },
+            payment_method: payment_method.into(),
         }
     }
     pub fn billing_details(
@@ -554,10 +533,7 @@ impl MoneyMovementDetails {
     ) -> Self {
         Self {
             card: None,
-            money_movement_type: {
-                let v = money_movement_type;
-                v.into()
-            },
+            money_movement_type: money_movement_type.into(),
         }
     }
     pub fn card(mut self, v: impl Into<crate::MoneyMovementCardAdditionalData>) -> Self {

@@ -45,17 +45,11 @@ impl CreateRadarValueList {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(alias: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
-            alias: {
-                let v = alias;
-                v.into()
-            },
+            alias: alias.into(),
             expand: None,
             item_type: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -203,7 +197,7 @@ pub struct DeleteRadarValueList {
 impl serde::Serialize for DeleteRadarValueList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -213,10 +207,7 @@ impl DeleteRadarValueList {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<crate::DeletedRadarValueListId>) -> Self {
         Self {
-            value_list: {
-                let v = value_list;
-                v.into()
-            },
+            value_list: value_list.into(),
         }
     }
 }
@@ -708,10 +699,7 @@ impl RetrieveRadarValueList {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {
-            value_list: {
-                let v = value_list;
-                v.into()
-            },
+            value_list: value_list.into(),
             expand: None,
         }
     }
@@ -786,10 +774,7 @@ impl UpdateRadarValueList {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {
-            value_list: {
-                let v = value_list;
-                v.into()
-            },
+            value_list: value_list.into(),
             alias: None,
             expand: None,
             metadata: None,

@@ -36,14 +36,8 @@ impl CreateRadarValueListItem {
     pub fn new(value: impl Into<String>, value_list: impl Into<String>) -> Self {
         Self {
             expand: None,
-            value: {
-                let v = value;
-                v.into()
-            },
-            value_list: {
-                let v = value_list;
-                v.into()
-            },
+            value: value.into(),
+            value_list: value_list.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -82,7 +76,7 @@ pub struct DeleteRadarValueListItem {
 impl serde::Serialize for DeleteRadarValueListItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -91,12 +85,7 @@ impl DeleteRadarValueListItem {
     ///Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::DeletedRadarValueListItemId>) -> Self {
-        Self {
-            item: {
-                let v = item;
-                v.into()
-            },
-        }
+        Self { item: item.into() }
     }
 }
 #[cfg(feature = "radar")]
@@ -259,10 +248,7 @@ impl ListRadarValueListItems {
             limit: None,
             starting_after: None,
             value: None,
-            value_list: {
-                let v = value_list;
-                v.into()
-            },
+            value_list: value_list.into(),
         }
     }
     /// Only return items that were created during the given date interval.
@@ -478,10 +464,7 @@ impl RetrieveRadarValueListItem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::RadarValueListItemId>) -> Self {
         Self {
-            item: {
-                let v = item;
-                v.into()
-            },
+            item: item.into(),
             expand: None,
         }
     }

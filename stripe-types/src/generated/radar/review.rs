@@ -30,10 +30,7 @@ impl ApproveReview {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(review: impl Into<crate::ReviewId>) -> Self {
         Self {
-            review: {
-                let v = review;
-                v.into()
-            },
+            review: review.into(),
             expand: None,
         }
     }
@@ -221,10 +218,7 @@ impl RetrieveReview {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(review: impl Into<crate::ReviewId>) -> Self {
         Self {
-            review: {
-                let v = review;
-                v.into()
-            },
+            review: review.into(),
             expand: None,
         }
     }

@@ -39,10 +39,7 @@ impl CreateReportingReportRun {
         Self {
             expand: None,
             parameters: None,
-            report_type: {
-                let v = report_type;
-                v.into()
-            },
+            report_type: report_type.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -4524,10 +4521,7 @@ impl RetrieveReportingReportRun {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report_run: impl Into<crate::ReportingReportRunId>) -> Self {
         Self {
-            report_run: {
-                let v = report_run;
-                v.into()
-            },
+            report_run: report_run.into(),
             expand: None,
         }
     }

@@ -205,10 +205,7 @@ impl RetrieveReportingReportType {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report_type: impl Into<crate::ReportingReportTypeId>) -> Self {
         Self {
-            report_type: {
-                let v = report_type;
-                v.into()
-            },
+            report_type: report_type.into(),
             expand: None,
         }
     }

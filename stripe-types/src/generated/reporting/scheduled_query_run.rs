@@ -116,10 +116,7 @@ impl RetrieveSigmaScheduledQueryRun {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(scheduled_query_run: impl Into<crate::ScheduledQueryRunId>) -> Self {
         Self {
-            scheduled_query_run: {
-                let v = scheduled_query_run;
-                v.into()
-            },
+            scheduled_query_run: scheduled_query_run.into(),
             expand: None,
         }
     }

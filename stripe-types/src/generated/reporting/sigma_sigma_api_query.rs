@@ -136,10 +136,7 @@ impl UpdateSigmaSavedQuery {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::SigmaSigmaApiQueryId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
             name: None,
             sql: None,

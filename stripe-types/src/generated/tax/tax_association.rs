@@ -33,10 +33,7 @@ impl RetrieveTaxAssociationsFind {
     pub fn new(payment_intent: impl Into<crate::PaymentIntentId>) -> Self {
         Self {
             expand: None,
-            payment_intent: {
-                let v = payment_intent;
-                v.into()
-            },
+            payment_intent: payment_intent.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -45,10 +45,7 @@ impl CalculationLineItem {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
+            amount: amount.into(),
             metadata: None,
             product: None,
             quantity: None,
@@ -148,17 +145,11 @@ impl CreateTaxCalculation {
         line_items: impl IntoIterator<Item = impl Into<crate::CalculationLineItem>>,
     ) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            currency: currency.into(),
             customer: None,
             customer_details: None,
             expand: None,
-            line_items: {
-                let v = line_items;
-                v.into_iter().map(Into::into).collect()
-            },
+            line_items: line_items.into_iter().map(Into::into).collect(),
             ship_from_details: None,
             shipping_cost: None,
             tax_date: None,
@@ -582,10 +573,7 @@ impl MerchantPostalAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -655,10 +643,7 @@ impl PostalAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -716,10 +701,7 @@ impl RetrieveTaxCalculation {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(calculation: impl Into<crate::TaxCalculationId>) -> Self {
         Self {
-            calculation: {
-                let v = calculation;
-                v.into()
-            },
+            calculation: calculation.into(),
             expand: None,
         }
     }
@@ -769,12 +751,7 @@ impl ShipFromDetails {
     ///Start with the required parameters: `address`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(address: impl Into<crate::MerchantPostalAddress>) -> Self {
-        Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-        }
+        Self { address: address.into() }
     }
 }
 /// A Tax Calculation allows you to calculate the tax to collect from your customer.

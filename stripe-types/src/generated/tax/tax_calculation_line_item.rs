@@ -45,10 +45,7 @@ impl ListTaxCalculationLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(calculation: impl Into<String>) -> Self {
         Self {
-            calculation: {
-                let v = calculation;
-                v.into()
-            },
+            calculation: calculation.into(),
             ending_before: None,
             expand: None,
             limit: None,

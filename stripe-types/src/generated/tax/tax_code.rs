@@ -116,10 +116,7 @@ impl RetrieveTaxCode {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxCodeId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -45,14 +45,8 @@ impl CreateTaxId {
         Self {
             expand: None,
             owner: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -96,7 +90,7 @@ pub struct DeleteTaxId {
 impl serde::Serialize for DeleteTaxId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -105,12 +99,7 @@ impl DeleteTaxId {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::DeletedTaxIdId>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "tax")]
@@ -325,10 +314,7 @@ impl OwnerParams {
             account: None,
             customer: None,
             customer_account: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn account(mut self, v: impl Into<String>) -> Self {
@@ -374,10 +360,7 @@ impl RetrieveTaxId {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxIdId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

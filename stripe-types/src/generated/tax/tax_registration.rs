@@ -28,10 +28,7 @@ impl Canada {
     ) -> Self {
         Self {
             province_standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn province_standard(mut self, v: impl Into<crate::ProvinceStandard>) -> Self {
@@ -1290,18 +1287,9 @@ impl CreateTaxRegistration {
         country_options: impl Into<crate::CountryOptions>,
     ) -> Self {
         Self {
-            active_from: {
-                let v = active_from;
-                v.into()
-            },
-            country: {
-                let v = country;
-                v.into()
-            },
-            country_options: {
-                let v = country_options;
-                v.into()
-            },
+            active_from: active_from.into(),
+            country: country.into(),
+            country_options: country_options.into(),
             expand: None,
             expires_at: None,
         }
@@ -1564,10 +1552,7 @@ impl CreateTaxRegistrationCountryOptionsAl {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -1703,10 +1688,7 @@ impl CreateTaxRegistrationCountryOptionsAo {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -1789,10 +1771,7 @@ impl CreateTaxRegistrationCountryOptionsAtStandard {
         >,
     ) -> Self {
         Self {
-            place_of_supply_scheme: {
-                let v = place_of_supply_scheme;
-                v.into()
-            },
+            place_of_supply_scheme: place_of_supply_scheme.into(),
         }
     }
 }
@@ -1966,10 +1945,7 @@ impl CreateTaxRegistrationCountryOptionsAu {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2055,10 +2031,7 @@ impl CreateTaxRegistrationCountryOptionsAw {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2138,12 +2111,7 @@ impl CreateTaxRegistrationCountryOptionsAz {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsAzType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsAzType`.
@@ -2224,10 +2192,7 @@ impl CreateTaxRegistrationCountryOptionsBa {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2313,10 +2278,7 @@ impl CreateTaxRegistrationCountryOptionsBb {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2402,10 +2364,7 @@ impl CreateTaxRegistrationCountryOptionsBd {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2491,10 +2450,7 @@ impl CreateTaxRegistrationCountryOptionsBe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -2595,10 +2551,7 @@ impl CreateTaxRegistrationCountryOptionsBf {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2684,10 +2637,7 @@ impl CreateTaxRegistrationCountryOptionsBg {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -2788,10 +2738,7 @@ impl CreateTaxRegistrationCountryOptionsBh {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -2871,12 +2818,7 @@ impl CreateTaxRegistrationCountryOptionsBj {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsBjType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsBjType`.
@@ -2957,10 +2899,7 @@ impl CreateTaxRegistrationCountryOptionsBs {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -3040,12 +2979,7 @@ impl CreateTaxRegistrationCountryOptionsBy {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsByType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsByType`.
@@ -3188,10 +3122,7 @@ impl CreateTaxRegistrationCountryOptionsCd {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -3277,10 +3208,7 @@ impl CreateTaxRegistrationCountryOptionsCh {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -3360,12 +3288,7 @@ impl CreateTaxRegistrationCountryOptionsCl {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsClType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsClType`.
@@ -3440,12 +3363,7 @@ impl CreateTaxRegistrationCountryOptionsCm {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsCmType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsCmType`.
@@ -3520,12 +3438,7 @@ impl CreateTaxRegistrationCountryOptionsCo {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsCoType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsCoType`.
@@ -3600,12 +3513,7 @@ impl CreateTaxRegistrationCountryOptionsCr {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsCrType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsCrType`.
@@ -3680,12 +3588,7 @@ impl CreateTaxRegistrationCountryOptionsCv {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsCvType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsCvType`.
@@ -3766,10 +3669,7 @@ impl CreateTaxRegistrationCountryOptionsCy {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -3870,10 +3770,7 @@ impl CreateTaxRegistrationCountryOptionsCz {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -3974,10 +3871,7 @@ impl CreateTaxRegistrationCountryOptionsDe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4078,10 +3972,7 @@ impl CreateTaxRegistrationCountryOptionsDk {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4176,12 +4067,7 @@ impl CreateTaxRegistrationCountryOptionsEc {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsEcType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsEcType`.
@@ -4262,10 +4148,7 @@ impl CreateTaxRegistrationCountryOptionsEe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4360,12 +4243,7 @@ impl CreateTaxRegistrationCountryOptionsEg {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsEgType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsEgType`.
@@ -4446,10 +4324,7 @@ impl CreateTaxRegistrationCountryOptionsEs {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4550,10 +4425,7 @@ impl CreateTaxRegistrationCountryOptionsEt {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -4639,10 +4511,7 @@ impl CreateTaxRegistrationCountryOptionsFi {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4743,10 +4612,7 @@ impl CreateTaxRegistrationCountryOptionsFr {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -4847,10 +4713,7 @@ impl CreateTaxRegistrationCountryOptionsGb {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -4930,12 +4793,7 @@ impl CreateTaxRegistrationCountryOptionsGe {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsGeType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsGeType`.
@@ -5016,10 +4874,7 @@ impl CreateTaxRegistrationCountryOptionsGn {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -5105,10 +4960,7 @@ impl CreateTaxRegistrationCountryOptionsGr {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -5209,10 +5061,7 @@ impl CreateTaxRegistrationCountryOptionsHr {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -5313,10 +5162,7 @@ impl CreateTaxRegistrationCountryOptionsHu {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -5411,12 +5257,7 @@ impl CreateTaxRegistrationCountryOptionsId {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsIdType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsIdType`.
@@ -5497,10 +5338,7 @@ impl CreateTaxRegistrationCountryOptionsIe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -5595,12 +5433,7 @@ impl CreateTaxRegistrationCountryOptionsIn {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsInType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsInType`.
@@ -5681,10 +5514,7 @@ impl CreateTaxRegistrationCountryOptionsIs {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -5770,10 +5600,7 @@ impl CreateTaxRegistrationCountryOptionsIt {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -5874,10 +5701,7 @@ impl CreateTaxRegistrationCountryOptionsJp {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -5957,12 +5781,7 @@ impl CreateTaxRegistrationCountryOptionsKe {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsKeType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsKeType`.
@@ -6037,12 +5856,7 @@ impl CreateTaxRegistrationCountryOptionsKg {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsKgType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsKgType`.
@@ -6117,12 +5931,7 @@ impl CreateTaxRegistrationCountryOptionsKh {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsKhType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsKhType`.
@@ -6197,12 +6006,7 @@ impl CreateTaxRegistrationCountryOptionsKr {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsKrType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsKrType`.
@@ -6277,12 +6081,7 @@ impl CreateTaxRegistrationCountryOptionsKz {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsKzType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsKzType`.
@@ -6357,12 +6156,7 @@ impl CreateTaxRegistrationCountryOptionsLa {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsLaType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsLaType`.
@@ -6443,10 +6237,7 @@ impl CreateTaxRegistrationCountryOptionsLt {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -6547,10 +6338,7 @@ impl CreateTaxRegistrationCountryOptionsLu {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -6651,10 +6439,7 @@ impl CreateTaxRegistrationCountryOptionsLv {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -6749,12 +6534,7 @@ impl CreateTaxRegistrationCountryOptionsMa {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsMaType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsMaType`.
@@ -6829,12 +6609,7 @@ impl CreateTaxRegistrationCountryOptionsMd {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsMdType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsMdType`.
@@ -6915,10 +6690,7 @@ impl CreateTaxRegistrationCountryOptionsMe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7004,10 +6776,7 @@ impl CreateTaxRegistrationCountryOptionsMk {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7093,10 +6862,7 @@ impl CreateTaxRegistrationCountryOptionsMr {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7182,10 +6948,7 @@ impl CreateTaxRegistrationCountryOptionsMt {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -7280,12 +7043,7 @@ impl CreateTaxRegistrationCountryOptionsMx {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsMxType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsMxType`.
@@ -7360,12 +7118,7 @@ impl CreateTaxRegistrationCountryOptionsMy {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsMyType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsMyType`.
@@ -7440,12 +7193,7 @@ impl CreateTaxRegistrationCountryOptionsNg {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsNgType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsNgType`.
@@ -7526,10 +7274,7 @@ impl CreateTaxRegistrationCountryOptionsNl {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -7630,10 +7375,7 @@ impl CreateTaxRegistrationCountryOptionsNo {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7713,12 +7455,7 @@ impl CreateTaxRegistrationCountryOptionsNp {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsNpType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsNpType`.
@@ -7799,10 +7536,7 @@ impl CreateTaxRegistrationCountryOptionsNz {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7888,10 +7622,7 @@ impl CreateTaxRegistrationCountryOptionsOm {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -7971,12 +7702,7 @@ impl CreateTaxRegistrationCountryOptionsPe {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsPeType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsPeType`.
@@ -8051,12 +7777,7 @@ impl CreateTaxRegistrationCountryOptionsPh {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsPhType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsPhType`.
@@ -8137,10 +7858,7 @@ impl CreateTaxRegistrationCountryOptionsPl {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -8241,10 +7959,7 @@ impl CreateTaxRegistrationCountryOptionsPt {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -8345,10 +8060,7 @@ impl CreateTaxRegistrationCountryOptionsRo {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -8449,10 +8161,7 @@ impl CreateTaxRegistrationCountryOptionsRs {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -8532,12 +8241,7 @@ impl CreateTaxRegistrationCountryOptionsRu {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsRuType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsRuType`.
@@ -8612,12 +8316,7 @@ impl CreateTaxRegistrationCountryOptionsSa {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsSaType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsSaType`.
@@ -8698,10 +8397,7 @@ impl CreateTaxRegistrationCountryOptionsSe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -8802,10 +8498,7 @@ impl CreateTaxRegistrationCountryOptionsSg {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -8891,10 +8584,7 @@ impl CreateTaxRegistrationCountryOptionsSi {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -8995,10 +8685,7 @@ impl CreateTaxRegistrationCountryOptionsSk {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -9093,12 +8780,7 @@ impl CreateTaxRegistrationCountryOptionsSn {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsSnType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsSnType`.
@@ -9179,10 +8861,7 @@ impl CreateTaxRegistrationCountryOptionsSr {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -9312,12 +8991,7 @@ impl CreateTaxRegistrationCountryOptionsTj {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsTjType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsTjType`.
@@ -9392,12 +9066,7 @@ impl CreateTaxRegistrationCountryOptionsTr {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsTrType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsTrType`.
@@ -9472,12 +9141,7 @@ impl CreateTaxRegistrationCountryOptionsTw {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsTwType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsTwType`.
@@ -9552,12 +9216,7 @@ impl CreateTaxRegistrationCountryOptionsTz {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsTzType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsTzType`.
@@ -9632,12 +9291,7 @@ impl CreateTaxRegistrationCountryOptionsUa {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsUaType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsUaType`.
@@ -9712,12 +9366,7 @@ impl CreateTaxRegistrationCountryOptionsUg {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsUgType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsUgType`.
@@ -9960,10 +9609,7 @@ impl CreateTaxRegistrationCountryOptionsUy {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -10043,12 +9689,7 @@ impl CreateTaxRegistrationCountryOptionsUz {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsUzType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsUzType`.
@@ -10123,12 +9764,7 @@ impl CreateTaxRegistrationCountryOptionsVn {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsVnType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsVnType`.
@@ -10209,10 +9845,7 @@ impl CreateTaxRegistrationCountryOptionsZa {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -10292,12 +9925,7 @@ impl CreateTaxRegistrationCountryOptionsZm {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsZmType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 /// Values of `CreateTaxRegistrationCountryOptionsZmType`.
@@ -10378,10 +10006,7 @@ impl CreateTaxRegistrationCountryOptionsZw {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -10467,10 +10092,7 @@ impl Default {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(mut self, v: impl Into<crate::Standard>) -> Self {
@@ -10506,10 +10128,7 @@ impl Europe {
     ) -> Self {
         Self {
             standard: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn standard(
@@ -10700,10 +10319,7 @@ impl LocalAmusementTax {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(jurisdiction: impl Into<String>) -> Self {
         Self {
-            jurisdiction: {
-                let v = jurisdiction;
-                v.into()
-            },
+            jurisdiction: jurisdiction.into(),
         }
     }
 }
@@ -10728,10 +10344,7 @@ impl LocalLeaseTax {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(jurisdiction: impl Into<String>) -> Self {
         Self {
-            jurisdiction: {
-                let v = jurisdiction;
-                v.into()
-            },
+            jurisdiction: jurisdiction.into(),
         }
     }
 }
@@ -10755,12 +10368,7 @@ impl ProvinceStandard {
     ///Start with the required parameters: `province`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(province: impl Into<String>) -> Self {
-        Self {
-            province: {
-                let v = province;
-                v.into()
-            },
-        }
+        Self { province: province.into() }
     }
 }
 /// Retrieve a registration
@@ -10793,10 +10401,7 @@ impl RetrieveTaxRegistration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxRegistrationId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -10848,12 +10453,7 @@ impl Simplified {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsAmType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 #[cfg(feature = "tax")]
@@ -10917,10 +10517,7 @@ impl StateSalesTax {
         elections: impl IntoIterator<Item = impl Into<crate::StateSalesTaxElection>>,
     ) -> Self {
         Self {
-            elections: {
-                let v = elections;
-                v.into_iter().map(Into::into).collect()
-            },
+            elections: elections.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -10954,10 +10551,7 @@ impl StateSalesTaxElection {
     ) -> Self {
         Self {
             jurisdiction: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
@@ -11167,12 +10761,7 @@ impl Thailand {
     pub fn new(
         r#type: impl Into<crate::CreateTaxRegistrationCountryOptionsThType>,
     ) -> Self {
-        Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-        }
+        Self { r#type: r#type.into() }
     }
 }
 #[cfg(feature = "tax")]
@@ -11215,15 +10804,9 @@ impl UnitedStates {
         Self {
             local_amusement_tax: None,
             local_lease_tax: None,
-            state: {
-                let v = state;
-                v.into()
-            },
+            state: state.into(),
             state_sales_tax: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn local_amusement_tax(
@@ -11284,10 +10867,7 @@ impl UpdateTaxRegistration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxRegistrationId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             active_from: None,
             expand: None,
             expires_at: None,

@@ -200,12 +200,7 @@ impl HeadOfficeParam {
     ///Start with the required parameters: `address`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(address: impl Into<crate::ValidatedCountryAddress>) -> Self {
-        Self {
-            address: {
-                let v = address;
-                v.into()
-            },
-        }
+        Self { address: address.into() }
     }
 }
 /// Retrieve settings

@@ -45,17 +45,11 @@ impl CreateTaxTransactionsCreateFromCalculation {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(calculation: impl Into<String>, reference: impl Into<String>) -> Self {
         Self {
-            calculation: {
-                let v = calculation;
-                v.into()
-            },
+            calculation: calculation.into(),
             expand: None,
             metadata: None,
             posted_at: None,
-            reference: {
-                let v = reference;
-                v.into()
-            },
+            reference: reference.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -157,18 +151,9 @@ impl CreateTaxTransactionsCreateReversal {
             flat_amount: None,
             line_items: None,
             metadata: None,
-            mode: {
-                let v = mode;
-                v.into()
-            },
-            original_transaction: {
-                let v = original_transaction;
-                v.into()
-            },
-            reference: {
-                let v = reference;
-                v.into()
-            },
+            mode: mode.into(),
+            original_transaction: original_transaction.into(),
+            reference: reference.into(),
             shipping_cost: None,
         }
     }
@@ -303,10 +288,7 @@ impl RetrieveTaxTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::TaxTransactionId>) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             expand: None,
         }
     }
@@ -603,24 +585,12 @@ impl TransactionLineItemReversal {
         reference: impl Into<String>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            amount_tax: {
-                let v = amount_tax;
-                v.into()
-            },
+            amount: amount.into(),
+            amount_tax: amount_tax.into(),
             metadata: None,
-            original_line_item: {
-                let v = original_line_item;
-                v.into()
-            },
+            original_line_item: original_line_item.into(),
             quantity: None,
-            reference: {
-                let v = reference;
-                v.into()
-            },
+            reference: reference.into(),
         }
     }
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
@@ -655,14 +625,8 @@ impl TransactionShippingCostReversal {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, amount_tax: impl Into<i64>) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            amount_tax: {
-                let v = amount_tax;
-                v.into()
-            },
+            amount: amount.into(),
+            amount_tax: amount_tax.into(),
         }
     }
 }

@@ -45,10 +45,7 @@ impl ListTaxTransactionLineItems {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<String>) -> Self {
         Self {
-            transaction: {
-                let v = transaction;
-                v.into()
-            },
+            transaction: transaction.into(),
             ending_before: None,
             expand: None,
             limit: None,

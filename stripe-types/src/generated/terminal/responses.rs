@@ -4,7 +4,7 @@
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum GetTerminalConfigurationsConfigurationResponse {
+pub enum TerminalConfigurationOrDeletedTerminalConfiguration {
     /// A `terminal.configuration`.
     TerminalConfiguration(Box<crate::TerminalConfiguration>),
     /// A `terminal.configuration`.
@@ -14,69 +14,72 @@ pub enum GetTerminalConfigurationsConfigurationResponse {
 }
 #[cfg(feature = "terminal")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for GetTerminalConfigurationsConfigurationResponse {
+impl serde::Serialize for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            GetTerminalConfigurationsConfigurationResponse::TerminalConfiguration(x) => {
-                x.serialize(s)
-            }
-            GetTerminalConfigurationsConfigurationResponse::DeletedTerminalConfiguration(
+            TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
                 x,
             ) => x.serialize(s),
-            GetTerminalConfigurationsConfigurationResponse::Unknown(v) => v.serialize(s),
+            TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
+                x,
+            ) => x.serialize(s),
+            TerminalConfigurationOrDeletedTerminalConfiguration::Unknown(v) => {
+                v.serialize(s)
+            }
         }
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::TerminalConfiguration>
-for GetTerminalConfigurationsConfigurationResponse {
+for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn from(v: crate::TerminalConfiguration) -> Self {
-        GetTerminalConfigurationsConfigurationResponse::TerminalConfiguration(
+        TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
             Box::new(v),
         )
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalConfiguration>
-for GetTerminalConfigurationsConfigurationResponse {
+for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn from(v: crate::DeletedTerminalConfiguration) -> Self {
-        GetTerminalConfigurationsConfigurationResponse::DeletedTerminalConfiguration(
+        TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
             Box::new(v),
         )
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for GetTerminalConfigurationsConfigurationResponse {
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
         match crate::rt::de::discriminator(&v) {
             (Some("terminal.configuration"), false) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalConfigurationsConfigurationResponse::TerminalConfiguration(
+                    .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
                         Box::new(x),
                     ))
             }
             (Some("terminal.configuration"), true) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalConfigurationsConfigurationResponse::DeletedTerminalConfiguration(
+                    .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
                         Box::new(x),
                     ))
             }
-            _ => Ok(GetTerminalConfigurationsConfigurationResponse::Unknown(v)),
+            _ => Ok(TerminalConfigurationOrDeletedTerminalConfiguration::Unknown(v)),
         }
     }
 }
 #[cfg(feature = "terminal")]
-impl crate::rt::HasId for GetTerminalConfigurationsConfigurationResponse {
+impl crate::rt::HasId for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn id_str(&self) -> Option<&str> {
         match self {
-            GetTerminalConfigurationsConfigurationResponse::TerminalConfiguration(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            GetTerminalConfigurationsConfigurationResponse::DeletedTerminalConfiguration(
+            TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
                 x,
             ) => crate::rt::HasId::id_str(x.as_ref()),
-            GetTerminalConfigurationsConfigurationResponse::Unknown(v) => {
+            TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
+                x,
+            ) => crate::rt::HasId::id_str(x.as_ref()),
+            TerminalConfigurationOrDeletedTerminalConfiguration::Unknown(v) => {
                 v.get("id").and_then(|i| i.as_str())
             }
         }
@@ -86,7 +89,7 @@ impl crate::rt::HasId for GetTerminalConfigurationsConfigurationResponse {
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum GetTerminalLocationsLocationResponse {
+pub enum TerminalLocationOrDeletedTerminalLocation {
     /// A `terminal.location`.
     TerminalLocation(Box<crate::TerminalLocation>),
     /// A `terminal.location`.
@@ -96,61 +99,63 @@ pub enum GetTerminalLocationsLocationResponse {
 }
 #[cfg(feature = "terminal")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for GetTerminalLocationsLocationResponse {
+impl serde::Serialize for TerminalLocationOrDeletedTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            GetTerminalLocationsLocationResponse::TerminalLocation(x) => x.serialize(s),
-            GetTerminalLocationsLocationResponse::DeletedTerminalLocation(x) => {
+            TerminalLocationOrDeletedTerminalLocation::TerminalLocation(x) => {
                 x.serialize(s)
             }
-            GetTerminalLocationsLocationResponse::Unknown(v) => v.serialize(s),
+            TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(x) => {
+                x.serialize(s)
+            }
+            TerminalLocationOrDeletedTerminalLocation::Unknown(v) => v.serialize(s),
         }
     }
 }
 #[cfg(feature = "terminal")]
-impl From<crate::TerminalLocation> for GetTerminalLocationsLocationResponse {
+impl From<crate::TerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
     fn from(v: crate::TerminalLocation) -> Self {
-        GetTerminalLocationsLocationResponse::TerminalLocation(Box::new(v))
+        TerminalLocationOrDeletedTerminalLocation::TerminalLocation(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
-impl From<crate::DeletedTerminalLocation> for GetTerminalLocationsLocationResponse {
+impl From<crate::DeletedTerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
     fn from(v: crate::DeletedTerminalLocation) -> Self {
-        GetTerminalLocationsLocationResponse::DeletedTerminalLocation(Box::new(v))
+        TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for GetTerminalLocationsLocationResponse {
+impl<'de> serde::Deserialize<'de> for TerminalLocationOrDeletedTerminalLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
         match crate::rt::de::discriminator(&v) {
             (Some("terminal.location"), false) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalLocationsLocationResponse::TerminalLocation(
+                    .map(|x| TerminalLocationOrDeletedTerminalLocation::TerminalLocation(
                         Box::new(x),
                     ))
             }
             (Some("terminal.location"), true) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalLocationsLocationResponse::DeletedTerminalLocation(
+                    .map(|x| TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(
                         Box::new(x),
                     ))
             }
-            _ => Ok(GetTerminalLocationsLocationResponse::Unknown(v)),
+            _ => Ok(TerminalLocationOrDeletedTerminalLocation::Unknown(v)),
         }
     }
 }
 #[cfg(feature = "terminal")]
-impl crate::rt::HasId for GetTerminalLocationsLocationResponse {
+impl crate::rt::HasId for TerminalLocationOrDeletedTerminalLocation {
     fn id_str(&self) -> Option<&str> {
         match self {
-            GetTerminalLocationsLocationResponse::TerminalLocation(x) => {
+            TerminalLocationOrDeletedTerminalLocation::TerminalLocation(x) => {
                 crate::rt::HasId::id_str(x.as_ref())
             }
-            GetTerminalLocationsLocationResponse::DeletedTerminalLocation(x) => {
+            TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(x) => {
                 crate::rt::HasId::id_str(x.as_ref())
             }
-            GetTerminalLocationsLocationResponse::Unknown(v) => {
+            TerminalLocationOrDeletedTerminalLocation::Unknown(v) => {
                 v.get("id").and_then(|i| i.as_str())
             }
         }
@@ -160,7 +165,7 @@ impl crate::rt::HasId for GetTerminalLocationsLocationResponse {
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum GetTerminalReadersReaderResponse {
+pub enum TerminalReaderOrDeletedTerminalReader {
     /// A `terminal.reader`.
     TerminalReader(Box<crate::TerminalReader>),
     /// A `terminal.reader`.
@@ -170,59 +175,61 @@ pub enum GetTerminalReadersReaderResponse {
 }
 #[cfg(feature = "terminal")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for GetTerminalReadersReaderResponse {
+impl serde::Serialize for TerminalReaderOrDeletedTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            GetTerminalReadersReaderResponse::TerminalReader(x) => x.serialize(s),
-            GetTerminalReadersReaderResponse::DeletedTerminalReader(x) => x.serialize(s),
-            GetTerminalReadersReaderResponse::Unknown(v) => v.serialize(s),
+            TerminalReaderOrDeletedTerminalReader::TerminalReader(x) => x.serialize(s),
+            TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(x) => {
+                x.serialize(s)
+            }
+            TerminalReaderOrDeletedTerminalReader::Unknown(v) => v.serialize(s),
         }
     }
 }
 #[cfg(feature = "terminal")]
-impl From<crate::TerminalReader> for GetTerminalReadersReaderResponse {
+impl From<crate::TerminalReader> for TerminalReaderOrDeletedTerminalReader {
     fn from(v: crate::TerminalReader) -> Self {
-        GetTerminalReadersReaderResponse::TerminalReader(Box::new(v))
+        TerminalReaderOrDeletedTerminalReader::TerminalReader(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
-impl From<crate::DeletedTerminalReader> for GetTerminalReadersReaderResponse {
+impl From<crate::DeletedTerminalReader> for TerminalReaderOrDeletedTerminalReader {
     fn from(v: crate::DeletedTerminalReader) -> Self {
-        GetTerminalReadersReaderResponse::DeletedTerminalReader(Box::new(v))
+        TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for GetTerminalReadersReaderResponse {
+impl<'de> serde::Deserialize<'de> for TerminalReaderOrDeletedTerminalReader {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
         match crate::rt::de::discriminator(&v) {
             (Some("terminal.reader"), false) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalReadersReaderResponse::TerminalReader(
+                    .map(|x| TerminalReaderOrDeletedTerminalReader::TerminalReader(
                         Box::new(x),
                     ))
             }
             (Some("terminal.reader"), true) => {
                 crate::rt::de::from_value(v)
-                    .map(|x| GetTerminalReadersReaderResponse::DeletedTerminalReader(
+                    .map(|x| TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(
                         Box::new(x),
                     ))
             }
-            _ => Ok(GetTerminalReadersReaderResponse::Unknown(v)),
+            _ => Ok(TerminalReaderOrDeletedTerminalReader::Unknown(v)),
         }
     }
 }
 #[cfg(feature = "terminal")]
-impl crate::rt::HasId for GetTerminalReadersReaderResponse {
+impl crate::rt::HasId for TerminalReaderOrDeletedTerminalReader {
     fn id_str(&self) -> Option<&str> {
         match self {
-            GetTerminalReadersReaderResponse::TerminalReader(x) => {
+            TerminalReaderOrDeletedTerminalReader::TerminalReader(x) => {
                 crate::rt::HasId::id_str(x.as_ref())
             }
-            GetTerminalReadersReaderResponse::DeletedTerminalReader(x) => {
+            TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(x) => {
                 crate::rt::HasId::id_str(x.as_ref())
             }
-            GetTerminalReadersReaderResponse::Unknown(v) => {
+            TerminalReaderOrDeletedTerminalReader::Unknown(v) => {
                 v.get("id").and_then(|i| i.as_str())
             }
         }

@@ -344,7 +344,7 @@ pub struct DeleteTerminalConfiguration {
 impl serde::Serialize for DeleteTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -354,10 +354,7 @@ impl DeleteTerminalConfiguration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::DeletedTerminalConfigurationId>) -> Self {
         Self {
-            configuration: {
-                let v = configuration;
-                v.into()
-            },
+            configuration: configuration.into(),
         }
     }
 }
@@ -492,18 +489,9 @@ impl EnterprisePeapConfig {
     ) -> Self {
         Self {
             ca_certificate_file: None,
-            password: {
-                let v = password;
-                v.into()
-            },
-            ssid: {
-                let v = ssid;
-                v.into()
-            },
-            username: {
-                let v = username;
-                v.into()
-            },
+            password: password.into(),
+            ssid: ssid.into(),
+            username: username.into(),
         }
     }
     pub fn ca_certificate_file(mut self, v: impl Into<String>) -> Self {
@@ -549,19 +537,10 @@ impl EnterpriseTlsConfig {
     ) -> Self {
         Self {
             ca_certificate_file: None,
-            client_certificate_file: {
-                let v = client_certificate_file;
-                v.into()
-            },
-            private_key_file: {
-                let v = private_key_file;
-                v.into()
-            },
+            client_certificate_file: client_certificate_file.into(),
+            private_key_file: private_key_file.into(),
             private_key_file_password: None,
-            ssid: {
-                let v = ssid;
-                v.into()
-            },
+            ssid: ssid.into(),
         }
     }
     pub fn ca_certificate_file(mut self, v: impl Into<String>) -> Self {
@@ -690,12 +669,7 @@ impl Offline {
     ///Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: {
-                let v = enabled;
-                v.into()
-            },
-        }
+        Self { enabled: enabled.into() }
     }
 }
 #[cfg(feature = "terminal")]
@@ -721,14 +695,8 @@ impl PersonalPskConfig {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(password: impl Into<String>, ssid: impl Into<String>) -> Self {
         Self {
-            password: {
-                let v = password;
-                v.into()
-            },
-            ssid: {
-                let v = ssid;
-                v.into()
-            },
+            password: password.into(),
+            ssid: ssid.into(),
         }
     }
 }
@@ -755,14 +723,8 @@ impl RebootWindow {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(end_hour: impl Into<i64>, start_hour: impl Into<i64>) -> Self {
         Self {
-            end_hour: {
-                let v = end_hour;
-                v.into()
-            },
-            start_hour: {
-                let v = start_hour;
-                v.into()
-            },
+            end_hour: end_hour.into(),
+            start_hour: start_hour.into(),
         }
     }
 }
@@ -796,10 +758,7 @@ impl RetrieveTerminalConfiguration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<String>) -> Self {
         Self {
-            configuration: {
-                let v = configuration;
-                v.into()
-            },
+            configuration: configuration.into(),
             expand: None,
         }
     }
@@ -811,7 +770,7 @@ impl RetrieveTerminalConfiguration {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
-    type Output = crate::GetTerminalConfigurationsConfigurationResponse;
+    type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalConfigurationsConfiguration",
@@ -2323,10 +2282,7 @@ impl UpdateTerminalConfiguration {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<String>) -> Self {
         Self {
-            configuration: {
-                let v = configuration;
-                v.into()
-            },
+            configuration: configuration.into(),
             bbpos_wisepad3: None,
             bbpos_wisepos_e: None,
             expand: None,
@@ -2413,7 +2369,7 @@ impl UpdateTerminalConfiguration {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for UpdateTerminalConfiguration {
-    type Output = crate::GetTerminalConfigurationsConfigurationResponse;
+    type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalConfigurationsConfiguration",
@@ -2496,10 +2452,7 @@ impl Wifi {
             enterprise_eap_peap: None,
             enterprise_eap_tls: None,
             personal_psk: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn enterprise_eap_peap(

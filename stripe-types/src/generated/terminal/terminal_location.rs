@@ -42,10 +42,7 @@ impl CreateLocationAddressParam {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -244,7 +241,7 @@ pub struct DeleteTerminalLocation {
 impl serde::Serialize for DeleteTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -253,12 +250,7 @@ impl DeleteTerminalLocation {
     ///Start with the required parameters: `location`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(location: impl Into<crate::DeletedTerminalLocationId>) -> Self {
-        Self {
-            location: {
-                let v = location;
-                v.into()
-            },
-        }
+        Self { location: location.into() }
     }
 }
 #[cfg(feature = "terminal")]
@@ -474,10 +466,7 @@ impl RetrieveTerminalLocation {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(location: impl Into<String>) -> Self {
         Self {
-            location: {
-                let v = location;
-                v.into()
-            },
+            location: location.into(),
             expand: None,
         }
     }
@@ -489,7 +478,7 @@ impl RetrieveTerminalLocation {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for RetrieveTerminalLocation {
-    type Output = crate::GetTerminalLocationsLocationResponse;
+    type Output = crate::TerminalLocationOrDeletedTerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalLocationsLocation",
@@ -725,10 +714,7 @@ impl UpdateTerminalLocation {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(location: impl Into<String>) -> Self {
         Self {
-            location: {
-                let v = location;
-                v.into()
-            },
+            location: location.into(),
             address: None,
             address_kana: None,
             address_kanji: None,
@@ -806,7 +792,7 @@ impl UpdateTerminalLocation {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for UpdateTerminalLocation {
-    type Output = crate::GetTerminalLocationsLocationResponse;
+    type Output = crate::TerminalLocationOrDeletedTerminalLocation;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalLocationsLocation",

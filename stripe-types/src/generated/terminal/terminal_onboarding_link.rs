@@ -26,10 +26,7 @@ impl AppleTermsAndConditionsParams {
     pub fn new(merchant_display_name: impl Into<String>) -> Self {
         Self {
             allow_relinking: None,
-            merchant_display_name: {
-                let v = merchant_display_name;
-                v.into()
-            },
+            merchant_display_name: merchant_display_name.into(),
         }
     }
     pub fn allow_relinking(mut self, v: impl Into<bool>) -> Self {
@@ -81,14 +78,8 @@ impl CreateTerminalOnboardingLink {
     ) -> Self {
         Self {
             expand: None,
-            link_options: {
-                let v = link_options;
-                v.into()
-            },
-            link_type: {
-                let v = link_type;
-                v.into()
-            },
+            link_options: link_options.into(),
+            link_type: link_type.into(),
             on_behalf_of: None,
         }
     }

@@ -30,10 +30,7 @@ impl CancelActionTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
         }
     }
@@ -127,19 +124,10 @@ impl Cart {
         total: impl Into<i64>,
     ) -> Self {
         Self {
-            currency: {
-                let v = currency;
-                v.into()
-            },
-            line_items: {
-                let v = line_items;
-                v.into_iter().map(Into::into).collect()
-            },
+            currency: currency.into(),
+            line_items: line_items.into_iter().map(Into::into).collect(),
             tax: None,
-            total: {
-                let v = total;
-                v.into()
-            },
+            total: total.into(),
         }
     }
     pub fn tax(mut self, v: impl Into<i64>) -> Self {
@@ -174,15 +162,9 @@ impl ChoiceParams {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             style: None,
-            text: {
-                let v = text;
-                v.into()
-            },
+            text: text.into(),
         }
     }
     pub fn style(
@@ -297,15 +279,9 @@ impl CollectInputsTerminalReader {
         inputs: impl IntoIterator<Item = impl Into<crate::InputParams>>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
-            inputs: {
-                let v = inputs;
-                v.into_iter().map(Into::into).collect()
-            },
+            inputs: inputs.into_iter().map(Into::into).collect(),
             metadata: None,
         }
     }
@@ -579,16 +555,10 @@ impl CollectPaymentMethodTerminalReader {
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             collect_config: None,
             expand: None,
-            payment_intent: {
-                let v = payment_intent;
-                v.into()
-            },
+            payment_intent: payment_intent.into(),
         }
     }
     /// Configuration overrides for this collection, such as tipping, surcharging, and customer cancellation settings.
@@ -692,16 +662,10 @@ impl ConfirmPaymentIntentTerminalReader {
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             confirm_config: None,
             expand: None,
-            payment_intent: {
-                let v = payment_intent;
-                v.into()
-            },
+            payment_intent: payment_intent.into(),
         }
     }
     /// Configuration overrides for this confirmation, such as surcharge settings and return URL.
@@ -786,10 +750,7 @@ impl CreateTerminalReader {
             label: None,
             location: None,
             metadata: None,
-            registration_code: {
-                let v = registration_code;
-                v.into()
-            },
+            registration_code: registration_code.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -867,10 +828,7 @@ impl CustomTextParams {
             description: None,
             skip_button: None,
             submit_button: None,
-            title: {
-                let v = title;
-                v.into()
-            },
+            title: title.into(),
         }
     }
     pub fn description(mut self, v: impl Into<String>) -> Self {
@@ -901,7 +859,7 @@ pub struct DeleteTerminalReader {
 impl serde::Serialize for DeleteTerminalReader {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -910,12 +868,7 @@ impl DeleteTerminalReader {
     ///Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<crate::DeletedTerminalReaderId>) -> Self {
-        Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
-        }
+        Self { reader: reader.into() }
     }
 }
 #[cfg(feature = "terminal")]
@@ -1053,17 +1006,11 @@ impl InputParams {
         r#type: impl Into<crate::CollectInputsTerminalReaderInputsType>,
     ) -> Self {
         Self {
-            custom_text: {
-                let v = custom_text;
-                v.into()
-            },
+            custom_text: custom_text.into(),
             required: None,
             selection: None,
             toggles: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn required(mut self, v: impl Into<bool>) -> Self {
@@ -1437,10 +1384,7 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             amount_tip: None,
             card: None,
             card_present: None,
@@ -1540,18 +1484,9 @@ impl PresentPaymentMethodTestHelpersTerminalReaderCard {
     ) -> Self {
         Self {
             cvc: None,
-            exp_month: {
-                let v = exp_month;
-                v.into()
-            },
-            exp_year: {
-                let v = exp_year;
-                v.into()
-            },
-            number: {
-                let v = number;
-                v.into()
-            },
+            exp_month: exp_month.into(),
+            exp_year: exp_year.into(),
+            number: number.into(),
         }
     }
     pub fn cvc(mut self, v: impl Into<String>) -> Self {
@@ -1742,15 +1677,9 @@ impl ProcessPaymentIntentTerminalReader {
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
-            payment_intent: {
-                let v = payment_intent;
-                v.into()
-            },
+            payment_intent: payment_intent.into(),
             process_config: None,
         }
     }
@@ -1863,20 +1792,11 @@ impl ProcessSetupIntentTerminalReader {
         setup_intent: impl Into<crate::SetupIntentId>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
-            allow_redisplay: {
-                let v = allow_redisplay;
-                v.into()
-            },
+            reader: reader.into(),
+            allow_redisplay: allow_redisplay.into(),
             expand: None,
             process_config: None,
-            setup_intent: {
-                let v = setup_intent;
-                v.into()
-            },
+            setup_intent: setup_intent.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -2006,10 +1926,7 @@ impl RefundPaymentTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             amount: None,
             charge: None,
             expand: None,
@@ -2114,10 +2031,7 @@ impl RetrieveTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
         }
     }
@@ -2129,7 +2043,7 @@ impl RetrieveTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for RetrieveTerminalReader {
-    type Output = crate::GetTerminalReadersReaderResponse;
+    type Output = crate::TerminalReaderOrDeletedTerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalReadersReader",
@@ -2170,10 +2084,7 @@ impl SelectionParams {
         choices: impl IntoIterator<Item = impl Into<crate::ChoiceParams>>,
     ) -> Self {
         Self {
-            choices: {
-                let v = choices;
-                v.into_iter().map(Into::into).collect()
-            },
+            choices: choices.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -2218,16 +2129,10 @@ impl SetReaderDisplayTerminalReader {
         r#type: impl Into<crate::SetReaderDisplayTerminalReaderType>,
     ) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             cart: None,
             expand: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     /// Cart details to display on the reader screen, including line items, amounts, and currency.
@@ -2290,18 +2195,9 @@ impl SetReaderDisplayTerminalReaderCartLineItems {
         quantity: impl Into<i64>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            description: {
-                let v = description;
-                v.into()
-            },
-            quantity: {
-                let v = quantity;
-                v.into()
-            },
+            amount: amount.into(),
+            description: description.into(),
+            quantity: quantity.into(),
         }
     }
 }
@@ -2392,10 +2288,7 @@ impl SucceedInputCollectionTestHelpersTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
             skip_non_required_inputs: None,
         }
@@ -5411,10 +5304,7 @@ impl TimeoutInputCollectionTestHelpersTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
         }
     }
@@ -5567,10 +5457,7 @@ impl UpdateTerminalReader {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(reader: impl Into<String>) -> Self {
         Self {
-            reader: {
-                let v = reader;
-                v.into()
-            },
+            reader: reader.into(),
             expand: None,
             label: None,
             metadata: None,
@@ -5597,7 +5484,7 @@ impl UpdateTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl crate::rt::StripeRequest for UpdateTerminalReader {
-    type Output = crate::GetTerminalReadersReaderResponse;
+    type Output = crate::TerminalReaderOrDeletedTerminalReader;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReader",

@@ -39,10 +39,7 @@ impl CreateTreasuryCreditReversal {
         Self {
             expand: None,
             metadata: None,
-            received_credit: {
-                let v = received_credit;
-                v.into()
-            },
+            received_credit: received_credit.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -130,10 +127,7 @@ impl ListTreasuryCreditReversals {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             received_credit: None,
             starting_after: None,
@@ -277,10 +271,7 @@ impl RetrieveTreasuryCreditReversal {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(credit_reversal: impl Into<crate::TreasuryCreditReversalId>) -> Self {
         Self {
-            credit_reversal: {
-                let v = credit_reversal;
-                v.into()
-            },
+            credit_reversal: credit_reversal.into(),
             expand: None,
         }
     }

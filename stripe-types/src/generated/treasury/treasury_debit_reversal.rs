@@ -39,10 +39,7 @@ impl CreateTreasuryDebitReversal {
         Self {
             expand: None,
             metadata: None,
-            received_debit: {
-                let v = received_debit;
-                v.into()
-            },
+            received_debit: received_debit.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -135,10 +132,7 @@ impl ListTreasuryDebitReversals {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             received_debit: None,
             resolution: None,
@@ -345,10 +339,7 @@ impl RetrieveTreasuryDebitReversal {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(debit_reversal: impl Into<crate::TreasuryDebitReversalId>) -> Self {
         Self {
-            debit_reversal: {
-                let v = debit_reversal;
-                v.into()
-            },
+            debit_reversal: debit_reversal.into(),
             expand: None,
         }
     }

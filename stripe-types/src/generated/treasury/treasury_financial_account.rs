@@ -21,10 +21,7 @@ impl AbaAccess {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -49,10 +46,7 @@ impl Access {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -77,10 +71,7 @@ impl AccessWithAchDetailsInbound {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -105,10 +96,7 @@ impl AccessWithAchDetailsOutbound {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -147,10 +135,7 @@ impl CloseTreasuryFinancialAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             expand: None,
             forwarding_settings: None,
         }
@@ -248,10 +233,10 @@ impl CreateTreasuryFinancialAccount {
             metadata: None,
             nickname: None,
             platform_restrictions: None,
-            supported_currencies: {
-                let v = supported_currencies;
-                v.into_iter().map(Into::into).collect()
-            },
+            supported_currencies: supported_currencies
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -626,10 +611,7 @@ impl ForwardingSettings {
         Self {
             financial_account: None,
             payment_method: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn financial_account(mut self, v: impl Into<String>) -> Self {
@@ -970,10 +952,7 @@ impl RetrieveTreasuryFinancialAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             expand: None,
         }
     }
@@ -1701,10 +1680,7 @@ impl UpdateTreasuryFinancialAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<crate::TreasuryFinancialAccountId>) -> Self {
         Self {
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             expand: None,
             features: None,
             forwarding_settings: None,

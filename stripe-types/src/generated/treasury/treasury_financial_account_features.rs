@@ -67,10 +67,7 @@ impl CreateTreasuryFinancialAccountFeature {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             card_issuing: None,
             deposit_insurance: None,
             expand: None,
@@ -178,10 +175,7 @@ impl RetrieveTreasuryFinancialAccountFeatures {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             expand: None,
         }
     }

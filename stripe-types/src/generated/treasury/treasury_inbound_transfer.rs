@@ -30,10 +30,7 @@ impl CancelTreasuryInboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(inbound_transfer: impl Into<String>) -> Self {
         Self {
-            inbound_transfer: {
-                let v = inbound_transfer;
-                v.into()
-            },
+            inbound_transfer: inbound_transfer.into(),
             expand: None,
         }
     }
@@ -124,25 +121,13 @@ impl CreateTreasuryInboundTransfer {
         origin_payment_method: impl Into<String>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             metadata: None,
-            origin_payment_method: {
-                let v = origin_payment_method;
-                v.into()
-            },
+            origin_payment_method: origin_payment_method.into(),
             statement_descriptor: None,
         }
     }
@@ -217,10 +202,7 @@ impl FailTestHelpersTreasuryInboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
             failure_details: None,
         }
@@ -495,10 +477,7 @@ impl ListTreasuryInboundTransfers {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             starting_after: None,
             status: None,
@@ -640,10 +619,7 @@ impl RetrieveTreasuryInboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -703,10 +679,7 @@ impl ReturnTestHelpersTreasuryInboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -766,10 +739,7 @@ impl SucceedTestHelpersTreasuryInboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

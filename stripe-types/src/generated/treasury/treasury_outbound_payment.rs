@@ -20,12 +20,7 @@ impl AchTrackingDetailsParams {
     ///Start with the required parameters: `trace_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(trace_id: impl Into<String>) -> Self {
-        Self {
-            trace_id: {
-                let v = trace_id;
-                v.into()
-            },
-        }
+        Self { trace_id: trace_id.into() }
     }
 }
 /// Cancel an OutboundPayment
@@ -58,10 +53,7 @@ impl CancelTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -175,14 +167,8 @@ impl CreateTreasuryOutboundPayment {
         financial_account: impl Into<String>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             customer: None,
             description: None,
             destination_payment_method: None,
@@ -190,10 +176,7 @@ impl CreateTreasuryOutboundPayment {
             destination_payment_method_options: None,
             end_user_details: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             metadata: None,
             statement_descriptor: None,
         }
@@ -576,10 +559,7 @@ impl EndUserDetailsParams {
     pub fn new(present: impl Into<bool>) -> Self {
         Self {
             ip_address: None,
-            present: {
-                let v = present;
-                v.into()
-            },
+            present: present.into(),
         }
     }
     pub fn ip_address(mut self, v: impl Into<String>) -> Self {
@@ -617,10 +597,7 @@ impl FailTestHelpersTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -716,10 +693,7 @@ impl ListTreasuryOutboundPayments {
             customer: None,
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             starting_after: None,
             status: None,
@@ -893,10 +867,7 @@ impl PaymentMethodData {
             billing_details: None,
             financial_account: None,
             metadata: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             us_bank_account: None,
         }
     }
@@ -955,10 +926,7 @@ impl PostTestHelpersTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1018,10 +986,7 @@ impl RetrieveTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryOutboundPaymentId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -1086,10 +1051,7 @@ impl ReturnTestHelpersTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
             returned_details: None,
         }
@@ -1323,10 +1285,7 @@ impl TrackingDetailsParams {
     ) -> Self {
         Self {
             ach: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             us_domestic_wire: None,
         }
     }
@@ -1673,15 +1632,9 @@ impl UpdateTestHelpersTreasuryOutboundPayment {
         tracking_details: impl Into<crate::TrackingDetailsParams>,
     ) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
-            tracking_details: {
-                let v = tracking_details;
-                v.into()
-            },
+            tracking_details: tracking_details.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -30,10 +30,7 @@ impl CancelTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<String>) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
         }
     }
@@ -139,23 +136,14 @@ impl CreateTreasuryOutboundTransfer {
         financial_account: impl Into<String>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             destination_payment_method: None,
             destination_payment_method_data: None,
             destination_payment_method_options: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             metadata: None,
             statement_descriptor: None,
         }
@@ -247,10 +235,7 @@ impl CreateTreasuryOutboundTransferDestinationPaymentMethodData {
     ) -> Self {
         Self {
             financial_account: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     pub fn financial_account(mut self, v: impl Into<String>) -> Self {
@@ -352,10 +337,7 @@ impl FailTestHelpersTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<String>) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
         }
     }
@@ -439,10 +421,7 @@ impl ListTreasuryOutboundTransfers {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             starting_after: None,
             status: None,
@@ -588,10 +567,7 @@ impl PostTestHelpersTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<String>) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
         }
     }
@@ -651,10 +627,7 @@ impl RetrieveTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
         }
     }
@@ -719,10 +692,7 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<String>) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
             returned_details: None,
         }
@@ -1077,15 +1047,9 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
         tracking_details: impl Into<crate::TrackingDetailsParams>,
     ) -> Self {
         Self {
-            outbound_transfer: {
-                let v = outbound_transfer;
-                v.into()
-            },
+            outbound_transfer: outbound_transfer.into(),
             expand: None,
-            tracking_details: {
-                let v = tracking_details;
-                v.into()
-            },
+            tracking_details: tracking_details.into(),
         }
     }
     /// Specifies which fields in the response should be expanded.

@@ -56,25 +56,13 @@ impl CreateTestHelpersTreasuryReceivedCredit {
         network: impl Into<crate::CreateTestHelpersTreasuryReceivedCreditNetwork>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             initiating_payment_method_details: None,
-            network: {
-                let v = network;
-                v.into()
-            },
+            network: network.into(),
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -262,10 +250,7 @@ impl LinkedFlowsParam {
         >,
     ) -> Self {
         Self {
-            source_flow_type: {
-                let v = source_flow_type;
-                v.into()
-            },
+            source_flow_type: source_flow_type.into(),
         }
     }
 }
@@ -328,10 +313,7 @@ impl ListTreasuryReceivedCredits {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             linked_flows: None,
             starting_after: None,
@@ -554,10 +536,7 @@ impl RetrieveTreasuryReceivedCredit {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryReceivedCreditId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }
@@ -616,10 +595,7 @@ impl SourceParams {
         >,
     ) -> Self {
         Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             us_bank_account: None,
         }
     }

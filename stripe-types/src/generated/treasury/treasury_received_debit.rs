@@ -56,25 +56,13 @@ impl CreateTestHelpersTreasuryReceivedDebit {
         network: impl Into<crate::CreateTestHelpersTreasuryReceivedDebitNetwork>,
     ) -> Self {
         Self {
-            amount: {
-                let v = amount;
-                v.into()
-            },
-            currency: {
-                let v = currency;
-                v.into()
-            },
+            amount: amount.into(),
+            currency: currency.into(),
             description: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             initiating_payment_method_details: None,
-            network: {
-                let v = network;
-                v.into()
-            },
+            network: network.into(),
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -217,10 +205,7 @@ impl ListTreasuryReceivedDebits {
         Self {
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             starting_after: None,
             status: None,
@@ -354,10 +339,7 @@ impl RetrieveTreasuryReceivedDebit {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryReceivedDebitId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

@@ -70,10 +70,7 @@ impl ListTreasuryTransactions {
             created: None,
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             order_by: None,
             starting_after: None,
@@ -326,10 +323,7 @@ impl RetrieveTreasuryTransaction {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryTransactionId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

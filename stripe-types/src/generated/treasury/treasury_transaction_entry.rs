@@ -70,10 +70,7 @@ impl ListTreasuryTransactionEntries {
             effective_at: None,
             ending_before: None,
             expand: None,
-            financial_account: {
-                let v = financial_account;
-                v.into()
-            },
+            financial_account: financial_account.into(),
             limit: None,
             order_by: None,
             starting_after: None,
@@ -292,10 +289,7 @@ impl RetrieveTreasuryTransactionEntry {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryTransactionEntryId>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             expand: None,
         }
     }

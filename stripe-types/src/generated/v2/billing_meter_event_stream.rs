@@ -31,10 +31,7 @@ impl CreateV2BillingMeterEventStream {
         >,
     ) -> Self {
         Self {
-            events: {
-                let v = events;
-                v.into_iter().map(Into::into).collect()
-            },
+            events: events.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -98,15 +95,9 @@ impl CreateV2BillingMeterEventStreamEvents {
         payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
     ) -> Self {
         Self {
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
+            event_name: event_name.into(),
             identifier: None,
-            payload: {
-                let v = payload;
-                v.into()
-            },
+            payload: payload.into(),
             timestamp: None,
         }
     }

@@ -50,15 +50,9 @@ impl CreateV2BillingMeterEvent {
         payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
     ) -> Self {
         Self {
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
+            event_name: event_name.into(),
             identifier: None,
-            payload: {
-                let v = payload;
-                v.into()
-            },
+            payload: payload.into(),
             timestamp: None,
         }
     }

@@ -37,18 +37,9 @@ impl CreateV2BillingMeterEventAdjustment {
         r#type: impl Into<crate::CreateBillingMeterEventAdjustmentType>,
     ) -> Self {
         Self {
-            cancel: {
-                let v = cancel;
-                v.into()
-            },
-            event_name: {
-                let v = event_name;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            cancel: cancel.into(),
+            event_name: event_name.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -89,10 +80,7 @@ impl CreateV2BillingMeterEventAdjustmentCancel {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(identifier: impl Into<String>) -> Self {
         Self {
-            identifier: {
-                let v = identifier;
-                v.into()
-            },
+            identifier: identifier.into(),
         }
     }
 }

@@ -13,7 +13,7 @@ pub struct CreateV2BillingMeterEventSession {}
 impl serde::Serialize for CreateV2BillingMeterEventSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }

@@ -33,10 +33,7 @@ impl CloseV2CoreAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             applied_configurations: None,
         }
     }
@@ -586,14 +583,8 @@ impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
-            name: {
-                let v = name;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            name: name.into(),
+            value: value.into(),
         }
     }
 }
@@ -712,10 +703,7 @@ impl CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -1958,10 +1946,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -1988,10 +1973,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2018,10 +2000,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2048,10 +2027,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2078,10 +2054,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2108,10 +2081,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2138,10 +2108,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2168,10 +2135,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2198,10 +2162,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2228,10 +2189,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2258,10 +2216,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2288,10 +2243,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2318,10 +2270,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2348,10 +2297,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2378,10 +2324,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2408,10 +2351,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2438,10 +2378,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2468,10 +2405,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2498,10 +2432,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2528,10 +2459,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2558,10 +2486,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2588,10 +2513,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2618,10 +2540,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2648,10 +2567,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2678,10 +2594,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2708,10 +2621,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2738,10 +2648,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2768,10 +2675,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2798,10 +2702,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2828,10 +2729,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -2858,10 +2756,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -3405,10 +3300,7 @@ impl CreateV2CoreAccountConfigurationMerchantSupportAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -3583,10 +3475,7 @@ impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTra
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
-            requested: {
-                let v = requested;
-                v.into()
-            },
+            requested: requested.into(),
         }
     }
 }
@@ -4192,14 +4081,8 @@ impl CreateV2CoreAccountDefaultsResponsibilities {
         >,
     ) -> Self {
         Self {
-            fees_collector: {
-                let v = fees_collector;
-                v.into()
-            },
-            losses_collector: {
-                let v = losses_collector;
-                v.into()
-            },
+            fees_collector: fees_collector.into(),
+            losses_collector: losses_collector.into(),
         }
     }
 }
@@ -4779,14 +4662,8 @@ impl CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(date: impl Into<crate::rt::DateTime>, ip: impl Into<String>) -> Self {
         Self {
-            date: {
-                let v = date;
-                v.into()
-            },
-            ip: {
-                let v = ip;
-                v.into()
-            },
+            date: date.into(),
+            ip: ip.into(),
             user_agent: None,
         }
     }
@@ -5052,10 +4929,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -5329,14 +5203,8 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
         >,
     ) -> Self {
         Self {
-            front_back: {
-                let v = front_back;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            front_back: front_back.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -5369,10 +5237,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFront
     pub fn new(front: impl Into<String>) -> Self {
         Self {
             back: None,
-            front: {
-                let v = front;
-                v.into()
-            },
+            front: front.into(),
         }
     }
     /// A [file upload](https://docs.stripe.com/api/persons/update#create_file) token representing the back of the verification document. The purpose of the uploaded file should be 'identity_document'. The uploaded file needs to be a color image (smaller than 8,000px by 8,000px), in JPG, PNG, or PDF format, and less than 10 MB in size.
@@ -5489,10 +5354,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -5585,10 +5447,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -5959,17 +5818,11 @@ impl CreateV2CoreAccountIdentityIndividualAdditionalAddresses {
     ) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
-            purpose: {
-                let v = purpose;
-                v.into()
-            },
+            purpose: purpose.into(),
             state: None,
             town: None,
         }
@@ -6058,10 +5911,7 @@ impl CreateV2CoreAccountIdentityIndividualAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -6239,14 +6089,8 @@ impl CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
         >,
     ) -> Self {
         Self {
-            front_back: {
-                let v = front_back;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            front_back: front_back.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -6514,10 +6358,7 @@ impl RetrieveV2CoreAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             include: None,
         }
     }
@@ -6625,10 +6466,7 @@ impl UpdateV2CoreAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             account_token: None,
             configuration: None,
             contact_email: None,

@@ -33,14 +33,8 @@ impl CreateV2CoreAccountLink {
         use_case: impl Into<crate::CreateV2CoreAccountLinkUseCase>,
     ) -> Self {
         Self {
-            account: {
-                let v = account;
-                v.into()
-            },
-            use_case: {
-                let v = use_case;
-                v.into()
-            },
+            account: account.into(),
+            use_case: use_case.into(),
         }
     }
 }
@@ -95,10 +89,7 @@ impl CreateV2CoreAccountLinkUseCase {
         Self {
             account_onboarding: None,
             account_update: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
         }
     }
     /// Hash containing configuration options for an Account Link object that onboards a new account.
@@ -165,14 +156,8 @@ impl CreateV2CoreAccountLinkUseCaseAccountOnboarding {
     ) -> Self {
         Self {
             collection_options: None,
-            configurations: {
-                let v = configurations;
-                v.into_iter().map(Into::into).collect()
-            },
-            refresh_url: {
-                let v = refresh_url;
-                v.into()
-            },
+            configurations: configurations.into_iter().map(Into::into).collect(),
+            refresh_url: refresh_url.into(),
             return_url: None,
         }
     }
@@ -371,14 +356,8 @@ impl CreateV2CoreAccountLinkUseCaseAccountUpdate {
     ) -> Self {
         Self {
             collection_options: None,
-            configurations: {
-                let v = configurations;
-                v.into_iter().map(Into::into).collect()
-            },
-            refresh_url: {
-                let v = refresh_url;
-                v.into()
-            },
+            configurations: configurations.into_iter().map(Into::into).collect(),
+            refresh_url: refresh_url.into(),
             return_url: None,
         }
     }

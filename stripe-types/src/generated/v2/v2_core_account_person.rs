@@ -137,10 +137,7 @@ impl CreateV2CoreAccountPerson {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
+            account_id: account_id.into(),
             additional_addresses: None,
             additional_names: None,
             additional_terms_of_service: None,
@@ -380,10 +377,7 @@ impl CreateV2CoreAccountPersonAddress {
     pub fn new(country: impl Into<String>) -> Self {
         Self {
             city: None,
-            country: {
-                let v = country;
-                v.into()
-            },
+            country: country.into(),
             line1: None,
             line2: None,
             postal_code: None,
@@ -674,10 +668,7 @@ impl ListV2CoreAccountPersons {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
+            account_id: account_id.into(),
             limit: None,
             page: None,
         }
@@ -731,7 +722,7 @@ pub struct RetrieveV2CoreAccountPerson {
 impl serde::Serialize for RetrieveV2CoreAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -741,14 +732,8 @@ impl RetrieveV2CoreAccountPerson {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account_id: account_id.into(),
+            id: id.into(),
         }
     }
 }
@@ -911,14 +896,8 @@ impl UpdateV2CoreAccountPerson {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account_id: account_id.into(),
+            id: id.into(),
             additional_addresses: None,
             additional_names: None,
             additional_terms_of_service: None,

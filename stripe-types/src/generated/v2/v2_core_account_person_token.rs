@@ -132,10 +132,7 @@ impl PersonTokensV2CoreAccount {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
+            account_id: account_id.into(),
             additional_addresses: None,
             additional_names: None,
             additional_terms_of_service: None,
@@ -651,7 +648,7 @@ pub struct RetrieveV2CoreAccountPersonToken {
 impl serde::Serialize for RetrieveV2CoreAccountPersonToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -661,14 +658,8 @@ impl RetrieveV2CoreAccountPersonToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account_id: account_id.into(),
+            id: id.into(),
         }
     }
 }

@@ -1147,14 +1147,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershi
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1253,14 +1247,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense {
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1359,14 +1347,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOf
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1465,14 +1447,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialD
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1571,14 +1547,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistration
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1613,14 +1583,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerific
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1657,14 +1621,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification
         >,
     ) -> Self {
         Self {
-            front_back: {
-                let v = front_back;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            front_back: front_back.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1805,14 +1763,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress {
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -1911,14 +1863,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -2017,14 +1963,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBene
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -2128,14 +2068,8 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbers {
     ) -> Self {
         Self {
             registrar: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
     /// The registrar of the ID number (Only valid for DE ID number types).
@@ -3167,18 +3101,9 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate {
         year: impl Into<i64>,
     ) -> Self {
         Self {
-            day: {
-                let v = day;
-                v.into()
-            },
-            month: {
-                let v = month;
-                v.into()
-            },
-            year: {
-                let v = year;
-                v.into()
-            },
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
         }
     }
 }
@@ -4223,10 +4148,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses {
             line1: None,
             line2: None,
             postal_code: None,
-            purpose: {
-                let v = purpose;
-                v.into()
-            },
+            purpose: purpose.into(),
             state: None,
             town: None,
         }
@@ -4374,10 +4296,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAdditionalNames {
         Self {
             full_name: None,
             given_name: None,
-            purpose: {
-                let v = purpose;
-                v.into()
-            },
+            purpose: purpose.into(),
             surname: None,
         }
     }
@@ -4600,18 +4519,9 @@ impl CreateV2CoreAccountTokenIdentityIndividualDateOfBirth {
         year: impl Into<i64>,
     ) -> Self {
         Self {
-            day: {
-                let v = day;
-                v.into()
-            },
-            month: {
-                let v = month;
-                v.into()
-            },
-            year: {
-                let v = year;
-                v.into()
-            },
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
         }
     }
 }
@@ -4752,14 +4662,8 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization {
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -4857,14 +4761,8 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport {
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -4965,14 +4863,8 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
         >,
     ) -> Self {
         Self {
-            front_back: {
-                let v = front_back;
-                v.into()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            front_back: front_back.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -5006,14 +4898,8 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa {
         >,
     ) -> Self {
         Self {
-            files: {
-                let v = files;
-                v.into_iter().map(Into::into).collect()
-            },
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            files: files.into_iter().map(Into::into).collect(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -5104,14 +4990,8 @@ impl CreateV2CoreAccountTokenIdentityIndividualIdNumbers {
         value: impl Into<String>,
     ) -> Self {
         Self {
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
-            value: {
-                let v = value;
-                v.into()
-            },
+            r#type: r#type.into(),
+            value: value.into(),
         }
     }
 }
@@ -5897,7 +5777,7 @@ pub struct RetrieveV2CoreAccountToken {
 impl serde::Serialize for RetrieveV2CoreAccountToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -5906,12 +5786,7 @@ impl RetrieveV2CoreAccountToken {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]

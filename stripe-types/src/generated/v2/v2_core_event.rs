@@ -179,7 +179,7 @@ pub struct PingV2CoreEventDestination {
 impl serde::Serialize for PingV2CoreEventDestination {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -188,12 +188,7 @@ impl PingV2CoreEventDestination {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]
@@ -232,7 +227,7 @@ pub struct RetrieveV2CoreEvent {
 impl serde::Serialize for RetrieveV2CoreEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -241,12 +236,7 @@ impl RetrieveV2CoreEvent {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]

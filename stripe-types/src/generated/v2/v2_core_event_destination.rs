@@ -78,26 +78,14 @@ impl CreateV2CoreEventDestination {
         Self {
             amazon_eventbridge: None,
             description: None,
-            enabled_events: {
-                let v = enabled_events;
-                v.into_iter().map(Into::into).collect()
-            },
-            event_payload: {
-                let v = event_payload;
-                v.into()
-            },
+            enabled_events: enabled_events.into_iter().map(Into::into).collect(),
+            event_payload: event_payload.into(),
             events_from: None,
             include: None,
             metadata: None,
-            name: {
-                let v = name;
-                v.into()
-            },
+            name: name.into(),
             snapshot_api_version: None,
-            r#type: {
-                let v = r#type;
-                v.into()
-            },
+            r#type: r#type.into(),
             webhook_endpoint: None,
         }
     }
@@ -196,14 +184,8 @@ impl CreateV2CoreEventDestinationAmazonEventbridge {
         aws_region: impl Into<String>,
     ) -> Self {
         Self {
-            aws_account_id: {
-                let v = aws_account_id;
-                v.into()
-            },
-            aws_region: {
-                let v = aws_region;
-                v.into()
-            },
+            aws_account_id: aws_account_id.into(),
+            aws_region: aws_region.into(),
         }
     }
 }
@@ -454,12 +436,7 @@ impl CreateV2CoreEventDestinationWebhookEndpoint {
     ///Start with the required parameters: `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: {
-                let v = url;
-                v.into()
-            },
-        }
+        Self { url: url.into() }
     }
 }
 /// Disable an Event Destination
@@ -478,7 +455,7 @@ pub struct DisableV2CoreEventDestination {
 impl serde::Serialize for DisableV2CoreEventDestination {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -487,12 +464,7 @@ impl DisableV2CoreEventDestination {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]
@@ -531,7 +503,7 @@ pub struct EnableV2CoreEventDestination {
 impl serde::Serialize for EnableV2CoreEventDestination {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -540,12 +512,7 @@ impl EnableV2CoreEventDestination {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]
@@ -731,10 +698,7 @@ impl RetrieveV2CoreEventDestination {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             include: None,
         }
     }
@@ -879,10 +843,7 @@ impl UpdateV2CoreEventDestination {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id: {
-                let v = id;
-                v.into()
-            },
+            id: id.into(),
             description: None,
             enabled_events: None,
             include: None,

@@ -18,7 +18,7 @@ pub struct DeleteV2CoreAccountPerson {
 impl serde::Serialize for DeleteV2CoreAccountPerson {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -28,14 +28,8 @@ impl DeleteV2CoreAccountPerson {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
-            account_id: {
-                let v = account_id;
-                v.into()
-            },
-            id: {
-                let v = id;
-                v.into()
-            },
+            account_id: account_id.into(),
+            id: id.into(),
         }
     }
 }
@@ -75,7 +69,7 @@ pub struct DeleteV2CoreEventDestination {
 impl serde::Serialize for DeleteV2CoreEventDestination {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
+        let map = s.serialize_map(None)?;
         map.end()
     }
 }
@@ -84,12 +78,7 @@ impl DeleteV2CoreEventDestination {
     ///Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: {
-                let v = id;
-                v.into()
-            },
-        }
+        Self { id: id.into() }
     }
 }
 #[cfg(feature = "v2")]
