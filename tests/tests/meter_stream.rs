@@ -460,3 +460,52 @@ async fn stream_requests_show_in_the_client_telemetry_without_secrets() {
         );
     }
 }
+
+#[tokio::test]
+async fn stream_goes_to_the_meter_events_host_and_sessions_to_the_api_host() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let session = create_session(&client(&server.url)).await.unwrap();
+    // The API host is a closed port: only the meter-events host can answer the stream.
+    let meter_only = Client::builder("sk_test_123")
+        .api_base("http://127.0.0.1:9")
+        .meter_events_base(&server.url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    send_events(&meter_only, &session, &events("host", 5))
+        .await
+        .unwrap();
+    assert_eq!(server.counters().unique.load(Ordering::Relaxed), 5);
+    assert!(matches!(
+        create_session(&meter_only).await,
+        Err(Error::Connection { .. })
+    ));
+}
+
+#[tokio::test]
+async fn sender_renews_the_session_before_it_expires() {
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let wall = FixedWallClock::new(SystemTime::now());
+    let sender = MeterEventSender::builder(client(&server.url))
+        .wall_clock(wall.clone())
+        .refresh_margin(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    sender
+        .send(MeterEvent::new("api_requests", "cus_1"))
+        .await
+        .unwrap();
+    sender.flush().await;
+    assert_eq!(sender.stats().sessions, 1);
+    // 14 min 30 s later: 30 s left, inside the 60 s margin -> a new session, no 401.
+    wall.advance(Duration::from_secs(14 * 60 + 30));
+    sender
+        .send(MeterEvent::new("api_requests", "cus_1"))
+        .await
+        .unwrap();
+    let stats = sender.shutdown().await;
+    assert_eq!(stats.sessions, 2);
+    assert_eq!(stats.retried, 0);
+    assert_eq!(server.counters().expired.load(Ordering::Relaxed), 0);
+    assert_eq!(server.counters().sessions.load(Ordering::Relaxed), 2);
+}
