@@ -59,6 +59,8 @@ pub use ext::StripeRequestExt;
 pub use options::RequestOptions;
 pub use pagination::ItemStream;
 pub use response::Response;
+#[cfg(all(feature = "billing", feature = "v2"))]
+pub use meter::{MeterEvent, MeterEventSender};
 pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };
