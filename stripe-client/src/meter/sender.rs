@@ -225,6 +225,10 @@ impl MeterEventSenderBuilder {
 /// event is either refused by [`send`](MeterEventSender::send) (the caller gets it back as
 /// an error), acknowledged, or given to the sink.
 ///
+/// Call [`shutdown`](MeterEventSender::shutdown) before exiting. If every handle is dropped
+/// instead, the queue is still drained and sent by the background tasks, but nobody waits
+/// for them: events still in flight when the runtime stops are lost.
+///
 /// ```no_run
 /// use stripe_client::meter::{MeterEvent, MeterEventSender};
 /// # async fn f(client: stripe_client::Client) -> Result<(), stripe_client::Error> {
