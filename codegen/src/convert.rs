@@ -56,7 +56,11 @@ struct Converter<'a> {
 
 /// Convert the parsed spec into the model.
 pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
-    let mut c = Converter { api, model: Model::default(), area_of_resource: BTreeMap::new() };
+    let mut c = Converter {
+        api,
+        model: Model::default(),
+        area_of_resource: BTreeMap::new(),
+    };
     c.model.api_version = api.info.version.clone();
     let components = api.components.as_ref().ok_or_else(|| Error::Unsupported {
         pointer: "/components".into(),
@@ -68,12 +72,20 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
     for path in api.paths.paths.keys() {
         let area = area_for_path(path);
         for seg in path.split('/').skip(2).filter(|s| !s.starts_with('{')) {
-            c.area_of_resource.entry(singular(seg)).or_insert_with(|| area.to_string());
+            c.area_of_resource
+                .entry(singular(seg))
+                .or_insert_with(|| area.to_string());
         }
     }
 
     // Reserve an item for every component first, so that forward and cyclic refs resolve.
-    let names: Vec<String> = components.schemas.keys().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let names: Vec<String> = components
+        .schemas
+        .keys()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let resources: Vec<String> = names
         .iter()
         .filter(|n| matches!(&components.schemas[*n], ReferenceOr::Item(s) if s.schema_data.extensions.contains_key("x-resourceId")))
@@ -88,7 +100,10 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
             schema: Some(name.clone()),
             title: None,
             doc: None,
-            kind: Kind::Struct { fields: vec![], object: None },
+            kind: Kind::Struct {
+                fields: vec![],
+                object: None,
+            },
             roles: Roles::default(),
             area: area.clone(),
             file: file_for_schema(name, &resources),
@@ -112,7 +127,8 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
     }
 
     // Operations, in path order.
-    let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> = api.paths.paths.iter().collect();
+    let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> =
+        api.paths.paths.iter().collect();
     paths.sort_by(|a, b| a.0.cmp(b.0));
     let get_paths: BTreeSet<String> = paths
         .iter()
@@ -124,20 +140,42 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
     let mut used_names = BTreeSet::new();
     for (path, item) in paths {
         let ReferenceOr::Item(item) = item else {
-            c.model.skipped.push(Degraded { at: path.clone(), reason: "path item is a $ref".into() });
+            c.model.skipped.push(Degraded {
+                at: path.clone(),
+                reason: "path item is a $ref".into(),
+            });
             continue;
         };
-        for (method, op) in [("GET", &item.get), ("POST", &item.post), ("DELETE", &item.delete)] {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+        ] {
             let Some(op) = op else { continue };
             c.model.operation_total += 1;
-            c.convert_operation(path, method, op, &item.parameters, &get_paths, &mut used_names)?;
+            c.convert_operation(
+                path,
+                method,
+                op,
+                &item.parameters,
+                &get_paths,
+                &mut used_names,
+            )?;
         }
-        for (method, op) in [("PUT", &item.put), ("PATCH", &item.patch), ("HEAD", &item.head), ("OPTIONS", &item.options), ("TRACE", &item.trace)] {
+        for (method, op) in [
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("HEAD", &item.head),
+            ("OPTIONS", &item.options),
+            ("TRACE", &item.trace),
+        ] {
             if op.is_some() {
                 c.model.operation_total += 1;
                 c.model.skipped.push(Degraded {
                     at: format!("{method} {path}"),
-                    reason: format!("method {method} is not used by Stripe's API and not supported"),
+                    reason: format!(
+                        "method {method} is not used by Stripe's API and not supported"
+                    ),
                 });
             }
         }
@@ -163,10 +201,24 @@ pub fn area_for_path(path: &str) -> &'static str {
 
 fn area_for_segment(seg: &str) -> &'static str {
     match seg {
-        "billing" | "billing_portal" | "entitlements" | "products" | "prices" | "plans"
-        | "coupons" | "promotion_codes" | "subscriptions" | "subscription_items"
-        | "subscription_schedules" | "invoices" | "invoiceitems" | "invoice_payments"
-        | "invoice_rendering_templates" | "credit_notes" | "quotes" | "tax_rates"
+        "billing"
+        | "billing_portal"
+        | "entitlements"
+        | "products"
+        | "prices"
+        | "plans"
+        | "coupons"
+        | "promotion_codes"
+        | "subscriptions"
+        | "subscription_items"
+        | "subscription_schedules"
+        | "invoices"
+        | "invoiceitems"
+        | "invoice_payments"
+        | "invoice_rendering_templates"
+        | "credit_notes"
+        | "quotes"
+        | "tax_rates"
         | "test_clocks" => "billing",
         "checkout" | "payment_links" | "shipping_rates" => "checkout",
         "account" | "accounts" | "account_links" | "account_sessions" | "application_fees"
@@ -183,12 +235,31 @@ fn area_for_segment(seg: &str) -> &'static str {
         }
         "climate" => "climate",
         "forwarding" => "forwarding",
-        "customers" | "payment_intents" | "setup_intents" | "setup_attempts" | "refunds"
-        | "charges" | "payment_methods" | "payment_method_configurations"
-        | "payment_method_domains" | "payment_records" | "payment_attempt_records" | "sources"
-        | "tokens" | "disputes" | "balance" | "balance_transactions" | "balance_settings"
-        | "mandates" | "payouts" | "confirmation_tokens" | "customer_sessions" | "apple_pay"
-        | "ephemeral_keys" | "exchange_rates" | "fabric" => "payments",
+        "customers"
+        | "payment_intents"
+        | "setup_intents"
+        | "setup_attempts"
+        | "refunds"
+        | "charges"
+        | "payment_methods"
+        | "payment_method_configurations"
+        | "payment_method_domains"
+        | "payment_records"
+        | "payment_attempt_records"
+        | "sources"
+        | "tokens"
+        | "disputes"
+        | "balance"
+        | "balance_transactions"
+        | "balance_settings"
+        | "mandates"
+        | "payouts"
+        | "confirmation_tokens"
+        | "customer_sessions"
+        | "apple_pay"
+        | "ephemeral_keys"
+        | "exchange_rates"
+        | "fabric" => "payments",
         _ => "core",
     }
 }
@@ -223,7 +294,8 @@ fn is_empty_string_enum(s: &ReferenceOr<Schema>) -> bool {
     match s {
         ReferenceOr::Item(s) => match &s.schema_kind {
             SchemaKind::Type(Type::String(st)) => {
-                !st.enumeration.is_empty() && st.enumeration.iter().all(|v| v.as_deref() == Some(""))
+                !st.enumeration.is_empty()
+                    && st.enumeration.iter().all(|v| v.as_deref() == Some(""))
             }
             _ => false,
         },
@@ -250,7 +322,8 @@ impl<'a> Converter<'a> {
                 best = Some((res, area));
             }
         }
-        best.map(|(_, a)| a.clone()).unwrap_or_else(|| "core".into())
+        best.map(|(_, a)| a.clone())
+            .unwrap_or_else(|| "core".into())
     }
 
     fn schema_of(&self, name: &str) -> Option<&'a Schema> {
@@ -261,10 +334,14 @@ impl<'a> Converter<'a> {
     }
 
     fn component_id(&self, reference: &str, at: &str) -> Result<ItemId, Error> {
-        self.model.components.get(ref_name(reference)).copied().ok_or_else(|| Error::Unsupported {
-            pointer: at.to_string(),
-            reason: format!("unresolved reference {reference}"),
-        })
+        self.model
+            .components
+            .get(ref_name(reference))
+            .copied()
+            .ok_or_else(|| Error::Unsupported {
+                pointer: at.to_string(),
+                reason: format!("unresolved reference {reference}"),
+            })
     }
 
     fn convert_component(&mut self, name: &str, schema: &Schema) -> Result<(), Error> {
@@ -279,10 +356,12 @@ impl<'a> Converter<'a> {
             file: self.model.items[id].file.clone(),
         };
         let kind = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(_)) | SchemaKind::Any(_) => self.object_kind(schema, &ctx, Some(name))?,
-            SchemaKind::AnyOf { any_of: m } | SchemaKind::OneOf { one_of: m } => {
-                Kind::Union { variants: self.variants(m, &ctx)? }
+            SchemaKind::Type(Type::Object(_)) | SchemaKind::Any(_) => {
+                self.object_kind(schema, &ctx, Some(name))?
             }
+            SchemaKind::AnyOf { any_of: m } | SchemaKind::OneOf { one_of: m } => Kind::Union {
+                variants: self.variants(m, &ctx)?,
+            },
             _ => {
                 self.model.skipped.push(Degraded {
                     at: name.to_string(),
@@ -312,12 +391,19 @@ impl<'a> Converter<'a> {
     }
 
     /// A struct kind from an object schema.
-    fn object_kind(&mut self, s: &Schema, ctx: &Ctx, component: Option<&str>) -> Result<Kind, Error> {
-        let (props, required): (Vec<(&String, &ReferenceOr<Box<Schema>>)>, &Vec<String>) = match &s.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (o.properties.iter().collect(), &o.required),
-            SchemaKind::Any(a) => (a.properties.iter().collect(), &a.required),
-            _ => unreachable_kind(),
-        };
+    #[allow(clippy::type_complexity)]
+    fn object_kind(
+        &mut self,
+        s: &Schema,
+        ctx: &Ctx,
+        component: Option<&str>,
+    ) -> Result<Kind, Error> {
+        let (props, required): (Vec<(&String, &ReferenceOr<Box<Schema>>)>, &Vec<String>) =
+            match &s.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => (o.properties.iter().collect(), &o.required),
+                SchemaKind::Any(a) => (a.properties.iter().collect(), &a.required),
+                _ => unreachable_kind(),
+            };
         let mut props = props;
         props.sort_by(|a, b| a.0.cmp(b.0));
         let mut fields = Vec::new();
@@ -325,12 +411,19 @@ impl<'a> Converter<'a> {
         for (pname, pschema) in props {
             let unboxed: ReferenceOr<Schema> = match pschema {
                 ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
-                ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference: reference.clone() },
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
             };
             if pname == "object" && !ctx.ser {
                 if let ReferenceOr::Item(ps) = &unboxed {
                     if let SchemaKind::Type(Type::String(st)) = &ps.schema_kind {
-                        let vals: Vec<&str> = st.enumeration.iter().flatten().map(String::as_str).collect();
+                        let vals: Vec<&str> = st
+                            .enumeration
+                            .iter()
+                            .flatten()
+                            .map(String::as_str)
+                            .collect();
                         if vals.len() == 1 {
                             object = Some(vals[0].to_string());
                             continue;
@@ -363,7 +456,13 @@ impl<'a> Converter<'a> {
         Ok(Kind::Struct { fields, object })
     }
 
-    fn new_item(&mut self, ctx: &Ctx, title: Option<&String>, kind: Kind, doc: Option<String>) -> ItemId {
+    fn new_item(
+        &mut self,
+        ctx: &Ctx,
+        title: Option<&String>,
+        kind: Kind,
+        doc: Option<String>,
+    ) -> ItemId {
         let id = self.model.items.len();
         self.model.items.push(Item {
             name: ctx.parent.clone(),
@@ -372,7 +471,10 @@ impl<'a> Converter<'a> {
             title: title.cloned(),
             doc,
             kind,
-            roles: Roles { de: !ctx.ser, ser: ctx.ser },
+            roles: Roles {
+                de: !ctx.ser,
+                ser: ctx.ser,
+            },
             area: ctx.area.clone(),
             file: ctx.file.clone(),
             cfg: BTreeSet::new(),
@@ -383,20 +485,27 @@ impl<'a> Converter<'a> {
     }
 
     fn degrade(&mut self, ctx: &Ctx, reason: &str) -> Ty {
-        self.model.degraded.push(Degraded { at: ctx.at.clone(), reason: reason.to_string() });
+        self.model.degraded.push(Degraded {
+            at: ctx.at.clone(),
+            reason: reason.to_string(),
+        });
         Ty::Json
     }
 
     fn ty(&mut self, s: &ReferenceOr<Schema>, ctx: &Ctx) -> Result<Ty, Error> {
         match s {
-            ReferenceOr::Reference { reference } => Ok(Ty::Named(self.component_id(reference, &ctx.at)?)),
+            ReferenceOr::Reference { reference } => {
+                Ok(Ty::Named(self.component_id(reference, &ctx.at)?))
+            }
             ReferenceOr::Item(s) => self.schema_ty(s, ctx),
         }
     }
 
     fn boxed_ty(&mut self, s: &ReferenceOr<Box<Schema>>, ctx: &Ctx) -> Result<Ty, Error> {
         match s {
-            ReferenceOr::Reference { reference } => Ok(Ty::Named(self.component_id(reference, &ctx.at)?)),
+            ReferenceOr::Reference { reference } => {
+                Ok(Ty::Named(self.component_id(reference, &ctx.at)?))
+            }
             ReferenceOr::Item(s) => self.schema_ty(s, ctx),
         }
     }
@@ -415,7 +524,11 @@ impl<'a> Converter<'a> {
                     match &st.format {
                         VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Ty::DateTime,
                         VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
-                            if ctx.ser { Ty::File } else { Ty::Binary }
+                            if ctx.ser {
+                                Ty::File
+                            } else {
+                                Ty::Binary
+                            }
                         }
                         VariantOrUnknownOrEmpty::Unknown(f) if f == "decimal" => Ty::Decimal,
                         VariantOrUnknownOrEmpty::Unknown(f) if f == "date-time" => Ty::DateTime,
@@ -438,34 +551,58 @@ impl<'a> Converter<'a> {
                     match &o.additional_properties {
                         Some(AdditionalProperties::Schema(v)) => {
                             let vt = self.ty(&v.as_ref().clone(), &ctx.child("value"))?;
-                            if vt == Ty::String && (ctx.field == "metadata" || ctx.field.ends_with("metadata")) {
+                            if vt == Ty::String
+                                && (ctx.field == "metadata" || ctx.field.ends_with("metadata"))
+                            {
                                 Ty::Metadata
                             } else {
                                 Ty::Map(Box::new(vt))
                             }
                         }
-                        Some(AdditionalProperties::Any(true)) => {
-                            self.degrade(ctx, "object with arbitrary properties (additionalProperties: true)")
-                        }
+                        Some(AdditionalProperties::Any(true)) => self.degrade(
+                            ctx,
+                            "object with arbitrary properties (additionalProperties: true)",
+                        ),
                         _ => {
                             if ctx.ser {
                                 // An empty parameter object: send `{}`-equivalent (nothing).
-                                Ty::Named(self.new_item(ctx, title, Kind::Struct { fields: vec![], object: None }, None))
+                                Ty::Named(self.new_item(
+                                    ctx,
+                                    title,
+                                    Kind::Struct {
+                                        fields: vec![],
+                                        object: None,
+                                    },
+                                    None,
+                                ))
                             } else {
-                                self.degrade(ctx, "free-form object: the spec declares no properties")
+                                self.degrade(
+                                    ctx,
+                                    "free-form object: the spec declares no properties",
+                                )
                             }
                         }
                     }
                 } else if let Some(t) = self.inline_list(o, ctx)? {
                     t
                 } else {
-                    let id = self.new_item(ctx, title, Kind::Struct { fields: vec![], object: None }, None);
+                    let id = self.new_item(
+                        ctx,
+                        title,
+                        Kind::Struct {
+                            fields: vec![],
+                            object: None,
+                        },
+                        None,
+                    );
                     let kind = self.object_kind(s, ctx, None)?;
                     self.model.items[id].kind = kind;
                     Ty::Named(id)
                 }
             }
-            SchemaKind::AnyOf { any_of: m } | SchemaKind::OneOf { one_of: m } => self.union_ty(m, s, ctx)?,
+            SchemaKind::AnyOf { any_of: m } | SchemaKind::OneOf { one_of: m } => {
+                self.union_ty(m, s, ctx)?
+            }
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.ty(&all_of[0], ctx)?,
             SchemaKind::Any(a) => {
                 if !a.any_of.is_empty() {
@@ -473,7 +610,15 @@ impl<'a> Converter<'a> {
                 } else if !a.one_of.is_empty() {
                     self.union_ty(&a.one_of, s, ctx)?
                 } else if !a.properties.is_empty() {
-                    let id = self.new_item(ctx, title, Kind::Struct { fields: vec![], object: None }, None);
+                    let id = self.new_item(
+                        ctx,
+                        title,
+                        Kind::Struct {
+                            fields: vec![],
+                            object: None,
+                        },
+                        None,
+                    );
                     let kind = self.object_kind(s, ctx, None)?;
                     self.model.items[id].kind = kind;
                     Ty::Named(id)
@@ -502,7 +647,9 @@ impl<'a> Converter<'a> {
         match o.properties.get("data") {
             Some(ReferenceOr::Item(d)) => match &d.schema_kind {
                 SchemaKind::Type(Type::Array(a)) => match &a.items {
-                    Some(items) => Ok(Some(Ty::List(Box::new(self.boxed_ty(items, &ctx.child("data"))?)))),
+                    Some(items) => Ok(Some(Ty::List(Box::new(
+                        self.boxed_ty(items, &ctx.child("data"))?,
+                    )))),
                     None => Ok(None),
                 },
                 _ => Ok(None),
@@ -511,18 +658,31 @@ impl<'a> Converter<'a> {
         }
     }
 
-    fn union_ty(&mut self, members: &[ReferenceOr<Schema>], s: &Schema, ctx: &Ctx) -> Result<Ty, Error> {
+    fn union_ty(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        s: &Schema,
+        ctx: &Ctx,
+    ) -> Result<Ty, Error> {
         if let Some(exp) = s.schema_data.extensions.get("x-expansionResources") {
             let targets: Vec<String> = exp
                 .get("oneOf")
                 .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|r| r.get("$ref")?.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.get("$ref")?.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let target = if targets.len() == 1 {
                 Ty::Named(self.component_id(&targets[0], &ctx.at)?)
             } else {
-                let refs: Vec<ReferenceOr<Schema>> =
-                    targets.iter().map(|r| ReferenceOr::Reference { reference: r.clone() }).collect();
+                let refs: Vec<ReferenceOr<Schema>> = targets
+                    .iter()
+                    .map(|r| ReferenceOr::Reference {
+                        reference: r.clone(),
+                    })
+                    .collect();
                 let variants = self.variants(&refs, ctx)?;
                 let title = union_title(&variants);
                 Ty::Named(self.new_item(ctx, title.as_ref(), Kind::Union { variants }, None))
@@ -530,12 +690,21 @@ impl<'a> Converter<'a> {
             return Ok(Ty::Expandable(Box::new(target)));
         }
         let clearable = members.iter().any(is_empty_string_enum);
-        let rest: Vec<ReferenceOr<Schema>> = members.iter().filter(|m| !is_empty_string_enum(m)).cloned().collect();
+        let rest: Vec<ReferenceOr<Schema>> = members
+            .iter()
+            .filter(|m| !is_empty_string_enum(m))
+            .cloned()
+            .collect();
         let inner = match rest.len() {
             0 => Ty::String,
             1 => self.ty(&rest[0], ctx)?,
             _ => {
-                let id = self.new_item(ctx, s.schema_data.title.as_ref(), Kind::Union { variants: vec![] }, None);
+                let id = self.new_item(
+                    ctx,
+                    s.schema_data.title.as_ref(),
+                    Kind::Union { variants: vec![] },
+                    None,
+                );
                 let variants = self.variants(&rest, ctx)?;
                 if let Some(t) = union_title(&variants) {
                     self.model.items[id].title = Some(t);
@@ -544,16 +713,27 @@ impl<'a> Converter<'a> {
                 Ty::Named(id)
             }
         };
-        Ok(if clearable { Ty::Clearable(Box::new(inner)) } else { inner })
+        Ok(if clearable {
+            Ty::Clearable(Box::new(inner))
+        } else {
+            inner
+        })
     }
 
-    fn variants(&mut self, members: &[ReferenceOr<Schema>], ctx: &Ctx) -> Result<Vec<Variant>, Error> {
+    fn variants(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        ctx: &Ctx,
+    ) -> Result<Vec<Variant>, Error> {
         let mut out: Vec<Variant> = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let (name, object, deleted) = match m {
                 ReferenceOr::Reference { reference } => {
                     let n = ref_name(reference);
-                    let (object, deleted) = self.schema_of(n).map(object_and_deleted).unwrap_or((None, false));
+                    let (object, deleted) = self
+                        .schema_of(n)
+                        .map(object_and_deleted)
+                        .unwrap_or((None, false));
                     (type_ident(n), object, deleted)
                 }
                 ReferenceOr::Item(s) => {
@@ -570,13 +750,21 @@ impl<'a> Converter<'a> {
                     (name, object, deleted)
                 }
             };
-            let vctx = Ctx { parent: format!("{}{}", ctx.parent, name), ..ctx.clone() };
+            let vctx = Ctx {
+                parent: format!("{}{}", ctx.parent, name),
+                ..ctx.clone()
+            };
             let ty = self.ty(m, &vctx)?;
             let mut name = name;
             while out.iter().any(|v| v.name == name) {
                 name.push('_');
             }
-            out.push(Variant { name, ty, object, deleted });
+            out.push(Variant {
+                name,
+                ty,
+                object,
+                deleted,
+            });
         }
         Ok(out)
     }
@@ -590,14 +778,22 @@ impl<'a> Converter<'a> {
         get_paths: &BTreeSet<String>,
         used_names: &mut BTreeSet<String>,
     ) -> Result<(), Error> {
-        let op_id = op.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
+        let op_id = op
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| format!("{method} {path}"));
         let area = area_for_path(path).to_string();
-        let pointer = format!("/paths/{}/{}", path.replace('~', "~0").replace('/', "~1"), method.to_ascii_lowercase());
+        let pointer = format!(
+            "/paths/{}/{}",
+            path.replace('~', "~0").replace('/', "~1"),
+            method.to_ascii_lowercase()
+        );
 
         // Output first: the name may depend on it.
         let (output, output_schema) = self.operation_output(op, &op_id, &area, &pointer)?;
         let mut name = operation_name(method, path, get_paths, output_schema.as_deref(), &output);
-        if used_names.contains(&name) || self.model.components.keys().any(|c| type_ident(c) == name) {
+        if used_names.contains(&name) || self.model.components.keys().any(|c| type_ident(c) == name)
+        {
             name = type_ident(&op_id);
         }
         used_names.insert(name.clone());
@@ -621,18 +817,29 @@ impl<'a> Converter<'a> {
                 .collect::<Vec<_>>()
                 .join("_"),
         };
-        let ctx = Ctx { parent: name.clone(), field: name.clone(), at: op_id.clone(), ser: true, area: area.clone(), file: file.clone() };
+        let ctx = Ctx {
+            parent: name.clone(),
+            field: name.clone(),
+            at: op_id.clone(),
+            ser: true,
+            area: area.clone(),
+            file: file.clone(),
+        };
 
         let mut fields = Vec::new();
         for p in path_level.iter().chain(op.parameters.iter()) {
             let ReferenceOr::Item(p) = p else {
-                self.model.skipped.push(Degraded { at: op_id.clone(), reason: "parameter given as $ref".into() });
+                self.model.skipped.push(Degraded {
+                    at: op_id.clone(),
+                    reason: "parameter given as $ref".into(),
+                });
                 continue;
             };
             let (data, location) = match p {
                 Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
                 Parameter::Query { parameter_data, .. } => (parameter_data, Location::Params),
-                Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+                Parameter::Header { parameter_data, .. }
+                | Parameter::Cookie { parameter_data, .. } => {
                     self.model.degraded.push(Degraded {
                         at: format!("{op_id}.{}", parameter_data.name),
                         reason: "header/cookie parameter: set it through RequestOptions".into(),
@@ -643,7 +850,10 @@ impl<'a> Converter<'a> {
             let schema = match &data.format {
                 openapiv3::ParameterSchemaOrContent::Schema(s) => s.clone(),
                 openapiv3::ParameterSchemaOrContent::Content(_) => {
-                    self.model.degraded.push(Degraded { at: format!("{op_id}.{}", data.name), reason: "parameter given as content".into() });
+                    self.model.degraded.push(Degraded {
+                        at: format!("{op_id}.{}", data.name),
+                        reason: "parameter given as content".into(),
+                    });
                     continue;
                 }
             };
@@ -659,35 +869,61 @@ impl<'a> Converter<'a> {
                 ident: field_ident(&data.name),
                 ty,
                 required: data.required || location == Location::Path,
-                doc: data.description.as_deref().map(to_markdown).filter(|d| !d.is_empty()),
+                doc: data
+                    .description
+                    .as_deref()
+                    .map(to_markdown)
+                    .filter(|d| !d.is_empty()),
                 location,
                 boxed: false,
             });
         }
-        let mut encoding = if path.starts_with("/v2/") && method == "POST" { Encoding::Json } else { Encoding::Form };
+        let mut encoding = if path.starts_with("/v2/") && method == "POST" {
+            Encoding::Json
+        } else {
+            Encoding::Form
+        };
         if let Some(body) = &op.request_body {
             let ReferenceOr::Item(body) = body else {
-                return Err(Error::Unsupported { pointer: format!("{pointer}/requestBody"), reason: "requestBody given as $ref".into() });
+                return Err(Error::Unsupported {
+                    pointer: format!("{pointer}/requestBody"),
+                    reason: "requestBody given as $ref".into(),
+                });
             };
             let (ct, media) = body
                 .content
                 .iter()
                 .next()
-                .ok_or_else(|| Error::Unsupported { pointer: format!("{pointer}/requestBody"), reason: "request body without content".into() })?;
+                .ok_or_else(|| Error::Unsupported {
+                    pointer: format!("{pointer}/requestBody"),
+                    reason: "request body without content".into(),
+                })?;
             encoding = match ct.as_str() {
                 "application/x-www-form-urlencoded" => Encoding::Form,
                 "application/json" => Encoding::Json,
                 "multipart/form-data" => Encoding::Multipart,
                 other => {
-                    return Err(Error::Unsupported { pointer: format!("{pointer}/requestBody/content"), reason: format!("request content type {other}") })
+                    return Err(Error::Unsupported {
+                        pointer: format!("{pointer}/requestBody/content"),
+                        reason: format!("request content type {other}"),
+                    })
                 }
             };
             if let Some(ReferenceOr::Item(schema)) = &media.schema {
                 if let SchemaKind::Type(Type::Object(_)) = &schema.schema_kind {
-                    if let Kind::Struct { fields: body_fields, .. } = self.object_kind(schema, &ctx, None)? {
+                    if let Kind::Struct {
+                        fields: body_fields,
+                        ..
+                    } = self.object_kind(schema, &ctx, None)?
+                    {
                         for mut f in body_fields {
                             if f.ty == Ty::String {
-                                if let Some(res) = self.resource_for_param(&f.name, Location::Params, path, &output) {
+                                if let Some(res) = self.resource_for_param(
+                                    &f.name,
+                                    Location::Params,
+                                    path,
+                                    &output,
+                                ) {
                                     f.ty = Ty::Id(res);
                                 }
                             }
@@ -698,13 +934,22 @@ impl<'a> Converter<'a> {
                         }
                     }
                 } else {
-                    self.model.degraded.push(Degraded { at: op_id.clone(), reason: "request body is not an object".into() });
+                    self.model.degraded.push(Degraded {
+                        at: op_id.clone(),
+                        reason: "request body is not an object".into(),
+                    });
                 }
             }
         }
         // Path parameters first (constructor order follows the path), the rest by name.
         fields.sort_by(|a, b| (a.location, &a.name).cmp(&(b.location, &b.name)));
-        fields.sort_by_key(|f| if f.location == Location::Path { path.find(&format!("{{{}}}", f.name)).unwrap_or(0) } else { usize::MAX });
+        fields.sort_by_key(|f| {
+            if f.location == Location::Path {
+                path.find(&format!("{{{}}}", f.name)).unwrap_or(0)
+            } else {
+                usize::MAX
+            }
+        });
         for f in fields.iter_mut() {
             if op_id.contains("MeterEvent") && f.name == "events" {
                 // v2 stream events carry payloads too.
@@ -727,7 +972,15 @@ impl<'a> Converter<'a> {
             d.push_str(&format!("`{method} {path}`"));
             Some(d)
         };
-        let params = self.new_item(&ctx, None, Kind::Struct { fields, object: None }, doc.clone());
+        let params = self.new_item(
+            &ctx,
+            None,
+            Kind::Struct {
+                fields,
+                object: None,
+            },
+            doc.clone(),
+        );
         self.model.items[params].file = file.clone();
         let host = match op.servers.first().map(|s| s.url.as_str()) {
             Some(u) if u.contains("files.") => Host::Files,
@@ -750,11 +1003,20 @@ impl<'a> Converter<'a> {
     }
 
     /// A string parameter that names a resource by its id gets that resource's typed id.
-    fn resource_for_param(&self, name: &str, location: Location, path: &str, output: &Ty) -> Option<ItemId> {
+    fn resource_for_param(
+        &self,
+        name: &str,
+        location: Location,
+        path: &str,
+        output: &Ty,
+    ) -> Option<ItemId> {
         let is_resource = |id: ItemId| self.model.items[id].id_alias.is_some();
         if location == Location::Path {
             // The last path parameter of a retrieve/update/delete names the answered object.
-            let last_param = path.rsplit('/').next().is_some_and(|s| s == format!("{{{name}}}"));
+            let last_param = path
+                .rsplit('/')
+                .next()
+                .is_some_and(|s| s == format!("{{{name}}}"));
             if last_param {
                 if let Ty::Named(id) = output {
                     if is_resource(*id) {
@@ -763,23 +1025,43 @@ impl<'a> Converter<'a> {
                 }
             }
         }
-        self.model.components.get(name).copied().filter(|id| is_resource(*id))
+        self.model
+            .components
+            .get(name)
+            .copied()
+            .filter(|id| is_resource(*id))
     }
 
-    fn operation_output(&mut self, op: &OaOperation, op_id: &str, area: &str, pointer: &str) -> Result<(Ty, Option<String>), Error> {
+    fn operation_output(
+        &mut self,
+        op: &OaOperation,
+        op_id: &str,
+        area: &str,
+        pointer: &str,
+    ) -> Result<(Ty, Option<String>), Error> {
         let resp = op
             .responses
             .responses
             .get(&openapiv3::StatusCode::Code(200))
-            .ok_or_else(|| Error::Unsupported { pointer: format!("{pointer}/responses"), reason: "no 200 response".into() })?;
+            .ok_or_else(|| Error::Unsupported {
+                pointer: format!("{pointer}/responses"),
+                reason: "no 200 response".into(),
+            })?;
         let ReferenceOr::Item(resp) = resp else {
-            return Err(Error::Unsupported { pointer: format!("{pointer}/responses/200"), reason: "response given as $ref".into() });
+            return Err(Error::Unsupported {
+                pointer: format!("{pointer}/responses/200"),
+                reason: "response given as $ref".into(),
+            });
         };
-        let Some((ct, media)) = resp.content.iter().next() else { return Ok((Ty::Unit, None)) };
+        let Some((ct, media)) = resp.content.iter().next() else {
+            return Ok((Ty::Unit, None));
+        };
         if ct != "application/json" {
             return Ok((Ty::Binary, None));
         }
-        let Some(schema) = &media.schema else { return Ok((Ty::Unit, None)) };
+        let Some(schema) = &media.schema else {
+            return Ok((Ty::Unit, None));
+        };
         let ctx = Ctx {
             parent: format!("{}Response", type_ident(op_id)),
             field: "response".into(),
@@ -792,7 +1074,9 @@ impl<'a> Converter<'a> {
             let n = ref_name(reference).to_string();
             return Ok((Ty::Named(self.component_id(reference, pointer)?), Some(n)));
         }
-        let ReferenceOr::Item(s) = schema else { unreachable_kind() };
+        let ReferenceOr::Item(s) = schema else {
+            unreachable_kind()
+        };
         if let SchemaKind::Type(Type::Object(o)) = &s.schema_kind {
             let item_ty = |c: &mut Self| -> Result<Option<Ty>, Error> {
                 match o.properties.get("data") {
@@ -836,17 +1120,44 @@ impl<'a> Converter<'a> {
     }
 
     fn event_types(&self) -> Vec<String> {
-        let Some(ReferenceOr::Item(item)) = self.api.paths.paths.get("/v1/webhook_endpoints") else { return vec![] };
-        let Some(post) = &item.post else { return vec![] };
-        let Some(ReferenceOr::Item(body)) = &post.request_body else { return vec![] };
-        let Some(media) = body.content.values().next() else { return vec![] };
-        let Some(ReferenceOr::Item(schema)) = &media.schema else { return vec![] };
-        let SchemaKind::Type(Type::Object(o)) = &schema.schema_kind else { return vec![] };
-        let Some(ReferenceOr::Item(ee)) = o.properties.get("enabled_events") else { return vec![] };
-        let SchemaKind::Type(Type::Array(a)) = &ee.schema_kind else { return vec![] };
-        let Some(ReferenceOr::Item(items)) = &a.items else { return vec![] };
-        let SchemaKind::Type(Type::String(st)) = &items.schema_kind else { return vec![] };
-        let mut v: Vec<String> = st.enumeration.iter().flatten().filter(|s| s.as_str() != "*").cloned().collect();
+        let Some(ReferenceOr::Item(item)) = self.api.paths.paths.get("/v1/webhook_endpoints")
+        else {
+            return vec![];
+        };
+        let Some(post) = &item.post else {
+            return vec![];
+        };
+        let Some(ReferenceOr::Item(body)) = &post.request_body else {
+            return vec![];
+        };
+        let Some(media) = body.content.values().next() else {
+            return vec![];
+        };
+        let Some(ReferenceOr::Item(schema)) = &media.schema else {
+            return vec![];
+        };
+        let SchemaKind::Type(Type::Object(o)) = &schema.schema_kind else {
+            return vec![];
+        };
+        let Some(ReferenceOr::Item(ee)) = o.properties.get("enabled_events") else {
+            return vec![];
+        };
+        let SchemaKind::Type(Type::Array(a)) = &ee.schema_kind else {
+            return vec![];
+        };
+        let Some(ReferenceOr::Item(items)) = &a.items else {
+            return vec![];
+        };
+        let SchemaKind::Type(Type::String(st)) = &items.schema_kind else {
+            return vec![];
+        };
+        let mut v: Vec<String> = st
+            .enumeration
+            .iter()
+            .flatten()
+            .filter(|s| s.as_str() != "*")
+            .cloned()
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -856,10 +1167,20 @@ impl<'a> Converter<'a> {
 /// A union of up to three component schemas is named after them (`CustomerOrDeletedCustomer`),
 /// so that the same union in many places becomes one type.
 fn union_title(variants: &[Variant]) -> Option<String> {
-    if variants.len() > 3 || !variants.iter().all(|v| matches!(v.ty, Ty::Named(_)) && v.object.is_some()) {
+    if variants.len() > 3
+        || !variants
+            .iter()
+            .all(|v| matches!(v.ty, Ty::Named(_)) && v.object.is_some())
+    {
         return None;
     }
-    Some(variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join("Or"))
+    Some(
+        variants
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join("Or"),
+    )
 }
 
 fn mark_payload_secret(model: &mut Model, ty: &Ty) {
@@ -884,7 +1205,9 @@ fn object_and_deleted(s: &Schema) -> (Option<String>, bool) {
     };
     let object = props.get("object").and_then(|p| match p {
         ReferenceOr::Item(p) => match &p.schema_kind {
-            SchemaKind::Type(Type::String(st)) if st.enumeration.len() == 1 => st.enumeration[0].clone(),
+            SchemaKind::Type(Type::String(st)) if st.enumeration.len() == 1 => {
+                st.enumeration[0].clone()
+            }
             _ => None,
         },
         _ => None,
@@ -893,7 +1216,13 @@ fn object_and_deleted(s: &Schema) -> (Option<String>, bool) {
 }
 
 /// The Rust name of an operation's parameter struct, from its method and path shape.
-pub fn operation_name(method: &str, path: &str, get_paths: &BTreeSet<String>, output_schema: Option<&str>, output: &Ty) -> String {
+pub fn operation_name(
+    method: &str,
+    path: &str,
+    get_paths: &BTreeSet<String>,
+    output_schema: Option<&str>,
+    output: &Ty,
+) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let v2 = segs.first() == Some(&"v2");
     let segs = &segs[1..];
@@ -906,10 +1235,19 @@ pub fn operation_name(method: &str, path: &str, get_paths: &BTreeSet<String>, ou
             continue;
         }
         let followed_by_param = segs.get(i + 1).is_some_and(|n| is_param(n));
-        words.push(if followed_by_param { singular(s) } else { s.to_string() });
+        words.push(if followed_by_param {
+            singular(s)
+        } else {
+            s.to_string()
+        });
     }
     let prefix = if v2 { "V2" } else { "" };
-    let noun = |ws: &[String]| -> String { format!("{prefix}{}", ws.iter().map(|w| type_ident(w)).collect::<String>()) };
+    let noun = |ws: &[String]| -> String {
+        format!(
+            "{prefix}{}",
+            ws.iter().map(|w| type_ident(w)).collect::<String>()
+        )
+    };
     if is_param(last) {
         let verb = match method {
             "GET" => "Retrieve",
@@ -933,7 +1271,8 @@ pub fn operation_name(method: &str, path: &str, get_paths: &BTreeSet<String>, ou
             format!("{verb}{}", noun(&ws))
         }
         "POST" => {
-            let answers_last = output_schema.is_some_and(|o| singular(last) == o.rsplit('.').next().unwrap_or(o));
+            let answers_last =
+                output_schema.is_some_and(|o| singular(last) == o.rsplit('.').next().unwrap_or(o));
             if prev_is_param && !get_paths.contains(path) && !answers_last {
                 let action = ws.pop().unwrap_or_default();
                 format!("{}{}", type_ident(&action), noun(&ws))

@@ -7,7 +7,15 @@ use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Setter names that would shadow the client's extension methods or the constructor.
-const RESERVED_METHODS: &[&str] = &["new", "send", "send_with", "send_with_response", "stream", "endpoint", "build"];
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "send",
+    "send_with",
+    "send_with_response",
+    "stream",
+    "endpoint",
+    "build",
+];
 
 /// The files of `stripe-types/src/generated`, relative to it, plus the features list.
 pub struct Emitted {
@@ -28,7 +36,11 @@ fn ident(s: &str) -> Ident {
 fn doc_attrs(doc: Option<&str>) -> TokenStream {
     let Some(doc) = doc else { return quote!() };
     let lines = doc.lines().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {}", l.replace("```", "'''")) };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", l.replace("```", "'''"))
+        };
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
@@ -131,13 +143,21 @@ impl<'a> Emitter<'a> {
     fn item(&self, id: ItemId, ops: &BTreeMap<ItemId, &Operation>) -> TokenStream {
         let item = &self.m.items[id];
         match &item.kind {
-            Kind::Struct { fields, object } => self.strukt(id, fields, object.as_deref(), ops.get(&id).copied()),
+            Kind::Struct { fields, object } => {
+                self.strukt(id, fields, object.as_deref(), ops.get(&id).copied())
+            }
             Kind::Enum { values } => self.enumeration(id, values),
             Kind::Union { variants } => self.union(id, variants),
         }
     }
 
-    fn strukt(&self, id: ItemId, fields: &[Field], object: Option<&str>, op: Option<&Operation>) -> TokenStream {
+    fn strukt(
+        &self,
+        id: ItemId,
+        fields: &[Field],
+        object: Option<&str>,
+        op: Option<&Operation>,
+    ) -> TokenStream {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
@@ -158,7 +178,11 @@ impl<'a> Emitter<'a> {
         } else {
             quote!()
         };
-        let derive_default = if !de && fields.iter().all(|f| !f.required) { quote!(Default,) } else { quote!() };
+        let derive_default = if !de && fields.iter().all(|f| !f.required) {
+            quote!(Default,)
+        } else {
+            quote!()
+        };
         let mut out = quote! {
             #doc
             #cfg
@@ -183,7 +207,9 @@ impl<'a> Emitter<'a> {
         if de {
             out.extend(self.struct_de(id, fields, object));
             let id_expr = match fields.iter().find(|f| f.name == "id") {
-                Some(f) if f.required && matches!(f.ty, Ty::String | Ty::Id(_)) => quote!(Some(&self.id)),
+                Some(f) if f.required && matches!(f.ty, Ty::String | Ty::Id(_)) => {
+                    quote!(Some(&self.id))
+                }
                 Some(f) if matches!(f.ty, Ty::String | Ty::Id(_)) => quote!(self.id.as_deref()),
                 _ => quote!(None),
             };
@@ -268,31 +294,52 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn struct_ser(&self, id: ItemId, fields: &[Field], object: Option<&str>, ser: bool, de: bool) -> TokenStream {
+    fn struct_ser(
+        &self,
+        id: ItemId,
+        fields: &[Field],
+        object: Option<&str>,
+        ser: bool,
+        de: bool,
+    ) -> TokenStream {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let gate = if ser { quote!() } else { quote!(#[cfg(feature = "serialize")]) };
-        let entries = fields.iter().filter(|f| f.location == Location::Params).map(|f| {
-            let fi = ident(&f.ident);
-            let key = &f.name;
-            if f.required {
-                quote!(map.serialize_entry(#key, &self.#fi)?;)
-            } else {
-                quote!(if let Some(v) = &self.#fi { map.serialize_entry(#key, v)?; })
-            }
-        });
+        let gate = if ser {
+            quote!()
+        } else {
+            quote!(#[cfg(feature = "serialize")])
+        };
+        let entries = fields
+            .iter()
+            .filter(|f| f.location == Location::Params)
+            .map(|f| {
+                let fi = ident(&f.ident);
+                let key = &f.name;
+                if f.required {
+                    quote!(map.serialize_entry(#key, &self.#fi)?;)
+                } else {
+                    quote!(if let Some(v) = &self.#fi { map.serialize_entry(#key, v)?; })
+                }
+            });
         let obj = match object {
             Some(o) if de => quote!(map.serialize_entry("object", #o)?;),
             _ => quote!(),
         };
         let extra = if de {
-            quote!(for (k, v) in self.extra.iter() { map.serialize_entry(k, v)?; })
+            quote!(for (k, v) in self.extra.iter() {
+                map.serialize_entry(k, v)?;
+            })
         } else {
             quote!()
         };
-        let has_entries = de || object.is_some() || fields.iter().any(|f| f.location == Location::Params);
-        let map_decl = if has_entries { quote!(let mut map) } else { quote!(let map) };
+        let has_entries =
+            de || object.is_some() || fields.iter().any(|f| f.location == Location::Params);
+        let map_decl = if has_entries {
+            quote!(let mut map)
+        } else {
+            quote!(let map)
+        };
         quote! {
             #cfg
             #gate
@@ -314,7 +361,10 @@ impl<'a> Emitter<'a> {
         match t {
             Ty::Vec(inner) => {
                 let it = self.ty(inner);
-                (quote!(impl IntoIterator<Item = impl Into<#it>>), quote!(v.into_iter().map(Into::into).collect()))
+                (
+                    quote!(impl IntoIterator<Item = impl Into<#it>>),
+                    quote!(v.into_iter().map(Into::into).collect()),
+                )
             }
             _ => {
                 let tt = self.ty(t);
@@ -350,22 +400,38 @@ impl<'a> Emitter<'a> {
                 quote!(#fi: None,)
             }
         });
-        let extra_init = if de { quote!(extra: Default::default(),) } else { quote!() };
+        let extra_init = if de {
+            quote!(extra: Default::default(),)
+        } else {
+            quote!()
+        };
         let new_doc = if required.is_empty() {
             "Start with no parameters set.".to_string()
         } else {
             format!(
                 "Start with the required parameters: {}.",
-                required.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+                required
+                    .iter()
+                    .map(|f| format!("`{}`", f.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         let setters = fields.iter().filter(|f| !f.required).map(|f| {
             let raw = f.ident.trim_start_matches("r#");
-            let method = if RESERVED_METHODS.contains(&raw) { ident(&format!("set_{raw}")) } else { ident(&f.ident) };
+            let method = if RESERVED_METHODS.contains(&raw) {
+                ident(&format!("set_{raw}"))
+            } else {
+                ident(&f.ident)
+            };
             let fi = ident(&f.ident);
             let (at, conv) = self.setter_arg(&f.ty);
             let fd = doc_attrs(f.doc.as_deref());
-            let val = if f.boxed { quote!(Box::new(#conv)) } else { conv };
+            let val = if f.boxed {
+                quote!(Box::new(#conv))
+            } else {
+                conv
+            };
             quote! {
                 #fd
                 pub fn #method(mut self, v: #at) -> Self { self.#fi = Some(#val); self }
@@ -405,7 +471,11 @@ impl<'a> Emitter<'a> {
             Encoding::Json => quote!(crate::rt::Encoding::Json),
             Encoding::Multipart => quote!(crate::rt::Encoding::Multipart),
         };
-        let response = if op.output == Ty::Binary { quote!(crate::rt::ResponseKind::Binary) } else { quote!(crate::rt::ResponseKind::Json) };
+        let response = if op.output == Ty::Binary {
+            quote!(crate::rt::ResponseKind::Binary)
+        } else {
+            quote!(crate::rt::ResponseKind::Json)
+        };
         let pagination = match &op.output {
             Ty::List(_) => quote!(crate::rt::Pagination::List),
             Ty::SearchList(_) => quote!(crate::rt::Pagination::Search),
@@ -419,7 +489,11 @@ impl<'a> Emitter<'a> {
             fmt.push('/');
             if let Some(p) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 fmt.push_str("{}");
-                let f = fields.iter().find(|f| f.name == p).map(|f| ident(&f.ident)).unwrap_or_else(|| ident(&field_ident(p)));
+                let f = fields
+                    .iter()
+                    .find(|f| f.name == p)
+                    .map(|f| ident(&f.ident))
+                    .unwrap_or_else(|| ident(&field_ident(p)));
                 args.push(quote!(crate::rt::encode_path_segment(&self.#f)));
             } else {
                 fmt.push_str(seg);
@@ -453,7 +527,11 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!("Values of `{}`.", item.long_name))));
+        let doc = doc_attrs(Some(
+            item.doc
+                .as_deref()
+                .unwrap_or(&format!("Values of `{}`.", item.long_name)),
+        ));
         let mut used = BTreeSet::new();
         let variants: Vec<Ident> = values
             .iter()
@@ -469,8 +547,14 @@ impl<'a> Emitter<'a> {
             })
             .collect();
         let docs = values.iter().map(|v| format!(" `{v}`"));
-        let as_str = variants.iter().zip(values).map(|(v, s)| quote!(#name::#v => #s,));
-        let from = variants.iter().zip(values).map(|(v, s)| quote!(#s => #name::#v,));
+        let as_str = variants
+            .iter()
+            .zip(values)
+            .map(|(v, s)| quote!(#name::#v => #s,));
+        let from = variants
+            .iter()
+            .zip(values)
+            .map(|(v, s)| quote!(#s => #name::#v,));
         quote! {
             #doc
             #cfg
@@ -513,7 +597,11 @@ impl<'a> Emitter<'a> {
     fn variant_payload(&self, v: &Variant) -> TokenStream {
         let t = self.ty(&v.ty);
         match &v.ty {
-            Ty::Named(id) if matches!(self.m.items[self.m.resolve(*id)].kind, Kind::Struct { .. }) => quote!(Box<#t>),
+            Ty::Named(id)
+                if matches!(self.m.items[self.m.resolve(*id)].kind, Kind::Struct { .. }) =>
+            {
+                quote!(Box<#t>)
+            }
             _ => t,
         }
     }
@@ -522,12 +610,21 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!("One of several shapes of `{}`.", item.long_name))));
+        let doc = doc_attrs(Some(
+            item.doc
+                .as_deref()
+                .unwrap_or(&format!("One of several shapes of `{}`.", item.long_name)),
+        ));
         let de = item.roles.de;
         let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
         let payloads: Vec<TokenStream> = variants.iter().map(|v| self.variant_payload(v)).collect();
-        let boxed: Vec<bool> = payloads.iter().map(|p| p.to_string().starts_with("Box <")).collect();
-        let vdocs = variants.iter().map(|v| format!(" A `{}`.", v.object.as_deref().unwrap_or(&v.name)));
+        let boxed: Vec<bool> = payloads
+            .iter()
+            .map(|p| p.to_string().starts_with("Box <"))
+            .collect();
+        let vdocs = variants
+            .iter()
+            .map(|v| format!(" A `{}`.", v.object.as_deref().unwrap_or(&v.name)));
         let unknown = if de {
             quote!(
                 /// A shape this version of the SDK does not know; kept as raw JSON.
@@ -547,9 +644,19 @@ impl<'a> Emitter<'a> {
             }
         };
         // Serialize (untagged).
-        let ser_arms = vnames.iter().map(|v| quote!(#name::#v(x) => x.serialize(s),));
-        let ser_unknown = if de { quote!(#name::Unknown(v) => v.serialize(s),) } else { quote!() };
-        let gate = if item.roles.ser { quote!() } else { quote!(#[cfg(feature = "serialize")]) };
+        let ser_arms = vnames
+            .iter()
+            .map(|v| quote!(#name::#v(x) => x.serialize(s),));
+        let ser_unknown = if de {
+            quote!(#name::Unknown(v) => v.serialize(s),)
+        } else {
+            quote!()
+        };
+        let gate = if item.roles.ser {
+            quote!()
+        } else {
+            quote!(#[cfg(feature = "serialize")])
+        };
         out.extend(quote! {
             #cfg
             #gate
@@ -585,18 +692,28 @@ impl<'a> Emitter<'a> {
         if de {
             let discriminated = variants.iter().all(|v| v.object.is_some());
             let body = if discriminated {
-                let arms = variants.iter().zip(&vnames).zip(&boxed).map(|((v, vn), b)| {
-                    let obj = v.object.as_deref().unwrap_or_default();
-                    let sibling_deleted = variants.iter().any(|o| o.object == v.object && o.deleted != v.deleted);
-                    let pat = if sibling_deleted {
-                        let d = v.deleted;
-                        quote!((Some(#obj), #d))
-                    } else {
-                        quote!((Some(#obj), _))
-                    };
-                    let wrap = if *b { quote!(#name::#vn(Box::new(x))) } else { quote!(#name::#vn(x)) };
-                    quote!(#pat => crate::rt::de::from_value(v).map(|x| #wrap),)
-                });
+                let arms = variants
+                    .iter()
+                    .zip(&vnames)
+                    .zip(&boxed)
+                    .map(|((v, vn), b)| {
+                        let obj = v.object.as_deref().unwrap_or_default();
+                        let sibling_deleted = variants
+                            .iter()
+                            .any(|o| o.object == v.object && o.deleted != v.deleted);
+                        let pat = if sibling_deleted {
+                            let d = v.deleted;
+                            quote!((Some(#obj), #d))
+                        } else {
+                            quote!((Some(#obj), _))
+                        };
+                        let wrap = if *b {
+                            quote!(#name::#vn(Box::new(x)))
+                        } else {
+                            quote!(#name::#vn(x))
+                        };
+                        quote!(#pat => crate::rt::de::from_value(v).map(|x| #wrap),)
+                    });
                 quote! {
                     match crate::rt::de::discriminator(&v) {
                         #(#arms)*
@@ -605,16 +722,26 @@ impl<'a> Emitter<'a> {
                 }
             } else {
                 let tries = vnames.iter().zip(&boxed).map(|(vn, b)| {
-                    let wrap = if *b { quote!(#name::#vn(Box::new(x))) } else { quote!(#name::#vn(x)) };
+                    let wrap = if *b {
+                        quote!(#name::#vn(Box::new(x)))
+                    } else {
+                        quote!(#name::#vn(x))
+                    };
                     quote!(if let Some(x) = crate::rt::de::try_value(&v) { return Ok(#wrap); })
                 });
                 quote! { #(#tries)* Ok(#name::Unknown(v)) }
             };
-            let id_arms = vnames.iter().zip(variants).zip(&boxed).map(|((vn, v), b)| match &v.ty {
-                Ty::Named(_) if *b => quote!(#name::#vn(x) => crate::rt::HasId::id_str(x.as_ref()),),
-                Ty::Named(_) => quote!(#name::#vn(x) => crate::rt::HasId::id_str(x),),
-                _ => quote!(#name::#vn(_) => None,),
-            });
+            let id_arms = vnames
+                .iter()
+                .zip(variants)
+                .zip(&boxed)
+                .map(|((vn, v), b)| match &v.ty {
+                    Ty::Named(_) if *b => {
+                        quote!(#name::#vn(x) => crate::rt::HasId::id_str(x.as_ref()),)
+                    }
+                    Ty::Named(_) => quote!(#name::#vn(x) => crate::rt::HasId::id_str(x),),
+                    _ => quote!(#name::#vn(_) => None,),
+                });
             out.extend(quote! {
                 #cfg
                 impl<'de> serde::Deserialize<'de> for #name {
@@ -638,14 +765,26 @@ impl<'a> Emitter<'a> {
         let types = &self.m.event_types;
         let variants: Vec<Ident> = types.iter().map(|t| ident(&type_ident(t))).collect();
         let docs = types.iter().map(|t| format!(" `{t}`"));
-        let as_str = variants.iter().zip(types).map(|(v, s)| quote!(EventType::#v => #s,));
-        let from = variants.iter().zip(types).map(|(v, s)| quote!(#s => EventType::#v,));
+        let as_str = variants
+            .iter()
+            .zip(types)
+            .map(|(v, s)| quote!(EventType::#v => #s,));
+        let from = variants
+            .iter()
+            .zip(types)
+            .map(|(v, s)| quote!(#s => EventType::#v,));
         let n = types.len();
         // Objects: every component with a constant `object`, preferring resources.
         let mut by_object: BTreeMap<(String, bool), ItemId> = BTreeMap::new();
         for (schema, &id) in &self.m.components {
             let item = &self.m.items[id];
-            let Kind::Struct { object: Some(obj), fields } = &item.kind else { continue };
+            let Kind::Struct {
+                object: Some(obj),
+                fields,
+            } = &item.kind
+            else {
+                continue;
+            };
             if obj == "list" || obj == "search_result" {
                 continue;
             }
@@ -665,12 +804,23 @@ impl<'a> Emitter<'a> {
         for ((obj, deleted), id) in &by_object {
             let item = &self.m.items[*id];
             let cfg = cfg_attr(&item.cfg);
-            let vname = if *deleted { ident(&format!("Deleted{}", type_ident(obj))) } else { ident(&type_ident(obj)) };
+            let vname = if *deleted {
+                ident(&format!("Deleted{}", type_ident(obj)))
+            } else {
+                ident(&type_ident(obj))
+            };
             let tn = ident(&item.name);
-            let d = format!(" A `{obj}`{} object.", if *deleted { " (deleted)" } else { "" });
+            let d = format!(
+                " A `{obj}`{} object.",
+                if *deleted { " (deleted)" } else { "" }
+            );
             vdefs.push(quote!(#[doc = #d] #cfg #vname(Box<crate::#tn>),));
             let has_sibling = by_object.contains_key(&(obj.clone(), !deleted));
-            let pat = if has_sibling { quote!((Some(#obj), #deleted)) } else { quote!((Some(#obj), _)) };
+            let pat = if has_sibling {
+                quote!((Some(#obj), #deleted))
+            } else {
+                quote!((Some(#obj), _))
+            };
             arms.push(quote!(#cfg #pat => crate::rt::de::from_value(v).map(|x| EventObject::#vname(Box::new(x))),));
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
@@ -741,7 +891,8 @@ impl<'a> Emitter<'a> {
     }
 
     fn file(&self, tokens: TokenStream) -> Result<String, crate::Error> {
-        let parsed: syn::File = syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
+        let parsed: syn::File =
+            syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
         Ok(format!("{}{}", self.header, prettyplease::unparse(&parsed)))
     }
 }
@@ -749,10 +900,20 @@ impl<'a> Emitter<'a> {
 /// Emit everything into one file (for the generator's snapshot tests): items sorted by
 /// name, then the event types.
 pub fn emit_single(m: &Model, sha256: &str) -> Result<String, crate::Error> {
-    let e = Emitter { m, header: header(m, sha256) };
+    let e = Emitter {
+        m,
+        header: header(m, sha256),
+    };
     let ops: BTreeMap<ItemId, &Operation> = m.operations.iter().map(|o| (o.params, o)).collect();
-    let mut ids: Vec<ItemId> = (0..m.items.len()).filter(|&i| m.items[i].merged_into.is_none()).collect();
-    ids.retain(|&i| !(m.items[i].schema.is_some() && m.skipped.iter().any(|s| Some(&s.at) == m.items[i].schema.as_ref())));
+    let mut ids: Vec<ItemId> = (0..m.items.len())
+        .filter(|&i| m.items[i].merged_into.is_none())
+        .collect();
+    ids.retain(|&i| {
+        !(m.items[i].schema.is_some()
+            && m.skipped
+                .iter()
+                .any(|s| Some(&s.at) == m.items[i].schema.as_ref()))
+    });
     ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
     let items = ids.iter().map(|&id| e.item(id, &ops));
     let events = e.events();
@@ -782,10 +943,17 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         if item.merged_into.is_some() {
             continue;
         }
-        if item.schema.is_some() && m.skipped.iter().any(|s| Some(&s.at) == item.schema.as_ref()) {
+        if item.schema.is_some()
+            && m.skipped
+                .iter()
+                .any(|s| Some(&s.at) == item.schema.as_ref())
+        {
             continue;
         }
-        files.entry((item.area.clone(), item.file.clone())).or_default().push(id);
+        files
+            .entry((item.area.clone(), item.file.clone()))
+            .or_default()
+            .push(id);
     }
     let mut out = BTreeMap::new();
     let mut areas: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -818,8 +986,15 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
             pub use events::*;
         })?,
     );
-    let features = areas.keys().filter(|a| a.as_str() != "core").cloned().collect();
-    Ok(Emitted { files: out, features })
+    let features = areas
+        .keys()
+        .filter(|a| a.as_str() != "core")
+        .cloned()
+        .collect();
+    Ok(Emitted {
+        files: out,
+        features,
+    })
 }
 
 /// A value of type `t` with valid contents, for the generated stripe-mock test.
@@ -833,10 +1008,16 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
         Ty::Timestamp => quote!(stripe_types::rt::Timestamp(1_700_000_000)),
         Ty::DateTime => quote!(stripe_types::rt::DateTime::from("2024-01-01T00:00:00Z")),
         Ty::Decimal => quote!(stripe_types::rt::Decimal::from("1.5")),
-        Ty::File => quote!(stripe_types::rt::FileUpload::from_bytes("receipt.txt", b"hello".to_vec())),
+        Ty::File => quote!(stripe_types::rt::FileUpload::from_bytes(
+            "receipt.txt",
+            b"hello".to_vec()
+        )),
         Ty::Json | Ty::Unit => quote!(serde_json::json!({})),
         Ty::Binary => quote!(stripe_types::rt::Binary::default()),
-        Ty::Metadata => quote!(stripe_types::rt::Metadata::from([(String::from("key"), String::from("1"))])),
+        Ty::Metadata => quote!(stripe_types::rt::Metadata::from([(
+            String::from("key"),
+            String::from("1")
+        )])),
         Ty::Id(_) => quote!(stripe_types::rt::Id::new("id_123")),
         Ty::Vec(inner) => {
             let v = sample(e, inner, depth + 1);
@@ -881,20 +1062,29 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                     }
                 }
                 Kind::Struct { fields, .. } => {
-                    let args: Vec<TokenStream> =
-                        fields.iter().filter(|f| f.required && f.location == Location::Params).map(|f| sample(e, &f.ty, depth + 1)).collect();
+                    let args: Vec<TokenStream> = fields
+                        .iter()
+                        .filter(|f| f.required && f.location == Location::Params)
+                        .map(|f| sample(e, &f.ty, depth + 1))
+                        .collect();
                     let mut expr = quote!(stripe_types::#name::new(#(#args),*));
                     // An object with only optional fields would encode to nothing, which the
                     // API reads as absent: set one field, preferring a scalar one.
                     if args.is_empty() && depth > 0 && depth < 8 {
                         let scalar = |f: &&Field| match &f.ty {
                             Ty::Bool | Ty::String | Ty::I64 => true,
-                            Ty::Named(i) => matches!(m.items[m.resolve(*i)].kind, Kind::Enum { .. }),
+                            Ty::Named(i) => {
+                                matches!(m.items[m.resolve(*i)].kind, Kind::Enum { .. })
+                            }
                             _ => false,
                         };
                         if let Some(f) = fields.iter().find(scalar).or_else(|| fields.first()) {
                             let raw = f.ident.trim_start_matches("r#");
-                            let method = if RESERVED_METHODS.contains(&raw) { ident(&format!("set_{raw}")) } else { ident(&f.ident) };
+                            let method = if RESERVED_METHODS.contains(&raw) {
+                                ident(&format!("set_{raw}"))
+                            } else {
+                                ident(&f.ident)
+                            };
                             let v = sample(e, &f.ty, depth + 1);
                             expr = quote!(#expr.#method(#v));
                         }
@@ -920,7 +1110,9 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
     let mut fns = Vec::new();
     let mut table = Vec::new();
     for op in m.operations.iter().filter(|o| o.path.starts_with("/v1/")) {
-        let Kind::Struct { fields, .. } = &m.items[op.params].kind else { continue };
+        let Kind::Struct { fields, .. } = &m.items[op.params].kind else {
+            continue;
+        };
         let name = ident(&m.items[op.params].name);
         let fname = format_ident!("op_{}", field_ident(&op.id).trim_start_matches("r#"));
         let args = fields.iter().filter(|f| f.required).map(|f| {
@@ -938,7 +1130,9 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
                 Ok(())
             }
         });
-        table.push(quote!((#label, |c: Client| Box::pin(async move { #fname(&c).await }) as BoxFut),));
+        table.push(
+            quote!((#label, |c: Client| Box::pin(async move { #fname(&c).await }) as BoxFut),),
+        );
     }
     let n = table.len();
     let tokens = quote! {

@@ -15,7 +15,11 @@ pub fn to_markdown(html: &str) -> String {
         };
         let tag = &after[1..end];
         let lower = tag.to_ascii_lowercase();
-        let name = lower.trim_start_matches('/').split_whitespace().next().unwrap_or("");
+        let name = lower
+            .trim_start_matches('/')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
         let closing = lower.starts_with('/');
         match (name, closing) {
             ("p", false) => {}
@@ -75,8 +79,23 @@ pub fn to_markdown(html: &str) -> String {
 fn is_tag_name(name: &str) -> bool {
     matches!(
         name,
-        "span" | "div" | "table" | "tr" | "td" | "th" | "tbody" | "thead" | "h1" | "h2" | "h3"
-            | "h4" | "pre" | "u" | "small" | "sup" | "sub"
+        "span"
+            | "div"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "tbody"
+            | "thead"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "pre"
+            | "u"
+            | "small"
+            | "sup"
+            | "sub"
     )
 }
 

@@ -85,8 +85,14 @@ pub struct Pin {
 impl Pin {
     /// Read a pin file (`key = "value"` lines).
     pub fn read(path: &Path) -> Result<Pin, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.into(), source })?;
-        Pin::parse(&text).map_err(|reason| Error::Pin { path: path.into(), reason })
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })?;
+        Pin::parse(&text).map_err(|reason| Error::Pin {
+            path: path.into(),
+            reason,
+        })
     }
 
     /// Parse the pin file's text.
@@ -97,11 +103,17 @@ impl Pin {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (k, v) = line.split_once('=').ok_or_else(|| format!("not a `key = \"value\"` line: {line}"))?;
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| format!("not a `key = \"value\"` line: {line}"))?;
             kv.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
         }
         let get = |k: &str| kv.get(k).cloned().ok_or_else(|| format!("missing `{k}`"));
-        Ok(Pin { tag: get("tag")?, api_version: get("api_version")?, sha256: get("sha256")? })
+        Ok(Pin {
+            tag: get("tag")?,
+            api_version: get("api_version")?,
+            sha256: get("sha256")?,
+        })
     }
 
     /// Write the pin file.
@@ -169,8 +181,14 @@ impl Stats {
         for d in &self.degraded {
             s.push_str(&format!("degraded {}: {}\n", d.at, d.reason));
         }
-        s.push_str(&format!("types {} (after deduplication), event types {}\n", self.types, self.event_types));
-        s.push_str(&format!("operations {}/{}\n", self.operations, self.operation_total));
+        s.push_str(&format!(
+            "types {} (after deduplication), event types {}\n",
+            self.types, self.event_types
+        ));
+        s.push_str(&format!(
+            "operations {}/{}\n",
+            self.operations, self.operation_total
+        ));
         s.push_str(&format!("schemas {}/{}\n", self.schemas, self.schema_total));
         s
     }
@@ -199,12 +217,19 @@ fn escape(key: &str) -> String {
 }
 
 /// Decode `v` as `T`; on failure, the pointer (base + inner path) and message.
-fn check_at<T: serde::de::DeserializeOwned>(v: &serde_json::Value, base: &str) -> Option<(String, String)> {
+fn check_at<T: serde::de::DeserializeOwned>(
+    v: &serde_json::Value,
+    base: &str,
+) -> Option<(String, String)> {
     match serde_path_to_error::deserialize::<_, T>(v) {
         Ok(_) => None,
         Err(e) => {
             let inner = json_pointer(e.path());
-            let p = if inner == "/" { base.to_string() } else { format!("{base}{inner}") };
+            let p = if inner == "/" {
+                base.to_string()
+            } else {
+                format!("{base}{inner}")
+            };
             Some((p, e.inner().to_string()))
         }
     }
@@ -217,32 +242,57 @@ fn locate(doc: &serde_json::Value) -> Option<(String, String)> {
         let base = format!("/paths/{}", escape(&path));
         for (method, op) in obj(&item) {
             let base = format!("{base}/{method}");
-            for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                if let Some(hit) = check_at::<openapiv3::Parameter>(p, &format!("{base}/parameters/{i}")) {
+            for (i, p) in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(hit) =
+                    check_at::<openapiv3::Parameter>(p, &format!("{base}/parameters/{i}"))
+                {
                     return Some(hit);
                 }
             }
             if let Some(rb) = op.get("requestBody") {
-                if let Some(hit) = check_at::<openapiv3::RequestBody>(rb, &format!("{base}/requestBody")) {
+                if let Some(hit) =
+                    check_at::<openapiv3::RequestBody>(rb, &format!("{base}/requestBody"))
+                {
                     return Some(hit);
                 }
             }
             for (code, r) in op.get("responses").map(obj).unwrap_or_default() {
                 if r.get("$ref").is_none() {
-                    if let Some(hit) = check_at::<openapiv3::Response>(&r, &format!("{base}/responses/{}", escape(&code))) {
+                    if let Some(hit) = check_at::<openapiv3::Response>(
+                        &r,
+                        &format!("{base}/responses/{}", escape(&code)),
+                    ) {
                         return Some(hit);
                     }
                 }
             }
-            if method != "parameters" && method != "servers" && method != "summary" && method != "description" {
+            if method != "parameters"
+                && method != "servers"
+                && method != "summary"
+                && method != "description"
+            {
                 if let Some(hit) = check_at::<openapiv3::Operation>(&op, &base) {
                     return Some(hit);
                 }
             }
         }
     }
-    for (name, schema) in doc.get("components").and_then(|c| c.get("schemas")).map(obj).unwrap_or_default() {
-        if let Some(hit) = check_at::<openapiv3::Schema>(&schema, &format!("/components/schemas/{}", escape(&name))) {
+    for (name, schema) in doc
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .map(obj)
+        .unwrap_or_default()
+    {
+        if let Some(hit) = check_at::<openapiv3::Schema>(
+            &schema,
+            &format!("/components/schemas/{}", escape(&name)),
+        ) {
             return Some(hit);
         }
     }
@@ -278,7 +328,11 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
     let stats = Stats {
         operations: model.operations.len(),
         operation_total: model.operation_total,
-        schemas: model.components.keys().filter(|c| !model.skipped.iter().any(|s| &s.at == *c)).count(),
+        schemas: model
+            .components
+            .keys()
+            .filter(|c| !model.skipped.iter().any(|s| &s.at == *c))
+            .count(),
         schema_total: model.schema_total,
         skipped: model.skipped.clone(),
         degraded: {
@@ -287,21 +341,39 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
             d.dedup();
             d
         },
-        types: model.items.iter().filter(|i| i.merged_into.is_none()).count(),
+        types: model
+            .items
+            .iter()
+            .filter(|i| i.merged_into.is_none())
+            .count(),
         event_types: model.event_types.len(),
     };
     let mut features_toml = String::from("[features]\n");
     features_toml.push_str("# Generated by `cargo xtask codegen`; one feature per API area. `core` items are always compiled.\n");
     features_toml.push_str("default = [\"payments\", \"billing\"]\n");
-    let all: Vec<String> = emitted.features.iter().map(|f| format!("\"{f}\"")).collect();
+    let all: Vec<String> = emitted
+        .features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
     features_toml.push_str(&format!("full = [{}]\n", all.join(", ")));
-    features_toml.push_str("# Serialize impls for response types (request types always serialize).\nserialize = []\n");
+    features_toml.push_str(
+        "# Serialize impls for response types (request types always serialize).\nserialize = []\n",
+    );
     for f in &emitted.features {
         features_toml.push_str(&format!("{f} = []\n"));
     }
     let mut workspace_files = BTreeMap::new();
-    workspace_files.insert("tests/tests/stripe_mock_every_operation.rs".to_string(), emit::mock_test(&model, sha256)?);
-    Ok(Generated { files: emitted.files, workspace_files, features_toml, stats })
+    workspace_files.insert(
+        "tests/tests/stripe_mock_every_operation.rs".to_string(),
+        emit::mock_test(&model, sha256)?,
+    );
+    Ok(Generated {
+        files: emitted.files,
+        workspace_files,
+        features_toml,
+        stats,
+    })
 }
 
 /// Generate a spec into one file, without a pin (the snapshot tests' fixtures).
@@ -318,11 +390,19 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     let stats = Stats {
         operations: model.operations.len(),
         operation_total: model.operation_total,
-        schemas: model.components.keys().filter(|c| !model.skipped.iter().any(|s| &s.at == *c)).count(),
+        schemas: model
+            .components
+            .keys()
+            .filter(|c| !model.skipped.iter().any(|s| &s.at == *c))
+            .count(),
         schema_total: model.schema_total,
         skipped: model.skipped.clone(),
         degraded: model.degraded.clone(),
-        types: model.items.iter().filter(|i| i.merged_into.is_none()).count(),
+        types: model
+            .items
+            .iter()
+            .filter(|i| i.merged_into.is_none())
+            .count(),
         event_types: model.event_types.len(),
     };
     Ok((text, stats))
@@ -331,10 +411,17 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
 /// Verify the spec against its pin, then generate.
 pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
     let pin = Pin::read(pin_path)?;
-    let bytes = std::fs::read(spec_path).map_err(|source| Error::Io { path: spec_path.into(), source })?;
+    let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
+        path: spec_path.into(),
+        source,
+    })?;
     let actual = sha256_hex(&bytes);
     if actual != pin.sha256 {
-        return Err(Error::HashMismatch { path: spec_path.into(), expected: pin.sha256, actual });
+        return Err(Error::HashMismatch {
+            path: spec_path.into(),
+            expected: pin.sha256,
+            actual,
+        });
     }
     generate_from_bytes(&bytes, &actual)
 }

@@ -3,11 +3,11 @@
 use heck::{ToPascalCase, ToSnakeCase};
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-    "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
-    "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final",
-    "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 /// `true` when `s` is a Rust keyword (strict or reserved).
@@ -18,8 +18,10 @@ pub fn is_keyword(s: &str) -> bool {
 /// A snake_case field or function name; keywords become raw identifiers (`r#type`) except
 /// the few that cannot be raw (`self`, `Self`, `super`, `crate`), which get a trailing `_`.
 pub fn field_ident(name: &str) -> String {
-    let cleaned: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let mut s = cleaned.to_snake_case();
     if s.is_empty() {
         s = "field".into();
@@ -107,7 +109,10 @@ mod tests {
         assert_eq!(field_ident("card.brand"), "card_brand");
         assert_eq!(type_ident("v2.billing.meter_event"), "V2BillingMeterEvent");
         assert_eq!(type_ident("2023-10-16"), "V20231016");
-        assert_eq!(type_ident("payment_intent.succeeded"), "PaymentIntentSucceeded");
+        assert_eq!(
+            type_ident("payment_intent.succeeded"),
+            "PaymentIntentSucceeded"
+        );
         assert_eq!(type_ident(""), "Empty");
         assert_eq!(singular("customers"), "customer");
         assert_eq!(singular("payment_intents"), "payment_intent");

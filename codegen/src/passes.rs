@@ -48,7 +48,9 @@ fn rewrite_refs(m: &mut Model) {
     let f = |i: ItemId| resolved[i];
     for item in m.items.iter_mut() {
         match &mut item.kind {
-            Kind::Struct { fields, .. } => fields.iter_mut().for_each(|fl| fl.ty = map_ty(&fl.ty, &f)),
+            Kind::Struct { fields, .. } => {
+                fields.iter_mut().for_each(|fl| fl.ty = map_ty(&fl.ty, &f))
+            }
             Kind::Union { variants } => variants.iter_mut().for_each(|v| v.ty = map_ty(&v.ty, &f)),
             Kind::Enum { .. } => {}
         }
@@ -73,7 +75,10 @@ pub fn dedup_inline_types(m: &mut Model) {
                 continue;
             }
             let item = &m.items[id];
-            let key_name = item.title.clone().unwrap_or_else(|| field_part(&item.long_name));
+            let key_name = item
+                .title
+                .clone()
+                .unwrap_or_else(|| field_part(&item.long_name));
             let mut kind = item.kind.clone();
             if let Kind::Struct { fields, .. } = &mut kind {
                 for f in fields.iter_mut() {
@@ -103,7 +108,11 @@ pub fn dedup_inline_types(m: &mut Model) {
 
 /// The trailing PascalCase word group of a long name — a stand-in for the field name.
 fn field_part(long: &str) -> String {
-    let starts: Vec<usize> = long.char_indices().filter(|(_, c)| c.is_ascii_uppercase()).map(|(i, _)| i).collect();
+    let starts: Vec<usize> = long
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_uppercase())
+        .map(|(i, _)| i)
+        .collect();
     match starts.len() {
         0 | 1 => long.to_string(),
         n => long[starts[n.saturating_sub(2)]..].to_string(),
@@ -142,8 +151,12 @@ fn mark_role(m: &mut Model, start: Vec<ItemId>, ser: bool) {
         // A typed id does not make the identified type part of a request or response.
         let mut refs = BTreeSet::new();
         match &m.items[id].kind {
-            Kind::Struct { fields, .. } => fields.iter().for_each(|f| f.ty.refs_except_ids(&mut refs)),
-            Kind::Union { variants } => variants.iter().for_each(|v| v.ty.refs_except_ids(&mut refs)),
+            Kind::Struct { fields, .. } => {
+                fields.iter().for_each(|f| f.ty.refs_except_ids(&mut refs))
+            }
+            Kind::Union { variants } => variants
+                .iter()
+                .for_each(|v| v.ty.refs_except_ids(&mut refs)),
             Kind::Enum { .. } => {}
         }
         stack.extend(refs);
@@ -206,9 +219,28 @@ pub fn box_recursive_fields(m: &mut Model) {
 pub fn assign_names(m: &mut Model) {
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let reserved = [
-        "Event", "EventObject", "EventType", "List", "SearchList", "V2List", "Expandable", "Id",
-        "Timestamp", "DateTime", "Decimal", "Metadata", "Secret", "Clearable", "FileUpload",
-        "Binary", "Extra", "Option", "Result", "String", "Vec", "Box",
+        "Event",
+        "EventObject",
+        "EventType",
+        "List",
+        "SearchList",
+        "V2List",
+        "Expandable",
+        "Id",
+        "Timestamp",
+        "DateTime",
+        "Decimal",
+        "Metadata",
+        "Secret",
+        "Clearable",
+        "FileUpload",
+        "Binary",
+        "Extra",
+        "Option",
+        "Result",
+        "String",
+        "Vec",
+        "Box",
     ];
     taken.extend(reserved.iter().map(|s| s.to_string()));
     let op_params: BTreeSet<ItemId> = m.operations.iter().map(|o| o.params).collect();
@@ -259,7 +291,7 @@ pub fn assign_names(m: &mut Model) {
 /// are always compiled.
 pub fn assign_features(m: &mut Model) {
     let mut roots: BTreeMap<String, Vec<ItemId>> = BTreeMap::new();
-    for (_, &id) in &m.components {
+    for &id in m.components.values() {
         roots.entry(m.items[id].area.clone()).or_default().push(id);
     }
     for op in &m.operations {
@@ -281,7 +313,10 @@ pub fn assign_features(m: &mut Model) {
         }
     }
     for (id, set) in sets.into_iter().enumerate() {
-        m.items[id].cfg = if set.contains("core") { BTreeSet::new() } else { set };
+        m.items[id].cfg = if set.contains("core") {
+            BTreeSet::new()
+        } else {
+            set
+        };
     }
 }
-

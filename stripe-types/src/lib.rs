@@ -28,5 +28,6 @@ pub use rt::{
     unused_mut,
     rustdoc::all
 )]
+#[rustfmt::skip]
 mod generated;
 pub use generated::*;

@@ -29,7 +29,11 @@ const CHARGE: &str = r#"{
 const CUSTOMER: &str = r#"{"id": "cus_1", "object": "customer", "created": 1700000000, "livemode": false, "email": "jenny@example.com"}"#;
 
 fn charge(customer: &str, status: &str) -> Charge {
-    decode(&CHARGE.replace("CUSTOMER", customer).replace("STATUS", status))
+    decode(
+        &CHARGE
+            .replace("CUSTOMER", customer)
+            .replace("STATUS", status),
+    )
 }
 
 #[test]
@@ -37,16 +41,25 @@ fn unknown_enum_value_is_kept_and_round_trips() {
     let c = charge("null", "quantum_pending");
     assert_eq!(c.status, ChargeStatus::Unknown("quantum_pending".into()));
     assert_eq!(c.status.as_str(), "quantum_pending");
-    assert_eq!(serde_json::to_string(&c.status).unwrap(), "\"quantum_pending\"");
+    assert_eq!(
+        serde_json::to_string(&c.status).unwrap(),
+        "\"quantum_pending\""
+    );
     let known = charge("null", "succeeded");
     assert_eq!(known.status, ChargeStatus::Succeeded);
-    assert_eq!("succeeded".parse::<ChargeStatus>().unwrap(), ChargeStatus::Succeeded);
+    assert_eq!(
+        "succeeded".parse::<ChargeStatus>().unwrap(),
+        ChargeStatus::Succeeded
+    );
     assert_eq!(ChargeStatus::Succeeded.to_string(), "succeeded");
 }
 
 #[test]
 fn unknown_field_does_not_fail_and_stays_reachable() {
-    let json = CUSTOMER.replace("\"livemode\"", "\"brand_new_field\": {\"nested\": [1, 2]}, \"livemode\"");
+    let json = CUSTOMER.replace(
+        "\"livemode\"",
+        "\"brand_new_field\": {\"nested\": [1, 2]}, \"livemode\"",
+    );
     let c: Customer = decode(&json);
     assert_eq!(c.extra.get("brand_new_field").unwrap()["nested"][1], 2);
     assert_eq!(c.email.as_deref(), Some("jenny@example.com"));
@@ -106,7 +119,10 @@ fn decimal_round_trips_exactly() {
     let p: Price = decode(json);
     let d = p.unit_amount_decimal.unwrap();
     assert_eq!(d.as_str(), "0.123456789012345678901234567890");
-    assert_eq!(serde_json::to_string(&d).unwrap(), "\"0.123456789012345678901234567890\"");
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        "\"0.123456789012345678901234567890\""
+    );
 }
 
 #[test]

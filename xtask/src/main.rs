@@ -14,7 +14,10 @@ mod explorer;
 mod stripe_mock;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 fn main() {
@@ -43,14 +46,22 @@ fn main() {
 }
 
 fn flag_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn codegen(args: &[String]) -> Result<()> {
     let root = root();
-    let spec = flag_value(args, "--spec").map(PathBuf::from).unwrap_or_else(|| root.join("spec/openapi.spec3.json"));
-    let pin = flag_value(args, "--pin").map(PathBuf::from).unwrap_or_else(|| root.join("spec/pin.toml"));
-    let out_dir = flag_value(args, "--out").map(PathBuf::from).unwrap_or_else(|| root.join("stripe-types/src/generated"));
+    let spec = flag_value(args, "--spec")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("spec/openapi.spec3.json"));
+    let pin = flag_value(args, "--pin")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("spec/pin.toml"));
+    let out_dir = flag_value(args, "--out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("stripe-types/src/generated"));
     let cargo_toml = root.join("stripe-types/Cargo.toml");
     let generated = codegen::generate(&spec, &pin)?;
     if args.iter().any(|a| a == "--stats") {
@@ -88,11 +99,15 @@ fn codegen(args: &[String]) -> Result<()> {
                 stale.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
             );
         }
-        println!("codegen --check: {} generated files are up to date", generated.files.len());
+        println!(
+            "codegen --check: {} generated files are up to date",
+            generated.files.len()
+        );
         return Ok(());
     }
     if out_dir.exists() {
-        std::fs::remove_dir_all(&out_dir).with_context(|| format!("removing {}", out_dir.display()))?;
+        std::fs::remove_dir_all(&out_dir)
+            .with_context(|| format!("removing {}", out_dir.display()))?;
     }
     let mut bytes = 0;
     for (rel, text) in &generated.files {
@@ -112,7 +127,10 @@ fn codegen(args: &[String]) -> Result<()> {
         out_dir.display()
     );
     let s = &generated.stats;
-    println!("operations {}/{}\nschemas {}/{}", s.operations, s.operation_total, s.schemas, s.schema_total);
+    println!(
+        "operations {}/{}\nschemas {}/{}",
+        s.operations, s.operation_total, s.schemas, s.schema_total
+    );
     Ok(())
 }
 
@@ -150,26 +168,43 @@ fn spec(args: &[String]) -> Result<()> {
         bail!("usage: cargo xtask spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]");
     }
     let tag = flag_value(args, "--tag").context("--tag <tag> is required")?;
-    let dir = flag_value(args, "--dir").map(PathBuf::from).unwrap_or_else(|| root().join("spec"));
+    let dir = flag_value(args, "--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("spec"));
     let bytes = match flag_value(args, "--from") {
         Some(file) => std::fs::read(&file).with_context(|| format!("reading {file}"))?,
         None => {
-            let url = format!("https://raw.githubusercontent.com/stripe/openapi/{tag}/latest/openapi.spec3.json");
+            let url = format!(
+                "https://raw.githubusercontent.com/stripe/openapi/{tag}/latest/openapi.spec3.json"
+            );
             println!("downloading {url}");
-            let out = Command::new("curl").args(["-fsSL", &url]).output().context("running curl")?;
+            let out = Command::new("curl")
+                .args(["-fsSL", &url])
+                .output()
+                .context("running curl")?;
             if !out.status.success() {
-                bail!("download failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+                bail!(
+                    "download failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
             }
             out.stdout
         }
     };
     // Validate before replacing anything.
     let api = codegen::parse_spec(&bytes)?;
-    let pin = codegen::Pin { tag, api_version: api.info.version.clone(), sha256: codegen::sha256_hex(&bytes) };
+    let pin = codegen::Pin {
+        tag,
+        api_version: api.info.version.clone(),
+        sha256: codegen::sha256_hex(&bytes),
+    };
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("openapi.spec3.json"), &bytes)?;
     std::fs::write(dir.join("pin.toml"), pin.render())?;
-    println!("spec: tag {} api version {} sha256 {}", pin.tag, pin.api_version, pin.sha256);
+    println!(
+        "spec: tag {} api version {} sha256 {}",
+        pin.tag, pin.api_version, pin.sha256
+    );
     println!("next: cargo xtask codegen");
     Ok(())
 }
@@ -193,7 +228,9 @@ fn test(_args: &[String]) -> Result<()> {
     codegen(&["--check".to_string()])?;
     let mock = stripe_mock::ensure()?;
     println!("stripe-mock at {}", mock.url);
-    run(cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]).env("STRIPE_MOCK_URL", &mock.url))?;
+    run(cargo()
+        .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+        .env("STRIPE_MOCK_URL", &mock.url))?;
     Ok(())
 }
 
@@ -201,16 +238,28 @@ fn bench_build(_args: &[String]) -> Result<()> {
     let root = root();
     let gen = root.join("stripe-types/src/generated");
     let files = list_files(&gen)?;
-    let total: u64 = files.iter().map(|f| std::fs::metadata(gen.join(f)).map(|m| m.len()).unwrap_or(0)).sum();
-    println!("generated source: {} files, {:.1} MiB", files.len(), total as f64 / 1048576.0);
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(gen.join(f)).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    println!(
+        "generated source: {} files, {:.1} MiB",
+        files.len(),
+        total as f64 / 1048576.0
+    );
     let target = root.join("target/bench-build");
     for (label, feats) in [("default", vec![]), ("full", vec!["--features", "full"])] {
         let _ = std::fs::remove_dir_all(&target);
         let start = std::time::Instant::now();
         let mut c = cargo();
-        c.args(["build", "--release", "-p", "stripe-types"]).args(&feats).env("CARGO_TARGET_DIR", &target);
+        c.args(["build", "--release", "-p", "stripe-types"])
+            .args(&feats)
+            .env("CARGO_TARGET_DIR", &target);
         run(&mut c)?;
-        println!("bench-build {label}: clean release build of stripe-types {:.1} s", start.elapsed().as_secs_f64());
+        println!(
+            "bench-build {label}: clean release build of stripe-types {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

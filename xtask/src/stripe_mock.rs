@@ -60,9 +60,17 @@ pub fn install_command() -> String {
 pub fn install() -> Result<PathBuf> {
     eprintln!("+ {}", install_command());
     let status = Command::new("go")
-        .args(["install", &format!("github.com/stripe/stripe-mock@{VERSION}")])
+        .args([
+            "install",
+            &format!("github.com/stripe/stripe-mock@{VERSION}"),
+        ])
         .status()
-        .with_context(|| format!("stripe-mock is not installed and Go is not available; install it with: {}", install_command()))?;
+        .with_context(|| {
+            format!(
+                "stripe-mock is not installed and Go is not available; install it with: {}",
+                install_command()
+            )
+        })?;
     if !status.success() {
         bail!("`{}` failed", install_command());
     }
@@ -81,7 +89,10 @@ pub fn ensure() -> Result<Running> {
         return Ok(Running { url, child: None });
     }
     if listening(DEFAULT_PORT) {
-        return Ok(Running { url: format!("http://127.0.0.1:{DEFAULT_PORT}"), child: None });
+        return Ok(Running {
+            url: format!("http://127.0.0.1:{DEFAULT_PORT}"),
+            child: None,
+        });
     }
     // Always (re)install the pinned version when Go is available: an older stripe-mock on
     // PATH embeds an older spec and fails operations this spec has. Cached installs are fast.
@@ -95,14 +106,26 @@ pub fn ensure() -> Result<Running> {
             None => return Err(e),
         },
     };
-    let port = if listening(DEFAULT_PORT) { free_port()? } else { DEFAULT_PORT };
+    let port = if listening(DEFAULT_PORT) {
+        free_port()?
+    } else {
+        DEFAULT_PORT
+    };
     let child = Command::new(&bin)
-        .args(["-http-port", &port.to_string(), "-https-port", &free_port()?.to_string()])
+        .args([
+            "-http-port",
+            &port.to_string(),
+            "-https-port",
+            &free_port()?.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let running = Running { url: format!("http://127.0.0.1:{port}"), child: Some(child) };
+    let running = Running {
+        url: format!("http://127.0.0.1:{port}"),
+        child: Some(child),
+    };
     let start = Instant::now();
     while !listening(port) {
         if start.elapsed() > Duration::from_secs(30) {

@@ -19,13 +19,20 @@ fn spec_fetch_from_file_updates_spec_and_pin() {
         .arg(&spec_dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pin = std::fs::read_to_string(spec_dir.join("pin.toml")).unwrap();
     assert!(pin.contains("tag = \"v9999\""), "{pin}");
     assert!(pin.contains("api_version = \"2099-01-01.test\""), "{pin}");
     let sha = codegen::sha256_hex(body);
     assert!(pin.contains(&sha), "{pin}");
-    assert_eq!(std::fs::read(spec_dir.join("openapi.spec3.json")).unwrap(), body);
+    assert_eq!(
+        std::fs::read(spec_dir.join("openapi.spec3.json")).unwrap(),
+        body
+    );
 
     // The generator accepts the fetched pair...
     let spec = spec_dir.join("openapi.spec3.json");
@@ -33,7 +40,10 @@ fn spec_fetch_from_file_updates_spec_and_pin() {
     assert!(codegen::generate(&spec, &pinf).is_ok());
     // ...and refuses a spec edited behind the pin's back.
     std::fs::write(&spec, [body.as_slice(), b" "].concat()).unwrap();
-    assert!(matches!(codegen::generate(&spec, &pinf), Err(codegen::Error::HashMismatch { .. })));
+    assert!(matches!(
+        codegen::generate(&spec, &pinf),
+        Err(codegen::Error::HashMismatch { .. })
+    ));
 
     // A malformed download is refused before anything is replaced.
     std::fs::write(&source, b"{not json").unwrap();
@@ -45,6 +55,8 @@ fn spec_fetch_from_file_updates_spec_and_pin() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(std::fs::read_to_string(spec_dir.join("pin.toml")).unwrap().contains("v9999"));
+    assert!(std::fs::read_to_string(spec_dir.join("pin.toml"))
+        .unwrap()
+        .contains("v9999"));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -11,8 +11,7 @@ mod values;
 
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
-    encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind,
-    StripeRequest,
+    encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,
 };
 pub use values::{
     Binary, Clearable, DateTime, Decimal, Expandable, Extra, FileUpload, HasId, Id, Int64String,

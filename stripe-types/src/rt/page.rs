@@ -79,7 +79,11 @@ pub trait Paginated: DeserializeOwned + Send + 'static {
 impl<T: HasId + DeserializeOwned + Send + 'static> Paginated for List<T> {
     type Item = T;
     fn into_parts(self) -> PageParts<T> {
-        let first_id = self.data.first().and_then(|x| x.id_str()).map(str::to_owned);
+        let first_id = self
+            .data
+            .first()
+            .and_then(|x| x.id_str())
+            .map(str::to_owned);
         let last_id = self.data.last().and_then(|x| x.id_str()).map(str::to_owned);
         PageParts {
             items: self.data,

@@ -117,9 +117,11 @@ pub trait StripeRequest: Serialize + Send + Sync {
 /// Percent-encode one path segment: everything but RFC 3986 unreserved characters is
 /// escaped, so `/`, `?`, `#` and `..` can never change the path that is requested.
 pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
-    let is_unreserved =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
-    if !segment.is_empty() && segment.bytes().all(is_unreserved) && segment != "." && segment != ".."
+    let is_unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if !segment.is_empty()
+        && segment.bytes().all(is_unreserved)
+        && segment != "."
+        && segment != ".."
     {
         return Cow::Borrowed(segment);
     }

@@ -553,15 +553,25 @@ pub struct FileUpload {
 impl FileUpload {
     /// A file from bytes.
     pub fn from_bytes(filename: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
-        FileUpload { filename: filename.into(), content_type: None, data: data.into() }
+        FileUpload {
+            filename: filename.into(),
+            content_type: None,
+            data: data.into(),
+        }
     }
     /// Read a file from disk; the file name is the path's last component.
     pub fn from_path(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
         let path = path.as_ref();
         let data = std::fs::read(path)?;
-        let filename =
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(FileUpload { filename, content_type: None, data })
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(FileUpload {
+            filename,
+            content_type: None,
+            data,
+        })
     }
     /// Set the part's content type.
     pub fn content_type(mut self, ct: impl Into<String>) -> Self {
@@ -585,7 +595,9 @@ impl Serialize for FileUpload {
         st.serialize_field("filename", &self.filename)?;
         st.serialize_field(
             "content_type",
-            self.content_type.as_deref().unwrap_or("application/octet-stream"),
+            self.content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream"),
         )?;
         st.serialize_field("data", &serde_bytes_ref(&self.data))?;
         st.end()
@@ -623,7 +635,9 @@ impl Extra {
     }
     /// Record an unknown field.
     pub fn insert(&mut self, key: String, value: serde_json::Value) {
-        self.0.get_or_insert_with(Default::default).insert(key, value);
+        self.0
+            .get_or_insert_with(Default::default)
+            .insert(key, value);
     }
 }
 impl fmt::Debug for Extra {
@@ -639,7 +653,11 @@ impl Serialize for Extra {
 impl<'de> Deserialize<'de> for Extra {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let m = BTreeMap::<String, serde_json::Value>::deserialize(d)?;
-        Ok(Extra(if m.is_empty() { None } else { Some(Box::new(m)) }))
+        Ok(Extra(if m.is_empty() {
+            None
+        } else {
+            Some(Box::new(m))
+        }))
     }
 }
 
@@ -655,7 +673,10 @@ mod tests {
         let t = DateTime::from_unix_seconds(1_700_000_000);
         assert_eq!(t.as_str(), "2023-11-14T22:13:20Z");
         assert_eq!(t.unix_seconds(), Some(1_700_000_000));
-        assert_eq!(DateTime::from("2023-11-14T23:13:20.123+01:00").unix_seconds(), Some(1_700_000_000));
+        assert_eq!(
+            DateTime::from("2023-11-14T23:13:20.123+01:00").unix_seconds(),
+            Some(1_700_000_000)
+        );
         assert_eq!(DateTime::from("garbage").unix_seconds(), None);
     }
 }
