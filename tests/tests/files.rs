@@ -11,9 +11,12 @@ use stripe_client::Client;
 use stripe_types::rt::FileUpload;
 use stripe_types::{CreateFile, CreateFilePurpose, RetrieveQuotePdf};
 
+/// One upload as received: its `Content-Type` header and raw body.
+type Upload = (String, Vec<u8>);
+
 #[derive(Default, Clone)]
 struct Seen {
-    uploads: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    uploads: Arc<Mutex<Vec<Upload>>>,
 }
 
 const PDF: &[u8] = b"%PDF-1.4\n\x00\x01\x02\xff binary quote\n%%EOF";

@@ -15,6 +15,12 @@ use stripe_types::rt::{Expandable, FileUpload, Secret, Timestamp};
 use stripe_types::*;
 
 type R = Result<(), String>;
+/// A bad delivery: what it is, what `construct_event` said, the error expected.
+type Case<'a> = (
+    &'a str,
+    Result<Event, WebhookError>,
+    fn(&WebhookError) -> bool,
+);
 
 fn fail(what: &str, e: impl std::fmt::Display) -> String {
     format!("{what}: {e}")
@@ -334,7 +340,7 @@ pub async fn billing(t: &mut Tour) -> R {
         ("value".to_owned(), "25".to_owned()),
     ]
     .into();
-    let event = CreateBillingMeterEvent::new("api_calls", Secret::new(payload.clone()))
+    let event = CreateBillingMeterEvent::new("api_calls", Secret::new(payload))
         .identifier(identifier.clone())
         .send(&client)
         .await
@@ -344,28 +350,20 @@ pub async fn billing(t: &mut Tour) -> R {
         event.event_name, event.identifier, event.payload
     ));
 
-    call("CreateV2BillingMeterEventSession::new().send(&client)  // POST /v2/billing/meter_event_session");
-    match CreateV2BillingMeterEventSession::new().send(&client).await {
+    call("meter::create_session(&client)  // POST /v2/billing/meter_event_session");
+    match stripe_client::meter::create_session(&client).await {
         Ok(session) => {
-            note(&format!(
-                "session {} · expires {} · token {:?}",
-                session.id, session.expires_at, session.authentication_token
-            ));
+            note(&format!("session {session:?}"));
             if t.mock {
                 return Err("stripe-mock answered a /v2 path, which it does not serve".into());
             }
-            let stream_client = Client::builder(session.authentication_token.expose().clone())
-                .build()
-                .map_err(|e| fail("stream client", e))?;
-            call("CreateV2BillingMeterEventStream::new([event]).send(&session_client)  // meter-events host");
-            CreateV2BillingMeterEventStream::new([CreateV2BillingMeterEventStreamEvents::new(
-                "api_calls",
-                Secret::new(payload),
-            )
-            .identifier(format!("{identifier}-stream"))])
-            .send(&stream_client)
-            .await
-            .map_err(|e| fail("meter event stream", e))?;
+            call("meter::send_events(&client, &session, &[MeterEvent::new(\"api_calls\", customer).value(25).identifier(…)])  // meter-events host");
+            let event = stripe_client::meter::MeterEvent::new("api_calls", customer.clone())
+                .value(25)
+                .identifier(format!("{identifier}-stream"));
+            stripe_client::meter::send_events(&client, &session, &[event])
+                .await
+                .map_err(|e| fail("meter event stream", e))?;
             note("sent 1 event on the stream");
         }
         Err(e) if t.mock && e.status() == Some(404) => {
@@ -558,7 +556,7 @@ pub async fn webhooks(_t: &mut Tour) -> R {
     .to_string();
     let thin_header = Webhook::generate_test_signature(thin.as_bytes(), secret, now);
     let garbage = b"not json";
-    let cases: Vec<(&str, Result<Event, WebhookError>, fn(&WebhookError) -> bool)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "no header",
             Webhook::construct_event(body, "", secret),
@@ -755,7 +753,12 @@ pub async fn expand(t: &mut Tour) -> R {
             "customer: Expandable::Object(Customer {{ id: {}, email: {:?}, name: {:?} }})",
             c.id, c.email, c.name
         )),
-        None => return Err(format!("customer did not expand into a Customer: {:?}", expanded.customer)),
+        None => {
+            return Err(format!(
+                "customer did not expand into a Customer: {:?}",
+                expanded.customer
+            ))
+        }
     }
     call("ListSubscriptions::new().limit(2).expand([\"data.customer\"]).send(&client)");
     let list = ListSubscriptions::new()
