@@ -5,7 +5,9 @@ use stripe_client::prelude::*;
 use stripe_client::{Client, MockTransport};
 use stripe_types::rt::Expandable;
 use stripe_types::rt::HasId;
-use stripe_types::{ListPaymentIntents, ListSubscriptions, RetrievePaymentIntent, RetrieveSubscription};
+use stripe_types::{
+    ListPaymentIntents, ListSubscriptions, RetrievePaymentIntent, RetrieveSubscription,
+};
 
 /// The expanded object is the `Customer` variant of the field's union (`Customer`,
 /// `DeletedCustomer`, `Unknown`), checked without naming the union type (its generated name
@@ -13,7 +15,10 @@ use stripe_types::{ListPaymentIntents, ListSubscriptions, RetrievePaymentIntent,
 fn assert_customer<T: HasId + std::fmt::Debug>(obj: Option<&T>, id: &str) {
     let obj = obj.expect("the field was expanded");
     let debug = format!("{obj:?}");
-    assert!(debug.starts_with("Customer(Customer {"), "not a Customer: {debug:.120}");
+    assert!(
+        debug.starts_with("Customer(Customer {"),
+        "not a Customer: {debug:.120}"
+    );
     assert_eq!(obj.id_str(), Some(id));
 }
 
