@@ -23,6 +23,8 @@ pub struct Emitted {
     pub files: BTreeMap<String, String>,
     /// Area features in use (besides `core`, which is always compiled).
     pub features: BTreeSet<String>,
+    /// Unformatted source bytes of every item, with the features that compile it.
+    pub item_bytes: Vec<(BTreeSet<String>, usize)>,
 }
 
 fn ident(s: &str) -> Ident {
@@ -956,10 +958,14 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
             .push(id);
     }
     let mut out = BTreeMap::new();
+    let mut item_bytes = Vec::new();
     let mut areas: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for ((area, file), mut ids) in files {
         ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
-        let items = ids.iter().map(|&id| e.item(id, &ops));
+        let items: Vec<TokenStream> = ids.iter().map(|&id| e.item(id, &ops)).collect();
+        for (id, t) in ids.iter().zip(&items) {
+            item_bytes.push((m.items[*id].cfg.clone(), t.to_string().len()));
+        }
         let tokens = quote!(#(#items)*);
         let mod_name = field_ident(&file).trim_start_matches("r#").to_string();
         out.insert(format!("{area}/{mod_name}.rs"), e.file(tokens)?);
@@ -994,6 +1000,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     Ok(Emitted {
         files: out,
         features,
+        item_bytes,
     })
 }
 
