@@ -60,6 +60,7 @@ pub struct BuildError {
 }
 
 impl BuildError {
+    #[cfg(any(feature = "billing", feature = "checkout"))]
     pub(crate) fn missing(field: impl Into<String>) -> Self {
         BuildError {
             field: field.into(),
@@ -67,6 +68,7 @@ impl BuildError {
         }
     }
 
+    #[cfg(any(feature = "billing", feature = "checkout"))]
     pub(crate) fn invalid(field: impl Into<String>, reason: &'static str) -> Self {
         BuildError {
             field: field.into(),
@@ -100,12 +102,14 @@ impl From<BuildError> for crate::Error {
 }
 
 /// One price and quantity (shared by the builders).
+#[cfg(any(feature = "billing", feature = "checkout"))]
 #[derive(Debug, Clone)]
 pub(crate) struct PriceItem {
     pub(crate) price: String,
     pub(crate) quantity: Option<u64>,
 }
 
+#[cfg(any(feature = "billing", feature = "checkout"))]
 impl PriceItem {
     /// The price id, rejected when blank.
     pub(crate) fn checked(&self, field: impl Fn() -> String) -> Result<(), BuildError> {
