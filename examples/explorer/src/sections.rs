@@ -228,13 +228,15 @@ pub async fn billing(t: &mut Tour) -> R {
     t.price = Some(price.id.to_string());
 
     call(
-        "SubscriptionBuilder::new().customer(&customer).item(&price.id, 1).build()?.send(&client)",
+        "SubscriptionBuilder::new().customer(&customer).item(&price.id, 1).build()?.payment_behavior(\"default_incomplete\").send(&client)",
     );
     let sub = stripe_client::builders::SubscriptionBuilder::new()
         .customer(customer.clone())
         .item(price.id.to_string(), 1)
         .build()
         .map_err(|e| fail("subscription builder", e))?
+        // The builder gives the generated struct: its other setters stay available.
+        .payment_behavior(CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete)
         .send(&client)
         .await
         .map_err(|e| fail("create subscription", e))?;
@@ -314,12 +316,16 @@ pub async fn billing(t: &mut Tour) -> R {
         other => return Err(format!("the builder without phases gave {other:?}")),
     }
 
-    call("CreateBillingMeter::new(AggregationSettingsParam::new(\"sum\"), \"API calls\", \"api_calls\")");
+    // Unique per run: an account cannot have two active meters with one event name.
+    let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
+    call(&format!(
+        "CreateBillingMeter::new(AggregationSettingsParam::new(\"sum\"), \"API calls\", \"{event_name}\")"
+    ));
     call("    .customer_mapping(CustomerMappingParam::new(\"stripe_customer_id\", \"by_id\")).value_settings(MeterValueSettingsParam::new(\"value\")).send(&client)");
     let meter = CreateBillingMeter::new(
         AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
         "API calls",
-        "api_calls",
+        event_name.clone(),
     )
     .customer_mapping(CustomerMappingParam::new(
         "stripe_customer_id",
@@ -333,14 +339,14 @@ pub async fn billing(t: &mut Tour) -> R {
 
     let identifier = format!("explorer-{}", Timestamp::now().seconds());
     call(&format!(
-        "CreateBillingMeterEvent::new(\"api_calls\", {{stripe_customer_id, value: \"25\"}}).identifier(\"{identifier}\").send(&client)"
+        "CreateBillingMeterEvent::new(\"{event_name}\", {{stripe_customer_id, value: \"25\"}}).identifier(\"{identifier}\").send(&client)"
     ));
     let payload: BTreeMap<String, String> = [
         ("stripe_customer_id".to_owned(), customer.clone()),
         ("value".to_owned(), "25".to_owned()),
     ]
     .into();
-    let event = CreateBillingMeterEvent::new("api_calls", Secret::new(payload))
+    let event = CreateBillingMeterEvent::new(event_name.clone(), Secret::new(payload))
         .identifier(identifier.clone())
         .send(&client)
         .await
@@ -357,8 +363,8 @@ pub async fn billing(t: &mut Tour) -> R {
             if t.mock {
                 return Err("stripe-mock answered a /v2 path, which it does not serve".into());
             }
-            call("meter::send_events(&client, &session, &[MeterEvent::new(\"api_calls\", customer).value(25).identifier(…)])  // meter-events host");
-            let event = stripe_client::meter::MeterEvent::new("api_calls", customer.clone())
+            call("meter::send_events(&client, &session, &[MeterEvent::new(event_name, customer).value(25).identifier(…)])  // meter-events host");
+            let event = stripe_client::meter::MeterEvent::new(event_name.clone(), customer.clone())
                 .value(25)
                 .identifier(format!("{identifier}-stream"));
             stripe_client::meter::send_events(&client, &session, &[event])
