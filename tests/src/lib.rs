@@ -1,6 +1,7 @@
 //! Shared test helpers: the stripe-mock harness, a client pointed at a local server, a
 //! scripted fault-injection HTTP server and a few hand-written requests.
 
+pub mod chaos;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;
