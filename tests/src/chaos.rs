@@ -291,11 +291,26 @@ async fn serve(
     let json = "application/json";
     let before = match fault {
         Some(Fault::Status500) => Some((500, r#"{"error":{"type":"api_error","message":"boom"}}"#)),
-        Some(Fault::Status502) => Some((502, r#"{"error":{"type":"api_error","message":"bad gateway"}}"#)),
-        Some(Fault::Status503) => Some((503, r#"{"error":{"type":"api_error","message":"unavailable"}}"#)),
-        Some(Fault::RateLimited) => Some((429, r#"{"error":{"type":"invalid_request_error","code":"rate_limit","message":"slow down"}}"#)),
-        Some(Fault::LockTimeout) => Some((429, r#"{"error":{"type":"invalid_request_error","code":"lock_timeout","message":"locked"}}"#)),
-        Some(Fault::Conflict) => Some((409, r#"{"error":{"type":"idempotency_error","message":"another request with this key is in progress"}}"#)),
+        Some(Fault::Status502) => Some((
+            502,
+            r#"{"error":{"type":"api_error","message":"bad gateway"}}"#,
+        )),
+        Some(Fault::Status503) => Some((
+            503,
+            r#"{"error":{"type":"api_error","message":"unavailable"}}"#,
+        )),
+        Some(Fault::RateLimited) => Some((
+            429,
+            r#"{"error":{"type":"invalid_request_error","code":"rate_limit","message":"slow down"}}"#,
+        )),
+        Some(Fault::LockTimeout) => Some((
+            429,
+            r#"{"error":{"type":"invalid_request_error","code":"lock_timeout","message":"locked"}}"#,
+        )),
+        Some(Fault::Conflict) => Some((
+            409,
+            r#"{"error":{"type":"idempotency_error","message":"another request with this key is in progress"}}"#,
+        )),
         _ => None,
     };
     if let Some((status, body)) = before {
