@@ -3,6 +3,7 @@
 //! - `codegen [--check] [--stats]`: regenerate `stripe-types/src/generated` from `spec/`.
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `test`: the whole test suite (codegen check, stripe-mock, workspace tests).
+//! - `bench [--full] [--no-compare]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 
@@ -10,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod bench;
 mod explorer;
 mod stripe_mock;
 
@@ -26,6 +28,7 @@ fn main() {
         Some("codegen") => codegen(&args[1..]),
         Some("spec") => spec(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("bench-build") => bench_build(&args[1..]),
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
@@ -34,7 +37,7 @@ fn main() {
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
-                 test\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 test\n  bench [--full] [--no-compare]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }

@@ -1,0 +1,403 @@
+//! `cargo xtask bench [--no-compare] [--full]`: run every benchmark, write one Markdown table
+//! (stdout and `target/bench/report.md`) and one `target <name> <figure> <met|missed>` line per
+//! target.
+//!
+//! Each bench runs as its own `cargo bench` process (`-- --quick` unless `--full`); the figures
+//! are parsed from the lines the benches print. Both sides of every ratio are measured in the
+//! same process, interleaved. With `bench/compare-async-stripe/` present (and no
+//! `--no-compare`), the same sample app is built clean in release mode with this SDK and with
+//! async-stripe, each in its own `CARGO_TARGET_DIR` under `target/bench/` (removed afterwards).
+
+use anyhow::{bail, Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+struct Row {
+    name: String,
+    figure: String,
+    baseline: String,
+    ratio: String,
+}
+
+struct Target {
+    name: &'static str,
+    measured: Option<String>,
+    met: bool,
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<Row>,
+    targets: Vec<Target>,
+    notes: Vec<String>,
+}
+
+impl Report {
+    fn row(&mut self, name: &str, figure: String, baseline: &str, ratio: String) {
+        self.rows.push(Row {
+            name: name.into(),
+            figure,
+            baseline: baseline.into(),
+            ratio,
+        });
+    }
+    fn target(&mut self, name: &'static str, measured: Option<(f64, String)>, ok: impl Fn(f64) -> bool) {
+        let met = measured.as_ref().map(|(v, _)| ok(*v)).unwrap_or(false);
+        self.targets.push(Target {
+            name,
+            measured: measured.map(|(_, s)| s),
+            met,
+        });
+    }
+    fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| benchmark | figure | baseline | ratio |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for r in &self.rows {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                r.name, r.figure, r.baseline, r.ratio
+            );
+        }
+        if !self.notes.is_empty() {
+            s.push('\n');
+            for n in &self.notes {
+                let _ = writeln!(s, "- {n}");
+            }
+        }
+        s.push('\n');
+        for t in &self.targets {
+            let _ = writeln!(
+                s,
+                "target {} {} {}",
+                t.name,
+                t.measured.as_deref().unwrap_or("n/a"),
+                if t.met { "met" } else { "missed" }
+            );
+        }
+        s
+    }
+}
+
+/// Run one bench binary through `cargo bench`; its stdout (also echoed to stderr).
+fn run_bench(name: &str, features: &str, quick: bool, envs: &[(&str, &str)]) -> Result<String> {
+    let mut c = crate::cargo();
+    c.args(["bench", "-p", "stripe-client", "--bench", name]);
+    if !features.is_empty() {
+        c.args(["--features", features]);
+    }
+    if quick {
+        c.args(["--", "--quick"]);
+    }
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    eprintln!("+ {:?}", c);
+    let out = c.output().with_context(|| format!("running bench {name}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprint!("{stdout}");
+    if !out.status.success() {
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        bail!("bench {name} failed with {}", out.status);
+    }
+    Ok(stdout)
+}
+
+/// `BENCH key=value` lines.
+fn bench_value(out: &str, key: &str) -> Option<f64> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("BENCH "))
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
+/// The text after `marker` on the line containing it, up to the next `stop` char.
+fn after<'a>(out: &'a str, marker: &str) -> Option<&'a str> {
+    let line = out.lines().rev().find(|l| l.contains(marker))?;
+    let i = line.find(marker)? + marker.len();
+    Some(line[i..].trim_start())
+}
+
+fn leading_number(s: &str) -> Option<f64> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    s[..end].parse().ok()
+}
+
+/// A `Duration` printed with `{:?}` (`12.3µs`, `456ns`, `1.2ms`, `3s`) in nanoseconds.
+fn debug_duration_ns(s: &str) -> Option<f64> {
+    let n = leading_number(s)?;
+    let unit = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let mul = if unit.starts_with("ns") {
+        1.0
+    } else if unit.starts_with("µs") || unit.starts_with("us") {
+        1e3
+    } else if unit.starts_with("ms") {
+        1e6
+    } else if unit.starts_with('s') {
+        1e9
+    } else {
+        return None;
+    };
+    Some(n * mul)
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn client_overhead(r: &mut Report, quick: bool) -> Result<()> {
+    let out = run_bench("client_overhead", "", quick, &[])?;
+    let ours = after(&out, "client_overhead: stripe-client ").and_then(debug_duration_ns);
+    let floor = after(&out, "hand-written reqwest+serde_json ").and_then(debug_duration_ns);
+    let (Some(a), Some(b)) = (ours, floor) else {
+        bail!("client_overhead: no figures in its output");
+    };
+    let ratio = a / b;
+    r.row(
+        "client overhead per request (create customer, loopback)",
+        format!("{}/req", fmt_ns(a)),
+        &format!("hand-written reqwest + serde_json {}/req", fmt_ns(b)),
+        format!("{ratio:.3}×"),
+    );
+    r.target("overhead_vs_reqwest", Some((ratio, format!("{ratio:.3}x"))), |v| v <= 1.15);
+    Ok(())
+}
+
+fn webhook(r: &mut Report, quick: bool) -> Result<()> {
+    let out = run_bench("webhook", "", quick, &[])?;
+    let bare = after(&out, "bare HMAC-SHA256 4 KiB: ").and_then(leading_number);
+    let verify = after(&out, "; verify: ").and_then(leading_number);
+    let (Some(b), Some(v)) = (bare, verify) else {
+        bail!("webhook: no figures in its output");
+    };
+    let ratio = v / b;
+    r.row(
+        "webhook verification, 4 KiB payload",
+        fmt_ns(v),
+        &format!("bare HMAC-SHA256 {}", fmt_ns(b)),
+        format!("{ratio:.3}×"),
+    );
+    r.target("webhook_vs_hmac", Some((ratio, format!("{ratio:.3}x"))), |x| x <= 1.2);
+    Ok(())
+}
+
+fn meter_sender(r: &mut Report, quick: bool) -> Result<()> {
+    let events = if quick { "300000" } else { "1000000" };
+    let out = run_bench(
+        "meter_sender",
+        "billing,v2",
+        quick,
+        &[("METER_BENCH_EVENTS", events)],
+    )?;
+    let rate = after(&out, "meter-sender: ").and_then(leading_number);
+    let lost = after(&out, "lost ").and_then(leading_number);
+    let dup = after(&out, "duplicated ").and_then(leading_number);
+    let mem = after(&out, "peak memory (VmHWM): ").and_then(leading_number);
+    let Some(rate) = rate else {
+        bail!("meter_sender: no figures in its output");
+    };
+    r.row(
+        &format!("MeterEventSender into a local sink ({events} events)"),
+        format!(
+            "{rate:.0} events/s, lost {}, duplicated {}, peak memory {} MiB",
+            lost.map_or("?".into(), |v| format!("{v:.0}")),
+            dup.map_or("?".into(), |v| format!("{v:.0}")),
+            mem.map_or("?".into(), |v| format!("{v:.1}"))
+        ),
+        "target 100,000 events/s",
+        format!("{:.2}×", rate / 100_000.0),
+    );
+    let clean = lost == Some(0.0) && dup == Some(0.0);
+    r.target(
+        "meter_sender_events_per_s",
+        Some((rate, format!("{rate:.0}"))),
+        |v| v >= 100_000.0 && clean,
+    );
+    Ok(())
+}
+
+fn decode(r: &mut Report, quick: bool) -> Result<()> {
+    let out = run_bench("decode", "", quick, &[])?;
+    let (Some(t), Some(v)) = (
+        bench_value(&out, "decode_typed_ns"),
+        bench_value(&out, "decode_value_ns"),
+    ) else {
+        bail!("decode: no BENCH lines in its output");
+    };
+    let speed = v / t;
+    r.row(
+        "decode 100 payment intents into `List<PaymentIntent>`",
+        fmt_ns(t),
+        &format!("`serde_json::Value` {}", fmt_ns(v)),
+        format!("{speed:.2}× the speed"),
+    );
+    r.target("typed_decode_speed_vs_value", Some((speed, format!("{speed:.3}x"))), |x| x >= 1.0);
+    Ok(())
+}
+
+fn form_encode(r: &mut Report, quick: bool) -> Result<()> {
+    let out = run_bench("form_encode", "checkout", quick, &[])?;
+    let (Some(t), Some(h)) = (
+        bench_value(&out, "form_encode_ns"),
+        bench_value(&out, "form_encode_hand_ns"),
+    ) else {
+        bail!("form_encode: no BENCH lines in its output");
+    };
+    r.row(
+        "form-encode a checkout session, 50 line items (build + encode)",
+        fmt_ns(t),
+        &format!("hand-written encoder {}", fmt_ns(h)),
+        format!("{:.2}×", t / h),
+    );
+    Ok(())
+}
+
+fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
+    let out = run_bench("concurrency", "", quick, &[])?;
+    let (Some(rps), Some(conns)) = (
+        bench_value(&out, "concurrency_rps"),
+        bench_value(&out, "concurrency_connections"),
+    ) else {
+        bail!("concurrency: no BENCH lines in its output");
+    };
+    r.row(
+        "requests/s at concurrency 64 (retrieve customer, loopback)",
+        format!("{rps:.0} req/s, {conns:.0} TCP connections"),
+        "at most 64 connections",
+        format!("{:.2}× the connection budget", conns / 64.0),
+    );
+    r.target("tcp_connections_at_64", Some((conns, format!("{conns:.0}"))), |c| c <= 64.0);
+    Ok(())
+}
+
+fn dir_size(p: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Clean release build of one sample app in its own target dir: (seconds, binary bytes).
+fn build_app(dir: &Path, bin: &str, target: &Path) -> Result<(f64, u64)> {
+    let _ = std::fs::remove_dir_all(target);
+    let mut c = crate::cargo();
+    c.current_dir(dir)
+        .args(["build", "--release", "--bin", bin])
+        .env("CARGO_TARGET_DIR", target);
+    // Fetch first so download time is not build time.
+    let mut f = crate::cargo();
+    f.current_dir(dir).arg("fetch");
+    crate::run(&mut f)?;
+    let start = Instant::now();
+    crate::run(&mut c)?;
+    let secs = start.elapsed().as_secs_f64();
+    let size = std::fs::metadata(target.join("release").join(bin))
+        .with_context(|| format!("binary {bin}"))?
+        .len();
+    eprintln!(
+        "{bin}: target dir {:.0} MiB",
+        dir_size(target) as f64 / 1048576.0
+    );
+    let _ = std::fs::remove_dir_all(target);
+    Ok((secs, size))
+}
+
+fn compare(r: &mut Report, out_dir: &Path) -> Result<()> {
+    let base = crate::root().join("bench/compare-async-stripe");
+    let ours = build_app(&base.join("ours"), "sample-ours", &out_dir.join("target-ours"))?;
+    let theirs = build_app(
+        &base.join("theirs"),
+        "sample-theirs",
+        &out_dir.join("target-theirs"),
+    )?;
+    let build = ours.0 / theirs.0;
+    let size = ours.1 as f64 / theirs.1 as f64;
+    let mib = |b: u64| b as f64 / 1048576.0;
+    r.row(
+        "sample app: clean release build",
+        format!("{:.1} s", ours.0),
+        &format!("async-stripe 1.0.0-rc.10 {:.1} s", theirs.0),
+        format!("{build:.2}×"),
+    );
+    r.row(
+        "sample app: release binary size",
+        format!("{:.2} MiB", mib(ours.1)),
+        &format!("async-stripe 1.0.0-rc.10 {:.2} MiB", mib(theirs.1)),
+        format!("{size:.2}×"),
+    );
+    r.target("sample_app_build_vs_async_stripe", Some((build, format!("{build:.2}x"))), |x| x <= 0.5);
+    r.target("sample_app_binary_vs_async_stripe", Some((size, format!("{size:.2}x"))), |x| x <= 1.0);
+    Ok(())
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let quick = !args.iter().any(|a| a == "--full");
+    let root = crate::root();
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let started = Instant::now();
+    let mut r = Report::default();
+    type Bench = fn(&mut Report, bool) -> Result<()>;
+    let benches: [(&str, Bench); 6] = [
+        ("client_overhead", client_overhead),
+        ("decode", decode),
+        ("form_encode", form_encode),
+        ("webhook", webhook),
+        ("meter_sender", meter_sender),
+        ("concurrency", concurrency),
+    ];
+    for (name, f) in benches {
+        if let Err(e) = f(&mut r, quick) {
+            eprintln!("bench {name}: {e:#}");
+            r.notes.push(format!("{name} failed: {e:#}"));
+        }
+    }
+    let compare_dir = root.join("bench/compare-async-stripe");
+    if compare_dir.exists() && !args.iter().any(|a| a == "--no-compare") {
+        if let Err(e) = compare(&mut r, &out_dir) {
+            eprintln!("compare: {e:#}");
+            r.notes.push(format!("async-stripe comparison failed: {e:#}"));
+            r.target("sample_app_build_vs_async_stripe", None, |_| false);
+            r.target("sample_app_binary_vs_async_stripe", None, |_| false);
+        }
+    }
+    // Targets whose bench failed still get a line (missed, n/a).
+    for name in [
+        "overhead_vs_reqwest",
+        "typed_decode_speed_vs_value",
+        "webhook_vs_hmac",
+        "meter_sender_events_per_s",
+        "tcp_connections_at_64",
+    ] {
+        if !r.targets.iter().any(|t| t.name == name) {
+            r.target(name, None, |_| false);
+        }
+    }
+    r.notes.push(format!(
+        "{} cores, {} mode, measured in one run of `cargo xtask bench` ({:.0} s)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if quick { "--quick" } else { "--full" },
+        started.elapsed().as_secs_f64()
+    ));
+    let text = r.render();
+    std::fs::write(out_dir.join("report.md"), &text)?;
+    print!("{text}");
+    Ok(())
+}
