@@ -75,6 +75,66 @@ impl serde::Serialize for Customer {
         map.end()
     }
 }
+/// One of several shapes of `InvoiceCustomer`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum CustomerOrDeletedCustomer {
+    /// A `customer`.
+    Customer(Box<crate::Customer>),
+    /// A `customer`.
+    DeletedCustomer(Box<crate::DeletedCustomer>),
+    /// A shape this version of the SDK does not know; kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CustomerOrDeletedCustomer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CustomerOrDeletedCustomer::Customer(x) => x.serialize(s),
+            CustomerOrDeletedCustomer::DeletedCustomer(x) => x.serialize(s),
+            CustomerOrDeletedCustomer::Unknown(v) => v.serialize(s),
+        }
+    }
+}
+impl From<crate::Customer> for CustomerOrDeletedCustomer {
+    fn from(v: crate::Customer) -> Self {
+        CustomerOrDeletedCustomer::Customer(Box::new(v))
+    }
+}
+impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
+    fn from(v: crate::DeletedCustomer) -> Self {
+        CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        match crate::rt::de::discriminator(&v) {
+            (Some("customer"), false) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
+            }
+            (Some("customer"), true) => {
+                crate::rt::de::from_value(v)
+                    .map(|x| CustomerOrDeletedCustomer::DeletedCustomer(Box::new(x)))
+            }
+            _ => Ok(CustomerOrDeletedCustomer::Unknown(v)),
+        }
+    }
+}
+impl crate::rt::HasId for CustomerOrDeletedCustomer {
+    fn id_str(&self) -> Option<&str> {
+        match self {
+            CustomerOrDeletedCustomer::Customer(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            CustomerOrDeletedCustomer::DeletedCustomer(x) => {
+                crate::rt::HasId::id_str(x.as_ref())
+            }
+            CustomerOrDeletedCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+        }
+    }
+}
 /// `DELETE /v1/customers/{customer}`
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -182,7 +242,7 @@ impl serde::Serialize for DeletedCustomer {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Invoice {
-    pub customer: Option<crate::rt::Expandable<crate::InvoiceCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
     pub id: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -203,7 +263,9 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 self,
                 mut map: A,
             ) -> Result<Invoice, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::InvoiceCustomer>> = None;
+                let mut f0: Option<
+                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
                 while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
@@ -245,62 +307,6 @@ impl serde::Serialize for Invoice {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// One of several shapes of `InvoiceCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum InvoiceCustomer {
-    /// A `customer`.
-    Customer(Box<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            InvoiceCustomer::Customer(x) => x.serialize(s),
-            InvoiceCustomer::DeletedCustomer(x) => x.serialize(s),
-            InvoiceCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for InvoiceCustomer {
-    fn from(v: crate::Customer) -> Self {
-        InvoiceCustomer::Customer(Box::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for InvoiceCustomer {
-    fn from(v: crate::DeletedCustomer) -> Self {
-        InvoiceCustomer::DeletedCustomer(Box::new(v))
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceCustomer::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceCustomer::DeletedCustomer(Box::new(x)))
-            }
-            _ => Ok(InvoiceCustomer::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::HasId for InvoiceCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            InvoiceCustomer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceCustomer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
-            InvoiceCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the
