@@ -81,13 +81,15 @@ impl Report {
     }
 }
 
+/// The union of what the benches need (`form_encode`: checkout; `meter_sender`: billing, v2).
+const FEATURES: &str = "checkout,v2";
+
 /// Run one bench binary through `cargo bench`; its stdout (also echoed to stderr).
 fn run_bench(name: &str, features: &str, quick: bool, envs: &[(&str, &str)]) -> Result<String> {
     let mut c = crate::cargo();
-    c.args(["bench", "-p", "stripe-client", "--bench", name]);
-    if !features.is_empty() {
-        c.args(["--features", features]);
-    }
+    // One feature set for every bench, so the release build of stripe-types is shared.
+    let _ = features;
+    c.args(["bench", "-p", "stripe-client", "--bench", name, "--features", FEATURES]);
     if quick {
         c.args(["--", "--quick"]);
     }
