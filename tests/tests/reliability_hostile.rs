@@ -26,7 +26,10 @@ async fn error_for(status: u16, body: &str) -> Error {
     mock.push_response(HttpResponse::json(status, body.to_owned()));
     let res = RetrieveCustomer::new("cus_1").send(&client).await;
     assert_eq!(mock.requests().len(), 1);
-    res.expect_err(&format!("status {status} body {:.40?} must fail", body))
+    match res {
+        Ok(c) => panic!("status {status} body {body:.40?} must fail, got {c:?}"),
+        Err(e) => e,
+    }
 }
 
 #[tokio::test]
