@@ -5,6 +5,7 @@
 //!   ──convert──▶ model::Model ──passes::run_all──▶ emit::emit ──prettyplease──▶ files
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod convert;
 pub mod emit;

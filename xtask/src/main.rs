@@ -6,6 +6,8 @@
 //! - `bench [--full] [--no-compare]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -229,6 +231,16 @@ fn cargo() -> Command {
 
 fn test(_args: &[String]) -> Result<()> {
     codegen(&["--check".to_string()])?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--no-deps",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     let mock = stripe_mock::ensure()?;
     println!("stripe-mock at {}", mock.url);
     run(cargo()
