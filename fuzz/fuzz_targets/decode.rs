@@ -1,4 +1,6 @@
 //! The response decoder: arbitrary bytes decoded, the way the client decodes a 2xx body
+//!
+//! Run: `cd fuzz && cargo +nightly fuzz run decode -- -max_total_time=60`.
 //! (serde_path_to_error over serde_json), into a few large generated resources and the
 //! list and deleted-union wrappers. Any input must give `Ok` or `Err`, never a panic, a
 //! stack overflow or an abort; what decodes must re-decode from its own JSON value.
