@@ -1,9 +1,9 @@
 //! The response decoder: arbitrary bytes decoded, the way the client decodes a 2xx body
-//!
-//! Run: `cd fuzz && cargo +nightly fuzz run decode -- -max_total_time=60`.
 //! (serde_path_to_error over serde_json), into a few large generated resources and the
 //! list and deleted-union wrappers. Any input must give `Ok` or `Err`, never a panic, a
-//! stack overflow or an abort; what decodes must re-decode from its own JSON value.
+//! stack overflow or an abort.
+//!
+//! Run: `cd fuzz && cargo +nightly fuzz run decode -- -max_total_time=60`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

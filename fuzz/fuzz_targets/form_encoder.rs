@@ -1,9 +1,9 @@
 //! The form encoder round trip: arbitrary strings as metadata keys and values, list items
-//!
-//! Run: `cd fuzz && cargo +nightly fuzz run form_encoder -- -max_total_time=60`.
 //! and a plain field are encoded with `stripe_client::encode::to_string`, then decoded by an
 //! independent `application/x-www-form-urlencoded` decoder; the pairs must come back
 //! exactly, in order, and the body must be ASCII with no raw separators inside a component.
+//!
+//! Run: `cd fuzz && cargo +nightly fuzz run form_encoder -- -max_total_time=60`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
