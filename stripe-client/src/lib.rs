@@ -65,7 +65,6 @@ pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };
 
-
 /// The guides (`guides/*.md`) and the README, whose examples compile (and, unless marked
 /// `no_run`, run) as doctests.
 #[cfg(all(doctest, feature = "full"))]
