@@ -1,12 +1,23 @@
-//! `cargo xtask bench [--no-compare] [--full]`: run every benchmark, write one Markdown table
-//! (stdout and `target/bench/report.md`) and one `target <name> <figure> <met|missed>` line per
-//! target.
+//! `cargo xtask bench [--no-compare | --only-compare] [--full]`: run every benchmark, write one
+//! Markdown table (stdout and `target/bench/report.md`) and one `target <name> <figure>
+//! <met|missed>` line per target.
 //!
 //! Each bench runs as its own `cargo bench` process (`-- --quick` unless `--full`); the figures
 //! are parsed from the lines the benches print. Both sides of every ratio are measured in the
-//! same process, interleaved. With `bench/compare-async-stripe/` present (and no
-//! `--no-compare`), the same sample app is built clean in release mode with this SDK and with
-//! async-stripe, each in its own `CARGO_TARGET_DIR` under `target/bench/` (removed afterwards).
+//! same process, interleaved. `build_full` times a clean release build of `stripe-types` with
+//! `full` in its own `CARGO_TARGET_DIR` (removed afterwards).
+//!
+//! With `bench/compare-async-stripe/` present (and no `--no-compare`, which skips all
+//! async-stripe work):
+//! - `compare`: the same sample app (`ours/`, `theirs/`) is fetched, then built clean in release
+//!   mode with this SDK and with async-stripe 1.0.0-rc.10, each in its own `CARGO_TARGET_DIR`
+//!   under `target/bench/` (removed afterwards): build seconds and binary size.
+//! - `headtohead`: `cargo run --release` of `headtohead/` (target dir `target/bench/headtohead`,
+//!   kept between runs) measures per-request overhead (floor, ours, async-stripe) and list
+//!   decoding (`Value`, ours, async-stripe) in one process, interleaved. Its overhead figure
+//!   is the one the `overhead_vs_reqwest` target uses when present.
+//!
+//! `--only-compare` runs just `compare` and `headtohead`.
 
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
@@ -31,6 +42,9 @@ struct Report {
     rows: Vec<Row>,
     targets: Vec<Target>,
     notes: Vec<String>,
+    /// stripe-client / hand-written reqwest, from the criterion bench and from headtohead.
+    overhead_vs_reqwest_bench: Option<f64>,
+    overhead_vs_reqwest_h2h: Option<f64>,
 }
 
 impl Report {
@@ -42,7 +56,12 @@ impl Report {
             ratio,
         });
     }
-    fn target(&mut self, name: &'static str, measured: Option<(f64, String)>, ok: impl Fn(f64) -> bool) {
+    fn target(
+        &mut self,
+        name: &'static str,
+        measured: Option<(f64, String)>,
+        ok: impl Fn(f64) -> bool,
+    ) {
         let met = measured.as_ref().map(|(v, _)| ok(*v)).unwrap_or(false);
         self.targets.push(Target {
             name,
@@ -89,7 +108,15 @@ fn run_bench(name: &str, features: &str, quick: bool, envs: &[(&str, &str)]) -> 
     let mut c = crate::cargo();
     // One feature set for every bench, so the release build of stripe-types is shared.
     let _ = features;
-    c.args(["bench", "-p", "stripe-client", "--bench", name, "--features", FEATURES]);
+    c.args([
+        "bench",
+        "-p",
+        "stripe-client",
+        "--bench",
+        name,
+        "--features",
+        FEATURES,
+    ]);
     if quick {
         c.args(["--", "--quick"]);
     }
@@ -97,7 +124,9 @@ fn run_bench(name: &str, features: &str, quick: bool, envs: &[(&str, &str)]) -> 
         c.env(k, v);
     }
     eprintln!("+ {:?}", c);
-    let out = c.output().with_context(|| format!("running bench {name}"))?;
+    let out = c
+        .output()
+        .with_context(|| format!("running bench {name}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     eprint!("{stdout}");
     if !out.status.success() {
@@ -172,7 +201,7 @@ fn client_overhead(r: &mut Report, quick: bool) -> Result<()> {
         &format!("hand-written reqwest + serde_json {}/req", fmt_ns(b)),
         format!("{ratio:.3}×"),
     );
-    r.target("overhead_vs_reqwest", Some((ratio, format!("{ratio:.3}x"))), |v| v <= 1.15);
+    r.overhead_vs_reqwest_bench = Some(ratio);
     Ok(())
 }
 
@@ -190,7 +219,11 @@ fn webhook(r: &mut Report, quick: bool) -> Result<()> {
         &format!("bare HMAC-SHA256 {}", fmt_ns(b)),
         format!("{ratio:.3}×"),
     );
-    r.target("webhook_vs_hmac", Some((ratio, format!("{ratio:.3}x"))), |x| x <= 1.2);
+    r.target(
+        "webhook_vs_hmac",
+        Some((ratio, format!("{ratio:.3}x"))),
+        |x| x <= 1.2,
+    );
     Ok(())
 }
 
@@ -244,7 +277,11 @@ fn decode(r: &mut Report, quick: bool) -> Result<()> {
         &format!("`serde_json::Value` {}", fmt_ns(v)),
         format!("{speed:.2}× the speed"),
     );
-    r.target("typed_decode_speed_vs_value", Some((speed, format!("{speed:.3}x"))), |x| x >= 1.0);
+    r.target(
+        "typed_decode_speed_vs_value",
+        Some((speed, format!("{speed:.3}x"))),
+        |x| x >= 1.0,
+    );
     Ok(())
 }
 
@@ -279,7 +316,11 @@ fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
         "at most 64 connections",
         format!("{:.2}× the connection budget", conns / 64.0),
     );
-    r.target("tcp_connections_at_64", Some((conns, format!("{conns:.0}"))), |c| c <= 64.0);
+    r.target(
+        "tcp_connections_at_64",
+        Some((conns, format!("{conns:.0}"))),
+        |c| c <= 64.0,
+    );
     Ok(())
 }
 
@@ -296,34 +337,46 @@ fn dir_size(p: &Path) -> u64 {
         .sum()
 }
 
-/// Clean release build of one sample app in its own target dir: (seconds, binary bytes).
+/// Clean release build of one sample app in its own target dir (removed afterwards, also on
+/// failure): (seconds, binary bytes). Dependencies are fetched first so download time is not
+/// build time.
 fn build_app(dir: &Path, bin: &str, target: &Path) -> Result<(f64, u64)> {
     let _ = std::fs::remove_dir_all(target);
+    let mut f = crate::cargo();
+    f.current_dir(dir).arg("fetch");
+    crate::run(&mut f)?;
     let mut c = crate::cargo();
     c.current_dir(dir)
         .args(["build", "--release", "--bin", bin])
         .env("CARGO_TARGET_DIR", target);
-    // Fetch first so download time is not build time.
-    let mut f = crate::cargo();
-    f.current_dir(dir).arg("fetch");
-    crate::run(&mut f)?;
     let start = Instant::now();
-    crate::run(&mut c)?;
+    let built = crate::run(&mut c);
     let secs = start.elapsed().as_secs_f64();
-    let size = std::fs::metadata(target.join("release").join(bin))
-        .with_context(|| format!("binary {bin}"))?
-        .len();
+    let size = built.and_then(|()| {
+        Ok(std::fs::metadata(target.join("release").join(bin))
+            .with_context(|| format!("binary {bin}"))?
+            .len())
+    });
     eprintln!(
-        "{bin}: target dir {:.0} MiB",
+        "{bin}: {secs:.1} s, target dir {:.0} MiB",
         dir_size(target) as f64 / 1048576.0
     );
     let _ = std::fs::remove_dir_all(target);
-    Ok((secs, size))
+    Ok((secs, size?))
 }
 
+fn compare_dir() -> std::path::PathBuf {
+    crate::root().join("bench/compare-async-stripe")
+}
+
+/// Clean release builds of the sample app with this SDK and with async-stripe.
 fn compare(r: &mut Report, out_dir: &Path) -> Result<()> {
-    let base = crate::root().join("bench/compare-async-stripe");
-    let ours = build_app(&base.join("ours"), "sample-ours", &out_dir.join("target-ours"))?;
+    let base = compare_dir();
+    let ours = build_app(
+        &base.join("ours"),
+        "sample-ours",
+        &out_dir.join("target-ours"),
+    )?;
     let theirs = build_app(
         &base.join("theirs"),
         "sample-theirs",
@@ -344,13 +397,118 @@ fn compare(r: &mut Report, out_dir: &Path) -> Result<()> {
         &format!("async-stripe 1.0.0-rc.10 {:.2} MiB", mib(theirs.1)),
         format!("{size:.2}×"),
     );
-    r.target("sample_app_build_vs_async_stripe", Some((build, format!("{build:.2}x"))), |x| x <= 0.5);
-    r.target("sample_app_binary_vs_async_stripe", Some((size, format!("{size:.2}x"))), |x| x <= 1.0);
+    r.target(
+        "sample_app_build_vs_async_stripe",
+        Some((build, format!("{build:.2}x"))),
+        |x| x <= 0.5,
+    );
+    r.target(
+        "sample_app_binary_vs_async_stripe",
+        Some((size, format!("{size:.2}x"))),
+        |x| x <= 1.0,
+    );
+    Ok(())
+}
+
+/// `headtohead/`: overhead and decoding beside async-stripe, in one process.
+fn headtohead(r: &mut Report, out_dir: &Path, quick: bool) -> Result<()> {
+    let dir = compare_dir().join("headtohead");
+    let mut f = crate::cargo();
+    f.current_dir(&dir).arg("fetch");
+    crate::run(&mut f)?;
+    let mut c = crate::cargo();
+    c.current_dir(&dir)
+        .args(["run", "--release", "--bin", "headtohead", "--"])
+        .arg(if quick { "--quick" } else { "--full" })
+        .env("CARGO_TARGET_DIR", out_dir.join("headtohead"));
+    eprintln!("+ {:?}", c);
+    let out = c.output().context("running headtohead")?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprint!("{stdout}");
+    if !out.status.success() {
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        bail!("headtohead failed with {}", out.status);
+    }
+    let v = |k: &str| bench_value(&stdout, k).with_context(|| format!("headtohead: no BENCH {k}"));
+    let (floor, ours, theirs) = (
+        v("h2h_overhead_floor_ns")?,
+        v("h2h_overhead_ours_ns")?,
+        v("h2h_overhead_theirs_ns")?,
+    );
+    let (value, ours_d, theirs_d) = (
+        v("h2h_decode_value_ns")?,
+        v("h2h_decode_ours_ns")?,
+        v("h2h_decode_theirs_ns")?,
+    );
+    let overhead = ours / theirs;
+    r.row(
+        "client overhead per request vs async-stripe (create customer, loopback, generated types; headtohead)",
+        format!("{}/req", fmt_ns(ours)),
+        &format!(
+            "async-stripe 1.0.0-rc.10 {}/req (no idle connections kept: a new TCP connection per request); hand-written reqwest + serde_json {}/req",
+            fmt_ns(theirs),
+            fmt_ns(floor)
+        ),
+        format!("{overhead:.3}× (floor: {:.3}×)", ours / floor),
+    );
+    r.row(
+        "decode 100 payment intents vs async-stripe (headtohead)",
+        fmt_ns(ours_d),
+        &format!(
+            "async-stripe (miniserde) {}; `serde_json::Value` {}",
+            fmt_ns(theirs_d),
+            fmt_ns(value)
+        ),
+        format!(
+            "{:.2}× async-stripe's speed, {:.2}× Value's",
+            theirs_d / ours_d,
+            value / ours_d
+        ),
+    );
+    r.target(
+        "overhead_vs_async_stripe",
+        Some((overhead, format!("{overhead:.3}x"))),
+        |x| x <= 1.0,
+    );
+    r.overhead_vs_reqwest_h2h = Some(ours / floor);
+    Ok(())
+}
+
+/// Clean release build of `stripe-types` with `full` (what `cargo xtask bench-build` times).
+fn build_full(r: &mut Report, out_dir: &Path) -> Result<()> {
+    let target = out_dir.join("target-build-full");
+    let _ = std::fs::remove_dir_all(&target);
+    let mut c = crate::cargo();
+    c.args([
+        "build",
+        "--release",
+        "-p",
+        "stripe-types",
+        "--features",
+        "full",
+    ])
+    .env("CARGO_TARGET_DIR", &target);
+    let start = Instant::now();
+    let result = crate::run(&mut c);
+    let secs = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&target);
+    result?;
+    r.row(
+        "clean release build of `stripe-types` with `full`",
+        format!("{secs:.1} s"),
+        "",
+        String::new(),
+    );
     Ok(())
 }
 
 pub fn run(args: &[String]) -> Result<()> {
     let quick = !args.iter().any(|a| a == "--full");
+    let no_compare = args.iter().any(|a| a == "--no-compare");
+    let only_compare = args.iter().any(|a| a == "--only-compare");
+    if no_compare && only_compare {
+        bail!("--no-compare and --only-compare exclude each other");
+    }
     let root = crate::root();
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -365,37 +523,82 @@ pub fn run(args: &[String]) -> Result<()> {
         ("meter_sender", meter_sender),
         ("concurrency", concurrency),
     ];
-    for (name, f) in benches {
-        if let Err(e) = f(&mut r, quick) {
-            eprintln!("bench {name}: {e:#}");
-            r.notes.push(format!("{name} failed: {e:#}"));
+    if !only_compare {
+        for (name, f) in benches {
+            if let Err(e) = f(&mut r, quick) {
+                eprintln!("bench {name}: {e:#}");
+                r.notes.push(format!("{name} failed: {e:#}"));
+            }
+        }
+        if let Err(e) = build_full(&mut r, &out_dir) {
+            eprintln!("build_full: {e:#}");
+            r.notes.push(format!("build_full failed: {e:#}"));
         }
     }
-    let compare_dir = root.join("bench/compare-async-stripe");
-    if compare_dir.exists() && !args.iter().any(|a| a == "--no-compare") {
+    if compare_dir().exists() && !no_compare {
+        if let Err(e) = headtohead(&mut r, &out_dir, quick) {
+            eprintln!("headtohead: {e:#}");
+            r.notes.push(format!("headtohead failed: {e:#}"));
+            r.target("overhead_vs_async_stripe", None, |_| false);
+        }
         if let Err(e) = compare(&mut r, &out_dir) {
             eprintln!("compare: {e:#}");
-            r.notes.push(format!("async-stripe comparison failed: {e:#}"));
+            r.notes
+                .push(format!("async-stripe comparison failed: {e:#}"));
             r.target("sample_app_build_vs_async_stripe", None, |_| false);
             r.target("sample_app_binary_vs_async_stripe", None, |_| false);
         }
     }
-    // Targets whose bench failed still get a line (missed, n/a).
-    for name in [
-        "overhead_vs_reqwest",
-        "typed_decode_speed_vs_value",
-        "webhook_vs_hmac",
-        "meter_sender_events_per_s",
-        "tcp_connections_at_64",
-    ] {
+    // Per-request overhead vs the floor: headtohead's interleaved figure (the generated
+    // `CreateCustomer` into the generated `Customer`) when it ran, else the criterion bench's.
+    let overhead = match (r.overhead_vs_reqwest_h2h, r.overhead_vs_reqwest_bench) {
+        (Some(h), bench) => {
+            r.notes.push(format!(
+                "target overhead_vs_reqwest: from headtohead (interleaved, generated types){}",
+                bench.map_or(String::new(), |b| format!(
+                    "; the client_overhead bench (minimal request and response types) measured {b:.3}x"
+                ))
+            ));
+            Some(h)
+        }
+        (None, Some(b)) => {
+            r.notes
+                .push("target overhead_vs_reqwest: from the client_overhead bench".into());
+            Some(b)
+        }
+        (None, None) => None,
+    };
+    if let Some(x) = overhead {
+        r.target("overhead_vs_reqwest", Some((x, format!("{x:.3}x"))), |v| {
+            v <= 1.15
+        });
+    }
+    // Targets whose bench failed (or did not run) still get a line (missed, n/a).
+    let mut expected = vec!["overhead_vs_reqwest"];
+    if !only_compare {
+        expected.extend([
+            "typed_decode_speed_vs_value",
+            "webhook_vs_hmac",
+            "meter_sender_events_per_s",
+            "tcp_connections_at_64",
+        ]);
+    }
+    for name in expected {
         if !r.targets.iter().any(|t| t.name == name) {
             r.target(name, None, |_| false);
         }
     }
     r.notes.push(format!(
-        "{} cores, {} mode, measured in one run of `cargo xtask bench` ({:.0} s)",
+        "{} cores, {} mode, measured in one run of `cargo xtask bench{}` ({:.0} s)",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if quick { "--quick" } else { "--full" },
+        if only_compare {
+            " --only-compare"
+        } else if no_compare {
+            " --no-compare"
+        } else {
+            ""
+        },
         started.elapsed().as_secs_f64()
     ));
     let text = r.render();
