@@ -11,48 +11,62 @@ use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use stripe_client::Client;
 use stripe_client::prelude::*;
+use stripe_client::Client;
 use stripe_types::RetrieveCustomer;
 
 const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
 
 const CONCURRENCY: usize = 64;
 
+/// The canned server runs on its own runtime and thread, like a server in another process:
+/// its tasks do not compete with the client's for the client runtime's workers.
+fn spawn_server(accepted: Arc<AtomicU64>) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let app = Router::new().route(
+                "/v1/customers/{id}",
+                get(|| async {
+                    (
+                        [
+                            ("content-type", "application/json"),
+                            ("request-id", "req_bench"),
+                        ],
+                        CUSTOMER,
+                    )
+                }),
+            );
+            // Count every TCP connection the server accepts.
+            let listener = listener.tap_io(move |_tcp| {
+                accepted.fetch_add(1, Ordering::Relaxed);
+            });
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    addr
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
+    let quick =
+        std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
     let total: usize = if quick { 20_000 } else { 100_000 };
+    let accepted = Arc::new(AtomicU64::new(0));
+    let addr = spawn_server(accepted.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        let accepted = Arc::new(AtomicU64::new(0));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let app = Router::new().route(
-            "/v1/customers/{id}",
-            get(|| async {
-                (
-                    [
-                        ("content-type", "application/json"),
-                        ("request-id", "req_bench"),
-                    ],
-                    CUSTOMER,
-                )
-            }),
-        );
-        // Count every TCP connection the server accepts.
-        let acc = accepted.clone();
-        let listener = listener.tap_io(move |_tcp| {
-            acc.fetch_add(1, Ordering::Relaxed);
-        });
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         let client = Client::builder("sk_test_bench")
             .base_url(format!("http://{addr}"))
             .build()

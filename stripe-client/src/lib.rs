@@ -34,6 +34,7 @@
 pub mod batch;
 pub mod builders;
 mod client;
+mod dial;
 pub mod encode;
 mod error;
 mod ext;
@@ -56,11 +57,11 @@ pub use error::{
     ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
 };
 pub use ext::StripeRequestExt;
+#[cfg(all(feature = "billing", feature = "v2"))]
+pub use meter::{MeterEvent, MeterEventSender};
 pub use options::RequestOptions;
 pub use pagination::ItemStream;
 pub use response::Response;
-#[cfg(all(feature = "billing", feature = "v2"))]
-pub use meter::{MeterEvent, MeterEventSender};
 pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };

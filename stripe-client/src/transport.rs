@@ -125,15 +125,20 @@ pub trait Transport: Send + Sync + 'static {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_response_bytes: u64,
+    /// Set when this transport built the client with [`crate::dial::ReuseFirstLayer`].
+    reuse_first: Option<crate::dial::ReuseFirstLayer>,
 }
 
 impl ReqwestTransport {
     /// Wrap a configured `reqwest::Client`; bodies longer than `max_response_bytes` fail
-    /// with [`Error::ResponseTooLarge`].
+    /// with [`Error::ResponseTooLarge`]. (The client built by [`Self::with_connect_timeout`]
+    /// also waits briefly for a returning pooled connection before dialing a new one; a
+    /// client passed here is used as it is.)
     pub fn new(client: reqwest::Client, max_response_bytes: u64) -> Self {
         ReqwestTransport {
             client,
             max_response_bytes,
+            reuse_first: None,
         }
     }
 
@@ -142,14 +147,19 @@ impl ReqwestTransport {
         connect_timeout: Duration,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
+        let reuse_first = crate::dial::ReuseFirstLayer::default();
         let client = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
+            .connector_layer(reuse_first.clone())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        Ok(ReqwestTransport::new(client, max_response_bytes))
+        Ok(ReqwestTransport {
+            reuse_first: Some(reuse_first),
+            ..ReqwestTransport::new(client, max_response_bytes)
+        })
     }
 
     /// The underlying `reqwest::Client`.
@@ -227,6 +237,9 @@ impl Transport for ReqwestTransport {
                     return Err(too_large(&headers));
                 }
                 body.extend_from_slice(&chunk);
+            }
+            if let Some(layer) = &self.reuse_first {
+                layer.response_finished();
             }
             Ok(HttpResponse {
                 status,

@@ -1,0 +1,113 @@
+//! Connection reuse by the default transport (`stripe-client/src/dial.rs`): sequential
+//! requests share one connection, a burst waits for returning connections instead of
+//! dialing past them, and a genuine need for more connections is still met at once.
+
+use axum::serve::ListenerExt;
+use integration_tests::reqs::RetrieveCustomer;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use stripe_client::StripeRequestExt;
+
+/// A local server answering `GET /v1/customers/{id}` after `delay`, counting the TCP
+/// connections it accepts.
+async fn server(delay: Duration) -> (String, Arc<AtomicU64>) {
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = accepted.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let listener = listener.tap_io(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    let app = axum::Router::new().route(
+        "/v1/customers/{id}",
+        axum::routing::get(
+            move |axum::extract::Path(id): axum::extract::Path<String>| async move {
+                tokio::time::sleep(delay).await;
+                (
+                    [("content-type", "application/json")],
+                    format!(r#"{{"id":"{id}","object":"customer"}}"#),
+                )
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_requests_share_one_connection() {
+    let (url, accepted) = server(Duration::ZERO).await;
+    let client = integration_tests::client_for(&url);
+    for i in 0..200 {
+        let c = RetrieveCustomer::new(format!("cus_{i}"))
+            .send(&client)
+            .await
+            .unwrap();
+        assert_eq!(c.id, format!("cus_{i}"));
+    }
+    assert_eq!(accepted.load(Ordering::Relaxed), 1);
+}
+
+/// 16 tasks, 100 requests each, no server delay: the pool's returning connections serve
+/// the next requests; the test allows a little slack for a loaded CI machine (the exact
+/// figure is measured by `cargo xtask bench`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_tasks_reuse_connections() {
+    let (url, accepted) = server(Duration::ZERO).await;
+    let client = integration_tests::client_for(&url);
+    let tasks: Vec<_> = (0..16)
+        .map(|t| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in 0..100 {
+                    RetrieveCustomer::new(format!("cus_{t}_{i}"))
+                        .send(&client)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = accepted.load(Ordering::Relaxed);
+    println!("connection reuse: 1600 requests from 16 tasks, connections {n}");
+    assert!((1..=20).contains(&n), "{n} connections for 16 tasks");
+}
+
+/// After a warm, busy client, 8 requests that all need a connection at the same time (the
+/// server holds each for 300 ms) get 8 connections, without failing or waiting for one
+/// another: the grace before a dial is short and never fails a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_need_for_connections_is_met() {
+    let (url, accepted) = server(Duration::from_millis(300)).await;
+    let client = integration_tests::client_for(&url);
+    RetrieveCustomer::new("cus_warm")
+        .send(&client)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let burst: Vec<_> = (0..8)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                RetrieveCustomer::new(format!("cus_{i}"))
+                    .send(&client)
+                    .await
+                    .map(|c| c.id)
+            })
+        })
+        .collect();
+    for (i, t) in burst.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap().unwrap(), format!("cus_{i}"));
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(accepted.load(Ordering::Relaxed), 8);
+    // Served in parallel: one server delay plus the dial grace, not 8 delays.
+    assert!(
+        elapsed < Duration::from_millis(1500),
+        "burst took {elapsed:?}"
+    );
+}
