@@ -106,7 +106,8 @@ fn main() {
         Err(e) => panic!("typed decode failed at {}: {}", e.path(), e.inner()),
     };
     assert_eq!(list.data.len(), 100);
-    let quick = std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
+    let quick =
+        std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
     let (rounds, iters) = if quick { (15, 40) } else { (40, 100) };
     let (mut best_t, mut best_v) = (Duration::MAX, Duration::MAX);
     for _ in 0..3 {

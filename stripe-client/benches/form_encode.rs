@@ -75,9 +75,17 @@ fn by_hand(items: &[Item]) -> String {
             key.clone()
         };
         push(&mut out, &k("[price_data][currency]"), "usd");
-        push(&mut out, &k("[price_data][product_data][metadata][sku]"), &it.sku);
+        push(
+            &mut out,
+            &k("[price_data][product_data][metadata][sku]"),
+            &it.sku,
+        );
         push(&mut out, &k("[price_data][product_data][name]"), &it.name);
-        push(&mut out, &k("[price_data][unit_amount]"), &it.amount.to_string());
+        push(
+            &mut out,
+            &k("[price_data][unit_amount]"),
+            &it.amount.to_string(),
+        );
         push(&mut out, &k("[quantity]"), &it.quantity.to_string());
     }
     push(&mut out, "metadata[order_id]", "10423");
@@ -95,9 +103,14 @@ fn main() {
     let a = typed(&items);
     let b = by_hand(&items);
     if a.len() != b.len() {
-        eprintln!("note: encodings differ in length ({} vs {})", a.len(), b.len());
+        eprintln!(
+            "note: encodings differ in length ({} vs {})",
+            a.len(),
+            b.len()
+        );
     }
-    let quick = std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
+    let quick =
+        std::env::args().any(|a| a == "--quick") || !std::env::args().any(|a| a == "--bench");
     let (rounds, iters) = if quick { (15, 200) } else { (40, 500) };
     let (mut best_t, mut best_h) = (Duration::MAX, Duration::MAX);
     for _ in 0..rounds {

@@ -66,7 +66,10 @@ async fn span_fields_and_no_secrets() {
         "{out}"
     );
     assert!(out.contains("will_retry=true"), "{out}");
-    assert!(out.contains("WARN") && out.contains("this API version is deprecated"), "{out}");
+    assert!(
+        out.contains("WARN") && out.contains("this API version is deprecated"),
+        "{out}"
+    );
     assert!(!out.contains("supersecret"), "key leaked: {out}");
     assert!(
         !out.contains("private@example.com"),
