@@ -1146,6 +1146,8 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         //! Every v1 operation of the pinned spec against stripe-mock: required parameters
         //! synthesised from the spec, the answer decoded into the generated type.
         #![allow(clippy::all, unused_imports)]
+        // Laid out by prettyplease; `cargo fmt` leaves generated code alone.
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         use std::future::Future;
         use std::pin::Pin;
         use stripe_client::{Client, Error, StripeRequestExt};
