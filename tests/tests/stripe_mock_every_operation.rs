@@ -3,6 +3,7 @@
 //! Every v1 operation of the pinned spec against stripe-mock: required parameters
 //! synthesised from the spec, the answer decoded into the generated type.
 #![allow(clippy::all, unused_imports)]
+#![cfg_attr(rustfmt, rustfmt::skip)]
 use std::future::Future;
 use std::pin::Pin;
 use stripe_client::{Client, Error, StripeRequestExt};
