@@ -32,6 +32,7 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("bench-build") => bench_build(&args[1..]),
+        Some("deny") => deny(),
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
         _ => {
@@ -39,7 +40,8 @@ fn main() {
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
-                 test\n  bench [--full] [--no-compare]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 test    (codegen --check, clippy, fmt --check, deny, then every test)\n  \
+                 deny\n  bench [--full] [--no-compare] [--only-compare]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }
@@ -241,12 +243,52 @@ fn test(_args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    deny()?;
     let mock = stripe_mock::ensure()?;
     println!("stripe-mock at {}", mock.url);
     run(cargo()
         .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
         .env("STRIPE_MOCK_URL", &mock.url))?;
     Ok(())
+}
+
+/// `cargo deny check` with the checked-in `deny.toml`: licences, bans (duplicate versions are
+/// listed as warnings) and sources must pass. The advisories check needs the RustSec database
+/// from GitHub; when it cannot be fetched (this machine and CI have no route to GitHub) that
+/// is said loudly and the run goes on, unless `STRIPE_RS_REQUIRE_ADVISORIES=1`. An advisory
+/// that is found always fails the run.
+fn deny() -> Result<()> {
+    let have = cargo()
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        run(cargo().args(["install", "cargo-deny", "--locked"]))?;
+    }
+    run(cargo().args(["deny", "check", "bans", "licenses", "sources"]))?;
+    eprintln!("+ cargo deny check advisories");
+    let out = cargo()
+        .args(["deny", "check", "advisories"])
+        .output()
+        .context("running cargo deny check advisories")?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        eprintln!("advisories ok");
+        return Ok(());
+    }
+    let unreachable = stderr.contains("failed to fetch advisory database");
+    let required = std::env::var("STRIPE_RS_REQUIRE_ADVISORIES").is_ok_and(|v| v == "1");
+    if unreachable && !required {
+        eprintln!(
+            "advisories NOT CHECKED: the RustSec database could not be fetched from GitHub \
+             (no route from this machine). Run `cargo deny check advisories` where GitHub is \
+             reachable; set STRIPE_RS_REQUIRE_ADVISORIES=1 to make this fatal."
+        );
+        return Ok(());
+    }
+    eprint!("{stderr}");
+    bail!("cargo deny check advisories failed")
 }
 
 fn bench_build(_args: &[String]) -> Result<()> {
