@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// One kind of injected fault.
@@ -188,59 +188,6 @@ fn draw(config: &ChaosConfig, n: u64) -> Option<Fault> {
     None
 }
 
-struct Request {
-    method: String,
-    headers: BTreeMap<String, String>,
-    body: String,
-}
-
-async fn read_request(sock: &mut TcpStream) -> std::io::Result<Option<Request>> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let method = lines
-        .next()
-        .unwrap_or_default()
-        .split(' ')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let mut headers = BTreeMap::new();
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    }
-    let body = String::from_utf8_lossy(&buf[head_end..]).into_owned();
-    Ok(Some(Request {
-        method,
-        headers,
-        body,
-    }))
-}
-
 /// The `metadata[op]` value of a form body (`metadata%5Bop%5D=...` or `metadata[op]=...`).
 pub fn op_of(body: &str) -> Option<String> {
     body.split('&').find_map(|pair| {
@@ -284,7 +231,7 @@ async fn serve(
         drop(sock);
         return Ok(());
     }
-    let Some(req) = read_request(&mut sock).await? else {
+    let Some(req) = crate::fault::read_request(&mut sock).await? else {
         return Ok(());
     };
     let rid = format!("req_chaos_{n}");

@@ -136,7 +136,8 @@ impl Drop for FaultServer {
     }
 }
 
-async fn read_request(sock: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
+/// Read one HTTP/1.1 request (head and `content-length` body); `None` when the peer closed.
+pub(crate) async fn read_request(sock: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
     let mut buf = Vec::new();
     let mut tmp = [0u8; 4096];
     let head_end = loop {

@@ -97,10 +97,7 @@ impl CheckoutSessionBuilder {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let m = self.metadata.get_or_insert_with(Metadata::new);
-        for (k, v) in pairs {
-            m.insert(k.into(), v.into());
-        }
+        super::extend_metadata(&mut self.metadata, pairs);
         self
     }
 

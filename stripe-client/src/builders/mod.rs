@@ -123,3 +123,24 @@ impl PriceItem {
         self.quantity.map(|q| i64::try_from(q).unwrap_or(i64::MAX))
     }
 }
+
+/// Merge key-value pairs into a builder's `metadata` (shared by the builders' `metadata`).
+#[cfg(any(feature = "billing", feature = "checkout"))]
+pub(crate) fn extend_metadata<K: Into<String>, V: Into<String>>(
+    slot: &mut Option<stripe_types::Metadata>,
+    pairs: impl IntoIterator<Item = (K, V)>,
+) {
+    let m = slot.get_or_insert_with(stripe_types::Metadata::new);
+    for (k, v) in pairs {
+        m.insert(k.into(), v.into());
+    }
+}
+
+/// A required id, rejected when absent or blank.
+#[cfg(feature = "billing")]
+pub(crate) fn required_id(value: Option<String>, field: &str) -> Result<String, BuildError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(BuildError::missing(field)),
+    }
+}

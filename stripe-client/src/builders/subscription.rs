@@ -70,19 +70,13 @@ impl SubscriptionBuilder {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let m = self.metadata.get_or_insert_with(Metadata::new);
-        for (k, v) in pairs {
-            m.insert(k.into(), v.into());
-        }
+        super::extend_metadata(&mut self.metadata, pairs);
         self
     }
 
     /// Check the required fields and build the request.
     pub fn build(self) -> Result<CreateSubscription, BuildError> {
-        let customer = match self.customer {
-            Some(c) if !c.trim().is_empty() => c,
-            _ => return Err(BuildError::missing("customer")),
-        };
+        let customer = super::required_id(self.customer, "customer")?;
         if self.items.is_empty() {
             return Err(BuildError::missing("items"));
         }
