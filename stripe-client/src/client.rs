@@ -110,6 +110,7 @@ pub struct ClientBuilder {
     app_info: Option<AppInfo>,
     transport: Option<Arc<dyn Transport>>,
     http_client: Option<reqwest::Client>,
+    http_client_builder: Option<reqwest::ClientBuilder>,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
 }
@@ -140,6 +141,7 @@ impl ClientBuilder {
             app_info: None,
             transport: None,
             http_client: None,
+            http_client_builder: None,
             clock: Arc::new(TokioClock),
             observer: None,
         }
@@ -207,9 +209,19 @@ impl ClientBuilder {
         self.transport = Some(transport);
         self
     }
-    /// Use this `reqwest::Client` in the default transport (its own timeouts apply).
+    /// Use this `reqwest::Client` in the default transport (its own timeouts apply). It is
+    /// used as it is; prefer [`Self::http_client_builder`], which keeps the transport's
+    /// connection reuse.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Build the default transport's `reqwest::Client` from this builder (your pool, proxy,
+    /// TLS and timeout settings), adding the transport's wait for a returning pooled
+    /// connection before a new one is dialed.
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http_client_builder = Some(builder);
         self
     }
     /// Use this clock for retry backoff and durations (tests inject
@@ -282,14 +294,18 @@ impl ClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be positive".into()));
         }
-        let transport: Arc<dyn Transport> = match (self.transport, self.http_client) {
-            (Some(t), _) => t,
-            (None, Some(c)) => Arc::new(ReqwestTransport::new(c, self.max_response_bytes)),
-            (None, None) => Arc::new(ReqwestTransport::with_connect_timeout(
-                self.connect_timeout,
-                self.max_response_bytes,
-            )?),
-        };
+        let transport: Arc<dyn Transport> =
+            match (self.transport, self.http_client, self.http_client_builder) {
+                (Some(t), _, _) => t,
+                (None, Some(c), _) => Arc::new(ReqwestTransport::new(c, self.max_response_bytes)),
+                (None, None, Some(b)) => {
+                    Arc::new(ReqwestTransport::from_builder(b, self.max_response_bytes)?)
+                }
+                (None, None, None) => Arc::new(ReqwestTransport::with_connect_timeout(
+                    self.connect_timeout,
+                    self.max_response_bytes,
+                )?),
+            };
         Ok(Client {
             inner: Arc::new(Inner {
                 key_hint: redact_key(key),

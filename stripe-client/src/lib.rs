@@ -61,6 +61,9 @@ pub use ext::StripeRequestExt;
 pub use meter::{MeterEvent, MeterEventSender};
 pub use options::RequestOptions;
 pub use pagination::ItemStream;
+/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client_builder`] and
+/// [`ClientBuilder::http_client`].
+pub use reqwest;
 pub use response::Response;
 pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,

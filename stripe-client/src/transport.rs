@@ -142,17 +142,27 @@ impl ReqwestTransport {
         }
     }
 
-    /// A transport with the given connect timeout.
+    /// A transport with the given connect timeout (rustls, 90 s idle pool, `TCP_NODELAY`).
     pub fn with_connect_timeout(
         connect_timeout: Duration,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
-        let reuse_first = crate::dial::ReuseFirstLayer::default();
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
+            .tcp_nodelay(true);
+        ReqwestTransport::from_builder(builder, max_response_bytes)
+    }
+
+    /// A transport from your `reqwest::ClientBuilder`, with a wait for a returning pooled
+    /// connection before a new one is dialed (see `ClientBuilder::http_client_builder`).
+    pub fn from_builder(
+        builder: reqwest::ClientBuilder,
+        max_response_bytes: u64,
+    ) -> Result<Self, Error> {
+        let reuse_first = crate::dial::ReuseFirstLayer::default();
+        let client = builder
             .connector_layer(reuse_first.clone())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;

@@ -111,3 +111,33 @@ async fn a_real_need_for_connections_is_met() {
         "burst took {elapsed:?}"
     );
 }
+
+/// A client built from the caller's own `reqwest::ClientBuilder` keeps the connection reuse
+/// and the caller's settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_from_your_reqwest_builder_reuses_connections() {
+    let (url, accepted) = server(Duration::ZERO).await;
+    let client = stripe_client::Client::builder("sk_test_123")
+        .base_url(&url)
+        .http_client_builder(stripe_client::reqwest::Client::builder().pool_max_idle_per_host(8))
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in 0..50 {
+                    RetrieveCustomer::new(format!("cus_{t}_{i}"))
+                        .send(&client)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = accepted.load(Ordering::Relaxed);
+    assert!((1..=12).contains(&n), "{n} connections for 8 tasks");
+}
