@@ -441,11 +441,18 @@ fn headtohead(r: &mut Report, out_dir: &Path, quick: bool) -> Result<()> {
         v("h2h_decode_theirs_ns")?,
     );
     let overhead = ours / theirs;
+    // A yardstick only: async-stripe's request types over a hand-written keep-alive client.
+    let keepalive = bench_value(&stdout, "h2h_overhead_theirs_keepalive_ns").map_or(String::new(), |k| {
+        format!(
+            "; for reference, async-stripe's types over a hand-written keep-alive hyper client {}/req",
+            fmt_ns(k)
+        )
+    });
     r.row(
         "client overhead per request vs async-stripe (create customer, loopback, generated types; headtohead)",
         format!("{}/req", fmt_ns(ours)),
         &format!(
-            "async-stripe 1.0.0-rc.10 {}/req (no idle connections kept: a new TCP connection per request); hand-written reqwest + serde_json {}/req",
+            "async-stripe 1.0.0-rc.10 {}/req (no idle connections kept: a new TCP connection per request); hand-written reqwest + serde_json {}/req{keepalive}",
             fmt_ns(theirs),
             fmt_ns(floor)
         ),
