@@ -3,7 +3,7 @@
 //! - `codegen [--check] [--stats]`: regenerate `stripe-types/src/generated` from `spec/`.
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `test`: the whole test suite (codegen check, stripe-mock, workspace tests).
-//! - `bench [--full] [--no-compare]`: every benchmark into one table (`target/bench/report.md`).
+//! - `bench [--full] [--no-compare | --only-compare]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 #![forbid(unsafe_code)]
