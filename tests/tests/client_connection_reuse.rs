@@ -35,6 +35,26 @@ async fn server(delay: Duration) -> (String, Arc<AtomicU64>) {
     (url, accepted)
 }
 
+/// `tasks` tasks, each retrieving `per_task` customers one after another through `client`.
+async fn retrieve_from_tasks(client: &stripe_client::Client, tasks: usize, per_task: usize) {
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in 0..per_task {
+                    RetrieveCustomer::new(format!("cus_{t}_{i}"))
+                        .send(&client)
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sequential_requests_share_one_connection() {
     let (url, accepted) = server(Duration::ZERO).await;
@@ -55,23 +75,7 @@ async fn sequential_requests_share_one_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_tasks_reuse_connections() {
     let (url, accepted) = server(Duration::ZERO).await;
-    let client = integration_tests::client_for(&url);
-    let tasks: Vec<_> = (0..16)
-        .map(|t| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                for i in 0..100 {
-                    RetrieveCustomer::new(format!("cus_{t}_{i}"))
-                        .send(&client)
-                        .await
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    retrieve_from_tasks(&integration_tests::client_for(&url), 16, 100).await;
     let n = accepted.load(Ordering::Relaxed);
     println!("connection reuse: 1600 requests from 16 tasks, connections {n}");
     assert!((1..=20).contains(&n), "{n} connections for 16 tasks");
@@ -122,22 +126,7 @@ async fn a_client_from_your_reqwest_builder_reuses_connections() {
         .http_client_builder(stripe_client::reqwest::Client::builder().pool_max_idle_per_host(8))
         .build()
         .unwrap();
-    let tasks: Vec<_> = (0..8)
-        .map(|t| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                for i in 0..50 {
-                    RetrieveCustomer::new(format!("cus_{t}_{i}"))
-                        .send(&client)
-                        .await
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    retrieve_from_tasks(&client, 8, 50).await;
     let n = accepted.load(Ordering::Relaxed);
     assert!((1..=12).contains(&n), "{n} connections for 8 tasks");
 }
