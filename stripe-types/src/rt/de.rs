@@ -78,3 +78,82 @@ pub fn from_value<T: DeserializeOwned, E: de::Error>(v: serde_json::Value) -> Re
 pub fn try_value<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
     T::deserialize(v).ok()
 }
+
+/// Decoding a whole response body, compiled once.
+///
+/// `serde`'s `Deserialize` is generic over the deserializer, so every crate that decodes a
+/// type compiles that type's decoder again, once per deserializer it is used with; release
+/// builds do not share those copies between crates. `DecodeBody` impls are plain functions:
+/// each is compiled here, in stripe-types, with one deserializer (`serde_json`'s slice
+/// reader), and `stripe-client`, webhooks and your crate call that single copy.
+///
+/// Generated for every operation's output, every list of them and every object a webhook
+/// event can carry. For an output type of your own (a hand-written [`crate::rt::StripeRequest`]),
+/// implement it with [`json`]:
+///
+/// ```
+/// # use serde::Deserialize;
+/// #[derive(Deserialize)]
+/// struct Thing { id: String }
+/// impl stripe_types::rt::DecodeBody for Thing {
+///     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+///         stripe_types::rt::de::json(body)
+///     }
+/// }
+/// ```
+pub trait DecodeBody: Sized {
+    /// Decode `body`, a complete JSON document (or raw bytes for [`crate::rt::Binary`]).
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error>;
+}
+
+/// Decode a complete JSON document: `serde_json::from_slice`, the one deserializer every
+/// generated [`DecodeBody`] impl uses.
+pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(body)
+}
+
+impl DecodeBody for serde_json::Value {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        json(body)
+    }
+}
+
+impl DecodeBody for crate::rt::Binary {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(crate::rt::Binary(body.to_vec()))
+    }
+}
+
+/// The `object` and `deleted` fields of a JSON object, read without building it: what a
+/// union's [`DecodeBody`] impl picks its variant by. `object` is `None` when absent or not a
+/// string; `deleted` is `true` only for a literal `true`.
+pub fn json_discriminator(body: &[u8]) -> Result<(Option<String>, bool), serde_json::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = (Option<String>, bool);
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut object, mut deleted) = (None, false);
+            while let Some(k) = map.next_key::<Key<'de>>()? {
+                match k.0.as_ref() {
+                    "object" => {
+                        if let serde_json::Value::String(s) = map.next_value()? {
+                            object = Some(s);
+                        }
+                    }
+                    "deleted" => deleted = map.next_value::<serde_json::Value>()? == true,
+                    _ => {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok((object, deleted))
+        }
+    }
+    let mut d = serde_json::Deserializer::from_slice(body);
+    let v = d.deserialize_map(V)?;
+    d.end()?;
+    Ok(v)
+}
