@@ -763,20 +763,9 @@ impl<'a> Emitter<'a> {
         out
     }
 
-    fn events(&self) -> TokenStream {
-        let types = &self.m.event_types;
-        let variants: Vec<Ident> = types.iter().map(|t| ident(&type_ident(t))).collect();
-        let docs = types.iter().map(|t| format!(" `{t}`"));
-        let as_str = variants
-            .iter()
-            .zip(types)
-            .map(|(v, s)| quote!(EventType::#v => #s,));
-        let from = variants
-            .iter()
-            .zip(types)
-            .map(|(v, s)| quote!(#s => EventType::#v,));
-        let n = types.len();
-        // Objects: every component with a constant `object`, preferring resources.
+    /// The objects a webhook event can carry: every component with a constant `object`
+    /// (lists and search results aside), keyed by `(object, deleted)`, preferring resources.
+    fn event_objects(&self) -> BTreeMap<(String, bool), ItemId> {
         let mut by_object: BTreeMap<(String, bool), ItemId> = BTreeMap::new();
         for (schema, &id) in &self.m.components {
             let item = &self.m.items[id];
@@ -800,8 +789,60 @@ impl<'a> Emitter<'a> {
                 by_object.insert(key, id);
             }
         }
+        by_object
+    }
+
+    /// `DecodeBody` impls: every operation's output and every event object, each a plain
+    /// function so its decoder is compiled once, in stripe-types.
+    fn decode_bodies(&self) -> TokenStream {
+        let mut seen = BTreeSet::new();
+        let mut impls = Vec::new();
+        let outputs = self.m.operations.iter().map(|o| o.output.clone());
+        let objects = self.event_objects().into_values().map(Ty::Named);
+        for t in outputs.chain(objects) {
+            let inner = match &t {
+                Ty::Named(id) => *id,
+                Ty::List(i) | Ty::SearchList(i) | Ty::V2List(i) => match **i {
+                    Ty::Named(id) => id,
+                    _ => continue,
+                },
+                // `Value` and `Binary` have hand-written impls in `rt`.
+                _ => continue,
+            };
+            let ty = self.ty(&t);
+            if !seen.insert(ty.to_string()) {
+                continue;
+            }
+            let cfg = cfg_attr(&self.m.items[self.m.resolve(inner)].cfg);
+            impls.push(quote! {
+                #cfg
+                impl crate::rt::DecodeBody for #ty {
+                    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+                        crate::rt::de::json(body)
+                    }
+                }
+            });
+        }
+        quote!(#(#impls)*)
+    }
+
+    fn events(&self) -> TokenStream {
+        let types = &self.m.event_types;
+        let variants: Vec<Ident> = types.iter().map(|t| ident(&type_ident(t))).collect();
+        let docs = types.iter().map(|t| format!(" `{t}`"));
+        let as_str = variants
+            .iter()
+            .zip(types)
+            .map(|(v, s)| quote!(EventType::#v => #s,));
+        let from = variants
+            .iter()
+            .zip(types)
+            .map(|(v, s)| quote!(#s => EventType::#v,));
+        let n = types.len();
+        let by_object = self.event_objects();
         let mut vdefs = Vec::new();
         let mut arms = Vec::new();
+        let mut body_arms = Vec::new();
         let mut names = Vec::new();
         for ((obj, deleted), id) in &by_object {
             let item = &self.m.items[*id];
@@ -824,6 +865,7 @@ impl<'a> Emitter<'a> {
                 quote!((Some(#obj), _))
             };
             arms.push(quote!(#cfg #pat => crate::rt::de::from_value(v).map(|x| EventObject::#vname(Box::new(x))),));
+            body_arms.push(quote!(#cfg #pat => <crate::#tn as crate::rt::DecodeBody>::decode_body(body).map(|x| EventObject::#vname(Box::new(x))),));
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
         quote! {
@@ -889,6 +931,18 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
+            impl crate::rt::DecodeBody for EventObject {
+                /// Picks the variant by the object's `object` (and `deleted`) fields, then
+                /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
+                /// object is kept as JSON.
+                fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+                    let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+                    match (object.as_deref(), deleted) {
+                        #(#body_arms)*
+                        _ => crate::rt::de::json(body).map(EventObject::Unknown),
+                    }
+                }
+            }
         }
     }
 
@@ -919,7 +973,8 @@ pub fn emit_single(m: &Model, sha256: &str) -> Result<String, crate::Error> {
     ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
     let items = ids.iter().map(|&id| e.item(id, &ops));
     let events = e.events();
-    e.file(quote!(#(#items)* #events))
+    let decode_bodies = e.decode_bodies();
+    e.file(quote!(#(#items)* #events #decode_bodies))
 }
 
 fn header(m: &Model, sha256: &str) -> String {
@@ -979,6 +1034,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         out.insert(format!("{area}/mod.rs"), e.file(quote!(#(#decls)*))?);
     }
     out.insert("events.rs".into(), e.file(e.events())?);
+    out.insert("decode_body.rs".into(), e.file(e.decode_bodies())?);
     let area_decls = areas.keys().map(|a| {
         let i = ident(a);
         let d = format!(" The `{a}` API area.");
@@ -988,6 +1044,7 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         "mod.rs".into(),
         e.file(quote! {
             #(#area_decls)*
+            mod decode_body;
             mod events;
             pub use events::*;
         })?,

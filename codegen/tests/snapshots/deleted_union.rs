@@ -397,3 +397,41 @@ impl<'de> serde::Deserialize<'de> for EventObject {
         }
     }
 }
+impl crate::rt::DecodeBody for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, then
+    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
+    /// object is kept as JSON.
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+        match (object.as_deref(), deleted) {
+            (Some("customer"), false) => {
+                <crate::Customer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Customer(Box::new(x)))
+            }
+            (Some("customer"), true) => {
+                <crate::DeletedCustomer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedCustomer(Box::new(x)))
+            }
+            (Some("invoice"), _) => {
+                <crate::Invoice as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Invoice(Box::new(x)))
+            }
+            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+        }
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedCustomer {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Customer {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Invoice {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}

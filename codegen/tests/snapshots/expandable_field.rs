@@ -274,3 +274,32 @@ impl<'de> serde::Deserialize<'de> for EventObject {
         }
     }
 }
+impl crate::rt::DecodeBody for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, then
+    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
+    /// object is kept as JSON.
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+        match (object.as_deref(), deleted) {
+            (Some("charge"), _) => {
+                <crate::Charge as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Charge(Box::new(x)))
+            }
+            (Some("customer"), _) => {
+                <crate::Customer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Customer(Box::new(x)))
+            }
+            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+        }
+    }
+}
+impl crate::rt::DecodeBody for crate::Charge {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Customer {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}

@@ -224,3 +224,23 @@ impl<'de> serde::Deserialize<'de> for EventObject {
         }
     }
 }
+impl crate::rt::DecodeBody for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, then
+    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
+    /// object is kept as JSON.
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+        match (object.as_deref(), deleted) {
+            (Some("v2.billing.meter_event"), _) => {
+                <crate::V2BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
+            }
+            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+        }
+    }
+}
+impl crate::rt::DecodeBody for crate::V2BillingMeterEvent {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
