@@ -3229,3 +3229,944 @@ impl<'de> serde::Deserialize<'de> for EventObject {
         }
     }
 }
+impl crate::rt::DecodeBody for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, then
+    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
+    /// object is kept as JSON.
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+        match (object.as_deref(), deleted) {
+            (Some("account"), false) => {
+                <crate::Account as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Account(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("account"), true) => {
+                <crate::DeletedAccount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedAccount(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("account_link"), _) => {
+                <crate::AccountLink as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::AccountLink(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("account_session"), _) => {
+                <crate::AccountSession as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::AccountSession(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("apple_pay_domain"), false) => {
+                <crate::ApplePayDomain as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ApplePayDomain(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("apple_pay_domain"), true) => {
+                <crate::DeletedApplePayDomain as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedApplePayDomain(Box::new(x)))
+            }
+            (Some("application"), false) => {
+                <crate::Application as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Application(Box::new(x)))
+            }
+            (Some("application"), true) => {
+                <crate::DeletedApplication as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedApplication(Box::new(x)))
+            }
+            (Some("application_fee"), _) => {
+                <crate::ApplicationFee as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ApplicationFee(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("apps.secret"), _) => {
+                <crate::AppsSecret as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::AppsSecret(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("balance"), _) => {
+                <crate::Balance as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Balance(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("balance_settings"), _) => {
+                <crate::BalanceSettings as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BalanceSettings(Box::new(x)))
+            }
+            (Some("balance_transaction"), _) => {
+                <crate::BalanceTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BalanceTransaction(Box::new(x)))
+            }
+            (Some("bank_account"), false) => {
+                <crate::BankAccount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BankAccount(Box::new(x)))
+            }
+            (Some("bank_account"), true) => {
+                <crate::DeletedBankAccount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedBankAccount(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing.alert"), _) => {
+                <crate::BillingAlert as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BillingAlert(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing.credit_balance_summary"), _) => {
+                <crate::BillingCreditBalanceSummary as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::BillingCreditBalanceSummary(Box::new(x)))
+            }
+            (Some("billing.credit_balance_transaction"), _) => {
+                <crate::BillingCreditBalanceTransaction as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::BillingCreditBalanceTransaction(Box::new(x)))
+            }
+            (Some("billing.credit_grant"), _) => {
+                <crate::BillingCreditGrant as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BillingCreditGrant(Box::new(x)))
+            }
+            (Some("billing.meter"), _) => {
+                <crate::BillingMeter as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BillingMeter(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing.meter_event"), _) => {
+                <crate::BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BillingMeterEvent(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing.meter_event_adjustment"), _) => {
+                <crate::BillingMeterEventAdjustment as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::BillingMeterEventAdjustment(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing.meter_event_summary"), _) => {
+                <crate::BillingMeterEventSummary as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::BillingMeterEventSummary(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing_portal.configuration"), _) => {
+                <crate::BillingPortalConfiguration as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::BillingPortalConfiguration(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("billing_portal.session"), _) => {
+                <crate::BillingPortalSession as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::BillingPortalSession(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("capability"), _) => {
+                <crate::Capability as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Capability(Box::new(x)))
+            }
+            (Some("card"), false) => {
+                <crate::Card as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Card(Box::new(x)))
+            }
+            (Some("card"), true) => {
+                <crate::DeletedCard as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedCard(Box::new(x)))
+            }
+            (Some("cash_balance"), _) => {
+                <crate::CashBalance as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CashBalance(Box::new(x)))
+            }
+            (Some("charge"), _) => {
+                <crate::Charge as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Charge(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+            (Some("checkout.session"), _) => {
+                <crate::CheckoutSession as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CheckoutSession(Box::new(x)))
+            }
+            #[cfg(feature = "climate")]
+            (Some("climate.order"), _) => {
+                <crate::ClimateOrder as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ClimateOrder(Box::new(x)))
+            }
+            #[cfg(feature = "climate")]
+            (Some("climate.product"), _) => {
+                <crate::ClimateProduct as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ClimateProduct(Box::new(x)))
+            }
+            #[cfg(feature = "climate")]
+            (Some("climate.supplier"), _) => {
+                <crate::ClimateSupplier as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ClimateSupplier(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("confirmation_token"), _) => {
+                <crate::ConfirmationToken as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ConfirmationToken(Box::new(x)))
+            }
+            (Some("connect_collection_transfer"), _) => {
+                <crate::ConnectCollectionTransfer as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::ConnectCollectionTransfer(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("country_spec"), _) => {
+                <crate::CountrySpec as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CountrySpec(Box::new(x)))
+            }
+            (Some("coupon"), false) => {
+                <crate::Coupon as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Coupon(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("coupon"), true) => {
+                <crate::DeletedCoupon as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedCoupon(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "payments"))]
+            (Some("credit_note"), _) => {
+                <crate::CreditNote as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CreditNote(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "payments"))]
+            (Some("credit_note_line_item"), _) => {
+                <crate::CreditNoteLineItem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CreditNoteLineItem(Box::new(x)))
+            }
+            (Some("customer"), false) => {
+                <crate::Customer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Customer(Box::new(x)))
+            }
+            (Some("customer"), true) => {
+                <crate::DeletedCustomer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedCustomer(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "payments"))]
+            (Some("customer_balance_transaction"), _) => {
+                <crate::CustomerBalanceTransaction as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::CustomerBalanceTransaction(Box::new(x)))
+            }
+            (Some("customer_cash_balance_transaction"), _) => {
+                <crate::CustomerCashBalanceTransaction as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::CustomerCashBalanceTransaction(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("customer_session"), _) => {
+                <crate::CustomerSession as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::CustomerSession(Box::new(x)))
+            }
+            (Some("discount"), false) => {
+                <crate::Discount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Discount(Box::new(x)))
+            }
+            (Some("discount"), true) => {
+                <crate::DeletedDiscount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedDiscount(Box::new(x)))
+            }
+            (Some("dispute"), _) => {
+                <crate::Dispute as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Dispute(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("entitlements.active_entitlement"), _) => {
+                <crate::EntitlementsActiveEntitlement as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::EntitlementsActiveEntitlement(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "climate"))]
+            (Some("entitlements.feature"), _) => {
+                <crate::EntitlementsFeature as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::EntitlementsFeature(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("ephemeral_key"), _) => {
+                <crate::EphemeralKey as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::EphemeralKey(Box::new(x)))
+            }
+            (Some("event"), _) => {
+                <crate::Event2 as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Event(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("exchange_rate"), _) => {
+                <crate::ExchangeRate as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ExchangeRate(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("fabric_service"), _) => {
+                <crate::FabricService as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::FabricService(Box::new(x)))
+            }
+            (Some("fee_refund"), _) => {
+                <crate::FeeRefund as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::FeeRefund(Box::new(x)))
+            }
+            (Some("file"), _) => {
+                <crate::File as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::File(Box::new(x)))
+            }
+            (Some("file_link"), _) => {
+                <crate::FileLink as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::FileLink(Box::new(x)))
+            }
+            #[cfg(feature = "financial_connections")]
+            (Some("financial_connections.account"), _) => {
+                <crate::FinancialConnectionsAccount as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::FinancialConnectionsAccount(Box::new(x)))
+            }
+            #[cfg(feature = "financial_connections")]
+            (Some("financial_connections.account_owner"), _) => {
+                <crate::FinancialConnectionsAccountOwner as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::FinancialConnectionsAccountOwner(Box::new(x)))
+            }
+            #[cfg(feature = "financial_connections")]
+            (Some("financial_connections.account_ownership"), _) => {
+                <crate::FinancialConnectionsAccountOwnership as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::FinancialConnectionsAccountOwnership(
+                        Box::new(x),
+                    ))
+            }
+            #[cfg(feature = "financial_connections")]
+            (Some("financial_connections.session"), _) => {
+                <crate::FinancialConnectionsSession as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::FinancialConnectionsSession(Box::new(x)))
+            }
+            #[cfg(feature = "financial_connections")]
+            (Some("financial_connections.transaction"), _) => {
+                <crate::FinancialConnectionsTransaction as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::FinancialConnectionsTransaction(Box::new(x)))
+            }
+            #[cfg(feature = "forwarding")]
+            (Some("forwarding.request"), _) => {
+                <crate::ForwardingRequest as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ForwardingRequest(Box::new(x)))
+            }
+            (Some("funding_instructions"), _) => {
+                <crate::FundingInstructions as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::FundingInstructions(Box::new(x)))
+            }
+            #[cfg(feature = "identity")]
+            (Some("identity.verification_report"), _) => {
+                <crate::IdentityVerificationReport as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::IdentityVerificationReport(Box::new(x)))
+            }
+            #[cfg(feature = "identity")]
+            (Some("identity.verification_session"), _) => {
+                <crate::IdentityVerificationSession as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::IdentityVerificationSession(Box::new(x)))
+            }
+            (Some("invoice"), false) => {
+                <crate::Invoice as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Invoice(Box::new(x)))
+            }
+            (Some("invoice"), true) => {
+                <crate::DeletedInvoice as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedInvoice(Box::new(x)))
+            }
+            (Some("invoice_payment"), _) => {
+                <crate::InvoicePayment as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::InvoicePayment(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("invoice_rendering_template"), _) => {
+                <crate::InvoiceRenderingTemplate as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::InvoiceRenderingTemplate(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("invoiceitem"), false) => {
+                <crate::Invoiceitem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Invoiceitem(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("invoiceitem"), true) => {
+                <crate::DeletedInvoiceitem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedInvoiceitem(Box::new(x)))
+            }
+            (Some("issuing.authorization"), _) => {
+                <crate::IssuingAuthorization as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingAuthorization(Box::new(x)))
+            }
+            (Some("issuing.card"), _) => {
+                <crate::IssuingCard as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingCard(Box::new(x)))
+            }
+            (Some("issuing.cardholder"), _) => {
+                <crate::IssuingCardholder as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingCardholder(Box::new(x)))
+            }
+            (Some("issuing.dispute"), _) => {
+                <crate::IssuingDispute as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingDispute(Box::new(x)))
+            }
+            (Some("issuing.personalization_design"), _) => {
+                <crate::IssuingPersonalizationDesign as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::IssuingPersonalizationDesign(Box::new(x)))
+            }
+            (Some("issuing.physical_bundle"), _) => {
+                <crate::IssuingPhysicalBundle as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::IssuingPhysicalBundle(Box::new(x)))
+            }
+            #[cfg(feature = "issuing")]
+            (Some("issuing.settlement"), _) => {
+                <crate::IssuingSettlement as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingSettlement(Box::new(x)))
+            }
+            (Some("issuing.token"), _) => {
+                <crate::IssuingToken as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingToken(Box::new(x)))
+            }
+            (Some("issuing.transaction"), _) => {
+                <crate::IssuingTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::IssuingTransaction(Box::new(x)))
+            }
+            (Some("item"), _) => {
+                <crate::Item as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Item(Box::new(x)))
+            }
+            (Some("line_item"), _) => {
+                <crate::LineItem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::LineItem(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("login_link"), _) => {
+                <crate::LoginLink as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::LoginLink(Box::new(x)))
+            }
+            (Some("mandate"), _) => {
+                <crate::Mandate as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Mandate(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("payment_attempt_record"), _) => {
+                <crate::PaymentAttemptRecord as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentAttemptRecord(Box::new(x)))
+            }
+            (Some("payment_intent"), _) => {
+                <crate::PaymentIntent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentIntent(Box::new(x)))
+            }
+            (Some("payment_intent_amount_details_line_item"), _) => {
+                <crate::PaymentIntentAmountDetailsLineItem as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::PaymentIntentAmountDetailsLineItem(
+                        Box::new(x),
+                    ))
+            }
+            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+            (Some("payment_link"), _) => {
+                <crate::PaymentLink as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentLink(Box::new(x)))
+            }
+            (Some("payment_method"), _) => {
+                <crate::PaymentMethod as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentMethod(Box::new(x)))
+            }
+            #[cfg(any(feature = "checkout", feature = "payments"))]
+            (Some("payment_method_configuration"), _) => {
+                <crate::PaymentMethodConfiguration as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::PaymentMethodConfiguration(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("payment_method_domain"), _) => {
+                <crate::PaymentMethodDomain as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentMethodDomain(Box::new(x)))
+            }
+            (Some("payment_record"), _) => {
+                <crate::PaymentRecord as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PaymentRecord(Box::new(x)))
+            }
+            (Some("payout"), _) => {
+                <crate::Payout as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Payout(Box::new(x)))
+            }
+            (Some("person"), false) => {
+                <crate::Person as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Person(Box::new(x)))
+            }
+            #[cfg(feature = "connect")]
+            (Some("person"), true) => {
+                <crate::DeletedPerson as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedPerson(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("plan"), false) => {
+                <crate::Plan as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Plan(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("plan"), true) => {
+                <crate::DeletedPlan as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedPlan(Box::new(x)))
+            }
+            (Some("price"), false) => {
+                <crate::Price as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Price(Box::new(x)))
+            }
+            (Some("price"), true) => {
+                <crate::DeletedPrice as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedPrice(Box::new(x)))
+            }
+            (Some("product"), false) => {
+                <crate::Product as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Product(Box::new(x)))
+            }
+            (Some("product"), true) => {
+                <crate::DeletedProduct as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedProduct(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "climate"))]
+            (Some("product_feature"), false) => {
+                <crate::ProductFeature as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ProductFeature(Box::new(x)))
+            }
+            #[cfg(any(feature = "billing", feature = "climate"))]
+            (Some("product_feature"), true) => {
+                <crate::DeletedProductFeature as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedProductFeature(Box::new(x)))
+            }
+            (Some("promotion_code"), _) => {
+                <crate::PromotionCode as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::PromotionCode(Box::new(x)))
+            }
+            (Some("quote"), _) => {
+                <crate::Quote as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Quote(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.early_fraud_warning"), _) => {
+                <crate::RadarEarlyFraudWarning as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::RadarEarlyFraudWarning(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.payment_evaluation"), _) => {
+                <crate::RadarPaymentEvaluation as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::RadarPaymentEvaluation(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.value_list"), false) => {
+                <crate::RadarValueList as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::RadarValueList(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.value_list"), true) => {
+                <crate::DeletedRadarValueList as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedRadarValueList(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.value_list_item"), false) => {
+                <crate::RadarValueListItem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::RadarValueListItem(Box::new(x)))
+            }
+            #[cfg(feature = "radar")]
+            (Some("radar.value_list_item"), true) => {
+                <crate::DeletedRadarValueListItem as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedRadarValueListItem(Box::new(x)))
+            }
+            (Some("refund"), _) => {
+                <crate::Refund as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Refund(Box::new(x)))
+            }
+            #[cfg(feature = "reporting")]
+            (Some("reporting.report_run"), _) => {
+                <crate::ReportingReportRun as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ReportingReportRun(Box::new(x)))
+            }
+            #[cfg(feature = "reporting")]
+            (Some("reporting.report_type"), _) => {
+                <crate::ReportingReportType as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ReportingReportType(Box::new(x)))
+            }
+            (Some("reserve_transaction"), _) => {
+                <crate::ReserveTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ReserveTransaction(Box::new(x)))
+            }
+            (Some("review"), _) => {
+                <crate::Review as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Review(Box::new(x)))
+            }
+            #[cfg(feature = "reporting")]
+            (Some("scheduled_query_run"), _) => {
+                <crate::ScheduledQueryRun as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ScheduledQueryRun(Box::new(x)))
+            }
+            (Some("setup_attempt"), _) => {
+                <crate::SetupAttempt as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SetupAttempt(Box::new(x)))
+            }
+            (Some("setup_intent"), _) => {
+                <crate::SetupIntent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SetupIntent(Box::new(x)))
+            }
+            (Some("shipping_rate"), _) => {
+                <crate::ShippingRate as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::ShippingRate(Box::new(x)))
+            }
+            #[cfg(feature = "reporting")]
+            (Some("sigma.sigma_api_query"), _) => {
+                <crate::SigmaSigmaApiQuery as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SigmaSigmaApiQuery(Box::new(x)))
+            }
+            (Some("source"), _) => {
+                <crate::Source as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Source(Box::new(x)))
+            }
+            #[cfg(feature = "payments")]
+            (Some("source_mandate_notification"), _) => {
+                <crate::SourceMandateNotification as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::SourceMandateNotification(Box::new(x)))
+            }
+            #[cfg(any(feature = "connect", feature = "payments"))]
+            (Some("source_transaction"), _) => {
+                <crate::SourceTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SourceTransaction(Box::new(x)))
+            }
+            (Some("subscription"), _) => {
+                <crate::Subscription as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Subscription(Box::new(x)))
+            }
+            (Some("subscription_item"), false) => {
+                <crate::SubscriptionItem as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SubscriptionItem(Box::new(x)))
+            }
+            #[cfg(feature = "billing")]
+            (Some("subscription_item"), true) => {
+                <crate::DeletedSubscriptionItem as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedSubscriptionItem(Box::new(x)))
+            }
+            (Some("subscription_schedule"), _) => {
+                <crate::SubscriptionSchedule as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::SubscriptionSchedule(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.association"), _) => {
+                <crate::TaxAssociation as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxAssociation(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.calculation"), _) => {
+                <crate::TaxCalculation as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxCalculation(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.calculation_line_item"), _) => {
+                <crate::TaxCalculationLineItem as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TaxCalculationLineItem(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.registration"), _) => {
+                <crate::TaxRegistration as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxRegistration(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.settings"), _) => {
+                <crate::TaxSettings as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxSettings(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.transaction"), _) => {
+                <crate::TaxTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxTransaction(Box::new(x)))
+            }
+            #[cfg(feature = "tax")]
+            (Some("tax.transaction_line_item"), _) => {
+                <crate::TaxTransactionLineItem as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TaxTransactionLineItem(Box::new(x)))
+            }
+            (Some("tax_code"), _) => {
+                <crate::TaxCode as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxCode(Box::new(x)))
+            }
+            (Some("tax_deducted_at_source"), _) => {
+                <crate::TaxDeductedAtSource as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxDeductedAtSource(Box::new(x)))
+            }
+            (Some("tax_id"), false) => {
+                <crate::TaxId as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxId(Box::new(x)))
+            }
+            (Some("tax_id"), true) => {
+                <crate::DeletedTaxId as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::DeletedTaxId(Box::new(x)))
+            }
+            (Some("tax_rate"), _) => {
+                <crate::TaxRate as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TaxRate(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.configuration"), false) => {
+                <crate::TerminalConfiguration as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TerminalConfiguration(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.configuration"), true) => {
+                <crate::DeletedTerminalConfiguration as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedTerminalConfiguration(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.connection_token"), _) => {
+                <crate::TerminalConnectionToken as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TerminalConnectionToken(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.location"), false) => {
+                <crate::TerminalLocation as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TerminalLocation(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.location"), true) => {
+                <crate::DeletedTerminalLocation as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedTerminalLocation(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.onboarding_link"), _) => {
+                <crate::TerminalOnboardingLink as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TerminalOnboardingLink(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.reader"), false) => {
+                <crate::TerminalReader as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TerminalReader(Box::new(x)))
+            }
+            #[cfg(feature = "terminal")]
+            (Some("terminal.reader"), true) => {
+                <crate::DeletedTerminalReader as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedTerminalReader(Box::new(x)))
+            }
+            (Some("test_helpers.test_clock"), false) => {
+                <crate::TestHelpersTestClock as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TestHelpersTestClock(Box::new(x)))
+            }
+            (Some("test_helpers.test_clock"), true) => {
+                <crate::DeletedTestHelpersTestClock as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedTestHelpersTestClock(Box::new(x)))
+            }
+            #[cfg(any(feature = "issuing", feature = "payments"))]
+            (Some("token"), _) => {
+                <crate::Token as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Token(Box::new(x)))
+            }
+            (Some("topup"), _) => {
+                <crate::Topup as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Topup(Box::new(x)))
+            }
+            (Some("transfer"), _) => {
+                <crate::Transfer as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::Transfer(Box::new(x)))
+            }
+            (Some("transfer_reversal"), _) => {
+                <crate::TransferReversal as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TransferReversal(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.credit_reversal"), _) => {
+                <crate::TreasuryCreditReversal as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryCreditReversal(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.debit_reversal"), _) => {
+                <crate::TreasuryDebitReversal as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryDebitReversal(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.financial_account"), _) => {
+                <crate::TreasuryFinancialAccount as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryFinancialAccount(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.financial_account_features"), _) => {
+                <crate::TreasuryFinancialAccountFeatures as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryFinancialAccountFeatures(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.inbound_transfer"), _) => {
+                <crate::TreasuryInboundTransfer as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryInboundTransfer(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.outbound_payment"), _) => {
+                <crate::TreasuryOutboundPayment as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryOutboundPayment(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.outbound_transfer"), _) => {
+                <crate::TreasuryOutboundTransfer as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryOutboundTransfer(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.received_credit"), _) => {
+                <crate::TreasuryReceivedCredit as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryReceivedCredit(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.received_debit"), _) => {
+                <crate::TreasuryReceivedDebit as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryReceivedDebit(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.transaction"), _) => {
+                <crate::TreasuryTransaction as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::TreasuryTransaction(Box::new(x)))
+            }
+            #[cfg(feature = "treasury")]
+            (Some("treasury.transaction_entry"), _) => {
+                <crate::TreasuryTransactionEntry as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::TreasuryTransactionEntry(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.billing.meter_event"), _) => {
+                <crate::V2BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.billing.meter_event_adjustment"), _) => {
+                <crate::V2BillingMeterEventAdjustment as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::V2BillingMeterEventAdjustment(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.billing.meter_event_session"), _) => {
+                <crate::V2BillingMeterEventSession as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::V2BillingMeterEventSession(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.account"), _) => {
+                <crate::V2CoreAccount as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2CoreAccount(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.account_link"), _) => {
+                <crate::V2CoreAccountLink as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2CoreAccountLink(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.account_person"), _) => {
+                <crate::V2CoreAccountPerson as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2CoreAccountPerson(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.account_person_token"), _) => {
+                <crate::V2CoreAccountPersonToken as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::V2CoreAccountPersonToken(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.account_token"), _) => {
+                <crate::V2CoreAccountToken as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2CoreAccountToken(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.event"), _) => {
+                <crate::V2CoreEvent as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::V2CoreEvent(Box::new(x)))
+            }
+            #[cfg(feature = "v2")]
+            (Some("v2.core.event_destination"), _) => {
+                <crate::V2CoreEventDestination as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::V2CoreEventDestination(Box::new(x)))
+            }
+            (Some("webhook_endpoint"), false) => {
+                <crate::WebhookEndpoint as crate::rt::DecodeBody>::decode_body(body)
+                    .map(|x| EventObject::WebhookEndpoint(Box::new(x)))
+            }
+            (Some("webhook_endpoint"), true) => {
+                <crate::DeletedWebhookEndpoint as crate::rt::DecodeBody>::decode_body(
+                        body,
+                    )
+                    .map(|x| EventObject::DeletedWebhookEndpoint(Box::new(x)))
+            }
+            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+        }
+    }
+}

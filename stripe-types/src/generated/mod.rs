@@ -48,5 +48,6 @@ pub use treasury::*;
 /// The `v2` API area.
 pub mod v2;
 pub use v2::*;
+mod decode_body;
 mod events;
 pub use events::*;
