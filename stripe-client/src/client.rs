@@ -12,12 +12,11 @@ use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
 use crate::Error;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use stripe_types::rt::{Encoding, Host, Method, Paginated, ResponseKind, StripeRequest};
+use stripe_types::rt::{DecodeBody, Encoding, Host, Method, Paginated, StripeRequest};
 use tracing::Instrument;
 
 /// The API version this crate's types were generated from; sent as `Stripe-Version`.
@@ -405,23 +404,20 @@ pub(crate) struct Prepared {
 impl Prepared {
     pub(crate) fn from_request<R: StripeRequest + ?Sized>(
         req: &R,
-    ) -> Result<(Prepared, ResponseKind), Error> {
+    ) -> Result<Prepared, Error> {
         let ep = req.endpoint();
         let is_v2 = ep.is_v2();
         let (query, body) = encode_params(ep.method, ep.encoding, req)
             .map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
-        Ok((
-            Prepared {
-                method: ep.method,
-                host: ep.host,
-                path: ep.path.into_owned(),
-                query,
-                body,
-                operation_id: Cow::Borrowed(ep.operation_id),
-                is_v2,
-            },
-            ep.response,
-        ))
+        Ok(Prepared {
+            method: ep.method,
+            host: ep.host,
+            path: ep.path.into_owned(),
+            query,
+            body,
+            operation_id: Cow::Borrowed(ep.operation_id),
+            is_v2,
+        })
     }
 
     /// Replace (or add) a query parameter: the pagination cursors.
@@ -525,9 +521,9 @@ impl Client {
         req: &R,
         opts: RequestOptions,
     ) -> Result<Response<R::Output>, Error> {
-        let (prepared, kind) = Prepared::from_request(req)?;
+        let prepared = Prepared::from_request(req)?;
         let raw = self.execute_prepared(&prepared, &opts).await?;
-        let value = decode::<R::Output>(&raw, kind)?;
+        let value = decode::<R::Output>(&raw)?;
         Ok(Response {
             value,
             status: raw.status,
@@ -558,7 +554,7 @@ impl Client {
     {
         let pagination = req.endpoint().pagination;
         match Prepared::from_request(req) {
-            Ok((prepared, _)) => paginate::<R::Output>(self.clone(), prepared, opts, pagination),
+            Ok(prepared) => paginate::<R::Output>(self.clone(), prepared, opts, pagination),
             Err(e) => Box::pin(futures_util::stream::once(async move { Err(e) })),
         }
     }
@@ -631,7 +627,7 @@ impl Client {
             is_v2,
         };
         let raw = self.execute_prepared(&prepared, &opts).await?;
-        let value = decode::<serde_json::Value>(&raw, ResponseKind::Json)?;
+        let value = decode::<serde_json::Value>(&raw)?;
         Ok(Response {
             value,
             status: raw.status,
@@ -942,61 +938,28 @@ impl Client {
     }
 
     /// Send a prepared request and decode it (pagination).
-    pub(crate) async fn fetch_decoded<T: DeserializeOwned>(
+    pub(crate) async fn fetch_decoded<T: DecodeBody>(
         &self,
         p: &Prepared,
         opts: &RequestOptions,
     ) -> Result<T, Error> {
         let raw = self.execute_prepared(p, opts).await?;
-        decode(&raw, ResponseKind::Json)
+        decode(&raw)
     }
 }
 
-/// Decode a 2xx body into `T`.
-pub(crate) fn decode<T: DeserializeOwned>(
-    raw: &RawResponse,
-    kind: ResponseKind,
-) -> Result<T, Error> {
-    match kind {
-        ResponseKind::Binary => {
-            let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&raw.body);
-            T::deserialize(de).map_err(|e| {
-                Error::Decode(Box::new(DecodeError {
-                    path: ".".into(),
-                    message: e.to_string(),
-                    snippet: snippet(&raw.body, 0),
-                    status: raw.status,
-                    request_id: raw.request_id.clone(),
-                }))
-            })
-        }
-        ResponseKind::Json => {
-            let decode_error = |path: String, e: serde_json::Error| {
-                let at = offset_of(&raw.body, e.line(), e.column());
-                Error::Decode(Box::new(DecodeError {
-                    path,
-                    message: e.to_string(),
-                    snippet: snippet(&raw.body, at),
-                    status: raw.status,
-                    request_id: raw.request_id.clone(),
-                }))
-            };
-            // Fast path: plain serde_json. Only a failing body is decoded again with
-            // serde_path_to_error, to name the path of the failing field.
-            let first_error = match serde_json::from_slice::<T>(&raw.body) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let mut de = serde_json::Deserializer::from_slice(&raw.body);
-            match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => {
-                    let path = e.path().to_string();
-                    Err(decode_error(path, e.into_inner()))
-                }
-                Ok(_) => Err(decode_error(".".into(), first_error)),
-            }
-        }
-    }
+/// Decode a 2xx body into `T` with its [`DecodeBody`] impl (compiled once, in stripe-types).
+pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
+    T::decode_body(&raw.body).map_err(|e| {
+        let at = offset_of(&raw.body, e.line(), e.column());
+        Error::Decode(Box::new(DecodeError {
+            path: crate::json_path::error_path(&raw.body, &e),
+            message: e.to_string(),
+            snippet: snippet(&raw.body, at),
+            status: raw.status,
+            request_id: raw.request_id.clone(),
+        }))
+    })
 }
 
 #[allow(dead_code)]

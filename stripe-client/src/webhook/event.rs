@@ -3,9 +3,10 @@
 use super::types::{EventObject, EventType};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::fmt;
 use stripe_types::rt::de::Key;
-use stripe_types::rt::Extra;
+use stripe_types::rt::{DecodeBody, Extra};
 use stripe_types::Timestamp;
 
 /// The error text an [`Event`] decode stops with when the payload is a v2 notification.
@@ -67,19 +68,35 @@ pub struct EventData {
     pub extra: Extra,
 }
 
-/// Decode an event's object; one that does not fit its type stays raw JSON.
-fn decode_object(v: serde_json::Value) -> (EventObject, Option<String>) {
-    match serde_path_to_error::deserialize::<_, EventObject>(&v) {
+/// Decode an event's object with [`EventObject`]'s `DecodeBody` impl (compiled once, in
+/// stripe-types); one that does not fit its type stays raw JSON, with the reason.
+fn decode_object(raw: &RawValue) -> (EventObject, Option<String>) {
+    let bytes = raw.get().as_bytes();
+    match EventObject::decode_body(bytes) {
         Ok(o) => (o, None),
         Err(e) => {
-            let path = e.path().to_string();
+            let path = crate::json_path::error_path(bytes, &e);
+            // The position is relative to the object, not the payload: leave it out.
+            let message = without_position(&e);
             let err = if path == "." {
-                e.inner().to_string()
+                message
             } else {
-                format!("{path}: {}", e.inner())
+                format!("{path}: {message}")
             };
+            // `raw` is well-formed JSON (the parser checked it), so this cannot fail.
+            let v = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
             (EventObject::Unknown(v), Some(err))
         }
+    }
+}
+
+/// `e`'s message without its ` at line L column C` suffix.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(m) => m.to_owned(),
+        None => text,
     }
 }
 
@@ -145,9 +162,9 @@ impl<'de> Deserialize<'de> for EventData {
                         _ => extra.insert(k.into_owned(), map.next_value()?),
                     }
                 }
-                let object: serde_json::Value =
+                let object: Box<RawValue> =
                     object.ok_or_else(|| de::Error::missing_field("object"))?;
-                let (object, object_decode_error) = decode_object(object);
+                let (object, object_decode_error) = decode_object(&object);
                 Ok(EventData {
                     object,
                     previous_attributes,

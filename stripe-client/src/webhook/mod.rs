@@ -119,38 +119,30 @@ impl fmt::Debug for Webhook {
 }
 
 fn decode_event(payload: &[u8]) -> Result<Event, WebhookError> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
-    let res = serde_path_to_error::deserialize::<_, Event>(&mut de);
-    match res.map_err(|e| (notification::display_path(e.path()), e.into_inner())) {
-        Ok(ev) => match de.end() {
-            Ok(()) => Ok(ev),
-            Err(e) => Err(invalid(String::new(), &e)),
-        },
-        Err((path, e)) => {
-            if object_field(payload).as_deref() == Some(event::V2_OBJECT) {
-                Err(WebhookError::ExpectedSnapshotEvent)
-            } else {
-                Err(invalid(path, &e))
-            }
+    serde_json::from_slice::<Event>(payload).map_err(|e| {
+        if object_field(payload).as_deref() == Some(event::V2_OBJECT) {
+            WebhookError::ExpectedSnapshotEvent
+        } else {
+            invalid(payload_path(payload, &e), &e)
         }
-    }
+    })
 }
 
 fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
-    let res = serde_path_to_error::deserialize::<_, EventNotification>(&mut de);
-    match res.map_err(|e| (notification::display_path(e.path()), e.into_inner())) {
-        Ok(n) => match de.end() {
-            Ok(()) => Ok(n),
-            Err(e) => Err(invalid(String::new(), &e)),
-        },
-        Err((path, e)) => {
-            if object_field(payload).as_deref() == Some(notification::V1_OBJECT) {
-                Err(WebhookError::ExpectedEventNotification)
-            } else {
-                Err(invalid(path, &e))
-            }
+    serde_json::from_slice::<EventNotification>(payload).map_err(|e| {
+        if object_field(payload).as_deref() == Some(notification::V1_OBJECT) {
+            WebhookError::ExpectedEventNotification
+        } else {
+            invalid(payload_path(payload, &e), &e)
         }
+    })
+}
+
+/// Where in the payload decoding failed, as `.data.object.amount` (empty: the payload itself).
+fn payload_path(payload: &[u8], e: &serde_json::Error) -> String {
+    match crate::json_path::error_path(payload, e).as_str() {
+        "." => String::new(),
+        p => format!(".{p}"),
     }
 }
 

@@ -1,7 +1,6 @@
 //! List envelopes and the one abstraction the client pages through.
 
-use super::HasId;
-use serde::de::DeserializeOwned;
+use super::{DecodeBody, HasId};
 use serde::{Deserialize, Serialize};
 
 /// A v1 list: `{"object":"list","data":[...],"has_more":...,"url":...}`.
@@ -68,15 +67,19 @@ pub struct PageParts<T> {
     pub next_page_url: Option<String>,
 }
 
-/// A list-shaped response the client can page through.
-pub trait Paginated: DeserializeOwned + Send + 'static {
+/// A list-shaped response the client can page through; every page is decoded with its
+/// [`DecodeBody`] impl.
+pub trait Paginated: DecodeBody + Send + 'static {
     /// The item type.
     type Item: Send + 'static;
     /// Take the page apart.
     fn into_parts(self) -> PageParts<Self::Item>;
 }
 
-impl<T: HasId + DeserializeOwned + Send + 'static> Paginated for List<T> {
+impl<T: HasId + Send + 'static> Paginated for List<T>
+where
+    List<T>: DecodeBody,
+{
     type Item = T;
     fn into_parts(self) -> PageParts<T> {
         let first_id = self
@@ -96,7 +99,10 @@ impl<T: HasId + DeserializeOwned + Send + 'static> Paginated for List<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Paginated for SearchList<T> {
+impl<T: Send + 'static> Paginated for SearchList<T>
+where
+    SearchList<T>: DecodeBody,
+{
     type Item = T;
     fn into_parts(self) -> PageParts<T> {
         PageParts {
@@ -110,7 +116,10 @@ impl<T: DeserializeOwned + Send + 'static> Paginated for SearchList<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Paginated for V2List<T> {
+impl<T: Send + 'static> Paginated for V2List<T>
+where
+    V2List<T>: DecodeBody,
+{
     type Item = T;
     fn into_parts(self) -> PageParts<T> {
         PageParts {

@@ -5,7 +5,7 @@
 //! says where and how to send it. Auth, headers, retries, idempotency and telemetry live in
 //! `stripe-client`, never in generated code.
 
-use serde::de::DeserializeOwned;
+use super::DecodeBody;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -107,8 +107,9 @@ impl Endpoint {
 /// Implemented by every generated parameter struct. The struct's `Serialize` output holds the
 /// query or body parameters only; path parameters are substituted by [`Self::endpoint`].
 pub trait StripeRequest: Serialize + Send + Sync {
-    /// The decoded response.
-    type Output: DeserializeOwned + Send + 'static;
+    /// The decoded response. Its [`DecodeBody`] impl decodes the body (the generated ones are
+    /// compiled once, in stripe-types).
+    type Output: DecodeBody + Send + 'static;
 
     /// Where and how to send this request.
     fn endpoint(&self) -> Endpoint;

@@ -1,0 +1,186 @@
+//! The path of the field a JSON decode failed at, found from the error's position.
+//!
+//! `serde_path_to_error` finds the path by wrapping the deserializer, which compiles every
+//! response type's decoder a second time. The position `serde_json` reports is enough: the
+//! document is scanned up to that point (a few hundred nanoseconds per KiB, and only on the
+//! failure path), keeping the stack of object keys and array indexes that leads there.
+//! The notation is `serde_path_to_error`'s: `data[3].customer`, `.` for the document itself.
+
+use crate::error::offset_of;
+
+/// The path of the value `err` was raised at, in `doc` (the document it was decoded from).
+pub(crate) fn error_path(doc: &[u8], err: &serde_json::Error) -> String {
+    if err.line() == 0 {
+        // No position (an error made outside the parser): the document itself.
+        return ".".into();
+    }
+    // `offset_of` gives the index of the last byte the parser consumed.
+    let consumed = (offset_of(doc, err.line(), err.column()) + 1).min(doc.len());
+    path_at(&doc[..consumed])
+}
+
+enum Frame {
+    /// An object; `key` is the member being read, once its name has been read.
+    Object { key: Option<String> },
+    /// An array, at item `index`.
+    Array { index: usize },
+}
+
+/// The path of the innermost value open (or just closed) at the end of `prefix`.
+fn path_at(prefix: &[u8]) -> String {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < prefix.len() {
+        match prefix[i] {
+            b'{' => stack.push(Frame::Object { key: None }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { key }) => *key = None,
+                Some(Frame::Array { index }) => *index += 1,
+                None => {}
+            },
+            b'"' => {
+                let (text, end) = string_at(prefix, i + 1);
+                if let Some(Frame::Object { key: key @ None }) = stack.last_mut() {
+                    *key = Some(text);
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    render(&stack)
+}
+
+/// The string whose contents start at `start`, unescaped, and the index after its closing
+/// quote (or the end of the input).
+fn string_at(doc: &[u8], start: usize) -> (String, usize) {
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < doc.len() {
+        match doc[i] {
+            b'"' => return (String::from_utf8_lossy(&out).into_owned(), i + 1),
+            b'\\' if i + 1 < doc.len() => {
+                let c = doc[i + 1];
+                match c {
+                    b'n' => out.push(b'\n'),
+                    b't' => out.push(b'\t'),
+                    b'r' => out.push(b'\r'),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    // `\uXXXX` is kept as written; keys with escapes are rare.
+                    b'u' => out.extend_from_slice(b"\\u"),
+                    other => out.push(other),
+                }
+                i += 2;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), doc.len())
+}
+
+fn render(stack: &[Frame]) -> String {
+    let mut out = String::new();
+    for frame in stack {
+        match frame {
+            Frame::Object { key: Some(k) } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Frame::Object { key: None } => {}
+            Frame::Array { index } => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: String,
+        amount: i64,
+        #[serde(default)]
+        nested: Option<Nested>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Nested {
+        flag: bool,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        data: Vec<Item>,
+        has_more: bool,
+    }
+
+    /// The path the scanner finds, and the one `serde_path_to_error` finds, for `doc`.
+    fn both(doc: &str) -> (String, String) {
+        let err = serde_json::from_slice::<Page>(doc.as_bytes()).unwrap_err();
+        let mut de = serde_json::Deserializer::from_str(doc);
+        let reference = serde_path_to_error::deserialize::<_, Page>(&mut de)
+            .unwrap_err()
+            .path()
+            .to_string();
+        (error_path(doc.as_bytes(), &err), reference)
+    }
+
+    #[test]
+    fn matches_serde_path_to_error() {
+        let docs = [
+            // wrong type, nested in an array
+            r#"{"data":[{"id":"a","amount":1},{"id":"b","amount":"x"}],"has_more":false}"#,
+            // missing field in the second item
+            r#"{"data":[{"id":"a","amount":1},{"id":"b"}],"has_more":false}"#,
+            // missing field at the top
+            r#"{"data":[]}"#,
+            // deeper object, wrong type
+            r#"{"data":[{"id":"a","amount":1,"nested":{"flag":"yes"}}],"has_more":true}"#,
+            // missing field in a nested object, keys with escapes and strings with brackets
+            r#"{"data":[{"id":"[{,\"}","amount":1,"nested":{"x\"y":"]"}}],"has_more":true}"#,
+            // pretty-printed, over several lines
+            "{\n  \"data\": [\n    {\"id\": \"a\",\n     \"amount\": 1.5}\n  ],\n  \"has_more\": false\n}",
+            // wrong type at the top
+            r#"{"data":[],"has_more":"no"}"#,
+            // not an object at all
+            r#"[1,2]"#,
+        ];
+        for doc in docs {
+            let (ours, reference) = both(doc);
+            assert_eq!(ours, reference, "{doc}");
+        }
+    }
+
+    #[test]
+    fn truncated_and_odd_input_never_panics() {
+        for doc in ["", "{", "{\"a", "{\"a\\", "[[[", "}}]]", "\"\\u12", "{\"data\":[{"] {
+            let err = serde_json::from_slice::<Page>(doc.as_bytes()).unwrap_err();
+            let _ = error_path(doc.as_bytes(), &err);
+        }
+        assert_eq!(path_at(b"{\"a\":[1,{\"b\":"), "a[1].b");
+        assert_eq!(path_at(b""), ".");
+    }
+}
