@@ -32,6 +32,26 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// The next key of a generated struct's map, out of line (see [`next`]).
+#[inline(never)]
+pub fn next_key<'de, A: de::MapAccess<'de>>(map: &mut A) -> Result<Option<Key<'de>>, A::Error> {
+    map.next_key()
+}
+
+/// The next value of a generated struct's map, out of line.
+///
+/// Generated decoders read every field through this function rather than inlining
+/// `next_value` (and with it the field type's whole decoder) into each struct: each
+/// `(map, field type)` pair is compiled once and called from every struct with such a field.
+/// That keeps the optimiser's input, and so the build, small, for the cost of a call per
+/// field.
+#[inline(never)]
+pub fn next<'de, A: de::MapAccess<'de>, T: de::Deserialize<'de>>(
+    map: &mut A,
+) -> Result<T, A::Error> {
+    map.next_value()
+}
+
 /// Deserialize an open string enum through its infallible `FromStr`.
 pub fn str_enum<'de, D, E>(d: D) -> Result<E, D::Error>
 where
@@ -104,6 +124,37 @@ pub fn try_value<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
 pub trait DecodeBody: Sized {
     /// Decode `body`, a complete JSON document (or raw bytes for [`crate::rt::Binary`]).
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error>;
+}
+
+/// Decoding the list envelopes ([`crate::rt::List`], [`crate::rt::SearchList`],
+/// [`crate::rt::V2List`]) of an item type: `List<T>`'s [`DecodeBody`] impl calls
+/// `T::decode_list`.
+///
+/// The generated item types override the methods their operations use with plain functions,
+/// so those list decoders are compiled once, in stripe-types. For an item type of your own,
+/// `impl DecodeList for Thing {}` is enough: the defaults decode with [`json`].
+pub trait DecodeList: Sized {
+    /// Decode a v1 list of `Self`.
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error>
+    where
+        Self: DeserializeOwned,
+    {
+        json(body)
+    }
+    /// Decode a v1 search result of `Self`.
+    fn decode_search_list(body: &[u8]) -> Result<crate::rt::SearchList<Self>, serde_json::Error>
+    where
+        Self: DeserializeOwned,
+    {
+        json(body)
+    }
+    /// Decode a v2 list of `Self`.
+    fn decode_v2_list(body: &[u8]) -> Result<crate::rt::V2List<Self>, serde_json::Error>
+    where
+        Self: DeserializeOwned,
+    {
+        json(body)
+    }
 }
 
 /// Decode a complete JSON document: `serde_json::from_slice`, the one deserializer every

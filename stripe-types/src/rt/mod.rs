@@ -9,7 +9,7 @@ mod page;
 mod request;
 mod values;
 
-pub use de::DecodeBody;
+pub use de::{DecodeBody, DecodeList};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
     encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,

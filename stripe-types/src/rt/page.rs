@@ -1,6 +1,8 @@
 //! List envelopes and the one abstraction the client pages through.
 
+use super::de::DecodeList;
 use super::{DecodeBody, HasId};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// A v1 list: `{"object":"list","data":[...],"has_more":...,"url":...}`.
@@ -48,6 +50,24 @@ pub struct V2List<T> {
     /// The URL of the previous page.
     #[serde(default)]
     pub previous_page_url: Option<String>,
+}
+
+impl<T: DecodeList + DeserializeOwned> DecodeBody for List<T> {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        T::decode_list(body)
+    }
+}
+
+impl<T: DecodeList + DeserializeOwned> DecodeBody for SearchList<T> {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        T::decode_search_list(body)
+    }
+}
+
+impl<T: DecodeList + DeserializeOwned> DecodeBody for V2List<T> {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        T::decode_v2_list(body)
+    }
 }
 
 /// One decoded page, taken apart for the pagination stream.
