@@ -248,13 +248,13 @@ impl<'a> Emitter<'a> {
         let arms = fields.iter().zip(&vars).map(|(f, v)| {
             let key = &f.name;
             if f.required {
-                quote!(#key => #v = Some(map.next_value()?),)
+                quote!(#key => #v = Some(crate::rt::de::next(&mut map)?),)
             } else {
-                quote!(#key => #v = map.next_value()?,)
+                quote!(#key => #v = crate::rt::de::next(&mut map)?,)
             }
         });
         let object_arm = if object.is_some() && !fields.iter().any(|f| f.name == "object") {
-            quote!("object" => { map.next_value::<serde::de::IgnoredAny>()?; })
+            quote!("object" => { crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?; })
         } else {
             quote!()
         };
@@ -280,11 +280,11 @@ impl<'a> Emitter<'a> {
                         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                             #(#decl)*
                             let mut extra = crate::rt::Extra::default();
-                            while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                            while let Some(k) = crate::rt::de::next_key(&mut map)? {
                                 match k.0.as_ref() {
                                     #(#arms)*
                                     #object_arm
-                                    _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                                    _ => extra.insert(k.0.into_owned(), crate::rt::de::next(&mut map)?),
                                 }
                             }
                             Ok(#name { #(#build)* extra })
@@ -792,38 +792,72 @@ impl<'a> Emitter<'a> {
         by_object
     }
 
-    /// `DecodeBody` impls: every operation's output and every event object, each a plain
-    /// function so its decoder is compiled once, in stripe-types.
+    /// `DecodeBody` impls for every operation's output and every event object, and
+    /// `DecodeList` impls for every list item: plain functions, so each decoder is compiled
+    /// once, in stripe-types.
     fn decode_bodies(&self) -> TokenStream {
-        let mut seen = BTreeSet::new();
-        let mut impls = Vec::new();
+        let mut named = BTreeSet::new();
+        // Item type -> the list envelopes it is decoded in.
+        let mut lists: BTreeMap<ItemId, BTreeSet<&'static str>> = BTreeMap::new();
         let outputs = self.m.operations.iter().map(|o| o.output.clone());
         let objects = self.event_objects().into_values().map(Ty::Named);
         for t in outputs.chain(objects) {
-            let inner = match &t {
-                Ty::Named(id) => *id,
-                Ty::List(i) | Ty::SearchList(i) | Ty::V2List(i) => match **i {
-                    Ty::Named(id) => id,
-                    _ => continue,
-                },
+            let (envelope, inner) = match &t {
+                Ty::Named(id) => {
+                    named.insert(self.m.resolve(*id));
+                    continue;
+                }
+                Ty::List(i) => ("decode_list", &**i),
+                Ty::SearchList(i) => ("decode_search_list", &**i),
+                Ty::V2List(i) => ("decode_v2_list", &**i),
                 // `Value` and `Binary` have hand-written impls in `rt`.
                 _ => continue,
             };
-            let ty = self.ty(&t);
-            if !seen.insert(ty.to_string()) {
-                continue;
+            // Every list of the spec holds named items (`List<T>` needs `T: DecodeList`).
+            if let Ty::Named(id) = inner {
+                lists
+                    .entry(self.m.resolve(*id))
+                    .or_default()
+                    .insert(envelope);
             }
-            let cfg = cfg_attr(&self.m.items[self.m.resolve(inner)].cfg);
-            impls.push(quote! {
+        }
+        let bodies = named.iter().map(|&id| {
+            let cfg = cfg_attr(&self.m.items[id].cfg);
+            let ty = self.ty(&Ty::Named(id));
+            quote! {
                 #cfg
                 impl crate::rt::DecodeBody for #ty {
                     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
                         crate::rt::de::json(body)
                     }
                 }
+            }
+        });
+        let list_impls = lists.iter().map(|(&id, envelopes)| {
+            let cfg = cfg_attr(&self.m.items[id].cfg);
+            let ty = self.ty(&Ty::Named(id));
+            let methods = envelopes.iter().map(|e| {
+                let (m, env) = match *e {
+                    "decode_list" => (format_ident!("decode_list"), quote!(List)),
+                    "decode_search_list" => {
+                        (format_ident!("decode_search_list"), quote!(SearchList))
+                    }
+                    _ => (format_ident!("decode_v2_list"), quote!(V2List)),
+                };
+                quote! {
+                    fn #m(body: &[u8]) -> Result<crate::rt::#env<Self>, serde_json::Error> {
+                        crate::rt::de::json(body)
+                    }
+                }
             });
-        }
-        quote!(#(#impls)*)
+            quote! {
+                #cfg
+                impl crate::rt::DecodeList for #ty {
+                    #(#methods)*
+                }
+            }
+        });
+        quote!(#(#bodies)* #(#list_impls)*)
     }
 
     fn events(&self) -> TokenStream {

@@ -31,15 +31,18 @@ impl<'de> serde::Deserialize<'de> for Customer {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::CustomerId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "email" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Customer {
@@ -200,14 +203,17 @@ impl<'de> serde::Deserialize<'de> for DeletedCustomer {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedCustomer {
@@ -268,14 +274,17 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer" => f0 = map.next_value()?,
-                        "id" => f1 = Some(map.next_value()?),
+                        "customer" => f0 = crate::rt::de::next(&mut map)?,
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Invoice {
@@ -420,12 +429,12 @@ impl crate::rt::DecodeBody for EventObject {
         }
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedCustomer {
+impl crate::rt::DecodeBody for crate::Customer {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::Customer {
+impl crate::rt::DecodeBody for crate::DeletedCustomer {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }

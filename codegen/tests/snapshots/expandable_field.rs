@@ -30,14 +30,17 @@ impl<'de> serde::Deserialize<'de> for Charge {
                 let mut f0: Option<crate::rt::Expandable<crate::Customer>> = None;
                 let mut f1: Option<crate::ChargeId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer" => f0 = map.next_value()?,
-                        "id" => f1 = Some(map.next_value()?),
+                        "customer" => f0 = crate::rt::de::next(&mut map)?,
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Charge {
@@ -102,15 +105,18 @@ impl<'de> serde::Deserialize<'de> for Customer {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::CustomerId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "email" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Customer {

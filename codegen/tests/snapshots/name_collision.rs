@@ -141,11 +141,14 @@ impl<'de> serde::Deserialize<'de> for Price {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::Recurring> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "recurring" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "recurring" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Price {
@@ -201,11 +204,14 @@ impl<'de> serde::Deserialize<'de> for Recurring {
                 let mut f0: Option<crate::RecurringInterval> = None;
                 let mut f1: Option<crate::RecurringUsageType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "interval" => f0 = Some(map.next_value()?),
-                        "usage_type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "interval" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "usage_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Recurring {

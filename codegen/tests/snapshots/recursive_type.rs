@@ -25,12 +25,15 @@ impl<'de> serde::Deserialize<'de> for Transform {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<Box<crate::Transform>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "children" => f0 = map.next_value()?,
-                        "id" => f1 = Some(map.next_value()?),
-                        "parent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "children" => f0 = crate::rt::de::next(&mut map)?,
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "parent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Transform {

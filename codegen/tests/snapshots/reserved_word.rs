@@ -76,14 +76,17 @@ impl<'de> serde::Deserialize<'de> for Thing {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "3d_secure" => f0 = map.next_value()?,
-                        "async" => f1 = map.next_value()?,
-                        "match" => f2 = Some(map.next_value()?),
-                        "self" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "3d_secure" => f0 = crate::rt::de::next(&mut map)?,
+                        "async" => f1 = crate::rt::de::next(&mut map)?,
+                        "match" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "self" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Thing {

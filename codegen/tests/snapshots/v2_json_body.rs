@@ -103,16 +103,19 @@ impl<'de> serde::Deserialize<'de> for V2BillingMeterEvent {
                     crate::rt::Secret<std::collections::BTreeMap<String, String>>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "event_name" => f1 = Some(map.next_value()?),
-                        "identifier" => f2 = Some(map.next_value()?),
-                        "payload" => f3 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "identifier" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "payload" => f3 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2BillingMeterEvent {
