@@ -17,108 +17,18 @@ impl crate::rt::DecodeBody for crate::AccountSession {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Account> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::DeletedAccount {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::ExternalAccount {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::DeletedExternalAccount {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::Capability> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::Capability {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::BankAccountOrCard> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::LoginLink {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Person> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Person {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::DeletedPerson {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ApplePayDomain> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 #[cfg(feature = "payments")]
 impl crate::rt::DecodeBody for crate::ApplePayDomain {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::DeletedApplePayDomain {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::ApplicationFee> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::FeeRefund {
+impl crate::rt::DecodeBody for crate::Application {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 impl crate::rt::DecodeBody for crate::ApplicationFee {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::FeeRefund> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::AppsSecret> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -135,7 +45,8 @@ impl crate::rt::DecodeBody for crate::Balance {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::BalanceTransaction> {
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeBody for crate::BalanceSettings {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -145,14 +56,7 @@ impl crate::rt::DecodeBody for crate::BalanceTransaction {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::BalanceSettings {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingAlert> {
+impl crate::rt::DecodeBody for crate::BankAccount {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -169,22 +73,23 @@ impl crate::rt::DecodeBody for crate::BillingCreditBalanceSummary {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingCreditBalanceTransaction> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::BillingCreditBalanceTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingCreditGrant> {
+impl crate::rt::DecodeBody for crate::BillingCreditGrant {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::BillingCreditGrant {
+impl crate::rt::DecodeBody for crate::BillingMeter {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeBody for crate::BillingMeterEvent {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -196,29 +101,7 @@ impl crate::rt::DecodeBody for crate::BillingMeterEventAdjustment {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::BillingMeterEvent {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingMeter> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::BillingMeter {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingMeterEventSummary> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::BillingPortalConfiguration> {
+impl crate::rt::DecodeBody for crate::BillingMeterEventSummary {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -235,7 +118,18 @@ impl crate::rt::DecodeBody for crate::BillingPortalSession {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Charge> {
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::Capability {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Card {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::CashBalance {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -245,45 +139,8 @@ impl crate::rt::DecodeBody for crate::Charge {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Charge> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Dispute {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Refund> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Refund {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::CheckoutSession> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl crate::rt::DecodeBody for crate::CheckoutSession {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Item> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "climate")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ClimateOrder> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -295,19 +152,7 @@ impl crate::rt::DecodeBody for crate::ClimateOrder {
     }
 }
 #[cfg(feature = "climate")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ClimateProduct> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "climate")]
 impl crate::rt::DecodeBody for crate::ClimateProduct {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "climate")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ClimateSupplier> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -324,8 +169,7 @@ impl crate::rt::DecodeBody for crate::ConfirmationToken {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "connect")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::CountrySpec> {
+impl crate::rt::DecodeBody for crate::ConnectCollectionTransfer {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -336,24 +180,7 @@ impl crate::rt::DecodeBody for crate::CountrySpec {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Coupon> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::Coupon {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::DeletedCoupon {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::CreditNote> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -365,44 +192,12 @@ impl crate::rt::DecodeBody for crate::CreditNote {
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::CreditNoteLineItem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::CustomerSession {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Customer> {
+impl crate::rt::DecodeBody for crate::CreditNoteLineItem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 impl crate::rt::DecodeBody for crate::Customer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Customer> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::CustomerOrDeletedCustomer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::DeletedCustomer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::CustomerBalanceTransaction> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -413,59 +208,51 @@ impl crate::rt::DecodeBody for crate::CustomerBalanceTransaction {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::BankAccount> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::PaymentSource {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::BankAccount {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::CardOrBankAccountOrSource {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::DeleteCustomersCustomerBankAccountsIdResponse {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Card> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Card {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::CashBalance {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::CustomerCashBalanceTransaction> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::CustomerCashBalanceTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::Discount {
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeBody for crate::CustomerSession {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::DeletedAccount {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeBody for crate::DeletedApplePayDomain {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedApplication {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedBankAccount {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedCard {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeBody for crate::DeletedCoupon {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedCustomer {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -475,42 +262,65 @@ impl crate::rt::DecodeBody for crate::DeletedDiscount {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::FundingInstructions {
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::DeletedExternalAccount {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentMethod> {
+impl crate::rt::DecodeBody for crate::DeletedInvoice {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::PaymentMethod {
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeBody for crate::DeletedInvoiceitem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::BankAccountOrCardOrSource> {
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::DeletedPerson {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Subscription> {
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeBody for crate::DeletedPlan {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::Subscription {
+impl crate::rt::DecodeBody for crate::DeletedPrice {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxId> {
+impl crate::rt::DecodeBody for crate::DeletedProduct {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::TaxId {
+#[cfg(any(feature = "billing", feature = "climate"))]
+impl crate::rt::DecodeBody for crate::DeletedProductFeature {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::DecodeBody for crate::DeletedRadarValueList {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::DecodeBody for crate::DeletedRadarValueListItem {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeBody for crate::DeletedSubscriptionItem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -520,25 +330,46 @@ impl crate::rt::DecodeBody for crate::DeletedTaxId {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Dispute> {
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody for crate::DeletedTerminalConfiguration {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::EntitlementsActiveEntitlement> {
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody for crate::DeletedTerminalLocation {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody for crate::DeletedTerminalReader {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedTestHelpersTestClock {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::DeletedWebhookEndpoint {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Discount {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Dispute {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "billing")]
 impl crate::rt::DecodeBody for crate::EntitlementsActiveEntitlement {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "climate"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::EntitlementsFeature> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -555,18 +386,7 @@ impl crate::rt::DecodeBody for crate::EphemeralKey {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Event2> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::Event2 {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ExchangeRate> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -577,23 +397,19 @@ impl crate::rt::DecodeBody for crate::ExchangeRate {
         crate::rt::de::json(body)
     }
 }
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::ExternalAccount {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
 #[cfg(feature = "payments")]
 impl crate::rt::DecodeBody for crate::FabricService {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::FileLink> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::FileLink {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::File> {
+impl crate::rt::DecodeBody for crate::FeeRefund {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -603,8 +419,7 @@ impl crate::rt::DecodeBody for crate::File {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "financial_connections")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::FinancialConnectionsAccount> {
+impl crate::rt::DecodeBody for crate::FileLink {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -616,7 +431,13 @@ impl crate::rt::DecodeBody for crate::FinancialConnectionsAccount {
     }
 }
 #[cfg(feature = "financial_connections")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::FinancialConnectionsAccountOwner> {
+impl crate::rt::DecodeBody for crate::FinancialConnectionsAccountOwner {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::DecodeBody for crate::FinancialConnectionsAccountOwnership {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -628,19 +449,7 @@ impl crate::rt::DecodeBody for crate::FinancialConnectionsSession {
     }
 }
 #[cfg(feature = "financial_connections")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::FinancialConnectionsTransaction> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "financial_connections")]
 impl crate::rt::DecodeBody for crate::FinancialConnectionsTransaction {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "forwarding")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ForwardingRequest> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -651,8 +460,7 @@ impl crate::rt::DecodeBody for crate::ForwardingRequest {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "identity")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::IdentityVerificationReport> {
+impl crate::rt::DecodeBody for crate::FundingInstructions {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -664,29 +472,17 @@ impl crate::rt::DecodeBody for crate::IdentityVerificationReport {
     }
 }
 #[cfg(feature = "identity")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::IdentityVerificationSession> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "identity")]
 impl crate::rt::DecodeBody for crate::IdentityVerificationSession {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::InvoicePayment> {
+impl crate::rt::DecodeBody for crate::Invoice {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 impl crate::rt::DecodeBody for crate::InvoicePayment {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::InvoiceRenderingTemplate> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -698,54 +494,7 @@ impl crate::rt::DecodeBody for crate::InvoiceRenderingTemplate {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::Invoiceitem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
 impl crate::rt::DecodeBody for crate::Invoiceitem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::DeletedInvoiceitem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Invoice> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Invoice {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Invoice> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::DeletedInvoice {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::LineItem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::LineItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingAuthorization> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -755,7 +504,7 @@ impl crate::rt::DecodeBody for crate::IssuingAuthorization {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingCardholder> {
+impl crate::rt::DecodeBody for crate::IssuingCard {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -765,37 +514,12 @@ impl crate::rt::DecodeBody for crate::IssuingCardholder {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingCard> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::IssuingCard {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingDispute> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::IssuingDispute {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingPersonalizationDesign> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::IssuingPersonalizationDesign {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingPhysicalBundle> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -811,22 +535,28 @@ impl crate::rt::DecodeBody for crate::IssuingSettlement {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingToken> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::IssuingToken {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::IssuingTransaction> {
+impl crate::rt::DecodeBody for crate::IssuingTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::IssuingTransaction {
+impl crate::rt::DecodeBody for crate::Item {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::LineItem {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeBody for crate::LoginLink {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -837,18 +567,7 @@ impl crate::rt::DecodeBody for crate::Mandate {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentAttemptRecord> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
 impl crate::rt::DecodeBody for crate::PaymentAttemptRecord {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentIntent> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -858,19 +577,7 @@ impl crate::rt::DecodeBody for crate::PaymentIntent {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::PaymentIntent> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody
-for crate::rt::List<crate::PaymentIntentAmountDetailsLineItem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentLink> {
+impl crate::rt::DecodeBody for crate::PaymentIntentAmountDetailsLineItem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -881,20 +588,13 @@ impl crate::rt::DecodeBody for crate::PaymentLink {
         crate::rt::de::json(body)
     }
 }
-#[cfg(any(feature = "checkout", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentMethodConfiguration> {
+impl crate::rt::DecodeBody for crate::PaymentMethod {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl crate::rt::DecodeBody for crate::PaymentMethodConfiguration {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::PaymentMethodDomain> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -910,7 +610,7 @@ impl crate::rt::DecodeBody for crate::PaymentRecord {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Payout> {
+impl crate::rt::DecodeBody for crate::PaymentSource {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -920,8 +620,7 @@ impl crate::rt::DecodeBody for crate::Payout {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::Plan> {
+impl crate::rt::DecodeBody for crate::Person {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -932,49 +631,12 @@ impl crate::rt::DecodeBody for crate::Plan {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::DeletedPlan {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Price> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::Price {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Price> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Product> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::Product {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Product> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::DeletedProduct {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "billing", feature = "climate"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ProductFeature> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -985,34 +647,12 @@ impl crate::rt::DecodeBody for crate::ProductFeature {
         crate::rt::de::json(body)
     }
 }
-#[cfg(any(feature = "billing", feature = "climate"))]
-impl crate::rt::DecodeBody for crate::DeletedProductFeature {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::PromotionCode> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::PromotionCode {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Quote> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::Quote {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::RadarEarlyFraudWarning> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1030,7 +670,7 @@ impl crate::rt::DecodeBody for crate::RadarPaymentEvaluation {
     }
 }
 #[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::RadarValueListItem> {
+impl crate::rt::DecodeBody for crate::RadarValueList {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1041,32 +681,7 @@ impl crate::rt::DecodeBody for crate::RadarValueListItem {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::DeletedRadarValueListItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::RadarValueList> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::RadarValueList {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "radar")]
-impl crate::rt::DecodeBody for crate::DeletedRadarValueList {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "reporting")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ReportingReportRun> {
+impl crate::rt::DecodeBody for crate::Refund {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1078,18 +693,12 @@ impl crate::rt::DecodeBody for crate::ReportingReportRun {
     }
 }
 #[cfg(feature = "reporting")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ReportingReportType> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "reporting")]
 impl crate::rt::DecodeBody for crate::ReportingReportType {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::Review> {
+impl crate::rt::DecodeBody for crate::ReserveTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1099,22 +708,18 @@ impl crate::rt::DecodeBody for crate::Review {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::SetupAttempt> {
+#[cfg(feature = "reporting")]
+impl crate::rt::DecodeBody for crate::ScheduledQueryRun {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::SetupIntent> {
+impl crate::rt::DecodeBody for crate::SetupAttempt {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 impl crate::rt::DecodeBody for crate::SetupIntent {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::ShippingRate> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1126,18 +731,6 @@ impl crate::rt::DecodeBody for crate::ShippingRate {
 }
 #[cfg(feature = "reporting")]
 impl crate::rt::DecodeBody for crate::SigmaSigmaApiQuery {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "reporting")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::ScheduledQueryRun> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "reporting")]
-impl crate::rt::DecodeBody for crate::ScheduledQueryRun {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1154,18 +747,12 @@ impl crate::rt::DecodeBody for crate::SourceMandateNotification {
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::rt::List<crate::SourceTransaction> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(any(feature = "connect", feature = "payments"))]
 impl crate::rt::DecodeBody for crate::SourceTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::SubscriptionItem> {
+impl crate::rt::DecodeBody for crate::Subscription {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1175,23 +762,7 @@ impl crate::rt::DecodeBody for crate::SubscriptionItem {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::DeletedSubscriptionItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::SubscriptionSchedule> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::SubscriptionSchedule {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::SearchList<crate::Subscription> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1209,13 +780,7 @@ impl crate::rt::DecodeBody for crate::TaxCalculation {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxCalculationLineItem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxRegistration> {
+impl crate::rt::DecodeBody for crate::TaxCalculationLineItem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1239,12 +804,7 @@ impl crate::rt::DecodeBody for crate::TaxTransaction {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxTransactionLineItem> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxCode> {
+impl crate::rt::DecodeBody for crate::TaxTransactionLineItem {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1254,18 +814,17 @@ impl crate::rt::DecodeBody for crate::TaxCode {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::rt::List<crate::TaxRate> {
+impl crate::rt::DecodeBody for crate::TaxDeductedAtSource {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::TaxId {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 impl crate::rt::DecodeBody for crate::TaxRate {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TerminalConfiguration> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1277,26 +836,7 @@ impl crate::rt::DecodeBody for crate::TerminalConfiguration {
     }
 }
 #[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody
-for crate::TerminalConfigurationOrDeletedTerminalConfiguration {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::DeletedTerminalConfiguration {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
 impl crate::rt::DecodeBody for crate::TerminalConnectionToken {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TerminalLocation> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1308,25 +848,7 @@ impl crate::rt::DecodeBody for crate::TerminalLocation {
     }
 }
 #[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::TerminalLocationOrDeletedTerminalLocation {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::DeletedTerminalLocation {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
 impl crate::rt::DecodeBody for crate::TerminalOnboardingLink {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TerminalReader> {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1337,29 +859,52 @@ impl crate::rt::DecodeBody for crate::TerminalReader {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::TerminalReaderOrDeletedTerminalReader {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "terminal")]
-impl crate::rt::DecodeBody for crate::DeletedTerminalReader {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::TestHelpersTestClock> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 impl crate::rt::DecodeBody for crate::TestHelpersTestClock {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedTestHelpersTestClock {
+#[cfg(any(feature = "issuing", feature = "payments"))]
+impl crate::rt::DecodeBody for crate::Token {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Topup {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::Transfer {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeBody for crate::TransferReversal {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeBody for crate::TreasuryCreditReversal {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeBody for crate::TreasuryDebitReversal {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeBody for crate::TreasuryFinancialAccount {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeBody for crate::TreasuryFinancialAccountFeatures {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1394,116 +939,8 @@ impl crate::rt::DecodeBody for crate::TreasuryReceivedDebit {
         crate::rt::de::json(body)
     }
 }
-#[cfg(any(feature = "issuing", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::Token {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Topup> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Topup {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::Transfer> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::Transfer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::TransferReversal> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::TransferReversal {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
 #[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryCreditReversal> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::TreasuryCreditReversal {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryDebitReversal> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::TreasuryDebitReversal {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryFinancialAccount> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::TreasuryFinancialAccount {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::TreasuryFinancialAccountFeatures {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryInboundTransfer> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryOutboundPayment> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryOutboundTransfer> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryReceivedCredit> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryReceivedDebit> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryTransactionEntry> {
+impl crate::rt::DecodeBody for crate::TreasuryTransaction {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1514,29 +951,8 @@ impl crate::rt::DecodeBody for crate::TreasuryTransactionEntry {
         crate::rt::de::json(body)
     }
 }
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::rt::List<crate::TreasuryTransaction> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "treasury")]
-impl crate::rt::DecodeBody for crate::TreasuryTransaction {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::rt::List<crate::WebhookEndpoint> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::WebhookEndpoint {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-impl crate::rt::DecodeBody for crate::DeletedWebhookEndpoint {
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeBody for crate::V2BillingMeterEvent {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1554,7 +970,7 @@ impl crate::rt::DecodeBody for crate::V2BillingMeterEventSession {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2BillingMeterEvent {
+impl crate::rt::DecodeBody for crate::V2CoreAccount {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1566,19 +982,7 @@ impl crate::rt::DecodeBody for crate::V2CoreAccountLink {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2CoreAccountToken {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::rt::V2List<crate::V2CoreAccount> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2CoreAccount {
+impl crate::rt::DecodeBody for crate::V2CoreAccountPerson {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1590,31 +994,7 @@ impl crate::rt::DecodeBody for crate::V2CoreAccountPersonToken {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::rt::V2List<crate::V2CoreAccountPerson> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2CoreAccountPerson {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2DeletedObject {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::rt::V2List<crate::V2CoreEventDestination> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::V2CoreEventDestination {
+impl crate::rt::DecodeBody for crate::V2CoreAccountToken {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
@@ -1626,99 +1006,726 @@ impl crate::rt::DecodeBody for crate::V2CoreEvent {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::DecodeBody for crate::rt::V2List<crate::V2CoreEvent> {
+impl crate::rt::DecodeBody for crate::V2CoreEventDestination {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::Application {
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeBody for crate::V2DeletedObject {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedApplication {
+impl crate::rt::DecodeBody for crate::WebhookEndpoint {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedBankAccount {
+impl crate::rt::DecodeBody for crate::CustomerOrDeletedCustomer {
     fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeBody for crate::CardOrBankAccountOrSource {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeBody for crate::DeleteCustomersCustomerBankAccountsIdResponse {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody
+for crate::TerminalConfigurationOrDeletedTerminalConfiguration {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody for crate::TerminalLocationOrDeletedTerminalLocation {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeBody for crate::TerminalReaderOrDeletedTerminalReader {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Account {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeList for crate::ApplePayDomain {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::ApplicationFee {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeList for crate::AppsSecret {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::BalanceTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::BankAccount {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::DecodeBody for crate::BillingMeterEventSummary {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::BillingAlert {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedCard {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::BillingCreditBalanceTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::ConnectCollectionTransfer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::BillingCreditGrant {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::BillingMeter {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::BillingMeterEventSummary {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::BillingPortalConfiguration {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeList for crate::Capability {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Card {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Charge {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::DecodeList for crate::CheckoutSession {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::DecodeList for crate::ClimateOrder {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::DecodeList for crate::ClimateProduct {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::DecodeList for crate::ClimateSupplier {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::DecodeList for crate::CountrySpec {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Coupon {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl crate::rt::DecodeBody for crate::CreditNoteLineItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::CreditNote {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::DecodeList for crate::CreditNoteLineItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Customer {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::DecodeList for crate::CustomerBalanceTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::CustomerCashBalanceTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Dispute {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::EntitlementsActiveEntitlement {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "climate"))]
+impl crate::rt::DecodeList for crate::EntitlementsFeature {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Event2 {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeList for crate::ExchangeRate {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::FeeRefund {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::File {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::FileLink {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "financial_connections")]
-impl crate::rt::DecodeBody for crate::FinancialConnectionsAccountOwner {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::FinancialConnectionsAccount {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "financial_connections")]
-impl crate::rt::DecodeBody for crate::FinancialConnectionsAccountOwnership {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::FinancialConnectionsAccountOwner {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::Item {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+#[cfg(feature = "financial_connections")]
+impl crate::rt::DecodeList for crate::FinancialConnectionsTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::PaymentIntentAmountDetailsLineItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+#[cfg(feature = "forwarding")]
+impl crate::rt::DecodeList for crate::ForwardingRequest {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::DeletedPrice {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+#[cfg(feature = "identity")]
+impl crate::rt::DecodeList for crate::IdentityVerificationReport {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::ReserveTransaction {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+#[cfg(feature = "identity")]
+impl crate::rt::DecodeList for crate::IdentityVerificationSession {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::SetupAttempt {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::Invoice {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::InvoicePayment {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::InvoiceRenderingTemplate {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::Invoiceitem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingAuthorization {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingCard {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingCardholder {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingDispute {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingPersonalizationDesign {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingPhysicalBundle {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingToken {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::IssuingTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Item {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::LineItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeList for crate::PaymentAttemptRecord {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::PaymentIntent {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::PaymentIntentAmountDetailsLineItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::DecodeList for crate::PaymentLink {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::PaymentMethod {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl crate::rt::DecodeList for crate::PaymentMethodConfiguration {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::DecodeList for crate::PaymentMethodDomain {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Payout {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Person {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::DecodeList for crate::Plan {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Price {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Product {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "billing", feature = "climate"))]
+impl crate::rt::DecodeList for crate::ProductFeature {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::PromotionCode {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Quote {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::DecodeList for crate::RadarEarlyFraudWarning {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::DecodeList for crate::RadarValueList {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::DecodeList for crate::RadarValueListItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Refund {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "reporting")]
+impl crate::rt::DecodeList for crate::ReportingReportRun {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "reporting")]
+impl crate::rt::DecodeList for crate::ReportingReportType {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Review {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "reporting")]
+impl crate::rt::DecodeList for crate::ScheduledQueryRun {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::SetupAttempt {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::SetupIntent {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::ShippingRate {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::DecodeList for crate::SourceTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Subscription {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+    fn decode_search_list(
+        body: &[u8],
+    ) -> Result<crate::rt::SearchList<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::SubscriptionItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::SubscriptionSchedule {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::DecodeBody for crate::TaxCalculationLineItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::TaxCalculationLineItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::DecodeBody for crate::TaxTransactionLineItem {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+impl crate::rt::DecodeList for crate::TaxRegistration {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }
-impl crate::rt::DecodeBody for crate::TaxDeductedAtSource {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+#[cfg(feature = "tax")]
+impl crate::rt::DecodeList for crate::TaxTransactionLineItem {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::TaxCode {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::TaxId {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::TaxRate {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeList for crate::TerminalConfiguration {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeList for crate::TerminalLocation {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::DecodeList for crate::TerminalReader {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::TestHelpersTestClock {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Topup {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::Transfer {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::TransferReversal {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryCreditReversal {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryDebitReversal {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryFinancialAccount {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryInboundTransfer {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryOutboundPayment {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryOutboundTransfer {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryReceivedCredit {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryReceivedDebit {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryTransaction {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::DecodeList for crate::TreasuryTransactionEntry {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeList for crate::V2CoreAccount {
+    fn decode_v2_list(
+        body: &[u8],
+    ) -> Result<crate::rt::V2List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeList for crate::V2CoreAccountPerson {
+    fn decode_v2_list(
+        body: &[u8],
+    ) -> Result<crate::rt::V2List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeList for crate::V2CoreEvent {
+    fn decode_v2_list(
+        body: &[u8],
+    ) -> Result<crate::rt::V2List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::DecodeList for crate::V2CoreEventDestination {
+    fn decode_v2_list(
+        body: &[u8],
+    ) -> Result<crate::rt::V2List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::WebhookEndpoint {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::BankAccountOrCard {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
+        crate::rt::de::json(body)
+    }
+}
+impl crate::rt::DecodeList for crate::BankAccountOrCardOrSource {
+    fn decode_list(body: &[u8]) -> Result<crate::rt::List<Self>, serde_json::Error> {
         crate::rt::de::json(body)
     }
 }

@@ -168,18 +168,21 @@ impl<'de> serde::Deserialize<'de> for BillingAlert {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::ThresholdsResourceUsageThresholdConfig> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alert_type" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "status" => f3 = map.next_value()?,
-                        "title" => f4 = Some(map.next_value()?),
-                        "usage_threshold" => f5 = map.next_value()?,
+                        "alert_type" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f3 = crate::rt::de::next(&mut map)?,
+                        "title" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "usage_threshold" => f5 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingAlert {

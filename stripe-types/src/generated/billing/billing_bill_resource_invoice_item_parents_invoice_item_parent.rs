@@ -40,11 +40,14 @@ for BillingBillResourceInvoiceItemParentsInvoiceItemParent {
                     crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "subscription_details" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "subscription_details" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingBillResourceInvoiceItemParentsInvoiceItemParent {

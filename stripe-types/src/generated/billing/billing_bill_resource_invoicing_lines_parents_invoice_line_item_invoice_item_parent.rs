@@ -42,13 +42,16 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
                 > = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "invoice_item" => f0 = Some(map.next_value()?),
-                        "proration" => f1 = Some(map.next_value()?),
-                        "proration_details" => f2 = map.next_value()?,
-                        "subscription" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "invoice_item" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "proration" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "proration_details" => f2 = crate::rt::de::next(&mut map)?,
+                        "subscription" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {

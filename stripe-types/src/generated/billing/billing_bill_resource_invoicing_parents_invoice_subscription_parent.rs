@@ -36,12 +36,17 @@ for BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
                 let mut f1: Option<crate::rt::Expandable<crate::Subscription>> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "metadata" => f0 = map.next_value()?,
-                        "subscription" => f1 = Some(map.next_value()?),
-                        "subscription_proration_date" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "metadata" => f0 = crate::rt::de::next(&mut map)?,
+                        "subscription" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription_proration_date" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {

@@ -44,15 +44,18 @@ impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTax {
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<crate::BillingBillResourceInvoicingTaxesTaxType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "tax_behavior" => f1 = Some(map.next_value()?),
-                        "tax_rate_details" => f2 = map.next_value()?,
-                        "taxability_reason" => f3 = Some(map.next_value()?),
-                        "taxable_amount" => f4 = map.next_value()?,
-                        "type" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_behavior" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_rate_details" => f2 = crate::rt::de::next(&mut map)?,
+                        "taxability_reason" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "taxable_amount" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingBillResourceInvoicingTaxesTax {

@@ -114,16 +114,19 @@ impl<'de> serde::Deserialize<'de> for BillingCreditBalanceSummary {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "balances" => f0 = Some(map.next_value()?),
-                        "customer" => f1 = Some(map.next_value()?),
-                        "customer_account" => f2 = map.next_value()?,
-                        "livemode" => f3 = Some(map.next_value()?),
+                        "balances" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingCreditBalanceSummary {

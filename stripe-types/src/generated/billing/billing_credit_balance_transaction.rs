@@ -55,21 +55,24 @@ impl<'de> serde::Deserialize<'de> for BillingCreditBalanceTransaction {
                 let mut f7: Option<crate::rt::Expandable<crate::TestHelpersTestClock>> = None;
                 let mut f8: Option<crate::BillingCreditBalanceTransactionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "credit" => f1 = map.next_value()?,
-                        "credit_grant" => f2 = Some(map.next_value()?),
-                        "debit" => f3 = map.next_value()?,
-                        "effective_at" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "test_clock" => f7 = map.next_value()?,
-                        "type" => f8 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "credit" => f1 = crate::rt::de::next(&mut map)?,
+                        "credit_grant" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "effective_at" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "test_clock" => f7 = crate::rt::de::next(&mut map)?,
+                        "type" => f8 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingCreditBalanceTransaction {

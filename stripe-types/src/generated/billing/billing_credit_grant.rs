@@ -141,28 +141,33 @@ impl<'de> serde::Deserialize<'de> for BillingCreditGrant {
                 let mut f14: Option<crate::rt::Timestamp> = None;
                 let mut f15: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "applicability_config" => f1 = Some(map.next_value()?),
-                        "category" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "customer" => f4 = Some(map.next_value()?),
-                        "customer_account" => f5 = map.next_value()?,
-                        "effective_at" => f6 = map.next_value()?,
-                        "expires_at" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "metadata" => f10 = Some(map.next_value()?),
-                        "name" => f11 = map.next_value()?,
-                        "priority" => f12 = map.next_value()?,
-                        "test_clock" => f13 = map.next_value()?,
-                        "updated" => f14 = Some(map.next_value()?),
-                        "voided_at" => f15 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "applicability_config" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "category" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
+                        "effective_at" => f6 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f11 = crate::rt::de::next(&mut map)?,
+                        "priority" => f12 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f13 = crate::rt::de::next(&mut map)?,
+                        "updated" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "voided_at" => f15 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingCreditGrant {

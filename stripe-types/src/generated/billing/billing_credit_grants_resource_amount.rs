@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceAmount {
                 let mut f0: Option<crate::BillingCreditGrantsResourceMonetaryAmount> = None;
                 let mut f1: Option<crate::BillingCreditGrantsResourceAmountType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "monetary" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "monetary" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingCreditGrantsResourceAmount {

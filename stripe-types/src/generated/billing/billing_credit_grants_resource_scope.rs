@@ -28,11 +28,14 @@ impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceScope {
                     Vec<crate::BillingCreditGrantsResourceApplicablePrice>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "price_type" => f0 = map.next_value()?,
-                        "prices" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "price_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "prices" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingCreditGrantsResourceScope {

@@ -87,24 +87,29 @@ impl<'de> serde::Deserialize<'de> for BillingMeter {
                 let mut f10: Option<crate::rt::Timestamp> = None;
                 let mut f11: Option<crate::BillingMeterResourceBillingMeterValue> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "customer_mapping" => f1 = Some(map.next_value()?),
-                        "default_aggregation" => f2 = Some(map.next_value()?),
-                        "display_name" => f3 = Some(map.next_value()?),
-                        "event_name" => f4 = Some(map.next_value()?),
-                        "event_time_window" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "status" => f8 = Some(map.next_value()?),
-                        "status_transitions" => f9 = Some(map.next_value()?),
-                        "updated" => f10 = Some(map.next_value()?),
-                        "value_settings" => f11 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_mapping" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "default_aggregation" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "event_name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "event_time_window" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "updated" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "value_settings" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeter {
@@ -236,10 +241,13 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettings {
                     crate::BillingMeterResourceAggregationSettingsFormula,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "formula" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "formula" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterResourceAggregationSettings {
@@ -353,10 +361,13 @@ for BillingMeterResourceBillingMeterEventAdjustmentCancel {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "identifier" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "identifier" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterResourceBillingMeterEventAdjustmentCancel {
@@ -414,10 +425,13 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterStatusTran
             ) -> Result<BillingMeterResourceBillingMeterStatusTransitions, A::Error> {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deactivated_at" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "deactivated_at" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterResourceBillingMeterStatusTransitions {
@@ -471,10 +485,13 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterValue {
             ) -> Result<BillingMeterResourceBillingMeterValue, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "event_payload_key" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "event_payload_key" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterResourceBillingMeterValue {
@@ -532,11 +549,14 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSetting
                     crate::BillingMeterResourceCustomerMappingSettingsType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "event_payload_key" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "event_payload_key" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterResourceCustomerMappingSettings {

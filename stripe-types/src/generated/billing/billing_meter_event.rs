@@ -47,18 +47,21 @@ impl<'de> serde::Deserialize<'de> for BillingMeterEvent {
                 > = None;
                 let mut f5: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "event_name" => f1 = Some(map.next_value()?),
-                        "identifier" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "payload" => f4 = Some(map.next_value()?),
-                        "timestamp" => f5 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "identifier" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "payload" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "timestamp" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterEvent {

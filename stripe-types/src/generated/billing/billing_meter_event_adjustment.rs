@@ -44,17 +44,20 @@ impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustment {
                 let mut f3: Option<crate::BillingMeterEventAdjustmentStatus> = None;
                 let mut f4: Option<crate::BillingMeterEventAdjustmentType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cancel" => f0 = map.next_value()?,
-                        "event_name" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "status" => f3 = Some(map.next_value()?),
-                        "type" => f4 = Some(map.next_value()?),
+                        "cancel" => f0 = crate::rt::de::next(&mut map)?,
+                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterEventAdjustment {

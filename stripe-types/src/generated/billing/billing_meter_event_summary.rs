@@ -51,18 +51,21 @@ impl<'de> serde::Deserialize<'de> for BillingMeterEventSummary {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "aggregated_value" => f0 = Some(map.next_value()?),
-                        "end_time" => f1 = Some(map.next_value()?),
-                        "id" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "meter" => f4 = Some(map.next_value()?),
-                        "start_time" => f5 = Some(map.next_value()?),
+                        "aggregated_value" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "end_time" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "meter" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "start_time" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingMeterEventSummary {

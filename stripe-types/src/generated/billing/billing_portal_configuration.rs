@@ -134,25 +134,28 @@ impl<'de> serde::Deserialize<'de> for BillingPortalConfiguration {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "application" => f1 = map.next_value()?,
-                        "business_profile" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "default_return_url" => f4 = map.next_value()?,
-                        "features" => f5 = Some(map.next_value()?),
-                        "id" => f6 = Some(map.next_value()?),
-                        "is_default" => f7 = Some(map.next_value()?),
-                        "livemode" => f8 = Some(map.next_value()?),
-                        "login_page" => f9 = Some(map.next_value()?),
-                        "metadata" => f10 = map.next_value()?,
-                        "name" => f11 = map.next_value()?,
-                        "updated" => f12 = Some(map.next_value()?),
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f1 = crate::rt::de::next(&mut map)?,
+                        "business_profile" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "default_return_url" => f4 = crate::rt::de::next(&mut map)?,
+                        "features" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "is_default" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "login_page" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
+                        "name" => f11 = crate::rt::de::next(&mut map)?,
+                        "updated" => f12 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingPortalConfiguration {

@@ -132,23 +132,26 @@ impl<'de> serde::Deserialize<'de> for BillingPortalSession {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<crate::rt::Secret<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "configuration" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "customer" => f2 = Some(map.next_value()?),
-                        "customer_account" => f3 = map.next_value()?,
-                        "flow" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "locale" => f7 = map.next_value()?,
-                        "on_behalf_of" => f8 = map.next_value()?,
-                        "return_url" => f9 = map.next_value()?,
-                        "url" => f10 = Some(map.next_value()?),
+                        "configuration" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
+                        "flow" => f4 = crate::rt::de::next(&mut map)?,
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "locale" => f7 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f9 = crate::rt::de::next(&mut map)?,
+                        "url" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BillingPortalSession {

@@ -108,28 +108,31 @@ impl<'de> serde::Deserialize<'de> for Coupon {
                 let mut f14: Option<i64> = None;
                 let mut f15: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_off" => f0 = map.next_value()?,
-                        "applies_to" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = map.next_value()?,
-                        "currency_options" => f4 = map.next_value()?,
-                        "duration" => f5 = Some(map.next_value()?),
-                        "duration_in_months" => f6 = map.next_value()?,
-                        "id" => f7 = Some(map.next_value()?),
-                        "livemode" => f8 = Some(map.next_value()?),
-                        "max_redemptions" => f9 = map.next_value()?,
-                        "metadata" => f10 = map.next_value()?,
-                        "name" => f11 = map.next_value()?,
-                        "percent_off" => f12 = map.next_value()?,
-                        "redeem_by" => f13 = map.next_value()?,
-                        "times_redeemed" => f14 = Some(map.next_value()?),
-                        "valid" => f15 = Some(map.next_value()?),
+                        "amount_off" => f0 = crate::rt::de::next(&mut map)?,
+                        "applies_to" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = crate::rt::de::next(&mut map)?,
+                        "currency_options" => f4 = crate::rt::de::next(&mut map)?,
+                        "duration" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "duration_in_months" => f6 = crate::rt::de::next(&mut map)?,
+                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "max_redemptions" => f9 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
+                        "name" => f11 = crate::rt::de::next(&mut map)?,
+                        "percent_off" => f12 = crate::rt::de::next(&mut map)?,
+                        "redeem_by" => f13 = crate::rt::de::next(&mut map)?,
+                        "times_redeemed" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "valid" => f15 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Coupon {
@@ -233,10 +236,13 @@ impl<'de> serde::Deserialize<'de> for CouponAppliesTo {
             ) -> Result<CouponAppliesTo, A::Error> {
                 let mut f0: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "products" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "products" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CouponAppliesTo {
@@ -288,10 +294,13 @@ impl<'de> serde::Deserialize<'de> for CouponCurrencyOption {
             ) -> Result<CouponCurrencyOption, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_off" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_off" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CouponCurrencyOption {
@@ -732,14 +741,17 @@ impl<'de> serde::Deserialize<'de> for DeletedCoupon {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedCouponId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedCoupon {

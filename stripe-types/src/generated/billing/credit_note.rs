@@ -570,45 +570,56 @@ impl<'de> serde::Deserialize<'de> for CreditNote {
                 let mut f31: Option<crate::CreditNoteType> = None;
                 let mut f32: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_shipping" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "customer" => f4 = Some(map.next_value()?),
-                        "customer_account" => f5 = map.next_value()?,
-                        "customer_balance_transaction" => f6 = map.next_value()?,
-                        "discount_amount" => f7 = Some(map.next_value()?),
-                        "discount_amounts" => f8 = Some(map.next_value()?),
-                        "effective_at" => f9 = map.next_value()?,
-                        "id" => f10 = Some(map.next_value()?),
-                        "invoice" => f11 = Some(map.next_value()?),
-                        "lines" => f12 = Some(map.next_value()?),
-                        "livemode" => f13 = Some(map.next_value()?),
-                        "memo" => f14 = map.next_value()?,
-                        "metadata" => f15 = map.next_value()?,
-                        "number" => f16 = Some(map.next_value()?),
-                        "out_of_band_amount" => f17 = map.next_value()?,
-                        "pdf" => f18 = Some(map.next_value()?),
-                        "post_payment_amount" => f19 = Some(map.next_value()?),
-                        "pre_payment_amount" => f20 = Some(map.next_value()?),
-                        "pretax_credit_amounts" => f21 = Some(map.next_value()?),
-                        "reason" => f22 = map.next_value()?,
-                        "refunds" => f23 = Some(map.next_value()?),
-                        "shipping_cost" => f24 = map.next_value()?,
-                        "status" => f25 = Some(map.next_value()?),
-                        "subtotal" => f26 = Some(map.next_value()?),
-                        "subtotal_excluding_tax" => f27 = map.next_value()?,
-                        "total" => f28 = Some(map.next_value()?),
-                        "total_excluding_tax" => f29 = map.next_value()?,
-                        "total_taxes" => f30 = map.next_value()?,
-                        "type" => f31 = Some(map.next_value()?),
-                        "voided_at" => f32 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_shipping" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
+                        "customer_balance_transaction" => {
+                            f6 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discount_amount" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "discount_amounts" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "effective_at" => f9 = crate::rt::de::next(&mut map)?,
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "lines" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "memo" => f14 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f15 = crate::rt::de::next(&mut map)?,
+                        "number" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "out_of_band_amount" => f17 = crate::rt::de::next(&mut map)?,
+                        "pdf" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "post_payment_amount" => {
+                            f19 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "pre_payment_amount" => {
+                            f20 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "pretax_credit_amounts" => {
+                            f21 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "reason" => f22 = crate::rt::de::next(&mut map)?,
+                        "refunds" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "shipping_cost" => f24 = crate::rt::de::next(&mut map)?,
+                        "status" => f25 = Some(crate::rt::de::next(&mut map)?),
+                        "subtotal" => f26 = Some(crate::rt::de::next(&mut map)?),
+                        "subtotal_excluding_tax" => f27 = crate::rt::de::next(&mut map)?,
+                        "total" => f28 = Some(crate::rt::de::next(&mut map)?),
+                        "total_excluding_tax" => f29 = crate::rt::de::next(&mut map)?,
+                        "total_taxes" => f30 = crate::rt::de::next(&mut map)?,
+                        "type" => f31 = Some(crate::rt::de::next(&mut map)?),
+                        "voided_at" => f32 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CreditNote {
@@ -930,13 +941,16 @@ impl<'de> serde::Deserialize<'de> for CreditNoteRefund {
                 let mut f2: Option<crate::rt::Expandable<crate::Refund>> = None;
                 let mut f3: Option<crate::CreditNoteRefundType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_refunded" => f0 = Some(map.next_value()?),
-                        "payment_record_refund" => f1 = map.next_value()?,
-                        "refund" => f2 = Some(map.next_value()?),
-                        "type" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_refunded" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_record_refund" => f1 = crate::rt::de::next(&mut map)?,
+                        "refund" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CreditNoteRefund {

@@ -72,26 +72,31 @@ impl<'de> serde::Deserialize<'de> for CreditNoteLineItem {
                 let mut f12: Option<i64> = None;
                 let mut f13: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "description" => f1 = map.next_value()?,
-                        "discount_amount" => f2 = Some(map.next_value()?),
-                        "discount_amounts" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "invoice_line_item" => f5 = map.next_value()?,
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "pretax_credit_amounts" => f7 = Some(map.next_value()?),
-                        "quantity" => f8 = map.next_value()?,
-                        "tax_rates" => f9 = Some(map.next_value()?),
-                        "taxes" => f10 = map.next_value()?,
-                        "type" => f11 = Some(map.next_value()?),
-                        "unit_amount" => f12 = map.next_value()?,
-                        "unit_amount_decimal" => f13 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f1 = crate::rt::de::next(&mut map)?,
+                        "discount_amount" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "discount_amounts" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice_line_item" => f5 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "pretax_credit_amounts" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "quantity" => f8 = crate::rt::de::next(&mut map)?,
+                        "tax_rates" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "taxes" => f10 = crate::rt::de::next(&mut map)?,
+                        "type" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "unit_amount" => f12 = crate::rt::de::next(&mut map)?,
+                        "unit_amount_decimal" => f13 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CreditNoteLineItem {

@@ -121,18 +121,21 @@ impl<'de> serde::Deserialize<'de> for EntitlementsFeature {
                 let mut f4: Option<crate::rt::Metadata> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "lookup_key" => f3 = Some(map.next_value()?),
-                        "metadata" => f4 = Some(map.next_value()?),
-                        "name" => f5 = Some(map.next_value()?),
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "lookup_key" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(EntitlementsFeature {

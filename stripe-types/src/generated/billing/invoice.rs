@@ -3688,14 +3688,17 @@ impl<'de> serde::Deserialize<'de> for DeletedInvoice {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedInvoiceId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedInvoice {
@@ -4227,92 +4230,101 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 let mut f74: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
                 let mut f75: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_country" => f0 = map.next_value()?,
-                        "account_name" => f1 = map.next_value()?,
-                        "account_tax_ids" => f2 = map.next_value()?,
-                        "amount_due" => f3 = Some(map.next_value()?),
-                        "amount_overpaid" => f4 = Some(map.next_value()?),
-                        "amount_paid" => f5 = Some(map.next_value()?),
-                        "amount_remaining" => f6 = Some(map.next_value()?),
-                        "amount_shipping" => f7 = Some(map.next_value()?),
-                        "application" => f8 = map.next_value()?,
-                        "attempt_count" => f9 = Some(map.next_value()?),
-                        "attempted" => f10 = Some(map.next_value()?),
-                        "auto_advance" => f11 = Some(map.next_value()?),
-                        "automatic_tax" => f12 = Some(map.next_value()?),
-                        "automatically_finalizes_at" => f13 = map.next_value()?,
-                        "billing_reason" => f14 = map.next_value()?,
-                        "collection_method" => f15 = Some(map.next_value()?),
-                        "confirmation_secret" => f16 = map.next_value()?,
-                        "created" => f17 = Some(map.next_value()?),
-                        "currency" => f18 = Some(map.next_value()?),
-                        "custom_fields" => f19 = map.next_value()?,
-                        "customer" => f20 = Some(map.next_value()?),
-                        "customer_account" => f21 = map.next_value()?,
-                        "customer_address" => f22 = map.next_value()?,
-                        "customer_email" => f23 = map.next_value()?,
-                        "customer_name" => f24 = map.next_value()?,
-                        "customer_phone" => f25 = map.next_value()?,
-                        "customer_shipping" => f26 = map.next_value()?,
-                        "customer_tax_exempt" => f27 = map.next_value()?,
-                        "customer_tax_ids" => f28 = map.next_value()?,
-                        "default_payment_method" => f29 = map.next_value()?,
-                        "default_source" => f30 = map.next_value()?,
-                        "default_tax_rates" => f31 = Some(map.next_value()?),
-                        "description" => f32 = map.next_value()?,
-                        "discounts" => f33 = Some(map.next_value()?),
-                        "due_date" => f34 = map.next_value()?,
-                        "effective_at" => f35 = map.next_value()?,
-                        "ending_balance" => f36 = map.next_value()?,
-                        "footer" => f37 = map.next_value()?,
-                        "from_invoice" => f38 = map.next_value()?,
-                        "hosted_invoice_url" => f39 = map.next_value()?,
-                        "id" => f40 = Some(map.next_value()?),
-                        "invoice_pdf" => f41 = map.next_value()?,
-                        "issuer" => f42 = Some(map.next_value()?),
-                        "last_finalization_error" => f43 = map.next_value()?,
-                        "latest_revision" => f44 = map.next_value()?,
-                        "lines" => f45 = Some(map.next_value()?),
-                        "livemode" => f46 = Some(map.next_value()?),
-                        "metadata" => f47 = map.next_value()?,
-                        "next_payment_attempt" => f48 = map.next_value()?,
-                        "number" => f49 = map.next_value()?,
-                        "on_behalf_of" => f50 = map.next_value()?,
-                        "parent" => f51 = map.next_value()?,
-                        "payment_settings" => f52 = Some(map.next_value()?),
-                        "payments" => f53 = map.next_value()?,
-                        "period_end" => f54 = Some(map.next_value()?),
-                        "period_start" => f55 = Some(map.next_value()?),
+                        "account_country" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "account_tax_ids" => f2 = crate::rt::de::next(&mut map)?,
+                        "amount_due" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_overpaid" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_paid" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_remaining" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_shipping" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f8 = crate::rt::de::next(&mut map)?,
+                        "attempt_count" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "attempted" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "auto_advance" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "automatic_tax" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "automatically_finalizes_at" => {
+                            f13 = crate::rt::de::next(&mut map)?;
+                        }
+                        "billing_reason" => f14 = crate::rt::de::next(&mut map)?,
+                        "collection_method" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "confirmation_secret" => f16 = crate::rt::de::next(&mut map)?,
+                        "created" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "custom_fields" => f19 = crate::rt::de::next(&mut map)?,
+                        "customer" => f20 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f21 = crate::rt::de::next(&mut map)?,
+                        "customer_address" => f22 = crate::rt::de::next(&mut map)?,
+                        "customer_email" => f23 = crate::rt::de::next(&mut map)?,
+                        "customer_name" => f24 = crate::rt::de::next(&mut map)?,
+                        "customer_phone" => f25 = crate::rt::de::next(&mut map)?,
+                        "customer_shipping" => f26 = crate::rt::de::next(&mut map)?,
+                        "customer_tax_exempt" => f27 = crate::rt::de::next(&mut map)?,
+                        "customer_tax_ids" => f28 = crate::rt::de::next(&mut map)?,
+                        "default_payment_method" => f29 = crate::rt::de::next(&mut map)?,
+                        "default_source" => f30 = crate::rt::de::next(&mut map)?,
+                        "default_tax_rates" => f31 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f32 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f33 = Some(crate::rt::de::next(&mut map)?),
+                        "due_date" => f34 = crate::rt::de::next(&mut map)?,
+                        "effective_at" => f35 = crate::rt::de::next(&mut map)?,
+                        "ending_balance" => f36 = crate::rt::de::next(&mut map)?,
+                        "footer" => f37 = crate::rt::de::next(&mut map)?,
+                        "from_invoice" => f38 = crate::rt::de::next(&mut map)?,
+                        "hosted_invoice_url" => f39 = crate::rt::de::next(&mut map)?,
+                        "id" => f40 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice_pdf" => f41 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f42 = Some(crate::rt::de::next(&mut map)?),
+                        "last_finalization_error" => f43 = crate::rt::de::next(&mut map)?,
+                        "latest_revision" => f44 = crate::rt::de::next(&mut map)?,
+                        "lines" => f45 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f46 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f47 = crate::rt::de::next(&mut map)?,
+                        "next_payment_attempt" => f48 = crate::rt::de::next(&mut map)?,
+                        "number" => f49 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f50 = crate::rt::de::next(&mut map)?,
+                        "parent" => f51 = crate::rt::de::next(&mut map)?,
+                        "payment_settings" => f52 = Some(crate::rt::de::next(&mut map)?),
+                        "payments" => f53 = crate::rt::de::next(&mut map)?,
+                        "period_end" => f54 = Some(crate::rt::de::next(&mut map)?),
+                        "period_start" => f55 = Some(crate::rt::de::next(&mut map)?),
                         "post_payment_credit_notes_amount" => {
-                            f56 = Some(map.next_value()?);
+                            f56 = Some(crate::rt::de::next(&mut map)?);
                         }
                         "pre_payment_credit_notes_amount" => {
-                            f57 = Some(map.next_value()?);
+                            f57 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "receipt_number" => f58 = map.next_value()?,
-                        "rendering" => f59 = map.next_value()?,
-                        "shipping_cost" => f60 = map.next_value()?,
-                        "shipping_details" => f61 = map.next_value()?,
-                        "starting_balance" => f62 = Some(map.next_value()?),
-                        "statement_descriptor" => f63 = map.next_value()?,
-                        "status" => f64 = map.next_value()?,
-                        "status_transitions" => f65 = Some(map.next_value()?),
-                        "subtotal" => f66 = Some(map.next_value()?),
-                        "subtotal_excluding_tax" => f67 = map.next_value()?,
-                        "test_clock" => f68 = map.next_value()?,
-                        "threshold_reason" => f69 = map.next_value()?,
-                        "total" => f70 = Some(map.next_value()?),
-                        "total_discount_amounts" => f71 = map.next_value()?,
-                        "total_excluding_tax" => f72 = map.next_value()?,
-                        "total_pretax_credit_amounts" => f73 = map.next_value()?,
-                        "total_taxes" => f74 = map.next_value()?,
-                        "webhooks_delivered_at" => f75 = map.next_value()?,
+                        "receipt_number" => f58 = crate::rt::de::next(&mut map)?,
+                        "rendering" => f59 = crate::rt::de::next(&mut map)?,
+                        "shipping_cost" => f60 = crate::rt::de::next(&mut map)?,
+                        "shipping_details" => f61 = crate::rt::de::next(&mut map)?,
+                        "starting_balance" => f62 = Some(crate::rt::de::next(&mut map)?),
+                        "statement_descriptor" => f63 = crate::rt::de::next(&mut map)?,
+                        "status" => f64 = crate::rt::de::next(&mut map)?,
+                        "status_transitions" => {
+                            f65 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "subtotal" => f66 = Some(crate::rt::de::next(&mut map)?),
+                        "subtotal_excluding_tax" => f67 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f68 = crate::rt::de::next(&mut map)?,
+                        "threshold_reason" => f69 = crate::rt::de::next(&mut map)?,
+                        "total" => f70 = Some(crate::rt::de::next(&mut map)?),
+                        "total_discount_amounts" => f71 = crate::rt::de::next(&mut map)?,
+                        "total_excluding_tax" => f72 = crate::rt::de::next(&mut map)?,
+                        "total_pretax_credit_amounts" => {
+                            f73 = crate::rt::de::next(&mut map)?;
+                        }
+                        "total_taxes" => f74 = crate::rt::de::next(&mut map)?,
+                        "webhooks_delivered_at" => f75 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Invoice {
@@ -4764,10 +4776,13 @@ impl<'de> serde::Deserialize<'de> for InvoiceInstallmentsCard {
             ) -> Result<InvoiceInstallmentsCard, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceInstallmentsCard {
@@ -4999,11 +5014,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceItemThresholdReason {
                 let mut f0: Option<Vec<String>> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "line_item_ids" => f0 = Some(map.next_value()?),
-                        "usage_gte" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "line_item_ids" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "usage_gte" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceItemThresholdReason {
@@ -5061,11 +5079,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceLineItemPeriod {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "end" => f0 = Some(map.next_value()?),
-                        "start" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "end" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "start" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceLineItemPeriod {
@@ -5125,12 +5146,15 @@ impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCard {
                 let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = map.next_value()?,
-                        "description" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceMandateOptionsCard {
@@ -5246,12 +5270,15 @@ impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPayto {
                 let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
                 let mut f2: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = map.next_value()?,
-                        "purpose" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceMandateOptionsPayto {
@@ -5399,10 +5426,13 @@ impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdf {
             ) -> Result<InvoiceRenderingPdf, A::Error> {
                 let mut f0: Option<crate::InvoiceRenderingPdfPageSize> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "page_size" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "page_size" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceRenderingPdf {
@@ -5511,11 +5541,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingCheckoutRenderingOptions {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_tax_display" => f0 = map.next_value()?,
-                        "template" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
+                        "template" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingCheckoutRenderingOptions {
@@ -5576,11 +5609,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomField {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "name" => f0 = Some(map.next_value()?),
-                        "value" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "name" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingCustomField {
@@ -5637,11 +5673,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerRenderingOptions {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_tax_display" => f0 = map.next_value()?,
-                        "template" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
+                        "template" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingCustomerRenderingOptions {
@@ -5708,13 +5747,16 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerSetting {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::InvoiceSettingCustomerRenderingOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_fields" => f0 = map.next_value()?,
-                        "default_payment_method" => f1 = map.next_value()?,
-                        "footer" => f2 = map.next_value()?,
-                        "rendering_options" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_fields" => f0 = crate::rt::de::next(&mut map)?,
+                        "default_payment_method" => f1 = crate::rt::de::next(&mut map)?,
+                        "footer" => f2 = crate::rt::de::next(&mut map)?,
+                        "rendering_options" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingCustomerSetting {
@@ -5782,11 +5824,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingQuoteSetting {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "days_until_due" => f0 = map.next_value()?,
-                        "issuer" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "days_until_due" => f0 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingQuoteSetting {
@@ -5852,12 +5897,15 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionSchedulePhaseSet
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_tax_ids" => f0 = map.next_value()?,
-                        "days_until_due" => f1 = map.next_value()?,
-                        "issuer" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
+                        "days_until_due" => f1 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingSubscriptionSchedulePhaseSetting {
@@ -5926,12 +5974,15 @@ impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting 
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_tax_ids" => f0 = map.next_value()?,
-                        "days_until_due" => f1 = map.next_value()?,
-                        "issuer" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
+                        "days_until_due" => f1 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceSettingSubscriptionScheduleSetting {
@@ -6109,11 +6160,14 @@ impl<'de> serde::Deserialize<'de> for InvoiceThresholdReason {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<Vec<crate::InvoiceItemThresholdReason>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_gte" => f0 = map.next_value()?,
-                        "item_reasons" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_gte" => f0 = crate::rt::de::next(&mut map)?,
+                        "item_reasons" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceThresholdReason {

@@ -128,23 +128,28 @@ impl<'de> serde::Deserialize<'de> for InvoicePayment {
                     crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_paid" => f0 = map.next_value()?,
-                        "amount_requested" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "invoice" => f5 = Some(map.next_value()?),
-                        "is_default" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "payment" => f8 = Some(map.next_value()?),
-                        "status" => f9 = Some(map.next_value()?),
-                        "status_transitions" => f10 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount_paid" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_requested" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "is_default" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "payment" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f10 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePayment {
@@ -231,11 +236,14 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsAcssDebit {
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "verification_method" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsAcssDebit {
@@ -298,10 +306,13 @@ for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
                     crate::CheckoutAcssDebitMandateOptionsTransactionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "transaction_type" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "transaction_type" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsAcssDebitMandateOptions {
@@ -357,10 +368,13 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsBancontact {
                     crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "preferred_language" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "preferred_language" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsBancontact {
@@ -480,11 +494,14 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCard {
                     crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "installments" => f0 = map.next_value()?,
-                        "request_three_d_secure" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "installments" => f0 = crate::rt::de::next(&mut map)?,
+                        "request_three_d_secure" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsCard {
@@ -552,11 +569,14 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCustomerBalance
                     crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_transfer" => f0 = map.next_value()?,
-                        "funding_type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "funding_type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsCustomerBalance {
@@ -626,11 +646,14 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = map.next_value()?,
-                        "type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
@@ -696,10 +719,13 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
                     crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
@@ -848,9 +874,12 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsKonbini {
                 mut map: A,
             ) -> Result<InvoicePaymentMethodOptionsKonbini, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsKonbini {
@@ -899,10 +928,13 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsPayto {
             ) -> Result<InvoicePaymentMethodOptionsPayto, A::Error> {
                 let mut f0: Option<crate::InvoiceMandateOptionsPayto> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsPayto {
@@ -953,9 +985,12 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsSepaDebit {
                 mut map: A,
             ) -> Result<InvoicePaymentMethodOptionsSepaDebit, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsSepaDebit {
@@ -1015,11 +1050,14 @@ impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsUsBankAccount {
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "financial_connections" => f0 = map.next_value()?,
-                        "verification_method" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsUsBankAccount {
@@ -1106,12 +1144,15 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "filters" => f0 = map.next_value()?,
-                        "permissions" => f1 = map.next_value()?,
-                        "prefetch" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "filters" => f0 = crate::rt::de::next(&mut map)?,
+                        "permissions" => f1 = crate::rt::de::next(&mut map)?,
+                        "prefetch" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
@@ -1187,10 +1228,13 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_subcategories" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_subcategories" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {

@@ -112,19 +112,22 @@ impl<'de> serde::Deserialize<'de> for InvoiceRenderingTemplate {
                 let mut f5: Option<crate::InvoiceRenderingTemplateStatus> = None;
                 let mut f6: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "metadata" => f3 = map.next_value()?,
-                        "nickname" => f4 = map.next_value()?,
-                        "status" => f5 = Some(map.next_value()?),
-                        "version" => f6 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
+                        "nickname" => f4 = crate::rt::de::next(&mut map)?,
+                        "status" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "version" => f6 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoiceRenderingTemplate {

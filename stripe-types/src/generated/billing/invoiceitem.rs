@@ -345,14 +345,17 @@ impl<'de> serde::Deserialize<'de> for DeletedInvoiceitem {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedInvoiceitemId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedInvoiceitem {
@@ -490,33 +493,36 @@ impl<'de> serde::Deserialize<'de> for Invoiceitem {
                     crate::rt::Expandable<crate::TestHelpersTestClock>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "customer" => f2 = Some(map.next_value()?),
-                        "customer_account" => f3 = map.next_value()?,
-                        "date" => f4 = Some(map.next_value()?),
-                        "description" => f5 = map.next_value()?,
-                        "discountable" => f6 = Some(map.next_value()?),
-                        "discounts" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "invoice" => f9 = map.next_value()?,
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "metadata" => f11 = map.next_value()?,
-                        "net_amount" => f12 = map.next_value()?,
-                        "parent" => f13 = map.next_value()?,
-                        "period" => f14 = Some(map.next_value()?),
-                        "pricing" => f15 = map.next_value()?,
-                        "proration" => f16 = Some(map.next_value()?),
-                        "proration_details" => f17 = map.next_value()?,
-                        "quantity" => f18 = Some(map.next_value()?),
-                        "tax_rates" => f19 = map.next_value()?,
-                        "test_clock" => f20 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
+                        "date" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "discountable" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "discounts" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f9 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f11 = crate::rt::de::next(&mut map)?,
+                        "net_amount" => f12 = crate::rt::de::next(&mut map)?,
+                        "parent" => f13 = crate::rt::de::next(&mut map)?,
+                        "period" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "pricing" => f15 = crate::rt::de::next(&mut map)?,
+                        "proration" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "proration_details" => f17 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_rates" => f19 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f20 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Invoiceitem {

@@ -31,13 +31,16 @@ impl<'de> serde::Deserialize<'de> for LineItemsTaxAmount {
                 let mut f2: Option<crate::LineItemsTaxAmountTaxabilityReason> = None;
                 let mut f3: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "rate" => f1 = Some(map.next_value()?),
-                        "taxability_reason" => f2 = map.next_value()?,
-                        "taxable_amount" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "rate" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "taxability_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        "taxable_amount" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LineItemsTaxAmount {

@@ -703,14 +703,17 @@ impl<'de> serde::Deserialize<'de> for DeletedPlan {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedPlanId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedPlan {
@@ -1069,31 +1072,34 @@ impl<'de> serde::Deserialize<'de> for Plan {
                 let mut f17: Option<i64> = None;
                 let mut f18: Option<crate::PlanUsageType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "amount" => f1 = map.next_value()?,
-                        "amount_decimal" => f2 = map.next_value()?,
-                        "billing_scheme" => f3 = Some(map.next_value()?),
-                        "created" => f4 = Some(map.next_value()?),
-                        "currency" => f5 = Some(map.next_value()?),
-                        "id" => f6 = Some(map.next_value()?),
-                        "interval" => f7 = Some(map.next_value()?),
-                        "interval_count" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "metadata" => f10 = map.next_value()?,
-                        "meter" => f11 = map.next_value()?,
-                        "nickname" => f12 = map.next_value()?,
-                        "product" => f13 = map.next_value()?,
-                        "tiers" => f14 = map.next_value()?,
-                        "tiers_mode" => f15 = map.next_value()?,
-                        "transform_usage" => f16 = map.next_value()?,
-                        "trial_period_days" => f17 = map.next_value()?,
-                        "usage_type" => f18 = Some(map.next_value()?),
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount" => f1 = crate::rt::de::next(&mut map)?,
+                        "amount_decimal" => f2 = crate::rt::de::next(&mut map)?,
+                        "billing_scheme" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "interval" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
+                        "meter" => f11 = crate::rt::de::next(&mut map)?,
+                        "nickname" => f12 = crate::rt::de::next(&mut map)?,
+                        "product" => f13 = crate::rt::de::next(&mut map)?,
+                        "tiers" => f14 = crate::rt::de::next(&mut map)?,
+                        "tiers_mode" => f15 = crate::rt::de::next(&mut map)?,
+                        "transform_usage" => f16 = crate::rt::de::next(&mut map)?,
+                        "trial_period_days" => f17 = crate::rt::de::next(&mut map)?,
+                        "usage_type" => f18 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Plan {
@@ -1330,14 +1336,17 @@ impl<'de> serde::Deserialize<'de> for PlanTier {
                 let mut f3: Option<crate::rt::Decimal> = None;
                 let mut f4: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "flat_amount" => f0 = map.next_value()?,
-                        "flat_amount_decimal" => f1 = map.next_value()?,
-                        "unit_amount" => f2 = map.next_value()?,
-                        "unit_amount_decimal" => f3 = map.next_value()?,
-                        "up_to" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "flat_amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "flat_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        "unit_amount" => f2 = crate::rt::de::next(&mut map)?,
+                        "unit_amount_decimal" => f3 = crate::rt::de::next(&mut map)?,
+                        "up_to" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PlanTier {

@@ -617,14 +617,17 @@ impl<'de> serde::Deserialize<'de> for DeletedPrice {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedPrice {
@@ -1004,32 +1007,35 @@ impl<'de> serde::Deserialize<'de> for Price {
                 let mut f18: Option<i64> = None;
                 let mut f19: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "billing_scheme" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "currency_options" => f4 = map.next_value()?,
-                        "custom_unit_amount" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "lookup_key" => f8 = map.next_value()?,
-                        "metadata" => f9 = Some(map.next_value()?),
-                        "nickname" => f10 = map.next_value()?,
-                        "product" => f11 = Some(map.next_value()?),
-                        "recurring" => f12 = map.next_value()?,
-                        "tax_behavior" => f13 = map.next_value()?,
-                        "tiers" => f14 = map.next_value()?,
-                        "tiers_mode" => f15 = map.next_value()?,
-                        "transform_quantity" => f16 = map.next_value()?,
-                        "type" => f17 = Some(map.next_value()?),
-                        "unit_amount" => f18 = map.next_value()?,
-                        "unit_amount_decimal" => f19 = map.next_value()?,
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "billing_scheme" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency_options" => f4 = crate::rt::de::next(&mut map)?,
+                        "custom_unit_amount" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "lookup_key" => f8 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "nickname" => f10 = crate::rt::de::next(&mut map)?,
+                        "product" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "recurring" => f12 = crate::rt::de::next(&mut map)?,
+                        "tax_behavior" => f13 = crate::rt::de::next(&mut map)?,
+                        "tiers" => f14 = crate::rt::de::next(&mut map)?,
+                        "tiers_mode" => f15 = crate::rt::de::next(&mut map)?,
+                        "transform_quantity" => f16 = crate::rt::de::next(&mut map)?,
+                        "type" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "unit_amount" => f18 = crate::rt::de::next(&mut map)?,
+                        "unit_amount_decimal" => f19 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Price {
@@ -1155,14 +1161,17 @@ impl<'de> serde::Deserialize<'de> for PriceTier {
                 let mut f3: Option<crate::rt::Decimal> = None;
                 let mut f4: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "flat_amount" => f0 = map.next_value()?,
-                        "flat_amount_decimal" => f1 = map.next_value()?,
-                        "unit_amount" => f2 = map.next_value()?,
-                        "unit_amount_decimal" => f3 = map.next_value()?,
-                        "up_to" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "flat_amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "flat_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        "unit_amount" => f2 = crate::rt::de::next(&mut map)?,
+                        "unit_amount_decimal" => f3 = crate::rt::de::next(&mut map)?,
+                        "up_to" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PriceTier {

@@ -588,25 +588,28 @@ impl<'de> serde::Deserialize<'de> for PromotionCode {
                 let mut f11: Option<crate::PromotionCodesResourceRestrictions> = None;
                 let mut f12: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "code" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "customer" => f3 = map.next_value()?,
-                        "customer_account" => f4 = map.next_value()?,
-                        "expires_at" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "max_redemptions" => f8 = map.next_value()?,
-                        "metadata" => f9 = map.next_value()?,
-                        "promotion" => f10 = Some(map.next_value()?),
-                        "restrictions" => f11 = Some(map.next_value()?),
-                        "times_redeemed" => f12 = Some(map.next_value()?),
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f3 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "max_redemptions" => f8 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
+                        "promotion" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "restrictions" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "times_redeemed" => f12 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PromotionCode {
@@ -695,10 +698,13 @@ impl<'de> serde::Deserialize<'de> for PromotionCodeCurrencyOption {
             ) -> Result<PromotionCodeCurrencyOption, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "minimum_amount" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "minimum_amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PromotionCodeCurrencyOption {

@@ -1201,47 +1201,52 @@ impl<'de> serde::Deserialize<'de> for Quote {
                 let mut f33: Option<crate::QuotesResourceTotalDetails> = None;
                 let mut f34: Option<crate::QuotesResourceTransferData> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(map.next_value()?),
-                        "amount_total" => f1 = Some(map.next_value()?),
-                        "application" => f2 = map.next_value()?,
-                        "application_fee_amount" => f3 = map.next_value()?,
-                        "application_fee_percent" => f4 = map.next_value()?,
-                        "automatic_tax" => f5 = Some(map.next_value()?),
-                        "collection_method" => f6 = Some(map.next_value()?),
-                        "computed" => f7 = Some(map.next_value()?),
-                        "created" => f8 = Some(map.next_value()?),
-                        "currency" => f9 = map.next_value()?,
-                        "customer" => f10 = map.next_value()?,
-                        "customer_account" => f11 = map.next_value()?,
-                        "default_tax_rates" => f12 = map.next_value()?,
-                        "description" => f13 = map.next_value()?,
-                        "discounts" => f14 = Some(map.next_value()?),
-                        "expires_at" => f15 = Some(map.next_value()?),
-                        "footer" => f16 = map.next_value()?,
-                        "from_quote" => f17 = map.next_value()?,
-                        "header" => f18 = map.next_value()?,
-                        "id" => f19 = Some(map.next_value()?),
-                        "invoice" => f20 = map.next_value()?,
-                        "invoice_settings" => f21 = Some(map.next_value()?),
-                        "line_items" => f22 = map.next_value()?,
-                        "livemode" => f23 = Some(map.next_value()?),
-                        "metadata" => f24 = Some(map.next_value()?),
-                        "number" => f25 = map.next_value()?,
-                        "on_behalf_of" => f26 = map.next_value()?,
-                        "status" => f27 = Some(map.next_value()?),
-                        "status_transitions" => f28 = Some(map.next_value()?),
-                        "subscription" => f29 = map.next_value()?,
-                        "subscription_data" => f30 = Some(map.next_value()?),
-                        "subscription_schedule" => f31 = map.next_value()?,
-                        "test_clock" => f32 = map.next_value()?,
-                        "total_details" => f33 = Some(map.next_value()?),
-                        "transfer_data" => f34 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f2 = crate::rt::de::next(&mut map)?,
+                        "application_fee_amount" => f3 = crate::rt::de::next(&mut map)?,
+                        "application_fee_percent" => f4 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "collection_method" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "computed" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f9 = crate::rt::de::next(&mut map)?,
+                        "customer" => f10 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f11 = crate::rt::de::next(&mut map)?,
+                        "default_tax_rates" => f12 = crate::rt::de::next(&mut map)?,
+                        "description" => f13 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "footer" => f16 = crate::rt::de::next(&mut map)?,
+                        "from_quote" => f17 = crate::rt::de::next(&mut map)?,
+                        "header" => f18 = crate::rt::de::next(&mut map)?,
+                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f20 = crate::rt::de::next(&mut map)?,
+                        "invoice_settings" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "line_items" => f22 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f24 = Some(crate::rt::de::next(&mut map)?),
+                        "number" => f25 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f26 = crate::rt::de::next(&mut map)?,
+                        "status" => f27 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f28 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "subscription" => f29 = crate::rt::de::next(&mut map)?,
+                        "subscription_data" => f30 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription_schedule" => f31 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f32 = crate::rt::de::next(&mut map)?,
+                        "total_details" => f33 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer_data" => f34 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Quote {

@@ -322,14 +322,17 @@ impl<'de> serde::Deserialize<'de> for DeletedSubscriptionItem {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedSubscriptionItemId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedSubscriptionItem {
@@ -572,23 +575,28 @@ impl<'de> serde::Deserialize<'de> for SubscriptionItem {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<Vec<crate::TaxRate>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_thresholds" => f0 = map.next_value()?,
-                        "created" => f1 = Some(map.next_value()?),
-                        "current_period_end" => f2 = Some(map.next_value()?),
-                        "current_period_start" => f3 = Some(map.next_value()?),
-                        "discounts" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "metadata" => f6 = Some(map.next_value()?),
-                        "price" => f7 = Some(map.next_value()?),
-                        "quantity" => f8 = map.next_value()?,
-                        "subscription" => f9 = Some(map.next_value()?),
-                        "tax_rates" => f10 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "billing_thresholds" => f0 = crate::rt::de::next(&mut map)?,
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "current_period_end" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "current_period_start" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discounts" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "price" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f8 = crate::rt::de::next(&mut map)?,
+                        "subscription" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_rates" => f10 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionItem {
@@ -670,10 +678,13 @@ impl<'de> serde::Deserialize<'de> for SubscriptionItemBillingThresholds {
             ) -> Result<SubscriptionItemBillingThresholds, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "usage_gte" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "usage_gte" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionItemBillingThresholds {

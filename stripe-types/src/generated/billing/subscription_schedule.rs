@@ -1276,31 +1276,34 @@ impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
                     crate::rt::Expandable<crate::TestHelpersTestClock>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application" => f0 = map.next_value()?,
-                        "billing_mode" => f1 = Some(map.next_value()?),
-                        "canceled_at" => f2 = map.next_value()?,
-                        "completed_at" => f3 = map.next_value()?,
-                        "created" => f4 = Some(map.next_value()?),
-                        "current_phase" => f5 = map.next_value()?,
-                        "customer" => f6 = Some(map.next_value()?),
-                        "customer_account" => f7 = map.next_value()?,
-                        "default_settings" => f8 = Some(map.next_value()?),
-                        "end_behavior" => f9 = Some(map.next_value()?),
-                        "id" => f10 = Some(map.next_value()?),
-                        "livemode" => f11 = Some(map.next_value()?),
-                        "metadata" => f12 = map.next_value()?,
-                        "phases" => f13 = Some(map.next_value()?),
-                        "released_at" => f14 = map.next_value()?,
-                        "released_subscription" => f15 = map.next_value()?,
-                        "status" => f16 = Some(map.next_value()?),
-                        "subscription" => f17 = map.next_value()?,
-                        "test_clock" => f18 = map.next_value()?,
+                        "application" => f0 = crate::rt::de::next(&mut map)?,
+                        "billing_mode" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "canceled_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "completed_at" => f3 = crate::rt::de::next(&mut map)?,
+                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "current_phase" => f5 = crate::rt::de::next(&mut map)?,
+                        "customer" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f7 = crate::rt::de::next(&mut map)?,
+                        "default_settings" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "end_behavior" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
+                        "phases" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "released_at" => f14 = crate::rt::de::next(&mut map)?,
+                        "released_subscription" => f15 = crate::rt::de::next(&mut map)?,
+                        "status" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription" => f17 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f18 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedule {
@@ -1426,15 +1429,18 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<Vec<crate::TaxRate>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "discounts" => f0 = Some(map.next_value()?),
-                        "metadata" => f1 = map.next_value()?,
-                        "period" => f2 = Some(map.next_value()?),
-                        "price" => f3 = Some(map.next_value()?),
-                        "quantity" => f4 = map.next_value()?,
-                        "tax_rates" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discounts" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f1 = crate::rt::de::next(&mut map)?,
+                        "period" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "price" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
+                        "tax_rates" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionScheduleAddInvoiceItem {
@@ -1507,11 +1513,14 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPeriod {
                     crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "end" => f0 = Some(map.next_value()?),
-                        "start" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "end" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "start" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionScheduleAddInvoiceItemPeriod {
@@ -1580,15 +1589,18 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<Vec<crate::TaxRate>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_thresholds" => f0 = map.next_value()?,
-                        "discounts" => f1 = Some(map.next_value()?),
-                        "metadata" => f2 = map.next_value()?,
-                        "price" => f3 = Some(map.next_value()?),
-                        "quantity" => f4 = map.next_value()?,
-                        "tax_rates" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_thresholds" => f0 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f2 = crate::rt::de::next(&mut map)?,
+                        "price" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
+                        "tax_rates" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionScheduleConfigurationItem {
@@ -1661,11 +1673,14 @@ impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCurrentPhase {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "end_date" => f0 = Some(map.next_value()?),
-                        "start_date" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "end_date" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "start_date" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionScheduleCurrentPhase {
@@ -1892,29 +1907,34 @@ impl<'de> serde::Deserialize<'de> for SubscriptionSchedulePhaseConfiguration {
                 let mut f18: Option<crate::SubscriptionTransferData> = None;
                 let mut f19: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "add_invoice_items" => f0 = Some(map.next_value()?),
-                        "application_fee_percent" => f1 = map.next_value()?,
-                        "automatic_tax" => f2 = map.next_value()?,
-                        "billing_cycle_anchor" => f3 = map.next_value()?,
-                        "billing_thresholds" => f4 = map.next_value()?,
-                        "collection_method" => f5 = map.next_value()?,
-                        "currency" => f6 = Some(map.next_value()?),
-                        "default_payment_method" => f7 = map.next_value()?,
-                        "default_tax_rates" => f8 = map.next_value()?,
-                        "description" => f9 = map.next_value()?,
-                        "discounts" => f10 = Some(map.next_value()?),
-                        "end_date" => f11 = Some(map.next_value()?),
-                        "invoice_settings" => f12 = map.next_value()?,
-                        "items" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = map.next_value()?,
-                        "on_behalf_of" => f15 = map.next_value()?,
-                        "proration_behavior" => f16 = Some(map.next_value()?),
-                        "start_date" => f17 = Some(map.next_value()?),
-                        "transfer_data" => f18 = map.next_value()?,
-                        "trial_end" => f19 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "add_invoice_items" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "application_fee_percent" => f1 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f2 = crate::rt::de::next(&mut map)?,
+                        "billing_cycle_anchor" => f3 = crate::rt::de::next(&mut map)?,
+                        "billing_thresholds" => f4 = crate::rt::de::next(&mut map)?,
+                        "collection_method" => f5 = crate::rt::de::next(&mut map)?,
+                        "currency" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "default_payment_method" => f7 = crate::rt::de::next(&mut map)?,
+                        "default_tax_rates" => f8 = crate::rt::de::next(&mut map)?,
+                        "description" => f9 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "end_date" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice_settings" => f12 = crate::rt::de::next(&mut map)?,
+                        "items" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f15 = crate::rt::de::next(&mut map)?,
+                        "proration_behavior" => {
+                            f16 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "start_date" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer_data" => f18 = crate::rt::de::next(&mut map)?,
+                        "trial_end" => f19 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedulePhaseConfiguration {

@@ -410,29 +410,32 @@ impl<'de> serde::Deserialize<'de> for TaxRate {
                     crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "country" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "description" => f3 = map.next_value()?,
-                        "display_name" => f4 = Some(map.next_value()?),
-                        "effective_percentage" => f5 = map.next_value()?,
-                        "flat_amount" => f6 = map.next_value()?,
-                        "id" => f7 = Some(map.next_value()?),
-                        "inclusive" => f8 = Some(map.next_value()?),
-                        "jurisdiction" => f9 = map.next_value()?,
-                        "jurisdiction_level" => f10 = map.next_value()?,
-                        "livemode" => f11 = Some(map.next_value()?),
-                        "metadata" => f12 = map.next_value()?,
-                        "percentage" => f13 = Some(map.next_value()?),
-                        "rate_type" => f14 = map.next_value()?,
-                        "state" => f15 = map.next_value()?,
-                        "tax_type" => f16 = map.next_value()?,
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "display_name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "effective_percentage" => f5 = crate::rt::de::next(&mut map)?,
+                        "flat_amount" => f6 = crate::rt::de::next(&mut map)?,
+                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "inclusive" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "jurisdiction" => f9 = crate::rt::de::next(&mut map)?,
+                        "jurisdiction_level" => f10 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
+                        "percentage" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "rate_type" => f14 = crate::rt::de::next(&mut map)?,
+                        "state" => f15 = crate::rt::de::next(&mut map)?,
+                        "tax_type" => f16 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxRate {
@@ -541,11 +544,14 @@ impl<'de> serde::Deserialize<'de> for TaxRateFlatAmount {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxRateFlatAmount {

@@ -43,14 +43,17 @@ impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptions {
                     crate::CheckoutAcssDebitMandateOptionsTransactionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = map.next_value()?,
-                        "default_for" => f1 = map.next_value()?,
-                        "interval_description" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = map.next_value()?,
-                        "transaction_type" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "default_for" => f1 = crate::rt::de::next(&mut map)?,
+                        "interval_description" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
+                        "transaction_type" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutAcssDebitMandateOptions {

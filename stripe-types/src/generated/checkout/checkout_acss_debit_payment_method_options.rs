@@ -52,14 +52,17 @@ impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitPaymentMethodOptions {
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "mandate_options" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        "target_date" => f3 = map.next_value()?,
-                        "verification_method" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutAcssDebitPaymentMethodOptions {

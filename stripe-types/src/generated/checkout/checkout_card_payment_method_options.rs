@@ -87,20 +87,33 @@ impl<'de> serde::Deserialize<'de> for CheckoutCardPaymentMethodOptions {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "installments" => f1 = map.next_value()?,
-                        "request_extended_authorization" => f2 = map.next_value()?,
-                        "request_incremental_authorization" => f3 = map.next_value()?,
-                        "request_multicapture" => f4 = map.next_value()?,
-                        "request_overcapture" => f5 = map.next_value()?,
-                        "request_three_d_secure" => f6 = Some(map.next_value()?),
-                        "restrictions" => f7 = map.next_value()?,
-                        "setup_future_usage" => f8 = map.next_value()?,
-                        "statement_descriptor_suffix_kana" => f9 = map.next_value()?,
-                        "statement_descriptor_suffix_kanji" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "installments" => f1 = crate::rt::de::next(&mut map)?,
+                        "request_extended_authorization" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "request_incremental_authorization" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "request_multicapture" => f4 = crate::rt::de::next(&mut map)?,
+                        "request_overcapture" => f5 = crate::rt::de::next(&mut map)?,
+                        "request_three_d_secure" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "restrictions" => f7 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f8 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_suffix_kana" => {
+                            f9 = crate::rt::de::next(&mut map)?;
+                        }
+                        "statement_descriptor_suffix_kanji" => {
+                            f10 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutCardPaymentMethodOptions {

@@ -54,12 +54,15 @@ for CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
                     crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = map.next_value()?,
-                        "requested_address_types" => f1 = map.next_value()?,
-                        "type" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "requested_address_types" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutCustomerBalanceBankTransferPaymentMethodOptions {

@@ -661,77 +661,94 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                 let mut f63: Option<String> = None;
                 let mut f64: Option<crate::CheckoutSessionWalletOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "adaptive_pricing" => f0 = map.next_value()?,
-                        "after_expiration" => f1 = map.next_value()?,
-                        "allow_promotion_codes" => f2 = map.next_value()?,
-                        "amount_subtotal" => f3 = map.next_value()?,
-                        "amount_total" => f4 = map.next_value()?,
-                        "automatic_tax" => f5 = Some(map.next_value()?),
-                        "billing_address_collection" => f6 = map.next_value()?,
-                        "branding_settings" => f7 = map.next_value()?,
-                        "cancel_url" => f8 = map.next_value()?,
-                        "client_reference_id" => f9 = map.next_value()?,
-                        "client_secret" => f10 = map.next_value()?,
-                        "collected_information" => f11 = map.next_value()?,
-                        "consent" => f12 = map.next_value()?,
-                        "consent_collection" => f13 = map.next_value()?,
-                        "created" => f14 = Some(map.next_value()?),
-                        "currency" => f15 = map.next_value()?,
-                        "currency_conversion" => f16 = map.next_value()?,
-                        "custom_fields" => f17 = Some(map.next_value()?),
-                        "custom_text" => f18 = Some(map.next_value()?),
-                        "customer" => f19 = map.next_value()?,
-                        "customer_account" => f20 = map.next_value()?,
-                        "customer_creation" => f21 = map.next_value()?,
-                        "customer_details" => f22 = map.next_value()?,
-                        "customer_email" => f23 = map.next_value()?,
-                        "discounts" => f24 = map.next_value()?,
-                        "excluded_payment_method_types" => f25 = map.next_value()?,
-                        "expires_at" => f26 = Some(map.next_value()?),
-                        "id" => f27 = Some(map.next_value()?),
-                        "invoice" => f28 = map.next_value()?,
-                        "invoice_creation" => f29 = map.next_value()?,
-                        "line_items" => f30 = map.next_value()?,
-                        "livemode" => f31 = Some(map.next_value()?),
-                        "locale" => f32 = map.next_value()?,
-                        "metadata" => f33 = map.next_value()?,
-                        "mode" => f34 = Some(map.next_value()?),
-                        "name_collection" => f35 = map.next_value()?,
-                        "optional_items" => f36 = map.next_value()?,
-                        "origin_context" => f37 = map.next_value()?,
-                        "payment_intent" => f38 = map.next_value()?,
-                        "payment_link" => f39 = map.next_value()?,
-                        "payment_method_collection" => f40 = map.next_value()?,
-                        "payment_method_configuration_details" => f41 = map.next_value()?,
-                        "payment_method_options" => f42 = map.next_value()?,
-                        "payment_method_types" => f43 = Some(map.next_value()?),
-                        "payment_status" => f44 = Some(map.next_value()?),
-                        "permissions" => f45 = map.next_value()?,
-                        "phone_number_collection" => f46 = map.next_value()?,
-                        "presentment_details" => f47 = map.next_value()?,
-                        "recovered_from" => f48 = map.next_value()?,
-                        "redirect_on_completion" => f49 = map.next_value()?,
-                        "return_url" => f50 = map.next_value()?,
-                        "saved_payment_method_options" => f51 = map.next_value()?,
-                        "setup_intent" => f52 = map.next_value()?,
-                        "shipping_address_collection" => f53 = map.next_value()?,
-                        "shipping_cost" => f54 = map.next_value()?,
-                        "shipping_options" => f55 = Some(map.next_value()?),
-                        "status" => f56 = map.next_value()?,
-                        "submit_type" => f57 = map.next_value()?,
-                        "subscription" => f58 = map.next_value()?,
-                        "success_url" => f59 = map.next_value()?,
-                        "tax_id_collection" => f60 = map.next_value()?,
-                        "total_details" => f61 = map.next_value()?,
-                        "ui_mode" => f62 = map.next_value()?,
-                        "url" => f63 = map.next_value()?,
-                        "wallet_options" => f64 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "adaptive_pricing" => f0 = crate::rt::de::next(&mut map)?,
+                        "after_expiration" => f1 = crate::rt::de::next(&mut map)?,
+                        "allow_promotion_codes" => f2 = crate::rt::de::next(&mut map)?,
+                        "amount_subtotal" => f3 = crate::rt::de::next(&mut map)?,
+                        "amount_total" => f4 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "billing_address_collection" => {
+                            f6 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "branding_settings" => f7 = crate::rt::de::next(&mut map)?,
+                        "cancel_url" => f8 = crate::rt::de::next(&mut map)?,
+                        "client_reference_id" => f9 = crate::rt::de::next(&mut map)?,
+                        "client_secret" => f10 = crate::rt::de::next(&mut map)?,
+                        "collected_information" => f11 = crate::rt::de::next(&mut map)?,
+                        "consent" => f12 = crate::rt::de::next(&mut map)?,
+                        "consent_collection" => f13 = crate::rt::de::next(&mut map)?,
+                        "created" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f15 = crate::rt::de::next(&mut map)?,
+                        "currency_conversion" => f16 = crate::rt::de::next(&mut map)?,
+                        "custom_fields" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "custom_text" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f19 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f20 = crate::rt::de::next(&mut map)?,
+                        "customer_creation" => f21 = crate::rt::de::next(&mut map)?,
+                        "customer_details" => f22 = crate::rt::de::next(&mut map)?,
+                        "customer_email" => f23 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f24 = crate::rt::de::next(&mut map)?,
+                        "excluded_payment_method_types" => {
+                            f25 = crate::rt::de::next(&mut map)?;
+                        }
+                        "expires_at" => f26 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f27 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f28 = crate::rt::de::next(&mut map)?,
+                        "invoice_creation" => f29 = crate::rt::de::next(&mut map)?,
+                        "line_items" => f30 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f31 = Some(crate::rt::de::next(&mut map)?),
+                        "locale" => f32 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f33 = crate::rt::de::next(&mut map)?,
+                        "mode" => f34 = Some(crate::rt::de::next(&mut map)?),
+                        "name_collection" => f35 = crate::rt::de::next(&mut map)?,
+                        "optional_items" => f36 = crate::rt::de::next(&mut map)?,
+                        "origin_context" => f37 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f38 = crate::rt::de::next(&mut map)?,
+                        "payment_link" => f39 = crate::rt::de::next(&mut map)?,
+                        "payment_method_collection" => {
+                            f40 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_configuration_details" => {
+                            f41 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_options" => f42 = crate::rt::de::next(&mut map)?,
+                        "payment_method_types" => {
+                            f43 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_status" => f44 = Some(crate::rt::de::next(&mut map)?),
+                        "permissions" => f45 = crate::rt::de::next(&mut map)?,
+                        "phone_number_collection" => f46 = crate::rt::de::next(&mut map)?,
+                        "presentment_details" => f47 = crate::rt::de::next(&mut map)?,
+                        "recovered_from" => f48 = crate::rt::de::next(&mut map)?,
+                        "redirect_on_completion" => f49 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f50 = crate::rt::de::next(&mut map)?,
+                        "saved_payment_method_options" => {
+                            f51 = crate::rt::de::next(&mut map)?;
+                        }
+                        "setup_intent" => f52 = crate::rt::de::next(&mut map)?,
+                        "shipping_address_collection" => {
+                            f53 = crate::rt::de::next(&mut map)?;
+                        }
+                        "shipping_cost" => f54 = crate::rt::de::next(&mut map)?,
+                        "shipping_options" => f55 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f56 = crate::rt::de::next(&mut map)?,
+                        "submit_type" => f57 = crate::rt::de::next(&mut map)?,
+                        "subscription" => f58 = crate::rt::de::next(&mut map)?,
+                        "success_url" => f59 = crate::rt::de::next(&mut map)?,
+                        "tax_id_collection" => f60 = crate::rt::de::next(&mut map)?,
+                        "total_details" => f61 = crate::rt::de::next(&mut map)?,
+                        "ui_mode" => f62 = crate::rt::de::next(&mut map)?,
+                        "url" => f63 = crate::rt::de::next(&mut map)?,
+                        "wallet_options" => f64 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutSession {
@@ -1599,51 +1616,54 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentMethodOptions {
                 let mut f40: Option<crate::CheckoutTwintPaymentMethodOptions> = None;
                 let mut f41: Option<crate::CheckoutUsBankAccountPaymentMethodOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "affirm" => f1 = map.next_value()?,
-                        "afterpay_clearpay" => f2 = map.next_value()?,
-                        "alipay" => f3 = map.next_value()?,
-                        "alma" => f4 = map.next_value()?,
-                        "amazon_pay" => f5 = map.next_value()?,
-                        "au_becs_debit" => f6 = map.next_value()?,
-                        "bacs_debit" => f7 = map.next_value()?,
-                        "bancontact" => f8 = map.next_value()?,
-                        "billie" => f9 = map.next_value()?,
-                        "boleto" => f10 = map.next_value()?,
-                        "card" => f11 = map.next_value()?,
-                        "cashapp" => f12 = map.next_value()?,
-                        "customer_balance" => f13 = map.next_value()?,
-                        "eps" => f14 = map.next_value()?,
-                        "fpx" => f15 = map.next_value()?,
-                        "giropay" => f16 = map.next_value()?,
-                        "grabpay" => f17 = map.next_value()?,
-                        "ideal" => f18 = map.next_value()?,
-                        "kakao_pay" => f19 = map.next_value()?,
-                        "klarna" => f20 = map.next_value()?,
-                        "konbini" => f21 = map.next_value()?,
-                        "kr_card" => f22 = map.next_value()?,
-                        "link" => f23 = map.next_value()?,
-                        "mobilepay" => f24 = map.next_value()?,
-                        "multibanco" => f25 = map.next_value()?,
-                        "naver_pay" => f26 = map.next_value()?,
-                        "oxxo" => f27 = map.next_value()?,
-                        "p24" => f28 = map.next_value()?,
-                        "payco" => f29 = map.next_value()?,
-                        "paynow" => f30 = map.next_value()?,
-                        "paypal" => f31 = map.next_value()?,
-                        "payto" => f32 = map.next_value()?,
-                        "pix" => f33 = map.next_value()?,
-                        "revolut_pay" => f34 = map.next_value()?,
-                        "samsung_pay" => f35 = map.next_value()?,
-                        "satispay" => f36 = map.next_value()?,
-                        "sepa_debit" => f37 = map.next_value()?,
-                        "sofort" => f38 = map.next_value()?,
-                        "swish" => f39 = map.next_value()?,
-                        "twint" => f40 = map.next_value()?,
-                        "us_bank_account" => f41 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
+                        "alma" => f4 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f5 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f7 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f8 = crate::rt::de::next(&mut map)?,
+                        "billie" => f9 = crate::rt::de::next(&mut map)?,
+                        "boleto" => f10 = crate::rt::de::next(&mut map)?,
+                        "card" => f11 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f12 = crate::rt::de::next(&mut map)?,
+                        "customer_balance" => f13 = crate::rt::de::next(&mut map)?,
+                        "eps" => f14 = crate::rt::de::next(&mut map)?,
+                        "fpx" => f15 = crate::rt::de::next(&mut map)?,
+                        "giropay" => f16 = crate::rt::de::next(&mut map)?,
+                        "grabpay" => f17 = crate::rt::de::next(&mut map)?,
+                        "ideal" => f18 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f19 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f20 = crate::rt::de::next(&mut map)?,
+                        "konbini" => f21 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f22 = crate::rt::de::next(&mut map)?,
+                        "link" => f23 = crate::rt::de::next(&mut map)?,
+                        "mobilepay" => f24 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f25 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f26 = crate::rt::de::next(&mut map)?,
+                        "oxxo" => f27 = crate::rt::de::next(&mut map)?,
+                        "p24" => f28 = crate::rt::de::next(&mut map)?,
+                        "payco" => f29 = crate::rt::de::next(&mut map)?,
+                        "paynow" => f30 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f31 = crate::rt::de::next(&mut map)?,
+                        "payto" => f32 = crate::rt::de::next(&mut map)?,
+                        "pix" => f33 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f34 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f35 = crate::rt::de::next(&mut map)?,
+                        "satispay" => f36 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f37 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f38 = crate::rt::de::next(&mut map)?,
+                        "swish" => f39 = crate::rt::de::next(&mut map)?,
+                        "twint" => f40 = crate::rt::de::next(&mut map)?,
+                        "us_bank_account" => f41 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutSessionPaymentMethodOptions {
@@ -2162,10 +2182,13 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionWalletOptions {
             ) -> Result<CheckoutSessionWalletOptions, A::Error> {
                 let mut f0: Option<crate::CheckoutLinkWalletOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "link" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "link" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CheckoutSessionWalletOptions {

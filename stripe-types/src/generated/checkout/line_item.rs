@@ -84,30 +84,33 @@ impl<'de> serde::Deserialize<'de> for LineItem {
                 let mut f16: Option<i64> = None;
                 let mut f17: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "description" => f2 = map.next_value()?,
-                        "discount_amounts" => f3 = map.next_value()?,
-                        "discountable" => f4 = Some(map.next_value()?),
-                        "discounts" => f5 = Some(map.next_value()?),
-                        "id" => f6 = Some(map.next_value()?),
-                        "invoice" => f7 = map.next_value()?,
-                        "livemode" => f8 = Some(map.next_value()?),
-                        "metadata" => f9 = Some(map.next_value()?),
-                        "parent" => f10 = map.next_value()?,
-                        "period" => f11 = Some(map.next_value()?),
-                        "pretax_credit_amounts" => f12 = map.next_value()?,
-                        "pricing" => f13 = map.next_value()?,
-                        "quantity" => f14 = map.next_value()?,
-                        "subscription" => f15 = map.next_value()?,
-                        "subtotal" => f16 = Some(map.next_value()?),
-                        "taxes" => f17 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        "discount_amounts" => f3 = crate::rt::de::next(&mut map)?,
+                        "discountable" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "discounts" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f7 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "parent" => f10 = crate::rt::de::next(&mut map)?,
+                        "period" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "pretax_credit_amounts" => f12 = crate::rt::de::next(&mut map)?,
+                        "pricing" => f13 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f14 = crate::rt::de::next(&mut map)?,
+                        "subscription" => f15 = crate::rt::de::next(&mut map)?,
+                        "subtotal" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "taxes" => f17 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LineItem {

@@ -1690,46 +1690,59 @@ impl<'de> serde::Deserialize<'de> for PaymentLink {
                 let mut f32: Option<crate::PaymentLinksResourceTransferData> = None;
                 let mut f33: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "after_completion" => f1 = Some(map.next_value()?),
-                        "allow_promotion_codes" => f2 = Some(map.next_value()?),
-                        "application" => f3 = map.next_value()?,
-                        "application_fee_amount" => f4 = map.next_value()?,
-                        "application_fee_percent" => f5 = map.next_value()?,
-                        "automatic_tax" => f6 = Some(map.next_value()?),
-                        "billing_address_collection" => f7 = Some(map.next_value()?),
-                        "consent_collection" => f8 = map.next_value()?,
-                        "currency" => f9 = Some(map.next_value()?),
-                        "custom_fields" => f10 = Some(map.next_value()?),
-                        "custom_text" => f11 = Some(map.next_value()?),
-                        "customer_creation" => f12 = Some(map.next_value()?),
-                        "id" => f13 = Some(map.next_value()?),
-                        "inactive_message" => f14 = map.next_value()?,
-                        "invoice_creation" => f15 = map.next_value()?,
-                        "line_items" => f16 = map.next_value()?,
-                        "livemode" => f17 = Some(map.next_value()?),
-                        "metadata" => f18 = Some(map.next_value()?),
-                        "name_collection" => f19 = map.next_value()?,
-                        "on_behalf_of" => f20 = map.next_value()?,
-                        "optional_items" => f21 = map.next_value()?,
-                        "payment_intent_data" => f22 = map.next_value()?,
-                        "payment_method_collection" => f23 = Some(map.next_value()?),
-                        "payment_method_types" => f24 = map.next_value()?,
-                        "phone_number_collection" => f25 = Some(map.next_value()?),
-                        "restrictions" => f26 = map.next_value()?,
-                        "shipping_address_collection" => f27 = map.next_value()?,
-                        "shipping_options" => f28 = Some(map.next_value()?),
-                        "submit_type" => f29 = Some(map.next_value()?),
-                        "subscription_data" => f30 = map.next_value()?,
-                        "tax_id_collection" => f31 = Some(map.next_value()?),
-                        "transfer_data" => f32 = map.next_value()?,
-                        "url" => f33 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "after_completion" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "allow_promotion_codes" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "application" => f3 = crate::rt::de::next(&mut map)?,
+                        "application_fee_amount" => f4 = crate::rt::de::next(&mut map)?,
+                        "application_fee_percent" => f5 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "billing_address_collection" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "consent_collection" => f8 = crate::rt::de::next(&mut map)?,
+                        "currency" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "custom_fields" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "custom_text" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_creation" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "inactive_message" => f14 = crate::rt::de::next(&mut map)?,
+                        "invoice_creation" => f15 = crate::rt::de::next(&mut map)?,
+                        "line_items" => f16 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "name_collection" => f19 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f20 = crate::rt::de::next(&mut map)?,
+                        "optional_items" => f21 = crate::rt::de::next(&mut map)?,
+                        "payment_intent_data" => f22 = crate::rt::de::next(&mut map)?,
+                        "payment_method_collection" => {
+                            f23 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_method_types" => f24 = crate::rt::de::next(&mut map)?,
+                        "phone_number_collection" => {
+                            f25 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "restrictions" => f26 = crate::rt::de::next(&mut map)?,
+                        "shipping_address_collection" => {
+                            f27 = crate::rt::de::next(&mut map)?;
+                        }
+                        "shipping_options" => f28 = Some(crate::rt::de::next(&mut map)?),
+                        "submit_type" => f29 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription_data" => f30 = crate::rt::de::next(&mut map)?,
+                        "tax_id_collection" => f31 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer_data" => f32 = crate::rt::de::next(&mut map)?,
+                        "url" => f33 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLink {

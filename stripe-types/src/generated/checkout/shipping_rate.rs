@@ -522,23 +522,26 @@ impl<'de> serde::Deserialize<'de> for ShippingRate {
                 let mut f9: Option<crate::rt::Expandable<crate::TaxCode>> = None;
                 let mut f10: Option<crate::ShippingRateType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "delivery_estimate" => f2 = map.next_value()?,
-                        "display_name" => f3 = map.next_value()?,
-                        "fixed_amount" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "tax_behavior" => f8 = map.next_value()?,
-                        "tax_code" => f9 = map.next_value()?,
-                        "type" => f10 = Some(map.next_value()?),
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "delivery_estimate" => f2 = crate::rt::de::next(&mut map)?,
+                        "display_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "fixed_amount" => f4 = crate::rt::de::next(&mut map)?,
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_behavior" => f8 = crate::rt::de::next(&mut map)?,
+                        "tax_code" => f9 = crate::rt::de::next(&mut map)?,
+                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ShippingRate {
@@ -624,11 +627,14 @@ impl<'de> serde::Deserialize<'de> for ShippingRateCurrencyOption {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<crate::CurrencyOptionTaxBehavior> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "tax_behavior" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_behavior" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ShippingRateCurrencyOption {
@@ -686,11 +692,14 @@ impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimate {
                 let mut f0: Option<crate::ShippingRateDeliveryEstimateBound> = None;
                 let mut f1: Option<crate::ShippingRateDeliveryEstimateBound> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "maximum" => f0 = map.next_value()?,
-                        "minimum" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "maximum" => f0 = crate::rt::de::next(&mut map)?,
+                        "minimum" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ShippingRateDeliveryEstimate {
@@ -751,11 +760,14 @@ impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
                 let mut f0: Option<crate::ShippingRateDeliveryEstimateBoundUnit> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "unit" => f0 = Some(map.next_value()?),
-                        "value" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "unit" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ShippingRateDeliveryEstimateBound {
@@ -879,12 +891,15 @@ impl<'de> serde::Deserialize<'de> for ShippingRateFixedAmount {
                     std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "currency_options" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency_options" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ShippingRateFixedAmount {

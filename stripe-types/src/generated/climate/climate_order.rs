@@ -182,33 +182,38 @@ impl<'de> serde::Deserialize<'de> for ClimateOrder {
                 let mut f19: Option<crate::rt::Timestamp> = None;
                 let mut f20: Option<crate::ClimateOrderStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_fees" => f0 = Some(map.next_value()?),
-                        "amount_subtotal" => f1 = Some(map.next_value()?),
-                        "amount_total" => f2 = Some(map.next_value()?),
-                        "beneficiary" => f3 = map.next_value()?,
-                        "canceled_at" => f4 = map.next_value()?,
-                        "cancellation_reason" => f5 = map.next_value()?,
-                        "certificate" => f6 = map.next_value()?,
-                        "confirmed_at" => f7 = map.next_value()?,
-                        "created" => f8 = Some(map.next_value()?),
-                        "currency" => f9 = Some(map.next_value()?),
-                        "delayed_at" => f10 = map.next_value()?,
-                        "delivered_at" => f11 = map.next_value()?,
-                        "delivery_details" => f12 = Some(map.next_value()?),
-                        "expected_delivery_year" => f13 = Some(map.next_value()?),
-                        "id" => f14 = Some(map.next_value()?),
-                        "livemode" => f15 = Some(map.next_value()?),
-                        "metadata" => f16 = Some(map.next_value()?),
-                        "metric_tons" => f17 = Some(map.next_value()?),
-                        "product" => f18 = Some(map.next_value()?),
-                        "product_substituted_at" => f19 = map.next_value()?,
-                        "status" => f20 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount_fees" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_subtotal" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "beneficiary" => f3 = crate::rt::de::next(&mut map)?,
+                        "canceled_at" => f4 = crate::rt::de::next(&mut map)?,
+                        "cancellation_reason" => f5 = crate::rt::de::next(&mut map)?,
+                        "certificate" => f6 = crate::rt::de::next(&mut map)?,
+                        "confirmed_at" => f7 = crate::rt::de::next(&mut map)?,
+                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "delayed_at" => f10 = crate::rt::de::next(&mut map)?,
+                        "delivered_at" => f11 = crate::rt::de::next(&mut map)?,
+                        "delivery_details" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "expected_delivery_year" => {
+                            f13 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "metric_tons" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "product" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "product_substituted_at" => f19 = crate::rt::de::next(&mut map)?,
+                        "status" => f20 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ClimateOrder {

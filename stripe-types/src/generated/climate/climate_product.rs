@@ -65,20 +65,27 @@ impl<'de> serde::Deserialize<'de> for ClimateProduct {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<Vec<crate::ClimateSupplier>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "current_prices_per_metric_ton" => f1 = Some(map.next_value()?),
-                        "delivery_year" => f2 = map.next_value()?,
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "metric_tons_available" => f5 = Some(map.next_value()?),
-                        "name" => f6 = Some(map.next_value()?),
-                        "suppliers" => f7 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "current_prices_per_metric_ton" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "delivery_year" => f2 = crate::rt::de::next(&mut map)?,
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "metric_tons_available" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "name" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "suppliers" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ClimateProduct {

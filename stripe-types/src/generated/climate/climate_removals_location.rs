@@ -37,14 +37,17 @@ impl<'de> serde::Deserialize<'de> for ClimateRemovalsLocation {
                 let mut f3: Option<f64> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = Some(map.next_value()?),
-                        "latitude" => f2 = map.next_value()?,
-                        "longitude" => f3 = map.next_value()?,
-                        "region" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "latitude" => f2 = crate::rt::de::next(&mut map)?,
+                        "longitude" => f3 = crate::rt::de::next(&mut map)?,
+                        "region" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ClimateRemovalsLocation {

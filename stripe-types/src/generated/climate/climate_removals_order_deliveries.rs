@@ -36,14 +36,17 @@ impl<'de> serde::Deserialize<'de> for ClimateRemovalsOrderDeliveries {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::ClimateSupplier> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "delivered_at" => f0 = Some(map.next_value()?),
-                        "location" => f1 = map.next_value()?,
-                        "metric_tons" => f2 = Some(map.next_value()?),
-                        "registry_url" => f3 = map.next_value()?,
-                        "supplier" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "delivered_at" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "location" => f1 = crate::rt::de::next(&mut map)?,
+                        "metric_tons" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "registry_url" => f3 = crate::rt::de::next(&mut map)?,
+                        "supplier" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ClimateRemovalsOrderDeliveries {

@@ -48,18 +48,21 @@ impl<'de> serde::Deserialize<'de> for ClimateSupplier {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::ClimateSupplierRemovalPathway> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "info_url" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "locations" => f3 = Some(map.next_value()?),
-                        "name" => f4 = Some(map.next_value()?),
-                        "removal_pathway" => f5 = Some(map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "info_url" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "locations" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "removal_pathway" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ClimateSupplier {

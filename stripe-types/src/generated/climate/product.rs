@@ -32,14 +32,17 @@ impl<'de> serde::Deserialize<'de> for DeletedProduct {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedProductId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedProduct {
@@ -155,29 +158,32 @@ impl<'de> serde::Deserialize<'de> for Product {
                 let mut f15: Option<crate::rt::Timestamp> = None;
                 let mut f16: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "default_price" => f2 = map.next_value()?,
-                        "description" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "images" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "marketing_features" => f7 = Some(map.next_value()?),
-                        "metadata" => f8 = Some(map.next_value()?),
-                        "name" => f9 = Some(map.next_value()?),
-                        "package_dimensions" => f10 = map.next_value()?,
-                        "shippable" => f11 = map.next_value()?,
-                        "statement_descriptor" => f12 = map.next_value()?,
-                        "tax_code" => f13 = map.next_value()?,
-                        "unit_label" => f14 = map.next_value()?,
-                        "updated" => f15 = Some(map.next_value()?),
-                        "url" => f16 = map.next_value()?,
+                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "default_price" => f2 = crate::rt::de::next(&mut map)?,
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "images" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "marketing_features" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "package_dimensions" => f10 = crate::rt::de::next(&mut map)?,
+                        "shippable" => f11 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f12 = crate::rt::de::next(&mut map)?,
+                        "tax_code" => f13 = crate::rt::de::next(&mut map)?,
+                        "unit_label" => f14 = crate::rt::de::next(&mut map)?,
+                        "updated" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f16 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Product {
@@ -279,10 +285,13 @@ impl<'de> serde::Deserialize<'de> for ProductMarketingFeature {
             ) -> Result<ProductMarketingFeature, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "name" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "name" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ProductMarketingFeature {

@@ -96,34 +96,37 @@ impl<'de> serde::Deserialize<'de> for Account {
                 let mut f20: Option<crate::AccountTosAcceptance> = None;
                 let mut f21: Option<crate::AccountType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "business_profile" => f0 = map.next_value()?,
-                        "business_type" => f1 = map.next_value()?,
-                        "capabilities" => f2 = map.next_value()?,
-                        "charges_enabled" => f3 = map.next_value()?,
-                        "company" => f4 = map.next_value()?,
-                        "controller" => f5 = map.next_value()?,
-                        "country" => f6 = map.next_value()?,
-                        "created" => f7 = map.next_value()?,
-                        "default_currency" => f8 = map.next_value()?,
-                        "details_submitted" => f9 = map.next_value()?,
-                        "email" => f10 = map.next_value()?,
-                        "external_accounts" => f11 = map.next_value()?,
-                        "future_requirements" => f12 = map.next_value()?,
-                        "groups" => f13 = map.next_value()?,
-                        "id" => f14 = Some(map.next_value()?),
-                        "individual" => f15 = map.next_value()?,
-                        "metadata" => f16 = map.next_value()?,
-                        "payouts_enabled" => f17 = map.next_value()?,
-                        "requirements" => f18 = map.next_value()?,
-                        "settings" => f19 = map.next_value()?,
-                        "tos_acceptance" => f20 = map.next_value()?,
-                        "type" => f21 = map.next_value()?,
+                        "business_profile" => f0 = crate::rt::de::next(&mut map)?,
+                        "business_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "capabilities" => f2 = crate::rt::de::next(&mut map)?,
+                        "charges_enabled" => f3 = crate::rt::de::next(&mut map)?,
+                        "company" => f4 = crate::rt::de::next(&mut map)?,
+                        "controller" => f5 = crate::rt::de::next(&mut map)?,
+                        "country" => f6 = crate::rt::de::next(&mut map)?,
+                        "created" => f7 = crate::rt::de::next(&mut map)?,
+                        "default_currency" => f8 = crate::rt::de::next(&mut map)?,
+                        "details_submitted" => f9 = crate::rt::de::next(&mut map)?,
+                        "email" => f10 = crate::rt::de::next(&mut map)?,
+                        "external_accounts" => f11 = crate::rt::de::next(&mut map)?,
+                        "future_requirements" => f12 = crate::rt::de::next(&mut map)?,
+                        "groups" => f13 = crate::rt::de::next(&mut map)?,
+                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "individual" => f15 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f16 = crate::rt::de::next(&mut map)?,
+                        "payouts_enabled" => f17 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f18 = crate::rt::de::next(&mut map)?,
+                        "settings" => f19 = crate::rt::de::next(&mut map)?,
+                        "tos_acceptance" => f20 = crate::rt::de::next(&mut map)?,
+                        "type" => f21 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Account {
@@ -266,12 +269,15 @@ impl<'de> serde::Deserialize<'de> for AccountAnnualRevenue {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "currency" => f1 = map.next_value()?,
-                        "fiscal_year_end" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "currency" => f1 = crate::rt::de::next(&mut map)?,
+                        "fiscal_year_end" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountAnnualRevenue {
@@ -336,11 +342,14 @@ impl<'de> serde::Deserialize<'de> for AccountBacsDebitPaymentsSettings {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = map.next_value()?,
-                        "service_user_number" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "service_user_number" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountBacsDebitPaymentsSettings {
@@ -407,13 +416,16 @@ impl<'de> serde::Deserialize<'de> for AccountBrandingSettings {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "icon" => f0 = map.next_value()?,
-                        "logo" => f1 = map.next_value()?,
-                        "primary_color" => f2 = map.next_value()?,
-                        "secondary_color" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "icon" => f0 = crate::rt::de::next(&mut map)?,
+                        "logo" => f1 = crate::rt::de::next(&mut map)?,
+                        "primary_color" => f2 = crate::rt::de::next(&mut map)?,
+                        "secondary_color" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountBrandingSettings {
@@ -515,21 +527,28 @@ impl<'de> serde::Deserialize<'de> for AccountBusinessProfile {
                 let mut f10: Option<String> = None;
                 let mut f11: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "annual_revenue" => f0 = map.next_value()?,
-                        "estimated_worker_count" => f1 = map.next_value()?,
-                        "mcc" => f2 = map.next_value()?,
-                        "minority_owned_business_designation" => f3 = map.next_value()?,
-                        "monthly_estimated_revenue" => f4 = map.next_value()?,
-                        "name" => f5 = map.next_value()?,
-                        "product_description" => f6 = map.next_value()?,
-                        "support_address" => f7 = map.next_value()?,
-                        "support_email" => f8 = map.next_value()?,
-                        "support_phone" => f9 = map.next_value()?,
-                        "support_url" => f10 = map.next_value()?,
-                        "url" => f11 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "annual_revenue" => f0 = crate::rt::de::next(&mut map)?,
+                        "estimated_worker_count" => f1 = crate::rt::de::next(&mut map)?,
+                        "mcc" => f2 = crate::rt::de::next(&mut map)?,
+                        "minority_owned_business_designation" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "monthly_estimated_revenue" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "name" => f5 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
+                        "support_address" => f7 = crate::rt::de::next(&mut map)?,
+                        "support_email" => f8 = crate::rt::de::next(&mut map)?,
+                        "support_phone" => f9 = crate::rt::de::next(&mut map)?,
+                        "support_url" => f10 = crate::rt::de::next(&mut map)?,
+                        "url" => f11 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountBusinessProfile {
@@ -974,70 +993,95 @@ impl<'de> serde::Deserialize<'de> for AccountCapabilities {
                 let mut f59: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
                 let mut f60: Option<crate::AccountCapabilitiesZipPayments> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit_payments" => f0 = map.next_value()?,
-                        "affirm_payments" => f1 = map.next_value()?,
-                        "afterpay_clearpay_payments" => f2 = map.next_value()?,
-                        "alma_payments" => f3 = map.next_value()?,
-                        "amazon_pay_payments" => f4 = map.next_value()?,
-                        "au_becs_debit_payments" => f5 = map.next_value()?,
-                        "bacs_debit_payments" => f6 = map.next_value()?,
-                        "bancontact_payments" => f7 = map.next_value()?,
-                        "bank_transfer_payments" => f8 = map.next_value()?,
-                        "billie_payments" => f9 = map.next_value()?,
-                        "blik_payments" => f10 = map.next_value()?,
-                        "boleto_payments" => f11 = map.next_value()?,
-                        "card_issuing" => f12 = map.next_value()?,
-                        "card_payments" => f13 = map.next_value()?,
-                        "cartes_bancaires_payments" => f14 = map.next_value()?,
-                        "cashapp_payments" => f15 = map.next_value()?,
-                        "crypto_payments" => f16 = map.next_value()?,
-                        "eps_payments" => f17 = map.next_value()?,
-                        "fpx_payments" => f18 = map.next_value()?,
-                        "gb_bank_transfer_payments" => f19 = map.next_value()?,
-                        "giropay_payments" => f20 = map.next_value()?,
-                        "grabpay_payments" => f21 = map.next_value()?,
-                        "ideal_payments" => f22 = map.next_value()?,
-                        "india_international_payments" => f23 = map.next_value()?,
-                        "jcb_payments" => f24 = map.next_value()?,
-                        "jp_bank_transfer_payments" => f25 = map.next_value()?,
-                        "kakao_pay_payments" => f26 = map.next_value()?,
-                        "klarna_payments" => f27 = map.next_value()?,
-                        "konbini_payments" => f28 = map.next_value()?,
-                        "kr_card_payments" => f29 = map.next_value()?,
-                        "legacy_payments" => f30 = map.next_value()?,
-                        "link_payments" => f31 = map.next_value()?,
-                        "mb_way_payments" => f32 = map.next_value()?,
-                        "mobilepay_payments" => f33 = map.next_value()?,
-                        "multibanco_payments" => f34 = map.next_value()?,
-                        "mx_bank_transfer_payments" => f35 = map.next_value()?,
-                        "naver_pay_payments" => f36 = map.next_value()?,
-                        "nz_bank_account_becs_debit_payments" => f37 = map.next_value()?,
-                        "oxxo_payments" => f38 = map.next_value()?,
-                        "p24_payments" => f39 = map.next_value()?,
-                        "pay_by_bank_payments" => f40 = map.next_value()?,
-                        "payco_payments" => f41 = map.next_value()?,
-                        "paynow_payments" => f42 = map.next_value()?,
-                        "payto_payments" => f43 = map.next_value()?,
-                        "pix_payments" => f44 = map.next_value()?,
-                        "promptpay_payments" => f45 = map.next_value()?,
-                        "revolut_pay_payments" => f46 = map.next_value()?,
-                        "samsung_pay_payments" => f47 = map.next_value()?,
-                        "satispay_payments" => f48 = map.next_value()?,
-                        "sepa_bank_transfer_payments" => f49 = map.next_value()?,
-                        "sepa_debit_payments" => f50 = map.next_value()?,
-                        "sofort_payments" => f51 = map.next_value()?,
-                        "swish_payments" => f52 = map.next_value()?,
-                        "tax_reporting_us_1099_k" => f53 = map.next_value()?,
-                        "tax_reporting_us_1099_misc" => f54 = map.next_value()?,
-                        "transfers" => f55 = map.next_value()?,
-                        "treasury" => f56 = map.next_value()?,
-                        "twint_payments" => f57 = map.next_value()?,
-                        "us_bank_account_ach_payments" => f58 = map.next_value()?,
-                        "us_bank_transfer_payments" => f59 = map.next_value()?,
-                        "zip_payments" => f60 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
+                        "affirm_payments" => f1 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay_payments" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "alma_payments" => f3 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay_payments" => f4 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit_payments" => f5 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit_payments" => f6 = crate::rt::de::next(&mut map)?,
+                        "bancontact_payments" => f7 = crate::rt::de::next(&mut map)?,
+                        "bank_transfer_payments" => f8 = crate::rt::de::next(&mut map)?,
+                        "billie_payments" => f9 = crate::rt::de::next(&mut map)?,
+                        "blik_payments" => f10 = crate::rt::de::next(&mut map)?,
+                        "boleto_payments" => f11 = crate::rt::de::next(&mut map)?,
+                        "card_issuing" => f12 = crate::rt::de::next(&mut map)?,
+                        "card_payments" => f13 = crate::rt::de::next(&mut map)?,
+                        "cartes_bancaires_payments" => {
+                            f14 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cashapp_payments" => f15 = crate::rt::de::next(&mut map)?,
+                        "crypto_payments" => f16 = crate::rt::de::next(&mut map)?,
+                        "eps_payments" => f17 = crate::rt::de::next(&mut map)?,
+                        "fpx_payments" => f18 = crate::rt::de::next(&mut map)?,
+                        "gb_bank_transfer_payments" => {
+                            f19 = crate::rt::de::next(&mut map)?;
+                        }
+                        "giropay_payments" => f20 = crate::rt::de::next(&mut map)?,
+                        "grabpay_payments" => f21 = crate::rt::de::next(&mut map)?,
+                        "ideal_payments" => f22 = crate::rt::de::next(&mut map)?,
+                        "india_international_payments" => {
+                            f23 = crate::rt::de::next(&mut map)?;
+                        }
+                        "jcb_payments" => f24 = crate::rt::de::next(&mut map)?,
+                        "jp_bank_transfer_payments" => {
+                            f25 = crate::rt::de::next(&mut map)?;
+                        }
+                        "kakao_pay_payments" => f26 = crate::rt::de::next(&mut map)?,
+                        "klarna_payments" => f27 = crate::rt::de::next(&mut map)?,
+                        "konbini_payments" => f28 = crate::rt::de::next(&mut map)?,
+                        "kr_card_payments" => f29 = crate::rt::de::next(&mut map)?,
+                        "legacy_payments" => f30 = crate::rt::de::next(&mut map)?,
+                        "link_payments" => f31 = crate::rt::de::next(&mut map)?,
+                        "mb_way_payments" => f32 = crate::rt::de::next(&mut map)?,
+                        "mobilepay_payments" => f33 = crate::rt::de::next(&mut map)?,
+                        "multibanco_payments" => f34 = crate::rt::de::next(&mut map)?,
+                        "mx_bank_transfer_payments" => {
+                            f35 = crate::rt::de::next(&mut map)?;
+                        }
+                        "naver_pay_payments" => f36 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account_becs_debit_payments" => {
+                            f37 = crate::rt::de::next(&mut map)?;
+                        }
+                        "oxxo_payments" => f38 = crate::rt::de::next(&mut map)?,
+                        "p24_payments" => f39 = crate::rt::de::next(&mut map)?,
+                        "pay_by_bank_payments" => f40 = crate::rt::de::next(&mut map)?,
+                        "payco_payments" => f41 = crate::rt::de::next(&mut map)?,
+                        "paynow_payments" => f42 = crate::rt::de::next(&mut map)?,
+                        "payto_payments" => f43 = crate::rt::de::next(&mut map)?,
+                        "pix_payments" => f44 = crate::rt::de::next(&mut map)?,
+                        "promptpay_payments" => f45 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay_payments" => f46 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay_payments" => f47 = crate::rt::de::next(&mut map)?,
+                        "satispay_payments" => f48 = crate::rt::de::next(&mut map)?,
+                        "sepa_bank_transfer_payments" => {
+                            f49 = crate::rt::de::next(&mut map)?;
+                        }
+                        "sepa_debit_payments" => f50 = crate::rt::de::next(&mut map)?,
+                        "sofort_payments" => f51 = crate::rt::de::next(&mut map)?,
+                        "swish_payments" => f52 = crate::rt::de::next(&mut map)?,
+                        "tax_reporting_us_1099_k" => f53 = crate::rt::de::next(&mut map)?,
+                        "tax_reporting_us_1099_misc" => {
+                            f54 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transfers" => f55 = crate::rt::de::next(&mut map)?,
+                        "treasury" => f56 = crate::rt::de::next(&mut map)?,
+                        "twint_payments" => f57 = crate::rt::de::next(&mut map)?,
+                        "us_bank_account_ach_payments" => {
+                            f58 = crate::rt::de::next(&mut map)?;
+                        }
+                        "us_bank_transfer_payments" => {
+                            f59 = crate::rt::de::next(&mut map)?;
+                        }
+                        "zip_payments" => f60 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountCapabilities {
@@ -3802,17 +3846,22 @@ impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirements {
                 let mut f6: Option<Vec<String>> = None;
                 let mut f7: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "current_deadline" => f1 = map.next_value()?,
-                        "currently_due" => f2 = Some(map.next_value()?),
-                        "disabled_reason" => f3 = map.next_value()?,
-                        "errors" => f4 = Some(map.next_value()?),
-                        "eventually_due" => f5 = Some(map.next_value()?),
-                        "past_due" => f6 = Some(map.next_value()?),
-                        "pending_verification" => f7 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "errors" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "eventually_due" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "past_due" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "pending_verification" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountCapabilityFutureRequirements {
@@ -4042,17 +4091,22 @@ impl<'de> serde::Deserialize<'de> for AccountCapabilityRequirements {
                 let mut f6: Option<Vec<String>> = None;
                 let mut f7: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "current_deadline" => f1 = map.next_value()?,
-                        "currently_due" => f2 = Some(map.next_value()?),
-                        "disabled_reason" => f3 = map.next_value()?,
-                        "errors" => f4 = Some(map.next_value()?),
-                        "eventually_due" => f5 = Some(map.next_value()?),
-                        "past_due" => f6 = Some(map.next_value()?),
-                        "pending_verification" => f7 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "errors" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "eventually_due" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "past_due" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "pending_verification" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountCapabilityRequirements {
@@ -4128,10 +4182,13 @@ impl<'de> serde::Deserialize<'de> for AccountCardIssuingSettings {
             ) -> Result<AccountCardIssuingSettings, A::Error> {
                 let mut f0: Option<crate::CardIssuingAccountTermsOfService> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tos_acceptance" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tos_acceptance" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountCardIssuingSettings {
@@ -4193,13 +4250,22 @@ impl<'de> serde::Deserialize<'de> for AccountCardPaymentsSettings {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "decline_on" => f0 = map.next_value()?,
-                        "statement_descriptor_prefix" => f1 = map.next_value()?,
-                        "statement_descriptor_prefix_kana" => f2 = map.next_value()?,
-                        "statement_descriptor_prefix_kanji" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "decline_on" => f0 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_prefix" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "statement_descriptor_prefix_kana" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "statement_descriptor_prefix_kanji" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountCardPaymentsSettings {
@@ -4268,11 +4334,14 @@ impl<'de> serde::Deserialize<'de> for AccountDashboardSettings {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = map.next_value()?,
-                        "timezone" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "timezone" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountDashboardSettings {
@@ -4333,11 +4402,14 @@ impl<'de> serde::Deserialize<'de> for AccountDeclineChargeOn {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "avs_failure" => f0 = Some(map.next_value()?),
-                        "cvc_failure" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "avs_failure" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cvc_failure" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountDeclineChargeOn {
@@ -4414,17 +4486,20 @@ impl<'de> serde::Deserialize<'de> for AccountFutureRequirements {
                 let mut f6: Option<Vec<String>> = None;
                 let mut f7: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "current_deadline" => f1 = map.next_value()?,
-                        "currently_due" => f2 = map.next_value()?,
-                        "disabled_reason" => f3 = map.next_value()?,
-                        "errors" => f4 = map.next_value()?,
-                        "eventually_due" => f5 = map.next_value()?,
-                        "past_due" => f6 = map.next_value()?,
-                        "pending_verification" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f2 = crate::rt::de::next(&mut map)?,
+                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "errors" => f4 = crate::rt::de::next(&mut map)?,
+                        "eventually_due" => f5 = crate::rt::de::next(&mut map)?,
+                        "past_due" => f6 = crate::rt::de::next(&mut map)?,
+                        "pending_verification" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountFutureRequirements {
@@ -4646,10 +4721,13 @@ impl<'de> serde::Deserialize<'de> for AccountGroupMembership {
             ) -> Result<AccountGroupMembership, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payments_pricing" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payments_pricing" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountGroupMembership {
@@ -4742,11 +4820,16 @@ impl<'de> serde::Deserialize<'de> for AccountInvoicesSettings {
                     crate::AccountInvoicesSettingsHostedPaymentMethodSave,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_account_tax_ids" => f0 = map.next_value()?,
-                        "hosted_payment_method_save" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
+                        "hosted_payment_method_save" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountInvoicesSettings {
@@ -4861,11 +4944,14 @@ impl<'de> serde::Deserialize<'de> for AccountMonthlyEstimatedRevenue {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountMonthlyEstimatedRevenue {
@@ -4925,12 +5011,19 @@ impl<'de> serde::Deserialize<'de> for AccountPaymentsSettings {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "statement_descriptor" => f0 = map.next_value()?,
-                        "statement_descriptor_kana" => f1 = map.next_value()?,
-                        "statement_descriptor_kanji" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "statement_descriptor" => f0 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_kana" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "statement_descriptor_kanji" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountPaymentsSettings {
@@ -4997,12 +5090,17 @@ impl<'de> serde::Deserialize<'de> for AccountPayoutSettings {
                 let mut f1: Option<crate::TransferSchedule> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "debit_negative_balances" => f0 = Some(map.next_value()?),
-                        "schedule" => f1 = Some(map.next_value()?),
-                        "statement_descriptor" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "debit_negative_balances" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "schedule" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountPayoutSettings {
@@ -5084,17 +5182,20 @@ impl<'de> serde::Deserialize<'de> for AccountRequirements {
                 let mut f6: Option<Vec<String>> = None;
                 let mut f7: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "current_deadline" => f1 = map.next_value()?,
-                        "currently_due" => f2 = map.next_value()?,
-                        "disabled_reason" => f3 = map.next_value()?,
-                        "errors" => f4 = map.next_value()?,
-                        "eventually_due" => f5 = map.next_value()?,
-                        "past_due" => f6 = map.next_value()?,
-                        "pending_verification" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f2 = crate::rt::de::next(&mut map)?,
+                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "errors" => f4 = crate::rt::de::next(&mut map)?,
+                        "eventually_due" => f5 = crate::rt::de::next(&mut map)?,
+                        "past_due" => f6 = crate::rt::de::next(&mut map)?,
+                        "pending_verification" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountRequirements {
@@ -5179,11 +5280,18 @@ impl<'de> serde::Deserialize<'de> for AccountRequirementsAlternative {
                 let mut f0: Option<Vec<String>> = None;
                 let mut f1: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternative_fields_due" => f0 = Some(map.next_value()?),
-                        "original_fields_due" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternative_fields_due" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "original_fields_due" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountRequirementsAlternative {
@@ -5247,12 +5355,15 @@ impl<'de> serde::Deserialize<'de> for AccountRequirementsError {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "reason" => f1 = Some(map.next_value()?),
-                        "requirement" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "reason" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "requirement" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountRequirementsError {
@@ -6091,10 +6202,13 @@ impl<'de> serde::Deserialize<'de> for AccountSepaDebitPaymentsSettings {
             ) -> Result<AccountSepaDebitPaymentsSettings, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "creditor_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "creditor_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountSepaDebitPaymentsSettings {
@@ -6165,19 +6279,22 @@ impl<'de> serde::Deserialize<'de> for AccountSettings {
                 let mut f8: Option<crate::AccountSepaDebitPaymentsSettings> = None;
                 let mut f9: Option<crate::AccountTreasurySettings> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bacs_debit_payments" => f0 = map.next_value()?,
-                        "branding" => f1 = Some(map.next_value()?),
-                        "card_issuing" => f2 = map.next_value()?,
-                        "card_payments" => f3 = Some(map.next_value()?),
-                        "dashboard" => f4 = Some(map.next_value()?),
-                        "invoices" => f5 = map.next_value()?,
-                        "payments" => f6 = Some(map.next_value()?),
-                        "payouts" => f7 = map.next_value()?,
-                        "sepa_debit_payments" => f8 = map.next_value()?,
-                        "treasury" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bacs_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
+                        "branding" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "card_issuing" => f2 = crate::rt::de::next(&mut map)?,
+                        "card_payments" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "dashboard" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "invoices" => f5 = crate::rt::de::next(&mut map)?,
+                        "payments" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "payouts" => f7 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit_payments" => f8 = crate::rt::de::next(&mut map)?,
+                        "treasury" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountSettings {
@@ -6266,12 +6383,15 @@ impl<'de> serde::Deserialize<'de> for AccountTermsOfService {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountTermsOfService {
@@ -6342,13 +6462,16 @@ impl<'de> serde::Deserialize<'de> for AccountTosAcceptance {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "service_agreement" => f2 = map.next_value()?,
-                        "user_agent" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "service_agreement" => f2 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountTosAcceptance {
@@ -6413,10 +6536,13 @@ impl<'de> serde::Deserialize<'de> for AccountTreasurySettings {
             ) -> Result<AccountTreasurySettings, A::Error> {
                 let mut f0: Option<crate::AccountTermsOfService> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tos_acceptance" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tos_acceptance" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountTreasurySettings {
@@ -6546,15 +6672,18 @@ impl<'de> serde::Deserialize<'de> for AccountUnificationAccountController {
                 > = None;
                 let mut f5: Option<crate::AccountUnificationAccountControllerType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fees" => f0 = map.next_value()?,
-                        "is_controller" => f1 = map.next_value()?,
-                        "losses" => f2 = map.next_value()?,
-                        "requirement_collection" => f3 = map.next_value()?,
-                        "stripe_dashboard" => f4 = map.next_value()?,
-                        "type" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fees" => f0 = crate::rt::de::next(&mut map)?,
+                        "is_controller" => f1 = crate::rt::de::next(&mut map)?,
+                        "losses" => f2 = crate::rt::de::next(&mut map)?,
+                        "requirement_collection" => f3 = crate::rt::de::next(&mut map)?,
+                        "stripe_dashboard" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountUnificationAccountController {
@@ -6628,10 +6757,13 @@ impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerFees {
                     crate::AccountUnificationAccountControllerFeesPayer,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payer" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payer" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountUnificationAccountControllerFees {
@@ -6751,10 +6883,13 @@ impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerLosses 
                     crate::AccountUnificationAccountControllerLossesPayments,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payments" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payments" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountUnificationAccountControllerLosses {
@@ -6926,10 +7061,13 @@ for AccountUnificationAccountControllerStripeDashboard {
                     crate::AccountUnificationAccountControllerStripeDashboardType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "type" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountUnificationAccountControllerStripeDashboard {
@@ -10962,14 +11100,17 @@ impl<'de> serde::Deserialize<'de> for DeletedAccount {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedAccountId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedAccount {

@@ -127,17 +127,20 @@ impl<'de> serde::Deserialize<'de> for AccountSession {
                 let mut f3: Option<crate::rt::Timestamp> = None;
                 let mut f4: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "client_secret" => f1 = Some(map.next_value()?),
-                        "components" => f2 = Some(map.next_value()?),
-                        "expires_at" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "client_secret" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "components" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AccountSession {

@@ -68,26 +68,29 @@ impl<'de> serde::Deserialize<'de> for ApplicationFee {
                 let mut f12: Option<bool> = None;
                 let mut f13: Option<crate::rt::List<crate::FeeRefund>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "amount" => f1 = Some(map.next_value()?),
-                        "amount_refunded" => f2 = Some(map.next_value()?),
-                        "application" => f3 = Some(map.next_value()?),
-                        "balance_transaction" => f4 = map.next_value()?,
-                        "charge" => f5 = Some(map.next_value()?),
-                        "created" => f6 = Some(map.next_value()?),
-                        "currency" => f7 = Some(map.next_value()?),
-                        "fee_source" => f8 = map.next_value()?,
-                        "id" => f9 = Some(map.next_value()?),
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "originating_transaction" => f11 = map.next_value()?,
-                        "refunded" => f12 = Some(map.next_value()?),
-                        "refunds" => f13 = Some(map.next_value()?),
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_refunded" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f4 = crate::rt::de::next(&mut map)?,
+                        "charge" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "fee_source" => f8 = crate::rt::de::next(&mut map)?,
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "originating_transaction" => f11 = crate::rt::de::next(&mut map)?,
+                        "refunded" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "refunds" => f13 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ApplicationFee {

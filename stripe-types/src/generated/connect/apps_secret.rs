@@ -61,20 +61,23 @@ impl<'de> serde::Deserialize<'de> for AppsSecret {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<crate::SecretServiceResourceScope> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "deleted" => f1 = map.next_value()?,
-                        "expires_at" => f2 = map.next_value()?,
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "name" => f5 = Some(map.next_value()?),
-                        "payload" => f6 = map.next_value()?,
-                        "scope" => f7 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "deleted" => f1 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "payload" => f6 = crate::rt::de::next(&mut map)?,
+                        "scope" => f7 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AppsSecret {

@@ -90,30 +90,33 @@ impl<'de> serde::Deserialize<'de> for BankAccount {
                 let mut f16: Option<String> = None;
                 let mut f17: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        "account_holder_name" => f1 = map.next_value()?,
-                        "account_holder_type" => f2 = map.next_value()?,
-                        "account_type" => f3 = map.next_value()?,
-                        "available_payout_methods" => f4 = map.next_value()?,
-                        "bank_name" => f5 = map.next_value()?,
-                        "country" => f6 = Some(map.next_value()?),
-                        "currency" => f7 = Some(map.next_value()?),
-                        "customer" => f8 = map.next_value()?,
-                        "default_for_currency" => f9 = map.next_value()?,
-                        "fingerprint" => f10 = map.next_value()?,
-                        "future_requirements" => f11 = map.next_value()?,
-                        "id" => f12 = Some(map.next_value()?),
-                        "last4" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = map.next_value()?,
-                        "requirements" => f15 = map.next_value()?,
-                        "routing_number" => f16 = map.next_value()?,
-                        "status" => f17 = Some(map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_holder_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "account_holder_type" => f2 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f3 = crate::rt::de::next(&mut map)?,
+                        "available_payout_methods" => f4 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f5 = crate::rt::de::next(&mut map)?,
+                        "country" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f8 = crate::rt::de::next(&mut map)?,
+                        "default_for_currency" => f9 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f10 = crate::rt::de::next(&mut map)?,
+                        "future_requirements" => f11 = crate::rt::de::next(&mut map)?,
+                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "last4" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f15 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f16 = crate::rt::de::next(&mut map)?,
+                        "status" => f17 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankAccount {
@@ -344,15 +347,18 @@ impl<'de> serde::Deserialize<'de> for DeletedBankAccount {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "deleted" => f1 = Some(map.next_value()?),
-                        "id" => f2 = Some(map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "deleted" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedBankAccount {

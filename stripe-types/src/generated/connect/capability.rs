@@ -51,19 +51,22 @@ impl<'de> serde::Deserialize<'de> for Capability {
                 let mut f5: Option<crate::AccountCapabilityRequirements> = None;
                 let mut f6: Option<crate::CapabilityStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "future_requirements" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
-                        "requested" => f3 = Some(map.next_value()?),
-                        "requested_at" => f4 = map.next_value()?,
-                        "requirements" => f5 = map.next_value()?,
-                        "status" => f6 = Some(map.next_value()?),
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "future_requirements" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "requested" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "requested_at" => f4 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f5 = crate::rt::de::next(&mut map)?,
+                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Capability {

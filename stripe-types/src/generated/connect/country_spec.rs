@@ -58,21 +58,32 @@ impl<'de> serde::Deserialize<'de> for CountrySpec {
                 let mut f5: Option<Vec<String>> = None;
                 let mut f6: Option<crate::CountrySpecVerificationFields> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_currency" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "default_currency" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "supported_bank_account_currencies" => {
-                            f2 = Some(map.next_value()?);
+                            f2 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "supported_payment_currencies" => f3 = Some(map.next_value()?),
-                        "supported_payment_methods" => f4 = Some(map.next_value()?),
-                        "supported_transfer_countries" => f5 = Some(map.next_value()?),
-                        "verification_fields" => f6 = Some(map.next_value()?),
+                        "supported_payment_currencies" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "supported_payment_methods" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "supported_transfer_countries" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "verification_fields" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
+                        }
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CountrySpec {
@@ -170,11 +181,14 @@ impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFieldDetails {
                 let mut f0: Option<Vec<String>> = None;
                 let mut f1: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional" => f0 = Some(map.next_value()?),
-                        "minimum" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "minimum" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CountrySpecVerificationFieldDetails {
@@ -233,11 +247,14 @@ impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFields {
                 let mut f0: Option<crate::CountrySpecVerificationFieldDetails> = None;
                 let mut f1: Option<crate::CountrySpecVerificationFieldDetails> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "company" => f0 = Some(map.next_value()?),
-                        "individual" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "company" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "individual" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CountrySpecVerificationFields {

@@ -478,13 +478,16 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountRequirements {
                 let mut f2: Option<Vec<String>> = None;
                 let mut f3: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currently_due" => f0 = map.next_value()?,
-                        "errors" => f1 = map.next_value()?,
-                        "past_due" => f2 = map.next_value()?,
-                        "pending_verification" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currently_due" => f0 = crate::rt::de::next(&mut map)?,
+                        "errors" => f1 = crate::rt::de::next(&mut map)?,
+                        "past_due" => f2 = crate::rt::de::next(&mut map)?,
+                        "pending_verification" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ExternalAccountRequirements {

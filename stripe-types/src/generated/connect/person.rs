@@ -919,14 +919,17 @@ impl<'de> serde::Deserialize<'de> for DeletedPerson {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedPersonId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedPerson {
@@ -1352,43 +1355,50 @@ impl<'de> serde::Deserialize<'de> for Person {
                 let mut f29: Option<crate::PersonUsCfpbData> = None;
                 let mut f30: Option<crate::LegalEntityPersonVerification> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "additional_tos_acceptances" => f1 = map.next_value()?,
-                        "address" => f2 = map.next_value()?,
-                        "address_kana" => f3 = map.next_value()?,
-                        "address_kanji" => f4 = map.next_value()?,
-                        "created" => f5 = Some(map.next_value()?),
-                        "dob" => f6 = map.next_value()?,
-                        "email" => f7 = map.next_value()?,
-                        "first_name" => f8 = map.next_value()?,
-                        "first_name_kana" => f9 = map.next_value()?,
-                        "first_name_kanji" => f10 = map.next_value()?,
-                        "full_name_aliases" => f11 = map.next_value()?,
-                        "future_requirements" => f12 = map.next_value()?,
-                        "gender" => f13 = map.next_value()?,
-                        "id" => f14 = Some(map.next_value()?),
-                        "id_number_provided" => f15 = map.next_value()?,
-                        "id_number_secondary_provided" => f16 = map.next_value()?,
-                        "last_name" => f17 = map.next_value()?,
-                        "last_name_kana" => f18 = map.next_value()?,
-                        "last_name_kanji" => f19 = map.next_value()?,
-                        "maiden_name" => f20 = map.next_value()?,
-                        "metadata" => f21 = map.next_value()?,
-                        "nationality" => f22 = map.next_value()?,
-                        "phone" => f23 = map.next_value()?,
-                        "political_exposure" => f24 = map.next_value()?,
-                        "registered_address" => f25 = map.next_value()?,
-                        "relationship" => f26 = map.next_value()?,
-                        "requirements" => f27 = map.next_value()?,
-                        "ssn_last_4_provided" => f28 = map.next_value()?,
-                        "us_cfpb_data" => f29 = map.next_value()?,
-                        "verification" => f30 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "additional_tos_acceptances" => {
+                            f1 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f2 = crate::rt::de::next(&mut map)?,
+                        "address_kana" => f3 = crate::rt::de::next(&mut map)?,
+                        "address_kanji" => f4 = crate::rt::de::next(&mut map)?,
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "dob" => f6 = crate::rt::de::next(&mut map)?,
+                        "email" => f7 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f8 = crate::rt::de::next(&mut map)?,
+                        "first_name_kana" => f9 = crate::rt::de::next(&mut map)?,
+                        "first_name_kanji" => f10 = crate::rt::de::next(&mut map)?,
+                        "full_name_aliases" => f11 = crate::rt::de::next(&mut map)?,
+                        "future_requirements" => f12 = crate::rt::de::next(&mut map)?,
+                        "gender" => f13 = crate::rt::de::next(&mut map)?,
+                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "id_number_provided" => f15 = crate::rt::de::next(&mut map)?,
+                        "id_number_secondary_provided" => {
+                            f16 = crate::rt::de::next(&mut map)?;
+                        }
+                        "last_name" => f17 = crate::rt::de::next(&mut map)?,
+                        "last_name_kana" => f18 = crate::rt::de::next(&mut map)?,
+                        "last_name_kanji" => f19 = crate::rt::de::next(&mut map)?,
+                        "maiden_name" => f20 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f21 = crate::rt::de::next(&mut map)?,
+                        "nationality" => f22 = crate::rt::de::next(&mut map)?,
+                        "phone" => f23 = crate::rt::de::next(&mut map)?,
+                        "political_exposure" => f24 = crate::rt::de::next(&mut map)?,
+                        "registered_address" => f25 = crate::rt::de::next(&mut map)?,
+                        "relationship" => f26 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f27 = crate::rt::de::next(&mut map)?,
+                        "ssn_last_4_provided" => f28 = crate::rt::de::next(&mut map)?,
+                        "us_cfpb_data" => f29 = crate::rt::de::next(&mut map)?,
+                        "verification" => f30 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Person {
@@ -1563,12 +1573,15 @@ impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptance {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonAdditionalTosAcceptance {
@@ -1630,10 +1643,13 @@ impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptances {
             ) -> Result<PersonAdditionalTosAcceptances, A::Error> {
                 let mut f0: Option<crate::PersonAdditionalTosAcceptance> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonAdditionalTosAcceptances {
@@ -1779,11 +1795,14 @@ impl<'de> serde::Deserialize<'de> for PersonEthnicityDetails {
                 let mut f0: Option<Vec<crate::PersonEthnicityDetailsEthnicity>> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ethnicity" => f0 = map.next_value()?,
-                        "ethnicity_other" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ethnicity" => f0 = crate::rt::de::next(&mut map)?,
+                        "ethnicity_other" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonEthnicityDetails {
@@ -1934,15 +1953,20 @@ impl<'de> serde::Deserialize<'de> for PersonFutureRequirements {
                 let mut f4: Option<Vec<String>> = None;
                 let mut f5: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "currently_due" => f1 = Some(map.next_value()?),
-                        "errors" => f2 = Some(map.next_value()?),
-                        "eventually_due" => f3 = Some(map.next_value()?),
-                        "past_due" => f4 = Some(map.next_value()?),
-                        "pending_verification" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "eventually_due" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "past_due" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "pending_verification" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonFutureRequirements {
@@ -2060,11 +2084,14 @@ impl<'de> serde::Deserialize<'de> for PersonRaceDetails {
                 let mut f0: Option<Vec<crate::PersonRaceDetailsRace>> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "race" => f0 = map.next_value()?,
-                        "race_other" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "race" => f0 = crate::rt::de::next(&mut map)?,
+                        "race_other" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonRaceDetails {
@@ -2293,17 +2320,20 @@ impl<'de> serde::Deserialize<'de> for PersonRelationship {
                 let mut f6: Option<bool> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authorizer" => f0 = map.next_value()?,
-                        "director" => f1 = map.next_value()?,
-                        "executive" => f2 = map.next_value()?,
-                        "legal_guardian" => f3 = map.next_value()?,
-                        "owner" => f4 = map.next_value()?,
-                        "percent_ownership" => f5 = map.next_value()?,
-                        "representative" => f6 = map.next_value()?,
-                        "title" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
+                        "director" => f1 = crate::rt::de::next(&mut map)?,
+                        "executive" => f2 = crate::rt::de::next(&mut map)?,
+                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
+                        "owner" => f4 = crate::rt::de::next(&mut map)?,
+                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
+                        "representative" => f6 = crate::rt::de::next(&mut map)?,
+                        "title" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonRelationship {
@@ -2400,15 +2430,20 @@ impl<'de> serde::Deserialize<'de> for PersonRequirements {
                 let mut f4: Option<Vec<String>> = None;
                 let mut f5: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alternatives" => f0 = map.next_value()?,
-                        "currently_due" => f1 = Some(map.next_value()?),
-                        "errors" => f2 = Some(map.next_value()?),
-                        "eventually_due" => f3 = Some(map.next_value()?),
-                        "past_due" => f4 = Some(map.next_value()?),
-                        "pending_verification" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
+                        "currently_due" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "eventually_due" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "past_due" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "pending_verification" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonRequirements {
@@ -2481,12 +2516,15 @@ impl<'de> serde::Deserialize<'de> for PersonUsCfpbData {
                 let mut f1: Option<crate::PersonRaceDetails> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ethnicity_details" => f0 = map.next_value()?,
-                        "race_details" => f1 = map.next_value()?,
-                        "self_identified_gender" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ethnicity_details" => f0 = crate::rt::de::next(&mut map)?,
+                        "race_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "self_identified_gender" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PersonUsCfpbData {

@@ -94,33 +94,40 @@ impl<'de> serde::Deserialize<'de> for Refund {
                 let mut f19: Option<String> = None;
                 let mut f20: Option<crate::rt::Expandable<crate::TransferReversal>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transaction" => f1 = map.next_value()?,
-                        "charge" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "description" => f5 = map.next_value()?,
-                        "destination_details" => f6 = map.next_value()?,
-                        "failure_balance_transaction" => f7 = map.next_value()?,
-                        "failure_reason" => f8 = map.next_value()?,
-                        "id" => f9 = Some(map.next_value()?),
-                        "instructions_email" => f10 = map.next_value()?,
-                        "metadata" => f11 = map.next_value()?,
-                        "next_action" => f12 = map.next_value()?,
-                        "payment_intent" => f13 = map.next_value()?,
-                        "pending_reason" => f14 = map.next_value()?,
-                        "presentment_details" => f15 = map.next_value()?,
-                        "reason" => f16 = map.next_value()?,
-                        "receipt_number" => f17 = map.next_value()?,
-                        "source_transfer_reversal" => f18 = map.next_value()?,
-                        "status" => f19 = map.next_value()?,
-                        "transfer_reversal" => f20 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
+                        "charge" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "destination_details" => f6 = crate::rt::de::next(&mut map)?,
+                        "failure_balance_transaction" => {
+                            f7 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "failure_reason" => f8 = crate::rt::de::next(&mut map)?,
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "instructions_email" => f10 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f11 = crate::rt::de::next(&mut map)?,
+                        "next_action" => f12 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f13 = crate::rt::de::next(&mut map)?,
+                        "pending_reason" => f14 = crate::rt::de::next(&mut map)?,
+                        "presentment_details" => f15 = crate::rt::de::next(&mut map)?,
+                        "reason" => f16 = crate::rt::de::next(&mut map)?,
+                        "receipt_number" => f17 = crate::rt::de::next(&mut map)?,
+                        "source_transfer_reversal" => {
+                            f18 = crate::rt::de::next(&mut map)?;
+                        }
+                        "status" => f19 = crate::rt::de::next(&mut map)?,
+                        "transfer_reversal" => f20 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Refund {
@@ -317,45 +324,48 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
                 let mut f34: Option<crate::DestinationDetailsUnimplemented> = None;
                 let mut f35: Option<crate::DestinationDetailsUnimplemented> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "affirm" => f0 = map.next_value()?,
-                        "afterpay_clearpay" => f1 = map.next_value()?,
-                        "alipay" => f2 = map.next_value()?,
-                        "alma" => f3 = map.next_value()?,
-                        "amazon_pay" => f4 = map.next_value()?,
-                        "au_bank_transfer" => f5 = map.next_value()?,
-                        "blik" => f6 = map.next_value()?,
-                        "br_bank_transfer" => f7 = map.next_value()?,
-                        "card" => f8 = map.next_value()?,
-                        "cashapp" => f9 = map.next_value()?,
-                        "crypto" => f10 = map.next_value()?,
-                        "customer_cash_balance" => f11 = map.next_value()?,
-                        "eps" => f12 = map.next_value()?,
-                        "eu_bank_transfer" => f13 = map.next_value()?,
-                        "gb_bank_transfer" => f14 = map.next_value()?,
-                        "giropay" => f15 = map.next_value()?,
-                        "grabpay" => f16 = map.next_value()?,
-                        "jp_bank_transfer" => f17 = map.next_value()?,
-                        "klarna" => f18 = map.next_value()?,
-                        "mb_way" => f19 = map.next_value()?,
-                        "multibanco" => f20 = map.next_value()?,
-                        "mx_bank_transfer" => f21 = map.next_value()?,
-                        "nz_bank_transfer" => f22 = map.next_value()?,
-                        "p24" => f23 = map.next_value()?,
-                        "paynow" => f24 = map.next_value()?,
-                        "paypal" => f25 = map.next_value()?,
-                        "pix" => f26 = map.next_value()?,
-                        "revolut" => f27 = map.next_value()?,
-                        "sofort" => f28 = map.next_value()?,
-                        "swish" => f29 = map.next_value()?,
-                        "th_bank_transfer" => f30 = map.next_value()?,
-                        "twint" => f31 = map.next_value()?,
-                        "type" => f32 = Some(map.next_value()?),
-                        "us_bank_transfer" => f33 = map.next_value()?,
-                        "wechat_pay" => f34 = map.next_value()?,
-                        "zip" => f35 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "affirm" => f0 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay" => f1 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f2 = crate::rt::de::next(&mut map)?,
+                        "alma" => f3 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f4 = crate::rt::de::next(&mut map)?,
+                        "au_bank_transfer" => f5 = crate::rt::de::next(&mut map)?,
+                        "blik" => f6 = crate::rt::de::next(&mut map)?,
+                        "br_bank_transfer" => f7 = crate::rt::de::next(&mut map)?,
+                        "card" => f8 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f9 = crate::rt::de::next(&mut map)?,
+                        "crypto" => f10 = crate::rt::de::next(&mut map)?,
+                        "customer_cash_balance" => f11 = crate::rt::de::next(&mut map)?,
+                        "eps" => f12 = crate::rt::de::next(&mut map)?,
+                        "eu_bank_transfer" => f13 = crate::rt::de::next(&mut map)?,
+                        "gb_bank_transfer" => f14 = crate::rt::de::next(&mut map)?,
+                        "giropay" => f15 = crate::rt::de::next(&mut map)?,
+                        "grabpay" => f16 = crate::rt::de::next(&mut map)?,
+                        "jp_bank_transfer" => f17 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f18 = crate::rt::de::next(&mut map)?,
+                        "mb_way" => f19 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f20 = crate::rt::de::next(&mut map)?,
+                        "mx_bank_transfer" => f21 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_transfer" => f22 = crate::rt::de::next(&mut map)?,
+                        "p24" => f23 = crate::rt::de::next(&mut map)?,
+                        "paynow" => f24 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f25 = crate::rt::de::next(&mut map)?,
+                        "pix" => f26 = crate::rt::de::next(&mut map)?,
+                        "revolut" => f27 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f28 = crate::rt::de::next(&mut map)?,
+                        "swish" => f29 = crate::rt::de::next(&mut map)?,
+                        "th_bank_transfer" => f30 = crate::rt::de::next(&mut map)?,
+                        "twint" => f31 = crate::rt::de::next(&mut map)?,
+                        "type" => f32 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_transfer" => f33 = crate::rt::de::next(&mut map)?,
+                        "wechat_pay" => f34 = crate::rt::de::next(&mut map)?,
+                        "zip" => f35 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetails {
@@ -553,12 +563,15 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBlik {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network_decline_code" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        "reference_status" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsBlik {
@@ -623,11 +636,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBrBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsBrBankTransfer {
@@ -694,13 +710,16 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCard {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::RefundDestinationDetailsCardType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        "reference_type" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference_type" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsCard {
@@ -816,10 +835,13 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCrypto {
             ) -> Result<RefundDestinationDetailsCrypto, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsCrypto {
@@ -876,11 +898,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsEuBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsEuBankTransfer {
@@ -941,11 +966,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsGbBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsGbBankTransfer {
@@ -1006,11 +1034,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsJpBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsJpBankTransfer {
@@ -1071,11 +1102,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMbWay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsMbWay {
@@ -1136,11 +1170,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMultibanco {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsMultibanco {
@@ -1201,11 +1238,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMxBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsMxBankTransfer {
@@ -1266,11 +1306,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsP24 {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsP24 {
@@ -1328,10 +1371,13 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsPaypal {
             ) -> Result<RefundDestinationDetailsPaypal, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network_decline_code" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsPaypal {
@@ -1391,12 +1437,15 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsSwish {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network_decline_code" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        "reference_status" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsSwish {
@@ -1461,11 +1510,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsThBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsThBankTransfer {
@@ -1526,11 +1578,14 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsUsBankTransfer {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "reference_status" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundDestinationDetailsUsBankTransfer {
@@ -1590,11 +1645,14 @@ impl<'de> serde::Deserialize<'de> for RefundNextAction {
                 let mut f0: Option<crate::RefundNextActionDisplayDetails> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_details" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_details" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundNextAction {
@@ -1652,11 +1710,14 @@ impl<'de> serde::Deserialize<'de> for RefundNextActionDisplayDetails {
                 let mut f0: Option<crate::EmailSent> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "email_sent" => f0 = Some(map.next_value()?),
-                        "expires_at" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "email_sent" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RefundNextActionDisplayDetails {

@@ -553,27 +553,32 @@ impl<'de> serde::Deserialize<'de> for Topup {
                 let mut f13: Option<crate::TopupStatus> = None;
                 let mut f14: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transaction" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "description" => f4 = map.next_value()?,
-                        "expected_availability_date" => f5 = map.next_value()?,
-                        "failure_code" => f6 = map.next_value()?,
-                        "failure_message" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "metadata" => f10 = Some(map.next_value()?),
-                        "source" => f11 = map.next_value()?,
-                        "statement_descriptor" => f12 = map.next_value()?,
-                        "status" => f13 = Some(map.next_value()?),
-                        "transfer_group" => f14 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f4 = crate::rt::de::next(&mut map)?,
+                        "expected_availability_date" => {
+                            f5 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "failure_code" => f6 = crate::rt::de::next(&mut map)?,
+                        "failure_message" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "source" => f11 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f12 = crate::rt::de::next(&mut map)?,
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer_group" => f14 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Topup {

@@ -422,28 +422,31 @@ impl<'de> serde::Deserialize<'de> for Transfer {
                 let mut f14: Option<String> = None;
                 let mut f15: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_reversed" => f1 = Some(map.next_value()?),
-                        "balance_transaction" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "description" => f5 = map.next_value()?,
-                        "destination" => f6 = map.next_value()?,
-                        "destination_payment" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "metadata" => f10 = Some(map.next_value()?),
-                        "reversals" => f11 = Some(map.next_value()?),
-                        "reversed" => f12 = Some(map.next_value()?),
-                        "source_transaction" => f13 = map.next_value()?,
-                        "source_type" => f14 = map.next_value()?,
-                        "transfer_group" => f15 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_reversed" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "destination" => f6 = crate::rt::de::next(&mut map)?,
+                        "destination_payment" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "reversals" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "reversed" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "source_transaction" => f13 = crate::rt::de::next(&mut map)?,
+                        "source_type" => f14 = crate::rt::de::next(&mut map)?,
+                        "transfer_group" => f15 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Transfer {
@@ -546,11 +549,14 @@ impl<'de> serde::Deserialize<'de> for TransferData {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "destination" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TransferData {
@@ -626,15 +632,18 @@ impl<'de> serde::Deserialize<'de> for TransferSchedule {
                     Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "delay_days" => f0 = Some(map.next_value()?),
-                        "interval" => f1 = Some(map.next_value()?),
-                        "monthly_anchor" => f2 = map.next_value()?,
-                        "monthly_payout_days" => f3 = map.next_value()?,
-                        "weekly_anchor" => f4 = map.next_value()?,
-                        "weekly_payout_days" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "delay_days" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "interval" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "monthly_anchor" => f2 = crate::rt::de::next(&mut map)?,
+                        "monthly_payout_days" => f3 = crate::rt::de::next(&mut map)?,
+                        "weekly_anchor" => f4 = crate::rt::de::next(&mut map)?,
+                        "weekly_payout_days" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TransferSchedule {

@@ -334,21 +334,26 @@ impl<'de> serde::Deserialize<'de> for TransferReversal {
                 let mut f7: Option<crate::rt::Expandable<crate::Refund>> = None;
                 let mut f8: Option<crate::rt::Expandable<crate::Transfer>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transaction" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "destination_payment_refund" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "metadata" => f6 = map.next_value()?,
-                        "source_refund" => f7 = map.next_value()?,
-                        "transfer" => f8 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "destination_payment_refund" => {
+                            f4 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f6 = crate::rt::de::next(&mut map)?,
+                        "source_refund" => f7 = crate::rt::de::next(&mut map)?,
+                        "transfer" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TransferReversal {

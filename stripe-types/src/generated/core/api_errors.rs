@@ -65,25 +65,28 @@ impl<'de> serde::Deserialize<'de> for ApiErrors {
                 let mut f14: Option<crate::BankAccountOrCardOrSource> = None;
                 let mut f15: Option<crate::ApiErrorsType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "advice_code" => f0 = map.next_value()?,
-                        "charge" => f1 = map.next_value()?,
-                        "code" => f2 = map.next_value()?,
-                        "decline_code" => f3 = map.next_value()?,
-                        "doc_url" => f4 = map.next_value()?,
-                        "message" => f5 = map.next_value()?,
-                        "network_advice_code" => f6 = map.next_value()?,
-                        "network_decline_code" => f7 = map.next_value()?,
-                        "param" => f8 = map.next_value()?,
-                        "payment_intent" => f9 = map.next_value()?,
-                        "payment_method" => f10 = map.next_value()?,
-                        "payment_method_type" => f11 = map.next_value()?,
-                        "request_log_url" => f12 = map.next_value()?,
-                        "setup_intent" => f13 = map.next_value()?,
-                        "source" => f14 = map.next_value()?,
-                        "type" => f15 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "advice_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "charge" => f1 = crate::rt::de::next(&mut map)?,
+                        "code" => f2 = crate::rt::de::next(&mut map)?,
+                        "decline_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "doc_url" => f4 = crate::rt::de::next(&mut map)?,
+                        "message" => f5 = crate::rt::de::next(&mut map)?,
+                        "network_advice_code" => f6 = crate::rt::de::next(&mut map)?,
+                        "network_decline_code" => f7 = crate::rt::de::next(&mut map)?,
+                        "param" => f8 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f9 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f10 = crate::rt::de::next(&mut map)?,
+                        "payment_method_type" => f11 = crate::rt::de::next(&mut map)?,
+                        "request_log_url" => f12 = crate::rt::de::next(&mut map)?,
+                        "setup_intent" => f13 = crate::rt::de::next(&mut map)?,
+                        "source" => f14 = crate::rt::de::next(&mut map)?,
+                        "type" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ApiErrors {

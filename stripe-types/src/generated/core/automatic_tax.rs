@@ -35,14 +35,17 @@ impl<'de> serde::Deserialize<'de> for AutomaticTax {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::AutomaticTaxStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled_reason" => f0 = map.next_value()?,
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "liability" => f2 = map.next_value()?,
-                        "provider" => f3 = map.next_value()?,
-                        "status" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "liability" => f2 = crate::rt::de::next(&mut map)?,
+                        "provider" => f3 = crate::rt::de::next(&mut map)?,
+                        "status" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(AutomaticTax {

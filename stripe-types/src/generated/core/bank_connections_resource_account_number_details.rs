@@ -42,13 +42,16 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountNumberDetail
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expected_expiry_date" => f0 = map.next_value()?,
-                        "identifier_type" => f1 = Some(map.next_value()?),
-                        "status" => f2 = Some(map.next_value()?),
-                        "supported_networks" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expected_expiry_date" => f0 = crate::rt::de::next(&mut map)?,
+                        "identifier_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "supported_networks" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceAccountNumberDetails {

@@ -31,13 +31,16 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountholder {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::BankConnectionsResourceAccountholderType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        "customer" => f1 = map.next_value()?,
-                        "customer_account" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        "customer" => f1 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceAccountholder {

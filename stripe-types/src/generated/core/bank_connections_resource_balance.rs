@@ -41,14 +41,17 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalance {
                 let mut f3: Option<std::collections::BTreeMap<String, i64>> = None;
                 let mut f4: Option<crate::BankConnectionsResourceBalanceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "as_of" => f0 = Some(map.next_value()?),
-                        "cash" => f1 = map.next_value()?,
-                        "credit" => f2 = map.next_value()?,
-                        "current" => f3 = Some(map.next_value()?),
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "as_of" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cash" => f1 = crate::rt::de::next(&mut map)?,
+                        "credit" => f2 = crate::rt::de::next(&mut map)?,
+                        "current" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceBalance {

@@ -30,10 +30,13 @@ for BankConnectionsResourceBalanceApiResourceCashBalance {
             ) -> Result<BankConnectionsResourceBalanceApiResourceCashBalance, A::Error> {
                 let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceBalanceApiResourceCashBalance {

@@ -29,12 +29,17 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceRefresh {
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut f2: Option<crate::BankConnectionsResourceBalanceRefreshStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "last_attempted_at" => f0 = Some(map.next_value()?),
-                        "next_refresh_available_at" => f1 = map.next_value()?,
-                        "status" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "last_attempted_at" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "next_refresh_available_at" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceBalanceRefresh {

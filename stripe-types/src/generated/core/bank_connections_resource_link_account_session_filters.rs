@@ -34,11 +34,14 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceLinkAccountSessionF
                 > = None;
                 let mut f1: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_subcategories" => f0 = map.next_value()?,
-                        "countries" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_subcategories" => f0 = crate::rt::de::next(&mut map)?,
+                        "countries" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceLinkAccountSessionFilters {

@@ -32,13 +32,18 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceTransactionRefresh 
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<crate::BankConnectionsResourceBalanceRefreshStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "last_attempted_at" => f1 = Some(map.next_value()?),
-                        "next_refresh_available_at" => f2 = map.next_value()?,
-                        "status" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "last_attempted_at" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "next_refresh_available_at" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BankConnectionsResourceTransactionRefresh {

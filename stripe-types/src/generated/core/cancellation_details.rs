@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for CancellationDetails {
                 let mut f1: Option<crate::CancellationDetailsFeedback> = None;
                 let mut f2: Option<crate::CancellationDetailsReason> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "comment" => f0 = map.next_value()?,
-                        "feedback" => f1 = map.next_value()?,
-                        "reason" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "comment" => f0 = crate::rt::de::next(&mut map)?,
+                        "feedback" => f1 = crate::rt::de::next(&mut map)?,
+                        "reason" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CancellationDetails {

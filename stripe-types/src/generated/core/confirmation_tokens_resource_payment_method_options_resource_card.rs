@@ -35,11 +35,14 @@ for ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
                     crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cvc_token" => f0 = map.next_value()?,
-                        "installments" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cvc_token" => f0 = crate::rt::de::next(&mut map)?,
+                        "installments" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConfirmationTokensResourcePaymentMethodOptionsResourceCard {

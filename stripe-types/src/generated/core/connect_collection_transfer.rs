@@ -39,17 +39,20 @@ impl<'de> serde::Deserialize<'de> for ConnectCollectionTransfer {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "destination" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "destination" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectCollectionTransfer {

@@ -26,13 +26,18 @@ impl<'de> serde::Deserialize<'de> for ConnectEmbeddedAccountFeaturesClaim {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "disable_stripe_user_authentication" => {
-                            f0 = Some(map.next_value()?);
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "external_account_collection" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "external_account_collection" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectEmbeddedAccountFeaturesClaim {

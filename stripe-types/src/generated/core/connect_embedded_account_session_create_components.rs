@@ -64,28 +64,37 @@ impl<'de> serde::Deserialize<'de> for ConnectEmbeddedAccountSessionCreateCompone
                 let mut f17: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
                 let mut f18: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_management" => f0 = Some(map.next_value()?),
-                        "account_onboarding" => f1 = Some(map.next_value()?),
-                        "balances" => f2 = Some(map.next_value()?),
-                        "disputes_list" => f3 = Some(map.next_value()?),
-                        "documents" => f4 = Some(map.next_value()?),
-                        "financial_account" => f5 = Some(map.next_value()?),
-                        "financial_account_transactions" => f6 = Some(map.next_value()?),
-                        "instant_payouts_promotion" => f7 = Some(map.next_value()?),
-                        "issuing_card" => f8 = Some(map.next_value()?),
-                        "issuing_cards_list" => f9 = Some(map.next_value()?),
-                        "notification_banner" => f10 = Some(map.next_value()?),
-                        "payment_details" => f11 = Some(map.next_value()?),
-                        "payment_disputes" => f12 = Some(map.next_value()?),
-                        "payments" => f13 = Some(map.next_value()?),
-                        "payout_details" => f14 = Some(map.next_value()?),
-                        "payouts" => f15 = Some(map.next_value()?),
-                        "payouts_list" => f16 = Some(map.next_value()?),
-                        "tax_registrations" => f17 = Some(map.next_value()?),
-                        "tax_settings" => f18 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_management" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "account_onboarding" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "balances" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "disputes_list" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "documents" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account_transactions" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "instant_payouts_promotion" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "issuing_card" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "issuing_cards_list" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "notification_banner" => {
+                            f10 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_details" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_disputes" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "payments" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "payout_details" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "payouts" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "payouts_list" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_registrations" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_settings" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectEmbeddedAccountSessionCreateComponents {

@@ -32,15 +32,18 @@ impl<'de> serde::Deserialize<'de> for ConnectEmbeddedDisputesListFeatures {
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_payments" => f0 = Some(map.next_value()?),
+                        "capture_payments" => f0 = Some(crate::rt::de::next(&mut map)?),
                         "destination_on_behalf_of_charge_management" => {
-                            f1 = Some(map.next_value()?);
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "dispute_management" => f2 = Some(map.next_value()?),
-                        "refund_management" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dispute_management" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "refund_management" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectEmbeddedDisputesListFeatures {

@@ -35,16 +35,25 @@ impl<'de> serde::Deserialize<'de> for ConnectEmbeddedIssuingCardsListFeatures {
                 let mut f3: Option<bool> = None;
                 let mut f4: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_management" => f0 = Some(map.next_value()?),
-                        "card_spend_dispute_management" => f1 = Some(map.next_value()?),
-                        "cardholder_management" => f2 = Some(map.next_value()?),
-                        "disable_stripe_user_authentication" => {
-                            f3 = Some(map.next_value()?);
+                        "card_management" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "card_spend_dispute_management" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "spend_control_management" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cardholder_management" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "disable_stripe_user_authentication" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "spend_control_management" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectEmbeddedIssuingCardsListFeatures {

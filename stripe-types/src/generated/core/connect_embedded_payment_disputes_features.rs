@@ -29,14 +29,17 @@ impl<'de> serde::Deserialize<'de> for ConnectEmbeddedPaymentDisputesFeatures {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "destination_on_behalf_of_charge_management" => {
-                            f0 = Some(map.next_value()?);
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "dispute_management" => f1 = Some(map.next_value()?),
-                        "refund_management" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dispute_management" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "refund_management" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConnectEmbeddedPaymentDisputesFeatures {

@@ -24,11 +24,14 @@ impl<'de> serde::Deserialize<'de> for CreditBalance {
                 let mut f0: Option<crate::BillingCreditGrantsResourceAmount> = None;
                 let mut f1: Option<crate::BillingCreditGrantsResourceAmount> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available_balance" => f0 = Some(map.next_value()?),
-                        "ledger_balance" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available_balance" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "ledger_balance" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CreditBalance {

@@ -35,14 +35,17 @@ impl<'de> serde::Deserialize<'de> for CurrencyOption {
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_unit_amount" => f0 = map.next_value()?,
-                        "tax_behavior" => f1 = map.next_value()?,
-                        "tiers" => f2 = map.next_value()?,
-                        "unit_amount" => f3 = map.next_value()?,
-                        "unit_amount_decimal" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_unit_amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "tax_behavior" => f1 = crate::rt::de::next(&mut map)?,
+                        "tiers" => f2 = crate::rt::de::next(&mut map)?,
+                        "unit_amount" => f3 = crate::rt::de::next(&mut map)?,
+                        "unit_amount_decimal" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CurrencyOption {

@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for DiscountsResourceStackableDiscount {
                 let mut f1: Option<crate::rt::Expandable<crate::Discount>> = None;
                 let mut f2: Option<crate::rt::Expandable<crate::PromotionCode>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "coupon" => f0 = map.next_value()?,
-                        "discount" => f1 = map.next_value()?,
-                        "promotion_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "coupon" => f0 = crate::rt::de::next(&mut map)?,
+                        "discount" => f1 = crate::rt::de::next(&mut map)?,
+                        "promotion_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DiscountsResourceStackableDiscount {

@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for EmailSent {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "email_sent_at" => f0 = Some(map.next_value()?),
-                        "email_sent_to" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "email_sent_at" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "email_sent_to" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(EmailSent {

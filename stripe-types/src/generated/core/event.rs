@@ -72,22 +72,25 @@ impl<'de> serde::Deserialize<'de> for Event2 {
                 let mut f8: Option<crate::NotificationEventRequest> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        "api_version" => f1 = map.next_value()?,
-                        "context" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "data" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "pending_webhooks" => f7 = Some(map.next_value()?),
-                        "request" => f8 = map.next_value()?,
-                        "type" => f9 = Some(map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        "api_version" => f1 = crate::rt::de::next(&mut map)?,
+                        "context" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "data" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "pending_webhooks" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "request" => f8 = crate::rt::de::next(&mut map)?,
+                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Event2 {

@@ -51,19 +51,22 @@ impl<'de> serde::Deserialize<'de> for FeeRefund {
                 let mut f5: Option<crate::FeeRefundId> = None;
                 let mut f6: Option<crate::rt::Metadata> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transaction" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "fee" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "metadata" => f6 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "fee" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f6 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FeeRefund {

@@ -238,22 +238,25 @@ impl<'de> serde::Deserialize<'de> for File {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "expires_at" => f1 = map.next_value()?,
-                        "filename" => f2 = map.next_value()?,
-                        "id" => f3 = Some(map.next_value()?),
-                        "links" => f4 = map.next_value()?,
-                        "purpose" => f5 = Some(map.next_value()?),
-                        "size" => f6 = Some(map.next_value()?),
-                        "title" => f7 = map.next_value()?,
-                        "type" => f8 = map.next_value()?,
-                        "url" => f9 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "filename" => f2 = crate::rt::de::next(&mut map)?,
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "links" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "size" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "title" => f7 = crate::rt::de::next(&mut map)?,
+                        "type" => f8 = crate::rt::de::next(&mut map)?,
+                        "url" => f9 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(File {

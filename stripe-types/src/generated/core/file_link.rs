@@ -130,20 +130,23 @@ impl<'de> serde::Deserialize<'de> for FileLink {
                 let mut f6: Option<crate::rt::Metadata> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "expired" => f1 = Some(map.next_value()?),
-                        "expires_at" => f2 = map.next_value()?,
-                        "file" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "metadata" => f6 = Some(map.next_value()?),
-                        "url" => f7 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "expired" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "file" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f7 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FileLink {

@@ -46,17 +46,20 @@ impl<'de> serde::Deserialize<'de> for FinancialReportingFinanceReportRunRunParam
                 let mut f6: Option<String> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "columns" => f0 = map.next_value()?,
-                        "connected_account" => f1 = map.next_value()?,
-                        "currency" => f2 = map.next_value()?,
-                        "interval_end" => f3 = map.next_value()?,
-                        "interval_start" => f4 = map.next_value()?,
-                        "payout" => f5 = map.next_value()?,
-                        "reporting_category" => f6 = map.next_value()?,
-                        "timezone" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "columns" => f0 = crate::rt::de::next(&mut map)?,
+                        "connected_account" => f1 = crate::rt::de::next(&mut map)?,
+                        "currency" => f2 = crate::rt::de::next(&mut map)?,
+                        "interval_end" => f3 = crate::rt::de::next(&mut map)?,
+                        "interval_start" => f4 = crate::rt::de::next(&mut map)?,
+                        "payout" => f5 = crate::rt::de::next(&mut map)?,
+                        "reporting_category" => f6 = crate::rt::de::next(&mut map)?,
+                        "timezone" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialReportingFinanceReportRunRunParameters {

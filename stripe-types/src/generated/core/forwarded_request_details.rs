@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for ForwardedRequestDetails {
                 let mut f1: Option<Vec<crate::ForwardedRequestHeader>> = None;
                 let mut f2: Option<crate::ForwardedRequestDetailsHttpMethod> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "body" => f0 = Some(map.next_value()?),
-                        "headers" => f1 = Some(map.next_value()?),
-                        "http_method" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "body" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "headers" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "http_method" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ForwardedRequestDetails {

@@ -41,16 +41,19 @@ impl<'de> serde::Deserialize<'de> for FundingInstructions {
                 > = None;
                 let mut f3: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_transfer" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "funding_type" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
+                        "bank_transfer" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "funding_type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructions {
@@ -119,12 +122,17 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransfer {
                 > = None;
                 let mut f2: Option<crate::FundingInstructionsBankTransferType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = Some(map.next_value()?),
-                        "financial_addresses" => f1 = Some(map.next_value()?),
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_addresses" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransfer {
@@ -197,16 +205,23 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferAbaRecord {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = Some(map.next_value()?),
-                        "account_number" => f2 = Some(map.next_value()?),
-                        "account_type" => f3 = Some(map.next_value()?),
-                        "bank_address" => f4 = Some(map.next_value()?),
-                        "bank_name" => f5 = Some(map.next_value()?),
-                        "routing_number" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "account_type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_name" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "routing_number" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferAbaRecord {
@@ -305,17 +320,20 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferFinancialAd
                 > = None;
                 let mut f7: Option<crate::FundingInstructionsBankTransferZenginRecord> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "aba" => f0 = map.next_value()?,
-                        "iban" => f1 = map.next_value()?,
-                        "sort_code" => f2 = map.next_value()?,
-                        "spei" => f3 = map.next_value()?,
-                        "supported_networks" => f4 = map.next_value()?,
-                        "swift" => f5 = map.next_value()?,
-                        "type" => f6 = Some(map.next_value()?),
-                        "zengin" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "aba" => f0 = crate::rt::de::next(&mut map)?,
+                        "iban" => f1 = crate::rt::de::next(&mut map)?,
+                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "spei" => f3 = crate::rt::de::next(&mut map)?,
+                        "supported_networks" => f4 = crate::rt::de::next(&mut map)?,
+                        "swift" => f5 = crate::rt::de::next(&mut map)?,
+                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "zengin" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferFinancialAddress {
@@ -593,15 +611,22 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferIbanRecord 
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = Some(map.next_value()?),
-                        "bank_address" => f2 = Some(map.next_value()?),
-                        "bic" => f3 = Some(map.next_value()?),
-                        "country" => f4 = Some(map.next_value()?),
-                        "iban" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "bank_address" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "bic" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "country" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "iban" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferIbanRecord {
@@ -680,14 +705,21 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSortCodeRec
                 let mut f3: Option<crate::Address> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = Some(map.next_value()?),
-                        "account_number" => f2 = Some(map.next_value()?),
-                        "bank_address" => f3 = Some(map.next_value()?),
-                        "sort_code" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_address" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "sort_code" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferSortCodeRecord {
@@ -766,15 +798,22 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSpeiRecord 
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = Some(map.next_value()?),
-                        "bank_address" => f2 = Some(map.next_value()?),
-                        "bank_code" => f3 = Some(map.next_value()?),
-                        "bank_name" => f4 = Some(map.next_value()?),
-                        "clabe" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "bank_address" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_code" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "clabe" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferSpeiRecord {
@@ -857,16 +896,23 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSwiftRecord
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = Some(map.next_value()?),
-                        "account_number" => f2 = Some(map.next_value()?),
-                        "account_type" => f3 = Some(map.next_value()?),
-                        "bank_address" => f4 = Some(map.next_value()?),
-                        "bank_name" => f5 = Some(map.next_value()?),
-                        "swift_code" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "account_type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_name" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "swift_code" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferSwiftRecord {
@@ -1007,18 +1053,23 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferZenginRecor
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_address" => f0 = Some(map.next_value()?),
-                        "account_holder_name" => f1 = map.next_value()?,
-                        "account_number" => f2 = map.next_value()?,
-                        "account_type" => f3 = map.next_value()?,
-                        "bank_address" => f4 = Some(map.next_value()?),
-                        "bank_code" => f5 = map.next_value()?,
-                        "bank_name" => f6 = map.next_value()?,
-                        "branch_code" => f7 = map.next_value()?,
-                        "branch_name" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_address" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_holder_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "account_number" => f2 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f3 = crate::rt::de::next(&mut map)?,
+                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_code" => f5 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "branch_code" => f7 = crate::rt::de::next(&mut map)?,
+                        "branch_name" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FundingInstructionsBankTransferZenginRecord {

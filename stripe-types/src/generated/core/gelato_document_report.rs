@@ -65,24 +65,27 @@ impl<'de> serde::Deserialize<'de> for GelatoDocumentReport {
                 let mut f13: Option<String> = None;
                 let mut f14: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "dob" => f1 = map.next_value()?,
-                        "error" => f2 = map.next_value()?,
-                        "expiration_date" => f3 = map.next_value()?,
-                        "files" => f4 = map.next_value()?,
-                        "first_name" => f5 = map.next_value()?,
-                        "issued_date" => f6 = map.next_value()?,
-                        "issuing_country" => f7 = map.next_value()?,
-                        "last_name" => f8 = map.next_value()?,
-                        "number" => f9 = map.next_value()?,
-                        "sex" => f10 = map.next_value()?,
-                        "status" => f11 = Some(map.next_value()?),
-                        "type" => f12 = map.next_value()?,
-                        "unparsed_place_of_birth" => f13 = map.next_value()?,
-                        "unparsed_sex" => f14 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "dob" => f1 = crate::rt::de::next(&mut map)?,
+                        "error" => f2 = crate::rt::de::next(&mut map)?,
+                        "expiration_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "files" => f4 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f5 = crate::rt::de::next(&mut map)?,
+                        "issued_date" => f6 = crate::rt::de::next(&mut map)?,
+                        "issuing_country" => f7 = crate::rt::de::next(&mut map)?,
+                        "last_name" => f8 = crate::rt::de::next(&mut map)?,
+                        "number" => f9 = crate::rt::de::next(&mut map)?,
+                        "sex" => f10 = crate::rt::de::next(&mut map)?,
+                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f12 = crate::rt::de::next(&mut map)?,
+                        "unparsed_place_of_birth" => f13 = crate::rt::de::next(&mut map)?,
+                        "unparsed_sex" => f14 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoDocumentReport {

@@ -41,16 +41,19 @@ impl<'de> serde::Deserialize<'de> for GelatoIdNumberReport {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<crate::GelatoDocumentReportStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dob" => f0 = map.next_value()?,
-                        "error" => f1 = map.next_value()?,
-                        "first_name" => f2 = map.next_value()?,
-                        "id_number" => f3 = map.next_value()?,
-                        "id_number_type" => f4 = map.next_value()?,
-                        "last_name" => f5 = map.next_value()?,
-                        "status" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dob" => f0 = crate::rt::de::next(&mut map)?,
+                        "error" => f1 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "id_number" => f3 = crate::rt::de::next(&mut map)?,
+                        "id_number_type" => f4 = crate::rt::de::next(&mut map)?,
+                        "last_name" => f5 = crate::rt::de::next(&mut map)?,
+                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoIdNumberReport {

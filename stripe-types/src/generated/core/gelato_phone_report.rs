@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for GelatoPhoneReport {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::GelatoDocumentReportStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "error" => f0 = map.next_value()?,
-                        "phone" => f1 = map.next_value()?,
-                        "status" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "error" => f0 = crate::rt::de::next(&mut map)?,
+                        "phone" => f1 = crate::rt::de::next(&mut map)?,
+                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoPhoneReport {

@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for GelatoPhoneReportError {
                 let mut f0: Option<crate::GelatoPhoneReportErrorCode> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = map.next_value()?,
-                        "reason" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = crate::rt::de::next(&mut map)?,
+                        "reason" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoPhoneReportError {

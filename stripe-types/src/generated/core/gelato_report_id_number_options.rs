@@ -20,9 +20,12 @@ impl<'de> serde::Deserialize<'de> for GelatoReportIdNumberOptions {
                 mut map: A,
             ) -> Result<GelatoReportIdNumberOptions, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoReportIdNumberOptions {

@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for GelatoSelfieReport {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::GelatoDocumentReportStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "document" => f0 = map.next_value()?,
-                        "error" => f1 = map.next_value()?,
-                        "selfie" => f2 = map.next_value()?,
-                        "status" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "document" => f0 = crate::rt::de::next(&mut map)?,
+                        "error" => f1 = crate::rt::de::next(&mut map)?,
+                        "selfie" => f2 = crate::rt::de::next(&mut map)?,
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoSelfieReport {

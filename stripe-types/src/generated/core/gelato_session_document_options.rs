@@ -34,13 +34,16 @@ impl<'de> serde::Deserialize<'de> for GelatoSessionDocumentOptions {
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allowed_types" => f0 = map.next_value()?,
-                        "require_id_number" => f1 = map.next_value()?,
-                        "require_live_capture" => f2 = map.next_value()?,
-                        "require_matching_selfie" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allowed_types" => f0 = crate::rt::de::next(&mut map)?,
+                        "require_id_number" => f1 = crate::rt::de::next(&mut map)?,
+                        "require_live_capture" => f2 = crate::rt::de::next(&mut map)?,
+                        "require_matching_selfie" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoSessionDocumentOptions {

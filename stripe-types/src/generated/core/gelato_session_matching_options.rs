@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptions {
                 let mut f0: Option<crate::GelatoSessionMatchingOptionsDob> = None;
                 let mut f1: Option<crate::GelatoSessionMatchingOptionsName> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dob" => f0 = map.next_value()?,
-                        "name" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dob" => f0 = crate::rt::de::next(&mut map)?,
+                        "name" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoSessionMatchingOptions {

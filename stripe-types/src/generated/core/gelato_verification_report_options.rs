@@ -24,11 +24,14 @@ impl<'de> serde::Deserialize<'de> for GelatoVerificationReportOptions {
                 let mut f0: Option<crate::GelatoReportDocumentOptions> = None;
                 let mut f1: Option<crate::GelatoReportIdNumberOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "document" => f0 = map.next_value()?,
-                        "id_number" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "document" => f0 = crate::rt::de::next(&mut map)?,
+                        "id_number" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoVerificationReportOptions {

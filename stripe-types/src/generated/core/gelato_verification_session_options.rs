@@ -30,14 +30,17 @@ impl<'de> serde::Deserialize<'de> for GelatoVerificationSessionOptions {
                 let mut f3: Option<crate::GelatoSessionMatchingOptions> = None;
                 let mut f4: Option<crate::GelatoSessionPhoneOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "document" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "id_number" => f2 = map.next_value()?,
-                        "matching" => f3 = map.next_value()?,
-                        "phone" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "document" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "id_number" => f2 = crate::rt::de::next(&mut map)?,
+                        "matching" => f3 = crate::rt::de::next(&mut map)?,
+                        "phone" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoVerificationSessionOptions {

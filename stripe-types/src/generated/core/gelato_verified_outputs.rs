@@ -53,20 +53,23 @@ impl<'de> serde::Deserialize<'de> for GelatoVerifiedOutputs {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "dob" => f1 = map.next_value()?,
-                        "email" => f2 = map.next_value()?,
-                        "first_name" => f3 = map.next_value()?,
-                        "id_number" => f4 = map.next_value()?,
-                        "id_number_type" => f5 = map.next_value()?,
-                        "last_name" => f6 = map.next_value()?,
-                        "phone" => f7 = map.next_value()?,
-                        "sex" => f8 = map.next_value()?,
-                        "unparsed_place_of_birth" => f9 = map.next_value()?,
-                        "unparsed_sex" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "dob" => f1 = crate::rt::de::next(&mut map)?,
+                        "email" => f2 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "id_number" => f4 = crate::rt::de::next(&mut map)?,
+                        "id_number_type" => f5 = crate::rt::de::next(&mut map)?,
+                        "last_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "phone" => f7 = crate::rt::de::next(&mut map)?,
+                        "sex" => f8 = crate::rt::de::next(&mut map)?,
+                        "unparsed_place_of_birth" => f9 = crate::rt::de::next(&mut map)?,
+                        "unparsed_sex" => f10 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(GelatoVerifiedOutputs {

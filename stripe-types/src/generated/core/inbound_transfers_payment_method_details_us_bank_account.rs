@@ -56,17 +56,20 @@ impl<'de> serde::Deserialize<'de> for InboundTransfersPaymentMethodDetailsUsBank
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_type" => f0 = map.next_value()?,
-                        "account_type" => f1 = map.next_value()?,
-                        "bank_name" => f2 = map.next_value()?,
-                        "fingerprint" => f3 = map.next_value()?,
-                        "last4" => f4 = map.next_value()?,
-                        "mandate" => f5 = map.next_value()?,
-                        "network" => f6 = Some(map.next_value()?),
-                        "routing_number" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f5 = crate::rt::de::next(&mut map)?,
+                        "network" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "routing_number" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InboundTransfersPaymentMethodDetailsUsBankAccount {

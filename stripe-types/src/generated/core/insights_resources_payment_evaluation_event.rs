@@ -50,16 +50,23 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationEvent {
                     crate::InsightsResourcesPaymentEvaluationUserInterventionResolved,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dispute_opened" => f0 = map.next_value()?,
-                        "early_fraud_warning_received" => f1 = map.next_value()?,
-                        "occurred_at" => f2 = Some(map.next_value()?),
-                        "refunded" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        "user_intervention_raised" => f5 = map.next_value()?,
-                        "user_intervention_resolved" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dispute_opened" => f0 = crate::rt::de::next(&mut map)?,
+                        "early_fraud_warning_received" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "occurred_at" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "refunded" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "user_intervention_raised" => f5 = crate::rt::de::next(&mut map)?,
+                        "user_intervention_resolved" => {
+                            f6 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationEvent {

@@ -32,12 +32,15 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationInsights
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut f2: Option<crate::InsightsResourcesPaymentEvaluationScorer> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_issuer_decline" => f0 = map.next_value()?,
-                        "evaluated_at" => f1 = Some(map.next_value()?),
-                        "fraudulent_dispute" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_issuer_decline" => f0 = crate::rt::de::next(&mut map)?,
+                        "evaluated_at" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "fraudulent_dispute" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationInsights {

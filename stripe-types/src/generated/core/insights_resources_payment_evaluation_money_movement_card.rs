@@ -37,11 +37,14 @@ for InsightsResourcesPaymentEvaluationMoneyMovementCard {
                     crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_presence" => f0 = map.next_value()?,
-                        "payment_type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer_presence" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationMoneyMovementCard {

@@ -36,11 +36,16 @@ for InsightsResourcesPaymentEvaluationMoneyMovementDetails {
                     crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card" => f0 = map.next_value()?,
-                        "money_movement_type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card" => f0 = crate::rt::de::next(&mut map)?,
+                        "money_movement_type" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationMoneyMovementDetails {

@@ -38,14 +38,17 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationOutcome 
                     crate::InsightsResourcesPaymentEvaluationOutcomeType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "merchant_blocked" => f0 = map.next_value()?,
-                        "payment_intent_id" => f1 = map.next_value()?,
-                        "rejected" => f2 = map.next_value()?,
-                        "succeeded" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "merchant_blocked" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_intent_id" => f1 = crate::rt::de::next(&mut map)?,
+                        "rejected" => f2 = crate::rt::de::next(&mut map)?,
+                        "succeeded" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationOutcome {

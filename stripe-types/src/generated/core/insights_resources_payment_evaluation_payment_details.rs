@@ -51,16 +51,19 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationPaymentD
                 let mut f5: Option<crate::InsightsResourcesPaymentEvaluationShipping> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "description" => f2 = map.next_value()?,
-                        "money_movement_details" => f3 = map.next_value()?,
-                        "payment_method_details" => f4 = map.next_value()?,
-                        "shipping_details" => f5 = map.next_value()?,
-                        "statement_descriptor" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        "money_movement_details" => f3 = crate::rt::de::next(&mut map)?,
+                        "payment_method_details" => f4 = crate::rt::de::next(&mut map)?,
+                        "shipping_details" => f5 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationPaymentDetails {

@@ -31,12 +31,15 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRefunded
                     crate::InsightsResourcesPaymentEvaluationRefundedReason,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "reason" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "reason" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationRefunded {

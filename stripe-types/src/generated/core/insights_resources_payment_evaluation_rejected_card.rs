@@ -42,13 +42,20 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRejected
                     crate::InsightsResourcesPaymentEvaluationRejectedCardReason,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = Some(map.next_value()?),
-                        "address_postal_code_check" => f1 = Some(map.next_value()?),
-                        "cvc_check" => f2 = Some(map.next_value()?),
-                        "reason" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "address_postal_code_check" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "cvc_check" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "reason" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InsightsResourcesPaymentEvaluationRejectedCard {

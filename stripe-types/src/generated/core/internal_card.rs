@@ -35,14 +35,17 @@ impl<'de> serde::Deserialize<'de> for InternalCard {
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "exp_month" => f2 = map.next_value()?,
-                        "exp_year" => f3 = map.next_value()?,
-                        "last4" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f2 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f3 = crate::rt::de::next(&mut map)?,
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InternalCard {

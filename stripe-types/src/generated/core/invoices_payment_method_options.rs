@@ -44,17 +44,20 @@ impl<'de> serde::Deserialize<'de> for InvoicesPaymentMethodOptions {
                 let mut f6: Option<crate::InvoicePaymentMethodOptionsSepaDebit> = None;
                 let mut f7: Option<crate::InvoicePaymentMethodOptionsUsBankAccount> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "bancontact" => f1 = map.next_value()?,
-                        "card" => f2 = map.next_value()?,
-                        "customer_balance" => f3 = map.next_value()?,
-                        "konbini" => f4 = map.next_value()?,
-                        "payto" => f5 = map.next_value()?,
-                        "sepa_debit" => f6 = map.next_value()?,
-                        "us_bank_account" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f1 = crate::rt::de::next(&mut map)?,
+                        "card" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_balance" => f3 = crate::rt::de::next(&mut map)?,
+                        "konbini" => f4 = crate::rt::de::next(&mut map)?,
+                        "payto" => f5 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f6 = crate::rt::de::next(&mut map)?,
+                        "us_bank_account" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesPaymentMethodOptions {

@@ -33,12 +33,15 @@ impl<'de> serde::Deserialize<'de> for InvoicesPaymentSettings {
                     Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_mandate" => f0 = map.next_value()?,
-                        "payment_method_options" => f1 = map.next_value()?,
-                        "payment_method_types" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_mandate" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_method_options" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_method_types" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesPaymentSettings {

@@ -36,13 +36,16 @@ impl<'de> serde::Deserialize<'de> for InvoicesPaymentsInvoicePaymentAssociatedPa
                     crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "charge" => f0 = map.next_value()?,
-                        "payment_intent" => f1 = map.next_value()?,
-                        "payment_record" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "charge" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_record" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesPaymentsInvoicePaymentAssociatedPayment {

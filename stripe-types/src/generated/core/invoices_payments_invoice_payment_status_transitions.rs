@@ -28,11 +28,14 @@ impl<'de> serde::Deserialize<'de> for InvoicesPaymentsInvoicePaymentStatusTransi
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "canceled_at" => f0 = map.next_value()?,
-                        "paid_at" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "canceled_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "paid_at" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesPaymentsInvoicePaymentStatusTransitions {

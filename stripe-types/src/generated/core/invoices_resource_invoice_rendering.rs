@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for InvoicesResourceInvoiceRendering {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_tax_display" => f0 = map.next_value()?,
-                        "pdf" => f1 = map.next_value()?,
-                        "template" => f2 = map.next_value()?,
-                        "template_version" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
+                        "pdf" => f1 = crate::rt::de::next(&mut map)?,
+                        "template" => f2 = crate::rt::de::next(&mut map)?,
+                        "template_version" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesResourceInvoiceRendering {

@@ -38,13 +38,18 @@ impl<'de> serde::Deserialize<'de> for InvoicesResourcePretaxCreditAmount {
                 > = None;
                 let mut f3: Option<crate::CreditNotesPretaxCreditAmountType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "credit_balance_transaction" => f1 = map.next_value()?,
-                        "discount" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "credit_balance_transaction" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "discount" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesResourcePretaxCreditAmount {

@@ -35,14 +35,17 @@ impl<'de> serde::Deserialize<'de> for InvoicesResourceShippingCost {
                 let mut f3: Option<crate::rt::Expandable<crate::ShippingRate>> = None;
                 let mut f4: Option<Vec<crate::LineItemsTaxAmount>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(map.next_value()?),
-                        "amount_tax" => f1 = Some(map.next_value()?),
-                        "amount_total" => f2 = Some(map.next_value()?),
-                        "shipping_rate" => f3 = map.next_value()?,
-                        "taxes" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "shipping_rate" => f3 = crate::rt::de::next(&mut map)?,
+                        "taxes" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(InvoicesResourceShippingCost {

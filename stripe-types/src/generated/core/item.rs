@@ -64,25 +64,28 @@ impl<'de> serde::Deserialize<'de> for Item {
                 let mut f11: Option<i64> = None;
                 let mut f12: Option<Vec<crate::LineItemsTaxAmount>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "adjustable_quantity" => f0 = map.next_value()?,
-                        "amount_discount" => f1 = Some(map.next_value()?),
-                        "amount_subtotal" => f2 = Some(map.next_value()?),
-                        "amount_tax" => f3 = Some(map.next_value()?),
-                        "amount_total" => f4 = Some(map.next_value()?),
-                        "currency" => f5 = Some(map.next_value()?),
-                        "description" => f6 = map.next_value()?,
-                        "discounts" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "metadata" => f9 = map.next_value()?,
-                        "price" => f10 = map.next_value()?,
-                        "quantity" => f11 = map.next_value()?,
-                        "taxes" => f12 = map.next_value()?,
+                        "adjustable_quantity" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_discount" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_subtotal" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_tax" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f6 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
+                        "price" => f10 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f11 = crate::rt::de::next(&mut map)?,
+                        "taxes" => f12 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Item {

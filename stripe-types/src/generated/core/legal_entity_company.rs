@@ -86,31 +86,38 @@ impl<'de> serde::Deserialize<'de> for LegalEntityCompany {
                 let mut f20: Option<bool> = None;
                 let mut f21: Option<crate::LegalEntityCompanyVerification> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "address_kana" => f1 = map.next_value()?,
-                        "address_kanji" => f2 = map.next_value()?,
-                        "directors_provided" => f3 = map.next_value()?,
-                        "directorship_declaration" => f4 = map.next_value()?,
-                        "executives_provided" => f5 = map.next_value()?,
-                        "export_license_id" => f6 = map.next_value()?,
-                        "export_purpose_code" => f7 = map.next_value()?,
-                        "name" => f8 = map.next_value()?,
-                        "name_kana" => f9 = map.next_value()?,
-                        "name_kanji" => f10 = map.next_value()?,
-                        "owners_provided" => f11 = map.next_value()?,
-                        "ownership_declaration" => f12 = map.next_value()?,
-                        "ownership_exemption_reason" => f13 = map.next_value()?,
-                        "phone" => f14 = map.next_value()?,
-                        "registration_date" => f15 = map.next_value()?,
-                        "representative_declaration" => f16 = map.next_value()?,
-                        "structure" => f17 = map.next_value()?,
-                        "tax_id_provided" => f18 = map.next_value()?,
-                        "tax_id_registrar" => f19 = map.next_value()?,
-                        "vat_id_provided" => f20 = map.next_value()?,
-                        "verification" => f21 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_kana" => f1 = crate::rt::de::next(&mut map)?,
+                        "address_kanji" => f2 = crate::rt::de::next(&mut map)?,
+                        "directors_provided" => f3 = crate::rt::de::next(&mut map)?,
+                        "directorship_declaration" => f4 = crate::rt::de::next(&mut map)?,
+                        "executives_provided" => f5 = crate::rt::de::next(&mut map)?,
+                        "export_license_id" => f6 = crate::rt::de::next(&mut map)?,
+                        "export_purpose_code" => f7 = crate::rt::de::next(&mut map)?,
+                        "name" => f8 = crate::rt::de::next(&mut map)?,
+                        "name_kana" => f9 = crate::rt::de::next(&mut map)?,
+                        "name_kanji" => f10 = crate::rt::de::next(&mut map)?,
+                        "owners_provided" => f11 = crate::rt::de::next(&mut map)?,
+                        "ownership_declaration" => f12 = crate::rt::de::next(&mut map)?,
+                        "ownership_exemption_reason" => {
+                            f13 = crate::rt::de::next(&mut map)?;
+                        }
+                        "phone" => f14 = crate::rt::de::next(&mut map)?,
+                        "registration_date" => f15 = crate::rt::de::next(&mut map)?,
+                        "representative_declaration" => {
+                            f16 = crate::rt::de::next(&mut map)?;
+                        }
+                        "structure" => f17 = crate::rt::de::next(&mut map)?,
+                        "tax_id_provided" => f18 = crate::rt::de::next(&mut map)?,
+                        "tax_id_registrar" => f19 = crate::rt::de::next(&mut map)?,
+                        "vat_id_provided" => f20 = crate::rt::de::next(&mut map)?,
+                        "verification" => f21 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LegalEntityCompany {

@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for LegalEntityDirectorshipDeclaration {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LegalEntityDirectorshipDeclaration {

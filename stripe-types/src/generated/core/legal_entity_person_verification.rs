@@ -34,14 +34,17 @@ impl<'de> serde::Deserialize<'de> for LegalEntityPersonVerification {
                 let mut f3: Option<crate::LegalEntityPersonVerificationDocument> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_document" => f0 = map.next_value()?,
-                        "details" => f1 = map.next_value()?,
-                        "details_code" => f2 = map.next_value()?,
-                        "document" => f3 = map.next_value()?,
-                        "status" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_document" => f0 = crate::rt::de::next(&mut map)?,
+                        "details" => f1 = crate::rt::de::next(&mut map)?,
+                        "details_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "document" => f3 = crate::rt::de::next(&mut map)?,
+                        "status" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LegalEntityPersonVerification {

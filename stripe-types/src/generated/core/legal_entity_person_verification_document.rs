@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for LegalEntityPersonVerificationDocument {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "back" => f0 = map.next_value()?,
-                        "details" => f1 = map.next_value()?,
-                        "details_code" => f2 = map.next_value()?,
-                        "front" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "back" => f0 = crate::rt::de::next(&mut map)?,
+                        "details" => f1 = crate::rt::de::next(&mut map)?,
+                        "details_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "front" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LegalEntityPersonVerificationDocument {

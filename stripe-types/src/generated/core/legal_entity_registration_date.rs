@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for LegalEntityRegistrationDate {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "day" => f0 = map.next_value()?,
-                        "month" => f1 = map.next_value()?,
-                        "year" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "day" => f0 = crate::rt::de::next(&mut map)?,
+                        "month" => f1 = crate::rt::de::next(&mut map)?,
+                        "year" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LegalEntityRegistrationDate {

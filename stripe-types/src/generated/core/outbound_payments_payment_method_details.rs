@@ -37,13 +37,16 @@ impl<'de> serde::Deserialize<'de> for OutboundPaymentsPaymentMethodDetails {
                     crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_details" => f0 = Some(map.next_value()?),
-                        "financial_account" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        "us_bank_account" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_details" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(OutboundPaymentsPaymentMethodDetails {

@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for PackageDimensions {
                 let mut f2: Option<f64> = None;
                 let mut f3: Option<f64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "height" => f0 = Some(map.next_value()?),
-                        "length" => f1 = Some(map.next_value()?),
-                        "weight" => f2 = Some(map.next_value()?),
-                        "width" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "height" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "length" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "weight" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "width" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PackageDimensions {

@@ -38,15 +38,18 @@ impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetails {
                 let mut f4: Option<crate::PaymentFlowsAmountDetailsResourceTax> = None;
                 let mut f5: Option<crate::PaymentFlowsAmountDetailsClientResourceTip> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "discount_amount" => f0 = map.next_value()?,
-                        "error" => f1 = map.next_value()?,
-                        "line_items" => f2 = map.next_value()?,
-                        "shipping" => f3 = map.next_value()?,
-                        "tax" => f4 = map.next_value()?,
-                        "tip" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discount_amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "error" => f1 = crate::rt::de::next(&mut map)?,
+                        "line_items" => f2 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f3 = crate::rt::de::next(&mut map)?,
+                        "tax" => f4 = crate::rt::de::next(&mut map)?,
+                        "tip" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsAmountDetails {

@@ -22,10 +22,13 @@ impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetailsClient {
             ) -> Result<PaymentFlowsAmountDetailsClient, A::Error> {
                 let mut f0: Option<crate::PaymentFlowsAmountDetailsClientResourceTip> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tip" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tip" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsAmountDetailsClient {

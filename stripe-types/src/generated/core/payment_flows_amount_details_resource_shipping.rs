@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetailsResourceShipping 
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "from_postal_code" => f1 = map.next_value()?,
-                        "to_postal_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "from_postal_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "to_postal_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsAmountDetailsResourceShipping {

@@ -31,12 +31,15 @@ impl<'de> serde::Deserialize<'de> for PaymentFlowsPrivatePaymentMethodsAlipayDet
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "transaction_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsPrivatePaymentMethodsAlipayDetails {

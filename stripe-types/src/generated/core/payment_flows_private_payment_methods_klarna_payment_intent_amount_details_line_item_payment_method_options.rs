@@ -34,13 +34,16 @@ for PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPay
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "image_url" => f0 = map.next_value()?,
-                        "product_url" => f1 = map.next_value()?,
-                        "reference" => f2 = map.next_value()?,
-                        "subscription_reference" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "image_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "product_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference" => f2 = crate::rt::de::next(&mut map)?,
+                        "subscription_reference" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPaymentMethodOptions {

@@ -39,12 +39,15 @@ for PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOpt
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "category" => f0 = map.next_value()?,
-                        "description" => f1 = map.next_value()?,
-                        "sold_by" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "category" => f0 = crate::rt::de::next(&mut map)?,
+                        "description" => f1 = crate::rt::de::next(&mut map)?,
+                        "sold_by" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions {

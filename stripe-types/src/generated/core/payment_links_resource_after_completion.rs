@@ -33,12 +33,15 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceAfterCompletion {
                 > = None;
                 let mut f2: Option<crate::PaymentLinksResourceAfterCompletionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "hosted_confirmation" => f0 = map.next_value()?,
-                        "redirect" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "hosted_confirmation" => f0 = crate::rt::de::next(&mut map)?,
+                        "redirect" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourceAfterCompletion {

@@ -39,12 +39,17 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceConsentCollection {
                     crate::PaymentLinksResourceConsentCollectionTermsOfService,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payment_method_reuse_agreement" => f0 = map.next_value()?,
-                        "promotions" => f1 = map.next_value()?,
-                        "terms_of_service" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_method_reuse_agreement" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "promotions" => f1 = crate::rt::de::next(&mut map)?,
+                        "terms_of_service" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourceConsentCollection {

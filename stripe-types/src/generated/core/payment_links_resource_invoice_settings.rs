@@ -43,16 +43,19 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceInvoiceSettings {
                 let mut f5: Option<crate::rt::Metadata> = None;
                 let mut f6: Option<crate::InvoiceSettingCheckoutRenderingOptions> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_tax_ids" => f0 = map.next_value()?,
-                        "custom_fields" => f1 = map.next_value()?,
-                        "description" => f2 = map.next_value()?,
-                        "footer" => f3 = map.next_value()?,
-                        "issuer" => f4 = map.next_value()?,
-                        "metadata" => f5 = map.next_value()?,
-                        "rendering_options" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
+                        "custom_fields" => f1 = crate::rt::de::next(&mut map)?,
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        "footer" => f3 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f4 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f5 = crate::rt::de::next(&mut map)?,
+                        "rendering_options" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourceInvoiceSettings {

@@ -30,12 +30,15 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceOptionalItem {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "adjustable_quantity" => f0 = map.next_value()?,
-                        "price" => f1 = Some(map.next_value()?),
-                        "quantity" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "adjustable_quantity" => f0 = crate::rt::de::next(&mut map)?,
+                        "price" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourceOptionalItem {

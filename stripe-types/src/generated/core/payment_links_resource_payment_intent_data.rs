@@ -41,16 +41,21 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourcePaymentIntentData {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "description" => f1 = map.next_value()?,
-                        "metadata" => f2 = Some(map.next_value()?),
-                        "setup_future_usage" => f3 = map.next_value()?,
-                        "statement_descriptor" => f4 = map.next_value()?,
-                        "statement_descriptor_suffix" => f5 = map.next_value()?,
-                        "transfer_group" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "description" => f1 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f4 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_suffix" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transfer_group" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourcePaymentIntentData {

@@ -36,14 +36,17 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourceSubscriptionData {
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<crate::SubscriptionsTrialsResourceTrialSettings> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "description" => f0 = map.next_value()?,
-                        "invoice_settings" => f1 = Some(map.next_value()?),
-                        "metadata" => f2 = Some(map.next_value()?),
-                        "trial_period_days" => f3 = map.next_value()?,
-                        "trial_settings" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "description" => f0 = crate::rt::de::next(&mut map)?,
+                        "invoice_settings" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "trial_period_days" => f3 = crate::rt::de::next(&mut map)?,
+                        "trial_settings" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentLinksResourceSubscriptionData {

@@ -37,13 +37,18 @@ for PaymentPagesCheckoutSessionAfterExpirationRecovery {
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allow_promotion_codes" => f0 = Some(map.next_value()?),
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "expires_at" => f2 = map.next_value()?,
-                        "url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allow_promotion_codes" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionAfterExpirationRecovery {

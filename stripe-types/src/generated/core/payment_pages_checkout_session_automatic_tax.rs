@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionAutomaticTax {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::AutomaticTaxStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "liability" => f1 = map.next_value()?,
-                        "provider" => f2 = map.next_value()?,
-                        "status" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "liability" => f1 = crate::rt::de::next(&mut map)?,
+                        "provider" => f2 = crate::rt::de::next(&mut map)?,
+                        "status" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionAutomaticTax {

@@ -47,16 +47,19 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionBrandingSetting
                     crate::PaymentPagesCheckoutSessionBrandingSettingsLogo,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "background_color" => f0 = Some(map.next_value()?),
-                        "border_style" => f1 = Some(map.next_value()?),
-                        "button_color" => f2 = Some(map.next_value()?),
-                        "display_name" => f3 = Some(map.next_value()?),
-                        "font_family" => f4 = Some(map.next_value()?),
-                        "icon" => f5 = map.next_value()?,
-                        "logo" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "background_color" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "border_style" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "button_color" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "display_name" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "font_family" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "icon" => f5 = crate::rt::de::next(&mut map)?,
+                        "logo" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionBrandingSettings {

@@ -35,12 +35,15 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCollectedInform
                     crate::PaymentPagesCheckoutSessionCheckoutAddressDetails,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "business_name" => f0 = map.next_value()?,
-                        "individual_name" => f1 = map.next_value()?,
-                        "shipping_details" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "business_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "individual_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "shipping_details" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCollectedInformation {

@@ -33,11 +33,14 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsent {
                     crate::PaymentPagesCheckoutSessionConsentTermsOfService,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "promotions" => f0 = map.next_value()?,
-                        "terms_of_service" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "promotions" => f0 = crate::rt::de::next(&mut map)?,
+                        "terms_of_service" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionConsent {

@@ -34,13 +34,16 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCurrencyConvers
                 let mut f2: Option<crate::rt::Decimal> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(map.next_value()?),
-                        "amount_total" => f1 = Some(map.next_value()?),
-                        "fx_rate" => f2 = Some(map.next_value()?),
-                        "source_currency" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "fx_rate" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "source_currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCurrencyConversion {

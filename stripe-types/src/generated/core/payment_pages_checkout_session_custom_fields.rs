@@ -43,16 +43,19 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFields {
                 let mut f5: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText> = None;
                 let mut f6: Option<crate::PaymentLinksResourceCustomFieldsType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dropdown" => f0 = map.next_value()?,
-                        "key" => f1 = Some(map.next_value()?),
-                        "label" => f2 = Some(map.next_value()?),
-                        "numeric" => f3 = map.next_value()?,
-                        "optional" => f4 = Some(map.next_value()?),
-                        "text" => f5 = map.next_value()?,
-                        "type" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dropdown" => f0 = crate::rt::de::next(&mut map)?,
+                        "key" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "label" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "numeric" => f3 = crate::rt::de::next(&mut map)?,
+                        "optional" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "text" => f5 = crate::rt::de::next(&mut map)?,
+                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCustomFields {

@@ -33,12 +33,15 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFieldsDro
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_value" => f0 = map.next_value()?,
-                        "options" => f1 = Some(map.next_value()?),
-                        "value" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_value" => f0 = crate::rt::de::next(&mut map)?,
+                        "options" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCustomFieldsDropdown {

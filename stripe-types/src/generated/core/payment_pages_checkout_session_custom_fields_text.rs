@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFieldsTex
                 let mut f2: Option<i64> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_value" => f0 = map.next_value()?,
-                        "maximum_length" => f1 = map.next_value()?,
-                        "minimum_length" => f2 = map.next_value()?,
-                        "value" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_value" => f0 = crate::rt::de::next(&mut map)?,
+                        "maximum_length" => f1 = crate::rt::de::next(&mut map)?,
+                        "minimum_length" => f2 = crate::rt::de::next(&mut map)?,
+                        "value" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCustomFieldsText {

@@ -42,13 +42,18 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomText {
                     crate::PaymentPagesCheckoutSessionCustomTextPosition,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "after_submit" => f0 = map.next_value()?,
-                        "shipping_address" => f1 = map.next_value()?,
-                        "submit" => f2 = map.next_value()?,
-                        "terms_of_service_acceptance" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "after_submit" => f0 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "submit" => f2 = crate::rt::de::next(&mut map)?,
+                        "terms_of_service_acceptance" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCustomText {

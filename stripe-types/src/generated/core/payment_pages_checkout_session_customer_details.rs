@@ -45,17 +45,20 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomerDetails
                 let mut f6: Option<crate::CustomerTaxExempt> = None;
                 let mut f7: Option<Vec<crate::PaymentPagesCheckoutSessionTaxId>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "business_name" => f1 = map.next_value()?,
-                        "email" => f2 = map.next_value()?,
-                        "individual_name" => f3 = map.next_value()?,
-                        "name" => f4 = map.next_value()?,
-                        "phone" => f5 = map.next_value()?,
-                        "tax_exempt" => f6 = map.next_value()?,
-                        "tax_ids" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "business_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "email" => f2 = crate::rt::de::next(&mut map)?,
+                        "individual_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "name" => f4 = crate::rt::de::next(&mut map)?,
+                        "phone" => f5 = crate::rt::de::next(&mut map)?,
+                        "tax_exempt" => f6 = crate::rt::de::next(&mut map)?,
+                        "tax_ids" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionCustomerDetails {

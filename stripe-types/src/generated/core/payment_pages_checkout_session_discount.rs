@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionDiscount {
                 let mut f0: Option<crate::rt::Expandable<crate::Coupon>> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::PromotionCode>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "coupon" => f0 = map.next_value()?,
-                        "promotion_code" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "coupon" => f0 = crate::rt::de::next(&mut map)?,
+                        "promotion_code" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionDiscount {

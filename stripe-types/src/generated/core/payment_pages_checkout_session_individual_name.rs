@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionIndividualName 
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "optional" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "optional" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionIndividualName {

@@ -24,11 +24,14 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionNameCollection 
                 let mut f0: Option<crate::PaymentPagesCheckoutSessionBusinessName> = None;
                 let mut f1: Option<crate::PaymentPagesCheckoutSessionIndividualName> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "business" => f0 = map.next_value()?,
-                        "individual" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "business" => f0 = crate::rt::de::next(&mut map)?,
+                        "individual" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionNameCollection {

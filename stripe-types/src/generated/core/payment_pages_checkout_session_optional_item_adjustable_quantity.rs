@@ -35,12 +35,15 @@ for PaymentPagesCheckoutSessionOptionalItemAdjustableQuantity {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "maximum" => f1 = map.next_value()?,
-                        "minimum" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "maximum" => f1 = crate::rt::de::next(&mut map)?,
+                        "minimum" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionOptionalItemAdjustableQuantity {

@@ -48,12 +48,15 @@ for PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
                     crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allow_redisplay_filters" => f0 = map.next_value()?,
-                        "payment_method_remove" => f1 = map.next_value()?,
-                        "payment_method_save" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allow_redisplay_filters" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_method_remove" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_method_save" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionSavedPaymentMethodOptions {

@@ -35,13 +35,16 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionTotalDetails {
                     crate::PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_discount" => f0 = Some(map.next_value()?),
-                        "amount_shipping" => f1 = map.next_value()?,
-                        "amount_tax" => f2 = Some(map.next_value()?),
-                        "breakdown" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_discount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_shipping" => f1 = crate::rt::de::next(&mut map)?,
+                        "amount_tax" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "breakdown" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionTotalDetails {

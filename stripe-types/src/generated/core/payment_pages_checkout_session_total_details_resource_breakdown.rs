@@ -32,11 +32,14 @@ for PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {
                 let mut f0: Option<Vec<crate::LineItemsDiscountAmount>> = None;
                 let mut f1: Option<Vec<crate::LineItemsTaxAmount>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "discounts" => f0 = Some(map.next_value()?),
-                        "taxes" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discounts" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "taxes" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {

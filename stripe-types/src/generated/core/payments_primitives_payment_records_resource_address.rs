@@ -40,15 +40,18 @@ impl<'de> serde::Deserialize<'de> for PaymentsPrimitivesPaymentRecordsResourceAd
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourceAddress {

@@ -38,13 +38,16 @@ for PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "phone" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "phone" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {

@@ -126,31 +126,34 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
                     crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authorization_code" => f0 = map.next_value()?,
-                        "brand" => f1 = Some(map.next_value()?),
-                        "capture_before" => f2 = map.next_value()?,
-                        "checks" => f3 = map.next_value()?,
-                        "country" => f4 = map.next_value()?,
-                        "description" => f5 = map.next_value()?,
-                        "exp_month" => f6 = Some(map.next_value()?),
-                        "exp_year" => f7 = Some(map.next_value()?),
-                        "fingerprint" => f8 = map.next_value()?,
-                        "funding" => f9 = Some(map.next_value()?),
-                        "iin" => f10 = map.next_value()?,
-                        "installments" => f11 = map.next_value()?,
-                        "issuer" => f12 = map.next_value()?,
-                        "last4" => f13 = Some(map.next_value()?),
-                        "network" => f14 = map.next_value()?,
-                        "network_advice_code" => f15 = map.next_value()?,
-                        "network_decline_code" => f16 = map.next_value()?,
-                        "network_token" => f17 = map.next_value()?,
-                        "network_transaction_id" => f18 = map.next_value()?,
-                        "stored_credential_usage" => f19 = map.next_value()?,
-                        "three_d_secure" => f20 = map.next_value()?,
-                        "wallet" => f21 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authorization_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "brand" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "capture_before" => f2 = crate::rt::de::next(&mut map)?,
+                        "checks" => f3 = crate::rt::de::next(&mut map)?,
+                        "country" => f4 = crate::rt::de::next(&mut map)?,
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f8 = crate::rt::de::next(&mut map)?,
+                        "funding" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "iin" => f10 = crate::rt::de::next(&mut map)?,
+                        "installments" => f11 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f12 = crate::rt::de::next(&mut map)?,
+                        "last4" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f14 = crate::rt::de::next(&mut map)?,
+                        "network_advice_code" => f15 = crate::rt::de::next(&mut map)?,
+                        "network_decline_code" => f16 = crate::rt::de::next(&mut map)?,
+                        "network_token" => f17 = crate::rt::de::next(&mut map)?,
+                        "network_transaction_id" => f18 = crate::rt::de::next(&mut map)?,
+                        "stored_credential_usage" => f19 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f20 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f21 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {

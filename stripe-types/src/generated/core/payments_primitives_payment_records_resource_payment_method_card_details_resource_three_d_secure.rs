@@ -50,13 +50,16 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
                     crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authentication_flow" => f0 = map.next_value()?,
-                        "result" => f1 = map.next_value()?,
-                        "result_reason" => f2 = map.next_value()?,
-                        "version" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authentication_flow" => f0 = crate::rt::de::next(&mut map)?,
+                        "result" => f1 = crate::rt::de::next(&mut map)?,
+                        "result_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        "version" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {

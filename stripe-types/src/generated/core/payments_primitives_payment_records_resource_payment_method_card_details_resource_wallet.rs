@@ -44,13 +44,16 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWall
                 > = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "apple_pay" => f0 = map.next_value()?,
-                        "dynamic_last4" => f1 = map.next_value()?,
-                        "google_pay" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "apple_pay" => f0 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "google_pay" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet {

@@ -34,11 +34,14 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = Some(map.next_value()?),
-                        "type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {

@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for PortalBusinessProfile {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "headline" => f0 = map.next_value()?,
-                        "privacy_policy_url" => f1 = map.next_value()?,
-                        "terms_of_service_url" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "headline" => f0 = crate::rt::de::next(&mut map)?,
+                        "privacy_policy_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "terms_of_service_url" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalBusinessProfile {

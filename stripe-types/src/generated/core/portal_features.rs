@@ -30,14 +30,23 @@ impl<'de> serde::Deserialize<'de> for PortalFeatures {
                 let mut f3: Option<crate::PortalSubscriptionCancel> = None;
                 let mut f4: Option<crate::PortalSubscriptionUpdate> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_update" => f0 = Some(map.next_value()?),
-                        "invoice_history" => f1 = Some(map.next_value()?),
-                        "payment_method_update" => f2 = Some(map.next_value()?),
-                        "subscription_cancel" => f3 = Some(map.next_value()?),
-                        "subscription_update" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer_update" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice_history" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method_update" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "subscription_cancel" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "subscription_update" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalFeatures {

@@ -36,14 +36,19 @@ impl<'de> serde::Deserialize<'de> for PortalFlowsFlow {
                 let mut f3: Option<crate::PortalFlowsFlowSubscriptionUpdateConfirm> = None;
                 let mut f4: Option<crate::PortalFlowsFlowType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "after_completion" => f0 = Some(map.next_value()?),
-                        "subscription_cancel" => f1 = map.next_value()?,
-                        "subscription_update" => f2 = map.next_value()?,
-                        "subscription_update_confirm" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "after_completion" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription_cancel" => f1 = crate::rt::de::next(&mut map)?,
+                        "subscription_update" => f2 = crate::rt::de::next(&mut map)?,
+                        "subscription_update_confirm" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalFlowsFlow {

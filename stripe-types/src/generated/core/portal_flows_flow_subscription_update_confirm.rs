@@ -33,12 +33,15 @@ impl<'de> serde::Deserialize<'de> for PortalFlowsFlowSubscriptionUpdateConfirm {
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "discounts" => f0 = map.next_value()?,
-                        "items" => f1 = Some(map.next_value()?),
-                        "subscription" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "discounts" => f0 = crate::rt::de::next(&mut map)?,
+                        "items" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalFlowsFlowSubscriptionUpdateConfirm {

@@ -31,13 +31,18 @@ impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancel {
                 let mut f2: Option<crate::PortalSubscriptionCancelMode> = None;
                 let mut f3: Option<crate::PortalSubscriptionCancelProrationBehavior> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cancellation_reason" => f0 = Some(map.next_value()?),
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "mode" => f2 = Some(map.next_value()?),
-                        "proration_behavior" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cancellation_reason" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "mode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "proration_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalSubscriptionCancel {

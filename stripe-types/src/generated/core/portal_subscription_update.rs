@@ -44,16 +44,25 @@ impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdate {
                 let mut f5: Option<crate::PortalResourceScheduleUpdateAtPeriodEnd> = None;
                 let mut f6: Option<crate::PortalSubscriptionUpdateTrialUpdateBehavior> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_cycle_anchor" => f0 = map.next_value()?,
-                        "default_allowed_updates" => f1 = Some(map.next_value()?),
-                        "enabled" => f2 = Some(map.next_value()?),
-                        "products" => f3 = map.next_value()?,
-                        "proration_behavior" => f4 = Some(map.next_value()?),
-                        "schedule_at_period_end" => f5 = Some(map.next_value()?),
-                        "trial_update_behavior" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_cycle_anchor" => f0 = crate::rt::de::next(&mut map)?,
+                        "default_allowed_updates" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "enabled" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "products" => f3 = crate::rt::de::next(&mut map)?,
+                        "proration_behavior" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "schedule_at_period_end" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "trial_update_behavior" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalSubscriptionUpdate {

@@ -30,12 +30,17 @@ impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateProduct {
                 let mut f1: Option<Vec<String>> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "adjustable_quantity" => f0 = Some(map.next_value()?),
-                        "prices" => f1 = Some(map.next_value()?),
-                        "product" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "adjustable_quantity" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "prices" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "product" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PortalSubscriptionUpdateProduct {

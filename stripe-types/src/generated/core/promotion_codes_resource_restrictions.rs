@@ -39,13 +39,18 @@ impl<'de> serde::Deserialize<'de> for PromotionCodesResourceRestrictions {
                 let mut f2: Option<i64> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency_options" => f0 = map.next_value()?,
-                        "first_time_transaction" => f1 = Some(map.next_value()?),
-                        "minimum_amount" => f2 = map.next_value()?,
-                        "minimum_amount_currency" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "first_time_transaction" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "minimum_amount" => f2 = crate::rt::de::next(&mut map)?,
+                        "minimum_amount_currency" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PromotionCodesResourceRestrictions {

@@ -34,14 +34,17 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceRecurring {
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<crate::QuotesResourceTotalDetails> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(map.next_value()?),
-                        "amount_total" => f1 = Some(map.next_value()?),
-                        "interval" => f2 = Some(map.next_value()?),
-                        "interval_count" => f3 = Some(map.next_value()?),
-                        "total_details" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "total_details" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(QuotesResourceRecurring {

@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceStatusTransitions {
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "accepted_at" => f0 = map.next_value()?,
-                        "canceled_at" => f1 = map.next_value()?,
-                        "finalized_at" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "accepted_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "canceled_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "finalized_at" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(QuotesResourceStatusTransitions {

@@ -36,14 +36,17 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceSubscriptionDataSubscription
                 let mut f3: Option<crate::rt::Metadata> = None;
                 let mut f4: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_mode" => f0 = Some(map.next_value()?),
-                        "description" => f1 = map.next_value()?,
-                        "effective_date" => f2 = map.next_value()?,
-                        "metadata" => f3 = map.next_value()?,
-                        "trial_period_days" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_mode" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f1 = crate::rt::de::next(&mut map)?,
+                        "effective_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
+                        "trial_period_days" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(QuotesResourceSubscriptionDataSubscriptionData {

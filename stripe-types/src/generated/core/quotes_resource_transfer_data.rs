@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceTransferData {
                 let mut f1: Option<f64> = None;
                 let mut f2: Option<crate::rt::Expandable<crate::Account>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_percent" => f1 = map.next_value()?,
-                        "destination" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_percent" => f1 = crate::rt::de::next(&mut map)?,
+                        "destination" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(QuotesResourceTransferData {

@@ -31,13 +31,16 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceUpfront {
                 let mut f2: Option<crate::rt::List<crate::Item>> = None;
                 let mut f3: Option<crate::QuotesResourceTotalDetails> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(map.next_value()?),
-                        "amount_total" => f1 = Some(map.next_value()?),
-                        "line_items" => f2 = map.next_value()?,
-                        "total_details" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "line_items" => f2 = crate::rt::de::next(&mut map)?,
+                        "total_details" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(QuotesResourceUpfront {

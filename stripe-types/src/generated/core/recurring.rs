@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for Recurring {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::PlanUsageType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "interval" => f0 = Some(map.next_value()?),
-                        "interval_count" => f1 = Some(map.next_value()?),
-                        "meter" => f2 = map.next_value()?,
-                        "usage_type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "interval" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "meter" => f2 = crate::rt::de::next(&mut map)?,
+                        "usage_type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Recurring {

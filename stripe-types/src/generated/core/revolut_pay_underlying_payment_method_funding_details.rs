@@ -29,11 +29,14 @@ impl<'de> serde::Deserialize<'de> for RevolutPayUnderlyingPaymentMethodFundingDe
                     crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card" => f0 = map.next_value()?,
-                        "type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RevolutPayUnderlyingPaymentMethodFundingDetails {

@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for Rule {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "action" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "predicate" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "action" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "predicate" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Rule {

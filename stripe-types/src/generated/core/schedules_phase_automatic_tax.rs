@@ -29,12 +29,15 @@ impl<'de> serde::Deserialize<'de> for SchedulesPhaseAutomaticTax {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled_reason" => f0 = map.next_value()?,
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "liability" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "liability" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SchedulesPhaseAutomaticTax {

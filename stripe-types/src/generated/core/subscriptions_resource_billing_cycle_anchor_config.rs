@@ -37,14 +37,17 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingCycleAnchorCon
                 let mut f3: Option<i64> = None;
                 let mut f4: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "day_of_month" => f0 = Some(map.next_value()?),
-                        "hour" => f1 = map.next_value()?,
-                        "minute" => f2 = map.next_value()?,
-                        "month" => f3 = map.next_value()?,
-                        "second" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "day_of_month" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hour" => f1 = crate::rt::de::next(&mut map)?,
+                        "minute" => f2 = crate::rt::de::next(&mut map)?,
+                        "month" => f3 = crate::rt::de::next(&mut map)?,
+                        "second" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionsResourceBillingCycleAnchorConfig {

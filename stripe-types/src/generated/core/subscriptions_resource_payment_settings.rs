@@ -37,12 +37,17 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePaymentSettings {
                     crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payment_method_options" => f0 = map.next_value()?,
-                        "payment_method_types" => f1 = map.next_value()?,
-                        "save_default_payment_method" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_method_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_method_types" => f1 = crate::rt::de::next(&mut map)?,
+                        "save_default_payment_method" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionsResourcePaymentSettings {

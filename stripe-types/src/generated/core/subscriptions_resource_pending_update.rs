@@ -36,14 +36,17 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePendingUpdate {
                 let mut f3: Option<crate::rt::Timestamp> = None;
                 let mut f4: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_cycle_anchor" => f0 = map.next_value()?,
-                        "expires_at" => f1 = Some(map.next_value()?),
-                        "subscription_items" => f2 = map.next_value()?,
-                        "trial_end" => f3 = map.next_value()?,
-                        "trial_from_plan" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_cycle_anchor" => f0 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription_items" => f2 = crate::rt::de::next(&mut map)?,
+                        "trial_end" => f3 = crate::rt::de::next(&mut map)?,
+                        "trial_from_plan" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionsResourcePendingUpdate {

@@ -61,17 +61,24 @@ impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsCharge {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<crate::ThreeDSecureDetailsChargeVersion> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authentication_flow" => f0 = map.next_value()?,
-                        "electronic_commerce_indicator" => f1 = map.next_value()?,
-                        "exemption_indicator" => f2 = map.next_value()?,
-                        "exemption_indicator_applied" => f3 = map.next_value()?,
-                        "result" => f4 = map.next_value()?,
-                        "result_reason" => f5 = map.next_value()?,
-                        "transaction_id" => f6 = map.next_value()?,
-                        "version" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authentication_flow" => f0 = crate::rt::de::next(&mut map)?,
+                        "electronic_commerce_indicator" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "exemption_indicator" => f2 = crate::rt::de::next(&mut map)?,
+                        "exemption_indicator_applied" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "result" => f4 = crate::rt::de::next(&mut map)?,
+                        "result_reason" => f5 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f6 = crate::rt::de::next(&mut map)?,
+                        "version" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ThreeDSecureDetailsCharge {

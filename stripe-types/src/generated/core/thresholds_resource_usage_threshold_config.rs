@@ -34,13 +34,16 @@ impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageThresholdConfig {
                     crate::ThresholdsResourceUsageThresholdConfigRecurrence,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "filters" => f0 = map.next_value()?,
-                        "gte" => f1 = Some(map.next_value()?),
-                        "meter" => f2 = Some(map.next_value()?),
-                        "recurrence" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "filters" => f0 = crate::rt::de::next(&mut map)?,
+                        "gte" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "meter" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "recurrence" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ThresholdsResourceUsageThresholdConfig {

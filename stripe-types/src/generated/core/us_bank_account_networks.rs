@@ -26,11 +26,14 @@ impl<'de> serde::Deserialize<'de> for UsBankAccountNetworks {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<Vec<crate::UsBankAccountNetworksSupported>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "preferred" => f0 = map.next_value()?,
-                        "supported" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "preferred" => f0 = crate::rt::de::next(&mut map)?,
+                        "supported" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(UsBankAccountNetworks {

@@ -2461,14 +2461,17 @@ impl<'de> serde::Deserialize<'de> for DeletedWebhookEndpoint {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedWebhookEndpointId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedWebhookEndpoint {
@@ -2820,23 +2823,26 @@ impl<'de> serde::Deserialize<'de> for WebhookEndpoint {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "api_version" => f0 = map.next_value()?,
-                        "application" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "description" => f3 = map.next_value()?,
-                        "enabled_events" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "secret" => f8 = map.next_value()?,
-                        "status" => f9 = Some(map.next_value()?),
-                        "url" => f10 = Some(map.next_value()?),
+                        "api_version" => f0 = crate::rt::de::next(&mut map)?,
+                        "application" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "enabled_events" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "secret" => f8 = crate::rt::de::next(&mut map)?,
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(WebhookEndpoint {

@@ -283,31 +283,36 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccount {
                 > = None;
                 let mut f18: Option<crate::BankConnectionsResourceTransactionRefresh> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder" => f0 = map.next_value()?,
-                        "account_numbers" => f1 = map.next_value()?,
-                        "balance" => f2 = map.next_value()?,
-                        "balance_refresh" => f3 = map.next_value()?,
-                        "category" => f4 = Some(map.next_value()?),
-                        "created" => f5 = Some(map.next_value()?),
-                        "display_name" => f6 = map.next_value()?,
-                        "id" => f7 = Some(map.next_value()?),
-                        "institution_name" => f8 = Some(map.next_value()?),
-                        "last4" => f9 = map.next_value()?,
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "ownership" => f11 = map.next_value()?,
-                        "ownership_refresh" => f12 = map.next_value()?,
-                        "permissions" => f13 = map.next_value()?,
-                        "status" => f14 = Some(map.next_value()?),
-                        "subcategory" => f15 = Some(map.next_value()?),
-                        "subscriptions" => f16 = map.next_value()?,
-                        "supported_payment_method_types" => f17 = Some(map.next_value()?),
-                        "transaction_refresh" => f18 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "account_holder" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_numbers" => f1 = crate::rt::de::next(&mut map)?,
+                        "balance" => f2 = crate::rt::de::next(&mut map)?,
+                        "balance_refresh" => f3 = crate::rt::de::next(&mut map)?,
+                        "category" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "display_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "institution_name" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "last4" => f9 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "ownership" => f11 = crate::rt::de::next(&mut map)?,
+                        "ownership_refresh" => f12 = crate::rt::de::next(&mut map)?,
+                        "permissions" => f13 = crate::rt::de::next(&mut map)?,
+                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "subcategory" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "subscriptions" => f16 = crate::rt::de::next(&mut map)?,
+                        "supported_payment_method_types" => {
+                            f17 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "transaction_refresh" => f18 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialConnectionsAccount {
@@ -505,15 +510,18 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwnership {
                     crate::rt::List<crate::FinancialConnectionsAccountOwner>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "owners" => f2 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "owners" => f2 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialConnectionsAccountOwnership {

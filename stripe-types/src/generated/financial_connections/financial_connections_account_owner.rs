@@ -53,19 +53,22 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwner {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "email" => f0 = map.next_value()?,
-                        "id" => f1 = Some(map.next_value()?),
-                        "name" => f2 = Some(map.next_value()?),
-                        "ownership" => f3 = Some(map.next_value()?),
-                        "phone" => f4 = map.next_value()?,
-                        "raw_address" => f5 = map.next_value()?,
-                        "refreshed_at" => f6 = map.next_value()?,
+                        "email" => f0 = crate::rt::de::next(&mut map)?,
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "ownership" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "phone" => f4 = crate::rt::de::next(&mut map)?,
+                        "raw_address" => f5 = crate::rt::de::next(&mut map)?,
+                        "refreshed_at" => f6 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialConnectionsAccountOwner {

@@ -653,21 +653,24 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsSession {
                 let mut f7: Option<Vec<crate::FinancialConnectionsSessionPrefetch>> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder" => f0 = map.next_value()?,
-                        "accounts" => f1 = Some(map.next_value()?),
-                        "client_secret" => f2 = map.next_value()?,
-                        "filters" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "permissions" => f6 = Some(map.next_value()?),
-                        "prefetch" => f7 = map.next_value()?,
-                        "return_url" => f8 = map.next_value()?,
+                        "account_holder" => f0 = crate::rt::de::next(&mut map)?,
+                        "accounts" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "client_secret" => f2 = crate::rt::de::next(&mut map)?,
+                        "filters" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "permissions" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "prefetch" => f7 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f8 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialConnectionsSession {

@@ -66,23 +66,28 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsTransaction {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "amount" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "description" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "status" => f6 = Some(map.next_value()?),
-                        "status_transitions" => f7 = Some(map.next_value()?),
-                        "transacted_at" => f8 = Some(map.next_value()?),
-                        "transaction_refresh" => f9 = Some(map.next_value()?),
-                        "updated" => f10 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "transacted_at" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction_refresh" => {
+                            f9 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "updated" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(FinancialConnectionsTransaction {

@@ -35,13 +35,16 @@ impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommon {
                 let mut f2: Option<Vec<crate::LinkedAccountOptionsCommonPrefetch>> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "filters" => f0 = map.next_value()?,
-                        "permissions" => f1 = map.next_value()?,
-                        "prefetch" => f2 = map.next_value()?,
-                        "return_url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "filters" => f0 = crate::rt::de::next(&mut map)?,
+                        "permissions" => f1 = crate::rt::de::next(&mut map)?,
+                        "prefetch" => f2 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(LinkedAccountOptionsCommon {

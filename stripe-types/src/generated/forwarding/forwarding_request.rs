@@ -294,22 +294,25 @@ impl<'de> serde::Deserialize<'de> for ForwardingRequest {
                 let mut f8: Option<crate::ForwardedResponseDetails> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "metadata" => f3 = map.next_value()?,
-                        "payment_method" => f4 = Some(map.next_value()?),
-                        "replacements" => f5 = Some(map.next_value()?),
-                        "request_context" => f6 = map.next_value()?,
-                        "request_details" => f7 = map.next_value()?,
-                        "response_details" => f8 = map.next_value()?,
-                        "url" => f9 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "replacements" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "request_context" => f6 = crate::rt::de::next(&mut map)?,
+                        "request_details" => f7 = crate::rt::de::next(&mut map)?,
+                        "response_details" => f8 = crate::rt::de::next(&mut map)?,
+                        "url" => f9 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ForwardingRequest {

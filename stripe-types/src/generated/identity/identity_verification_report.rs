@@ -73,25 +73,28 @@ impl<'de> serde::Deserialize<'de> for IdentityVerificationReport {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "client_reference_id" => f0 = map.next_value()?,
-                        "created" => f1 = Some(map.next_value()?),
-                        "document" => f2 = map.next_value()?,
-                        "email" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "id_number" => f5 = map.next_value()?,
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "options" => f7 = map.next_value()?,
-                        "phone" => f8 = map.next_value()?,
-                        "selfie" => f9 = map.next_value()?,
-                        "type" => f10 = Some(map.next_value()?),
-                        "verification_flow" => f11 = map.next_value()?,
-                        "verification_session" => f12 = map.next_value()?,
+                        "client_reference_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "document" => f2 = crate::rt::de::next(&mut map)?,
+                        "email" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id_number" => f5 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "options" => f7 = crate::rt::de::next(&mut map)?,
+                        "phone" => f8 = crate::rt::de::next(&mut map)?,
+                        "selfie" => f9 = crate::rt::de::next(&mut map)?,
+                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "verification_flow" => f11 = crate::rt::de::next(&mut map)?,
+                        "verification_session" => f12 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IdentityVerificationReport {

@@ -533,31 +533,36 @@ impl<'de> serde::Deserialize<'de> for IdentityVerificationSession {
                 let mut f17: Option<String> = None;
                 let mut f18: Option<crate::GelatoVerifiedOutputs> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "client_reference_id" => f0 = map.next_value()?,
-                        "client_secret" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "last_error" => f4 = map.next_value()?,
-                        "last_verification_report" => f5 = map.next_value()?,
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "options" => f8 = map.next_value()?,
-                        "provided_details" => f9 = map.next_value()?,
-                        "redaction" => f10 = map.next_value()?,
-                        "related_customer" => f11 = map.next_value()?,
-                        "related_customer_account" => f12 = map.next_value()?,
-                        "related_person" => f13 = map.next_value()?,
-                        "status" => f14 = Some(map.next_value()?),
-                        "type" => f15 = Some(map.next_value()?),
-                        "url" => f16 = map.next_value()?,
-                        "verification_flow" => f17 = map.next_value()?,
-                        "verified_outputs" => f18 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "client_reference_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "client_secret" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "last_error" => f4 = crate::rt::de::next(&mut map)?,
+                        "last_verification_report" => f5 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "options" => f8 = crate::rt::de::next(&mut map)?,
+                        "provided_details" => f9 = crate::rt::de::next(&mut map)?,
+                        "redaction" => f10 = crate::rt::de::next(&mut map)?,
+                        "related_customer" => f11 = crate::rt::de::next(&mut map)?,
+                        "related_customer_account" => {
+                            f12 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "related_person" => f13 = crate::rt::de::next(&mut map)?,
+                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f16 = crate::rt::de::next(&mut map)?,
+                        "verification_flow" => f17 = crate::rt::de::next(&mut map)?,
+                        "verified_outputs" => f18 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IdentityVerificationSession {

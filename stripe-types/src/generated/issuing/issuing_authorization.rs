@@ -5263,40 +5263,49 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorization {
                 let mut f26: Option<bool> = None;
                 let mut f27: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_details" => f1 = map.next_value()?,
-                        "approved" => f2 = Some(map.next_value()?),
-                        "authorization_method" => f3 = Some(map.next_value()?),
-                        "balance_transactions" => f4 = Some(map.next_value()?),
-                        "card" => f5 = Some(map.next_value()?),
-                        "cardholder" => f6 = map.next_value()?,
-                        "created" => f7 = Some(map.next_value()?),
-                        "currency" => f8 = Some(map.next_value()?),
-                        "fleet" => f9 = map.next_value()?,
-                        "fraud_challenges" => f10 = map.next_value()?,
-                        "fuel" => f11 = map.next_value()?,
-                        "id" => f12 = Some(map.next_value()?),
-                        "livemode" => f13 = Some(map.next_value()?),
-                        "merchant_amount" => f14 = Some(map.next_value()?),
-                        "merchant_currency" => f15 = Some(map.next_value()?),
-                        "merchant_data" => f16 = Some(map.next_value()?),
-                        "metadata" => f17 = Some(map.next_value()?),
-                        "network_data" => f18 = map.next_value()?,
-                        "pending_request" => f19 = map.next_value()?,
-                        "request_history" => f20 = Some(map.next_value()?),
-                        "status" => f21 = Some(map.next_value()?),
-                        "token" => f22 = map.next_value()?,
-                        "transactions" => f23 = Some(map.next_value()?),
-                        "treasury" => f24 = map.next_value()?,
-                        "verification_data" => f25 = Some(map.next_value()?),
-                        "verified_by_fraud_challenge" => f26 = map.next_value()?,
-                        "wallet" => f27 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "approved" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "authorization_method" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "balance_transactions" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "card" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "cardholder" => f6 = crate::rt::de::next(&mut map)?,
+                        "created" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "fleet" => f9 = crate::rt::de::next(&mut map)?,
+                        "fraud_challenges" => f10 = crate::rt::de::next(&mut map)?,
+                        "fuel" => f11 = crate::rt::de::next(&mut map)?,
+                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_amount" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_currency" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_data" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "network_data" => f18 = crate::rt::de::next(&mut map)?,
+                        "pending_request" => f19 = crate::rt::de::next(&mut map)?,
+                        "request_history" => f20 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "token" => f22 = crate::rt::de::next(&mut map)?,
+                        "transactions" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "treasury" => f24 = crate::rt::de::next(&mut map)?,
+                        "verification_data" => f25 = Some(crate::rt::de::next(&mut map)?),
+                        "verified_by_fraud_challenge" => {
+                            f26 = crate::rt::de::next(&mut map)?;
+                        }
+                        "wallet" => f27 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorization {
@@ -5436,11 +5445,14 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAmountDetails {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "atm_fee" => f0 = map.next_value()?,
-                        "cashback_amount" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "atm_fee" => f0 = crate::rt::de::next(&mut map)?,
+                        "cashback_amount" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationAmountDetails {
@@ -5505,11 +5517,14 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthenticationExemptio
                     crate::IssuingAuthorizationAuthenticationExemptionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "claimed_by" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "claimed_by" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationAuthenticationExemption {
@@ -5761,15 +5776,18 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetCardholderPromptD
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alphanumeric_id" => f0 = map.next_value()?,
-                        "driver_id" => f1 = map.next_value()?,
-                        "odometer" => f2 = map.next_value()?,
-                        "unspecified_id" => f3 = map.next_value()?,
-                        "user_id" => f4 = map.next_value()?,
-                        "vehicle_number" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "alphanumeric_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "driver_id" => f1 = crate::rt::de::next(&mut map)?,
+                        "odometer" => f2 = crate::rt::de::next(&mut map)?,
+                        "unspecified_id" => f3 = crate::rt::de::next(&mut map)?,
+                        "user_id" => f4 = crate::rt::de::next(&mut map)?,
+                        "vehicle_number" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetCardholderPromptData {
@@ -5856,13 +5874,16 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetData {
                 let mut f2: Option<crate::IssuingAuthorizationFleetReportedBreakdown> = None;
                 let mut f3: Option<crate::IssuingAuthorizationFleetDataServiceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cardholder_prompt_data" => f0 = map.next_value()?,
-                        "purchase_type" => f1 = map.next_value()?,
-                        "reported_breakdown" => f2 = map.next_value()?,
-                        "service_type" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cardholder_prompt_data" => f0 = crate::rt::de::next(&mut map)?,
+                        "purchase_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "reported_breakdown" => f2 = crate::rt::de::next(&mut map)?,
+                        "service_type" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetData {
@@ -6046,10 +6067,13 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetFuelPriceData {
             ) -> Result<IssuingAuthorizationFleetFuelPriceData, A::Error> {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetFuelPriceData {
@@ -6103,10 +6127,13 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetNonFuelPriceData 
             ) -> Result<IssuingAuthorizationFleetNonFuelPriceData, A::Error> {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetNonFuelPriceData {
@@ -6166,12 +6193,15 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetReportedBreakdown
                 let mut f1: Option<crate::IssuingAuthorizationFleetNonFuelPriceData> = None;
                 let mut f2: Option<crate::IssuingAuthorizationFleetTaxData> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fuel" => f0 = map.next_value()?,
-                        "non_fuel" => f1 = map.next_value()?,
-                        "tax" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fuel" => f0 = crate::rt::de::next(&mut map)?,
+                        "non_fuel" => f1 = crate::rt::de::next(&mut map)?,
+                        "tax" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetReportedBreakdown {
@@ -6236,11 +6266,14 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetTaxData {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut f1: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "local_amount_decimal" => f0 = map.next_value()?,
-                        "national_amount_decimal" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "local_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        "national_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFleetTaxData {
@@ -6308,12 +6341,15 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallenge {
                     crate::IssuingAuthorizationFraudChallengeUndeliverableReason,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "channel" => f0 = Some(map.next_value()?),
-                        "status" => f1 = Some(map.next_value()?),
-                        "undeliverable_reason" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "channel" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "undeliverable_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFraudChallenge {
@@ -6550,14 +6586,17 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFuelData {
                 let mut f3: Option<crate::IssuingAuthorizationFuelDataUnit> = None;
                 let mut f4: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "industry_product_code" => f0 = map.next_value()?,
-                        "quantity_decimal" => f1 = map.next_value()?,
-                        "type" => f2 = map.next_value()?,
-                        "unit" => f3 = map.next_value()?,
-                        "unit_cost_decimal" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "industry_product_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "quantity_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = crate::rt::de::next(&mut map)?,
+                        "unit" => f3 = crate::rt::de::next(&mut map)?,
+                        "unit_cost_decimal" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationFuelData {
@@ -6789,20 +6828,23 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationMerchantData {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "category" => f0 = Some(map.next_value()?),
-                        "category_code" => f1 = Some(map.next_value()?),
-                        "city" => f2 = map.next_value()?,
-                        "country" => f3 = map.next_value()?,
-                        "name" => f4 = map.next_value()?,
-                        "network_id" => f5 = Some(map.next_value()?),
-                        "postal_code" => f6 = map.next_value()?,
-                        "state" => f7 = map.next_value()?,
-                        "tax_id" => f8 = map.next_value()?,
-                        "terminal_id" => f9 = map.next_value()?,
-                        "url" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "category" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "category_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "city" => f2 = crate::rt::de::next(&mut map)?,
+                        "country" => f3 = crate::rt::de::next(&mut map)?,
+                        "name" => f4 = crate::rt::de::next(&mut map)?,
+                        "network_id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "postal_code" => f6 = crate::rt::de::next(&mut map)?,
+                        "state" => f7 = crate::rt::de::next(&mut map)?,
+                        "tax_id" => f8 = crate::rt::de::next(&mut map)?,
+                        "terminal_id" => f9 = crate::rt::de::next(&mut map)?,
+                        "url" => f10 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationMerchantData {
@@ -6897,12 +6939,17 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationNetworkData {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acquiring_institution_id" => f0 = map.next_value()?,
-                        "system_trace_audit_number" => f1 = map.next_value()?,
-                        "transaction_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acquiring_institution_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "system_trace_audit_number" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationNetworkData {
@@ -6982,16 +7029,21 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationPendingRequest {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_details" => f1 = map.next_value()?,
-                        "currency" => f2 = Some(map.next_value()?),
-                        "is_amount_controllable" => f3 = Some(map.next_value()?),
-                        "merchant_amount" => f4 = Some(map.next_value()?),
-                        "merchant_currency" => f5 = Some(map.next_value()?),
-                        "network_risk_score" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "is_amount_controllable" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "merchant_amount" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_currency" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "network_risk_score" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationPendingRequest {
@@ -7097,21 +7149,24 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationRequest {
                 let mut f10: Option<String> = None;
                 let mut f11: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_details" => f1 = map.next_value()?,
-                        "approved" => f2 = Some(map.next_value()?),
-                        "authorization_code" => f3 = map.next_value()?,
-                        "created" => f4 = Some(map.next_value()?),
-                        "currency" => f5 = Some(map.next_value()?),
-                        "merchant_amount" => f6 = Some(map.next_value()?),
-                        "merchant_currency" => f7 = Some(map.next_value()?),
-                        "network_risk_score" => f8 = map.next_value()?,
-                        "reason" => f9 = Some(map.next_value()?),
-                        "reason_message" => f10 = map.next_value()?,
-                        "requested_at" => f11 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "approved" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_amount" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_currency" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "network_risk_score" => f8 = crate::rt::de::next(&mut map)?,
+                        "reason" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "reason_message" => f10 = crate::rt::de::next(&mut map)?,
+                        "requested_at" => f11 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationRequest {
@@ -7395,10 +7450,13 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecure {
             ) -> Result<IssuingAuthorizationThreeDSecure, A::Error> {
                 let mut f0: Option<crate::IssuingAuthorizationThreeDSecureResult> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "result" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "result" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationThreeDSecure {
@@ -7516,12 +7574,15 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationTreasury {
                 let mut f1: Option<Vec<String>> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "received_credits" => f0 = Some(map.next_value()?),
-                        "received_debits" => f1 = Some(map.next_value()?),
-                        "transaction" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "received_credits" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "received_debits" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationTreasury {
@@ -7609,16 +7670,23 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationData {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<crate::IssuingAuthorizationThreeDSecure> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = Some(map.next_value()?),
-                        "address_postal_code_check" => f1 = Some(map.next_value()?),
-                        "authentication_exemption" => f2 = map.next_value()?,
-                        "cvc_check" => f3 = Some(map.next_value()?),
-                        "expiry_check" => f4 = Some(map.next_value()?),
-                        "postal_code" => f5 = map.next_value()?,
-                        "three_d_secure" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "address_postal_code_check" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "authentication_exemption" => f2 = crate::rt::de::next(&mut map)?,
+                        "cvc_check" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "expiry_check" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "postal_code" => f5 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingAuthorizationVerificationData {

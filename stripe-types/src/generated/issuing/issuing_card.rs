@@ -1143,37 +1143,40 @@ impl<'de> serde::Deserialize<'de> for IssuingCard {
                 let mut f23: Option<crate::IssuingCardType> = None;
                 let mut f24: Option<crate::IssuingCardWallets> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = Some(map.next_value()?),
-                        "cancellation_reason" => f1 = map.next_value()?,
-                        "cardholder" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "cvc" => f5 = map.next_value()?,
-                        "exp_month" => f6 = Some(map.next_value()?),
-                        "exp_year" => f7 = Some(map.next_value()?),
-                        "financial_account" => f8 = map.next_value()?,
-                        "id" => f9 = Some(map.next_value()?),
-                        "last4" => f10 = Some(map.next_value()?),
-                        "latest_fraud_warning" => f11 = map.next_value()?,
-                        "livemode" => f12 = Some(map.next_value()?),
-                        "metadata" => f13 = Some(map.next_value()?),
-                        "number" => f14 = map.next_value()?,
-                        "personalization_design" => f15 = map.next_value()?,
-                        "replaced_by" => f16 = map.next_value()?,
-                        "replacement_for" => f17 = map.next_value()?,
-                        "replacement_reason" => f18 = map.next_value()?,
-                        "second_line" => f19 = map.next_value()?,
-                        "shipping" => f20 = map.next_value()?,
-                        "spending_controls" => f21 = Some(map.next_value()?),
-                        "status" => f22 = Some(map.next_value()?),
-                        "type" => f23 = Some(map.next_value()?),
-                        "wallets" => f24 = map.next_value()?,
+                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cancellation_reason" => f1 = crate::rt::de::next(&mut map)?,
+                        "cardholder" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "cvc" => f5 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f8 = crate::rt::de::next(&mut map)?,
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "last4" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "latest_fraud_warning" => f11 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "number" => f14 = crate::rt::de::next(&mut map)?,
+                        "personalization_design" => f15 = crate::rt::de::next(&mut map)?,
+                        "replaced_by" => f16 = crate::rt::de::next(&mut map)?,
+                        "replacement_for" => f17 = crate::rt::de::next(&mut map)?,
+                        "replacement_reason" => f18 = crate::rt::de::next(&mut map)?,
+                        "second_line" => f19 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f20 = crate::rt::de::next(&mut map)?,
+                        "spending_controls" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f22 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "wallets" => f24 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCard {
@@ -1302,11 +1305,14 @@ impl<'de> serde::Deserialize<'de> for IssuingCardApplePay {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::IssuingCardApplePayIneligibleReason> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eligible" => f0 = Some(map.next_value()?),
-                        "ineligible_reason" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eligible" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "ineligible_reason" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardApplePay {
@@ -1447,15 +1453,22 @@ impl<'de> serde::Deserialize<'de> for IssuingCardAuthorizationControls {
                 let mut f4: Option<Vec<crate::IssuingCardSpendingLimit>> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allowed_categories" => f0 = map.next_value()?,
-                        "allowed_merchant_countries" => f1 = map.next_value()?,
-                        "blocked_categories" => f2 = map.next_value()?,
-                        "blocked_merchant_countries" => f3 = map.next_value()?,
-                        "spending_limits" => f4 = map.next_value()?,
-                        "spending_limits_currency" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allowed_categories" => f0 = crate::rt::de::next(&mut map)?,
+                        "allowed_merchant_countries" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "blocked_categories" => f2 = crate::rt::de::next(&mut map)?,
+                        "blocked_merchant_countries" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "spending_limits" => f4 = crate::rt::de::next(&mut map)?,
+                        "spending_limits_currency" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardAuthorizationControls {
@@ -6320,11 +6333,14 @@ impl<'de> serde::Deserialize<'de> for IssuingCardFraudWarning {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::IssuingCardFraudWarningType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "started_at" => f0 = map.next_value()?,
-                        "type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "started_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardFraudWarning {
@@ -6443,11 +6459,14 @@ impl<'de> serde::Deserialize<'de> for IssuingCardGooglePay {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::IssuingCardApplePayIneligibleReason> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eligible" => f0 = Some(map.next_value()?),
-                        "ineligible_reason" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eligible" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "ineligible_reason" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardGooglePay {
@@ -6594,22 +6613,25 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShipping {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<crate::IssuingCardShippingType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = Some(map.next_value()?),
-                        "address_validation" => f1 = map.next_value()?,
-                        "carrier" => f2 = map.next_value()?,
-                        "customs" => f3 = map.next_value()?,
-                        "eta" => f4 = map.next_value()?,
-                        "name" => f5 = Some(map.next_value()?),
-                        "phone_number" => f6 = map.next_value()?,
-                        "require_signature" => f7 = map.next_value()?,
-                        "service" => f8 = Some(map.next_value()?),
-                        "status" => f9 = map.next_value()?,
-                        "tracking_number" => f10 = map.next_value()?,
-                        "tracking_url" => f11 = map.next_value()?,
-                        "type" => f12 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "address_validation" => f1 = crate::rt::de::next(&mut map)?,
+                        "carrier" => f2 = crate::rt::de::next(&mut map)?,
+                        "customs" => f3 = crate::rt::de::next(&mut map)?,
+                        "eta" => f4 = crate::rt::de::next(&mut map)?,
+                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "phone_number" => f6 = crate::rt::de::next(&mut map)?,
+                        "require_signature" => f7 = crate::rt::de::next(&mut map)?,
+                        "service" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f9 = crate::rt::de::next(&mut map)?,
+                        "tracking_number" => f10 = crate::rt::de::next(&mut map)?,
+                        "tracking_url" => f11 = crate::rt::de::next(&mut map)?,
+                        "type" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardShipping {
@@ -6709,12 +6731,15 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidation {
                 let mut f1: Option<crate::Address> = None;
                 let mut f2: Option<crate::IssuingCardShippingAddressValidationResult> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mode" => f0 = Some(map.next_value()?),
-                        "normalized_address" => f1 = map.next_value()?,
-                        "result" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mode" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "normalized_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "result" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardShippingAddressValidation {
@@ -6952,10 +6977,13 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingCustoms {
             ) -> Result<IssuingCardShippingCustoms, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eori_number" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eori_number" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardShippingCustoms {
@@ -7183,12 +7211,15 @@ impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimit {
                 let mut f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>> = None;
                 let mut f2: Option<crate::IssuingCardSpendingLimitInterval> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "categories" => f1 = map.next_value()?,
-                        "interval" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "categories" => f1 = crate::rt::de::next(&mut map)?,
+                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardSpendingLimit {
@@ -9578,12 +9609,17 @@ impl<'de> serde::Deserialize<'de> for IssuingCardWallets {
                 let mut f1: Option<crate::IssuingCardGooglePay> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "apple_pay" => f0 = Some(map.next_value()?),
-                        "google_pay" => f1 = Some(map.next_value()?),
-                        "primary_account_identifier" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "apple_pay" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "google_pay" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "primary_account_identifier" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardWallets {

@@ -8016,27 +8016,30 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholder {
                 let mut f13: Option<crate::IssuingCardholderStatus> = None;
                 let mut f14: Option<crate::IssuingCardholderType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing" => f0 = Some(map.next_value()?),
-                        "company" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "email" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "individual" => f5 = map.next_value()?,
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "name" => f8 = Some(map.next_value()?),
-                        "phone_number" => f9 = map.next_value()?,
-                        "preferred_locales" => f10 = map.next_value()?,
-                        "requirements" => f11 = Some(map.next_value()?),
-                        "spending_controls" => f12 = map.next_value()?,
-                        "status" => f13 = Some(map.next_value()?),
-                        "type" => f14 = Some(map.next_value()?),
+                        "billing" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "company" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "email" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "individual" => f5 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "phone_number" => f9 = crate::rt::de::next(&mut map)?,
+                        "preferred_locales" => f10 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "spending_controls" => f12 = crate::rt::de::next(&mut map)?,
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholder {
@@ -8129,10 +8132,13 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderAddress {
             ) -> Result<IssuingCardholderAddress, A::Error> {
                 let mut f0: Option<crate::Address> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderAddress {
@@ -8207,15 +8213,22 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderAuthorizationControls {
                 let mut f4: Option<Vec<crate::IssuingCardholderSpendingLimit>> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allowed_categories" => f0 = map.next_value()?,
-                        "allowed_merchant_countries" => f1 = map.next_value()?,
-                        "blocked_categories" => f2 = map.next_value()?,
-                        "blocked_merchant_countries" => f3 = map.next_value()?,
-                        "spending_limits" => f4 = map.next_value()?,
-                        "spending_limits_currency" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allowed_categories" => f0 = crate::rt::de::next(&mut map)?,
+                        "allowed_merchant_countries" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "blocked_categories" => f2 = crate::rt::de::next(&mut map)?,
+                        "blocked_merchant_countries" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "spending_limits" => f4 = crate::rt::de::next(&mut map)?,
+                        "spending_limits_currency" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderAuthorizationControls {
@@ -8289,10 +8302,13 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderCardIssuing {
             ) -> Result<IssuingCardholderCardIssuing, A::Error> {
                 let mut f0: Option<crate::IssuingCardholderUserTermsAcceptance> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "user_terms_acceptance" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "user_terms_acceptance" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderCardIssuing {
@@ -8346,10 +8362,13 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderCompany {
             ) -> Result<IssuingCardholderCompany, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tax_id_provided" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tax_id_provided" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderCompany {
@@ -8405,11 +8424,14 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderIdDocument {
                 let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "back" => f0 = map.next_value()?,
-                        "front" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "back" => f0 = crate::rt::de::next(&mut map)?,
+                        "front" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderIdDocument {
@@ -8479,14 +8501,17 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividual {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::IssuingCardholderVerification> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_issuing" => f0 = map.next_value()?,
-                        "dob" => f1 = map.next_value()?,
-                        "first_name" => f2 = map.next_value()?,
-                        "last_name" => f3 = map.next_value()?,
-                        "verification" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_issuing" => f0 = crate::rt::de::next(&mut map)?,
+                        "dob" => f1 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "last_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "verification" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderIndividual {
@@ -8562,12 +8587,15 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividualDob {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "day" => f0 = map.next_value()?,
-                        "month" => f1 = map.next_value()?,
-                        "year" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "day" => f0 = crate::rt::de::next(&mut map)?,
+                        "month" => f1 = crate::rt::de::next(&mut map)?,
+                        "year" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderIndividualDob {
@@ -8692,11 +8720,14 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirements {
                 let mut f0: Option<crate::IssuingCardholderRequirementsDisabledReason> = None;
                 let mut f1: Option<Vec<crate::IssuingCardholderRequirementsPastDue>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled_reason" => f0 = map.next_value()?,
-                        "past_due" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "past_due" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderRequirements {
@@ -8934,12 +8965,15 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderSpendingLimit {
                 let mut f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>> = None;
                 let mut f2: Option<crate::IssuingCardSpendingLimitInterval> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "categories" => f1 = map.next_value()?,
-                        "interval" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "categories" => f1 = crate::rt::de::next(&mut map)?,
+                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderSpendingLimit {
@@ -9103,12 +9137,15 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderUserTermsAcceptance {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderUserTermsAcceptance {
@@ -9170,10 +9207,13 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderVerification {
             ) -> Result<IssuingCardholderVerification, A::Error> {
                 let mut f0: Option<crate::IssuingCardholderIdDocument> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "document" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "document" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingCardholderVerification {

@@ -779,24 +779,27 @@ impl<'de> serde::Deserialize<'de> for IssuingDispute {
                 let mut f10: Option<crate::rt::Expandable<crate::IssuingTransaction>> = None;
                 let mut f11: Option<crate::IssuingDisputeTreasury> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transactions" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "evidence" => f4 = Some(map.next_value()?),
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "loss_reason" => f7 = map.next_value()?,
-                        "metadata" => f8 = Some(map.next_value()?),
-                        "status" => f9 = Some(map.next_value()?),
-                        "transaction" => f10 = Some(map.next_value()?),
-                        "treasury" => f11 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transactions" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "evidence" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "loss_reason" => f7 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "treasury" => f11 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDispute {
@@ -905,19 +908,24 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeCanceledEvidence {
                 let mut f8: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus> = None;
                 let mut f9: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "canceled_at" => f1 = map.next_value()?,
-                        "cancellation_policy_provided" => f2 = map.next_value()?,
-                        "cancellation_reason" => f3 = map.next_value()?,
-                        "expected_at" => f4 = map.next_value()?,
-                        "explanation" => f5 = map.next_value()?,
-                        "product_description" => f6 = map.next_value()?,
-                        "product_type" => f7 = map.next_value()?,
-                        "return_status" => f8 = map.next_value()?,
-                        "returned_at" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "canceled_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "cancellation_policy_provided" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cancellation_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "expected_at" => f4 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f5 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
+                        "product_type" => f7 = crate::rt::de::next(&mut map)?,
+                        "return_status" => f8 = crate::rt::de::next(&mut map)?,
+                        "returned_at" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeCanceledEvidence {
@@ -1122,15 +1130,18 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeDuplicateEvidence {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "card_statement" => f1 = map.next_value()?,
-                        "cash_receipt" => f2 = map.next_value()?,
-                        "check_image" => f3 = map.next_value()?,
-                        "explanation" => f4 = map.next_value()?,
-                        "original_transaction" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "card_statement" => f1 = crate::rt::de::next(&mut map)?,
+                        "cash_receipt" => f2 = crate::rt::de::next(&mut map)?,
+                        "check_image" => f3 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f4 = crate::rt::de::next(&mut map)?,
+                        "original_transaction" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeDuplicateEvidence {
@@ -1228,18 +1239,23 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidence {
                 let mut f7: Option<crate::IssuingDisputeEvidenceReason> = None;
                 let mut f8: Option<crate::IssuingDisputeServiceNotAsDescribedEvidence> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "canceled" => f0 = map.next_value()?,
-                        "duplicate" => f1 = map.next_value()?,
-                        "fraudulent" => f2 = map.next_value()?,
-                        "merchandise_not_as_described" => f3 = map.next_value()?,
-                        "no_valid_authorization" => f4 = map.next_value()?,
-                        "not_received" => f5 = map.next_value()?,
-                        "other" => f6 = map.next_value()?,
-                        "reason" => f7 = Some(map.next_value()?),
-                        "service_not_as_described" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "canceled" => f0 = crate::rt::de::next(&mut map)?,
+                        "duplicate" => f1 = crate::rt::de::next(&mut map)?,
+                        "fraudulent" => f2 = crate::rt::de::next(&mut map)?,
+                        "merchandise_not_as_described" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "no_valid_authorization" => f4 = crate::rt::de::next(&mut map)?,
+                        "not_received" => f5 = crate::rt::de::next(&mut map)?,
+                        "other" => f6 = crate::rt::de::next(&mut map)?,
+                        "reason" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "service_not_as_described" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeEvidence {
@@ -1410,11 +1426,14 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeFraudulentEvidence {
                 let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "explanation" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeFraudulentEvidence {
@@ -1671,15 +1690,18 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeMerchandiseNotAsDescribedEvi
                 let mut f4: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus> = None;
                 let mut f5: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "explanation" => f1 = map.next_value()?,
-                        "received_at" => f2 = map.next_value()?,
-                        "return_description" => f3 = map.next_value()?,
-                        "return_status" => f4 = map.next_value()?,
-                        "returned_at" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
+                        "received_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "return_description" => f3 = crate::rt::de::next(&mut map)?,
+                        "return_status" => f4 = crate::rt::de::next(&mut map)?,
+                        "returned_at" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeMerchandiseNotAsDescribedEvidence {
@@ -1756,11 +1778,14 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeNoValidAuthorizationEvidence
                 let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "explanation" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeNoValidAuthorizationEvidence {
@@ -1830,14 +1855,17 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeNotReceivedEvidence {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::IssuingDisputeCanceledEvidenceProductType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "expected_at" => f1 = map.next_value()?,
-                        "explanation" => f2 = map.next_value()?,
-                        "product_description" => f3 = map.next_value()?,
-                        "product_type" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "expected_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f2 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f3 = crate::rt::de::next(&mut map)?,
+                        "product_type" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeNotReceivedEvidence {
@@ -1916,13 +1944,16 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeOtherEvidence {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::IssuingDisputeCanceledEvidenceProductType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "explanation" => f1 = map.next_value()?,
-                        "product_description" => f2 = map.next_value()?,
-                        "product_type" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f2 = crate::rt::de::next(&mut map)?,
+                        "product_type" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeOtherEvidence {
@@ -2000,14 +2031,17 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeServiceNotAsDescribedEvidenc
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "additional_documentation" => f0 = map.next_value()?,
-                        "canceled_at" => f1 = map.next_value()?,
-                        "cancellation_reason" => f2 = map.next_value()?,
-                        "explanation" => f3 = map.next_value()?,
-                        "received_at" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
+                        "canceled_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "cancellation_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        "explanation" => f3 = crate::rt::de::next(&mut map)?,
+                        "received_at" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeServiceNotAsDescribedEvidence {
@@ -2140,11 +2174,14 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeTreasury {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "debit_reversal" => f0 = map.next_value()?,
-                        "received_debit" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "debit_reversal" => f0 = crate::rt::de::next(&mut map)?,
+                        "received_debit" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingDisputeTreasury {

@@ -38,15 +38,18 @@ impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenDevice {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::IssuingNetworkTokenDeviceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "device_fingerprint" => f0 = map.next_value()?,
-                        "ip_address" => f1 = map.next_value()?,
-                        "location" => f2 = map.next_value()?,
-                        "name" => f3 = map.next_value()?,
-                        "phone_number" => f4 = map.next_value()?,
-                        "type" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "device_fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "location" => f2 = crate::rt::de::next(&mut map)?,
+                        "name" => f3 = crate::rt::de::next(&mut map)?,
+                        "phone_number" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingNetworkTokenDevice {

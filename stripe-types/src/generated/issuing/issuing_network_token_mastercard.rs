@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenMastercard {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_reference_id" => f0 = map.next_value()?,
-                        "token_reference_id" => f1 = Some(map.next_value()?),
-                        "token_requestor_id" => f2 = Some(map.next_value()?),
-                        "token_requestor_name" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_reference_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "token_reference_id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "token_requestor_id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "token_requestor_name" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingNetworkTokenMastercard {

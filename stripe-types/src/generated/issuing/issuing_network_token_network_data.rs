@@ -31,14 +31,17 @@ impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenNetworkData {
                 let mut f3: Option<crate::IssuingNetworkTokenVisa> = None;
                 let mut f4: Option<crate::IssuingNetworkTokenWalletProvider> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "device" => f0 = map.next_value()?,
-                        "mastercard" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        "visa" => f3 = map.next_value()?,
-                        "wallet_provider" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "device" => f0 = crate::rt::de::next(&mut map)?,
+                        "mastercard" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "visa" => f3 = crate::rt::de::next(&mut map)?,
+                        "wallet_provider" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingNetworkTokenNetworkData {

@@ -59,19 +59,26 @@ impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenWalletProvider {
                 > = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_id" => f0 = map.next_value()?,
-                        "account_trust_score" => f1 = map.next_value()?,
-                        "card_number_source" => f2 = map.next_value()?,
-                        "cardholder_address" => f3 = map.next_value()?,
-                        "cardholder_name" => f4 = map.next_value()?,
-                        "device_trust_score" => f5 = map.next_value()?,
-                        "hashed_account_email_address" => f6 = map.next_value()?,
-                        "reason_codes" => f7 = map.next_value()?,
-                        "suggested_decision" => f8 = map.next_value()?,
-                        "suggested_decision_version" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_trust_score" => f1 = crate::rt::de::next(&mut map)?,
+                        "card_number_source" => f2 = crate::rt::de::next(&mut map)?,
+                        "cardholder_address" => f3 = crate::rt::de::next(&mut map)?,
+                        "cardholder_name" => f4 = crate::rt::de::next(&mut map)?,
+                        "device_trust_score" => f5 = crate::rt::de::next(&mut map)?,
+                        "hashed_account_email_address" => {
+                            f6 = crate::rt::de::next(&mut map)?;
+                        }
+                        "reason_codes" => f7 = crate::rt::de::next(&mut map)?,
+                        "suggested_decision" => f8 = crate::rt::de::next(&mut map)?,
+                        "suggested_decision_version" => {
+                            f9 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingNetworkTokenWalletProvider {

@@ -376,24 +376,27 @@ impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesign {
                 > = None;
                 let mut f11: Option<crate::IssuingPersonalizationDesignStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_logo" => f0 = map.next_value()?,
-                        "carrier_text" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "lookup_key" => f5 = map.next_value()?,
-                        "metadata" => f6 = Some(map.next_value()?),
-                        "name" => f7 = map.next_value()?,
-                        "physical_bundle" => f8 = Some(map.next_value()?),
-                        "preferences" => f9 = Some(map.next_value()?),
-                        "rejection_reasons" => f10 = Some(map.next_value()?),
-                        "status" => f11 = Some(map.next_value()?),
+                        "card_logo" => f0 = crate::rt::de::next(&mut map)?,
+                        "carrier_text" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "lookup_key" => f5 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f7 = crate::rt::de::next(&mut map)?,
+                        "physical_bundle" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "preferences" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "rejection_reasons" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPersonalizationDesign {
@@ -488,13 +491,16 @@ impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignCarrierText {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "footer_body" => f0 = map.next_value()?,
-                        "footer_title" => f1 = map.next_value()?,
-                        "header_body" => f2 = map.next_value()?,
-                        "header_title" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "footer_body" => f0 = crate::rt::de::next(&mut map)?,
+                        "footer_title" => f1 = crate::rt::de::next(&mut map)?,
+                        "header_body" => f2 = crate::rt::de::next(&mut map)?,
+                        "header_title" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPersonalizationDesignCarrierText {
@@ -563,11 +569,14 @@ impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignPreferences {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "is_default" => f0 = Some(map.next_value()?),
-                        "is_platform_default" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "is_default" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "is_platform_default" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPersonalizationDesignPreferences {
@@ -634,11 +643,14 @@ impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignRejectionReaso
                     Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_logo" => f0 = map.next_value()?,
-                        "carrier_text" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_logo" => f0 = crate::rt::de::next(&mut map)?,
+                        "carrier_text" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPersonalizationDesignRejectionReasons {

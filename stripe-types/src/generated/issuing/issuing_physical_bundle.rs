@@ -43,18 +43,21 @@ impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundle {
                 let mut f4: Option<crate::IssuingPhysicalBundleStatus> = None;
                 let mut f5: Option<crate::IssuingPhysicalBundleType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "features" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "name" => f3 = Some(map.next_value()?),
-                        "status" => f4 = Some(map.next_value()?),
-                        "type" => f5 = Some(map.next_value()?),
+                        "features" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPhysicalBundle {
@@ -123,12 +126,15 @@ impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeatures {
                 let mut f1: Option<crate::IssuingPhysicalBundleFeaturesCarrierText> = None;
                 let mut f2: Option<crate::IssuingPhysicalBundleFeaturesSecondLine> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_logo" => f0 = Some(map.next_value()?),
-                        "carrier_text" => f1 = Some(map.next_value()?),
-                        "second_line" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_logo" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "carrier_text" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "second_line" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingPhysicalBundleFeatures {

@@ -325,28 +325,41 @@ impl<'de> serde::Deserialize<'de> for IssuingSettlement {
                 let mut f14: Option<i64> = None;
                 let mut f15: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bin" => f0 = Some(map.next_value()?),
-                        "clearing_date" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "interchange_fees_amount" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "net_total_amount" => f8 = Some(map.next_value()?),
-                        "network" => f9 = Some(map.next_value()?),
-                        "network_fees_amount" => f10 = Some(map.next_value()?),
-                        "network_settlement_identifier" => f11 = Some(map.next_value()?),
-                        "settlement_service" => f12 = Some(map.next_value()?),
-                        "status" => f13 = Some(map.next_value()?),
-                        "transaction_amount" => f14 = Some(map.next_value()?),
-                        "transaction_count" => f15 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "bin" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "clearing_date" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "interchange_fees_amount" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "net_total_amount" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "network_fees_amount" => {
+                            f10 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "network_settlement_identifier" => {
+                            f11 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "settlement_service" => {
+                            f12 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction_amount" => {
+                            f14 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "transaction_count" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingSettlement {

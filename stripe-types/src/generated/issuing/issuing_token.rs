@@ -58,23 +58,26 @@ impl<'de> serde::Deserialize<'de> for IssuingToken {
                 let mut f9: Option<crate::IssuingTokenStatus> = None;
                 let mut f10: Option<crate::IssuingTokenWalletProvider> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "device_fingerprint" => f2 = map.next_value()?,
-                        "id" => f3 = Some(map.next_value()?),
-                        "last4" => f4 = map.next_value()?,
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "network" => f6 = Some(map.next_value()?),
-                        "network_data" => f7 = map.next_value()?,
-                        "network_updated_at" => f8 = Some(map.next_value()?),
-                        "status" => f9 = Some(map.next_value()?),
-                        "wallet_provider" => f10 = map.next_value()?,
+                        "card" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "device_fingerprint" => f2 = crate::rt::de::next(&mut map)?,
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "network_data" => f7 = crate::rt::de::next(&mut map)?,
+                        "network_updated_at" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "wallet_provider" => f10 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingToken {

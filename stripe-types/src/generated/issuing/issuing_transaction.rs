@@ -292,33 +292,36 @@ impl<'de> serde::Deserialize<'de> for IssuingTransaction {
                 let mut f19: Option<crate::IssuingTransactionType> = None;
                 let mut f20: Option<crate::IssuingTransactionWallet> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_details" => f1 = map.next_value()?,
-                        "authorization" => f2 = map.next_value()?,
-                        "balance_transaction" => f3 = map.next_value()?,
-                        "card" => f4 = Some(map.next_value()?),
-                        "cardholder" => f5 = map.next_value()?,
-                        "created" => f6 = Some(map.next_value()?),
-                        "currency" => f7 = Some(map.next_value()?),
-                        "dispute" => f8 = map.next_value()?,
-                        "id" => f9 = Some(map.next_value()?),
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "merchant_amount" => f11 = Some(map.next_value()?),
-                        "merchant_currency" => f12 = Some(map.next_value()?),
-                        "merchant_data" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = Some(map.next_value()?),
-                        "network_data" => f15 = map.next_value()?,
-                        "purchase_details" => f16 = map.next_value()?,
-                        "token" => f17 = map.next_value()?,
-                        "treasury" => f18 = map.next_value()?,
-                        "type" => f19 = Some(map.next_value()?),
-                        "wallet" => f20 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "authorization" => f2 = crate::rt::de::next(&mut map)?,
+                        "balance_transaction" => f3 = crate::rt::de::next(&mut map)?,
+                        "card" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "cardholder" => f5 = crate::rt::de::next(&mut map)?,
+                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "dispute" => f8 = crate::rt::de::next(&mut map)?,
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_amount" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_currency" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "merchant_data" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "network_data" => f15 = crate::rt::de::next(&mut map)?,
+                        "purchase_details" => f16 = crate::rt::de::next(&mut map)?,
+                        "token" => f17 = crate::rt::de::next(&mut map)?,
+                        "treasury" => f18 = crate::rt::de::next(&mut map)?,
+                        "type" => f19 = Some(crate::rt::de::next(&mut map)?),
+                        "wallet" => f20 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransaction {
@@ -437,11 +440,14 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionAmountDetails {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "atm_fee" => f0 = map.next_value()?,
-                        "cashback_amount" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "atm_fee" => f0 = crate::rt::de::next(&mut map)?,
+                        "cashback_amount" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionAmountDetails {
@@ -511,14 +517,17 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetCardholderPromptDat
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "driver_id" => f0 = map.next_value()?,
-                        "odometer" => f1 = map.next_value()?,
-                        "unspecified_id" => f2 = map.next_value()?,
-                        "user_id" => f3 = map.next_value()?,
-                        "vehicle_number" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "driver_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "odometer" => f1 = crate::rt::de::next(&mut map)?,
+                        "unspecified_id" => f2 = crate::rt::de::next(&mut map)?,
+                        "user_id" => f3 = crate::rt::de::next(&mut map)?,
+                        "vehicle_number" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetCardholderPromptData {
@@ -599,13 +608,16 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetData {
                 let mut f2: Option<crate::IssuingTransactionFleetReportedBreakdown> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cardholder_prompt_data" => f0 = map.next_value()?,
-                        "purchase_type" => f1 = map.next_value()?,
-                        "reported_breakdown" => f2 = map.next_value()?,
-                        "service_type" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cardholder_prompt_data" => f0 = crate::rt::de::next(&mut map)?,
+                        "purchase_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "reported_breakdown" => f2 = crate::rt::de::next(&mut map)?,
+                        "service_type" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetData {
@@ -671,10 +683,13 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetFuelPriceData {
             ) -> Result<IssuingTransactionFleetFuelPriceData, A::Error> {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetFuelPriceData {
@@ -728,10 +743,13 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetNonFuelPriceData {
             ) -> Result<IssuingTransactionFleetNonFuelPriceData, A::Error> {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetNonFuelPriceData {
@@ -791,12 +809,15 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetReportedBreakdown {
                 let mut f1: Option<crate::IssuingTransactionFleetNonFuelPriceData> = None;
                 let mut f2: Option<crate::IssuingTransactionFleetTaxData> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fuel" => f0 = map.next_value()?,
-                        "non_fuel" => f1 = map.next_value()?,
-                        "tax" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fuel" => f0 = crate::rt::de::next(&mut map)?,
+                        "non_fuel" => f1 = crate::rt::de::next(&mut map)?,
+                        "tax" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetReportedBreakdown {
@@ -861,11 +882,14 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetTaxData {
                 let mut f0: Option<crate::rt::Decimal> = None;
                 let mut f1: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "local_amount_decimal" => f0 = map.next_value()?,
-                        "national_amount_decimal" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "local_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
+                        "national_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFleetTaxData {
@@ -935,14 +959,17 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightData {
                 let mut f3: Option<Vec<crate::IssuingTransactionFlightDataLeg>> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "departure_at" => f0 = map.next_value()?,
-                        "passenger_name" => f1 = map.next_value()?,
-                        "refundable" => f2 = map.next_value()?,
-                        "segments" => f3 = map.next_value()?,
-                        "travel_agency" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "departure_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "passenger_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "refundable" => f2 = crate::rt::de::next(&mut map)?,
+                        "segments" => f3 = crate::rt::de::next(&mut map)?,
+                        "travel_agency" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFlightData {
@@ -1027,15 +1054,18 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightDataLeg {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "arrival_airport_code" => f0 = map.next_value()?,
-                        "carrier" => f1 = map.next_value()?,
-                        "departure_airport_code" => f2 = map.next_value()?,
-                        "flight_number" => f3 = map.next_value()?,
-                        "service_class" => f4 = map.next_value()?,
-                        "stopover_allowed" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "arrival_airport_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "carrier" => f1 = crate::rt::de::next(&mut map)?,
+                        "departure_airport_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "flight_number" => f3 = crate::rt::de::next(&mut map)?,
+                        "service_class" => f4 = crate::rt::de::next(&mut map)?,
+                        "stopover_allowed" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFlightDataLeg {
@@ -1121,14 +1151,17 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionFuelData {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::rt::Decimal> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "industry_product_code" => f0 = map.next_value()?,
-                        "quantity_decimal" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        "unit" => f3 = Some(map.next_value()?),
-                        "unit_cost_decimal" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "industry_product_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "quantity_decimal" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "unit" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "unit_cost_decimal" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionFuelData {
@@ -1196,11 +1229,14 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionLodgingData {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "check_in_at" => f0 = map.next_value()?,
-                        "nights" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "check_in_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "nights" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionLodgingData {
@@ -1264,12 +1300,15 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionNetworkData {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authorization_code" => f0 = map.next_value()?,
-                        "processing_date" => f1 = map.next_value()?,
-                        "transaction_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authorization_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "processing_date" => f1 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionNetworkData {
@@ -1346,15 +1385,18 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionPurchaseDetails {
                 let mut f4: Option<Vec<crate::IssuingTransactionReceiptData>> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fleet" => f0 = map.next_value()?,
-                        "flight" => f1 = map.next_value()?,
-                        "fuel" => f2 = map.next_value()?,
-                        "lodging" => f3 = map.next_value()?,
-                        "receipt" => f4 = map.next_value()?,
-                        "reference" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fleet" => f0 = crate::rt::de::next(&mut map)?,
+                        "flight" => f1 = crate::rt::de::next(&mut map)?,
+                        "fuel" => f2 = crate::rt::de::next(&mut map)?,
+                        "lodging" => f3 = crate::rt::de::next(&mut map)?,
+                        "receipt" => f4 = crate::rt::de::next(&mut map)?,
+                        "reference" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionPurchaseDetails {
@@ -1437,13 +1479,16 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionReceiptData {
                 let mut f2: Option<i64> = None;
                 let mut f3: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "description" => f0 = map.next_value()?,
-                        "quantity" => f1 = map.next_value()?,
-                        "total" => f2 = map.next_value()?,
-                        "unit_cost" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "description" => f0 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f1 = crate::rt::de::next(&mut map)?,
+                        "total" => f2 = crate::rt::de::next(&mut map)?,
+                        "unit_cost" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionReceiptData {
@@ -1512,11 +1557,14 @@ impl<'de> serde::Deserialize<'de> for IssuingTransactionTreasury {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "received_credit" => f0 = map.next_value()?,
-                        "received_debit" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "received_credit" => f0 = crate::rt::de::next(&mut map)?,
+                        "received_debit" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(IssuingTransactionTreasury {

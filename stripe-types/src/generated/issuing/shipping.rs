@@ -34,14 +34,17 @@ impl<'de> serde::Deserialize<'de> for Shipping {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "carrier" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "phone" => f3 = map.next_value()?,
-                        "tracking_number" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "carrier" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "phone" => f3 = crate::rt::de::next(&mut map)?,
+                        "tracking_number" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Shipping {

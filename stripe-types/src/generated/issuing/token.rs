@@ -71,20 +71,23 @@ impl<'de> serde::Deserialize<'de> for Token {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_account" => f0 = map.next_value()?,
-                        "card" => f1 = map.next_value()?,
-                        "client_ip" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "type" => f6 = Some(map.next_value()?),
-                        "used" => f7 = Some(map.next_value()?),
+                        "bank_account" => f0 = crate::rt::de::next(&mut map)?,
+                        "card" => f1 = crate::rt::de::next(&mut map)?,
+                        "client_ip" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "used" => f7 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Token {
@@ -159,10 +162,13 @@ impl<'de> serde::Deserialize<'de> for TokenCardNetworks {
             ) -> Result<TokenCardNetworks, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "preferred" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "preferred" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TokenCardNetworks {

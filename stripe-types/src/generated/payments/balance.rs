@@ -51,19 +51,24 @@ impl<'de> serde::Deserialize<'de> for Balance {
                 let mut f5: Option<Vec<crate::BalanceAmount>> = None;
                 let mut f6: Option<crate::BalanceDetailUngated> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = Some(map.next_value()?),
-                        "connect_reserved" => f1 = map.next_value()?,
-                        "instant_available" => f2 = map.next_value()?,
-                        "issuing" => f3 = map.next_value()?,
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "pending" => f5 = Some(map.next_value()?),
-                        "refund_and_dispute_prefunding" => f6 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "connect_reserved" => f1 = crate::rt::de::next(&mut map)?,
+                        "instant_available" => f2 = crate::rt::de::next(&mut map)?,
+                        "issuing" => f3 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "pending" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "refund_and_dispute_prefunding" => {
+                            f6 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Balance {
@@ -145,12 +150,15 @@ impl<'de> serde::Deserialize<'de> for BalanceAmount {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::BalanceAmountBySourceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "source_types" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "source_types" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceAmount {
@@ -218,12 +226,15 @@ impl<'de> serde::Deserialize<'de> for BalanceAmountBySourceType {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_account" => f0 = map.next_value()?,
-                        "card" => f1 = map.next_value()?,
-                        "fpx" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_account" => f0 = crate::rt::de::next(&mut map)?,
+                        "card" => f1 = crate::rt::de::next(&mut map)?,
+                        "fpx" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceAmountBySourceType {
@@ -297,13 +308,16 @@ impl<'de> serde::Deserialize<'de> for BalanceAmountNet {
                 let mut f2: Option<Vec<crate::BalanceNetAvailable>> = None;
                 let mut f3: Option<crate::BalanceAmountBySourceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "net_available" => f2 = map.next_value()?,
-                        "source_types" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "net_available" => f2 = crate::rt::de::next(&mut map)?,
+                        "source_types" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceAmountNet {
@@ -369,10 +383,13 @@ impl<'de> serde::Deserialize<'de> for BalanceDetail {
             ) -> Result<BalanceDetail, A::Error> {
                 let mut f0: Option<Vec<crate::BalanceAmount>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceDetail {
@@ -431,11 +448,14 @@ impl<'de> serde::Deserialize<'de> for BalanceDetailUngated {
                 let mut f0: Option<Vec<crate::BalanceAmount>> = None;
                 let mut f1: Option<Vec<crate::BalanceAmount>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = Some(map.next_value()?),
-                        "pending" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "pending" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceDetailUngated {
@@ -498,12 +518,15 @@ impl<'de> serde::Deserialize<'de> for BalanceNetAvailable {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::BalanceAmountBySourceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "destination" => f1 = Some(map.next_value()?),
-                        "source_types" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "source_types" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceNetAvailable {

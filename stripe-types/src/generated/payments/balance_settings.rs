@@ -29,13 +29,16 @@ impl<'de> serde::Deserialize<'de> for BalanceSettings {
             ) -> Result<BalanceSettings, A::Error> {
                 let mut f0: Option<crate::BalanceSettingsResourcePayments> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payments" => f0 = Some(map.next_value()?),
+                        "payments" => f0 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceSettings {
@@ -97,12 +100,15 @@ impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayments {
                 let mut f1: Option<crate::BalanceSettingsResourcePayouts> = None;
                 let mut f2: Option<crate::BalanceSettingsResourceSettlementTiming> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "debit_negative_balances" => f0 = map.next_value()?,
-                        "payouts" => f1 = map.next_value()?,
-                        "settlement_timing" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "debit_negative_balances" => f0 = crate::rt::de::next(&mut map)?,
+                        "payouts" => f1 = crate::rt::de::next(&mut map)?,
+                        "settlement_timing" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceSettingsResourcePayments {
@@ -179,12 +185,15 @@ impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutSchedule {
                     Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "interval" => f0 = map.next_value()?,
-                        "monthly_payout_days" => f1 = map.next_value()?,
-                        "weekly_payout_days" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "interval" => f0 = crate::rt::de::next(&mut map)?,
+                        "monthly_payout_days" => f1 = crate::rt::de::next(&mut map)?,
+                        "weekly_payout_days" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceSettingsResourcePayoutSchedule {
@@ -394,13 +403,18 @@ impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayouts {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::BalanceSettingsResourcePayoutsStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "minimum_balance_by_currency" => f0 = map.next_value()?,
-                        "schedule" => f1 = map.next_value()?,
-                        "statement_descriptor" => f2 = map.next_value()?,
-                        "status" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "minimum_balance_by_currency" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "schedule" => f1 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceSettingsResourcePayouts {
@@ -525,11 +539,14 @@ impl<'de> serde::Deserialize<'de> for BalanceSettingsResourceSettlementTiming {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "delay_days" => f0 = Some(map.next_value()?),
-                        "delay_days_override" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "delay_days" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "delay_days_override" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceSettingsResourceSettlementTiming {

@@ -76,27 +76,32 @@ impl<'de> serde::Deserialize<'de> for BalanceTransaction {
                 let mut f13: Option<String> = None;
                 let mut f14: Option<crate::BalanceTransactionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "available_on" => f1 = Some(map.next_value()?),
-                        "balance_type" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "description" => f5 = map.next_value()?,
-                        "exchange_rate" => f6 = map.next_value()?,
-                        "fee" => f7 = Some(map.next_value()?),
-                        "fee_details" => f8 = Some(map.next_value()?),
-                        "id" => f9 = Some(map.next_value()?),
-                        "net" => f10 = Some(map.next_value()?),
-                        "reporting_category" => f11 = Some(map.next_value()?),
-                        "source" => f12 = map.next_value()?,
-                        "status" => f13 = Some(map.next_value()?),
-                        "type" => f14 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "available_on" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "exchange_rate" => f6 = crate::rt::de::next(&mut map)?,
+                        "fee" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "fee_details" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "net" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "reporting_category" => {
+                            f11 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "source" => f12 = crate::rt::de::next(&mut map)?,
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(BalanceTransaction {

@@ -125,43 +125,48 @@ impl<'de> serde::Deserialize<'de> for Card {
                 let mut f29: Option<String> = None;
                 let mut f30: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        "address_city" => f1 = map.next_value()?,
-                        "address_country" => f2 = map.next_value()?,
-                        "address_line1" => f3 = map.next_value()?,
-                        "address_line1_check" => f4 = map.next_value()?,
-                        "address_line2" => f5 = map.next_value()?,
-                        "address_state" => f6 = map.next_value()?,
-                        "address_zip" => f7 = map.next_value()?,
-                        "address_zip_check" => f8 = map.next_value()?,
-                        "allow_redisplay" => f9 = map.next_value()?,
-                        "available_payout_methods" => f10 = map.next_value()?,
-                        "brand" => f11 = Some(map.next_value()?),
-                        "country" => f12 = map.next_value()?,
-                        "currency" => f13 = map.next_value()?,
-                        "customer" => f14 = map.next_value()?,
-                        "cvc_check" => f15 = map.next_value()?,
-                        "default_for_currency" => f16 = map.next_value()?,
-                        "dynamic_last4" => f17 = map.next_value()?,
-                        "exp_month" => f18 = Some(map.next_value()?),
-                        "exp_year" => f19 = Some(map.next_value()?),
-                        "fingerprint" => f20 = map.next_value()?,
-                        "funding" => f21 = Some(map.next_value()?),
-                        "id" => f22 = Some(map.next_value()?),
-                        "iin" => f23 = map.next_value()?,
-                        "last4" => f24 = Some(map.next_value()?),
-                        "metadata" => f25 = map.next_value()?,
-                        "name" => f26 = map.next_value()?,
-                        "networks" => f27 = map.next_value()?,
-                        "regulated_status" => f28 = map.next_value()?,
-                        "status" => f29 = map.next_value()?,
-                        "tokenization_method" => f30 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_city" => f1 = crate::rt::de::next(&mut map)?,
+                        "address_country" => f2 = crate::rt::de::next(&mut map)?,
+                        "address_line1" => f3 = crate::rt::de::next(&mut map)?,
+                        "address_line1_check" => f4 = crate::rt::de::next(&mut map)?,
+                        "address_line2" => f5 = crate::rt::de::next(&mut map)?,
+                        "address_state" => f6 = crate::rt::de::next(&mut map)?,
+                        "address_zip" => f7 = crate::rt::de::next(&mut map)?,
+                        "address_zip_check" => f8 = crate::rt::de::next(&mut map)?,
+                        "allow_redisplay" => f9 = crate::rt::de::next(&mut map)?,
+                        "available_payout_methods" => {
+                            f10 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "country" => f12 = crate::rt::de::next(&mut map)?,
+                        "currency" => f13 = crate::rt::de::next(&mut map)?,
+                        "customer" => f14 = crate::rt::de::next(&mut map)?,
+                        "cvc_check" => f15 = crate::rt::de::next(&mut map)?,
+                        "default_for_currency" => f16 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f17 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f19 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f20 = crate::rt::de::next(&mut map)?,
+                        "funding" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f22 = Some(crate::rt::de::next(&mut map)?),
+                        "iin" => f23 = crate::rt::de::next(&mut map)?,
+                        "last4" => f24 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f25 = crate::rt::de::next(&mut map)?,
+                        "name" => f26 = crate::rt::de::next(&mut map)?,
+                        "networks" => f27 = crate::rt::de::next(&mut map)?,
+                        "regulated_status" => f28 = crate::rt::de::next(&mut map)?,
+                        "status" => f29 = crate::rt::de::next(&mut map)?,
+                        "tokenization_method" => f30 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Card {
@@ -378,11 +383,14 @@ impl<'de> serde::Deserialize<'de> for CardGeneratedFromPaymentMethodDetails {
                 let mut f0: Option<crate::PaymentMethodDetailsCardPresent> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_present" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card_present" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CardGeneratedFromPaymentMethodDetails {
@@ -444,12 +452,15 @@ impl<'de> serde::Deserialize<'de> for CardIssuingAccountTermsOfService {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CardIssuingAccountTermsOfService {
@@ -508,9 +519,12 @@ impl<'de> serde::Deserialize<'de> for CardMandatePaymentMethodDetails {
                 mut map: A,
             ) -> Result<CardMandatePaymentMethodDetails, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CardMandatePaymentMethodDetails {
@@ -618,15 +632,18 @@ impl<'de> serde::Deserialize<'de> for DeletedCard {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "deleted" => f1 = Some(map.next_value()?),
-                        "id" => f2 = Some(map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "deleted" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedCard {

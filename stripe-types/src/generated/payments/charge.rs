@@ -353,56 +353,65 @@ impl<'de> serde::Deserialize<'de> for Charge {
                 let mut f42: Option<crate::ChargeTransferData> = None;
                 let mut f43: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_captured" => f1 = Some(map.next_value()?),
-                        "amount_refunded" => f2 = Some(map.next_value()?),
-                        "application" => f3 = map.next_value()?,
-                        "application_fee" => f4 = map.next_value()?,
-                        "application_fee_amount" => f5 = map.next_value()?,
-                        "balance_transaction" => f6 = map.next_value()?,
-                        "billing_details" => f7 = Some(map.next_value()?),
-                        "calculated_statement_descriptor" => f8 = map.next_value()?,
-                        "captured" => f9 = Some(map.next_value()?),
-                        "created" => f10 = Some(map.next_value()?),
-                        "currency" => f11 = Some(map.next_value()?),
-                        "customer" => f12 = map.next_value()?,
-                        "description" => f13 = map.next_value()?,
-                        "disputed" => f14 = Some(map.next_value()?),
-                        "failure_balance_transaction" => f15 = map.next_value()?,
-                        "failure_code" => f16 = map.next_value()?,
-                        "failure_message" => f17 = map.next_value()?,
-                        "fraud_details" => f18 = map.next_value()?,
-                        "id" => f19 = Some(map.next_value()?),
-                        "livemode" => f20 = Some(map.next_value()?),
-                        "metadata" => f21 = Some(map.next_value()?),
-                        "on_behalf_of" => f22 = map.next_value()?,
-                        "outcome" => f23 = map.next_value()?,
-                        "paid" => f24 = Some(map.next_value()?),
-                        "payment_intent" => f25 = map.next_value()?,
-                        "payment_method" => f26 = map.next_value()?,
-                        "payment_method_details" => f27 = map.next_value()?,
-                        "presentment_details" => f28 = map.next_value()?,
-                        "radar_options" => f29 = map.next_value()?,
-                        "receipt_email" => f30 = map.next_value()?,
-                        "receipt_number" => f31 = map.next_value()?,
-                        "receipt_url" => f32 = map.next_value()?,
-                        "refunded" => f33 = Some(map.next_value()?),
-                        "refunds" => f34 = map.next_value()?,
-                        "review" => f35 = map.next_value()?,
-                        "shipping" => f36 = map.next_value()?,
-                        "source_transfer" => f37 = map.next_value()?,
-                        "statement_descriptor" => f38 = map.next_value()?,
-                        "statement_descriptor_suffix" => f39 = map.next_value()?,
-                        "status" => f40 = Some(map.next_value()?),
-                        "transfer" => f41 = map.next_value()?,
-                        "transfer_data" => f42 = map.next_value()?,
-                        "transfer_group" => f43 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_captured" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_refunded" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f3 = crate::rt::de::next(&mut map)?,
+                        "application_fee" => f4 = crate::rt::de::next(&mut map)?,
+                        "application_fee_amount" => f5 = crate::rt::de::next(&mut map)?,
+                        "balance_transaction" => f6 = crate::rt::de::next(&mut map)?,
+                        "billing_details" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "calculated_statement_descriptor" => {
+                            f8 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "captured" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f12 = crate::rt::de::next(&mut map)?,
+                        "description" => f13 = crate::rt::de::next(&mut map)?,
+                        "disputed" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "failure_balance_transaction" => {
+                            f15 = crate::rt::de::next(&mut map)?;
+                        }
+                        "failure_code" => f16 = crate::rt::de::next(&mut map)?,
+                        "failure_message" => f17 = crate::rt::de::next(&mut map)?,
+                        "fraud_details" => f18 = crate::rt::de::next(&mut map)?,
+                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f20 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "on_behalf_of" => f22 = crate::rt::de::next(&mut map)?,
+                        "outcome" => f23 = crate::rt::de::next(&mut map)?,
+                        "paid" => f24 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_intent" => f25 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f26 = crate::rt::de::next(&mut map)?,
+                        "payment_method_details" => f27 = crate::rt::de::next(&mut map)?,
+                        "presentment_details" => f28 = crate::rt::de::next(&mut map)?,
+                        "radar_options" => f29 = crate::rt::de::next(&mut map)?,
+                        "receipt_email" => f30 = crate::rt::de::next(&mut map)?,
+                        "receipt_number" => f31 = crate::rt::de::next(&mut map)?,
+                        "receipt_url" => f32 = crate::rt::de::next(&mut map)?,
+                        "refunded" => f33 = Some(crate::rt::de::next(&mut map)?),
+                        "refunds" => f34 = crate::rt::de::next(&mut map)?,
+                        "review" => f35 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f36 = crate::rt::de::next(&mut map)?,
+                        "source_transfer" => f37 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f38 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_suffix" => {
+                            f39 = crate::rt::de::next(&mut map)?;
+                        }
+                        "status" => f40 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer" => f41 = crate::rt::de::next(&mut map)?,
+                        "transfer_data" => f42 = crate::rt::de::next(&mut map)?,
+                        "transfer_group" => f43 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Charge {
@@ -607,11 +616,14 @@ impl<'de> serde::Deserialize<'de> for ChargeFraudDetails {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "stripe_report" => f0 = map.next_value()?,
-                        "user_report" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "stripe_report" => f0 = crate::rt::de::next(&mut map)?,
+                        "user_report" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ChargeFraudDetails {
@@ -696,19 +708,22 @@ impl<'de> serde::Deserialize<'de> for ChargeOutcome {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "advice_code" => f0 = map.next_value()?,
-                        "network_advice_code" => f1 = map.next_value()?,
-                        "network_decline_code" => f2 = map.next_value()?,
-                        "network_status" => f3 = map.next_value()?,
-                        "reason" => f4 = map.next_value()?,
-                        "risk_level" => f5 = map.next_value()?,
-                        "risk_score" => f6 = map.next_value()?,
-                        "rule" => f7 = map.next_value()?,
-                        "seller_message" => f8 = map.next_value()?,
-                        "type" => f9 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "advice_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "network_advice_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "network_decline_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "network_status" => f3 = crate::rt::de::next(&mut map)?,
+                        "reason" => f4 = crate::rt::de::next(&mut map)?,
+                        "risk_level" => f5 = crate::rt::de::next(&mut map)?,
+                        "risk_score" => f6 = crate::rt::de::next(&mut map)?,
+                        "rule" => f7 = crate::rt::de::next(&mut map)?,
+                        "seller_message" => f8 = crate::rt::de::next(&mut map)?,
+                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ChargeOutcome {
@@ -903,11 +918,14 @@ impl<'de> serde::Deserialize<'de> for ChargeTransferData {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "destination" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ChargeTransferData {

@@ -121,25 +121,28 @@ impl<'de> serde::Deserialize<'de> for ConfirmationToken {
                 let mut f11: Option<crate::ConfirmationTokensResourceShipping> = None;
                 let mut f12: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "expires_at" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "mandate_data" => f4 = map.next_value()?,
-                        "payment_intent" => f5 = map.next_value()?,
-                        "payment_method_options" => f6 = map.next_value()?,
-                        "payment_method_preview" => f7 = map.next_value()?,
-                        "return_url" => f8 = map.next_value()?,
-                        "setup_future_usage" => f9 = map.next_value()?,
-                        "setup_intent" => f10 = map.next_value()?,
-                        "shipping" => f11 = map.next_value()?,
-                        "use_stripe_sdk" => f12 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "mandate_data" => f4 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f5 = crate::rt::de::next(&mut map)?,
+                        "payment_method_options" => f6 = crate::rt::de::next(&mut map)?,
+                        "payment_method_preview" => f7 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f8 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f9 = crate::rt::de::next(&mut map)?,
+                        "setup_intent" => f10 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f11 = crate::rt::de::next(&mut map)?,
+                        "use_stripe_sdk" => f12 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ConfirmationToken {

@@ -1157,42 +1157,45 @@ impl<'de> serde::Deserialize<'de> for Customer {
                     crate::rt::Expandable<crate::TestHelpersTestClock>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "balance" => f1 = map.next_value()?,
-                        "business_name" => f2 = map.next_value()?,
-                        "cash_balance" => f3 = map.next_value()?,
-                        "created" => f4 = Some(map.next_value()?),
-                        "currency" => f5 = map.next_value()?,
-                        "customer_account" => f6 = map.next_value()?,
-                        "default_source" => f7 = map.next_value()?,
-                        "delinquent" => f8 = map.next_value()?,
-                        "description" => f9 = map.next_value()?,
-                        "discount" => f10 = map.next_value()?,
-                        "email" => f11 = map.next_value()?,
-                        "id" => f12 = Some(map.next_value()?),
-                        "individual_name" => f13 = map.next_value()?,
-                        "invoice_credit_balance" => f14 = map.next_value()?,
-                        "invoice_prefix" => f15 = map.next_value()?,
-                        "invoice_settings" => f16 = map.next_value()?,
-                        "livemode" => f17 = Some(map.next_value()?),
-                        "metadata" => f18 = map.next_value()?,
-                        "name" => f19 = map.next_value()?,
-                        "next_invoice_sequence" => f20 = map.next_value()?,
-                        "phone" => f21 = map.next_value()?,
-                        "preferred_locales" => f22 = map.next_value()?,
-                        "shipping" => f23 = map.next_value()?,
-                        "sources" => f24 = map.next_value()?,
-                        "subscriptions" => f25 = map.next_value()?,
-                        "tax" => f26 = map.next_value()?,
-                        "tax_exempt" => f27 = map.next_value()?,
-                        "tax_ids" => f28 = map.next_value()?,
-                        "test_clock" => f29 = map.next_value()?,
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "balance" => f1 = crate::rt::de::next(&mut map)?,
+                        "business_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "cash_balance" => f3 = crate::rt::de::next(&mut map)?,
+                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f5 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f6 = crate::rt::de::next(&mut map)?,
+                        "default_source" => f7 = crate::rt::de::next(&mut map)?,
+                        "delinquent" => f8 = crate::rt::de::next(&mut map)?,
+                        "description" => f9 = crate::rt::de::next(&mut map)?,
+                        "discount" => f10 = crate::rt::de::next(&mut map)?,
+                        "email" => f11 = crate::rt::de::next(&mut map)?,
+                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "individual_name" => f13 = crate::rt::de::next(&mut map)?,
+                        "invoice_credit_balance" => f14 = crate::rt::de::next(&mut map)?,
+                        "invoice_prefix" => f15 = crate::rt::de::next(&mut map)?,
+                        "invoice_settings" => f16 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f18 = crate::rt::de::next(&mut map)?,
+                        "name" => f19 = crate::rt::de::next(&mut map)?,
+                        "next_invoice_sequence" => f20 = crate::rt::de::next(&mut map)?,
+                        "phone" => f21 = crate::rt::de::next(&mut map)?,
+                        "preferred_locales" => f22 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f23 = crate::rt::de::next(&mut map)?,
+                        "sources" => f24 = crate::rt::de::next(&mut map)?,
+                        "subscriptions" => f25 = crate::rt::de::next(&mut map)?,
+                        "tax" => f26 = crate::rt::de::next(&mut map)?,
+                        "tax_exempt" => f27 = crate::rt::de::next(&mut map)?,
+                        "tax_ids" => f28 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f29 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Customer {
@@ -1364,13 +1367,16 @@ impl<'de> serde::Deserialize<'de> for CustomerAcceptance {
                 let mut f2: Option<crate::OnlineAcceptance> = None;
                 let mut f3: Option<crate::CustomerAcceptanceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "accepted_at" => f0 = map.next_value()?,
-                        "offline" => f1 = map.next_value()?,
-                        "online" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "accepted_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "offline" => f1 = crate::rt::de::next(&mut map)?,
+                        "online" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerAcceptance {
@@ -1487,11 +1493,18 @@ impl<'de> serde::Deserialize<'de> for CustomerBalanceCustomerBalanceSettings {
                 > = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reconciliation_mode" => f0 = Some(map.next_value()?),
-                        "using_merchant_default" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reconciliation_mode" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "using_merchant_default" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceCustomerBalanceSettings {
@@ -1619,11 +1632,16 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
                     crate::rt::Expandable<crate::CustomerCashBalanceTransaction>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "balance_transaction" => f0 = Some(map.next_value()?),
-                        "linked_transaction" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "balance_transaction" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "linked_transaction" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
@@ -1687,10 +1705,13 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
             > {
                 let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
@@ -1752,10 +1773,13 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
                     crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_transfer" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_transfer" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
@@ -1845,15 +1869,18 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                     crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = map.next_value()?,
-                        "gb_bank_transfer" => f1 = map.next_value()?,
-                        "jp_bank_transfer" => f2 = map.next_value()?,
-                        "reference" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        "us_bank_transfer" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "gb_bank_transfer" => f1 = crate::rt::de::next(&mut map)?,
+                        "jp_bank_transfer" => f2 = crate::rt::de::next(&mut map)?,
+                        "reference" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_transfer" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
@@ -1939,12 +1966,15 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bic" => f0 = map.next_value()?,
-                        "iban_last4" => f1 = map.next_value()?,
-                        "sender_name" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bic" => f0 = crate::rt::de::next(&mut map)?,
+                        "iban_last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
@@ -2020,12 +2050,15 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_number_last4" => f0 = map.next_value()?,
-                        "sender_name" => f1 = map.next_value()?,
-                        "sort_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_number_last4" => f0 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
@@ -2101,12 +2134,15 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "sender_bank" => f0 = map.next_value()?,
-                        "sender_branch" => f1 = map.next_value()?,
-                        "sender_name" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "sender_bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "sender_branch" => f1 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
@@ -2183,11 +2219,14 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network" => f0 = map.next_value()?,
-                        "sender_name" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network" => f0 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
@@ -2417,10 +2456,13 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
             > {
                 let mut f0: Option<crate::rt::Expandable<crate::Refund>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "refund" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "refund" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
@@ -2480,10 +2522,15 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
             > {
                 let mut f0: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "balance_transaction" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "balance_transaction" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
@@ -2544,10 +2591,13 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
             > {
                 let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
@@ -2851,13 +2901,16 @@ impl<'de> serde::Deserialize<'de> for CustomerTax {
                 let mut f2: Option<crate::CustomerTaxLocation> = None;
                 let mut f3: Option<crate::CustomerTaxProvider> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "automatic_tax" => f0 = Some(map.next_value()?),
-                        "ip_address" => f1 = map.next_value()?,
-                        "location" => f2 = map.next_value()?,
-                        "provider" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "automatic_tax" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "location" => f2 = crate::rt::de::next(&mut map)?,
+                        "provider" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerTax {
@@ -3034,12 +3087,15 @@ impl<'de> serde::Deserialize<'de> for CustomerTaxLocation {
                 let mut f1: Option<crate::CustomerTaxLocationSource> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = Some(map.next_value()?),
-                        "source" => f1 = Some(map.next_value()?),
-                        "state" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "source" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "state" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerTaxLocation {
@@ -3295,14 +3351,17 @@ impl<'de> serde::Deserialize<'de> for DeletedCustomer {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedCustomerId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedCustomer {

@@ -174,26 +174,29 @@ impl<'de> serde::Deserialize<'de> for CustomerBalanceTransaction {
                 let mut f12: Option<crate::rt::Metadata> = None;
                 let mut f13: Option<crate::CustomerBalanceTransactionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "checkout_session" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "credit_note" => f3 = map.next_value()?,
-                        "currency" => f4 = Some(map.next_value()?),
-                        "customer" => f5 = Some(map.next_value()?),
-                        "customer_account" => f6 = map.next_value()?,
-                        "description" => f7 = map.next_value()?,
-                        "ending_balance" => f8 = Some(map.next_value()?),
-                        "id" => f9 = Some(map.next_value()?),
-                        "invoice" => f10 = map.next_value()?,
-                        "livemode" => f11 = Some(map.next_value()?),
-                        "metadata" => f12 = map.next_value()?,
-                        "type" => f13 = Some(map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "checkout_session" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "credit_note" => f3 = crate::rt::de::next(&mut map)?,
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f6 = crate::rt::de::next(&mut map)?,
+                        "description" => f7 = crate::rt::de::next(&mut map)?,
+                        "ending_balance" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f10 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
+                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerBalanceTransaction {

@@ -94,27 +94,30 @@ impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransaction {
                     crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "adjusted_for_overdraft" => f0 = map.next_value()?,
-                        "applied_to_payment" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "customer" => f4 = Some(map.next_value()?),
-                        "customer_account" => f5 = map.next_value()?,
-                        "ending_balance" => f6 = Some(map.next_value()?),
-                        "funded" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "net_amount" => f10 = Some(map.next_value()?),
-                        "refunded_from_payment" => f11 = map.next_value()?,
-                        "transferred_to_balance" => f12 = map.next_value()?,
-                        "type" => f13 = Some(map.next_value()?),
-                        "unapplied_from_payment" => f14 = map.next_value()?,
+                        "adjusted_for_overdraft" => f0 = crate::rt::de::next(&mut map)?,
+                        "applied_to_payment" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
+                        "ending_balance" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "funded" => f7 = crate::rt::de::next(&mut map)?,
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "net_amount" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "refunded_from_payment" => f11 = crate::rt::de::next(&mut map)?,
+                        "transferred_to_balance" => f12 = crate::rt::de::next(&mut map)?,
+                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "unapplied_from_payment" => f14 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerCashBalanceTransaction {

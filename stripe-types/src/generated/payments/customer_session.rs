@@ -671,19 +671,22 @@ impl<'de> serde::Deserialize<'de> for CustomerSession {
                 let mut f5: Option<crate::rt::Timestamp> = None;
                 let mut f6: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "client_secret" => f0 = Some(map.next_value()?),
-                        "components" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "customer" => f3 = Some(map.next_value()?),
-                        "customer_account" => f4 = map.next_value()?,
-                        "expires_at" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
+                        "client_secret" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "components" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSession {
@@ -774,14 +777,19 @@ impl<'de> serde::Deserialize<'de> for CustomerSessionResourceComponents {
                     crate::CustomerSessionResourceComponentsResourcePricingTable,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buy_button" => f0 = Some(map.next_value()?),
-                        "customer_sheet" => f1 = Some(map.next_value()?),
-                        "mobile_payment_element" => f2 = Some(map.next_value()?),
-                        "payment_element" => f3 = Some(map.next_value()?),
-                        "pricing_table" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buy_button" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_sheet" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "mobile_payment_element" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_element" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "pricing_table" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponents {
@@ -854,10 +862,13 @@ for CustomerSessionResourceComponentsResourceBuyButton {
             ) -> Result<CustomerSessionResourceComponentsResourceBuyButton, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourceBuyButton {
@@ -926,11 +937,14 @@ for CustomerSessionResourceComponentsResourceCustomerSheet {
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "features" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "features" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourceCustomerSheet {
@@ -1015,13 +1029,16 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "payment_method_allow_redisplay_filters" => {
-                            f0 = map.next_value()?;
+                            f0 = crate::rt::de::next(&mut map)?;
                         }
-                        "payment_method_remove" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_method_remove" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
@@ -1238,11 +1255,14 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElement {
                     crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "features" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "features" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourceMobilePaymentElement {
@@ -1352,18 +1372,21 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
                     crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "payment_method_allow_redisplay_filters" => {
-                            f0 = map.next_value()?;
+                            f0 = crate::rt::de::next(&mut map)?;
                         }
-                        "payment_method_redisplay" => f1 = map.next_value()?,
-                        "payment_method_remove" => f2 = map.next_value()?,
-                        "payment_method_save" => f3 = map.next_value()?,
+                        "payment_method_redisplay" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_method_remove" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_method_save" => f3 = crate::rt::de::next(&mut map)?,
                         "payment_method_save_allow_redisplay_override" => {
-                            f4 = map.next_value()?;
+                            f4 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
@@ -1670,11 +1693,14 @@ for CustomerSessionResourceComponentsResourcePaymentElement {
                     crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        "features" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "features" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourcePaymentElement {
@@ -1779,17 +1805,30 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
                     crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "payment_method_allow_redisplay_filters" => {
-                            f0 = Some(map.next_value()?);
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "payment_method_redisplay" => f1 = Some(map.next_value()?),
-                        "payment_method_redisplay_limit" => f2 = map.next_value()?,
-                        "payment_method_remove" => f3 = Some(map.next_value()?),
-                        "payment_method_save" => f4 = Some(map.next_value()?),
-                        "payment_method_save_usage" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_method_redisplay" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_method_redisplay_limit" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_remove" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_method_save" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "payment_method_save_usage" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
@@ -1950,10 +1989,13 @@ for CustomerSessionResourceComponentsResourcePricingTable {
             > {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(CustomerSessionResourceComponentsResourcePricingTable {

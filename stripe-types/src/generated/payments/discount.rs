@@ -165,24 +165,27 @@ impl<'de> serde::Deserialize<'de> for DeletedDiscount {
                 let mut f10: Option<String> = None;
                 let mut f11: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "checkout_session" => f0 = map.next_value()?,
-                        "customer" => f1 = map.next_value()?,
-                        "customer_account" => f2 = map.next_value()?,
-                        "deleted" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "invoice" => f5 = map.next_value()?,
-                        "invoice_item" => f6 = map.next_value()?,
-                        "promotion_code" => f7 = map.next_value()?,
-                        "source" => f8 = Some(map.next_value()?),
-                        "start" => f9 = Some(map.next_value()?),
-                        "subscription" => f10 = map.next_value()?,
-                        "subscription_item" => f11 = map.next_value()?,
+                        "checkout_session" => f0 = crate::rt::de::next(&mut map)?,
+                        "customer" => f1 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
+                        "deleted" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f5 = crate::rt::de::next(&mut map)?,
+                        "invoice_item" => f6 = crate::rt::de::next(&mut map)?,
+                        "promotion_code" => f7 = crate::rt::de::next(&mut map)?,
+                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "start" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription" => f10 = crate::rt::de::next(&mut map)?,
+                        "subscription_item" => f11 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedDiscount {
@@ -316,24 +319,27 @@ impl<'de> serde::Deserialize<'de> for Discount {
                 let mut f10: Option<String> = None;
                 let mut f11: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "checkout_session" => f0 = map.next_value()?,
-                        "customer" => f1 = map.next_value()?,
-                        "customer_account" => f2 = map.next_value()?,
-                        "end" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "invoice" => f5 = map.next_value()?,
-                        "invoice_item" => f6 = map.next_value()?,
-                        "promotion_code" => f7 = map.next_value()?,
-                        "source" => f8 = Some(map.next_value()?),
-                        "start" => f9 = Some(map.next_value()?),
-                        "subscription" => f10 = map.next_value()?,
-                        "subscription_item" => f11 = map.next_value()?,
+                        "checkout_session" => f0 = crate::rt::de::next(&mut map)?,
+                        "customer" => f1 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
+                        "end" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice" => f5 = crate::rt::de::next(&mut map)?,
+                        "invoice_item" => f6 = crate::rt::de::next(&mut map)?,
+                        "promotion_code" => f7 = crate::rt::de::next(&mut map)?,
+                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "start" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "subscription" => f10 = crate::rt::de::next(&mut map)?,
+                        "subscription_item" => f11 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Discount {
@@ -429,11 +435,14 @@ impl<'de> serde::Deserialize<'de> for DiscountSource {
                 let mut f0: Option<crate::rt::Expandable<crate::Coupon>> = None;
                 let mut f1: Option<crate::DiscountSourceType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "coupon" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "coupon" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DiscountSource {

@@ -357,28 +357,37 @@ impl<'de> serde::Deserialize<'de> for Dispute {
                 let mut f14: Option<String> = None;
                 let mut f15: Option<crate::DisputeStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_transactions" => f1 = Some(map.next_value()?),
-                        "charge" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "enhanced_eligibility_types" => f5 = Some(map.next_value()?),
-                        "evidence" => f6 = Some(map.next_value()?),
-                        "evidence_details" => f7 = Some(map.next_value()?),
-                        "id" => f8 = Some(map.next_value()?),
-                        "is_charge_refundable" => f9 = Some(map.next_value()?),
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "metadata" => f11 = Some(map.next_value()?),
-                        "payment_intent" => f12 = map.next_value()?,
-                        "payment_method_details" => f13 = map.next_value()?,
-                        "reason" => f14 = Some(map.next_value()?),
-                        "status" => f15 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transactions" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "charge" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "enhanced_eligibility_types" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "evidence" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "evidence_details" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "is_charge_refundable" => {
+                            f9 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_intent" => f12 = crate::rt::de::next(&mut map)?,
+                        "payment_method_details" => f13 = crate::rt::de::next(&mut map)?,
+                        "reason" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Dispute {
@@ -479,11 +488,16 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibility {
                 > = None;
                 let mut f1: Option<crate::DisputeEnhancedEligibilityVisaCompliance> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "visa_compelling_evidence_3" => f0 = map.next_value()?,
-                        "visa_compliance" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "visa_compelling_evidence_3" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "visa_compliance" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEligibility {
@@ -606,11 +620,14 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompellingEv
                     crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "required_actions" => f0 = Some(map.next_value()?),
-                        "status" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "required_actions" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEligibilityVisaCompellingEvidence3 {
@@ -826,10 +843,13 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompliance {
                     crate::DisputeEnhancedEligibilityVisaComplianceStatus,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEligibilityVisaCompliance {
@@ -944,11 +964,16 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidence {
                 > = None;
                 let mut f1: Option<crate::DisputeEnhancedEvidenceVisaCompliance> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "visa_compelling_evidence_3" => f0 = map.next_value()?,
-                        "visa_compliance" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "visa_compelling_evidence_3" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "visa_compliance" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEvidence {
@@ -1019,11 +1044,16 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompellingEvide
                     Vec<crate::DisputeVisaCompellingEvidence3PriorUndisputedTransaction>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disputed_transaction" => f0 = map.next_value()?,
-                        "prior_undisputed_transactions" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disputed_transaction" => f0 = crate::rt::de::next(&mut map)?,
+                        "prior_undisputed_transactions" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEvidenceVisaCompellingEvidence3 {
@@ -1085,10 +1115,13 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompliance {
             ) -> Result<DisputeEnhancedEvidenceVisaCompliance, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fee_acknowledged" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fee_acknowledged" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEnhancedEvidenceVisaCompliance {
@@ -1221,37 +1254,52 @@ impl<'de> serde::Deserialize<'de> for DisputeEvidence {
                 let mut f26: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut f27: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "access_activity_log" => f0 = map.next_value()?,
-                        "billing_address" => f1 = map.next_value()?,
-                        "cancellation_policy" => f2 = map.next_value()?,
-                        "cancellation_policy_disclosure" => f3 = map.next_value()?,
-                        "cancellation_rebuttal" => f4 = map.next_value()?,
-                        "customer_communication" => f5 = map.next_value()?,
-                        "customer_email_address" => f6 = map.next_value()?,
-                        "customer_name" => f7 = map.next_value()?,
-                        "customer_purchase_ip" => f8 = map.next_value()?,
-                        "customer_signature" => f9 = map.next_value()?,
-                        "duplicate_charge_documentation" => f10 = map.next_value()?,
-                        "duplicate_charge_explanation" => f11 = map.next_value()?,
-                        "duplicate_charge_id" => f12 = map.next_value()?,
-                        "enhanced_evidence" => f13 = Some(map.next_value()?),
-                        "product_description" => f14 = map.next_value()?,
-                        "receipt" => f15 = map.next_value()?,
-                        "refund_policy" => f16 = map.next_value()?,
-                        "refund_policy_disclosure" => f17 = map.next_value()?,
-                        "refund_refusal_explanation" => f18 = map.next_value()?,
-                        "service_date" => f19 = map.next_value()?,
-                        "service_documentation" => f20 = map.next_value()?,
-                        "shipping_address" => f21 = map.next_value()?,
-                        "shipping_carrier" => f22 = map.next_value()?,
-                        "shipping_date" => f23 = map.next_value()?,
-                        "shipping_documentation" => f24 = map.next_value()?,
-                        "shipping_tracking_number" => f25 = map.next_value()?,
-                        "uncategorized_file" => f26 = map.next_value()?,
-                        "uncategorized_text" => f27 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "access_activity_log" => f0 = crate::rt::de::next(&mut map)?,
+                        "billing_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "cancellation_policy" => f2 = crate::rt::de::next(&mut map)?,
+                        "cancellation_policy_disclosure" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cancellation_rebuttal" => f4 = crate::rt::de::next(&mut map)?,
+                        "customer_communication" => f5 = crate::rt::de::next(&mut map)?,
+                        "customer_email_address" => f6 = crate::rt::de::next(&mut map)?,
+                        "customer_name" => f7 = crate::rt::de::next(&mut map)?,
+                        "customer_purchase_ip" => f8 = crate::rt::de::next(&mut map)?,
+                        "customer_signature" => f9 = crate::rt::de::next(&mut map)?,
+                        "duplicate_charge_documentation" => {
+                            f10 = crate::rt::de::next(&mut map)?;
+                        }
+                        "duplicate_charge_explanation" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "duplicate_charge_id" => f12 = crate::rt::de::next(&mut map)?,
+                        "enhanced_evidence" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "product_description" => f14 = crate::rt::de::next(&mut map)?,
+                        "receipt" => f15 = crate::rt::de::next(&mut map)?,
+                        "refund_policy" => f16 = crate::rt::de::next(&mut map)?,
+                        "refund_policy_disclosure" => {
+                            f17 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_refusal_explanation" => {
+                            f18 = crate::rt::de::next(&mut map)?;
+                        }
+                        "service_date" => f19 = crate::rt::de::next(&mut map)?,
+                        "service_documentation" => f20 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f21 = crate::rt::de::next(&mut map)?,
+                        "shipping_carrier" => f22 = crate::rt::de::next(&mut map)?,
+                        "shipping_date" => f23 = crate::rt::de::next(&mut map)?,
+                        "shipping_documentation" => f24 = crate::rt::de::next(&mut map)?,
+                        "shipping_tracking_number" => {
+                            f25 = crate::rt::de::next(&mut map)?;
+                        }
+                        "uncategorized_file" => f26 = crate::rt::de::next(&mut map)?,
+                        "uncategorized_text" => f27 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEvidence {
@@ -1423,14 +1471,19 @@ impl<'de> serde::Deserialize<'de> for DisputeEvidenceDetails {
                 let mut f3: Option<bool> = None;
                 let mut f4: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "due_by" => f0 = map.next_value()?,
-                        "enhanced_eligibility" => f1 = Some(map.next_value()?),
-                        "has_evidence" => f2 = Some(map.next_value()?),
-                        "past_due" => f3 = Some(map.next_value()?),
-                        "submission_count" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "due_by" => f0 = crate::rt::de::next(&mut map)?,
+                        "enhanced_eligibility" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "has_evidence" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "past_due" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "submission_count" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeEvidenceDetails {
@@ -1780,14 +1833,17 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetails {
                 let mut f3: Option<crate::DisputePaymentMethodDetailsPaypal> = None;
                 let mut f4: Option<crate::DisputePaymentMethodDetailsType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amazon_pay" => f0 = map.next_value()?,
-                        "card" => f1 = map.next_value()?,
-                        "klarna" => f2 = map.next_value()?,
-                        "paypal" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amazon_pay" => f0 = crate::rt::de::next(&mut map)?,
+                        "card" => f1 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f2 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputePaymentMethodDetails {
@@ -1857,10 +1913,13 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPay {
                     crate::DisputePaymentMethodDetailsAmazonPayDisputeType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dispute_type" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dispute_type" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputePaymentMethodDetailsAmazonPay {
@@ -1974,12 +2033,15 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCard {
                 let mut f1: Option<crate::DisputePaymentMethodDetailsCardCaseType> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = Some(map.next_value()?),
-                        "case_type" => f1 = Some(map.next_value()?),
-                        "network_reason_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "case_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "network_reason_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputePaymentMethodDetailsCard {
@@ -2100,11 +2162,16 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsKlarna {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "chargeback_loss_reason_code" => f0 = map.next_value()?,
-                        "reason_code" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "chargeback_loss_reason_code" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "reason_code" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputePaymentMethodDetailsKlarna {
@@ -2165,11 +2232,14 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsPaypal {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "case_id" => f0 = map.next_value()?,
-                        "reason_code" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "case_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "reason_code" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputePaymentMethodDetailsPaypal {
@@ -2370,15 +2440,18 @@ impl<'de> serde::Deserialize<'de> for DisputeTransactionShippingAddress {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeTransactionShippingAddress {
@@ -2479,17 +2552,22 @@ impl<'de> serde::Deserialize<'de> for DisputeVisaCompellingEvidence3DisputedTran
                 let mut f6: Option<String> = None;
                 let mut f7: Option<crate::DisputeTransactionShippingAddress> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_account_id" => f0 = map.next_value()?,
-                        "customer_device_fingerprint" => f1 = map.next_value()?,
-                        "customer_device_id" => f2 = map.next_value()?,
-                        "customer_email_address" => f3 = map.next_value()?,
-                        "customer_purchase_ip" => f4 = map.next_value()?,
-                        "merchandise_or_services" => f5 = map.next_value()?,
-                        "product_description" => f6 = map.next_value()?,
-                        "shipping_address" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer_account_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "customer_device_fingerprint" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "customer_device_id" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_email_address" => f3 = crate::rt::de::next(&mut map)?,
+                        "customer_purchase_ip" => f4 = crate::rt::de::next(&mut map)?,
+                        "merchandise_or_services" => f5 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeVisaCompellingEvidence3DisputedTransaction {
@@ -2664,17 +2742,22 @@ for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<crate::DisputeTransactionShippingAddress> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "charge" => f0 = Some(map.next_value()?),
-                        "customer_account_id" => f1 = map.next_value()?,
-                        "customer_device_fingerprint" => f2 = map.next_value()?,
-                        "customer_device_id" => f3 = map.next_value()?,
-                        "customer_email_address" => f4 = map.next_value()?,
-                        "customer_purchase_ip" => f5 = map.next_value()?,
-                        "product_description" => f6 = map.next_value()?,
-                        "shipping_address" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "charge" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account_id" => f1 = crate::rt::de::next(&mut map)?,
+                        "customer_device_fingerprint" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "customer_device_id" => f3 = crate::rt::de::next(&mut map)?,
+                        "customer_email_address" => f4 = crate::rt::de::next(&mut map)?,
+                        "customer_purchase_ip" => f5 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DisputeVisaCompellingEvidence3PriorUndisputedTransaction {

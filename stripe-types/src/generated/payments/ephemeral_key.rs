@@ -201,17 +201,20 @@ impl<'de> serde::Deserialize<'de> for EphemeralKey {
                 let mut f3: Option<bool> = None;
                 let mut f4: Option<crate::rt::Secret<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "expires" => f1 = Some(map.next_value()?),
-                        "id" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "secret" => f4 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "expires" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "secret" => f4 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(EphemeralKey {

@@ -52,22 +52,29 @@ impl<'de> serde::Deserialize<'de> for Mandate {
                 let mut f8: Option<crate::MandateStatus> = None;
                 let mut f9: Option<crate::MandateType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_acceptance" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "multi_use" => f3 = map.next_value()?,
-                        "on_behalf_of" => f4 = map.next_value()?,
-                        "payment_method" => f5 = Some(map.next_value()?),
-                        "payment_method_details" => f6 = Some(map.next_value()?),
-                        "single_use" => f7 = map.next_value()?,
-                        "status" => f8 = Some(map.next_value()?),
-                        "type" => f9 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "customer_acceptance" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "multi_use" => f3 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f4 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method_details" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "single_use" => f7 = crate::rt::de::next(&mut map)?,
+                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Mandate {
@@ -164,13 +171,16 @@ impl<'de> serde::Deserialize<'de> for MandateAcssDebit {
                     crate::CheckoutAcssDebitMandateOptionsTransactionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_for" => f0 = map.next_value()?,
-                        "interval_description" => f1 = map.next_value()?,
-                        "payment_schedule" => f2 = Some(map.next_value()?),
-                        "transaction_type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_for" => f0 = crate::rt::de::next(&mut map)?,
+                        "interval_description" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction_type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateAcssDebit {
@@ -231,9 +241,12 @@ impl<'de> serde::Deserialize<'de> for MandateAmazonPay {
                 mut map: A,
             ) -> Result<MandateAmazonPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateAmazonPay { extra })
@@ -281,10 +294,13 @@ impl<'de> serde::Deserialize<'de> for MandateAuBecsDebit {
             ) -> Result<MandateAuBecsDebit, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "url" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "url" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateAuBecsDebit {
@@ -345,13 +361,16 @@ impl<'de> serde::Deserialize<'de> for MandateBacsDebit {
                 let mut f2: Option<crate::MandateBacsDebitRevocationReason> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network_status" => f0 = Some(map.next_value()?),
-                        "reference" => f1 = Some(map.next_value()?),
-                        "revocation_reason" => f2 = map.next_value()?,
-                        "url" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network_status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "reference" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "revocation_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        "url" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateBacsDebit {
@@ -537,9 +556,12 @@ impl<'de> serde::Deserialize<'de> for MandateCashapp {
                 mut map: A,
             ) -> Result<MandateCashapp, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateCashapp { extra })
@@ -584,9 +606,12 @@ impl<'de> serde::Deserialize<'de> for MandateKakaoPay {
                 mut map: A,
             ) -> Result<MandateKakaoPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateKakaoPay { extra })
@@ -631,9 +656,12 @@ impl<'de> serde::Deserialize<'de> for MandateKlarna {
                 mut map: A,
             ) -> Result<MandateKlarna, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateKlarna { extra })
@@ -678,9 +706,12 @@ impl<'de> serde::Deserialize<'de> for MandateKrCard {
                 mut map: A,
             ) -> Result<MandateKrCard, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateKrCard { extra })
@@ -725,9 +756,12 @@ impl<'de> serde::Deserialize<'de> for MandateLink {
                 mut map: A,
             ) -> Result<MandateLink, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateLink { extra })
@@ -772,9 +806,12 @@ impl<'de> serde::Deserialize<'de> for MandateMultiUse {
                 mut map: A,
             ) -> Result<MandateMultiUse, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateMultiUse { extra })
@@ -819,9 +856,12 @@ impl<'de> serde::Deserialize<'de> for MandateNaverPay {
                 mut map: A,
             ) -> Result<MandateNaverPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateNaverPay { extra })
@@ -866,9 +906,12 @@ impl<'de> serde::Deserialize<'de> for MandateNzBankAccount {
                 mut map: A,
             ) -> Result<MandateNzBankAccount, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateNzBankAccount { extra })
@@ -936,16 +979,19 @@ impl<'de> serde::Deserialize<'de> for MandateOptionsPayto {
                 let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = map.next_value()?,
-                        "end_date" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = map.next_value()?,
-                        "payments_per_period" => f4 = map.next_value()?,
-                        "purpose" => f5 = map.next_value()?,
-                        "start_date" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
+                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
+                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateOptionsPayto {
@@ -1131,27 +1177,30 @@ impl<'de> serde::Deserialize<'de> for MandatePaymentMethodDetails {
                 let mut f16: Option<String> = None;
                 let mut f17: Option<crate::MandateUsBankAccount> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "amazon_pay" => f1 = map.next_value()?,
-                        "au_becs_debit" => f2 = map.next_value()?,
-                        "bacs_debit" => f3 = map.next_value()?,
-                        "card" => f4 = map.next_value()?,
-                        "cashapp" => f5 = map.next_value()?,
-                        "kakao_pay" => f6 = map.next_value()?,
-                        "klarna" => f7 = map.next_value()?,
-                        "kr_card" => f8 = map.next_value()?,
-                        "link" => f9 = map.next_value()?,
-                        "naver_pay" => f10 = map.next_value()?,
-                        "nz_bank_account" => f11 = map.next_value()?,
-                        "paypal" => f12 = map.next_value()?,
-                        "payto" => f13 = map.next_value()?,
-                        "revolut_pay" => f14 = map.next_value()?,
-                        "sepa_debit" => f15 = map.next_value()?,
-                        "type" => f16 = Some(map.next_value()?),
-                        "us_bank_account" => f17 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "card" => f4 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f5 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f6 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f7 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f8 = crate::rt::de::next(&mut map)?,
+                        "link" => f9 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f10 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account" => f11 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f12 = crate::rt::de::next(&mut map)?,
+                        "payto" => f13 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f14 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f15 = crate::rt::de::next(&mut map)?,
+                        "type" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f17 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandatePaymentMethodDetails {
@@ -1274,11 +1323,14 @@ impl<'de> serde::Deserialize<'de> for MandatePaypal {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_agreement_id" => f0 = map.next_value()?,
-                        "payer_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_agreement_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "payer_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandatePaypal {
@@ -1354,16 +1406,19 @@ impl<'de> serde::Deserialize<'de> for MandatePayto {
                 let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = Some(map.next_value()?),
-                        "end_date" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = Some(map.next_value()?),
-                        "payments_per_period" => f4 = map.next_value()?,
-                        "purpose" => f5 = map.next_value()?,
-                        "start_date" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
+                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandatePayto {
@@ -1436,9 +1491,12 @@ impl<'de> serde::Deserialize<'de> for MandateRevolutPay {
                 mut map: A,
             ) -> Result<MandateRevolutPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateRevolutPay { extra })
@@ -1489,11 +1547,14 @@ impl<'de> serde::Deserialize<'de> for MandateSepaDebit {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = Some(map.next_value()?),
-                        "url" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateSepaDebit {
@@ -1550,11 +1611,14 @@ impl<'de> serde::Deserialize<'de> for MandateSingleUse {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateSingleUse {
@@ -1708,10 +1772,13 @@ impl<'de> serde::Deserialize<'de> for MandateUsBankAccount {
             ) -> Result<MandateUsBankAccount, A::Error> {
                 let mut f0: Option<crate::MandateUsBankAccountCollectionMethod> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collection_method" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collection_method" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(MandateUsBankAccount {

@@ -196,32 +196,35 @@ impl<'de> serde::Deserialize<'de> for PaymentAttemptRecord {
                     crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_authorized" => f1 = Some(map.next_value()?),
-                        "amount_canceled" => f2 = Some(map.next_value()?),
-                        "amount_failed" => f3 = Some(map.next_value()?),
-                        "amount_guaranteed" => f4 = Some(map.next_value()?),
-                        "amount_refunded" => f5 = Some(map.next_value()?),
-                        "amount_requested" => f6 = Some(map.next_value()?),
-                        "application" => f7 = map.next_value()?,
-                        "created" => f8 = Some(map.next_value()?),
-                        "customer_details" => f9 = map.next_value()?,
-                        "customer_presence" => f10 = map.next_value()?,
-                        "description" => f11 = map.next_value()?,
-                        "id" => f12 = Some(map.next_value()?),
-                        "livemode" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = Some(map.next_value()?),
-                        "payment_method_details" => f15 = map.next_value()?,
-                        "payment_record" => f16 = map.next_value()?,
-                        "processor_details" => f17 = Some(map.next_value()?),
-                        "reported_by" => f18 = Some(map.next_value()?),
-                        "shipping_details" => f19 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_authorized" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_canceled" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_failed" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_guaranteed" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_refunded" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_requested" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "application" => f7 = crate::rt::de::next(&mut map)?,
+                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_details" => f9 = crate::rt::de::next(&mut map)?,
+                        "customer_presence" => f10 = crate::rt::de::next(&mut map)?,
+                        "description" => f11 = crate::rt::de::next(&mut map)?,
+                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method_details" => f15 = crate::rt::de::next(&mut map)?,
+                        "payment_record" => f16 = crate::rt::de::next(&mut map)?,
+                        "processor_details" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "reported_by" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "shipping_details" => f19 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentAttemptRecord {

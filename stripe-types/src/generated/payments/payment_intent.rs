@@ -9331,54 +9331,65 @@ impl<'de> serde::Deserialize<'de> for PaymentIntent {
                 let mut f40: Option<crate::TransferData> = None;
                 let mut f41: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_capturable" => f1 = map.next_value()?,
-                        "amount_details" => f2 = map.next_value()?,
-                        "amount_received" => f3 = map.next_value()?,
-                        "application" => f4 = map.next_value()?,
-                        "application_fee_amount" => f5 = map.next_value()?,
-                        "automatic_payment_methods" => f6 = map.next_value()?,
-                        "canceled_at" => f7 = map.next_value()?,
-                        "cancellation_reason" => f8 = map.next_value()?,
-                        "capture_method" => f9 = map.next_value()?,
-                        "client_secret" => f10 = map.next_value()?,
-                        "confirmation_method" => f11 = map.next_value()?,
-                        "created" => f12 = Some(map.next_value()?),
-                        "currency" => f13 = map.next_value()?,
-                        "customer" => f14 = map.next_value()?,
-                        "customer_account" => f15 = map.next_value()?,
-                        "description" => f16 = map.next_value()?,
-                        "excluded_payment_method_types" => f17 = map.next_value()?,
-                        "hooks" => f18 = map.next_value()?,
-                        "id" => f19 = Some(map.next_value()?),
-                        "last_payment_error" => f20 = map.next_value()?,
-                        "latest_charge" => f21 = map.next_value()?,
-                        "livemode" => f22 = Some(map.next_value()?),
-                        "metadata" => f23 = map.next_value()?,
-                        "next_action" => f24 = map.next_value()?,
-                        "on_behalf_of" => f25 = map.next_value()?,
-                        "payment_details" => f26 = map.next_value()?,
-                        "payment_method" => f27 = map.next_value()?,
-                        "payment_method_configuration_details" => f28 = map.next_value()?,
-                        "payment_method_options" => f29 = map.next_value()?,
-                        "payment_method_types" => f30 = map.next_value()?,
-                        "presentment_details" => f31 = map.next_value()?,
-                        "processing" => f32 = map.next_value()?,
-                        "receipt_email" => f33 = map.next_value()?,
-                        "review" => f34 = map.next_value()?,
-                        "setup_future_usage" => f35 = map.next_value()?,
-                        "shipping" => f36 = map.next_value()?,
-                        "statement_descriptor" => f37 = map.next_value()?,
-                        "statement_descriptor_suffix" => f38 = map.next_value()?,
-                        "status" => f39 = Some(map.next_value()?),
-                        "transfer_data" => f40 = map.next_value()?,
-                        "transfer_group" => f41 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_capturable" => f1 = crate::rt::de::next(&mut map)?,
+                        "amount_details" => f2 = crate::rt::de::next(&mut map)?,
+                        "amount_received" => f3 = crate::rt::de::next(&mut map)?,
+                        "application" => f4 = crate::rt::de::next(&mut map)?,
+                        "application_fee_amount" => f5 = crate::rt::de::next(&mut map)?,
+                        "automatic_payment_methods" => {
+                            f6 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "canceled_at" => f7 = crate::rt::de::next(&mut map)?,
+                        "cancellation_reason" => f8 = crate::rt::de::next(&mut map)?,
+                        "capture_method" => f9 = crate::rt::de::next(&mut map)?,
+                        "client_secret" => f10 = crate::rt::de::next(&mut map)?,
+                        "confirmation_method" => f11 = crate::rt::de::next(&mut map)?,
+                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f13 = crate::rt::de::next(&mut map)?,
+                        "customer" => f14 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f15 = crate::rt::de::next(&mut map)?,
+                        "description" => f16 = crate::rt::de::next(&mut map)?,
+                        "excluded_payment_method_types" => {
+                            f17 = crate::rt::de::next(&mut map)?;
+                        }
+                        "hooks" => f18 = crate::rt::de::next(&mut map)?,
+                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
+                        "last_payment_error" => f20 = crate::rt::de::next(&mut map)?,
+                        "latest_charge" => f21 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f22 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f23 = crate::rt::de::next(&mut map)?,
+                        "next_action" => f24 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f25 = crate::rt::de::next(&mut map)?,
+                        "payment_details" => f26 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f27 = crate::rt::de::next(&mut map)?,
+                        "payment_method_configuration_details" => {
+                            f28 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_options" => f29 = crate::rt::de::next(&mut map)?,
+                        "payment_method_types" => f30 = crate::rt::de::next(&mut map)?,
+                        "presentment_details" => f31 = crate::rt::de::next(&mut map)?,
+                        "processing" => f32 = crate::rt::de::next(&mut map)?,
+                        "receipt_email" => f33 = crate::rt::de::next(&mut map)?,
+                        "review" => f34 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f35 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f36 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f37 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_suffix" => {
+                            f38 = crate::rt::de::next(&mut map)?;
+                        }
+                        "status" => f39 = Some(crate::rt::de::next(&mut map)?),
+                        "transfer_data" => f40 = crate::rt::de::next(&mut map)?,
+                        "transfer_group" => f41 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntent {
@@ -9811,10 +9822,13 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentCardProcessing {
             ) -> Result<PaymentIntentCardProcessing, A::Error> {
                 let mut f0: Option<crate::PaymentIntentProcessingCustomerNotification> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_notification" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer_notification" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentCardProcessing {
@@ -10245,32 +10259,49 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
                     crate::PaymentIntentNextActionWechatPayRedirectToIosApp,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "alipay_handle_redirect" => f0 = map.next_value()?,
-                        "boleto_display_details" => f1 = map.next_value()?,
-                        "card_await_notification" => f2 = map.next_value()?,
+                        "alipay_handle_redirect" => f0 = crate::rt::de::next(&mut map)?,
+                        "boleto_display_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "card_await_notification" => f2 = crate::rt::de::next(&mut map)?,
                         "cashapp_handle_redirect_or_display_qr_code" => {
-                            f3 = map.next_value()?;
+                            f3 = crate::rt::de::next(&mut map)?;
                         }
-                        "display_bank_transfer_instructions" => f4 = map.next_value()?,
-                        "konbini_display_details" => f5 = map.next_value()?,
-                        "multibanco_display_details" => f6 = map.next_value()?,
-                        "oxxo_display_details" => f7 = map.next_value()?,
-                        "paynow_display_qr_code" => f8 = map.next_value()?,
-                        "pix_display_qr_code" => f9 = map.next_value()?,
-                        "promptpay_display_qr_code" => f10 = map.next_value()?,
-                        "redirect_to_url" => f11 = map.next_value()?,
+                        "display_bank_transfer_instructions" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "konbini_display_details" => f5 = crate::rt::de::next(&mut map)?,
+                        "multibanco_display_details" => {
+                            f6 = crate::rt::de::next(&mut map)?;
+                        }
+                        "oxxo_display_details" => f7 = crate::rt::de::next(&mut map)?,
+                        "paynow_display_qr_code" => f8 = crate::rt::de::next(&mut map)?,
+                        "pix_display_qr_code" => f9 = crate::rt::de::next(&mut map)?,
+                        "promptpay_display_qr_code" => {
+                            f10 = crate::rt::de::next(&mut map)?;
+                        }
+                        "redirect_to_url" => f11 = crate::rt::de::next(&mut map)?,
                         "swish_handle_redirect_or_display_qr_code" => {
-                            f12 = map.next_value()?;
+                            f12 = crate::rt::de::next(&mut map)?;
                         }
-                        "type" => f13 = Some(map.next_value()?),
-                        "use_stripe_sdk" => f14 = map.next_value()?,
-                        "verify_with_microdeposits" => f15 = map.next_value()?,
-                        "wechat_pay_display_qr_code" => f16 = map.next_value()?,
-                        "wechat_pay_redirect_to_android_app" => f17 = map.next_value()?,
-                        "wechat_pay_redirect_to_ios_app" => f18 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "use_stripe_sdk" => f14 = crate::rt::de::next(&mut map)?,
+                        "verify_with_microdeposits" => {
+                            f15 = crate::rt::de::next(&mut map)?;
+                        }
+                        "wechat_pay_display_qr_code" => {
+                            f16 = crate::rt::de::next(&mut map)?;
+                        }
+                        "wechat_pay_redirect_to_android_app" => {
+                            f17 = crate::rt::de::next(&mut map)?;
+                        }
+                        "wechat_pay_redirect_to_ios_app" => {
+                            f18 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextAction {
@@ -10403,13 +10434,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionAlipayHandleRedirec
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "native_data" => f0 = map.next_value()?,
-                        "native_url" => f1 = map.next_value()?,
-                        "return_url" => f2 = map.next_value()?,
-                        "url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "native_data" => f0 = crate::rt::de::next(&mut map)?,
+                        "native_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f2 = crate::rt::de::next(&mut map)?,
+                        "url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionAlipayHandleRedirect {
@@ -10484,13 +10518,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionBoleto {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_at" => f0 = map.next_value()?,
-                        "hosted_voucher_url" => f1 = map.next_value()?,
-                        "number" => f2 = map.next_value()?,
-                        "pdf" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "number" => f2 = crate::rt::de::next(&mut map)?,
+                        "pdf" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionBoleto {
@@ -10561,11 +10598,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCardAwaitNotificati
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "charge_attempt_at" => f0 = map.next_value()?,
-                        "customer_approval_required" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "charge_attempt_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "customer_approval_required" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionCardAwaitNotification {
@@ -10634,12 +10676,17 @@ for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::PaymentIntentNextActionCashappQrCode> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "hosted_instructions_url" => f0 = Some(map.next_value()?),
-                        "mobile_auth_url" => f1 = Some(map.next_value()?),
-                        "qr_code" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "hosted_instructions_url" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "mobile_auth_url" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "qr_code" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
@@ -10705,12 +10752,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCashappQrCode {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_at" => f0 = Some(map.next_value()?),
-                        "image_url_png" => f1 = Some(map.next_value()?),
-                        "image_url_svg" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_at" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_png" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_svg" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionCashappQrCode {
@@ -10795,15 +10845,18 @@ for PaymentIntentNextActionDisplayBankTransferInstructions {
                     crate::PaymentIntentNextActionDisplayBankTransferInstructionsType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_remaining" => f0 = map.next_value()?,
-                        "currency" => f1 = map.next_value()?,
-                        "financial_addresses" => f2 = map.next_value()?,
-                        "hosted_instructions_url" => f3 = map.next_value()?,
-                        "reference" => f4 = map.next_value()?,
-                        "type" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_remaining" => f0 = crate::rt::de::next(&mut map)?,
+                        "currency" => f1 = crate::rt::de::next(&mut map)?,
+                        "financial_addresses" => f2 = crate::rt::de::next(&mut map)?,
+                        "hosted_instructions_url" => f3 = crate::rt::de::next(&mut map)?,
+                        "reference" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionDisplayBankTransferInstructions {
@@ -10971,13 +11024,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayMultibancoDe
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "entity" => f0 = map.next_value()?,
-                        "expires_at" => f1 = map.next_value()?,
-                        "hosted_voucher_url" => f2 = map.next_value()?,
-                        "reference" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "entity" => f0 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "hosted_voucher_url" => f2 = crate::rt::de::next(&mut map)?,
+                        "reference" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionDisplayMultibancoDetails {
@@ -11049,12 +11105,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayOxxoDetails 
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_after" => f0 = map.next_value()?,
-                        "hosted_voucher_url" => f1 = map.next_value()?,
-                        "number" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_after" => f0 = crate::rt::de::next(&mut map)?,
+                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "number" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionDisplayOxxoDetails {
@@ -11121,12 +11180,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbini {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::PaymentIntentNextActionKonbiniStores> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_at" => f0 = Some(map.next_value()?),
-                        "hosted_voucher_url" => f1 = map.next_value()?,
-                        "stores" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_at" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "stores" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbini {
@@ -11187,11 +11249,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniFamilymart {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirmation_number" => f0 = map.next_value()?,
-                        "payment_code" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbiniFamilymart {
@@ -11251,11 +11316,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniLawson {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirmation_number" => f0 = map.next_value()?,
-                        "payment_code" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbiniLawson {
@@ -11315,11 +11383,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniMinistop {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirmation_number" => f0 = map.next_value()?,
-                        "payment_code" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbiniMinistop {
@@ -11379,11 +11450,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniSeicomart {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirmation_number" => f0 = map.next_value()?,
-                        "payment_code" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbiniSeicomart {
@@ -11449,13 +11523,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniStores {
                 let mut f2: Option<crate::PaymentIntentNextActionKonbiniMinistop> = None;
                 let mut f3: Option<crate::PaymentIntentNextActionKonbiniSeicomart> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "familymart" => f0 = map.next_value()?,
-                        "lawson" => f1 = map.next_value()?,
-                        "ministop" => f2 = map.next_value()?,
-                        "seicomart" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "familymart" => f0 = crate::rt::de::next(&mut map)?,
+                        "lawson" => f1 = crate::rt::de::next(&mut map)?,
+                        "ministop" => f2 = crate::rt::de::next(&mut map)?,
+                        "seicomart" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionKonbiniStores {
@@ -11530,13 +11607,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPaynowDisplayQrCode
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data" => f0 = Some(map.next_value()?),
-                        "hosted_instructions_url" => f1 = map.next_value()?,
-                        "image_url_png" => f2 = Some(map.next_value()?),
-                        "image_url_svg" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_instructions_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "image_url_png" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_svg" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionPaynowDisplayQrCode {
@@ -11610,14 +11690,17 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPixDisplayQrCode {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data" => f0 = map.next_value()?,
-                        "expires_at" => f1 = map.next_value()?,
-                        "hosted_instructions_url" => f2 = map.next_value()?,
-                        "image_url_png" => f3 = map.next_value()?,
-                        "image_url_svg" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data" => f0 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "hosted_instructions_url" => f2 = crate::rt::de::next(&mut map)?,
+                        "image_url_png" => f3 = crate::rt::de::next(&mut map)?,
+                        "image_url_svg" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionPixDisplayQrCode {
@@ -11698,13 +11781,18 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPromptpayDisplayQrC
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data" => f0 = Some(map.next_value()?),
-                        "hosted_instructions_url" => f1 = Some(map.next_value()?),
-                        "image_url_png" => f2 = Some(map.next_value()?),
-                        "image_url_svg" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_instructions_url" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "image_url_png" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_svg" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionPromptpayDisplayQrCode {
@@ -11770,11 +11858,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionRedirectToUrl {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "return_url" => f0 = map.next_value()?,
-                        "url" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "url" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionRedirectToUrl {
@@ -11840,11 +11931,16 @@ for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::PaymentIntentNextActionSwishQrCode> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "hosted_instructions_url" => f0 = Some(map.next_value()?),
-                        "qr_code" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "hosted_instructions_url" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "qr_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
@@ -11907,12 +12003,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionSwishQrCode {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data" => f0 = Some(map.next_value()?),
-                        "image_url_png" => f1 = Some(map.next_value()?),
-                        "image_url_svg" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_png" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_svg" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionSwishQrCode {
@@ -11982,12 +12081,17 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionVerifyWithMicrodepo
                     crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "arrival_date" => f0 = Some(map.next_value()?),
-                        "hosted_verification_url" => f1 = Some(map.next_value()?),
-                        "microdeposit_type" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "arrival_date" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_verification_url" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "microdeposit_type" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionVerifyWithMicrodeposits {
@@ -12129,14 +12233,19 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayDisplayQrC
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data" => f0 = Some(map.next_value()?),
-                        "hosted_instructions_url" => f1 = Some(map.next_value()?),
-                        "image_data_url" => f2 = Some(map.next_value()?),
-                        "image_url_png" => f3 = Some(map.next_value()?),
-                        "image_url_svg" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_instructions_url" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "image_data_url" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_png" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "image_url_svg" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionWechatPayDisplayQrCode {
@@ -12223,16 +12332,19 @@ for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "app_id" => f0 = Some(map.next_value()?),
-                        "nonce_str" => f1 = Some(map.next_value()?),
-                        "package" => f2 = Some(map.next_value()?),
-                        "partner_id" => f3 = Some(map.next_value()?),
-                        "prepay_id" => f4 = Some(map.next_value()?),
-                        "sign" => f5 = Some(map.next_value()?),
-                        "timestamp" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "app_id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "nonce_str" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "package" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "partner_id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "prepay_id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "sign" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "timestamp" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionWechatPayRedirectToAndroidApp {
@@ -12298,10 +12410,13 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayRedirectTo
             ) -> Result<PaymentIntentNextActionWechatPayRedirectToIosApp, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "native_url" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "native_url" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentNextActionWechatPayRedirectToIosApp {
@@ -12716,61 +12831,64 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptions {
                 let mut f50: Option<crate::PaymentIntentPaymentMethodOptionsWechatPay> = None;
                 let mut f51: Option<crate::PaymentIntentPaymentMethodOptionsZip> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "affirm" => f1 = map.next_value()?,
-                        "afterpay_clearpay" => f2 = map.next_value()?,
-                        "alipay" => f3 = map.next_value()?,
-                        "alma" => f4 = map.next_value()?,
-                        "amazon_pay" => f5 = map.next_value()?,
-                        "au_becs_debit" => f6 = map.next_value()?,
-                        "bacs_debit" => f7 = map.next_value()?,
-                        "bancontact" => f8 = map.next_value()?,
-                        "billie" => f9 = map.next_value()?,
-                        "blik" => f10 = map.next_value()?,
-                        "boleto" => f11 = map.next_value()?,
-                        "card" => f12 = map.next_value()?,
-                        "card_present" => f13 = map.next_value()?,
-                        "cashapp" => f14 = map.next_value()?,
-                        "crypto" => f15 = map.next_value()?,
-                        "customer_balance" => f16 = map.next_value()?,
-                        "eps" => f17 = map.next_value()?,
-                        "fpx" => f18 = map.next_value()?,
-                        "giropay" => f19 = map.next_value()?,
-                        "grabpay" => f20 = map.next_value()?,
-                        "ideal" => f21 = map.next_value()?,
-                        "interac_present" => f22 = map.next_value()?,
-                        "kakao_pay" => f23 = map.next_value()?,
-                        "klarna" => f24 = map.next_value()?,
-                        "konbini" => f25 = map.next_value()?,
-                        "kr_card" => f26 = map.next_value()?,
-                        "link" => f27 = map.next_value()?,
-                        "mb_way" => f28 = map.next_value()?,
-                        "mobilepay" => f29 = map.next_value()?,
-                        "multibanco" => f30 = map.next_value()?,
-                        "naver_pay" => f31 = map.next_value()?,
-                        "nz_bank_account" => f32 = map.next_value()?,
-                        "oxxo" => f33 = map.next_value()?,
-                        "p24" => f34 = map.next_value()?,
-                        "pay_by_bank" => f35 = map.next_value()?,
-                        "payco" => f36 = map.next_value()?,
-                        "paynow" => f37 = map.next_value()?,
-                        "paypal" => f38 = map.next_value()?,
-                        "payto" => f39 = map.next_value()?,
-                        "pix" => f40 = map.next_value()?,
-                        "promptpay" => f41 = map.next_value()?,
-                        "revolut_pay" => f42 = map.next_value()?,
-                        "samsung_pay" => f43 = map.next_value()?,
-                        "satispay" => f44 = map.next_value()?,
-                        "sepa_debit" => f45 = map.next_value()?,
-                        "sofort" => f46 = map.next_value()?,
-                        "swish" => f47 = map.next_value()?,
-                        "twint" => f48 = map.next_value()?,
-                        "us_bank_account" => f49 = map.next_value()?,
-                        "wechat_pay" => f50 = map.next_value()?,
-                        "zip" => f51 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
+                        "alma" => f4 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f5 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f7 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f8 = crate::rt::de::next(&mut map)?,
+                        "billie" => f9 = crate::rt::de::next(&mut map)?,
+                        "blik" => f10 = crate::rt::de::next(&mut map)?,
+                        "boleto" => f11 = crate::rt::de::next(&mut map)?,
+                        "card" => f12 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f13 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f14 = crate::rt::de::next(&mut map)?,
+                        "crypto" => f15 = crate::rt::de::next(&mut map)?,
+                        "customer_balance" => f16 = crate::rt::de::next(&mut map)?,
+                        "eps" => f17 = crate::rt::de::next(&mut map)?,
+                        "fpx" => f18 = crate::rt::de::next(&mut map)?,
+                        "giropay" => f19 = crate::rt::de::next(&mut map)?,
+                        "grabpay" => f20 = crate::rt::de::next(&mut map)?,
+                        "ideal" => f21 = crate::rt::de::next(&mut map)?,
+                        "interac_present" => f22 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f23 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f24 = crate::rt::de::next(&mut map)?,
+                        "konbini" => f25 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f26 = crate::rt::de::next(&mut map)?,
+                        "link" => f27 = crate::rt::de::next(&mut map)?,
+                        "mb_way" => f28 = crate::rt::de::next(&mut map)?,
+                        "mobilepay" => f29 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f30 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f31 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account" => f32 = crate::rt::de::next(&mut map)?,
+                        "oxxo" => f33 = crate::rt::de::next(&mut map)?,
+                        "p24" => f34 = crate::rt::de::next(&mut map)?,
+                        "pay_by_bank" => f35 = crate::rt::de::next(&mut map)?,
+                        "payco" => f36 = crate::rt::de::next(&mut map)?,
+                        "paynow" => f37 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f38 = crate::rt::de::next(&mut map)?,
+                        "payto" => f39 = crate::rt::de::next(&mut map)?,
+                        "pix" => f40 = crate::rt::de::next(&mut map)?,
+                        "promptpay" => f41 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f42 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f43 = crate::rt::de::next(&mut map)?,
+                        "satispay" => f44 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f45 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f46 = crate::rt::de::next(&mut map)?,
+                        "swish" => f47 = crate::rt::de::next(&mut map)?,
+                        "twint" => f48 = crate::rt::de::next(&mut map)?,
+                        "us_bank_account" => f49 = crate::rt::de::next(&mut map)?,
+                        "wechat_pay" => f50 = crate::rt::de::next(&mut map)?,
+                        "zip" => f51 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptions {
@@ -13054,13 +13172,16 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAcssDebit
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        "target_date" => f2 = map.next_value()?,
-                        "verification_method" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsAcssDebit {
@@ -13608,11 +13729,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAuBecsDeb
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        "target_date" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsAuBecsDebit {
@@ -13769,12 +13893,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBacsDebit
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        "target_date" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsBacsDebit {
@@ -14080,10 +14207,13 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBlik {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsBlik {
@@ -14365,22 +14495,33 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCard {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "installments" => f1 = map.next_value()?,
-                        "mandate_options" => f2 = map.next_value()?,
-                        "network" => f3 = map.next_value()?,
-                        "request_extended_authorization" => f4 = map.next_value()?,
-                        "request_incremental_authorization" => f5 = map.next_value()?,
-                        "request_multicapture" => f6 = map.next_value()?,
-                        "request_overcapture" => f7 = map.next_value()?,
-                        "request_three_d_secure" => f8 = map.next_value()?,
-                        "require_cvc_recollection" => f9 = map.next_value()?,
-                        "setup_future_usage" => f10 = map.next_value()?,
-                        "statement_descriptor_suffix_kana" => f11 = map.next_value()?,
-                        "statement_descriptor_suffix_kanji" => f12 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "installments" => f1 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f2 = crate::rt::de::next(&mut map)?,
+                        "network" => f3 = crate::rt::de::next(&mut map)?,
+                        "request_extended_authorization" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "request_incremental_authorization" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "request_multicapture" => f6 = crate::rt::de::next(&mut map)?,
+                        "request_overcapture" => f7 = crate::rt::de::next(&mut map)?,
+                        "request_three_d_secure" => f8 = crate::rt::de::next(&mut map)?,
+                        "require_cvc_recollection" => f9 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f10 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor_suffix_kana" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "statement_descriptor_suffix_kanji" => {
+                            f12 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsCard {
@@ -14980,10 +15121,13 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsEps {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsEps {
@@ -15828,11 +15972,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsLink {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsLink {
@@ -15989,13 +16136,16 @@ for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
                     crate::CheckoutAcssDebitMandateOptionsTransactionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = map.next_value()?,
-                        "interval_description" => f1 = map.next_value()?,
-                        "payment_schedule" => f2 = map.next_value()?,
-                        "transaction_type" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "interval_description" => f1 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f2 = crate::rt::de::next(&mut map)?,
+                        "transaction_type" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -16067,10 +16217,13 @@ for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference_prefix" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -16217,15 +16370,18 @@ for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = map.next_value()?,
-                        "end_date" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = map.next_value()?,
-                        "payments_per_period" => f4 = map.next_value()?,
-                        "purpose" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
+                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -16305,10 +16461,13 @@ for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference_prefix" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -16452,11 +16611,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMobilepay
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsMobilepay {
@@ -16769,11 +16931,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNzBankAcc
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        "target_date" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsNzBankAccount {
@@ -17466,11 +17631,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayto {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsPayto {
@@ -18018,12 +18186,15 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSepaDebit
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        "target_date" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsSepaDebit {
@@ -18254,11 +18425,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSwish {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsSwish {
@@ -18499,14 +18673,17 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsUsBankAcc
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "financial_connections" => f0 = map.next_value()?,
-                        "mandate_options" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        "target_date" => f3 = map.next_value()?,
-                        "verification_method" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        "target_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentPaymentMethodOptionsUsBankAccount {
@@ -18811,11 +18988,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentProcessing {
                 let mut f0: Option<crate::PaymentIntentCardProcessing> = None;
                 let mut f1: Option<crate::PaymentIntentProcessingType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentProcessing {
@@ -18874,11 +19054,14 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentProcessingCustomerNotificatio
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "approval_requested" => f0 = map.next_value()?,
-                        "completes_at" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "approval_requested" => f0 = crate::rt::de::next(&mut map)?,
+                        "completes_at" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentProcessingCustomerNotification {
@@ -19091,19 +19274,22 @@ for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "installments" => f1 = map.next_value()?,
-                        "mandate_options" => f2 = map.next_value()?,
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "installments" => f1 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f2 = crate::rt::de::next(&mut map)?,
                         "request_incremental_authorization_support" => {
-                            f3 = map.next_value()?;
+                            f3 = crate::rt::de::next(&mut map)?;
                         }
-                        "require_cvc_recollection" => f4 = map.next_value()?,
-                        "routing" => f5 = map.next_value()?,
-                        "setup_future_usage" => f6 = map.next_value()?,
-                        "verification_method" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "require_cvc_recollection" => f4 = crate::rt::de::next(&mut map)?,
+                        "routing" => f5 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f6 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentTypeSpecificPaymentMethodOptionsClient {

@@ -160,21 +160,24 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentAmountDetailsLineItem {
                 let mut f7: Option<i64> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "discount_amount" => f0 = map.next_value()?,
-                        "id" => f1 = Some(map.next_value()?),
-                        "payment_method_options" => f2 = map.next_value()?,
-                        "product_code" => f3 = map.next_value()?,
-                        "product_name" => f4 = Some(map.next_value()?),
-                        "quantity" => f5 = Some(map.next_value()?),
-                        "tax" => f6 = map.next_value()?,
-                        "unit_cost" => f7 = Some(map.next_value()?),
-                        "unit_of_measure" => f8 = map.next_value()?,
+                        "discount_amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method_options" => f2 = crate::rt::de::next(&mut map)?,
+                        "product_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "product_name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "tax" => f6 = crate::rt::de::next(&mut map)?,
+                        "unit_cost" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "unit_of_measure" => f8 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentIntentAmountDetailsLineItem {

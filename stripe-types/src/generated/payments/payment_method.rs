@@ -2190,75 +2190,78 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
                 let mut f61: Option<crate::PaymentMethodWechatPay> = None;
                 let mut f62: Option<crate::PaymentMethodZip> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "affirm" => f1 = map.next_value()?,
-                        "afterpay_clearpay" => f2 = map.next_value()?,
-                        "alipay" => f3 = map.next_value()?,
-                        "allow_redisplay" => f4 = map.next_value()?,
-                        "alma" => f5 = map.next_value()?,
-                        "amazon_pay" => f6 = map.next_value()?,
-                        "au_becs_debit" => f7 = map.next_value()?,
-                        "bacs_debit" => f8 = map.next_value()?,
-                        "bancontact" => f9 = map.next_value()?,
-                        "billie" => f10 = map.next_value()?,
-                        "billing_details" => f11 = Some(map.next_value()?),
-                        "blik" => f12 = map.next_value()?,
-                        "boleto" => f13 = map.next_value()?,
-                        "card" => f14 = map.next_value()?,
-                        "card_present" => f15 = map.next_value()?,
-                        "cashapp" => f16 = map.next_value()?,
-                        "created" => f17 = Some(map.next_value()?),
-                        "crypto" => f18 = map.next_value()?,
-                        "custom" => f19 = map.next_value()?,
-                        "customer" => f20 = map.next_value()?,
-                        "customer_account" => f21 = map.next_value()?,
-                        "customer_balance" => f22 = map.next_value()?,
-                        "eps" => f23 = map.next_value()?,
-                        "fpx" => f24 = map.next_value()?,
-                        "giropay" => f25 = map.next_value()?,
-                        "grabpay" => f26 = map.next_value()?,
-                        "id" => f27 = Some(map.next_value()?),
-                        "ideal" => f28 = map.next_value()?,
-                        "interac_present" => f29 = map.next_value()?,
-                        "kakao_pay" => f30 = map.next_value()?,
-                        "klarna" => f31 = map.next_value()?,
-                        "konbini" => f32 = map.next_value()?,
-                        "kr_card" => f33 = map.next_value()?,
-                        "link" => f34 = map.next_value()?,
-                        "livemode" => f35 = Some(map.next_value()?),
-                        "mb_way" => f36 = map.next_value()?,
-                        "metadata" => f37 = map.next_value()?,
-                        "mobilepay" => f38 = map.next_value()?,
-                        "multibanco" => f39 = map.next_value()?,
-                        "naver_pay" => f40 = map.next_value()?,
-                        "nz_bank_account" => f41 = map.next_value()?,
-                        "oxxo" => f42 = map.next_value()?,
-                        "p24" => f43 = map.next_value()?,
-                        "pay_by_bank" => f44 = map.next_value()?,
-                        "payco" => f45 = map.next_value()?,
-                        "paynow" => f46 = map.next_value()?,
-                        "paypal" => f47 = map.next_value()?,
-                        "payto" => f48 = map.next_value()?,
-                        "pix" => f49 = map.next_value()?,
-                        "promptpay" => f50 = map.next_value()?,
-                        "radar_options" => f51 = map.next_value()?,
-                        "revolut_pay" => f52 = map.next_value()?,
-                        "samsung_pay" => f53 = map.next_value()?,
-                        "satispay" => f54 = map.next_value()?,
-                        "sepa_debit" => f55 = map.next_value()?,
-                        "sofort" => f56 = map.next_value()?,
-                        "swish" => f57 = map.next_value()?,
-                        "twint" => f58 = map.next_value()?,
-                        "type" => f59 = Some(map.next_value()?),
-                        "us_bank_account" => f60 = map.next_value()?,
-                        "wechat_pay" => f61 = map.next_value()?,
-                        "zip" => f62 = map.next_value()?,
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
+                        "allow_redisplay" => f4 = crate::rt::de::next(&mut map)?,
+                        "alma" => f5 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f6 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f7 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f8 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f9 = crate::rt::de::next(&mut map)?,
+                        "billie" => f10 = crate::rt::de::next(&mut map)?,
+                        "billing_details" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "blik" => f12 = crate::rt::de::next(&mut map)?,
+                        "boleto" => f13 = crate::rt::de::next(&mut map)?,
+                        "card" => f14 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f15 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f16 = crate::rt::de::next(&mut map)?,
+                        "created" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "crypto" => f18 = crate::rt::de::next(&mut map)?,
+                        "custom" => f19 = crate::rt::de::next(&mut map)?,
+                        "customer" => f20 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f21 = crate::rt::de::next(&mut map)?,
+                        "customer_balance" => f22 = crate::rt::de::next(&mut map)?,
+                        "eps" => f23 = crate::rt::de::next(&mut map)?,
+                        "fpx" => f24 = crate::rt::de::next(&mut map)?,
+                        "giropay" => f25 = crate::rt::de::next(&mut map)?,
+                        "grabpay" => f26 = crate::rt::de::next(&mut map)?,
+                        "id" => f27 = Some(crate::rt::de::next(&mut map)?),
+                        "ideal" => f28 = crate::rt::de::next(&mut map)?,
+                        "interac_present" => f29 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f30 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f31 = crate::rt::de::next(&mut map)?,
+                        "konbini" => f32 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f33 = crate::rt::de::next(&mut map)?,
+                        "link" => f34 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f35 = Some(crate::rt::de::next(&mut map)?),
+                        "mb_way" => f36 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f37 = crate::rt::de::next(&mut map)?,
+                        "mobilepay" => f38 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f39 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f40 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account" => f41 = crate::rt::de::next(&mut map)?,
+                        "oxxo" => f42 = crate::rt::de::next(&mut map)?,
+                        "p24" => f43 = crate::rt::de::next(&mut map)?,
+                        "pay_by_bank" => f44 = crate::rt::de::next(&mut map)?,
+                        "payco" => f45 = crate::rt::de::next(&mut map)?,
+                        "paynow" => f46 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f47 = crate::rt::de::next(&mut map)?,
+                        "payto" => f48 = crate::rt::de::next(&mut map)?,
+                        "pix" => f49 = crate::rt::de::next(&mut map)?,
+                        "promptpay" => f50 = crate::rt::de::next(&mut map)?,
+                        "radar_options" => f51 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f52 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f53 = crate::rt::de::next(&mut map)?,
+                        "satispay" => f54 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f55 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f56 = crate::rt::de::next(&mut map)?,
+                        "swish" => f57 = crate::rt::de::next(&mut map)?,
+                        "twint" => f58 = crate::rt::de::next(&mut map)?,
+                        "type" => f59 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f60 = crate::rt::de::next(&mut map)?,
+                        "wechat_pay" => f61 = crate::rt::de::next(&mut map)?,
+                        "zip" => f62 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethod {
@@ -2564,14 +2567,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAcssDebit {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_name" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "institution_number" => f2 = map.next_value()?,
-                        "last4" => f3 = map.next_value()?,
-                        "transit_number" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "institution_number" => f2 = crate::rt::de::next(&mut map)?,
+                        "last4" => f3 = crate::rt::de::next(&mut map)?,
+                        "transit_number" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAcssDebit {
@@ -2638,9 +2644,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAffirm {
                 mut map: A,
             ) -> Result<PaymentMethodAffirm, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAffirm { extra })
@@ -2685,9 +2694,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAfterpayClearpay {
                 mut map: A,
             ) -> Result<PaymentMethodAfterpayClearpay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAfterpayClearpay {
@@ -2734,9 +2746,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAlma {
                 mut map: A,
             ) -> Result<PaymentMethodAlma, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAlma { extra })
@@ -2781,9 +2796,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAmazonPay {
                 mut map: A,
             ) -> Result<PaymentMethodAmazonPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAmazonPay { extra })
@@ -2837,12 +2855,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodAuBecsDebit {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bsb_number" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodAuBecsDebit {
@@ -2910,12 +2931,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodBacsDebit {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fingerprint" => f0 = map.next_value()?,
-                        "last4" => f1 = map.next_value()?,
-                        "sort_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodBacsDebit {
@@ -2974,9 +2998,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodBancontact {
                 mut map: A,
             ) -> Result<PaymentMethodBancontact, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodBancontact { extra })
@@ -3021,9 +3048,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodBillie {
                 mut map: A,
             ) -> Result<PaymentMethodBillie, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodBillie { extra })
@@ -3068,9 +3098,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodBlik {
                 mut map: A,
             ) -> Result<PaymentMethodBlik, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodBlik { extra })
@@ -3118,10 +3151,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodBoleto {
             ) -> Result<PaymentMethodBoleto, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tax_id" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tax_id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodBoleto {
@@ -3214,23 +3250,26 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCard {
                 let mut f12: Option<crate::ThreeDSecureUsage> = None;
                 let mut f13: Option<crate::PaymentMethodCardWallet> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = Some(map.next_value()?),
-                        "checks" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "display_brand" => f3 = map.next_value()?,
-                        "exp_month" => f4 = Some(map.next_value()?),
-                        "exp_year" => f5 = Some(map.next_value()?),
-                        "fingerprint" => f6 = map.next_value()?,
-                        "funding" => f7 = Some(map.next_value()?),
-                        "generated_from" => f8 = map.next_value()?,
-                        "last4" => f9 = Some(map.next_value()?),
-                        "networks" => f10 = map.next_value()?,
-                        "regulated_status" => f11 = map.next_value()?,
-                        "three_d_secure_usage" => f12 = map.next_value()?,
-                        "wallet" => f13 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "checks" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "display_brand" => f3 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f6 = crate::rt::de::next(&mut map)?,
+                        "funding" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "generated_from" => f8 = crate::rt::de::next(&mut map)?,
+                        "last4" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "networks" => f10 = crate::rt::de::next(&mut map)?,
+                        "regulated_status" => f11 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure_usage" => f12 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f13 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCard {
@@ -3332,12 +3371,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardChecks {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = map.next_value()?,
-                        "address_postal_code_check" => f1 = map.next_value()?,
-                        "cvc_check" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_postal_code_check" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardChecks {
@@ -3405,12 +3449,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardGeneratedCard {
                 let mut f1: Option<crate::CardGeneratedFromPaymentMethodDetails> = None;
                 let mut f2: Option<crate::rt::Expandable<crate::SetupAttempt>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "charge" => f0 = map.next_value()?,
-                        "payment_method_details" => f1 = map.next_value()?,
-                        "setup_attempt" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "charge" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_method_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_attempt" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardGeneratedCard {
@@ -3520,25 +3567,28 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresent {
                     crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "brand_product" => f1 = map.next_value()?,
-                        "cardholder_name" => f2 = map.next_value()?,
-                        "country" => f3 = map.next_value()?,
-                        "description" => f4 = map.next_value()?,
-                        "exp_month" => f5 = Some(map.next_value()?),
-                        "exp_year" => f6 = Some(map.next_value()?),
-                        "fingerprint" => f7 = map.next_value()?,
-                        "funding" => f8 = map.next_value()?,
-                        "issuer" => f9 = map.next_value()?,
-                        "last4" => f10 = map.next_value()?,
-                        "networks" => f11 = map.next_value()?,
-                        "offline" => f12 = map.next_value()?,
-                        "preferred_locales" => f13 = map.next_value()?,
-                        "read_method" => f14 = map.next_value()?,
-                        "wallet" => f15 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "brand_product" => f1 = crate::rt::de::next(&mut map)?,
+                        "cardholder_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "country" => f3 = crate::rt::de::next(&mut map)?,
+                        "description" => f4 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
+                        "funding" => f8 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f9 = crate::rt::de::next(&mut map)?,
+                        "last4" => f10 = crate::rt::de::next(&mut map)?,
+                        "networks" => f11 = crate::rt::de::next(&mut map)?,
+                        "offline" => f12 = crate::rt::de::next(&mut map)?,
+                        "preferred_locales" => f13 = crate::rt::de::next(&mut map)?,
+                        "read_method" => f14 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f15 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardPresent {
@@ -3651,11 +3701,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentNetworks {
                 let mut f0: Option<Vec<String>> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = Some(map.next_value()?),
-                        "preferred" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "preferred" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardPresentNetworks {
@@ -3800,18 +3853,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWallet {
                 let mut f7: Option<crate::PaymentMethodCardWalletType> = None;
                 let mut f8: Option<crate::PaymentMethodCardWalletVisaCheckout> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amex_express_checkout" => f0 = map.next_value()?,
-                        "apple_pay" => f1 = map.next_value()?,
-                        "dynamic_last4" => f2 = map.next_value()?,
-                        "google_pay" => f3 = map.next_value()?,
-                        "link" => f4 = map.next_value()?,
-                        "masterpass" => f5 = map.next_value()?,
-                        "samsung_pay" => f6 = map.next_value()?,
-                        "type" => f7 = Some(map.next_value()?),
-                        "visa_checkout" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amex_express_checkout" => f0 = crate::rt::de::next(&mut map)?,
+                        "apple_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "google_pay" => f3 = crate::rt::de::next(&mut map)?,
+                        "link" => f4 = crate::rt::de::next(&mut map)?,
+                        "masterpass" => f5 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f6 = crate::rt::de::next(&mut map)?,
+                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "visa_checkout" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWallet {
@@ -3892,9 +3948,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletAmexExpressCheckout
                 mut map: A,
             ) -> Result<PaymentMethodCardWalletAmexExpressCheckout, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletAmexExpressCheckout {
@@ -3941,9 +4000,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletApplePay {
                 mut map: A,
             ) -> Result<PaymentMethodCardWalletApplePay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletApplePay {
@@ -3990,9 +4052,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletGooglePay {
                 mut map: A,
             ) -> Result<PaymentMethodCardWalletGooglePay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletGooglePay {
@@ -4039,9 +4104,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletLink {
                 mut map: A,
             ) -> Result<PaymentMethodCardWalletLink, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletLink {
@@ -4100,13 +4168,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletMasterpass {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::Address> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "shipping_address" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletMasterpass {
@@ -4169,9 +4240,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletSamsungPay {
                 mut map: A,
             ) -> Result<PaymentMethodCardWalletSamsungPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletSamsungPay {
@@ -4300,13 +4374,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletVisaCheckout {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::Address> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "shipping_address" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCardWalletVisaCheckout {
@@ -4375,11 +4452,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCashapp {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "cashtag" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "cashtag" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCashapp {
@@ -4446,11 +4526,14 @@ for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "parent" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "parent" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodConfigBizPaymentMethodConfigurationDetails {
@@ -4518,12 +4601,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreferen
                     crate::PaymentMethodConfigResourceDisplayPreferenceValue,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "overridable" => f0 = map.next_value()?,
-                        "preference" => f1 = Some(map.next_value()?),
-                        "value" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "overridable" => f0 = crate::rt::de::next(&mut map)?,
+                        "preference" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodConfigResourceDisplayPreference {
@@ -4713,11 +4799,14 @@ for PaymentMethodConfigResourcePaymentMethodProperties {
                     crate::PaymentMethodConfigResourceDisplayPreference,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available" => f0 = Some(map.next_value()?),
-                        "display_preference" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "display_preference" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodConfigResourcePaymentMethodProperties {
@@ -4771,9 +4860,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCrypto {
                 mut map: A,
             ) -> Result<PaymentMethodCrypto, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCrypto { extra })
@@ -4827,12 +4919,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCustom {
                 let mut f1: Option<crate::CustomLogo> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = map.next_value()?,
-                        "logo" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "logo" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCustom {
@@ -4889,9 +4984,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCustomerBalance {
                 mut map: A,
             ) -> Result<PaymentMethodCustomerBalance, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodCustomerBalance {
@@ -5057,66 +5155,69 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
                 let mut f55: Option<crate::PaymentMethodDetailsWechatPay> = None;
                 let mut f56: Option<crate::PaymentMethodDetailsZip> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = map.next_value()?,
-                        "ach_debit" => f1 = map.next_value()?,
-                        "acss_debit" => f2 = map.next_value()?,
-                        "affirm" => f3 = map.next_value()?,
-                        "afterpay_clearpay" => f4 = map.next_value()?,
-                        "alipay" => f5 = map.next_value()?,
-                        "alma" => f6 = map.next_value()?,
-                        "amazon_pay" => f7 = map.next_value()?,
-                        "au_becs_debit" => f8 = map.next_value()?,
-                        "bacs_debit" => f9 = map.next_value()?,
-                        "bancontact" => f10 = map.next_value()?,
-                        "billie" => f11 = map.next_value()?,
-                        "blik" => f12 = map.next_value()?,
-                        "boleto" => f13 = map.next_value()?,
-                        "card" => f14 = map.next_value()?,
-                        "card_present" => f15 = map.next_value()?,
-                        "cashapp" => f16 = map.next_value()?,
-                        "crypto" => f17 = map.next_value()?,
-                        "customer_balance" => f18 = map.next_value()?,
-                        "eps" => f19 = map.next_value()?,
-                        "fpx" => f20 = map.next_value()?,
-                        "giropay" => f21 = map.next_value()?,
-                        "grabpay" => f22 = map.next_value()?,
-                        "ideal" => f23 = map.next_value()?,
-                        "interac_present" => f24 = map.next_value()?,
-                        "kakao_pay" => f25 = map.next_value()?,
-                        "klarna" => f26 = map.next_value()?,
-                        "konbini" => f27 = map.next_value()?,
-                        "kr_card" => f28 = map.next_value()?,
-                        "link" => f29 = map.next_value()?,
-                        "mb_way" => f30 = map.next_value()?,
-                        "mobilepay" => f31 = map.next_value()?,
-                        "multibanco" => f32 = map.next_value()?,
-                        "naver_pay" => f33 = map.next_value()?,
-                        "nz_bank_account" => f34 = map.next_value()?,
-                        "oxxo" => f35 = map.next_value()?,
-                        "p24" => f36 = map.next_value()?,
-                        "pay_by_bank" => f37 = map.next_value()?,
-                        "payco" => f38 = map.next_value()?,
-                        "paynow" => f39 = map.next_value()?,
-                        "paypal" => f40 = map.next_value()?,
-                        "payto" => f41 = map.next_value()?,
-                        "pix" => f42 = map.next_value()?,
-                        "promptpay" => f43 = map.next_value()?,
-                        "revolut_pay" => f44 = map.next_value()?,
-                        "samsung_pay" => f45 = map.next_value()?,
-                        "satispay" => f46 = map.next_value()?,
-                        "sepa_debit" => f47 = map.next_value()?,
-                        "sofort" => f48 = map.next_value()?,
-                        "stripe_account" => f49 = map.next_value()?,
-                        "swish" => f50 = map.next_value()?,
-                        "twint" => f51 = map.next_value()?,
-                        "type" => f52 = Some(map.next_value()?),
-                        "us_bank_account" => f53 = map.next_value()?,
-                        "wechat" => f54 = map.next_value()?,
-                        "wechat_pay" => f55 = map.next_value()?,
-                        "zip" => f56 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "ach_debit" => f1 = crate::rt::de::next(&mut map)?,
+                        "acss_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "affirm" => f3 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay" => f4 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f5 = crate::rt::de::next(&mut map)?,
+                        "alma" => f6 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f7 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f8 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f9 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f10 = crate::rt::de::next(&mut map)?,
+                        "billie" => f11 = crate::rt::de::next(&mut map)?,
+                        "blik" => f12 = crate::rt::de::next(&mut map)?,
+                        "boleto" => f13 = crate::rt::de::next(&mut map)?,
+                        "card" => f14 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f15 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f16 = crate::rt::de::next(&mut map)?,
+                        "crypto" => f17 = crate::rt::de::next(&mut map)?,
+                        "customer_balance" => f18 = crate::rt::de::next(&mut map)?,
+                        "eps" => f19 = crate::rt::de::next(&mut map)?,
+                        "fpx" => f20 = crate::rt::de::next(&mut map)?,
+                        "giropay" => f21 = crate::rt::de::next(&mut map)?,
+                        "grabpay" => f22 = crate::rt::de::next(&mut map)?,
+                        "ideal" => f23 = crate::rt::de::next(&mut map)?,
+                        "interac_present" => f24 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f25 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f26 = crate::rt::de::next(&mut map)?,
+                        "konbini" => f27 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f28 = crate::rt::de::next(&mut map)?,
+                        "link" => f29 = crate::rt::de::next(&mut map)?,
+                        "mb_way" => f30 = crate::rt::de::next(&mut map)?,
+                        "mobilepay" => f31 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f32 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f33 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account" => f34 = crate::rt::de::next(&mut map)?,
+                        "oxxo" => f35 = crate::rt::de::next(&mut map)?,
+                        "p24" => f36 = crate::rt::de::next(&mut map)?,
+                        "pay_by_bank" => f37 = crate::rt::de::next(&mut map)?,
+                        "payco" => f38 = crate::rt::de::next(&mut map)?,
+                        "paynow" => f39 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f40 = crate::rt::de::next(&mut map)?,
+                        "payto" => f41 = crate::rt::de::next(&mut map)?,
+                        "pix" => f42 = crate::rt::de::next(&mut map)?,
+                        "promptpay" => f43 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f44 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f45 = crate::rt::de::next(&mut map)?,
+                        "satispay" => f46 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f47 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f48 = crate::rt::de::next(&mut map)?,
+                        "stripe_account" => f49 = crate::rt::de::next(&mut map)?,
+                        "swish" => f50 = crate::rt::de::next(&mut map)?,
+                        "twint" => f51 = crate::rt::de::next(&mut map)?,
+                        "type" => f52 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f53 = crate::rt::de::next(&mut map)?,
+                        "wechat" => f54 = crate::rt::de::next(&mut map)?,
+                        "wechat_pay" => f55 = crate::rt::de::next(&mut map)?,
+                        "zip" => f56 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetails {
@@ -5401,13 +5502,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchCreditTransfer {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_number" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "routing_number" => f2 = map.next_value()?,
-                        "swift_code" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f2 = crate::rt::de::next(&mut map)?,
+                        "swift_code" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAchCreditTransfer {
@@ -5492,15 +5596,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchDebit {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_type" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "fingerprint" => f3 = map.next_value()?,
-                        "last4" => f4 = map.next_value()?,
-                        "routing_number" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAchDebit {
@@ -5592,16 +5699,19 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAcssDebit {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_name" => f0 = map.next_value()?,
-                        "expected_debit_date" => f1 = map.next_value()?,
-                        "fingerprint" => f2 = map.next_value()?,
-                        "institution_number" => f3 = map.next_value()?,
-                        "last4" => f4 = map.next_value()?,
-                        "mandate" => f5 = map.next_value()?,
-                        "transit_number" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "expected_debit_date" => f1 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
+                        "institution_number" => f3 = crate::rt::de::next(&mut map)?,
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f5 = crate::rt::de::next(&mut map)?,
+                        "transit_number" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAcssDebit {
@@ -5685,12 +5795,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAffirm {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "location" => f0 = map.next_value()?,
-                        "reader" => f1 = map.next_value()?,
-                        "transaction_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "location" => f0 = crate::rt::de::next(&mut map)?,
+                        "reader" => f1 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAffirm {
@@ -5755,11 +5868,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAfterpayClearpay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "order_id" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "order_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAfterpayClearpay {
@@ -5819,11 +5935,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAlma {
                 let mut f0: Option<crate::AlmaInstallments> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "installments" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "installments" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAlma {
@@ -5885,11 +6004,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAmazonPay {
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "funding" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "funding" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAmazonPay {
@@ -5959,14 +6081,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAuBecsDebit {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bsb_number" => f0 = map.next_value()?,
-                        "expected_debit_date" => f1 = map.next_value()?,
-                        "fingerprint" => f2 = map.next_value()?,
-                        "last4" => f3 = map.next_value()?,
-                        "mandate" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "expected_debit_date" => f1 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
+                        "last4" => f3 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsAuBecsDebit {
@@ -6048,14 +6173,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBacsDebit {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expected_debit_date" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        "mandate" => f3 = map.next_value()?,
-                        "sort_code" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expected_debit_date" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f3 = crate::rt::de::next(&mut map)?,
+                        "sort_code" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsBacsDebit {
@@ -6152,17 +6280,22 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBancontact {
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "generated_sepa_debit" => f3 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f4 = map.next_value()?,
-                        "iban_last4" => f5 = map.next_value()?,
-                        "preferred_language" => f6 = map.next_value()?,
-                        "verified_name" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsBancontact {
@@ -6244,10 +6377,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBillie {
             ) -> Result<PaymentMethodDetailsBillie, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "transaction_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsBillie {
@@ -6301,10 +6437,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBlik {
             ) -> Result<PaymentMethodDetailsBlik, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsBlik {
@@ -6358,10 +6497,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBoleto {
             ) -> Result<PaymentMethodDetailsBoleto, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "tax_id" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tax_id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsBoleto {
@@ -6495,32 +6637,37 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
                 let mut f21: Option<crate::ThreeDSecureDetailsCharge> = None;
                 let mut f22: Option<crate::PaymentMethodDetailsCardWallet> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_authorized" => f0 = map.next_value()?,
-                        "authorization_code" => f1 = map.next_value()?,
-                        "brand" => f2 = map.next_value()?,
-                        "capture_before" => f3 = map.next_value()?,
-                        "checks" => f4 = map.next_value()?,
-                        "country" => f5 = map.next_value()?,
-                        "exp_month" => f6 = Some(map.next_value()?),
-                        "exp_year" => f7 = Some(map.next_value()?),
-                        "extended_authorization" => f8 = map.next_value()?,
-                        "fingerprint" => f9 = map.next_value()?,
-                        "funding" => f10 = map.next_value()?,
-                        "incremental_authorization" => f11 = map.next_value()?,
-                        "installments" => f12 = map.next_value()?,
-                        "last4" => f13 = map.next_value()?,
-                        "mandate" => f14 = map.next_value()?,
-                        "multicapture" => f15 = map.next_value()?,
-                        "network" => f16 = map.next_value()?,
-                        "network_token" => f17 = map.next_value()?,
-                        "network_transaction_id" => f18 = map.next_value()?,
-                        "overcapture" => f19 = map.next_value()?,
-                        "regulated_status" => f20 = map.next_value()?,
-                        "three_d_secure" => f21 = map.next_value()?,
-                        "wallet" => f22 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_authorized" => f0 = crate::rt::de::next(&mut map)?,
+                        "authorization_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "brand" => f2 = crate::rt::de::next(&mut map)?,
+                        "capture_before" => f3 = crate::rt::de::next(&mut map)?,
+                        "checks" => f4 = crate::rt::de::next(&mut map)?,
+                        "country" => f5 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "extended_authorization" => f8 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f9 = crate::rt::de::next(&mut map)?,
+                        "funding" => f10 = crate::rt::de::next(&mut map)?,
+                        "incremental_authorization" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "installments" => f12 = crate::rt::de::next(&mut map)?,
+                        "last4" => f13 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f14 = crate::rt::de::next(&mut map)?,
+                        "multicapture" => f15 = crate::rt::de::next(&mut map)?,
+                        "network" => f16 = crate::rt::de::next(&mut map)?,
+                        "network_token" => f17 = crate::rt::de::next(&mut map)?,
+                        "network_transaction_id" => f18 = crate::rt::de::next(&mut map)?,
+                        "overcapture" => f19 = crate::rt::de::next(&mut map)?,
+                        "regulated_status" => f20 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f21 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f22 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCard {
@@ -6664,12 +6811,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardChecks {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = map.next_value()?,
-                        "address_postal_code_check" => f1 = map.next_value()?,
-                        "cvc_check" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_postal_code_check" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardChecks {
@@ -6731,10 +6883,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallments {
             ) -> Result<PaymentMethodDetailsCardInstallments, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsCardInstallmentsPlan> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "plan" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "plan" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardInstallments {
@@ -6799,12 +6954,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlan {
                     crate::PaymentMethodDetailsCardInstallmentsPlanType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "count" => f0 = map.next_value()?,
-                        "interval" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "count" => f0 = crate::rt::de::next(&mut map)?,
+                        "interval" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardInstallmentsPlan {
@@ -6964,10 +7122,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardNetworkToken {
             ) -> Result<PaymentMethodDetailsCardNetworkToken, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "used" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "used" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardNetworkToken {
@@ -7091,35 +7252,40 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
                     crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_authorized" => f0 = map.next_value()?,
-                        "brand" => f1 = map.next_value()?,
-                        "brand_product" => f2 = map.next_value()?,
-                        "capture_before" => f3 = map.next_value()?,
-                        "cardholder_name" => f4 = map.next_value()?,
-                        "country" => f5 = map.next_value()?,
-                        "description" => f6 = map.next_value()?,
-                        "emv_auth_data" => f7 = map.next_value()?,
-                        "exp_month" => f8 = Some(map.next_value()?),
-                        "exp_year" => f9 = Some(map.next_value()?),
-                        "fingerprint" => f10 = map.next_value()?,
-                        "funding" => f11 = map.next_value()?,
-                        "generated_card" => f12 = map.next_value()?,
+                        "amount_authorized" => f0 = crate::rt::de::next(&mut map)?,
+                        "brand" => f1 = crate::rt::de::next(&mut map)?,
+                        "brand_product" => f2 = crate::rt::de::next(&mut map)?,
+                        "capture_before" => f3 = crate::rt::de::next(&mut map)?,
+                        "cardholder_name" => f4 = crate::rt::de::next(&mut map)?,
+                        "country" => f5 = crate::rt::de::next(&mut map)?,
+                        "description" => f6 = crate::rt::de::next(&mut map)?,
+                        "emv_auth_data" => f7 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f10 = crate::rt::de::next(&mut map)?,
+                        "funding" => f11 = crate::rt::de::next(&mut map)?,
+                        "generated_card" => f12 = crate::rt::de::next(&mut map)?,
                         "incremental_authorization_supported" => {
-                            f13 = Some(map.next_value()?);
+                            f13 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "issuer" => f14 = map.next_value()?,
-                        "last4" => f15 = map.next_value()?,
-                        "network" => f16 = map.next_value()?,
-                        "network_transaction_id" => f17 = map.next_value()?,
-                        "offline" => f18 = map.next_value()?,
-                        "overcapture_supported" => f19 = Some(map.next_value()?),
-                        "preferred_locales" => f20 = map.next_value()?,
-                        "read_method" => f21 = map.next_value()?,
-                        "receipt" => f22 = map.next_value()?,
-                        "wallet" => f23 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "issuer" => f14 = crate::rt::de::next(&mut map)?,
+                        "last4" => f15 = crate::rt::de::next(&mut map)?,
+                        "network" => f16 = crate::rt::de::next(&mut map)?,
+                        "network_transaction_id" => f17 = crate::rt::de::next(&mut map)?,
+                        "offline" => f18 = crate::rt::de::next(&mut map)?,
+                        "overcapture_supported" => {
+                            f19 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "preferred_locales" => f20 = crate::rt::de::next(&mut map)?,
+                        "read_method" => f21 = crate::rt::de::next(&mut map)?,
+                        "receipt" => f22 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f23 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardPresent {
@@ -7267,11 +7433,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentOffline {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::PaymentMethodDetailsCardPresentOfflineType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "stored_at" => f0 = map.next_value()?,
-                        "type" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "stored_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardPresentOffline {
@@ -7399,18 +7568,31 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentReceipt {
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_type" => f0 = map.next_value()?,
-                        "application_cryptogram" => f1 = map.next_value()?,
-                        "application_preferred_name" => f2 = map.next_value()?,
-                        "authorization_code" => f3 = map.next_value()?,
-                        "authorization_response_code" => f4 = map.next_value()?,
-                        "cardholder_verification_method" => f5 = map.next_value()?,
-                        "dedicated_file_name" => f6 = map.next_value()?,
-                        "terminal_verification_results" => f7 = map.next_value()?,
-                        "transaction_status_information" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "application_cryptogram" => f1 = crate::rt::de::next(&mut map)?,
+                        "application_preferred_name" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "authorization_response_code" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cardholder_verification_method" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "dedicated_file_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "terminal_verification_results" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transaction_status_information" => {
+                            f8 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardPresentReceipt {
@@ -7579,18 +7761,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWallet {
                 let mut f7: Option<crate::PaymentMethodCardWalletType> = None;
                 let mut f8: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amex_express_checkout" => f0 = map.next_value()?,
-                        "apple_pay" => f1 = map.next_value()?,
-                        "dynamic_last4" => f2 = map.next_value()?,
-                        "google_pay" => f3 = map.next_value()?,
-                        "link" => f4 = map.next_value()?,
-                        "masterpass" => f5 = map.next_value()?,
-                        "samsung_pay" => f6 = map.next_value()?,
-                        "type" => f7 = Some(map.next_value()?),
-                        "visa_checkout" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amex_express_checkout" => f0 = crate::rt::de::next(&mut map)?,
+                        "apple_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "google_pay" => f3 = crate::rt::de::next(&mut map)?,
+                        "link" => f4 = crate::rt::de::next(&mut map)?,
+                        "masterpass" => f5 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay" => f6 = crate::rt::de::next(&mut map)?,
+                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "visa_checkout" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWallet {
@@ -7673,9 +7858,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletAmexExpressC
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCardWalletAmexExpressCheckout, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletAmexExpressCheckout {
@@ -7722,9 +7910,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletApplePay {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCardWalletApplePay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletApplePay {
@@ -7771,9 +7962,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletGooglePay {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCardWalletGooglePay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletGooglePay {
@@ -7820,9 +8014,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletLink {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCardWalletLink, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletLink {
@@ -7881,13 +8078,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletMasterpass {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::Address> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "shipping_address" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletMasterpass {
@@ -7950,9 +8150,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletSamsungPay {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCardWalletSamsungPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletSamsungPay {
@@ -8011,13 +8214,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletVisaCheckout
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::Address> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "shipping_address" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCardWalletVisaCheckout {
@@ -8089,12 +8295,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCashapp {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "cashtag" => f1 = map.next_value()?,
-                        "transaction_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "cashtag" => f1 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCashapp {
@@ -8165,13 +8374,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCrypto {
                 let mut f2: Option<crate::PaymentMethodDetailsCryptoTokenCurrency> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_address" => f0 = map.next_value()?,
-                        "network" => f1 = map.next_value()?,
-                        "token_currency" => f2 = map.next_value()?,
-                        "transaction_hash" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_address" => f0 = crate::rt::de::next(&mut map)?,
+                        "network" => f1 = crate::rt::de::next(&mut map)?,
+                        "token_currency" => f2 = crate::rt::de::next(&mut map)?,
+                        "transaction_hash" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCrypto {
@@ -8342,9 +8554,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCustomerBalance {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsCustomerBalance, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsCustomerBalance {
@@ -8399,11 +8614,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsEps {
                 let mut f0: Option<crate::PaymentMethodDetailsEpsBank> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "verified_name" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsEps {
@@ -8662,11 +8880,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpx {
                 let mut f0: Option<crate::PaymentMethodDetailsFpxBank> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = Some(map.next_value()?),
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsFpx {
@@ -8861,13 +9082,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGiropay {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "verified_name" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsGiropay {
@@ -8933,10 +9157,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGrabpay {
             ) -> Result<PaymentMethodDetailsGrabpay, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "transaction_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsGrabpay {
@@ -9009,16 +9236,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdeal {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "bic" => f1 = map.next_value()?,
-                        "generated_sepa_debit" => f2 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f3 = map.next_value()?,
-                        "iban_last4" => f4 = map.next_value()?,
-                        "transaction_id" => f5 = map.next_value()?,
-                        "verified_name" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "bic" => f1 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f5 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsIdeal {
@@ -9390,26 +9622,29 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresent {
                 let mut f15: Option<crate::PaymentMethodCardPresentReadMethod> = None;
                 let mut f16: Option<crate::PaymentMethodDetailsInteracPresentReceipt> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "cardholder_name" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "description" => f3 = map.next_value()?,
-                        "emv_auth_data" => f4 = map.next_value()?,
-                        "exp_month" => f5 = Some(map.next_value()?),
-                        "exp_year" => f6 = Some(map.next_value()?),
-                        "fingerprint" => f7 = map.next_value()?,
-                        "funding" => f8 = map.next_value()?,
-                        "generated_card" => f9 = map.next_value()?,
-                        "issuer" => f10 = map.next_value()?,
-                        "last4" => f11 = map.next_value()?,
-                        "network" => f12 = map.next_value()?,
-                        "network_transaction_id" => f13 = map.next_value()?,
-                        "preferred_locales" => f14 = map.next_value()?,
-                        "read_method" => f15 = map.next_value()?,
-                        "receipt" => f16 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "cardholder_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "emv_auth_data" => f4 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
+                        "funding" => f8 = crate::rt::de::next(&mut map)?,
+                        "generated_card" => f9 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f10 = crate::rt::de::next(&mut map)?,
+                        "last4" => f11 = crate::rt::de::next(&mut map)?,
+                        "network" => f12 = crate::rt::de::next(&mut map)?,
+                        "network_transaction_id" => f13 = crate::rt::de::next(&mut map)?,
+                        "preferred_locales" => f14 = crate::rt::de::next(&mut map)?,
+                        "read_method" => f15 = crate::rt::de::next(&mut map)?,
+                        "receipt" => f16 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsInteracPresent {
@@ -9551,18 +9786,31 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresentReceipt 
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_type" => f0 = map.next_value()?,
-                        "application_cryptogram" => f1 = map.next_value()?,
-                        "application_preferred_name" => f2 = map.next_value()?,
-                        "authorization_code" => f3 = map.next_value()?,
-                        "authorization_response_code" => f4 = map.next_value()?,
-                        "cardholder_verification_method" => f5 = map.next_value()?,
-                        "dedicated_file_name" => f6 = map.next_value()?,
-                        "terminal_verification_results" => f7 = map.next_value()?,
-                        "transaction_status_information" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "application_cryptogram" => f1 = crate::rt::de::next(&mut map)?,
+                        "application_preferred_name" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "authorization_response_code" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cardholder_verification_method" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "dedicated_file_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "terminal_verification_results" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transaction_status_information" => {
+                            f8 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsInteracPresentReceipt {
@@ -9716,11 +9964,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKakaoPay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsKakaoPay {
@@ -9786,12 +10037,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKlarna {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payer_details" => f0 = map.next_value()?,
-                        "payment_method_category" => f1 = map.next_value()?,
-                        "preferred_locale" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payer_details" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_method_category" => f1 = crate::rt::de::next(&mut map)?,
+                        "preferred_locale" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsKlarna {
@@ -9853,10 +10107,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbini {
             ) -> Result<PaymentMethodDetailsKonbini, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsKonbiniStore> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "store" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "store" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsKonbini {
@@ -9910,10 +10167,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbiniStore {
             ) -> Result<PaymentMethodDetailsKonbiniStore, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsKonbiniStoreChain> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "chain" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "chain" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsKonbiniStore {
@@ -10032,13 +10292,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKrCard {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "buyer_id" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        "transaction_id" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "buyer_id" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsKrCard {
@@ -10233,10 +10496,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsLink {
             ) -> Result<PaymentMethodDetailsLink, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsLink {
@@ -10287,9 +10553,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMbWay {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsMbWay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsMbWay { extra })
@@ -10337,10 +10606,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMobilepay {
             ) -> Result<PaymentMethodDetailsMobilepay, A::Error> {
                 let mut f0: Option<crate::InternalCard> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "card" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsMobilepay {
@@ -10397,11 +10669,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMultibanco {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "entity" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "entity" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsMultibanco {
@@ -10462,11 +10737,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNaverPay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsNaverPay {
@@ -10542,16 +10820,19 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNzBankAccount {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_name" => f0 = map.next_value()?,
-                        "bank_code" => f1 = Some(map.next_value()?),
-                        "bank_name" => f2 = Some(map.next_value()?),
-                        "branch_code" => f3 = Some(map.next_value()?),
-                        "expected_debit_date" => f4 = map.next_value()?,
-                        "last4" => f5 = Some(map.next_value()?),
-                        "suffix" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_name" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "branch_code" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "expected_debit_date" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "suffix" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsNzBankAccount {
@@ -10622,10 +10903,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsOxxo {
             ) -> Result<PaymentMethodDetailsOxxo, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "number" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "number" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsOxxo {
@@ -10687,12 +10971,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsP24 {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        "verified_name" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsP24 {
@@ -10917,15 +11204,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPassthroughCard {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "exp_month" => f2 = map.next_value()?,
-                        "exp_year" => f3 = map.next_value()?,
-                        "funding" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f2 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f3 = crate::rt::de::next(&mut map)?,
+                        "funding" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPassthroughCard {
@@ -10996,9 +11286,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayByBank {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsPayByBank, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPayByBank {
@@ -11051,11 +11344,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayco {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPayco {
@@ -11117,10 +11413,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordKonbini {
                     crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "store" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "store" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordKonbini {
@@ -11171,9 +11470,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordMbWay {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsPaymentRecordMbWay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordMbWay {
@@ -11229,12 +11531,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPaynow {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "location" => f0 = map.next_value()?,
-                        "reader" => f1 = map.next_value()?,
-                        "reference" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "location" => f0 = crate::rt::de::next(&mut map)?,
+                        "reader" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordPaynow {
@@ -11296,10 +11601,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPromptpay
             ) -> Result<PaymentMethodDetailsPaymentRecordPromptpay, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordPromptpay {
@@ -11387,18 +11695,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordUsBankAcc
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_type" => f0 = map.next_value()?,
-                        "account_type" => f1 = map.next_value()?,
-                        "bank_name" => f2 = map.next_value()?,
-                        "expected_debit_date" => f3 = map.next_value()?,
-                        "fingerprint" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        "mandate" => f6 = map.next_value()?,
-                        "payment_reference" => f7 = map.next_value()?,
-                        "routing_number" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
+                        "payment_reference" => f7 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordUsBankAccount {
@@ -11493,13 +11804,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordWechatPay
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fingerprint" => f0 = map.next_value()?,
-                        "location" => f1 = map.next_value()?,
-                        "reader" => f2 = map.next_value()?,
-                        "transaction_id" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "location" => f1 = crate::rt::de::next(&mut map)?,
+                        "reader" => f2 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordWechatPay {
@@ -11562,9 +11876,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordZip {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsPaymentRecordZip, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaymentRecordZip {
@@ -11620,12 +11937,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaynow {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "location" => f0 = map.next_value()?,
-                        "reader" => f1 = map.next_value()?,
-                        "reference" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "location" => f0 = crate::rt::de::next(&mut map)?,
+                        "reader" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaynow {
@@ -11704,15 +12024,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaypal {
                 let mut f4: Option<crate::PaypalSellerProtection> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        "payer_email" => f1 = map.next_value()?,
-                        "payer_id" => f2 = map.next_value()?,
-                        "payer_name" => f3 = map.next_value()?,
-                        "seller_protection" => f4 = map.next_value()?,
-                        "transaction_id" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        "payer_email" => f1 = crate::rt::de::next(&mut map)?,
+                        "payer_id" => f2 = crate::rt::de::next(&mut map)?,
+                        "payer_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "seller_protection" => f4 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPaypal {
@@ -11795,13 +12118,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayto {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bsb_number" => f0 = map.next_value()?,
-                        "last4" => f1 = map.next_value()?,
-                        "mandate" => f2 = map.next_value()?,
-                        "pay_id" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f2 = crate::rt::de::next(&mut map)?,
+                        "pay_id" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPayto {
@@ -11867,10 +12193,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPix {
             ) -> Result<PaymentMethodDetailsPix, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_transaction_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_transaction_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPix {
@@ -11924,10 +12253,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPromptpay {
             ) -> Result<PaymentMethodDetailsPromptpay, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsPromptpay {
@@ -11985,11 +12317,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsRevolutPay {
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "funding" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "funding" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsRevolutPay {
@@ -12050,11 +12385,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSamsungPay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "transaction_id" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsSamsungPay {
@@ -12112,10 +12450,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSatispay {
             ) -> Result<PaymentMethodDetailsSatispay, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "transaction_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsSatispay {
@@ -12187,16 +12528,19 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSepaDebit {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "branch_code" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "expected_debit_date" => f3 = map.next_value()?,
-                        "fingerprint" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        "mandate" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsSepaDebit {
@@ -12300,18 +12644,23 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSofort {
                 let mut f7: Option<crate::PaymentMethodDetailsSofortPreferredLanguage> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "country" => f3 = map.next_value()?,
-                        "generated_sepa_debit" => f4 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f5 = map.next_value()?,
-                        "iban_last4" => f6 = map.next_value()?,
-                        "preferred_language" => f7 = map.next_value()?,
-                        "verified_name" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "country" => f3 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f4 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f6 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f7 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsSofort {
@@ -12462,9 +12811,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsStripeAccount {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsStripeAccount, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsStripeAccount {
@@ -12520,12 +12872,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSwish {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fingerprint" => f0 = map.next_value()?,
-                        "payment_reference" => f1 = map.next_value()?,
-                        "verified_phone_last4" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "verified_phone_last4" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsSwish {
@@ -12584,9 +12939,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsTwint {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsTwint, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsTwint { extra })
@@ -12666,18 +13024,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsUsBankAccount {
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_type" => f0 = map.next_value()?,
-                        "account_type" => f1 = map.next_value()?,
-                        "bank_name" => f2 = map.next_value()?,
-                        "expected_debit_date" => f3 = map.next_value()?,
-                        "fingerprint" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        "mandate" => f6 = map.next_value()?,
-                        "payment_reference" => f7 = map.next_value()?,
-                        "routing_number" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
+                        "payment_reference" => f7 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsUsBankAccount {
@@ -12760,9 +13121,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechat {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsWechat, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsWechat {
@@ -12821,13 +13185,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechatPay {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fingerprint" => f0 = map.next_value()?,
-                        "location" => f1 = map.next_value()?,
-                        "reader" => f2 = map.next_value()?,
-                        "transaction_id" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "location" => f1 = crate::rt::de::next(&mut map)?,
+                        "reader" => f2 = crate::rt::de::next(&mut map)?,
+                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsWechatPay {
@@ -12890,9 +13257,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsZip {
                 mut map: A,
             ) -> Result<PaymentMethodDetailsZip, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDetailsZip { extra })
@@ -12940,10 +13310,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodEps {
             ) -> Result<PaymentMethodEps, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsEpsBank> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodEps {
@@ -12997,10 +13370,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodFpx {
             ) -> Result<PaymentMethodFpx, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsFpxBank> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodFpx {
@@ -13049,9 +13425,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodGiropay {
                 mut map: A,
             ) -> Result<PaymentMethodGiropay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodGiropay { extra })
@@ -13096,9 +13475,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodGrabpay {
                 mut map: A,
             ) -> Result<PaymentMethodGrabpay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodGrabpay { extra })
@@ -13149,11 +13531,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodIdeal {
                 let mut f0: Option<crate::PaymentMethodDetailsIdealBank> = None;
                 let mut f1: Option<crate::PaymentMethodDetailsIdealBic> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "bic" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "bic" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodIdeal {
@@ -13249,22 +13634,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodInteracPresent {
                 let mut f11: Option<Vec<String>> = None;
                 let mut f12: Option<crate::PaymentMethodCardPresentReadMethod> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "cardholder_name" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "description" => f3 = map.next_value()?,
-                        "exp_month" => f4 = Some(map.next_value()?),
-                        "exp_year" => f5 = Some(map.next_value()?),
-                        "fingerprint" => f6 = map.next_value()?,
-                        "funding" => f7 = map.next_value()?,
-                        "issuer" => f8 = map.next_value()?,
-                        "last4" => f9 = map.next_value()?,
-                        "networks" => f10 = map.next_value()?,
-                        "preferred_locales" => f11 = map.next_value()?,
-                        "read_method" => f12 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "cardholder_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "exp_year" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "fingerprint" => f6 = crate::rt::de::next(&mut map)?,
+                        "funding" => f7 = crate::rt::de::next(&mut map)?,
+                        "issuer" => f8 = crate::rt::de::next(&mut map)?,
+                        "last4" => f9 = crate::rt::de::next(&mut map)?,
+                        "networks" => f10 = crate::rt::de::next(&mut map)?,
+                        "preferred_locales" => f11 = crate::rt::de::next(&mut map)?,
+                        "read_method" => f12 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodInteracPresent {
@@ -13359,9 +13747,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodKakaoPay {
                 mut map: A,
             ) -> Result<PaymentMethodKakaoPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodKakaoPay { extra })
@@ -13409,10 +13800,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodKlarna {
             ) -> Result<PaymentMethodKlarna, A::Error> {
                 let mut f0: Option<crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "dob" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "dob" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodKlarna {
@@ -13463,9 +13857,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodKonbini {
                 mut map: A,
             ) -> Result<PaymentMethodKonbini, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodKonbini { extra })
@@ -13516,11 +13913,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodKrCard {
                 let mut f0: Option<crate::PaymentMethodDetailsKrCardBrand> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "last4" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "last4" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodKrCard {
@@ -13578,10 +13978,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodLink {
             ) -> Result<PaymentMethodLink, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "email" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "email" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodLink {
@@ -13632,9 +14035,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodMbWay {
                 mut map: A,
             ) -> Result<PaymentMethodMbWay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodMbWay { extra })
@@ -13679,9 +14085,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodMobilepay {
                 mut map: A,
             ) -> Result<PaymentMethodMobilepay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodMobilepay { extra })
@@ -13726,9 +14135,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodMultibanco {
                 mut map: A,
             ) -> Result<PaymentMethodMultibanco, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodMultibanco { extra })
@@ -13779,11 +14191,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPay {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::PaymentMethodNaverPayFunding> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        "funding" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "funding" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodNaverPay {
@@ -13902,15 +14317,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodNzBankAccount {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_name" => f0 = map.next_value()?,
-                        "bank_code" => f1 = Some(map.next_value()?),
-                        "bank_name" => f2 = Some(map.next_value()?),
-                        "branch_code" => f3 = Some(map.next_value()?),
-                        "last4" => f4 = Some(map.next_value()?),
-                        "suffix" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_code" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "bank_name" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "branch_code" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "last4" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "suffix" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodNzBankAccount {
@@ -13995,12 +14413,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAffirm {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "preferred_locale" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsAffirm {
@@ -14081,12 +14502,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAfterpayClearpay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsAfterpayClearpay {
@@ -14158,10 +14582,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlipay {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsAlipay {
@@ -14217,10 +14644,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlma {
                     crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsAlma {
@@ -14289,11 +14719,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAmazonPay {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsAmazonPay {
@@ -14366,11 +14799,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBancontact {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "preferred_language" => f0 = Some(map.next_value()?),
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "preferred_language" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsBancontact {
@@ -14429,10 +14865,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBillie {
                     crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsBillie {
@@ -14499,11 +14938,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBoleto {
                     crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_after_days" => f0 = Some(map.next_value()?),
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_after_days" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsBoleto {
@@ -14568,12 +15010,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardInstallments {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlan> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available_plans" => f0 = map.next_value()?,
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "plan" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available_plans" => f0 = crate::rt::de::next(&mut map)?,
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "plan" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCardInstallments {
@@ -14663,18 +15108,21 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptions {
                     Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_type" => f1 = Some(map.next_value()?),
-                        "description" => f2 = map.next_value()?,
-                        "end_date" => f3 = map.next_value()?,
-                        "interval" => f4 = Some(map.next_value()?),
-                        "interval_count" => f5 = map.next_value()?,
-                        "reference" => f6 = Some(map.next_value()?),
-                        "start_date" => f7 = Some(map.next_value()?),
-                        "supported_types" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        "end_date" => f3 = crate::rt::de::next(&mut map)?,
+                        "interval" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f5 = crate::rt::de::next(&mut map)?,
+                        "reference" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "start_date" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "supported_types" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCardMandateOptions {
@@ -14874,15 +15322,20 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresent {
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<crate::PaymentMethodOptionsCardPresentRouting> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "request_extended_authorization" => f1 = map.next_value()?,
-                        "request_incremental_authorization_support" => {
-                            f2 = map.next_value()?;
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "request_extended_authorization" => {
+                            f1 = crate::rt::de::next(&mut map)?;
                         }
-                        "routing" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "request_incremental_authorization_support" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "routing" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCardPresent {
@@ -14952,10 +15405,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresentRouting {
                     crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "requested_priority" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "requested_priority" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCardPresentRouting {
@@ -15085,11 +15541,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCashapp {
                     crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCashapp {
@@ -15157,10 +15616,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCrypto {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCrypto {
@@ -15235,12 +15697,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalance {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_transfer" => f0 = map.next_value()?,
-                        "funding_type" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "funding_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCustomerBalance {
@@ -15327,12 +15792,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceBankTra
                     crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = map.next_value()?,
-                        "requested_address_types" => f1 = map.next_value()?,
-                        "type" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "requested_address_types" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCustomerBalanceBankTransfer {
@@ -15398,10 +15866,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceEuBankA
                     crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsCustomerBalanceEuBankAccount {
@@ -15532,10 +16003,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsFpx {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsFpx {
@@ -15599,10 +16073,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGiropay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsGiropay {
@@ -15666,10 +16143,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGrabpay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsGrabpay {
@@ -15733,10 +16213,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsIdeal {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsIdeal {
@@ -15787,9 +16270,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsInteracPresent {
                 mut map: A,
             ) -> Result<PaymentMethodOptionsInteracPresent, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsInteracPresent {
@@ -15857,12 +16343,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKlarna {
                     crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "preferred_locale" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsKlarna {
@@ -15946,14 +16435,17 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKonbini {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirmation_number" => f0 = map.next_value()?,
-                        "expires_after_days" => f1 = map.next_value()?,
-                        "expires_at" => f2 = map.next_value()?,
-                        "product_description" => f3 = map.next_value()?,
-                        "setup_future_usage" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "expires_after_days" => f1 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f3 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsKonbini {
@@ -16038,11 +16530,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKrCard {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsKrCard {
@@ -16110,10 +16605,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMbWay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsMbWay {
@@ -16177,10 +16675,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMultibanco {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsMultibanco {
@@ -16247,11 +16748,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsOxxo {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "expires_after_days" => f0 = Some(map.next_value()?),
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "expires_after_days" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsOxxo {
@@ -16318,10 +16822,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsP24 {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsP24 {
@@ -16372,9 +16879,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPayByBank {
                 mut map: A,
             ) -> Result<PaymentMethodOptionsPayByBank, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsPayByBank {
@@ -16434,10 +16944,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaynow {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsPaynow {
@@ -16512,13 +17025,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaypal {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "preferred_locale" => f1 = map.next_value()?,
-                        "reference" => f2 = map.next_value()?,
-                        "setup_future_usage" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
+                        "reference" => f2 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsPaypal {
@@ -16607,13 +17123,16 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPix {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_includes_iof" => f0 = map.next_value()?,
-                        "expires_after_seconds" => f1 = map.next_value()?,
-                        "expires_at" => f2 = map.next_value()?,
-                        "setup_future_usage" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_includes_iof" => f0 = crate::rt::de::next(&mut map)?,
+                        "expires_after_seconds" => f1 = crate::rt::de::next(&mut map)?,
+                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsPix {
@@ -16689,10 +17208,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPromptpay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsPromptpay {
@@ -16761,11 +17283,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsRevolutPay {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsRevolutPay {
@@ -16825,10 +17350,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSatispay {
                     crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capture_method" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsSatispay {
@@ -16895,11 +17423,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSofort {
                     crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "preferred_language" => f0 = map.next_value()?,
-                        "setup_future_usage" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "preferred_language" => f0 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsSofort {
@@ -16967,10 +17498,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsTwint {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsTwint {
@@ -17026,10 +17560,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsUsBankAccountMandateOp
             ) -> Result<PaymentMethodOptionsUsBankAccountMandateOptions, A::Error> {
                 let mut f0: Option<crate::MandateUsBankAccountCollectionMethod> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collection_method" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collection_method" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsUsBankAccountMandateOptions {
@@ -17099,12 +17636,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsWechatPay {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "app_id" => f0 = map.next_value()?,
-                        "client" => f1 = map.next_value()?,
-                        "setup_future_usage" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "app_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "client" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsWechatPay {
@@ -17228,10 +17768,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsZip {
                     crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "setup_future_usage" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOptionsZip {
@@ -17282,9 +17825,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOxxo {
                 mut map: A,
             ) -> Result<PaymentMethodOxxo, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodOxxo { extra })
@@ -17332,10 +17878,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodP24 {
             ) -> Result<PaymentMethodP24, A::Error> {
                 let mut f0: Option<crate::PaymentMethodDetailsP24Bank> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodP24 {
@@ -17386,9 +17935,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPayByBank {
                 mut map: A,
             ) -> Result<PaymentMethodPayByBank, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPayByBank { extra })
@@ -17433,9 +17985,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPayco {
                 mut map: A,
             ) -> Result<PaymentMethodPayco, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPayco { extra })
@@ -17480,9 +18035,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPaynow {
                 mut map: A,
             ) -> Result<PaymentMethodPaynow, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPaynow { extra })
@@ -17537,12 +18095,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPaypal {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        "payer_email" => f1 = map.next_value()?,
-                        "payer_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        "payer_email" => f1 = crate::rt::de::next(&mut map)?,
+                        "payer_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPaypal {
@@ -17610,12 +18171,15 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPayto {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bsb_number" => f0 = map.next_value()?,
-                        "last4" => f1 = map.next_value()?,
-                        "pay_id" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "pay_id" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPayto {
@@ -17674,9 +18238,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPix {
                 mut map: A,
             ) -> Result<PaymentMethodPix, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPix { extra })
@@ -17721,9 +18288,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodPromptpay {
                 mut map: A,
             ) -> Result<PaymentMethodPromptpay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodPromptpay { extra })
@@ -17768,9 +18338,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodRevolutPay {
                 mut map: A,
             ) -> Result<PaymentMethodRevolutPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodRevolutPay { extra })
@@ -17815,9 +18388,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodSamsungPay {
                 mut map: A,
             ) -> Result<PaymentMethodSamsungPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodSamsungPay { extra })
@@ -17862,9 +18438,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodSatispay {
                 mut map: A,
             ) -> Result<PaymentMethodSatispay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodSatispay { extra })
@@ -17927,15 +18506,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodSepaDebit {
                 let mut f4: Option<crate::SepaDebitGeneratedFrom> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "branch_code" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "fingerprint" => f3 = map.next_value()?,
-                        "generated_from" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
+                        "generated_from" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodSepaDebit {
@@ -18009,10 +18591,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodSofort {
             ) -> Result<PaymentMethodSofort, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodSofort {
@@ -18063,9 +18648,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodSwish {
                 mut map: A,
             ) -> Result<PaymentMethodSwish, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodSwish { extra })
@@ -18110,9 +18698,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodTwint {
                 mut map: A,
             ) -> Result<PaymentMethodTwint, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodTwint { extra })
@@ -18444,18 +19035,23 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccount {
                 let mut f7: Option<String> = None;
                 let mut f8: Option<crate::PaymentMethodUsBankAccountStatusDetails> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_type" => f0 = map.next_value()?,
-                        "account_type" => f1 = map.next_value()?,
-                        "bank_name" => f2 = map.next_value()?,
-                        "financial_connections_account" => f3 = map.next_value()?,
-                        "fingerprint" => f4 = map.next_value()?,
-                        "last4" => f5 = map.next_value()?,
-                        "networks" => f6 = map.next_value()?,
-                        "routing_number" => f7 = map.next_value()?,
-                        "status_details" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "financial_connections_account" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
+                        "last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "networks" => f6 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f7 = crate::rt::de::next(&mut map)?,
+                        "status_details" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodUsBankAccount {
@@ -18546,11 +19142,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlocked {
                 > = None;
                 let mut f1: Option<crate::PaymentMethodUsBankAccountBlockedReason> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "network_code" => f0 = map.next_value()?,
-                        "reason" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "network_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "reason" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodUsBankAccountBlocked {
@@ -18791,10 +19390,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountStatusDetails {
             ) -> Result<PaymentMethodUsBankAccountStatusDetails, A::Error> {
                 let mut f0: Option<crate::PaymentMethodUsBankAccountBlocked> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "blocked" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "blocked" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodUsBankAccountStatusDetails {
@@ -18845,9 +19447,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodWechatPay {
                 mut map: A,
             ) -> Result<PaymentMethodWechatPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodWechatPay { extra })
@@ -18892,9 +19497,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodZip {
                 mut map: A,
             ) -> Result<PaymentMethodZip, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodZip { extra })

@@ -248,23 +248,26 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDomain {
                     crate::PaymentMethodDomainResourcePaymentMethodStatus,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amazon_pay" => f0 = Some(map.next_value()?),
-                        "apple_pay" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "domain_name" => f3 = Some(map.next_value()?),
-                        "enabled" => f4 = Some(map.next_value()?),
-                        "google_pay" => f5 = Some(map.next_value()?),
-                        "id" => f6 = Some(map.next_value()?),
-                        "klarna" => f7 = Some(map.next_value()?),
-                        "link" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "paypal" => f10 = Some(map.next_value()?),
+                        "amazon_pay" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "apple_pay" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "domain_name" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "enabled" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "google_pay" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "klarna" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "link" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "paypal" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDomain {
@@ -352,11 +355,14 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDomainResourcePaymentMethodSt
                     crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDomainResourcePaymentMethodStatus {
@@ -422,10 +428,13 @@ for PaymentMethodDomainResourcePaymentMethodStatusDetails {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "error_message" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "error_message" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(PaymentMethodDomainResourcePaymentMethodStatusDetails {

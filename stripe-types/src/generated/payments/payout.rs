@@ -619,38 +619,45 @@ impl<'de> serde::Deserialize<'de> for Payout {
                 let mut f24: Option<crate::PayoutsTraceId> = None;
                 let mut f25: Option<crate::PayoutType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "application_fee" => f1 = map.next_value()?,
-                        "application_fee_amount" => f2 = map.next_value()?,
-                        "arrival_date" => f3 = Some(map.next_value()?),
-                        "automatic" => f4 = Some(map.next_value()?),
-                        "balance_transaction" => f5 = map.next_value()?,
-                        "created" => f6 = Some(map.next_value()?),
-                        "currency" => f7 = Some(map.next_value()?),
-                        "description" => f8 = map.next_value()?,
-                        "destination" => f9 = map.next_value()?,
-                        "failure_balance_transaction" => f10 = map.next_value()?,
-                        "failure_code" => f11 = map.next_value()?,
-                        "failure_message" => f12 = map.next_value()?,
-                        "id" => f13 = Some(map.next_value()?),
-                        "livemode" => f14 = Some(map.next_value()?),
-                        "metadata" => f15 = map.next_value()?,
-                        "method" => f16 = Some(map.next_value()?),
-                        "original_payout" => f17 = map.next_value()?,
-                        "payout_method" => f18 = map.next_value()?,
-                        "reconciliation_status" => f19 = Some(map.next_value()?),
-                        "reversed_by" => f20 = map.next_value()?,
-                        "source_type" => f21 = Some(map.next_value()?),
-                        "statement_descriptor" => f22 = map.next_value()?,
-                        "status" => f23 = Some(map.next_value()?),
-                        "trace_id" => f24 = map.next_value()?,
-                        "type" => f25 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "application_fee" => f1 = crate::rt::de::next(&mut map)?,
+                        "application_fee_amount" => f2 = crate::rt::de::next(&mut map)?,
+                        "arrival_date" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "automatic" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_transaction" => f5 = crate::rt::de::next(&mut map)?,
+                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f8 = crate::rt::de::next(&mut map)?,
+                        "destination" => f9 = crate::rt::de::next(&mut map)?,
+                        "failure_balance_transaction" => {
+                            f10 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "failure_code" => f11 = crate::rt::de::next(&mut map)?,
+                        "failure_message" => f12 = crate::rt::de::next(&mut map)?,
+                        "id" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f15 = crate::rt::de::next(&mut map)?,
+                        "method" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "original_payout" => f17 = crate::rt::de::next(&mut map)?,
+                        "payout_method" => f18 = crate::rt::de::next(&mut map)?,
+                        "reconciliation_status" => {
+                            f19 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "reversed_by" => f20 = crate::rt::de::next(&mut map)?,
+                        "source_type" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "statement_descriptor" => f22 = crate::rt::de::next(&mut map)?,
+                        "status" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "trace_id" => f24 = crate::rt::de::next(&mut map)?,
+                        "type" => f25 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Payout {

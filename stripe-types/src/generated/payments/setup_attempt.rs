@@ -216,27 +216,32 @@ impl<'de> serde::Deserialize<'de> for SetupAttempt {
                 let mut f13: Option<String> = None;
                 let mut f14: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application" => f0 = map.next_value()?,
-                        "attach_to_self" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "customer" => f3 = map.next_value()?,
-                        "customer_account" => f4 = map.next_value()?,
-                        "flow_directions" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "on_behalf_of" => f8 = map.next_value()?,
-                        "payment_method" => f9 = Some(map.next_value()?),
-                        "payment_method_details" => f10 = Some(map.next_value()?),
-                        "setup_error" => f11 = map.next_value()?,
-                        "setup_intent" => f12 = Some(map.next_value()?),
-                        "status" => f13 = Some(map.next_value()?),
-                        "usage" => f14 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "application" => f0 = crate::rt::de::next(&mut map)?,
+                        "attach_to_self" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f3 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
+                        "flow_directions" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method_details" => {
+                            f10 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "setup_error" => f11 = crate::rt::de::next(&mut map)?,
+                        "setup_intent" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "usage" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttempt {
@@ -432,32 +437,35 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetails {
                     crate::SetupAttemptPaymentMethodDetailsUsBankAccount,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "amazon_pay" => f1 = map.next_value()?,
-                        "au_becs_debit" => f2 = map.next_value()?,
-                        "bacs_debit" => f3 = map.next_value()?,
-                        "bancontact" => f4 = map.next_value()?,
-                        "boleto" => f5 = map.next_value()?,
-                        "card" => f6 = map.next_value()?,
-                        "card_present" => f7 = map.next_value()?,
-                        "cashapp" => f8 = map.next_value()?,
-                        "ideal" => f9 = map.next_value()?,
-                        "kakao_pay" => f10 = map.next_value()?,
-                        "klarna" => f11 = map.next_value()?,
-                        "kr_card" => f12 = map.next_value()?,
-                        "link" => f13 = map.next_value()?,
-                        "naver_pay" => f14 = map.next_value()?,
-                        "nz_bank_account" => f15 = map.next_value()?,
-                        "paypal" => f16 = map.next_value()?,
-                        "payto" => f17 = map.next_value()?,
-                        "revolut_pay" => f18 = map.next_value()?,
-                        "sepa_debit" => f19 = map.next_value()?,
-                        "sofort" => f20 = map.next_value()?,
-                        "type" => f21 = Some(map.next_value()?),
-                        "us_bank_account" => f22 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f4 = crate::rt::de::next(&mut map)?,
+                        "boleto" => f5 = crate::rt::de::next(&mut map)?,
+                        "card" => f6 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f7 = crate::rt::de::next(&mut map)?,
+                        "cashapp" => f8 = crate::rt::de::next(&mut map)?,
+                        "ideal" => f9 = crate::rt::de::next(&mut map)?,
+                        "kakao_pay" => f10 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f11 = crate::rt::de::next(&mut map)?,
+                        "kr_card" => f12 = crate::rt::de::next(&mut map)?,
+                        "link" => f13 = crate::rt::de::next(&mut map)?,
+                        "naver_pay" => f14 = crate::rt::de::next(&mut map)?,
+                        "nz_bank_account" => f15 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f16 = crate::rt::de::next(&mut map)?,
+                        "payto" => f17 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay" => f18 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f19 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f20 = crate::rt::de::next(&mut map)?,
+                        "type" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f22 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetails {
@@ -594,9 +602,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAcssDebit 
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsAcssDebit, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsAcssDebit {
@@ -643,9 +654,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAmazonPay 
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsAmazonPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsAmazonPay {
@@ -694,9 +708,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAuBecsDebi
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsAuBecsDebit, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsAuBecsDebit {
@@ -743,9 +760,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBacsDebit 
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsBacsDebit, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsBacsDebit {
@@ -822,17 +842,22 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBancontact
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "generated_sepa_debit" => f3 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f4 = map.next_value()?,
-                        "iban_last4" => f5 = map.next_value()?,
-                        "preferred_language" => f6 = map.next_value()?,
-                        "verified_name" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsBancontact {
@@ -911,9 +936,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBoleto {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsBoleto, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsBoleto {
@@ -995,20 +1023,23 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCard {
                 let mut f9: Option<crate::ThreeDSecureDetails> = None;
                 let mut f10: Option<crate::SetupAttemptPaymentMethodDetailsCardWallet> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "brand" => f0 = map.next_value()?,
-                        "checks" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "exp_month" => f3 = map.next_value()?,
-                        "exp_year" => f4 = map.next_value()?,
-                        "fingerprint" => f5 = map.next_value()?,
-                        "funding" => f6 = map.next_value()?,
-                        "last4" => f7 = map.next_value()?,
-                        "network" => f8 = map.next_value()?,
-                        "three_d_secure" => f9 = map.next_value()?,
-                        "wallet" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "brand" => f0 = crate::rt::de::next(&mut map)?,
+                        "checks" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f3 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f4 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f5 = crate::rt::de::next(&mut map)?,
+                        "funding" => f6 = crate::rt::de::next(&mut map)?,
+                        "last4" => f7 = crate::rt::de::next(&mut map)?,
+                        "network" => f8 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f9 = crate::rt::de::next(&mut map)?,
+                        "wallet" => f10 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsCard {
@@ -1108,12 +1139,17 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardChecks
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = map.next_value()?,
-                        "address_postal_code_check" => f1 = map.next_value()?,
-                        "cvc_check" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_postal_code_check" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsCardChecks {
@@ -1178,11 +1214,14 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardPresen
                 let mut f0: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
                 let mut f1: Option<crate::PaymentMethodDetailsCardPresentOffline> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "generated_card" => f0 = map.next_value()?,
-                        "offline" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "generated_card" => f0 = crate::rt::de::next(&mut map)?,
+                        "offline" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsCardPresent {
@@ -1246,12 +1285,15 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWallet
                     crate::SetupAttemptPaymentMethodDetailsCardWalletType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "apple_pay" => f0 = map.next_value()?,
-                        "google_pay" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "apple_pay" => f0 = crate::rt::de::next(&mut map)?,
+                        "google_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsCardWallet {
@@ -1362,9 +1404,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCashapp {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsCashapp, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsCashapp {
@@ -1430,15 +1475,20 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsIdeal {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "bic" => f1 = map.next_value()?,
-                        "generated_sepa_debit" => f2 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f3 = map.next_value()?,
-                        "iban_last4" => f4 = map.next_value()?,
-                        "verified_name" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "bic" => f1 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsIdeal {
@@ -1509,9 +1559,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKakaoPay {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsKakaoPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsKakaoPay {
@@ -1558,9 +1611,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKlarna {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsKlarna, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsKlarna {
@@ -1607,9 +1663,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKrCard {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsKrCard, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsKrCard {
@@ -1656,9 +1715,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsLink {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsLink, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsLink {
@@ -1708,10 +1770,13 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNaverPay {
             ) -> Result<SetupAttemptPaymentMethodDetailsNaverPay, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "buyer_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsNaverPay {
@@ -1764,9 +1829,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNzBankAcco
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsNzBankAccount, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsNzBankAccount {
@@ -1813,9 +1881,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPaypal {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsPaypal, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsPaypal {
@@ -1862,9 +1933,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPayto {
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsPayto, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsPayto {
@@ -1911,9 +1985,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsRevolutPay
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsRevolutPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsRevolutPay {
@@ -1960,9 +2037,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSepaDebit 
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsSepaDebit, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsSepaDebit {
@@ -2039,17 +2119,22 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSofort {
                 > = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "generated_sepa_debit" => f3 = map.next_value()?,
-                        "generated_sepa_debit_mandate" => f4 = map.next_value()?,
-                        "iban_last4" => f5 = map.next_value()?,
-                        "preferred_language" => f6 = map.next_value()?,
-                        "verified_name" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
+                        "generated_sepa_debit_mandate" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsSofort {
@@ -2130,9 +2215,12 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsUsBankAcco
                 mut map: A,
             ) -> Result<SetupAttemptPaymentMethodDetailsUsBankAccount, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupAttemptPaymentMethodDetailsUsBankAccount {

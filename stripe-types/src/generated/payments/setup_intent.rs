@@ -1764,38 +1764,49 @@ impl<'de> serde::Deserialize<'de> for SetupIntent {
                 let mut f24: Option<crate::SetupIntentStatus> = None;
                 let mut f25: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application" => f0 = map.next_value()?,
-                        "attach_to_self" => f1 = map.next_value()?,
-                        "automatic_payment_methods" => f2 = map.next_value()?,
-                        "cancellation_reason" => f3 = map.next_value()?,
-                        "client_secret" => f4 = map.next_value()?,
-                        "created" => f5 = Some(map.next_value()?),
-                        "customer" => f6 = map.next_value()?,
-                        "customer_account" => f7 = map.next_value()?,
-                        "description" => f8 = map.next_value()?,
-                        "excluded_payment_method_types" => f9 = map.next_value()?,
-                        "flow_directions" => f10 = map.next_value()?,
-                        "id" => f11 = Some(map.next_value()?),
-                        "last_setup_error" => f12 = map.next_value()?,
-                        "latest_attempt" => f13 = map.next_value()?,
-                        "livemode" => f14 = Some(map.next_value()?),
-                        "mandate" => f15 = map.next_value()?,
-                        "metadata" => f16 = map.next_value()?,
-                        "next_action" => f17 = map.next_value()?,
-                        "on_behalf_of" => f18 = map.next_value()?,
-                        "payment_method" => f19 = map.next_value()?,
-                        "payment_method_configuration_details" => f20 = map.next_value()?,
-                        "payment_method_options" => f21 = map.next_value()?,
-                        "payment_method_types" => f22 = Some(map.next_value()?),
-                        "single_use_mandate" => f23 = map.next_value()?,
-                        "status" => f24 = Some(map.next_value()?),
-                        "usage" => f25 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "application" => f0 = crate::rt::de::next(&mut map)?,
+                        "attach_to_self" => f1 = crate::rt::de::next(&mut map)?,
+                        "automatic_payment_methods" => {
+                            f2 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cancellation_reason" => f3 = crate::rt::de::next(&mut map)?,
+                        "client_secret" => f4 = crate::rt::de::next(&mut map)?,
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f6 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f7 = crate::rt::de::next(&mut map)?,
+                        "description" => f8 = crate::rt::de::next(&mut map)?,
+                        "excluded_payment_method_types" => {
+                            f9 = crate::rt::de::next(&mut map)?;
+                        }
+                        "flow_directions" => f10 = crate::rt::de::next(&mut map)?,
+                        "id" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "last_setup_error" => f12 = crate::rt::de::next(&mut map)?,
+                        "latest_attempt" => f13 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "mandate" => f15 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f16 = crate::rt::de::next(&mut map)?,
+                        "next_action" => f17 = crate::rt::de::next(&mut map)?,
+                        "on_behalf_of" => f18 = crate::rt::de::next(&mut map)?,
+                        "payment_method" => f19 = crate::rt::de::next(&mut map)?,
+                        "payment_method_configuration_details" => {
+                            f20 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_options" => f21 = crate::rt::de::next(&mut map)?,
+                        "payment_method_types" => {
+                            f22 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "single_use_mandate" => f23 = crate::rt::de::next(&mut map)?,
+                        "status" => f24 = Some(crate::rt::de::next(&mut map)?),
+                        "usage" => f25 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntent {
@@ -2108,16 +2119,21 @@ impl<'de> serde::Deserialize<'de> for SetupIntentNextAction {
                     crate::SetupIntentNextActionVerifyWithMicrodeposits,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
                         "cashapp_handle_redirect_or_display_qr_code" => {
-                            f0 = map.next_value()?;
+                            f0 = crate::rt::de::next(&mut map)?;
                         }
-                        "redirect_to_url" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        "use_stripe_sdk" => f3 = map.next_value()?,
-                        "verify_with_microdeposits" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "redirect_to_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "use_stripe_sdk" => f3 = crate::rt::de::next(&mut map)?,
+                        "verify_with_microdeposits" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentNextAction {
@@ -2188,11 +2204,14 @@ impl<'de> serde::Deserialize<'de> for SetupIntentNextActionRedirectToUrl {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "return_url" => f0 = map.next_value()?,
-                        "url" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "url" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentNextActionRedirectToUrl {
@@ -2262,12 +2281,17 @@ impl<'de> serde::Deserialize<'de> for SetupIntentNextActionVerifyWithMicrodeposi
                     crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "arrival_date" => f0 = Some(map.next_value()?),
-                        "hosted_verification_url" => f1 = Some(map.next_value()?),
-                        "microdeposit_type" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "arrival_date" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_verification_url" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "microdeposit_type" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentNextActionVerifyWithMicrodeposits {
@@ -2430,20 +2454,23 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptions {
                     crate::SetupIntentPaymentMethodOptionsUsBankAccount2,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "amazon_pay" => f1 = map.next_value()?,
-                        "bacs_debit" => f2 = map.next_value()?,
-                        "card" => f3 = map.next_value()?,
-                        "card_present" => f4 = map.next_value()?,
-                        "klarna" => f5 = map.next_value()?,
-                        "link" => f6 = map.next_value()?,
-                        "paypal" => f7 = map.next_value()?,
-                        "payto" => f8 = map.next_value()?,
-                        "sepa_debit" => f9 = map.next_value()?,
-                        "us_bank_account" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "card" => f3 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f4 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f5 = crate::rt::de::next(&mut map)?,
+                        "link" => f6 = crate::rt::de::next(&mut map)?,
+                        "paypal" => f7 = crate::rt::de::next(&mut map)?,
+                        "payto" => f8 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f9 = crate::rt::de::next(&mut map)?,
+                        "us_bank_account" => f10 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptions {
@@ -2552,12 +2579,15 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit {
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "mandate_options" => f1 = map.next_value()?,
-                        "verification_method" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsAcssDebit {
@@ -2748,9 +2778,12 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay {
                 mut map: A,
             ) -> Result<SetupIntentPaymentMethodOptionsAmazonPay, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsAmazonPay {
@@ -2883,10 +2916,13 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit {
                     crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsBacsDebit {
@@ -3036,12 +3072,15 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard {
                     crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "network" => f1 = map.next_value()?,
-                        "request_three_d_secure" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "network" => f1 = crate::rt::de::next(&mut map)?,
+                        "request_three_d_secure" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsCard {
@@ -3216,19 +3255,22 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardMandate
                     Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_type" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "description" => f3 = map.next_value()?,
-                        "end_date" => f4 = map.next_value()?,
-                        "interval" => f5 = Some(map.next_value()?),
-                        "interval_count" => f6 = map.next_value()?,
-                        "reference" => f7 = Some(map.next_value()?),
-                        "start_date" => f8 = Some(map.next_value()?),
-                        "supported_types" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f3 = crate::rt::de::next(&mut map)?,
+                        "end_date" => f4 = crate::rt::de::next(&mut map)?,
+                        "interval" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f6 = crate::rt::de::next(&mut map)?,
+                        "reference" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "start_date" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "supported_types" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsCardMandateOptions {
@@ -3304,9 +3346,12 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent
                 mut map: A,
             ) -> Result<SetupIntentPaymentMethodOptionsCardPresent, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsCardPresent {
@@ -3439,11 +3484,14 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "preferred_locale" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsKlarna {
@@ -3578,9 +3626,12 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink {
                 mut map: A,
             ) -> Result<SetupIntentPaymentMethodOptionsLink, A::Error> {
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsLink {
@@ -3732,14 +3783,17 @@ for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
                     crate::CheckoutAcssDebitMandateOptionsTransactionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = map.next_value()?,
-                        "default_for" => f1 = map.next_value()?,
-                        "interval_description" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = map.next_value()?,
-                        "transaction_type" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "default_for" => f1 = crate::rt::de::next(&mut map)?,
+                        "interval_description" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
+                        "transaction_type" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -3815,10 +3869,13 @@ for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference_prefix" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -3893,16 +3950,19 @@ for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
                 let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "amount_type" => f1 = map.next_value()?,
-                        "end_date" => f2 = map.next_value()?,
-                        "payment_schedule" => f3 = map.next_value()?,
-                        "payments_per_period" => f4 = map.next_value()?,
-                        "purpose" => f5 = map.next_value()?,
-                        "start_date" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
+                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
+                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
+                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -3986,10 +4046,13 @@ for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
             > {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference_prefix" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -4109,10 +4172,13 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal {
             ) -> Result<SetupIntentPaymentMethodOptionsPaypal, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_agreement_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_agreement_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsPaypal {
@@ -4249,10 +4315,13 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto {
                     crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsPayto {
@@ -4389,10 +4458,13 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit {
                     crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsSepaDebit {
@@ -4538,12 +4610,15 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccou
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "financial_connections" => f0 = map.next_value()?,
-                        "mandate_options" => f1 = map.next_value()?,
-                        "verification_method" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
+                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentPaymentMethodOptionsUsBankAccount {
@@ -4789,11 +4864,14 @@ impl<'de> serde::Deserialize<'de> for SetupIntentTypeSpecificPaymentMethodOption
                     crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "verification_method" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SetupIntentTypeSpecificPaymentMethodOptionsClient {

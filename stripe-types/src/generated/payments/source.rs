@@ -1348,49 +1348,52 @@ impl<'de> serde::Deserialize<'de> for Source {
                 let mut f35: Option<String> = None;
                 let mut f36: Option<crate::SourceTypeWechat> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = map.next_value()?,
-                        "ach_debit" => f1 = map.next_value()?,
-                        "acss_debit" => f2 = map.next_value()?,
-                        "alipay" => f3 = map.next_value()?,
-                        "allow_redisplay" => f4 = map.next_value()?,
-                        "amount" => f5 = map.next_value()?,
-                        "au_becs_debit" => f6 = map.next_value()?,
-                        "bancontact" => f7 = map.next_value()?,
-                        "card" => f8 = map.next_value()?,
-                        "card_present" => f9 = map.next_value()?,
-                        "client_secret" => f10 = Some(map.next_value()?),
-                        "code_verification" => f11 = map.next_value()?,
-                        "created" => f12 = Some(map.next_value()?),
-                        "currency" => f13 = map.next_value()?,
-                        "customer" => f14 = map.next_value()?,
-                        "eps" => f15 = map.next_value()?,
-                        "flow" => f16 = Some(map.next_value()?),
-                        "giropay" => f17 = map.next_value()?,
-                        "id" => f18 = Some(map.next_value()?),
-                        "ideal" => f19 = map.next_value()?,
-                        "klarna" => f20 = map.next_value()?,
-                        "livemode" => f21 = Some(map.next_value()?),
-                        "metadata" => f22 = map.next_value()?,
-                        "multibanco" => f23 = map.next_value()?,
-                        "owner" => f24 = map.next_value()?,
-                        "p24" => f25 = map.next_value()?,
-                        "receiver" => f26 = map.next_value()?,
-                        "redirect" => f27 = map.next_value()?,
-                        "sepa_debit" => f28 = map.next_value()?,
-                        "sofort" => f29 = map.next_value()?,
-                        "source_order" => f30 = map.next_value()?,
-                        "statement_descriptor" => f31 = map.next_value()?,
-                        "status" => f32 = Some(map.next_value()?),
-                        "three_d_secure" => f33 = map.next_value()?,
-                        "type" => f34 = Some(map.next_value()?),
-                        "usage" => f35 = map.next_value()?,
-                        "wechat" => f36 = map.next_value()?,
+                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "ach_debit" => f1 = crate::rt::de::next(&mut map)?,
+                        "acss_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
+                        "allow_redisplay" => f4 = crate::rt::de::next(&mut map)?,
+                        "amount" => f5 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
+                        "bancontact" => f7 = crate::rt::de::next(&mut map)?,
+                        "card" => f8 = crate::rt::de::next(&mut map)?,
+                        "card_present" => f9 = crate::rt::de::next(&mut map)?,
+                        "client_secret" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "code_verification" => f11 = crate::rt::de::next(&mut map)?,
+                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f13 = crate::rt::de::next(&mut map)?,
+                        "customer" => f14 = crate::rt::de::next(&mut map)?,
+                        "eps" => f15 = crate::rt::de::next(&mut map)?,
+                        "flow" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "giropay" => f17 = crate::rt::de::next(&mut map)?,
+                        "id" => f18 = Some(crate::rt::de::next(&mut map)?),
+                        "ideal" => f19 = crate::rt::de::next(&mut map)?,
+                        "klarna" => f20 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f22 = crate::rt::de::next(&mut map)?,
+                        "multibanco" => f23 = crate::rt::de::next(&mut map)?,
+                        "owner" => f24 = crate::rt::de::next(&mut map)?,
+                        "p24" => f25 = crate::rt::de::next(&mut map)?,
+                        "receiver" => f26 = crate::rt::de::next(&mut map)?,
+                        "redirect" => f27 = crate::rt::de::next(&mut map)?,
+                        "sepa_debit" => f28 = crate::rt::de::next(&mut map)?,
+                        "sofort" => f29 = crate::rt::de::next(&mut map)?,
+                        "source_order" => f30 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f31 = crate::rt::de::next(&mut map)?,
+                        "status" => f32 = Some(crate::rt::de::next(&mut map)?),
+                        "three_d_secure" => f33 = crate::rt::de::next(&mut map)?,
+                        "type" => f34 = Some(crate::rt::de::next(&mut map)?),
+                        "usage" => f35 = crate::rt::de::next(&mut map)?,
+                        "wechat" => f36 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Source {
@@ -1579,11 +1582,14 @@ impl<'de> serde::Deserialize<'de> for SourceCodeVerificationFlow {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "attempts_remaining" => f0 = Some(map.next_value()?),
-                        "status" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "attempts_remaining" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceCodeVerificationFlow {
@@ -1649,14 +1655,17 @@ impl<'de> serde::Deserialize<'de> for SourceOrder {
                 let mut f3: Option<Vec<crate::SourceOrderItem>> = None;
                 let mut f4: Option<crate::Shipping> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "email" => f2 = map.next_value()?,
-                        "items" => f3 = map.next_value()?,
-                        "shipping" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "email" => f2 = crate::rt::de::next(&mut map)?,
+                        "items" => f3 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceOrder {
@@ -1737,15 +1746,18 @@ impl<'de> serde::Deserialize<'de> for SourceOrderItem {
                 let mut f4: Option<i64> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "currency" => f1 = map.next_value()?,
-                        "description" => f2 = map.next_value()?,
-                        "parent" => f3 = map.next_value()?,
-                        "quantity" => f4 = map.next_value()?,
-                        "type" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "currency" => f1 = crate::rt::de::next(&mut map)?,
+                        "description" => f2 = crate::rt::de::next(&mut map)?,
+                        "parent" => f3 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceOrderItem {
@@ -1840,17 +1852,20 @@ impl<'de> serde::Deserialize<'de> for SourceOwner {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "name" => f2 = map.next_value()?,
-                        "phone" => f3 = map.next_value()?,
-                        "verified_address" => f4 = map.next_value()?,
-                        "verified_email" => f5 = map.next_value()?,
-                        "verified_name" => f6 = map.next_value()?,
-                        "verified_phone" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "name" => f2 = crate::rt::de::next(&mut map)?,
+                        "phone" => f3 = crate::rt::de::next(&mut map)?,
+                        "verified_address" => f4 = crate::rt::de::next(&mut map)?,
+                        "verified_email" => f5 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f6 = crate::rt::de::next(&mut map)?,
+                        "verified_phone" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceOwner {
@@ -1947,15 +1962,22 @@ impl<'de> serde::Deserialize<'de> for SourceReceiverFlow {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "amount_charged" => f1 = Some(map.next_value()?),
-                        "amount_received" => f2 = Some(map.next_value()?),
-                        "amount_returned" => f3 = Some(map.next_value()?),
-                        "refund_attributes_method" => f4 = Some(map.next_value()?),
-                        "refund_attributes_status" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount_charged" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_received" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_returned" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "refund_attributes_method" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "refund_attributes_status" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceReceiverFlow {
@@ -2037,13 +2059,16 @@ impl<'de> serde::Deserialize<'de> for SourceRedirectFlow {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "failure_reason" => f0 = map.next_value()?,
-                        "return_url" => f1 = Some(map.next_value()?),
-                        "status" => f2 = Some(map.next_value()?),
-                        "url" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "failure_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "return_url" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceRedirectFlow {
@@ -2227,17 +2252,24 @@ impl<'de> serde::Deserialize<'de> for SourceTypeAchCreditTransfer {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_number" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "fingerprint" => f2 = map.next_value()?,
-                        "refund_account_holder_name" => f3 = map.next_value()?,
-                        "refund_account_holder_type" => f4 = map.next_value()?,
-                        "refund_routing_number" => f5 = map.next_value()?,
-                        "routing_number" => f6 = map.next_value()?,
-                        "swift_code" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
+                        "refund_account_holder_name" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_type" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_routing_number" => f5 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f6 = crate::rt::de::next(&mut map)?,
+                        "swift_code" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeAchCreditTransfer {
@@ -2327,15 +2359,18 @@ impl<'de> serde::Deserialize<'de> for SourceTypeAchDebit {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_name" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "fingerprint" => f2 = map.next_value()?,
-                        "last4" => f3 = map.next_value()?,
-                        "routing_number" => f4 = map.next_value()?,
-                        "type" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
+                        "last4" => f3 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f4 = crate::rt::de::next(&mut map)?,
+                        "type" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeAchDebit {
@@ -2425,19 +2460,22 @@ impl<'de> serde::Deserialize<'de> for SourceTypeAcssDebit {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_address_city" => f0 = map.next_value()?,
-                        "bank_address_line_1" => f1 = map.next_value()?,
-                        "bank_address_line_2" => f2 = map.next_value()?,
-                        "bank_address_postal_code" => f3 = map.next_value()?,
-                        "bank_name" => f4 = map.next_value()?,
-                        "category" => f5 = map.next_value()?,
-                        "country" => f6 = map.next_value()?,
-                        "fingerprint" => f7 = map.next_value()?,
-                        "last4" => f8 = map.next_value()?,
-                        "routing_number" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_address_city" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_address_line_1" => f1 = crate::rt::de::next(&mut map)?,
+                        "bank_address_line_2" => f2 = crate::rt::de::next(&mut map)?,
+                        "bank_address_postal_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f4 = crate::rt::de::next(&mut map)?,
+                        "category" => f5 = crate::rt::de::next(&mut map)?,
+                        "country" => f6 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
+                        "last4" => f8 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeAcssDebit {
@@ -2529,12 +2567,15 @@ impl<'de> serde::Deserialize<'de> for SourceTypeAlipay {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data_string" => f0 = map.next_value()?,
-                        "native_url" => f1 = map.next_value()?,
-                        "statement_descriptor" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "data_string" => f0 = crate::rt::de::next(&mut map)?,
+                        "native_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeAlipay {
@@ -2598,12 +2639,15 @@ impl<'de> serde::Deserialize<'de> for SourceTypeAuBecsDebit {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bsb_number" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeAuBecsDebit {
@@ -2673,15 +2717,18 @@ impl<'de> serde::Deserialize<'de> for SourceTypeBancontact {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "iban_last4" => f3 = map.next_value()?,
-                        "preferred_language" => f4 = map.next_value()?,
-                        "statement_descriptor" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "iban_last4" => f3 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f4 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeBancontact {
@@ -2779,23 +2826,26 @@ impl<'de> serde::Deserialize<'de> for SourceTypeCard {
                 let mut f12: Option<String> = None;
                 let mut f13: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = map.next_value()?,
-                        "address_zip_check" => f1 = map.next_value()?,
-                        "brand" => f2 = map.next_value()?,
-                        "country" => f3 = map.next_value()?,
-                        "cvc_check" => f4 = map.next_value()?,
-                        "dynamic_last4" => f5 = map.next_value()?,
-                        "exp_month" => f6 = map.next_value()?,
-                        "exp_year" => f7 = map.next_value()?,
-                        "fingerprint" => f8 = map.next_value()?,
-                        "funding" => f9 = map.next_value()?,
-                        "last4" => f10 = map.next_value()?,
-                        "name" => f11 = map.next_value()?,
-                        "three_d_secure" => f12 = map.next_value()?,
-                        "tokenization_method" => f13 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_zip_check" => f1 = crate::rt::de::next(&mut map)?,
+                        "brand" => f2 = crate::rt::de::next(&mut map)?,
+                        "country" => f3 = crate::rt::de::next(&mut map)?,
+                        "cvc_check" => f4 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f5 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f6 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f7 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f8 = crate::rt::de::next(&mut map)?,
+                        "funding" => f9 = crate::rt::de::next(&mut map)?,
+                        "last4" => f10 = crate::rt::de::next(&mut map)?,
+                        "name" => f11 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f12 = crate::rt::de::next(&mut map)?,
+                        "tokenization_method" => f13 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeCard {
@@ -2943,32 +2993,47 @@ impl<'de> serde::Deserialize<'de> for SourceTypeCardPresent {
                 let mut f21: Option<String> = None;
                 let mut f22: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application_cryptogram" => f0 = map.next_value()?,
-                        "application_preferred_name" => f1 = map.next_value()?,
-                        "authorization_code" => f2 = map.next_value()?,
-                        "authorization_response_code" => f3 = map.next_value()?,
-                        "brand" => f4 = map.next_value()?,
-                        "country" => f5 = map.next_value()?,
-                        "cvm_type" => f6 = map.next_value()?,
-                        "data_type" => f7 = map.next_value()?,
-                        "dedicated_file_name" => f8 = map.next_value()?,
-                        "emv_auth_data" => f9 = map.next_value()?,
-                        "evidence_customer_signature" => f10 = map.next_value()?,
-                        "evidence_transaction_certificate" => f11 = map.next_value()?,
-                        "exp_month" => f12 = map.next_value()?,
-                        "exp_year" => f13 = map.next_value()?,
-                        "fingerprint" => f14 = map.next_value()?,
-                        "funding" => f15 = map.next_value()?,
-                        "last4" => f16 = map.next_value()?,
-                        "pos_device_id" => f17 = map.next_value()?,
-                        "pos_entry_mode" => f18 = map.next_value()?,
-                        "read_method" => f19 = map.next_value()?,
-                        "reader" => f20 = map.next_value()?,
-                        "terminal_verification_results" => f21 = map.next_value()?,
-                        "transaction_status_information" => f22 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "application_cryptogram" => f0 = crate::rt::de::next(&mut map)?,
+                        "application_preferred_name" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        "authorization_code" => f2 = crate::rt::de::next(&mut map)?,
+                        "authorization_response_code" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "brand" => f4 = crate::rt::de::next(&mut map)?,
+                        "country" => f5 = crate::rt::de::next(&mut map)?,
+                        "cvm_type" => f6 = crate::rt::de::next(&mut map)?,
+                        "data_type" => f7 = crate::rt::de::next(&mut map)?,
+                        "dedicated_file_name" => f8 = crate::rt::de::next(&mut map)?,
+                        "emv_auth_data" => f9 = crate::rt::de::next(&mut map)?,
+                        "evidence_customer_signature" => {
+                            f10 = crate::rt::de::next(&mut map)?;
+                        }
+                        "evidence_transaction_certificate" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "exp_month" => f12 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f13 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f14 = crate::rt::de::next(&mut map)?,
+                        "funding" => f15 = crate::rt::de::next(&mut map)?,
+                        "last4" => f16 = crate::rt::de::next(&mut map)?,
+                        "pos_device_id" => f17 = crate::rt::de::next(&mut map)?,
+                        "pos_entry_mode" => f18 = crate::rt::de::next(&mut map)?,
+                        "read_method" => f19 = crate::rt::de::next(&mut map)?,
+                        "reader" => f20 = crate::rt::de::next(&mut map)?,
+                        "terminal_verification_results" => {
+                            f21 = crate::rt::de::next(&mut map)?;
+                        }
+                        "transaction_status_information" => {
+                            f22 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeCardPresent {
@@ -3110,11 +3175,14 @@ impl<'de> serde::Deserialize<'de> for SourceTypeEps {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "statement_descriptor" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeEps {
@@ -3176,13 +3244,16 @@ impl<'de> serde::Deserialize<'de> for SourceTypeGiropay {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "statement_descriptor" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeGiropay {
@@ -3252,13 +3323,16 @@ impl<'de> serde::Deserialize<'de> for SourceTypeIdeal {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank" => f0 = map.next_value()?,
-                        "bic" => f1 = map.next_value()?,
-                        "iban_last4" => f2 = map.next_value()?,
-                        "statement_descriptor" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank" => f0 = crate::rt::de::next(&mut map)?,
+                        "bic" => f1 = crate::rt::de::next(&mut map)?,
+                        "iban_last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeIdeal {
@@ -3372,35 +3446,54 @@ impl<'de> serde::Deserialize<'de> for SourceTypeKlarna {
                 let mut f24: Option<String> = None;
                 let mut f25: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "background_image_url" => f0 = map.next_value()?,
-                        "client_token" => f1 = map.next_value()?,
-                        "first_name" => f2 = map.next_value()?,
-                        "last_name" => f3 = map.next_value()?,
-                        "locale" => f4 = map.next_value()?,
-                        "logo_url" => f5 = map.next_value()?,
-                        "page_title" => f6 = map.next_value()?,
-                        "pay_later_asset_urls_descriptive" => f7 = map.next_value()?,
-                        "pay_later_asset_urls_standard" => f8 = map.next_value()?,
-                        "pay_later_name" => f9 = map.next_value()?,
-                        "pay_later_redirect_url" => f10 = map.next_value()?,
-                        "pay_now_asset_urls_descriptive" => f11 = map.next_value()?,
-                        "pay_now_asset_urls_standard" => f12 = map.next_value()?,
-                        "pay_now_name" => f13 = map.next_value()?,
-                        "pay_now_redirect_url" => f14 = map.next_value()?,
-                        "pay_over_time_asset_urls_descriptive" => f15 = map.next_value()?,
-                        "pay_over_time_asset_urls_standard" => f16 = map.next_value()?,
-                        "pay_over_time_name" => f17 = map.next_value()?,
-                        "pay_over_time_redirect_url" => f18 = map.next_value()?,
-                        "payment_method_categories" => f19 = map.next_value()?,
-                        "purchase_country" => f20 = map.next_value()?,
-                        "purchase_type" => f21 = map.next_value()?,
-                        "redirect_url" => f22 = map.next_value()?,
-                        "shipping_delay" => f23 = map.next_value()?,
-                        "shipping_first_name" => f24 = map.next_value()?,
-                        "shipping_last_name" => f25 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "background_image_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "client_token" => f1 = crate::rt::de::next(&mut map)?,
+                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
+                        "last_name" => f3 = crate::rt::de::next(&mut map)?,
+                        "locale" => f4 = crate::rt::de::next(&mut map)?,
+                        "logo_url" => f5 = crate::rt::de::next(&mut map)?,
+                        "page_title" => f6 = crate::rt::de::next(&mut map)?,
+                        "pay_later_asset_urls_descriptive" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_later_asset_urls_standard" => {
+                            f8 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_later_name" => f9 = crate::rt::de::next(&mut map)?,
+                        "pay_later_redirect_url" => f10 = crate::rt::de::next(&mut map)?,
+                        "pay_now_asset_urls_descriptive" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_now_asset_urls_standard" => {
+                            f12 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_now_name" => f13 = crate::rt::de::next(&mut map)?,
+                        "pay_now_redirect_url" => f14 = crate::rt::de::next(&mut map)?,
+                        "pay_over_time_asset_urls_descriptive" => {
+                            f15 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_over_time_asset_urls_standard" => {
+                            f16 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pay_over_time_name" => f17 = crate::rt::de::next(&mut map)?,
+                        "pay_over_time_redirect_url" => {
+                            f18 = crate::rt::de::next(&mut map)?;
+                        }
+                        "payment_method_categories" => {
+                            f19 = crate::rt::de::next(&mut map)?;
+                        }
+                        "purchase_country" => f20 = crate::rt::de::next(&mut map)?,
+                        "purchase_type" => f21 = crate::rt::de::next(&mut map)?,
+                        "redirect_url" => f22 = crate::rt::de::next(&mut map)?,
+                        "shipping_delay" => f23 = crate::rt::de::next(&mut map)?,
+                        "shipping_first_name" => f24 = crate::rt::de::next(&mut map)?,
+                        "shipping_last_name" => f25 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeKlarna {
@@ -3570,21 +3663,36 @@ impl<'de> serde::Deserialize<'de> for SourceTypeMultibanco {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "entity" => f0 = map.next_value()?,
-                        "reference" => f1 = map.next_value()?,
-                        "refund_account_holder_address_city" => f2 = map.next_value()?,
-                        "refund_account_holder_address_country" => f3 = map.next_value()?,
-                        "refund_account_holder_address_line1" => f4 = map.next_value()?,
-                        "refund_account_holder_address_line2" => f5 = map.next_value()?,
-                        "refund_account_holder_address_postal_code" => {
-                            f6 = map.next_value()?;
+                        "entity" => f0 = crate::rt::de::next(&mut map)?,
+                        "reference" => f1 = crate::rt::de::next(&mut map)?,
+                        "refund_account_holder_address_city" => {
+                            f2 = crate::rt::de::next(&mut map)?;
                         }
-                        "refund_account_holder_address_state" => f7 = map.next_value()?,
-                        "refund_account_holder_name" => f8 = map.next_value()?,
-                        "refund_iban" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "refund_account_holder_address_country" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_address_line1" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_address_line2" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_address_postal_code" => {
+                            f6 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_address_state" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_account_holder_name" => {
+                            f8 = crate::rt::de::next(&mut map)?;
+                        }
+                        "refund_iban" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeMultibanco {
@@ -3672,10 +3780,13 @@ impl<'de> serde::Deserialize<'de> for SourceTypeP24 {
             ) -> Result<SourceTypeP24, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeP24 {
@@ -3739,16 +3850,19 @@ impl<'de> serde::Deserialize<'de> for SourceTypeSepaDebit {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "branch_code" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "fingerprint" => f3 = map.next_value()?,
-                        "last4" => f4 = map.next_value()?,
-                        "mandate_reference" => f5 = map.next_value()?,
-                        "mandate_url" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
+                        "last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "mandate_reference" => f5 = crate::rt::de::next(&mut map)?,
+                        "mandate_url" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeSepaDebit {
@@ -3836,16 +3950,19 @@ impl<'de> serde::Deserialize<'de> for SourceTypeSofort {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_code" => f0 = map.next_value()?,
-                        "bank_name" => f1 = map.next_value()?,
-                        "bic" => f2 = map.next_value()?,
-                        "country" => f3 = map.next_value()?,
-                        "iban_last4" => f4 = map.next_value()?,
-                        "preferred_language" => f5 = map.next_value()?,
-                        "statement_descriptor" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
+                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "bic" => f2 = crate::rt::de::next(&mut map)?,
+                        "country" => f3 = crate::rt::de::next(&mut map)?,
+                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
+                        "preferred_language" => f5 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeSofort {
@@ -3953,26 +4070,29 @@ impl<'de> serde::Deserialize<'de> for SourceTypeThreeDSecure {
                 let mut f15: Option<String> = None;
                 let mut f16: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address_line1_check" => f0 = map.next_value()?,
-                        "address_zip_check" => f1 = map.next_value()?,
-                        "authenticated" => f2 = map.next_value()?,
-                        "brand" => f3 = map.next_value()?,
-                        "card" => f4 = map.next_value()?,
-                        "country" => f5 = map.next_value()?,
-                        "customer" => f6 = map.next_value()?,
-                        "cvc_check" => f7 = map.next_value()?,
-                        "dynamic_last4" => f8 = map.next_value()?,
-                        "exp_month" => f9 = map.next_value()?,
-                        "exp_year" => f10 = map.next_value()?,
-                        "fingerprint" => f11 = map.next_value()?,
-                        "funding" => f12 = map.next_value()?,
-                        "last4" => f13 = map.next_value()?,
-                        "name" => f14 = map.next_value()?,
-                        "three_d_secure" => f15 = map.next_value()?,
-                        "tokenization_method" => f16 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_zip_check" => f1 = crate::rt::de::next(&mut map)?,
+                        "authenticated" => f2 = crate::rt::de::next(&mut map)?,
+                        "brand" => f3 = crate::rt::de::next(&mut map)?,
+                        "card" => f4 = crate::rt::de::next(&mut map)?,
+                        "country" => f5 = crate::rt::de::next(&mut map)?,
+                        "customer" => f6 = crate::rt::de::next(&mut map)?,
+                        "cvc_check" => f7 = crate::rt::de::next(&mut map)?,
+                        "dynamic_last4" => f8 = crate::rt::de::next(&mut map)?,
+                        "exp_month" => f9 = crate::rt::de::next(&mut map)?,
+                        "exp_year" => f10 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f11 = crate::rt::de::next(&mut map)?,
+                        "funding" => f12 = crate::rt::de::next(&mut map)?,
+                        "last4" => f13 = crate::rt::de::next(&mut map)?,
+                        "name" => f14 = crate::rt::de::next(&mut map)?,
+                        "three_d_secure" => f15 = crate::rt::de::next(&mut map)?,
+                        "tokenization_method" => f16 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeThreeDSecure {
@@ -4092,12 +4212,15 @@ impl<'de> serde::Deserialize<'de> for SourceTypeWechat {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "prepay_id" => f0 = map.next_value()?,
-                        "qr_code_url" => f1 = map.next_value()?,
-                        "statement_descriptor" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "prepay_id" => f0 = crate::rt::de::next(&mut map)?,
+                        "qr_code_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTypeWechat {

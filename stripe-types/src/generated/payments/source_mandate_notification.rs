@@ -127,23 +127,26 @@ impl<'de> serde::Deserialize<'de> for SourceMandateNotification {
                 let mut f9: Option<String> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "acss_debit" => f0 = map.next_value()?,
-                        "amount" => f1 = map.next_value()?,
-                        "bacs_debit" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "reason" => f6 = Some(map.next_value()?),
-                        "sepa_debit" => f7 = map.next_value()?,
-                        "source" => f8 = Some(map.next_value()?),
-                        "status" => f9 = Some(map.next_value()?),
-                        "type" => f10 = Some(map.next_value()?),
+                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount" => f1 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "reason" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "sepa_debit" => f7 = crate::rt::de::next(&mut map)?,
+                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceMandateNotification {
@@ -228,10 +231,13 @@ impl<'de> serde::Deserialize<'de> for SourceMandateNotificationAcssDebitData {
             ) -> Result<SourceMandateNotificationAcssDebitData, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "statement_descriptor" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "statement_descriptor" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceMandateNotificationAcssDebitData {
@@ -289,10 +295,13 @@ impl<'de> serde::Deserialize<'de> for SourceMandateNotificationBacsDebitData {
             ) -> Result<SourceMandateNotificationBacsDebitData, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "last4" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "last4" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceMandateNotificationBacsDebitData {
@@ -356,12 +365,15 @@ impl<'de> serde::Deserialize<'de> for SourceMandateNotificationSepaDebitData {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "creditor_identifier" => f0 = map.next_value()?,
-                        "last4" => f1 = map.next_value()?,
-                        "mandate_reference" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "creditor_identifier" => f0 = crate::rt::de::next(&mut map)?,
+                        "last4" => f1 = crate::rt::de::next(&mut map)?,
+                        "mandate_reference" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceMandateNotificationSepaDebitData {

@@ -224,25 +224,28 @@ impl<'de> serde::Deserialize<'de> for SourceTransaction {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<crate::SourceTransactionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = map.next_value()?,
-                        "amount" => f1 = Some(map.next_value()?),
-                        "chf_credit_transfer" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "currency" => f4 = Some(map.next_value()?),
-                        "gbp_credit_transfer" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "paper_check" => f8 = map.next_value()?,
-                        "sepa_credit_transfer" => f9 = map.next_value()?,
-                        "source" => f10 = Some(map.next_value()?),
-                        "status" => f11 = Some(map.next_value()?),
-                        "type" => f12 = Some(map.next_value()?),
+                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
+                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "chf_credit_transfer" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "gbp_credit_transfer" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "paper_check" => f8 = crate::rt::de::next(&mut map)?,
+                        "sepa_credit_transfer" => f9 = crate::rt::de::next(&mut map)?,
+                        "source" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f12 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransaction {
@@ -342,13 +345,16 @@ impl<'de> serde::Deserialize<'de> for SourceTransactionAchCreditTransferData {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer_data" => f0 = map.next_value()?,
-                        "fingerprint" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        "routing_number" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer_data" => f0 = crate::rt::de::next(&mut map)?,
+                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "routing_number" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransactionAchCreditTransferData {
@@ -430,14 +436,17 @@ impl<'de> serde::Deserialize<'de> for SourceTransactionChfCreditTransferData {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "sender_address_country" => f1 = map.next_value()?,
-                        "sender_address_line1" => f2 = map.next_value()?,
-                        "sender_iban" => f3 = map.next_value()?,
-                        "sender_name" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "sender_address_country" => f1 = crate::rt::de::next(&mut map)?,
+                        "sender_address_line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "sender_iban" => f3 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransactionChfCreditTransferData {
@@ -529,16 +538,19 @@ impl<'de> serde::Deserialize<'de> for SourceTransactionGbpCreditTransferData {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fingerprint" => f0 = map.next_value()?,
-                        "funding_method" => f1 = map.next_value()?,
-                        "last4" => f2 = map.next_value()?,
-                        "reference" => f3 = map.next_value()?,
-                        "sender_account_number" => f4 = map.next_value()?,
-                        "sender_name" => f5 = map.next_value()?,
-                        "sender_sort_code" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
+                        "funding_method" => f1 = crate::rt::de::next(&mut map)?,
+                        "last4" => f2 = crate::rt::de::next(&mut map)?,
+                        "reference" => f3 = crate::rt::de::next(&mut map)?,
+                        "sender_account_number" => f4 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f5 = crate::rt::de::next(&mut map)?,
+                        "sender_sort_code" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransactionGbpCreditTransferData {
@@ -623,11 +635,14 @@ impl<'de> serde::Deserialize<'de> for SourceTransactionPaperCheckData {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "available_at" => f0 = map.next_value()?,
-                        "invoices" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "available_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "invoices" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransactionPaperCheckData {
@@ -695,12 +710,15 @@ impl<'de> serde::Deserialize<'de> for SourceTransactionSepaCreditTransferData {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reference" => f0 = map.next_value()?,
-                        "sender_iban" => f1 = map.next_value()?,
-                        "sender_name" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reference" => f0 = crate::rt::de::next(&mut map)?,
+                        "sender_iban" => f1 = crate::rt::de::next(&mut map)?,
+                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SourceTransactionSepaCreditTransferData {

@@ -3585,56 +3585,69 @@ impl<'de> serde::Deserialize<'de> for Subscription {
                 let mut f42: Option<crate::SubscriptionsTrialsResourceTrialSettings> = None;
                 let mut f43: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application" => f0 = map.next_value()?,
-                        "application_fee_percent" => f1 = map.next_value()?,
-                        "automatic_tax" => f2 = Some(map.next_value()?),
-                        "billing_cycle_anchor" => f3 = Some(map.next_value()?),
-                        "billing_cycle_anchor_config" => f4 = map.next_value()?,
-                        "billing_mode" => f5 = Some(map.next_value()?),
-                        "billing_thresholds" => f6 = map.next_value()?,
-                        "cancel_at" => f7 = map.next_value()?,
-                        "cancel_at_period_end" => f8 = Some(map.next_value()?),
-                        "canceled_at" => f9 = map.next_value()?,
-                        "cancellation_details" => f10 = map.next_value()?,
-                        "collection_method" => f11 = Some(map.next_value()?),
-                        "created" => f12 = Some(map.next_value()?),
-                        "currency" => f13 = Some(map.next_value()?),
-                        "customer" => f14 = Some(map.next_value()?),
-                        "customer_account" => f15 = map.next_value()?,
-                        "days_until_due" => f16 = map.next_value()?,
-                        "default_payment_method" => f17 = map.next_value()?,
-                        "default_source" => f18 = map.next_value()?,
-                        "default_tax_rates" => f19 = map.next_value()?,
-                        "description" => f20 = map.next_value()?,
-                        "discounts" => f21 = Some(map.next_value()?),
-                        "ended_at" => f22 = map.next_value()?,
-                        "id" => f23 = Some(map.next_value()?),
-                        "invoice_settings" => f24 = Some(map.next_value()?),
-                        "items" => f25 = Some(map.next_value()?),
-                        "latest_invoice" => f26 = map.next_value()?,
-                        "livemode" => f27 = Some(map.next_value()?),
-                        "metadata" => f28 = Some(map.next_value()?),
-                        "next_pending_invoice_item_invoice" => f29 = map.next_value()?,
-                        "on_behalf_of" => f30 = map.next_value()?,
-                        "pause_collection" => f31 = map.next_value()?,
-                        "payment_settings" => f32 = map.next_value()?,
-                        "pending_invoice_item_interval" => f33 = map.next_value()?,
-                        "pending_setup_intent" => f34 = map.next_value()?,
-                        "pending_update" => f35 = map.next_value()?,
-                        "schedule" => f36 = map.next_value()?,
-                        "start_date" => f37 = Some(map.next_value()?),
-                        "status" => f38 = Some(map.next_value()?),
-                        "test_clock" => f39 = map.next_value()?,
-                        "transfer_data" => f40 = map.next_value()?,
-                        "trial_end" => f41 = map.next_value()?,
-                        "trial_settings" => f42 = map.next_value()?,
-                        "trial_start" => f43 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "application" => f0 = crate::rt::de::next(&mut map)?,
+                        "application_fee_percent" => f1 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "billing_cycle_anchor" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "billing_cycle_anchor_config" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "billing_mode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "billing_thresholds" => f6 = crate::rt::de::next(&mut map)?,
+                        "cancel_at" => f7 = crate::rt::de::next(&mut map)?,
+                        "cancel_at_period_end" => {
+                            f8 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "canceled_at" => f9 = crate::rt::de::next(&mut map)?,
+                        "cancellation_details" => f10 = crate::rt::de::next(&mut map)?,
+                        "collection_method" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_account" => f15 = crate::rt::de::next(&mut map)?,
+                        "days_until_due" => f16 = crate::rt::de::next(&mut map)?,
+                        "default_payment_method" => f17 = crate::rt::de::next(&mut map)?,
+                        "default_source" => f18 = crate::rt::de::next(&mut map)?,
+                        "default_tax_rates" => f19 = crate::rt::de::next(&mut map)?,
+                        "description" => f20 = crate::rt::de::next(&mut map)?,
+                        "discounts" => f21 = Some(crate::rt::de::next(&mut map)?),
+                        "ended_at" => f22 = crate::rt::de::next(&mut map)?,
+                        "id" => f23 = Some(crate::rt::de::next(&mut map)?),
+                        "invoice_settings" => f24 = Some(crate::rt::de::next(&mut map)?),
+                        "items" => f25 = Some(crate::rt::de::next(&mut map)?),
+                        "latest_invoice" => f26 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f27 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f28 = Some(crate::rt::de::next(&mut map)?),
+                        "next_pending_invoice_item_invoice" => {
+                            f29 = crate::rt::de::next(&mut map)?;
+                        }
+                        "on_behalf_of" => f30 = crate::rt::de::next(&mut map)?,
+                        "pause_collection" => f31 = crate::rt::de::next(&mut map)?,
+                        "payment_settings" => f32 = crate::rt::de::next(&mut map)?,
+                        "pending_invoice_item_interval" => {
+                            f33 = crate::rt::de::next(&mut map)?;
+                        }
+                        "pending_setup_intent" => f34 = crate::rt::de::next(&mut map)?,
+                        "pending_update" => f35 = crate::rt::de::next(&mut map)?,
+                        "schedule" => f36 = crate::rt::de::next(&mut map)?,
+                        "start_date" => f37 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f38 = Some(crate::rt::de::next(&mut map)?),
+                        "test_clock" => f39 = crate::rt::de::next(&mut map)?,
+                        "transfer_data" => f40 = crate::rt::de::next(&mut map)?,
+                        "trial_end" => f41 = crate::rt::de::next(&mut map)?,
+                        "trial_settings" => f42 = crate::rt::de::next(&mut map)?,
+                        "trial_start" => f43 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Subscription {
@@ -3841,12 +3854,15 @@ impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled_reason" => f0 = map.next_value()?,
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "liability" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "liability" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionAutomaticTax {
@@ -3909,11 +3925,16 @@ impl<'de> serde::Deserialize<'de> for SubscriptionBillingThresholds {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_gte" => f0 = map.next_value()?,
-                        "reset_billing_cycle_anchor" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_gte" => f0 = crate::rt::de::next(&mut map)?,
+                        "reset_billing_cycle_anchor" => {
+                            f1 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionBillingThresholds {
@@ -4198,12 +4219,15 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPaymentMethodOptionsCard {
                     crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "mandate_options" => f0 = map.next_value()?,
-                        "network" => f1 = map.next_value()?,
-                        "request_three_d_secure" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "network" => f1 = crate::rt::de::next(&mut map)?,
+                        "request_three_d_secure" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionPaymentMethodOptionsCard {
@@ -4340,11 +4364,14 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
                 > = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "interval" => f0 = Some(map.next_value()?),
-                        "interval_count" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "interval" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "interval_count" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionPendingInvoiceItemInterval {
@@ -4488,19 +4515,24 @@ impl<'de> serde::Deserialize<'de> for SubscriptionSchedulesResourceDefaultSettin
                 let mut f8: Option<crate::rt::Expandable<crate::Account>> = None;
                 let mut f9: Option<crate::SubscriptionTransferData> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "application_fee_percent" => f0 = map.next_value()?,
-                        "automatic_tax" => f1 = map.next_value()?,
-                        "billing_cycle_anchor" => f2 = Some(map.next_value()?),
-                        "billing_thresholds" => f3 = map.next_value()?,
-                        "collection_method" => f4 = map.next_value()?,
-                        "default_payment_method" => f5 = map.next_value()?,
-                        "description" => f6 = map.next_value()?,
-                        "invoice_settings" => f7 = Some(map.next_value()?),
-                        "on_behalf_of" => f8 = map.next_value()?,
-                        "transfer_data" => f9 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "application_fee_percent" => f0 = crate::rt::de::next(&mut map)?,
+                        "automatic_tax" => f1 = crate::rt::de::next(&mut map)?,
+                        "billing_cycle_anchor" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "billing_thresholds" => f3 = crate::rt::de::next(&mut map)?,
+                        "collection_method" => f4 = crate::rt::de::next(&mut map)?,
+                        "default_payment_method" => f5 = crate::rt::de::next(&mut map)?,
+                        "description" => f6 = crate::rt::de::next(&mut map)?,
+                        "invoice_settings" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
+                        "transfer_data" => f9 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedulesResourceDefaultSettings {
@@ -4600,12 +4632,15 @@ for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::ConnectAccountReference> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled_reason" => f0 = map.next_value()?,
-                        "enabled" => f1 = Some(map.next_value()?),
-                        "liability" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
+                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "liability" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
@@ -4676,11 +4711,14 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
                     crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "timestamp" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "timestamp" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
@@ -4823,11 +4861,14 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
                     crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "timestamp" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "timestamp" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
@@ -5034,11 +5075,14 @@ impl<'de> serde::Deserialize<'de> for SubscriptionTransferData {
                 let mut f0: Option<f64> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_percent" => f0 = map.next_value()?,
-                        "destination" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_percent" => f0 = crate::rt::de::next(&mut map)?,
+                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(SubscriptionTransferData {

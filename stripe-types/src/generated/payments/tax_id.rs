@@ -648,14 +648,17 @@ impl<'de> serde::Deserialize<'de> for DeletedTaxId {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedTaxIdId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedTaxId {
@@ -904,22 +907,25 @@ impl<'de> serde::Deserialize<'de> for TaxId {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<crate::TaxIdVerification> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        "created" => f1 = Some(map.next_value()?),
-                        "customer" => f2 = map.next_value()?,
-                        "customer_account" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "owner" => f6 = map.next_value()?,
-                        "type" => f7 = Some(map.next_value()?),
-                        "value" => f8 = Some(map.next_value()?),
-                        "verification" => f9 = map.next_value()?,
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "owner" => f6 = crate::rt::de::next(&mut map)?,
+                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "verification" => f9 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxId {
@@ -1006,12 +1012,15 @@ impl<'de> serde::Deserialize<'de> for TaxIdVerification {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "verified_address" => f1 = map.next_value()?,
-                        "verified_name" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "verified_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "verified_name" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxIdVerification {

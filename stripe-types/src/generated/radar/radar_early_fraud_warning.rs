@@ -207,19 +207,22 @@ impl<'de> serde::Deserialize<'de> for RadarEarlyFraudWarning {
                 let mut f5: Option<bool> = None;
                 let mut f6: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "actionable" => f0 = Some(map.next_value()?),
-                        "charge" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "fraud_type" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "payment_intent" => f6 = map.next_value()?,
+                        "actionable" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "charge" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "fraud_type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_intent" => f6 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RadarEarlyFraudWarning {

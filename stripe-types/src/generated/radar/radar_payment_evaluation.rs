@@ -609,22 +609,27 @@ impl<'de> serde::Deserialize<'de> for RadarPaymentEvaluation {
                     crate::InsightsResourcesPaymentEvaluationPaymentDetails,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "client_device_metadata_details" => f0 = map.next_value()?,
-                        "created_at" => f1 = Some(map.next_value()?),
-                        "customer_details" => f2 = map.next_value()?,
-                        "events" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "insights" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = map.next_value()?,
-                        "outcome" => f8 = map.next_value()?,
-                        "payment_details" => f9 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "client_device_metadata_details" => {
+                            f0 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "created_at" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer_details" => f2 = crate::rt::de::next(&mut map)?,
+                        "events" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "insights" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = crate::rt::de::next(&mut map)?,
+                        "outcome" => f8 = crate::rt::de::next(&mut map)?,
+                        "payment_details" => f9 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RadarPaymentEvaluation {

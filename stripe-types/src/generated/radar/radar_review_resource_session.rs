@@ -32,13 +32,16 @@ impl<'de> serde::Deserialize<'de> for RadarReviewResourceSession {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "browser" => f0 = map.next_value()?,
-                        "device" => f1 = map.next_value()?,
-                        "platform" => f2 = map.next_value()?,
-                        "version" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "browser" => f0 = crate::rt::de::next(&mut map)?,
+                        "device" => f1 = crate::rt::de::next(&mut map)?,
+                        "platform" => f2 = crate::rt::de::next(&mut map)?,
+                        "version" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(RadarReviewResourceSession {

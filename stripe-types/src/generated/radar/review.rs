@@ -313,25 +313,28 @@ impl<'de> serde::Deserialize<'de> for Review {
                 let mut f11: Option<String> = None;
                 let mut f12: Option<crate::RadarReviewResourceSession> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "billing_zip" => f0 = map.next_value()?,
-                        "charge" => f1 = map.next_value()?,
-                        "closed_reason" => f2 = map.next_value()?,
-                        "created" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "ip_address" => f5 = map.next_value()?,
-                        "ip_address_location" => f6 = map.next_value()?,
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "open" => f8 = Some(map.next_value()?),
-                        "opened_reason" => f9 = Some(map.next_value()?),
-                        "payment_intent" => f10 = map.next_value()?,
-                        "reason" => f11 = Some(map.next_value()?),
-                        "session" => f12 = map.next_value()?,
+                        "billing_zip" => f0 = crate::rt::de::next(&mut map)?,
+                        "charge" => f1 = crate::rt::de::next(&mut map)?,
+                        "closed_reason" => f2 = crate::rt::de::next(&mut map)?,
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "ip_address" => f5 = crate::rt::de::next(&mut map)?,
+                        "ip_address_location" => f6 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "open" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "opened_reason" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_intent" => f10 = crate::rt::de::next(&mut map)?,
+                        "reason" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "session" => f12 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(Review {

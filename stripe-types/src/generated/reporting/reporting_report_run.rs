@@ -4422,21 +4422,24 @@ impl<'de> serde::Deserialize<'de> for ReportingReportRun {
                 let mut f7: Option<String> = None;
                 let mut f8: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "error" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "parameters" => f4 = Some(map.next_value()?),
-                        "report_type" => f5 = Some(map.next_value()?),
-                        "result" => f6 = map.next_value()?,
-                        "status" => f7 = Some(map.next_value()?),
-                        "succeeded_at" => f8 = map.next_value()?,
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "error" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "parameters" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "report_type" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "result" => f6 = crate::rt::de::next(&mut map)?,
+                        "status" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "succeeded_at" => f8 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ReportingReportRun {

@@ -112,20 +112,25 @@ impl<'de> serde::Deserialize<'de> for ReportingReportType {
                 let mut f6: Option<crate::rt::Timestamp> = None;
                 let mut f7: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "data_available_end" => f0 = Some(map.next_value()?),
-                        "data_available_start" => f1 = Some(map.next_value()?),
-                        "default_columns" => f2 = map.next_value()?,
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "name" => f5 = Some(map.next_value()?),
-                        "updated" => f6 = Some(map.next_value()?),
-                        "version" => f7 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "data_available_end" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "data_available_start" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_columns" => f2 = crate::rt::de::next(&mut map)?,
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "updated" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "version" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ReportingReportType {

@@ -208,22 +208,27 @@ impl<'de> serde::Deserialize<'de> for ScheduledQueryRun {
                 let mut f8: Option<String> = None;
                 let mut f9: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "data_load_time" => f1 = Some(map.next_value()?),
-                        "error" => f2 = map.next_value()?,
-                        "file" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "result_available_until" => f6 = Some(map.next_value()?),
-                        "sql" => f7 = Some(map.next_value()?),
-                        "status" => f8 = Some(map.next_value()?),
-                        "title" => f9 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "data_load_time" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "error" => f2 = crate::rt::de::next(&mut map)?,
+                        "file" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "result_available_until" => {
+                            f6 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "sql" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "title" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(ScheduledQueryRun {

@@ -103,16 +103,19 @@ impl<'de> serde::Deserialize<'de> for TaxAssociation {
                     Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "calculation" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
-                        "payment_intent" => f2 = Some(map.next_value()?),
-                        "tax_transaction_attempts" => f3 = map.next_value()?,
+                        "calculation" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_intent" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_transaction_attempts" => f3 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxAssociation {

@@ -829,26 +829,33 @@ impl<'de> serde::Deserialize<'de> for TaxCalculation {
                 let mut f12: Option<Vec<crate::TaxProductResourceTaxBreakdown>> = None;
                 let mut f13: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_total" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "customer" => f2 = map.next_value()?,
-                        "customer_details" => f3 = Some(map.next_value()?),
-                        "expires_at" => f4 = map.next_value()?,
-                        "id" => f5 = map.next_value()?,
-                        "line_items" => f6 = map.next_value()?,
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "ship_from_details" => f8 = map.next_value()?,
-                        "shipping_cost" => f9 = map.next_value()?,
-                        "tax_amount_exclusive" => f10 = Some(map.next_value()?),
-                        "tax_amount_inclusive" => f11 = Some(map.next_value()?),
-                        "tax_breakdown" => f12 = Some(map.next_value()?),
-                        "tax_date" => f13 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount_total" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_details" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f4 = crate::rt::de::next(&mut map)?,
+                        "id" => f5 = crate::rt::de::next(&mut map)?,
+                        "line_items" => f6 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "ship_from_details" => f8 = crate::rt::de::next(&mut map)?,
+                        "shipping_cost" => f9 = crate::rt::de::next(&mut map)?,
+                        "tax_amount_exclusive" => {
+                            f10 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "tax_amount_inclusive" => {
+                            f11 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "tax_breakdown" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_date" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxCalculation {

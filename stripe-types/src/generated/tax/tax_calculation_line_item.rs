@@ -158,23 +158,26 @@ impl<'de> serde::Deserialize<'de> for TaxCalculationLineItem {
                 let mut f9: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_tax" => f1 = Some(map.next_value()?),
-                        "id" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "metadata" => f4 = map.next_value()?,
-                        "product" => f5 = map.next_value()?,
-                        "quantity" => f6 = Some(map.next_value()?),
-                        "reference" => f7 = Some(map.next_value()?),
-                        "tax_behavior" => f8 = Some(map.next_value()?),
-                        "tax_breakdown" => f9 = map.next_value()?,
-                        "tax_code" => f10 = Some(map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f4 = crate::rt::de::next(&mut map)?,
+                        "product" => f5 = crate::rt::de::next(&mut map)?,
+                        "quantity" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "reference" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_behavior" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_breakdown" => f9 = crate::rt::de::next(&mut map)?,
+                        "tax_code" => f10 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxCalculationLineItem {

@@ -36,16 +36,21 @@ impl<'de> serde::Deserialize<'de> for TaxDeductedAtSource {
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "period_end" => f1 = Some(map.next_value()?),
-                        "period_start" => f2 = Some(map.next_value()?),
-                        "tax_deduction_account_number" => f3 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "period_end" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "period_start" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_deduction_account_number" => {
+                            f3 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxDeductedAtSource {

@@ -35,14 +35,17 @@ impl<'de> serde::Deserialize<'de> for TaxIDsOwner {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::TaxIDsOwnerType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        "application" => f1 = map.next_value()?,
-                        "customer" => f2 = map.next_value()?,
-                        "customer_account" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        "application" => f1 = crate::rt::de::next(&mut map)?,
+                        "customer" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxIDsOwner {

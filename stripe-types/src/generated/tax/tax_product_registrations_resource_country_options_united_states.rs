@@ -54,14 +54,17 @@ for TaxProductRegistrationsResourceCountryOptionsUnitedStates {
                     crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "local_amusement_tax" => f0 = map.next_value()?,
-                        "local_lease_tax" => f1 = map.next_value()?,
-                        "state" => f2 = Some(map.next_value()?),
-                        "state_sales_tax" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "local_amusement_tax" => f0 = crate::rt::de::next(&mut map)?,
+                        "local_lease_tax" => f1 = crate::rt::de::next(&mut map)?,
+                        "state" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "state_sales_tax" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductRegistrationsResourceCountryOptionsUnitedStates {

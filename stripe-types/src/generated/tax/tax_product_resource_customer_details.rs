@@ -43,14 +43,19 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceCustomerDetails {
                     crate::TaxProductResourceCustomerDetailsTaxabilityOverride,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "address_source" => f1 = map.next_value()?,
-                        "ip_address" => f2 = map.next_value()?,
-                        "tax_ids" => f3 = Some(map.next_value()?),
-                        "taxability_override" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "address_source" => f1 = crate::rt::de::next(&mut map)?,
+                        "ip_address" => f2 = crate::rt::de::next(&mut map)?,
+                        "tax_ids" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "taxability_override" => {
+                            f4 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceCustomerDetails {

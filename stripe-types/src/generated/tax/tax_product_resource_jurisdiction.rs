@@ -34,13 +34,16 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceJurisdiction {
                 let mut f2: Option<crate::TaxProductResourceJurisdictionLevel> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = Some(map.next_value()?),
-                        "display_name" => f1 = Some(map.next_value()?),
-                        "level" => f2 = Some(map.next_value()?),
-                        "state" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "display_name" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "level" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "state" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceJurisdiction {

@@ -33,12 +33,15 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxRateDetails {
                     crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = Some(map.next_value()?),
-                        "percentage_decimal" => f1 = Some(map.next_value()?),
-                        "tax_type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "percentage_decimal" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceLineItemTaxRateDetails {

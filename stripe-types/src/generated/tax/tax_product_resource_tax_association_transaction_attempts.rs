@@ -43,13 +43,16 @@ for TaxProductResourceTaxAssociationTransactionAttempts {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "committed" => f0 = map.next_value()?,
-                        "errored" => f1 = map.next_value()?,
-                        "source" => f2 = Some(map.next_value()?),
-                        "status" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "committed" => f0 = crate::rt::de::next(&mut map)?,
+                        "errored" => f1 = crate::rt::de::next(&mut map)?,
+                        "source" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxAssociationTransactionAttempts {

@@ -44,15 +44,18 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxCalculationShippingCo
                 let mut f4: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_tax" => f1 = Some(map.next_value()?),
-                        "shipping_rate" => f2 = map.next_value()?,
-                        "tax_behavior" => f3 = Some(map.next_value()?),
-                        "tax_breakdown" => f4 = map.next_value()?,
-                        "tax_code" => f5 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "shipping_rate" => f2 = crate::rt::de::next(&mut map)?,
+                        "tax_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_breakdown" => f4 = crate::rt::de::next(&mut map)?,
+                        "tax_code" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxCalculationShippingCost {

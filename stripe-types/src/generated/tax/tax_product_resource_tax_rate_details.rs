@@ -42,15 +42,18 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxRateDetails {
                     crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        "flat_amount" => f1 = map.next_value()?,
-                        "percentage_decimal" => f2 = Some(map.next_value()?),
-                        "rate_type" => f3 = map.next_value()?,
-                        "state" => f4 = map.next_value()?,
-                        "tax_type" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        "flat_amount" => f1 = crate::rt::de::next(&mut map)?,
+                        "percentage_decimal" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "rate_type" => f3 = crate::rt::de::next(&mut map)?,
+                        "state" => f4 = crate::rt::de::next(&mut map)?,
+                        "tax_type" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxRateDetails {

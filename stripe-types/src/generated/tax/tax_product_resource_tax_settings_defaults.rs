@@ -35,12 +35,15 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaults {
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "provider" => f0 = Some(map.next_value()?),
-                        "tax_behavior" => f1 = map.next_value()?,
-                        "tax_code" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "provider" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_behavior" => f1 = crate::rt::de::next(&mut map)?,
+                        "tax_code" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxSettingsDefaults {

@@ -32,11 +32,14 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsStatusDetails
                     crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active" => f0 = map.next_value()?,
-                        "pending" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "active" => f0 = crate::rt::de::next(&mut map)?,
+                        "pending" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxSettingsStatusDetails {

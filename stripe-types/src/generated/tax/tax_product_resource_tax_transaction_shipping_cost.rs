@@ -41,14 +41,17 @@ impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxTransactionShippingCo
                 > = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "amount_tax" => f1 = Some(map.next_value()?),
-                        "shipping_rate" => f2 = map.next_value()?,
-                        "tax_behavior" => f3 = Some(map.next_value()?),
-                        "tax_code" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "shipping_rate" => f2 = crate::rt::de::next(&mut map)?,
+                        "tax_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "tax_code" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxProductResourceTaxTransactionShippingCost {

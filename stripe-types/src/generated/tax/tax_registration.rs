@@ -10618,20 +10618,23 @@ impl<'de> serde::Deserialize<'de> for TaxRegistration {
                 let mut f6: Option<bool> = None;
                 let mut f7: Option<crate::TaxRegistrationStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active_from" => f0 = Some(map.next_value()?),
-                        "country" => f1 = Some(map.next_value()?),
-                        "country_options" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "expires_at" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "status" => f7 = Some(map.next_value()?),
+                        "active_from" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "country" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "country_options" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f4 = crate::rt::de::next(&mut map)?,
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f7 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxRegistration {

@@ -296,17 +296,20 @@ impl<'de> serde::Deserialize<'de> for TaxSettings {
                 let mut f3: Option<crate::TaxSettingsStatus> = None;
                 let mut f4: Option<crate::TaxProductResourceTaxSettingsStatusDetails> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "defaults" => f0 = Some(map.next_value()?),
-                        "head_office" => f1 = map.next_value()?,
-                        "livemode" => f2 = Some(map.next_value()?),
-                        "status" => f3 = Some(map.next_value()?),
-                        "status_details" => f4 = Some(map.next_value()?),
+                        "defaults" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "head_office" => f1 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f4 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxSettings {

@@ -398,27 +398,30 @@ impl<'de> serde::Deserialize<'de> for TaxTransaction {
                 let mut f13: Option<crate::rt::Timestamp> = None;
                 let mut f14: Option<crate::TaxTransactionType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "created" => f0 = Some(map.next_value()?),
-                        "currency" => f1 = Some(map.next_value()?),
-                        "customer" => f2 = map.next_value()?,
-                        "customer_details" => f3 = Some(map.next_value()?),
-                        "id" => f4 = Some(map.next_value()?),
-                        "line_items" => f5 = map.next_value()?,
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = map.next_value()?,
-                        "posted_at" => f8 = Some(map.next_value()?),
-                        "reference" => f9 = Some(map.next_value()?),
-                        "reversal" => f10 = map.next_value()?,
-                        "ship_from_details" => f11 = map.next_value()?,
-                        "shipping_cost" => f12 = map.next_value()?,
-                        "tax_date" => f13 = Some(map.next_value()?),
-                        "type" => f14 = Some(map.next_value()?),
+                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f2 = crate::rt::de::next(&mut map)?,
+                        "customer_details" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "line_items" => f5 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = crate::rt::de::next(&mut map)?,
+                        "posted_at" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "reference" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "reversal" => f10 = crate::rt::de::next(&mut map)?,
+                        "ship_from_details" => f11 = crate::rt::de::next(&mut map)?,
+                        "shipping_cost" => f12 = crate::rt::de::next(&mut map)?,
+                        "tax_date" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TaxTransaction {

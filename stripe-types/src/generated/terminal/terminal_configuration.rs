@@ -414,14 +414,17 @@ impl<'de> serde::Deserialize<'de> for DeletedTerminalConfiguration {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedTerminalConfigurationId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedTerminalConfiguration {
@@ -902,24 +905,27 @@ impl<'de> serde::Deserialize<'de> for TerminalConfiguration {
                     crate::TerminalConfigurationConfigurationResourceWifiConfig,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bbpos_wisepad3" => f0 = map.next_value()?,
-                        "bbpos_wisepos_e" => f1 = map.next_value()?,
-                        "id" => f2 = Some(map.next_value()?),
-                        "is_account_default" => f3 = map.next_value()?,
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "name" => f5 = map.next_value()?,
-                        "offline" => f6 = map.next_value()?,
-                        "reboot_window" => f7 = map.next_value()?,
-                        "stripe_s700" => f8 = map.next_value()?,
-                        "tipping" => f9 = map.next_value()?,
-                        "verifone_p400" => f10 = map.next_value()?,
-                        "wifi" => f11 = map.next_value()?,
+                        "bbpos_wisepad3" => f0 = crate::rt::de::next(&mut map)?,
+                        "bbpos_wisepos_e" => f1 = crate::rt::de::next(&mut map)?,
+                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "is_account_default" => f3 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "name" => f5 = crate::rt::de::next(&mut map)?,
+                        "offline" => f6 = crate::rt::de::next(&mut map)?,
+                        "reboot_window" => f7 = crate::rt::de::next(&mut map)?,
+                        "stripe_s700" => f8 = crate::rt::de::next(&mut map)?,
+                        "tipping" => f9 = crate::rt::de::next(&mut map)?,
+                        "verifone_p400" => f10 = crate::rt::de::next(&mut map)?,
+                        "wifi" => f11 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfiguration {
@@ -1030,12 +1036,15 @@ for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
                 let mut f1: Option<Vec<i64>> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fixed_amounts" => f0 = map.next_value()?,
-                        "percentages" => f1 = map.next_value()?,
-                        "smart_tip_threshold" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fixed_amounts" => f0 = crate::rt::de::next(&mut map)?,
+                        "percentages" => f1 = crate::rt::de::next(&mut map)?,
+                        "smart_tip_threshold" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
@@ -1109,10 +1118,13 @@ for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
             > {
                 let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "splashscreen" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "splashscreen" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
@@ -1187,13 +1199,16 @@ for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ca_certificate_file" => f0 = map.next_value()?,
-                        "password" => f1 = Some(map.next_value()?),
-                        "ssid" => f2 = Some(map.next_value()?),
-                        "username" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ca_certificate_file" => f0 = crate::rt::de::next(&mut map)?,
+                        "password" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "ssid" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "username" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
@@ -1275,14 +1290,21 @@ for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ca_certificate_file" => f0 = map.next_value()?,
-                        "client_certificate_file" => f1 = Some(map.next_value()?),
-                        "private_key_file" => f2 = Some(map.next_value()?),
-                        "private_key_file_password" => f3 = map.next_value()?,
-                        "ssid" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ca_certificate_file" => f0 = crate::rt::de::next(&mut map)?,
+                        "client_certificate_file" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "private_key_file" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "private_key_file_password" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "ssid" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
@@ -1360,10 +1382,13 @@ for TerminalConfigurationConfigurationResourceOfflineConfig {
             > {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enabled" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enabled" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceOfflineConfig {
@@ -1430,11 +1455,14 @@ for TerminalConfigurationConfigurationResourcePersonalPskWifi {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "password" => f0 = Some(map.next_value()?),
-                        "ssid" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "password" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "ssid" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourcePersonalPskWifi {
@@ -1501,11 +1529,14 @@ for TerminalConfigurationConfigurationResourceRebootWindow {
                 let mut f0: Option<i64> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "end_hour" => f0 = Some(map.next_value()?),
-                        "start_hour" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "end_hour" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "start_hour" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceRebootWindow {
@@ -1688,30 +1719,33 @@ impl<'de> serde::Deserialize<'de> for TerminalConfigurationConfigurationResource
                     crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "aed" => f0 = map.next_value()?,
-                        "aud" => f1 = map.next_value()?,
-                        "cad" => f2 = map.next_value()?,
-                        "chf" => f3 = map.next_value()?,
-                        "czk" => f4 = map.next_value()?,
-                        "dkk" => f5 = map.next_value()?,
-                        "eur" => f6 = map.next_value()?,
-                        "gbp" => f7 = map.next_value()?,
-                        "gip" => f8 = map.next_value()?,
-                        "hkd" => f9 = map.next_value()?,
-                        "huf" => f10 = map.next_value()?,
-                        "jpy" => f11 = map.next_value()?,
-                        "mxn" => f12 = map.next_value()?,
-                        "myr" => f13 = map.next_value()?,
-                        "nok" => f14 = map.next_value()?,
-                        "nzd" => f15 = map.next_value()?,
-                        "pln" => f16 = map.next_value()?,
-                        "ron" => f17 = map.next_value()?,
-                        "sek" => f18 = map.next_value()?,
-                        "sgd" => f19 = map.next_value()?,
-                        "usd" => f20 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "aed" => f0 = crate::rt::de::next(&mut map)?,
+                        "aud" => f1 = crate::rt::de::next(&mut map)?,
+                        "cad" => f2 = crate::rt::de::next(&mut map)?,
+                        "chf" => f3 = crate::rt::de::next(&mut map)?,
+                        "czk" => f4 = crate::rt::de::next(&mut map)?,
+                        "dkk" => f5 = crate::rt::de::next(&mut map)?,
+                        "eur" => f6 = crate::rt::de::next(&mut map)?,
+                        "gbp" => f7 = crate::rt::de::next(&mut map)?,
+                        "gip" => f8 = crate::rt::de::next(&mut map)?,
+                        "hkd" => f9 = crate::rt::de::next(&mut map)?,
+                        "huf" => f10 = crate::rt::de::next(&mut map)?,
+                        "jpy" => f11 = crate::rt::de::next(&mut map)?,
+                        "mxn" => f12 = crate::rt::de::next(&mut map)?,
+                        "myr" => f13 = crate::rt::de::next(&mut map)?,
+                        "nok" => f14 = crate::rt::de::next(&mut map)?,
+                        "nzd" => f15 = crate::rt::de::next(&mut map)?,
+                        "pln" => f16 = crate::rt::de::next(&mut map)?,
+                        "ron" => f17 = crate::rt::de::next(&mut map)?,
+                        "sek" => f18 = crate::rt::de::next(&mut map)?,
+                        "sgd" => f19 = crate::rt::de::next(&mut map)?,
+                        "usd" => f20 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceTipping {
@@ -1872,13 +1906,16 @@ for TerminalConfigurationConfigurationResourceWifiConfig {
                     crate::TerminalConfigurationConfigurationResourceWifiConfigType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enterprise_eap_peap" => f0 = map.next_value()?,
-                        "enterprise_eap_tls" => f1 = map.next_value()?,
-                        "personal_psk" => f2 = map.next_value()?,
-                        "type" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enterprise_eap_peap" => f0 = crate::rt::de::next(&mut map)?,
+                        "enterprise_eap_tls" => f1 = crate::rt::de::next(&mut map)?,
+                        "personal_psk" => f2 = crate::rt::de::next(&mut map)?,
+                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConfigurationConfigurationResourceWifiConfig {

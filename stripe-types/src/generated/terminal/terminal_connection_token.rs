@@ -99,14 +99,17 @@ impl<'de> serde::Deserialize<'de> for TerminalConnectionToken {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::rt::Secret<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "location" => f0 = map.next_value()?,
-                        "secret" => f1 = Some(map.next_value()?),
+                        "location" => f0 = crate::rt::de::next(&mut map)?,
+                        "secret" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalConnectionToken {

@@ -309,14 +309,17 @@ impl<'de> serde::Deserialize<'de> for DeletedTerminalLocation {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedTerminalLocationId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedTerminalLocation {
@@ -558,23 +561,26 @@ impl<'de> serde::Deserialize<'de> for TerminalLocation {
                 let mut f9: Option<crate::rt::Metadata> = None;
                 let mut f10: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = Some(map.next_value()?),
-                        "address_kana" => f1 = map.next_value()?,
-                        "address_kanji" => f2 = map.next_value()?,
-                        "configuration_overrides" => f3 = map.next_value()?,
-                        "display_name" => f4 = Some(map.next_value()?),
-                        "display_name_kana" => f5 = map.next_value()?,
-                        "display_name_kanji" => f6 = map.next_value()?,
-                        "id" => f7 = Some(map.next_value()?),
-                        "livemode" => f8 = Some(map.next_value()?),
-                        "metadata" => f9 = Some(map.next_value()?),
-                        "phone" => f10 = map.next_value()?,
+                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "address_kana" => f1 = crate::rt::de::next(&mut map)?,
+                        "address_kanji" => f2 = crate::rt::de::next(&mut map)?,
+                        "configuration_overrides" => f3 = crate::rt::de::next(&mut map)?,
+                        "display_name" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "display_name_kana" => f5 = crate::rt::de::next(&mut map)?,
+                        "display_name_kanji" => f6 = crate::rt::de::next(&mut map)?,
+                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "phone" => f10 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalLocation {

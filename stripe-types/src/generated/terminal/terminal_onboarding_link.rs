@@ -235,16 +235,19 @@ impl<'de> serde::Deserialize<'de> for TerminalOnboardingLink {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "link_options" => f0 = Some(map.next_value()?),
-                        "link_type" => f1 = Some(map.next_value()?),
-                        "on_behalf_of" => f2 = map.next_value()?,
-                        "redirect_url" => f3 = Some(map.next_value()?),
+                        "link_options" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "link_type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "on_behalf_of" => f2 = crate::rt::de::next(&mut map)?,
+                        "redirect_url" => f3 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalOnboardingLink {
@@ -316,11 +319,16 @@ impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkAppleTermsAndConditi
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "allow_relinking" => f0 = map.next_value()?,
-                        "merchant_display_name" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "allow_relinking" => f0 = crate::rt::de::next(&mut map)?,
+                        "merchant_display_name" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalOnboardingLinkAppleTermsAndConditions {
@@ -385,10 +393,15 @@ impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkLinkOptions {
                     crate::TerminalOnboardingLinkAppleTermsAndConditions,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "apple_terms_and_conditions" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "apple_terms_and_conditions" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalOnboardingLinkLinkOptions {

@@ -927,14 +927,17 @@ impl<'de> serde::Deserialize<'de> for DeletedTerminalReader {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<crate::DeletedTerminalReaderId> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "deleted" => f0 = Some(map.next_value()?),
-                        "id" => f1 = Some(map.next_value()?),
+                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(DeletedTerminalReader {
@@ -2469,24 +2472,27 @@ impl<'de> serde::Deserialize<'de> for TerminalReader {
                 let mut f10: Option<String> = None;
                 let mut f11: Option<crate::TerminalReaderStatus> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "action" => f0 = map.next_value()?,
-                        "device_sw_version" => f1 = map.next_value()?,
-                        "device_type" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "ip_address" => f4 = map.next_value()?,
-                        "label" => f5 = Some(map.next_value()?),
-                        "last_seen_at" => f6 = map.next_value()?,
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "location" => f8 = map.next_value()?,
-                        "metadata" => f9 = Some(map.next_value()?),
-                        "serial_number" => f10 = Some(map.next_value()?),
-                        "status" => f11 = map.next_value()?,
+                        "action" => f0 = crate::rt::de::next(&mut map)?,
+                        "device_sw_version" => f1 = crate::rt::de::next(&mut map)?,
+                        "device_type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "ip_address" => f4 = crate::rt::de::next(&mut map)?,
+                        "label" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "last_seen_at" => f6 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "location" => f8 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "serial_number" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f11 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReader {
@@ -2670,13 +2676,16 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCart {
                 let mut f2: Option<i64> = None;
                 let mut f3: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = Some(map.next_value()?),
-                        "line_items" => f1 = Some(map.next_value()?),
-                        "tax" => f2 = map.next_value()?,
-                        "total" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "line_items" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "tax" => f2 = crate::rt::de::next(&mut map)?,
+                        "total" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceCart {
@@ -2746,12 +2755,15 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoice {
                 let mut f1: Option<crate::TerminalReaderReaderResourceChoiceStyle> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = map.next_value()?,
-                        "style" => f1 = map.next_value()?,
-                        "text" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = crate::rt::de::next(&mut map)?,
+                        "style" => f1 = crate::rt::de::next(&mut map)?,
+                        "text" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceChoice {
@@ -2874,12 +2886,17 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectConfig 
                 let mut f1: Option<bool> = None;
                 let mut f2: Option<crate::TerminalReaderReaderResourceTippingConfig> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enable_customer_cancellation" => f0 = map.next_value()?,
-                        "skip_tipping" => f1 = map.next_value()?,
-                        "tipping" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enable_customer_cancellation" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "skip_tipping" => f1 = crate::rt::de::next(&mut map)?,
+                        "tipping" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceCollectConfig {
@@ -2950,11 +2967,14 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectInputsA
                 let mut f0: Option<Vec<crate::TerminalReaderReaderResourceInput>> = None;
                 let mut f1: Option<crate::rt::Metadata> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "inputs" => f0 = Some(map.next_value()?),
-                        "metadata" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "inputs" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceCollectInputsAction {
@@ -3024,12 +3044,15 @@ for TerminalReaderReaderResourceCollectPaymentMethodAction {
                 let mut f1: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut f2: Option<crate::PaymentMethod> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collect_config" => f0 = map.next_value()?,
-                        "payment_intent" => f1 = Some(map.next_value()?),
-                        "payment_method" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collect_config" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "payment_method" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceCollectPaymentMethodAction {
@@ -3094,10 +3117,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceConfirmConfig 
             ) -> Result<TerminalReaderReaderResourceConfirmConfig, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "return_url" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceConfirmConfig {
@@ -3163,11 +3189,14 @@ for TerminalReaderReaderResourceConfirmPaymentIntentAction {
                 let mut f0: Option<crate::TerminalReaderReaderResourceConfirmConfig> = None;
                 let mut f1: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "confirm_config" => f0 = map.next_value()?,
-                        "payment_intent" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "confirm_config" => f0 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceConfirmPaymentIntentAction {
@@ -3237,13 +3266,16 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCustomText {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "description" => f0 = map.next_value()?,
-                        "skip_button" => f1 = map.next_value()?,
-                        "submit_button" => f2 = map.next_value()?,
-                        "title" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "description" => f0 = crate::rt::de::next(&mut map)?,
+                        "skip_button" => f1 = crate::rt::de::next(&mut map)?,
+                        "submit_button" => f2 = crate::rt::de::next(&mut map)?,
+                        "title" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceCustomText {
@@ -3313,10 +3345,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceEmail {
             ) -> Result<TerminalReaderReaderResourceEmail, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "value" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "value" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceEmail {
@@ -3398,20 +3433,23 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInput {
                 let mut f9: Option<Vec<crate::TerminalReaderReaderResourceToggle>> = None;
                 let mut f10: Option<crate::TerminalReaderReaderResourceInputType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_text" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "numeric" => f2 = map.next_value()?,
-                        "phone" => f3 = map.next_value()?,
-                        "required" => f4 = map.next_value()?,
-                        "selection" => f5 = map.next_value()?,
-                        "signature" => f6 = map.next_value()?,
-                        "skipped" => f7 = map.next_value()?,
-                        "text" => f8 = map.next_value()?,
-                        "toggles" => f9 = map.next_value()?,
-                        "type" => f10 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_text" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "numeric" => f2 = crate::rt::de::next(&mut map)?,
+                        "phone" => f3 = crate::rt::de::next(&mut map)?,
+                        "required" => f4 = crate::rt::de::next(&mut map)?,
+                        "selection" => f5 = crate::rt::de::next(&mut map)?,
+                        "signature" => f6 = crate::rt::de::next(&mut map)?,
+                        "skipped" => f7 = crate::rt::de::next(&mut map)?,
+                        "text" => f8 = crate::rt::de::next(&mut map)?,
+                        "toggles" => f9 = crate::rt::de::next(&mut map)?,
+                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceInput {
@@ -3583,12 +3621,15 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceLineItem {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "description" => f1 = Some(map.next_value()?),
-                        "quantity" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "quantity" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceLineItem {
@@ -3649,10 +3690,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceNumeric {
             ) -> Result<TerminalReaderReaderResourceNumeric, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "value" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "value" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceNumeric {
@@ -3710,10 +3754,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourcePhone {
             ) -> Result<TerminalReaderReaderResourcePhone, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "value" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "value" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourcePhone {
@@ -3779,13 +3826,18 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessConfig 
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<crate::TerminalReaderReaderResourceTippingConfig> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enable_customer_cancellation" => f0 = map.next_value()?,
-                        "return_url" => f1 = map.next_value()?,
-                        "skip_tipping" => f2 = map.next_value()?,
-                        "tipping" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enable_customer_cancellation" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        "return_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "skip_tipping" => f2 = crate::rt::de::next(&mut map)?,
+                        "tipping" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceProcessConfig {
@@ -3863,11 +3915,14 @@ for TerminalReaderReaderResourceProcessPaymentIntentAction {
                 let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
                 let mut f1: Option<crate::TerminalReaderReaderResourceProcessConfig> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(map.next_value()?),
-                        "process_config" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "process_config" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceProcessPaymentIntentAction {
@@ -3930,10 +3985,15 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessSetupCo
             ) -> Result<TerminalReaderReaderResourceProcessSetupConfig, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enable_customer_cancellation" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enable_customer_cancellation" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceProcessSetupConfig {
@@ -4001,12 +4061,15 @@ for TerminalReaderReaderResourceProcessSetupIntentAction {
                 > = None;
                 let mut f2: Option<crate::rt::Expandable<crate::SetupIntent>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "generated_card" => f0 = map.next_value()?,
-                        "process_config" => f1 = map.next_value()?,
-                        "setup_intent" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "generated_card" => f0 = crate::rt::de::next(&mut map)?,
+                        "process_config" => f1 = crate::rt::de::next(&mut map)?,
+                        "setup_intent" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceProcessSetupIntentAction {
@@ -4122,20 +4185,23 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderAction {
                     crate::TerminalReaderReaderResourceReaderActionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collect_inputs" => f0 = map.next_value()?,
-                        "collect_payment_method" => f1 = map.next_value()?,
-                        "confirm_payment_intent" => f2 = map.next_value()?,
-                        "failure_code" => f3 = map.next_value()?,
-                        "failure_message" => f4 = map.next_value()?,
-                        "process_payment_intent" => f5 = map.next_value()?,
-                        "process_setup_intent" => f6 = map.next_value()?,
-                        "refund_payment" => f7 = map.next_value()?,
-                        "set_reader_display" => f8 = map.next_value()?,
-                        "status" => f9 = Some(map.next_value()?),
-                        "type" => f10 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collect_inputs" => f0 = crate::rt::de::next(&mut map)?,
+                        "collect_payment_method" => f1 = crate::rt::de::next(&mut map)?,
+                        "confirm_payment_intent" => f2 = crate::rt::de::next(&mut map)?,
+                        "failure_code" => f3 = crate::rt::de::next(&mut map)?,
+                        "failure_message" => f4 = crate::rt::de::next(&mut map)?,
+                        "process_payment_intent" => f5 = crate::rt::de::next(&mut map)?,
+                        "process_setup_intent" => f6 = crate::rt::de::next(&mut map)?,
+                        "refund_payment" => f7 = crate::rt::de::next(&mut map)?,
+                        "set_reader_display" => f8 = crate::rt::de::next(&mut map)?,
+                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceReaderAction {
@@ -4424,18 +4490,21 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentA
                 > = None;
                 let mut f8: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "charge" => f1 = map.next_value()?,
-                        "metadata" => f2 = map.next_value()?,
-                        "payment_intent" => f3 = map.next_value()?,
-                        "reason" => f4 = map.next_value()?,
-                        "refund" => f5 = map.next_value()?,
-                        "refund_application_fee" => f6 = map.next_value()?,
-                        "refund_payment_config" => f7 = map.next_value()?,
-                        "reverse_transfer" => f8 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "charge" => f1 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f2 = crate::rt::de::next(&mut map)?,
+                        "payment_intent" => f3 = crate::rt::de::next(&mut map)?,
+                        "reason" => f4 = crate::rt::de::next(&mut map)?,
+                        "refund" => f5 = crate::rt::de::next(&mut map)?,
+                        "refund_application_fee" => f6 = crate::rt::de::next(&mut map)?,
+                        "refund_payment_config" => f7 = crate::rt::de::next(&mut map)?,
+                        "reverse_transfer" => f8 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceRefundPaymentAction {
@@ -4602,10 +4671,15 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentC
             ) -> Result<TerminalReaderReaderResourceRefundPaymentConfig, A::Error> {
                 let mut f0: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "enable_customer_cancellation" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "enable_customer_cancellation" => {
+                            f0 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceRefundPaymentConfig {
@@ -4669,12 +4743,15 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSelection {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "choices" => f0 = Some(map.next_value()?),
-                        "id" => f1 = map.next_value()?,
-                        "text" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "choices" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f1 = crate::rt::de::next(&mut map)?,
+                        "text" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceSelection {
@@ -4746,11 +4823,14 @@ for TerminalReaderReaderResourceSetReaderDisplayAction {
                     crate::TerminalReaderReaderResourceSetReaderDisplayActionType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cart" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cart" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceSetReaderDisplayAction {
@@ -4865,10 +4945,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSignature {
             ) -> Result<TerminalReaderReaderResourceSignature, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "value" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "value" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceSignature {
@@ -4926,10 +5009,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceText {
             ) -> Result<TerminalReaderReaderResourceText, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "value" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "value" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceText {
@@ -4987,10 +5073,13 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceTippingConfig 
             ) -> Result<TerminalReaderReaderResourceTippingConfig, A::Error> {
                 let mut f0: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_eligible" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_eligible" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceTippingConfig {
@@ -5059,13 +5148,16 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggle {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::TerminalReaderReaderResourceToggleValue> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_value" => f0 = map.next_value()?,
-                        "description" => f1 = map.next_value()?,
-                        "title" => f2 = map.next_value()?,
-                        "value" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_value" => f0 = crate::rt::de::next(&mut map)?,
+                        "description" => f1 = crate::rt::de::next(&mut map)?,
+                        "title" => f2 = crate::rt::de::next(&mut map)?,
+                        "value" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TerminalReaderReaderResourceToggle {

@@ -371,25 +371,32 @@ impl<'de> serde::Deserialize<'de> for TreasuryCreditReversal {
                 > = None;
                 let mut f12: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "financial_account" => f3 = Some(map.next_value()?),
-                        "hosted_regulatory_receipt_url" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "livemode" => f6 = Some(map.next_value()?),
-                        "metadata" => f7 = Some(map.next_value()?),
-                        "network" => f8 = Some(map.next_value()?),
-                        "received_credit" => f9 = Some(map.next_value()?),
-                        "status" => f10 = Some(map.next_value()?),
-                        "status_transitions" => f11 = Some(map.next_value()?),
-                        "transaction" => f12 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_regulatory_receipt_url" => {
+                            f4 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "received_credit" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f11 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "transaction" => f12 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryCreditReversal {

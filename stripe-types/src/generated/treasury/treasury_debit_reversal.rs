@@ -446,26 +446,33 @@ impl<'de> serde::Deserialize<'de> for TreasuryDebitReversal {
                 > = None;
                 let mut f13: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "financial_account" => f3 = map.next_value()?,
-                        "hosted_regulatory_receipt_url" => f4 = map.next_value()?,
-                        "id" => f5 = Some(map.next_value()?),
-                        "linked_flows" => f6 = map.next_value()?,
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "metadata" => f8 = Some(map.next_value()?),
-                        "network" => f9 = Some(map.next_value()?),
-                        "received_debit" => f10 = Some(map.next_value()?),
-                        "status" => f11 = Some(map.next_value()?),
-                        "status_transitions" => f12 = Some(map.next_value()?),
-                        "transaction" => f13 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f3 = crate::rt::de::next(&mut map)?,
+                        "hosted_regulatory_receipt_url" => {
+                            f4 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "linked_flows" => f6 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "received_debit" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f12 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "transaction" => f13 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryDebitReversal {

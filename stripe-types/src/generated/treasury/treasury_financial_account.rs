@@ -1076,29 +1076,36 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccount {
                 > = None;
                 let mut f16: Option<Vec<String>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "active_features" => f0 = map.next_value()?,
-                        "balance" => f1 = Some(map.next_value()?),
-                        "country" => f2 = Some(map.next_value()?),
-                        "created" => f3 = Some(map.next_value()?),
-                        "features" => f4 = map.next_value()?,
-                        "financial_addresses" => f5 = Some(map.next_value()?),
-                        "id" => f6 = Some(map.next_value()?),
-                        "is_default" => f7 = map.next_value()?,
-                        "livemode" => f8 = Some(map.next_value()?),
-                        "metadata" => f9 = map.next_value()?,
-                        "nickname" => f10 = map.next_value()?,
-                        "pending_features" => f11 = map.next_value()?,
-                        "platform_restrictions" => f12 = map.next_value()?,
-                        "restricted_features" => f13 = map.next_value()?,
-                        "status" => f14 = Some(map.next_value()?),
-                        "status_details" => f15 = Some(map.next_value()?),
-                        "supported_currencies" => f16 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "active_features" => f0 = crate::rt::de::next(&mut map)?,
+                        "balance" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "country" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "features" => f4 = crate::rt::de::next(&mut map)?,
+                        "financial_addresses" => {
+                            f5 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "is_default" => f7 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
+                        "nickname" => f10 = crate::rt::de::next(&mut map)?,
+                        "pending_features" => f11 = crate::rt::de::next(&mut map)?,
+                        "platform_restrictions" => f12 = crate::rt::de::next(&mut map)?,
+                        "restricted_features" => f13 = crate::rt::de::next(&mut map)?,
+                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "supported_currencies" => {
+                            f16 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccount {

@@ -273,19 +273,22 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountFeatures {
                     crate::TreasuryFinancialAccountsResourceOutboundTransfers,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "card_issuing" => f0 = map.next_value()?,
-                        "deposit_insurance" => f1 = map.next_value()?,
-                        "financial_addresses" => f2 = map.next_value()?,
-                        "inbound_transfers" => f3 = map.next_value()?,
-                        "intra_stripe_flows" => f4 = map.next_value()?,
-                        "outbound_payments" => f5 = map.next_value()?,
-                        "outbound_transfers" => f6 = map.next_value()?,
+                        "card_issuing" => f0 = crate::rt::de::next(&mut map)?,
+                        "deposit_insurance" => f1 = crate::rt::de::next(&mut map)?,
+                        "financial_addresses" => f2 = crate::rt::de::next(&mut map)?,
+                        "inbound_transfers" => f3 = crate::rt::de::next(&mut map)?,
+                        "intra_stripe_flows" => f4 = crate::rt::de::next(&mut map)?,
+                        "outbound_payments" => f5 = crate::rt::de::next(&mut map)?,
+                        "outbound_transfers" => f6 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountFeatures {

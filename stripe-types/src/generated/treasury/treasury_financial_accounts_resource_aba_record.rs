@@ -37,14 +37,21 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceAbaRecord
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_holder_name" => f0 = Some(map.next_value()?),
-                        "account_number" => f1 = map.next_value()?,
-                        "account_number_last4" => f2 = Some(map.next_value()?),
-                        "bank_name" => f3 = Some(map.next_value()?),
-                        "routing_number" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_holder_name" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "account_number" => f1 = crate::rt::de::next(&mut map)?,
+                        "account_number_last4" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "bank_name" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "routing_number" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceAbaRecord {

@@ -42,12 +42,15 @@ for TreasuryFinancialAccountsResourceAbaToggleSettings {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "requested" => f0 = Some(map.next_value()?),
-                        "status" => f1 = Some(map.next_value()?),
-                        "status_details" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "requested" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceAbaToggleSettings {

@@ -31,12 +31,15 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceBalance {
                 let mut f1: Option<std::collections::BTreeMap<String, i64>> = None;
                 let mut f2: Option<std::collections::BTreeMap<String, i64>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cash" => f0 = Some(map.next_value()?),
-                        "inbound_pending" => f1 = Some(map.next_value()?),
-                        "outbound_pending" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "cash" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "inbound_pending" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "outbound_pending" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceBalance {

@@ -40,12 +40,15 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceFinancial
                     crate::TreasuryFinancialAccountsResourceFinancialAddressType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "aba" => f0 = map.next_value()?,
-                        "supported_networks" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "aba" => f0 = crate::rt::de::next(&mut map)?,
+                        "supported_networks" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceFinancialAddress {

@@ -32,11 +32,14 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceOutboundP
                     crate::TreasuryFinancialAccountsResourceToggleSettings,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ach" => f0 = map.next_value()?,
-                        "us_domestic_wire" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ach" => f0 = crate::rt::de::next(&mut map)?,
+                        "us_domestic_wire" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceOutboundPayments {

@@ -42,11 +42,14 @@ for TreasuryFinancialAccountsResourcePlatformRestrictions {
                     crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "inbound_flows" => f0 = map.next_value()?,
-                        "outbound_flows" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "inbound_flows" => f0 = crate::rt::de::next(&mut map)?,
+                        "outbound_flows" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourcePlatformRestrictions {

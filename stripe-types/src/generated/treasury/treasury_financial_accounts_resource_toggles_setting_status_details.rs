@@ -47,12 +47,15 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
                     crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "resolution" => f1 = map.next_value()?,
-                        "restriction" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "resolution" => f1 = crate::rt::de::next(&mut map)?,
+                        "restriction" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {

@@ -862,31 +862,42 @@ impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfer {
                 > = None;
                 let mut f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "cancelable" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "description" => f4 = map.next_value()?,
-                        "failure_details" => f5 = map.next_value()?,
-                        "financial_account" => f6 = Some(map.next_value()?),
-                        "hosted_regulatory_receipt_url" => f7 = map.next_value()?,
-                        "id" => f8 = Some(map.next_value()?),
-                        "linked_flows" => f9 = Some(map.next_value()?),
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "metadata" => f11 = Some(map.next_value()?),
-                        "origin_payment_method" => f12 = map.next_value()?,
-                        "origin_payment_method_details" => f13 = map.next_value()?,
-                        "returned" => f14 = map.next_value()?,
-                        "statement_descriptor" => f15 = Some(map.next_value()?),
-                        "status" => f16 = Some(map.next_value()?),
-                        "status_transitions" => f17 = Some(map.next_value()?),
-                        "transaction" => f18 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f4 = crate::rt::de::next(&mut map)?,
+                        "failure_details" => f5 = crate::rt::de::next(&mut map)?,
+                        "financial_account" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_regulatory_receipt_url" => {
+                            f7 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "linked_flows" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "origin_payment_method" => f12 = crate::rt::de::next(&mut map)?,
+                        "origin_payment_method_details" => {
+                            f13 = crate::rt::de::next(&mut map)?;
+                        }
+                        "returned" => f14 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => {
+                            f15 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "status" => f16 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f17 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "transaction" => f18 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryInboundTransfer {

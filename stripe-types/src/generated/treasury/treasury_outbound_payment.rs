@@ -1411,33 +1411,48 @@ impl<'de> serde::Deserialize<'de> for TreasuryOutboundPayment {
                 > = None;
                 let mut f20: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "cancelable" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "customer" => f4 = map.next_value()?,
-                        "description" => f5 = map.next_value()?,
-                        "destination_payment_method" => f6 = map.next_value()?,
-                        "destination_payment_method_details" => f7 = map.next_value()?,
-                        "end_user_details" => f8 = map.next_value()?,
-                        "expected_arrival_date" => f9 = Some(map.next_value()?),
-                        "financial_account" => f10 = Some(map.next_value()?),
-                        "hosted_regulatory_receipt_url" => f11 = map.next_value()?,
-                        "id" => f12 = Some(map.next_value()?),
-                        "livemode" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = Some(map.next_value()?),
-                        "returned_details" => f15 = map.next_value()?,
-                        "statement_descriptor" => f16 = Some(map.next_value()?),
-                        "status" => f17 = Some(map.next_value()?),
-                        "status_transitions" => f18 = Some(map.next_value()?),
-                        "tracking_details" => f19 = map.next_value()?,
-                        "transaction" => f20 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "customer" => f4 = crate::rt::de::next(&mut map)?,
+                        "description" => f5 = crate::rt::de::next(&mut map)?,
+                        "destination_payment_method" => {
+                            f6 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "destination_payment_method_details" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "end_user_details" => f8 = crate::rt::de::next(&mut map)?,
+                        "expected_arrival_date" => {
+                            f9 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "financial_account" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_regulatory_receipt_url" => {
+                            f11 = crate::rt::de::next(&mut map)?;
+                        }
+                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "returned_details" => f15 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => {
+                            f16 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "status" => f17 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f18 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "tracking_details" => f19 = crate::rt::de::next(&mut map)?,
+                        "transaction" => f20 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryOutboundPayment {

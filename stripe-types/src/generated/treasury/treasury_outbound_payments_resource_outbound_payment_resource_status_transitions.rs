@@ -40,13 +40,16 @@ for TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions {
                 let mut f2: Option<crate::rt::Timestamp> = None;
                 let mut f3: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "canceled_at" => f0 = map.next_value()?,
-                        "failed_at" => f1 = map.next_value()?,
-                        "posted_at" => f2 = map.next_value()?,
-                        "returned_at" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "canceled_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "failed_at" => f1 = crate::rt::de::next(&mut map)?,
+                        "posted_at" => f2 = crate::rt::de::next(&mut map)?,
+                        "returned_at" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions {

@@ -830,33 +830,46 @@ impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransfer {
                 > = None;
                 let mut f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "cancelable" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "description" => f4 = map.next_value()?,
-                        "destination_payment_method" => f5 = map.next_value()?,
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f4 = crate::rt::de::next(&mut map)?,
+                        "destination_payment_method" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
                         "destination_payment_method_details" => {
-                            f6 = Some(map.next_value()?);
+                            f6 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "expected_arrival_date" => f7 = Some(map.next_value()?),
-                        "financial_account" => f8 = Some(map.next_value()?),
-                        "hosted_regulatory_receipt_url" => f9 = map.next_value()?,
-                        "id" => f10 = Some(map.next_value()?),
-                        "livemode" => f11 = Some(map.next_value()?),
-                        "metadata" => f12 = Some(map.next_value()?),
-                        "returned_details" => f13 = map.next_value()?,
-                        "statement_descriptor" => f14 = Some(map.next_value()?),
-                        "status" => f15 = Some(map.next_value()?),
-                        "status_transitions" => f16 = Some(map.next_value()?),
-                        "tracking_details" => f17 = map.next_value()?,
-                        "transaction" => f18 = Some(map.next_value()?),
+                        "expected_arrival_date" => {
+                            f7 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "financial_account" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "hosted_regulatory_receipt_url" => {
+                            f9 = crate::rt::de::next(&mut map)?;
+                        }
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "returned_details" => f13 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => {
+                            f14 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "status" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f16 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "tracking_details" => f17 = crate::rt::de::next(&mut map)?,
+                        "transaction" => f18 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryOutboundTransfer {

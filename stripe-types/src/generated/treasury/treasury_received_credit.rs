@@ -684,29 +684,34 @@ impl<'de> serde::Deserialize<'de> for TreasuryReceivedCredit {
                 let mut f13: Option<crate::TreasuryReceivedCreditStatus> = None;
                 let mut f14: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "description" => f3 = Some(map.next_value()?),
-                        "failure_code" => f4 = map.next_value()?,
-                        "financial_account" => f5 = map.next_value()?,
-                        "hosted_regulatory_receipt_url" => f6 = map.next_value()?,
-                        "id" => f7 = Some(map.next_value()?),
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "failure_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "financial_account" => f5 = crate::rt::de::next(&mut map)?,
+                        "hosted_regulatory_receipt_url" => {
+                            f6 = crate::rt::de::next(&mut map)?;
+                        }
+                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
                         "initiating_payment_method_details" => {
-                            f8 = Some(map.next_value()?);
+                            f8 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        "linked_flows" => f9 = Some(map.next_value()?),
-                        "livemode" => f10 = Some(map.next_value()?),
-                        "network" => f11 = Some(map.next_value()?),
-                        "reversal_details" => f12 = map.next_value()?,
-                        "status" => f13 = Some(map.next_value()?),
-                        "transaction" => f14 = map.next_value()?,
+                        "linked_flows" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "network" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "reversal_details" => f12 = crate::rt::de::next(&mut map)?,
+                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction" => f14 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryReceivedCredit {

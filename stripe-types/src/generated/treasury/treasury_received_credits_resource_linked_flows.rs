@@ -44,15 +44,18 @@ impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceLinkedFlows
                 > = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "credit_reversal" => f0 = map.next_value()?,
-                        "issuing_authorization" => f1 = map.next_value()?,
-                        "issuing_transaction" => f2 = map.next_value()?,
-                        "source_flow" => f3 = map.next_value()?,
-                        "source_flow_details" => f4 = map.next_value()?,
-                        "source_flow_type" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
+                        "issuing_authorization" => f1 = crate::rt::de::next(&mut map)?,
+                        "issuing_transaction" => f2 = crate::rt::de::next(&mut map)?,
+                        "source_flow" => f3 = crate::rt::de::next(&mut map)?,
+                        "source_flow_details" => f4 = crate::rt::de::next(&mut map)?,
+                        "source_flow_type" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryReceivedCreditsResourceLinkedFlows {

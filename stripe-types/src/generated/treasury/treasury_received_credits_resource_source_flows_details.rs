@@ -37,14 +37,17 @@ impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceSourceFlows
                     crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "credit_reversal" => f0 = map.next_value()?,
-                        "outbound_payment" => f1 = map.next_value()?,
-                        "outbound_transfer" => f2 = map.next_value()?,
-                        "payout" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
+                        "outbound_payment" => f1 = crate::rt::de::next(&mut map)?,
+                        "outbound_transfer" => f2 = crate::rt::de::next(&mut map)?,
+                        "payout" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryReceivedCreditsResourceSourceFlowsDetails {

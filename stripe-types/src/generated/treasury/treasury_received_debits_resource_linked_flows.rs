@@ -40,15 +40,18 @@ impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebitsResourceLinkedFlows 
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "debit_reversal" => f0 = map.next_value()?,
-                        "inbound_transfer" => f1 = map.next_value()?,
-                        "issuing_authorization" => f2 = map.next_value()?,
-                        "issuing_transaction" => f3 = map.next_value()?,
-                        "payout" => f4 = map.next_value()?,
-                        "topup" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "debit_reversal" => f0 = crate::rt::de::next(&mut map)?,
+                        "inbound_transfer" => f1 = crate::rt::de::next(&mut map)?,
+                        "issuing_authorization" => f2 = crate::rt::de::next(&mut map)?,
+                        "issuing_transaction" => f3 = crate::rt::de::next(&mut map)?,
+                        "payout" => f4 = crate::rt::de::next(&mut map)?,
+                        "topup" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryReceivedDebitsResourceLinkedFlows {

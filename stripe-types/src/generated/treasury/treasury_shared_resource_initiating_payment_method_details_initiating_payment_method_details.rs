@@ -55,15 +55,18 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodD
                     crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "balance" => f0 = map.next_value()?,
-                        "billing_details" => f1 = Some(map.next_value()?),
-                        "financial_account" => f2 = map.next_value()?,
-                        "issuing_card" => f3 = map.next_value()?,
-                        "type" => f4 = Some(map.next_value()?),
-                        "us_bank_account" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "balance" => f0 = crate::rt::de::next(&mut map)?,
+                        "billing_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f2 = crate::rt::de::next(&mut map)?,
+                        "issuing_card" => f3 = crate::rt::de::next(&mut map)?,
+                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "us_bank_account" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {

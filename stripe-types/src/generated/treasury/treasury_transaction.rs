@@ -457,26 +457,31 @@ impl<'de> serde::Deserialize<'de> for TreasuryTransaction {
                     crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = Some(map.next_value()?),
-                        "balance_impact" => f1 = Some(map.next_value()?),
-                        "created" => f2 = Some(map.next_value()?),
-                        "currency" => f3 = Some(map.next_value()?),
-                        "description" => f4 = Some(map.next_value()?),
-                        "entries" => f5 = map.next_value()?,
-                        "financial_account" => f6 = Some(map.next_value()?),
-                        "flow" => f7 = map.next_value()?,
-                        "flow_details" => f8 = map.next_value()?,
-                        "flow_type" => f9 = Some(map.next_value()?),
-                        "id" => f10 = Some(map.next_value()?),
-                        "livemode" => f11 = Some(map.next_value()?),
-                        "status" => f12 = Some(map.next_value()?),
-                        "status_transitions" => f13 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "balance_impact" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "entries" => f5 = crate::rt::de::next(&mut map)?,
+                        "financial_account" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "flow" => f7 = crate::rt::de::next(&mut map)?,
+                        "flow_details" => f8 = crate::rt::de::next(&mut map)?,
+                        "flow_type" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "status_transitions" => {
+                            f13 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryTransaction {

@@ -384,24 +384,27 @@ impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntry {
                 let mut f10: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
                 let mut f11: Option<crate::TreasuryTransactionEntryType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "balance_impact" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "currency" => f2 = Some(map.next_value()?),
-                        "effective_at" => f3 = Some(map.next_value()?),
-                        "financial_account" => f4 = Some(map.next_value()?),
-                        "flow" => f5 = map.next_value()?,
-                        "flow_details" => f6 = map.next_value()?,
-                        "flow_type" => f7 = Some(map.next_value()?),
-                        "id" => f8 = Some(map.next_value()?),
-                        "livemode" => f9 = Some(map.next_value()?),
-                        "transaction" => f10 = Some(map.next_value()?),
-                        "type" => f11 = Some(map.next_value()?),
+                        "balance_impact" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "effective_at" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "financial_account" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "flow" => f5 = crate::rt::de::next(&mut map)?,
+                        "flow_details" => f6 = crate::rt::de::next(&mut map)?,
+                        "flow_type" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "transaction" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f11 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryTransactionEntry {

@@ -34,11 +34,14 @@ for TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {
                 let mut f0: Option<crate::rt::Timestamp> = None;
                 let mut f1: Option<crate::rt::Timestamp> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "posted_at" => f0 = map.next_value()?,
-                        "void_at" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "posted_at" => f0 = crate::rt::de::next(&mut map)?,
+                        "void_at" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {

@@ -41,18 +41,21 @@ impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetails {
                 let mut f7: Option<crate::TreasuryReceivedDebit> = None;
                 let mut f8: Option<crate::TreasuryTransactionsResourceFlowDetailsType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "credit_reversal" => f0 = map.next_value()?,
-                        "debit_reversal" => f1 = map.next_value()?,
-                        "inbound_transfer" => f2 = map.next_value()?,
-                        "issuing_authorization" => f3 = map.next_value()?,
-                        "outbound_payment" => f4 = map.next_value()?,
-                        "outbound_transfer" => f5 = map.next_value()?,
-                        "received_credit" => f6 = map.next_value()?,
-                        "received_debit" => f7 = map.next_value()?,
-                        "type" => f8 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
+                        "debit_reversal" => f1 = crate::rt::de::next(&mut map)?,
+                        "inbound_transfer" => f2 = crate::rt::de::next(&mut map)?,
+                        "issuing_authorization" => f3 = crate::rt::de::next(&mut map)?,
+                        "outbound_payment" => f4 = crate::rt::de::next(&mut map)?,
+                        "outbound_transfer" => f5 = crate::rt::de::next(&mut map)?,
+                        "received_credit" => f6 = crate::rt::de::next(&mut map)?,
+                        "received_debit" => f7 = crate::rt::de::next(&mut map)?,
+                        "type" => f8 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(TreasuryTransactionsResourceFlowDetails {

@@ -132,19 +132,22 @@ impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustment {
                 let mut f5: Option<crate::BillingMeterEventAdjustmentStatus> = None;
                 let mut f6: Option<crate::BillingMeterEventAdjustmentType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "cancel" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "event_name" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "status" => f5 = Some(map.next_value()?),
-                        "type" => f6 = Some(map.next_value()?),
+                        "cancel" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "event_name" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "status" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2BillingMeterEventAdjustment {
@@ -212,10 +215,13 @@ impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustmentCancel {
             ) -> Result<V2BillingMeterEventAdjustmentCancel, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "identifier" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "identifier" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2BillingMeterEventAdjustmentCancel {

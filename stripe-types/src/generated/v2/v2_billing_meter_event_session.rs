@@ -83,17 +83,22 @@ impl<'de> serde::Deserialize<'de> for V2BillingMeterEventSession {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authentication_token" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "expires_at" => f2 = Some(map.next_value()?),
-                        "id" => f3 = Some(map.next_value()?),
-                        "livemode" => f4 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "authentication_token" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2BillingMeterEventSession {

@@ -9653,27 +9653,32 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccount {
                 let mut f13: Option<crate::rt::Metadata> = None;
                 let mut f14: Option<crate::V2CoreAccountRequirements> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "applied_configurations" => f0 = Some(map.next_value()?),
-                        "closed" => f1 = map.next_value()?,
-                        "configuration" => f2 = map.next_value()?,
-                        "contact_email" => f3 = map.next_value()?,
-                        "contact_phone" => f4 = map.next_value()?,
-                        "created" => f5 = Some(map.next_value()?),
-                        "dashboard" => f6 = map.next_value()?,
-                        "defaults" => f7 = map.next_value()?,
-                        "display_name" => f8 = map.next_value()?,
-                        "future_requirements" => f9 = map.next_value()?,
-                        "id" => f10 = Some(map.next_value()?),
-                        "identity" => f11 = map.next_value()?,
-                        "livemode" => f12 = Some(map.next_value()?),
-                        "metadata" => f13 = map.next_value()?,
-                        "requirements" => f14 = map.next_value()?,
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "applied_configurations" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "closed" => f1 = crate::rt::de::next(&mut map)?,
+                        "configuration" => f2 = crate::rt::de::next(&mut map)?,
+                        "contact_email" => f3 = crate::rt::de::next(&mut map)?,
+                        "contact_phone" => f4 = crate::rt::de::next(&mut map)?,
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "dashboard" => f6 = crate::rt::de::next(&mut map)?,
+                        "defaults" => f7 = crate::rt::de::next(&mut map)?,
+                        "display_name" => f8 = crate::rt::de::next(&mut map)?,
+                        "future_requirements" => f9 = crate::rt::de::next(&mut map)?,
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "identity" => f11 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f12 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f13 = crate::rt::de::next(&mut map)?,
+                        "requirements" => f14 = crate::rt::de::next(&mut map)?,
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccount {
@@ -9846,12 +9851,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfiguration {
                 let mut f1: Option<crate::V2CoreAccountConfigurationMerchant> = None;
                 let mut f2: Option<crate::V2CoreAccountConfigurationRecipient> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "customer" => f0 = map.next_value()?,
-                        "merchant" => f1 = map.next_value()?,
-                        "recipient" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "customer" => f0 = crate::rt::de::next(&mut map)?,
+                        "merchant" => f1 = crate::rt::de::next(&mut map)?,
+                        "recipient" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfiguration {
@@ -9937,15 +9945,18 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomer {
                 let mut f4: Option<crate::V2CoreAccountConfigurationCustomerShipping> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "applied" => f0 = Some(map.next_value()?),
-                        "automatic_indirect_tax" => f1 = map.next_value()?,
-                        "billing" => f2 = map.next_value()?,
-                        "capabilities" => f3 = map.next_value()?,
-                        "shipping" => f4 = map.next_value()?,
-                        "test_clock" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "automatic_indirect_tax" => f1 = crate::rt::de::next(&mut map)?,
+                        "billing" => f2 = crate::rt::de::next(&mut map)?,
+                        "capabilities" => f3 = crate::rt::de::next(&mut map)?,
+                        "shipping" => f4 = crate::rt::de::next(&mut map)?,
+                        "test_clock" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomer {
@@ -10043,13 +10054,16 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
                     crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "exempt" => f0 = map.next_value()?,
-                        "ip_address" => f1 = map.next_value()?,
-                        "location" => f2 = map.next_value()?,
-                        "location_source" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "exempt" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
+                        "location" => f2 = crate::rt::de::next(&mut map)?,
+                        "location_source" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
@@ -10127,11 +10141,14 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "country" => f0 = map.next_value()?,
-                        "state" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "country" => f0 = crate::rt::de::next(&mut map)?,
+                        "state" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
@@ -10287,11 +10304,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBilling 
                     crate::V2CoreAccountConfigurationCustomerBillingInvoice,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "default_payment_method" => f0 = map.next_value()?,
-                        "invoice" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "default_payment_method" => f0 = crate::rt::de::next(&mut map)?,
+                        "invoice" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerBilling {
@@ -10374,14 +10394,17 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBillingI
                     crate::V2CoreAccountConfigurationCustomerBillingInvoiceRendering,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "custom_fields" => f0 = Some(map.next_value()?),
-                        "footer" => f1 = map.next_value()?,
-                        "next_sequence" => f2 = map.next_value()?,
-                        "prefix" => f3 = map.next_value()?,
-                        "rendering" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "custom_fields" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "footer" => f1 = crate::rt::de::next(&mut map)?,
+                        "next_sequence" => f2 = crate::rt::de::next(&mut map)?,
+                        "prefix" => f3 = crate::rt::de::next(&mut map)?,
+                        "rendering" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoice {
@@ -10462,11 +10485,14 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "name" => f0 = Some(map.next_value()?),
-                        "value" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "name" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
@@ -10536,11 +10562,14 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount_tax_display" => f0 = map.next_value()?,
-                        "template" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
+                        "template" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
@@ -10677,10 +10706,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerCapabili
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "automatic_indirect_tax" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "automatic_indirect_tax" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerCapabilities {
@@ -10754,11 +10786,14 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
@@ -10919,11 +10954,14 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "resolution" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "resolution" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
@@ -11182,12 +11220,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerShipping
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "name" => f1 = map.next_value()?,
-                        "phone" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "name" => f1 = crate::rt::de::next(&mut map)?,
+                        "phone" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerShipping {
@@ -11267,15 +11308,18 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerShipping
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationCustomerShippingAddress {
@@ -11406,20 +11450,25 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchant {
                 > = None;
                 let mut f10: Option<crate::V2CoreAccountConfigurationMerchantSupport> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "applied" => f0 = Some(map.next_value()?),
-                        "bacs_debit_payments" => f1 = map.next_value()?,
-                        "branding" => f2 = map.next_value()?,
-                        "capabilities" => f3 = map.next_value()?,
-                        "card_payments" => f4 = map.next_value()?,
-                        "konbini_payments" => f5 = map.next_value()?,
-                        "mcc" => f6 = map.next_value()?,
-                        "script_statement_descriptor" => f7 = map.next_value()?,
-                        "sepa_debit_payments" => f8 = map.next_value()?,
-                        "statement_descriptor" => f9 = map.next_value()?,
-                        "support" => f10 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "bacs_debit_payments" => f1 = crate::rt::de::next(&mut map)?,
+                        "branding" => f2 = crate::rt::de::next(&mut map)?,
+                        "capabilities" => f3 = crate::rt::de::next(&mut map)?,
+                        "card_payments" => f4 = crate::rt::de::next(&mut map)?,
+                        "konbini_payments" => f5 = crate::rt::de::next(&mut map)?,
+                        "mcc" => f6 = crate::rt::de::next(&mut map)?,
+                        "script_statement_descriptor" => {
+                            f7 = crate::rt::de::next(&mut map)?;
+                        }
+                        "sepa_debit_payments" => f8 = crate::rt::de::next(&mut map)?,
+                        "statement_descriptor" => f9 = crate::rt::de::next(&mut map)?,
+                        "support" => f10 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchant {
@@ -11520,11 +11569,14 @@ for V2CoreAccountConfigurationMerchantBacsDebitPayments {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "display_name" => f0 = map.next_value()?,
-                        "service_user_number" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "service_user_number" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantBacsDebitPayments {
@@ -11594,13 +11646,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantBranding
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "icon" => f0 = map.next_value()?,
-                        "logo" => f1 = map.next_value()?,
-                        "primary_color" => f2 = map.next_value()?,
-                        "secondary_color" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "icon" => f0 = crate::rt::de::next(&mut map)?,
+                        "logo" => f1 = crate::rt::de::next(&mut map)?,
+                        "primary_color" => f2 = crate::rt::de::next(&mut map)?,
+                        "secondary_color" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantBranding {
@@ -11981,54 +12036,71 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantCapabili
                     crate::V2CoreAccountConfigurationMerchantCapabilitiesZipPayments,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "ach_debit_payments" => f0 = map.next_value()?,
-                        "acss_debit_payments" => f1 = map.next_value()?,
-                        "affirm_payments" => f2 = map.next_value()?,
-                        "afterpay_clearpay_payments" => f3 = map.next_value()?,
-                        "alma_payments" => f4 = map.next_value()?,
-                        "amazon_pay_payments" => f5 = map.next_value()?,
-                        "au_becs_debit_payments" => f6 = map.next_value()?,
-                        "bacs_debit_payments" => f7 = map.next_value()?,
-                        "bancontact_payments" => f8 = map.next_value()?,
-                        "blik_payments" => f9 = map.next_value()?,
-                        "boleto_payments" => f10 = map.next_value()?,
-                        "card_payments" => f11 = map.next_value()?,
-                        "cartes_bancaires_payments" => f12 = map.next_value()?,
-                        "cashapp_payments" => f13 = map.next_value()?,
-                        "eps_payments" => f14 = map.next_value()?,
-                        "fpx_payments" => f15 = map.next_value()?,
-                        "gb_bank_transfer_payments" => f16 = map.next_value()?,
-                        "grabpay_payments" => f17 = map.next_value()?,
-                        "ideal_payments" => f18 = map.next_value()?,
-                        "jcb_payments" => f19 = map.next_value()?,
-                        "jp_bank_transfer_payments" => f20 = map.next_value()?,
-                        "kakao_pay_payments" => f21 = map.next_value()?,
-                        "klarna_payments" => f22 = map.next_value()?,
-                        "konbini_payments" => f23 = map.next_value()?,
-                        "kr_card_payments" => f24 = map.next_value()?,
-                        "link_payments" => f25 = map.next_value()?,
-                        "mobilepay_payments" => f26 = map.next_value()?,
-                        "multibanco_payments" => f27 = map.next_value()?,
-                        "mx_bank_transfer_payments" => f28 = map.next_value()?,
-                        "naver_pay_payments" => f29 = map.next_value()?,
-                        "oxxo_payments" => f30 = map.next_value()?,
-                        "p24_payments" => f31 = map.next_value()?,
-                        "pay_by_bank_payments" => f32 = map.next_value()?,
-                        "payco_payments" => f33 = map.next_value()?,
-                        "paynow_payments" => f34 = map.next_value()?,
-                        "promptpay_payments" => f35 = map.next_value()?,
-                        "revolut_pay_payments" => f36 = map.next_value()?,
-                        "samsung_pay_payments" => f37 = map.next_value()?,
-                        "sepa_bank_transfer_payments" => f38 = map.next_value()?,
-                        "sepa_debit_payments" => f39 = map.next_value()?,
-                        "stripe_balance" => f40 = map.next_value()?,
-                        "swish_payments" => f41 = map.next_value()?,
-                        "twint_payments" => f42 = map.next_value()?,
-                        "us_bank_transfer_payments" => f43 = map.next_value()?,
-                        "zip_payments" => f44 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "ach_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
+                        "acss_debit_payments" => f1 = crate::rt::de::next(&mut map)?,
+                        "affirm_payments" => f2 = crate::rt::de::next(&mut map)?,
+                        "afterpay_clearpay_payments" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "alma_payments" => f4 = crate::rt::de::next(&mut map)?,
+                        "amazon_pay_payments" => f5 = crate::rt::de::next(&mut map)?,
+                        "au_becs_debit_payments" => f6 = crate::rt::de::next(&mut map)?,
+                        "bacs_debit_payments" => f7 = crate::rt::de::next(&mut map)?,
+                        "bancontact_payments" => f8 = crate::rt::de::next(&mut map)?,
+                        "blik_payments" => f9 = crate::rt::de::next(&mut map)?,
+                        "boleto_payments" => f10 = crate::rt::de::next(&mut map)?,
+                        "card_payments" => f11 = crate::rt::de::next(&mut map)?,
+                        "cartes_bancaires_payments" => {
+                            f12 = crate::rt::de::next(&mut map)?;
+                        }
+                        "cashapp_payments" => f13 = crate::rt::de::next(&mut map)?,
+                        "eps_payments" => f14 = crate::rt::de::next(&mut map)?,
+                        "fpx_payments" => f15 = crate::rt::de::next(&mut map)?,
+                        "gb_bank_transfer_payments" => {
+                            f16 = crate::rt::de::next(&mut map)?;
+                        }
+                        "grabpay_payments" => f17 = crate::rt::de::next(&mut map)?,
+                        "ideal_payments" => f18 = crate::rt::de::next(&mut map)?,
+                        "jcb_payments" => f19 = crate::rt::de::next(&mut map)?,
+                        "jp_bank_transfer_payments" => {
+                            f20 = crate::rt::de::next(&mut map)?;
+                        }
+                        "kakao_pay_payments" => f21 = crate::rt::de::next(&mut map)?,
+                        "klarna_payments" => f22 = crate::rt::de::next(&mut map)?,
+                        "konbini_payments" => f23 = crate::rt::de::next(&mut map)?,
+                        "kr_card_payments" => f24 = crate::rt::de::next(&mut map)?,
+                        "link_payments" => f25 = crate::rt::de::next(&mut map)?,
+                        "mobilepay_payments" => f26 = crate::rt::de::next(&mut map)?,
+                        "multibanco_payments" => f27 = crate::rt::de::next(&mut map)?,
+                        "mx_bank_transfer_payments" => {
+                            f28 = crate::rt::de::next(&mut map)?;
+                        }
+                        "naver_pay_payments" => f29 = crate::rt::de::next(&mut map)?,
+                        "oxxo_payments" => f30 = crate::rt::de::next(&mut map)?,
+                        "p24_payments" => f31 = crate::rt::de::next(&mut map)?,
+                        "pay_by_bank_payments" => f32 = crate::rt::de::next(&mut map)?,
+                        "payco_payments" => f33 = crate::rt::de::next(&mut map)?,
+                        "paynow_payments" => f34 = crate::rt::de::next(&mut map)?,
+                        "promptpay_payments" => f35 = crate::rt::de::next(&mut map)?,
+                        "revolut_pay_payments" => f36 = crate::rt::de::next(&mut map)?,
+                        "samsung_pay_payments" => f37 = crate::rt::de::next(&mut map)?,
+                        "sepa_bank_transfer_payments" => {
+                            f38 = crate::rt::de::next(&mut map)?;
+                        }
+                        "sepa_debit_payments" => f39 = crate::rt::de::next(&mut map)?,
+                        "stripe_balance" => f40 = crate::rt::de::next(&mut map)?,
+                        "swish_payments" => f41 = crate::rt::de::next(&mut map)?,
+                        "twint_payments" => f42 = crate::rt::de::next(&mut map)?,
+                        "us_bank_transfer_payments" => {
+                            f43 = crate::rt::de::next(&mut map)?;
+                        }
+                        "zip_payments" => f44 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilities {
@@ -12278,11 +12350,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
@@ -12447,11 +12522,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
@@ -12526,11 +12604,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
@@ -12607,11 +12688,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
@@ -12686,11 +12770,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
@@ -12767,11 +12854,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
@@ -12848,11 +12938,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
@@ -12927,11 +13020,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
@@ -13006,11 +13102,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
@@ -13085,11 +13184,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
@@ -13166,11 +13268,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
@@ -13245,11 +13350,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
@@ -13324,11 +13432,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
@@ -13403,11 +13514,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
@@ -13484,11 +13598,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
@@ -13563,11 +13680,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
@@ -13642,11 +13762,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
@@ -13721,11 +13844,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
@@ -13800,11 +13926,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
@@ -13879,11 +14008,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
@@ -13958,11 +14090,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
@@ -14039,11 +14174,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
@@ -14120,11 +14258,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
@@ -14199,11 +14340,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
@@ -14278,11 +14422,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
@@ -14359,11 +14506,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
@@ -14438,11 +14588,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
@@ -14517,11 +14670,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
@@ -14591,10 +14747,13 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
                     crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payouts" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payouts" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
@@ -14668,11 +14827,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
@@ -14837,11 +14999,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
@@ -14916,11 +15081,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
@@ -14995,11 +15163,14 @@ for V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
@@ -15061,10 +15232,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantCardPaym
                     crate::V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "decline_on" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "decline_on" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCardPayments {
@@ -15130,11 +15304,14 @@ for V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<bool> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "avs_failure" => f0 = map.next_value()?,
-                        "cvc_failure" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "avs_failure" => f0 = crate::rt::de::next(&mut map)?,
+                        "cvc_failure" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
@@ -15197,10 +15374,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantKonbiniP
                     crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "support" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "support" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantKonbiniPayments {
@@ -15273,12 +15453,15 @@ for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
                 > = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "email" => f0 = map.next_value()?,
-                        "hours" => f1 = map.next_value()?,
-                        "phone" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "email" => f0 = crate::rt::de::next(&mut map)?,
+                        "hours" => f1 = crate::rt::de::next(&mut map)?,
+                        "phone" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
@@ -15352,11 +15535,14 @@ for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "end_time" => f0 = map.next_value()?,
-                        "start_time" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "end_time" => f0 = crate::rt::de::next(&mut map)?,
+                        "start_time" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
@@ -15434,11 +15620,14 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
                     crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "kana" => f0 = map.next_value()?,
-                        "kanji" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "kana" => f0 = crate::rt::de::next(&mut map)?,
+                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
@@ -15508,11 +15697,14 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "descriptor" => f0 = map.next_value()?,
-                        "prefix" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
+                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
@@ -15584,11 +15776,14 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "descriptor" => f0 = map.next_value()?,
-                        "prefix" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
+                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
@@ -15654,10 +15849,13 @@ for V2CoreAccountConfigurationMerchantSepaDebitPayments {
             ) -> Result<V2CoreAccountConfigurationMerchantSepaDebitPayments, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "creditor_id" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "creditor_id" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantSepaDebitPayments {
@@ -15723,11 +15921,14 @@ for V2CoreAccountConfigurationMerchantStatementDescriptor {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "descriptor" => f0 = map.next_value()?,
-                        "prefix" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
+                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantStatementDescriptor {
@@ -15799,13 +16000,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantSupport 
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "email" => f1 = map.next_value()?,
-                        "phone" => f2 = map.next_value()?,
-                        "url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "email" => f1 = crate::rt::de::next(&mut map)?,
+                        "phone" => f2 = crate::rt::de::next(&mut map)?,
+                        "url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantSupport {
@@ -15892,16 +16096,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantSupportA
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationMerchantSupportAddress {
@@ -15987,11 +16194,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationRecipient {
                     crate::V2CoreAccountConfigurationRecipientCapabilities,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "applied" => f0 = Some(map.next_value()?),
-                        "capabilities" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "capabilities" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationRecipient {
@@ -16054,10 +16264,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationRecipientCapabil
                     crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "stripe_balance" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "stripe_balance" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationRecipientCapabilities {
@@ -16131,11 +16344,14 @@ for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
                     crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "payouts" => f0 = map.next_value()?,
-                        "stripe_transfers" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "payouts" => f0 = crate::rt::de::next(&mut map)?,
+                        "stripe_transfers" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
@@ -16213,11 +16429,14 @@ for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers 
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "status_details" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
@@ -16432,13 +16651,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaults {
                 let mut f2: Option<crate::V2CoreAccountDefaultsProfile> = None;
                 let mut f3: Option<crate::V2CoreAccountDefaultsResponsibilities> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "locales" => f1 = map.next_value()?,
-                        "profile" => f2 = map.next_value()?,
-                        "responsibilities" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "locales" => f1 = crate::rt::de::next(&mut map)?,
+                        "profile" => f2 = crate::rt::de::next(&mut map)?,
+                        "responsibilities" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountDefaults {
@@ -16894,12 +17116,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsProfile {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "business_url" => f0 = map.next_value()?,
-                        "doing_business_as" => f1 = map.next_value()?,
-                        "product_description" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "business_url" => f0 = crate::rt::de::next(&mut map)?,
+                        "doing_business_as" => f1 = crate::rt::de::next(&mut map)?,
+                        "product_description" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountDefaultsProfile {
@@ -16980,12 +17205,17 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsResponsibilities {
                     crate::V2CoreAccountDefaultsResponsibilitiesRequirementsCollector,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fees_collector" => f0 = map.next_value()?,
-                        "losses_collector" => f1 = map.next_value()?,
-                        "requirements_collector" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fees_collector" => f0 = crate::rt::de::next(&mut map)?,
+                        "losses_collector" => f1 = crate::rt::de::next(&mut map)?,
+                        "requirements_collector" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountDefaultsResponsibilities {
@@ -17266,12 +17496,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirements {
                 let mut f1: Option<crate::rt::DateTime> = None;
                 let mut f2: Option<crate::V2CoreAccountFutureRequirementsSummary> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "entries" => f0 = map.next_value()?,
-                        "minimum_transition_date" => f1 = map.next_value()?,
-                        "summary" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "entries" => f0 = crate::rt::de::next(&mut map)?,
+                        "minimum_transition_date" => f1 = crate::rt::de::next(&mut map)?,
+                        "summary" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirements {
@@ -17368,16 +17601,21 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntries {
                     Vec<crate::V2CoreAccountFutureRequirementsEntriesRequestedReasons>,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "awaiting_action_from" => f0 = Some(map.next_value()?),
-                        "description" => f1 = Some(map.next_value()?),
-                        "errors" => f2 = Some(map.next_value()?),
-                        "impact" => f3 = Some(map.next_value()?),
-                        "minimum_deadline" => f4 = Some(map.next_value()?),
-                        "reference" => f5 = map.next_value()?,
-                        "requested_reasons" => f6 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "awaiting_action_from" => {
+                            f0 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "impact" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "minimum_deadline" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "reference" => f5 = crate::rt::de::next(&mut map)?,
+                        "requested_reasons" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntries {
@@ -17516,11 +17754,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesErro
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "description" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesErrors {
@@ -18402,10 +18643,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesImpa
                     >,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "restricts_capabilities" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "restricts_capabilities" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesImpact {
@@ -18480,12 +18724,15 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
                     crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "capability" => f0 = Some(map.next_value()?),
-                        "configuration" => f1 = Some(map.next_value()?),
-                        "deadline" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "capability" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "configuration" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "deadline" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
@@ -19091,10 +19338,13 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
                     crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
@@ -19239,10 +19489,13 @@ for V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
                     crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
@@ -19306,12 +19559,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesRefe
                     crate::V2CoreAccountFutureRequirementsEntriesReferenceType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "inquiry" => f0 = map.next_value()?,
-                        "resource" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "inquiry" => f0 = crate::rt::de::next(&mut map)?,
+                        "resource" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesReference {
@@ -19449,10 +19705,13 @@ for V2CoreAccountFutureRequirementsEntriesRequestedReasons {
                     crate::V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsEntriesRequestedReasons {
@@ -19578,10 +19837,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsSummary {
                     crate::V2CoreAccountFutureRequirementsSummaryMinimumDeadline,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "minimum_deadline" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "minimum_deadline" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsSummary {
@@ -19649,11 +19911,14 @@ for V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
                 > = None;
                 let mut f1: Option<crate::rt::DateTime> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "status" => f0 = Some(map.next_value()?),
-                        "time" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "time" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
@@ -19724,14 +19989,17 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentity {
                 let mut f3: Option<crate::V2CoreAccountIdentityEntityType> = None;
                 let mut f4: Option<crate::V2CoreAccountIdentityIndividual> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "attestations" => f0 = map.next_value()?,
-                        "business_details" => f1 = map.next_value()?,
-                        "country" => f2 = map.next_value()?,
-                        "entity_type" => f3 = map.next_value()?,
-                        "individual" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "attestations" => f0 = crate::rt::de::next(&mut map)?,
+                        "business_details" => f1 = crate::rt::de::next(&mut map)?,
+                        "country" => f2 = crate::rt::de::next(&mut map)?,
+                        "entity_type" => f3 = crate::rt::de::next(&mut map)?,
+                        "individual" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentity {
@@ -19834,14 +20102,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestations {
                     crate::V2CoreAccountIdentityAttestationsTermsOfService,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "directorship_declaration" => f0 = map.next_value()?,
-                        "ownership_declaration" => f1 = map.next_value()?,
-                        "persons_provided" => f2 = map.next_value()?,
-                        "representative_declaration" => f3 = map.next_value()?,
-                        "terms_of_service" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "directorship_declaration" => f0 = crate::rt::de::next(&mut map)?,
+                        "ownership_declaration" => f1 = crate::rt::de::next(&mut map)?,
+                        "persons_provided" => f2 = crate::rt::de::next(&mut map)?,
+                        "representative_declaration" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "terms_of_service" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestations {
@@ -19926,12 +20199,15 @@ for V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
@@ -20008,12 +20284,15 @@ for V2CoreAccountIdentityAttestationsOwnershipDeclaration {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsOwnershipDeclaration {
@@ -20089,13 +20368,18 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestationsPersonsPr
                 let mut f2: Option<bool> = None;
                 let mut f3: Option<crate::LegalEntityCompanyOwnershipExemptionReason> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "directors" => f0 = map.next_value()?,
-                        "executives" => f1 = map.next_value()?,
-                        "owners" => f2 = map.next_value()?,
-                        "ownership_exemption_reason" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "directors" => f0 = crate::rt::de::next(&mut map)?,
+                        "executives" => f1 = crate::rt::de::next(&mut map)?,
+                        "owners" => f2 = crate::rt::de::next(&mut map)?,
+                        "ownership_exemption_reason" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsPersonsProvided {
@@ -20176,12 +20460,15 @@ for V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
@@ -20248,10 +20535,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestationsTermsOfSe
                     crate::V2CoreAccountIdentityAttestationsTermsOfServiceAccount,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsTermsOfService {
@@ -20320,12 +20610,15 @@ for V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "date" => f0 = map.next_value()?,
-                        "ip" => f1 = map.next_value()?,
-                        "user_agent" => f2 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "date" => f0 = crate::rt::de::next(&mut map)?,
+                        "ip" => f1 = crate::rt::de::next(&mut map)?,
+                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
@@ -20445,21 +20738,26 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetails {
                     crate::V2CoreAccountIdentityBusinessDetailsStructure,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "address" => f0 = map.next_value()?,
-                        "annual_revenue" => f1 = map.next_value()?,
-                        "documents" => f2 = map.next_value()?,
-                        "estimated_worker_count" => f3 = map.next_value()?,
-                        "id_numbers" => f4 = map.next_value()?,
-                        "monthly_estimated_revenue" => f5 = map.next_value()?,
-                        "phone" => f6 = map.next_value()?,
-                        "registered_name" => f7 = map.next_value()?,
-                        "registration_date" => f8 = map.next_value()?,
-                        "script_addresses" => f9 = map.next_value()?,
-                        "script_names" => f10 = map.next_value()?,
-                        "structure" => f11 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f0 = crate::rt::de::next(&mut map)?,
+                        "annual_revenue" => f1 = crate::rt::de::next(&mut map)?,
+                        "documents" => f2 = crate::rt::de::next(&mut map)?,
+                        "estimated_worker_count" => f3 = crate::rt::de::next(&mut map)?,
+                        "id_numbers" => f4 = crate::rt::de::next(&mut map)?,
+                        "monthly_estimated_revenue" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "phone" => f6 = crate::rt::de::next(&mut map)?,
+                        "registered_name" => f7 = crate::rt::de::next(&mut map)?,
+                        "registration_date" => f8 = crate::rt::de::next(&mut map)?,
+                        "script_addresses" => f9 = crate::rt::de::next(&mut map)?,
+                        "script_names" => f10 = crate::rt::de::next(&mut map)?,
+                        "structure" => f11 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetails {
@@ -20578,16 +20876,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsAddres
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsAddress {
@@ -20673,11 +20974,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsAnnual
                 > = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        "fiscal_year_end" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        "fiscal_year_end" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
@@ -20747,11 +21051,14 @@ for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "currency" => f0 = map.next_value()?,
-                        "value" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "currency" => f0 = crate::rt::de::next(&mut map)?,
+                        "value" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
@@ -20879,21 +21186,34 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsDocume
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "bank_account_ownership_verification" => f0 = map.next_value()?,
-                        "company_license" => f1 = map.next_value()?,
-                        "company_memorandum_of_association" => f2 = map.next_value()?,
-                        "company_ministerial_decree" => f3 = map.next_value()?,
-                        "company_registration_verification" => f4 = map.next_value()?,
-                        "company_tax_id_verification" => f5 = map.next_value()?,
-                        "primary_verification" => f6 = map.next_value()?,
-                        "proof_of_address" => f7 = map.next_value()?,
-                        "proof_of_registration" => f8 = map.next_value()?,
-                        "proof_of_ultimate_beneficial_ownership" => {
-                            f9 = map.next_value()?;
+                        "bank_account_ownership_verification" => {
+                            f0 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "company_license" => f1 = crate::rt::de::next(&mut map)?,
+                        "company_memorandum_of_association" => {
+                            f2 = crate::rt::de::next(&mut map)?;
+                        }
+                        "company_ministerial_decree" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "company_registration_verification" => {
+                            f4 = crate::rt::de::next(&mut map)?;
+                        }
+                        "company_tax_id_verification" => {
+                            f5 = crate::rt::de::next(&mut map)?;
+                        }
+                        "primary_verification" => f6 = crate::rt::de::next(&mut map)?,
+                        "proof_of_address" => f7 = crate::rt::de::next(&mut map)?,
+                        "proof_of_registration" => f8 = crate::rt::de::next(&mut map)?,
+                        "proof_of_ultimate_beneficial_ownership" => {
+                            f9 = crate::rt::de::next(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocuments {
@@ -20997,11 +21317,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
@@ -21135,11 +21458,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
@@ -21271,11 +21597,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation 
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
@@ -21409,11 +21738,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
@@ -21547,11 +21879,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
@@ -21621,11 +21956,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
@@ -21697,11 +22035,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "front_back" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "front_back" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
@@ -21769,11 +22110,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "back" => f0 = map.next_value()?,
-                        "front" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "back" => f0 = crate::rt::de::next(&mut map)?,
+                        "front" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
@@ -21909,11 +22253,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
@@ -22045,11 +22392,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
@@ -22183,11 +22533,14 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
@@ -22315,11 +22668,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsIdNumb
                     crate::V2CoreAccountIdentityBusinessDetailsIdNumbersType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "registrar" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "registrar" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsIdNumbers {
@@ -22898,10 +23254,13 @@ for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
                     crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amount" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "amount" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
@@ -22967,12 +23326,15 @@ for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "day" => f0 = Some(map.next_value()?),
-                        "month" => f1 = Some(map.next_value()?),
-                        "year" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "day" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "month" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "year" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsRegistrationDate {
@@ -23041,11 +23403,14 @@ for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
                     crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "kana" => f0 = map.next_value()?,
-                        "kanji" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "kana" => f0 = crate::rt::de::next(&mut map)?,
+                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptAddresses {
@@ -23130,16 +23495,19 @@ for V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
@@ -23244,16 +23612,19 @@ for V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
@@ -23341,11 +23712,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsScript
                     crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKanji,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "kana" => f0 = map.next_value()?,
-                        "kanji" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "kana" => f0 = crate::rt::de::next(&mut map)?,
+                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptNames {
@@ -23409,10 +23783,13 @@ for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
             ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptNamesKana, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "registered_name" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "registered_name" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
@@ -23472,10 +23849,13 @@ for V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
             ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptNamesKanji, A::Error> {
                 let mut f0: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "registered_name" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "registered_name" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
@@ -23930,32 +24310,37 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividual {
                 let mut f21: Option<String> = None;
                 let mut f22: Option<crate::rt::DateTime> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "additional_addresses" => f1 = map.next_value()?,
-                        "additional_names" => f2 = map.next_value()?,
-                        "additional_terms_of_service" => f3 = map.next_value()?,
-                        "address" => f4 = map.next_value()?,
-                        "created" => f5 = Some(map.next_value()?),
-                        "date_of_birth" => f6 = map.next_value()?,
-                        "documents" => f7 = map.next_value()?,
-                        "email" => f8 = map.next_value()?,
-                        "given_name" => f9 = map.next_value()?,
-                        "id" => f10 = Some(map.next_value()?),
-                        "id_numbers" => f11 = map.next_value()?,
-                        "legal_gender" => f12 = map.next_value()?,
-                        "metadata" => f13 = map.next_value()?,
-                        "nationalities" => f14 = map.next_value()?,
-                        "object" => f15 = Some(map.next_value()?),
-                        "phone" => f16 = map.next_value()?,
-                        "political_exposure" => f17 = map.next_value()?,
-                        "relationship" => f18 = map.next_value()?,
-                        "script_addresses" => f19 = map.next_value()?,
-                        "script_names" => f20 = map.next_value()?,
-                        "surname" => f21 = map.next_value()?,
-                        "updated" => f22 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "additional_addresses" => f1 = crate::rt::de::next(&mut map)?,
+                        "additional_names" => f2 = crate::rt::de::next(&mut map)?,
+                        "additional_terms_of_service" => {
+                            f3 = crate::rt::de::next(&mut map)?;
+                        }
+                        "address" => f4 = crate::rt::de::next(&mut map)?,
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "date_of_birth" => f6 = crate::rt::de::next(&mut map)?,
+                        "documents" => f7 = crate::rt::de::next(&mut map)?,
+                        "email" => f8 = crate::rt::de::next(&mut map)?,
+                        "given_name" => f9 = crate::rt::de::next(&mut map)?,
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "id_numbers" => f11 = crate::rt::de::next(&mut map)?,
+                        "legal_gender" => f12 = crate::rt::de::next(&mut map)?,
+                        "metadata" => f13 = crate::rt::de::next(&mut map)?,
+                        "nationalities" => f14 = crate::rt::de::next(&mut map)?,
+                        "object" => f15 = Some(crate::rt::de::next(&mut map)?),
+                        "phone" => f16 = crate::rt::de::next(&mut map)?,
+                        "political_exposure" => f17 = crate::rt::de::next(&mut map)?,
+                        "relationship" => f18 = crate::rt::de::next(&mut map)?,
+                        "script_addresses" => f19 = crate::rt::de::next(&mut map)?,
+                        "script_names" => f20 = crate::rt::de::next(&mut map)?,
+                        "surname" => f21 = crate::rt::de::next(&mut map)?,
+                        "updated" => f22 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividual {
@@ -24116,17 +24501,20 @@ for V2CoreAccountIdentityIndividualAdditionalAddresses {
                 let mut f6: Option<String> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "purpose" => f5 = Some(map.next_value()?),
-                        "state" => f6 = map.next_value()?,
-                        "town" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "state" => f6 = crate::rt::de::next(&mut map)?,
+                        "town" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualAdditionalAddresses {
@@ -24279,13 +24667,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualAdditionalN
                 > = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "full_name" => f0 = map.next_value()?,
-                        "given_name" => f1 = map.next_value()?,
-                        "purpose" => f2 = Some(map.next_value()?),
-                        "surname" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "full_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "given_name" => f1 = crate::rt::de::next(&mut map)?,
+                        "purpose" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "surname" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualAdditionalNames {
@@ -24429,16 +24820,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualAddress {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualAddress {
@@ -24525,12 +24919,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDateOfBirth
                 let mut f1: Option<i64> = None;
                 let mut f2: Option<i64> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "day" => f0 = Some(map.next_value()?),
-                        "month" => f1 = Some(map.next_value()?),
-                        "year" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "day" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "month" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "year" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDateOfBirth {
@@ -24617,14 +25014,17 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocuments {
                     crate::V2CoreAccountIdentityIndividualDocumentsVisa,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "company_authorization" => f0 = map.next_value()?,
-                        "passport" => f1 = map.next_value()?,
-                        "primary_verification" => f2 = map.next_value()?,
-                        "secondary_verification" => f3 = map.next_value()?,
-                        "visa" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "company_authorization" => f0 = crate::rt::de::next(&mut map)?,
+                        "passport" => f1 = crate::rt::de::next(&mut map)?,
+                        "primary_verification" => f2 = crate::rt::de::next(&mut map)?,
+                        "secondary_verification" => f3 = crate::rt::de::next(&mut map)?,
+                        "visa" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDocuments {
@@ -24708,11 +25108,14 @@ for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
                     crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
@@ -24838,11 +25241,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsPa
                     crate::V2CoreAccountIdentityIndividualDocumentsPassportType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDocumentsPassport {
@@ -24967,11 +25373,14 @@ for V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
                     crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "front_back" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "front_back" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
@@ -25033,11 +25442,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsVi
                     crate::V2CoreAccountIdentityIndividualDocumentsVisaType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "files" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualDocumentsVisa {
@@ -25150,10 +25562,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualIdNumbers {
                     crate::V2CoreAccountIdentityIndividualIdNumbersType,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "type" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualIdNumbers {
@@ -25641,17 +26056,20 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualRelationshi
                 let mut f6: Option<bool> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authorizer" => f0 = map.next_value()?,
-                        "director" => f1 = map.next_value()?,
-                        "executive" => f2 = map.next_value()?,
-                        "legal_guardian" => f3 = map.next_value()?,
-                        "owner" => f4 = map.next_value()?,
-                        "percent_ownership" => f5 = map.next_value()?,
-                        "representative" => f6 = map.next_value()?,
-                        "title" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
+                        "director" => f1 = crate::rt::de::next(&mut map)?,
+                        "executive" => f2 = crate::rt::de::next(&mut map)?,
+                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
+                        "owner" => f4 = crate::rt::de::next(&mut map)?,
+                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
+                        "representative" => f6 = crate::rt::de::next(&mut map)?,
+                        "title" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualRelationship {
@@ -25743,11 +26161,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNames
                     crate::V2CoreAccountIdentityIndividualScriptNamesKanji,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "kana" => f0 = map.next_value()?,
-                        "kanji" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "kana" => f0 = crate::rt::de::next(&mut map)?,
+                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualScriptNames {
@@ -25811,11 +26232,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNames
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "given_name" => f0 = map.next_value()?,
-                        "surname" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "given_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "surname" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualScriptNamesKana {
@@ -25879,11 +26303,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNames
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "given_name" => f0 = map.next_value()?,
-                        "surname" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "given_name" => f0 = crate::rt::de::next(&mut map)?,
+                        "surname" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountIdentityIndividualScriptNamesKanji {
@@ -25947,11 +26374,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountRequirements {
                 let mut f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>> = None;
                 let mut f1: Option<crate::V2CoreAccountFutureRequirementsSummary> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "entries" => f0 = map.next_value()?,
-                        "summary" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "entries" => f0 = crate::rt::de::next(&mut map)?,
+                        "summary" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountRequirements {

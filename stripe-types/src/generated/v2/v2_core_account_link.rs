@@ -553,18 +553,21 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountLink {
                 let mut f4: Option<crate::rt::Secret<String>> = None;
                 let mut f5: Option<crate::V2CoreAccountLinkUseCase> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "created" => f1 = Some(map.next_value()?),
-                        "expires_at" => f2 = Some(map.next_value()?),
-                        "livemode" => f3 = Some(map.next_value()?),
-                        "url" => f4 = Some(map.next_value()?),
-                        "use_case" => f5 = Some(map.next_value()?),
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "expires_at" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "use_case" => f5 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountLink {
@@ -636,12 +639,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCase {
                 let mut f1: Option<crate::V2CoreAccountLinkUseCaseAccountUpdate> = None;
                 let mut f2: Option<crate::V2CoreAccountLinkUseCaseType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account_onboarding" => f0 = map.next_value()?,
-                        "account_update" => f1 = map.next_value()?,
-                        "type" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "account_onboarding" => f0 = crate::rt::de::next(&mut map)?,
+                        "account_update" => f1 = crate::rt::de::next(&mut map)?,
+                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountLinkUseCase {
@@ -721,13 +727,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountOnboarding 
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collection_options" => f0 = map.next_value()?,
-                        "configurations" => f1 = Some(map.next_value()?),
-                        "refresh_url" => f2 = Some(map.next_value()?),
-                        "return_url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collection_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "configurations" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "refresh_url" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountLinkUseCaseAccountOnboarding {
@@ -811,11 +820,14 @@ for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
                     crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "fields" => f0 = map.next_value()?,
-                        "future_requirements" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "fields" => f0 = crate::rt::de::next(&mut map)?,
+                        "future_requirements" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
@@ -1110,13 +1122,16 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountUpdate {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "collection_options" => f0 = map.next_value()?,
-                        "configurations" => f1 = Some(map.next_value()?),
-                        "refresh_url" => f2 = Some(map.next_value()?),
-                        "return_url" => f3 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "collection_options" => f0 = crate::rt::de::next(&mut map)?,
+                        "configurations" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "refresh_url" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountLinkUseCaseAccountUpdate {

@@ -1494,35 +1494,40 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountPerson {
                 let mut f21: Option<String> = None;
                 let mut f22: Option<crate::rt::DateTime> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "account" => f0 = Some(map.next_value()?),
-                        "additional_addresses" => f1 = map.next_value()?,
-                        "additional_names" => f2 = map.next_value()?,
-                        "additional_terms_of_service" => f3 = map.next_value()?,
-                        "address" => f4 = map.next_value()?,
-                        "created" => f5 = Some(map.next_value()?),
-                        "date_of_birth" => f6 = map.next_value()?,
-                        "documents" => f7 = map.next_value()?,
-                        "email" => f8 = map.next_value()?,
-                        "given_name" => f9 = map.next_value()?,
-                        "id" => f10 = Some(map.next_value()?),
-                        "id_numbers" => f11 = map.next_value()?,
-                        "legal_gender" => f12 = map.next_value()?,
-                        "livemode" => f13 = Some(map.next_value()?),
-                        "metadata" => f14 = map.next_value()?,
-                        "nationalities" => f15 = map.next_value()?,
-                        "phone" => f16 = map.next_value()?,
-                        "political_exposure" => f17 = map.next_value()?,
-                        "relationship" => f18 = map.next_value()?,
-                        "script_addresses" => f19 = map.next_value()?,
-                        "script_names" => f20 = map.next_value()?,
-                        "surname" => f21 = map.next_value()?,
-                        "updated" => f22 = Some(map.next_value()?),
-                        "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "additional_addresses" => f1 = crate::rt::de::next(&mut map)?,
+                        "additional_names" => f2 = crate::rt::de::next(&mut map)?,
+                        "additional_terms_of_service" => {
+                            f3 = crate::rt::de::next(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "address" => f4 = crate::rt::de::next(&mut map)?,
+                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "date_of_birth" => f6 = crate::rt::de::next(&mut map)?,
+                        "documents" => f7 = crate::rt::de::next(&mut map)?,
+                        "email" => f8 = crate::rt::de::next(&mut map)?,
+                        "given_name" => f9 = crate::rt::de::next(&mut map)?,
+                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
+                        "id_numbers" => f11 = crate::rt::de::next(&mut map)?,
+                        "legal_gender" => f12 = crate::rt::de::next(&mut map)?,
+                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
+                        "nationalities" => f15 = crate::rt::de::next(&mut map)?,
+                        "phone" => f16 = crate::rt::de::next(&mut map)?,
+                        "political_exposure" => f17 = crate::rt::de::next(&mut map)?,
+                        "relationship" => f18 = crate::rt::de::next(&mut map)?,
+                        "script_addresses" => f19 = crate::rt::de::next(&mut map)?,
+                        "script_names" => f20 = crate::rt::de::next(&mut map)?,
+                        "surname" => f21 = crate::rt::de::next(&mut map)?,
+                        "updated" => f22 = Some(crate::rt::de::next(&mut map)?),
+                        "object" => {
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountPerson {
@@ -1676,16 +1681,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonAddress {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "city" => f0 = map.next_value()?,
-                        "country" => f1 = map.next_value()?,
-                        "line1" => f2 = map.next_value()?,
-                        "line2" => f3 = map.next_value()?,
-                        "postal_code" => f4 = map.next_value()?,
-                        "state" => f5 = map.next_value()?,
-                        "town" => f6 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "city" => f0 = crate::rt::de::next(&mut map)?,
+                        "country" => f1 = crate::rt::de::next(&mut map)?,
+                        "line1" => f2 = crate::rt::de::next(&mut map)?,
+                        "line2" => f3 = crate::rt::de::next(&mut map)?,
+                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
+                        "state" => f5 = crate::rt::de::next(&mut map)?,
+                        "town" => f6 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountPersonAddress {
@@ -1794,14 +1802,17 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonDocuments {
                     crate::V2CoreAccountIdentityIndividualDocumentsVisa,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "company_authorization" => f0 = map.next_value()?,
-                        "passport" => f1 = map.next_value()?,
-                        "primary_verification" => f2 = map.next_value()?,
-                        "secondary_verification" => f3 = map.next_value()?,
-                        "visa" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "company_authorization" => f0 = crate::rt::de::next(&mut map)?,
+                        "passport" => f1 = crate::rt::de::next(&mut map)?,
+                        "primary_verification" => f2 = crate::rt::de::next(&mut map)?,
+                        "secondary_verification" => f3 = crate::rt::de::next(&mut map)?,
+                        "visa" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountPersonDocuments {
@@ -1895,17 +1906,20 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonRelationship {
                 let mut f6: Option<bool> = None;
                 let mut f7: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "authorizer" => f0 = map.next_value()?,
-                        "director" => f1 = map.next_value()?,
-                        "executive" => f2 = map.next_value()?,
-                        "legal_guardian" => f3 = map.next_value()?,
-                        "owner" => f4 = map.next_value()?,
-                        "percent_ownership" => f5 = map.next_value()?,
-                        "representative" => f6 = map.next_value()?,
-                        "title" => f7 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
+                        "director" => f1 = crate::rt::de::next(&mut map)?,
+                        "executive" => f2 = crate::rt::de::next(&mut map)?,
+                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
+                        "owner" => f4 = crate::rt::de::next(&mut map)?,
+                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
+                        "representative" => f6 = crate::rt::de::next(&mut map)?,
+                        "title" => f7 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreAccountPersonRelationship {

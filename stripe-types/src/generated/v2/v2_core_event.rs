@@ -310,21 +310,24 @@ impl<'de> serde::Deserialize<'de> for V2CoreEvent {
                 let mut f7: Option<crate::V2CoreEventRelatedObject> = None;
                 let mut f8: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "changes" => f0 = map.next_value()?,
-                        "context" => f1 = map.next_value()?,
-                        "created" => f2 = Some(map.next_value()?),
-                        "data" => f3 = map.next_value()?,
-                        "id" => f4 = Some(map.next_value()?),
-                        "livemode" => f5 = Some(map.next_value()?),
-                        "reason" => f6 = map.next_value()?,
-                        "related_object" => f7 = map.next_value()?,
-                        "type" => f8 = Some(map.next_value()?),
+                        "changes" => f0 = crate::rt::de::next(&mut map)?,
+                        "context" => f1 = crate::rt::de::next(&mut map)?,
+                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "data" => f3 = crate::rt::de::next(&mut map)?,
+                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
+                        "reason" => f6 = crate::rt::de::next(&mut map)?,
+                        "related_object" => f7 = crate::rt::de::next(&mut map)?,
+                        "type" => f8 = Some(crate::rt::de::next(&mut map)?),
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEvent {
@@ -409,11 +412,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventReason {
                 let mut f0: Option<crate::V2CoreEventReasonRequest> = None;
                 let mut f1: Option<crate::V2CoreEventReasonType> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "request" => f0 = map.next_value()?,
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "request" => f0 = crate::rt::de::next(&mut map)?,
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventReason {
@@ -475,11 +481,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventReasonRequest {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "idempotency_key" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "idempotency_key" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventReasonRequest {
@@ -593,12 +602,15 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventRelatedObject {
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "id" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        "url" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "url" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventRelatedObject {

@@ -989,28 +989,31 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestination {
                 let mut f14: Option<crate::rt::DateTime> = None;
                 let mut f15: Option<crate::V2CoreEventDestinationWebhookEndpoint> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "amazon_eventbridge" => f0 = map.next_value()?,
-                        "created" => f1 = Some(map.next_value()?),
-                        "description" => f2 = Some(map.next_value()?),
-                        "enabled_events" => f3 = Some(map.next_value()?),
-                        "event_payload" => f4 = Some(map.next_value()?),
-                        "events_from" => f5 = map.next_value()?,
-                        "id" => f6 = Some(map.next_value()?),
-                        "livemode" => f7 = Some(map.next_value()?),
-                        "metadata" => f8 = map.next_value()?,
-                        "name" => f9 = Some(map.next_value()?),
-                        "snapshot_api_version" => f10 = map.next_value()?,
-                        "status" => f11 = Some(map.next_value()?),
-                        "status_details" => f12 = map.next_value()?,
-                        "type" => f13 = Some(map.next_value()?),
-                        "updated" => f14 = Some(map.next_value()?),
-                        "webhook_endpoint" => f15 = map.next_value()?,
+                        "amazon_eventbridge" => f0 = crate::rt::de::next(&mut map)?,
+                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "description" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "enabled_events" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        "event_payload" => f4 = Some(crate::rt::de::next(&mut map)?),
+                        "events_from" => f5 = crate::rt::de::next(&mut map)?,
+                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
+                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
+                        "metadata" => f8 = crate::rt::de::next(&mut map)?,
+                        "name" => f9 = Some(crate::rt::de::next(&mut map)?),
+                        "snapshot_api_version" => f10 = crate::rt::de::next(&mut map)?,
+                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
+                        "status_details" => f12 = crate::rt::de::next(&mut map)?,
+                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
+                        "updated" => f14 = Some(crate::rt::de::next(&mut map)?),
+                        "webhook_endpoint" => f15 = crate::rt::de::next(&mut map)?,
                         "object" => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
                         }
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventDestination {
@@ -1119,12 +1122,19 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationAmazonEventbridge {
                     crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "aws_account_id" => f0 = Some(map.next_value()?),
-                        "aws_event_source_arn" => f1 = Some(map.next_value()?),
-                        "aws_event_source_status" => f2 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "aws_account_id" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "aws_event_source_arn" => {
+                            f1 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        "aws_event_source_status" => {
+                            f2 = Some(crate::rt::de::next(&mut map)?);
+                        }
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventDestinationAmazonEventbridge {
@@ -1433,10 +1443,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetails {
             ) -> Result<V2CoreEventDestinationStatusDetails, A::Error> {
                 let mut f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabled> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "disabled" => f0 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "disabled" => f0 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventDestinationStatusDetails {
@@ -1495,10 +1508,13 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisable
                     crate::V2CoreEventDestinationStatusDetailsDisabledReason,
                 > = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "reason" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "reason" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventDestinationStatusDetailsDisabled {
@@ -1672,11 +1688,14 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationWebhookEndpoint {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "signing_secret" => f0 = map.next_value()?,
-                        "url" => f1 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "signing_secret" => f0 = crate::rt::de::next(&mut map)?,
+                        "url" => f1 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2CoreEventDestinationWebhookEndpoint {

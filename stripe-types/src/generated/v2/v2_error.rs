@@ -25,10 +25,13 @@ impl<'de> serde::Deserialize<'de> for V2Error {
             ) -> Result<V2Error, A::Error> {
                 let mut f0: Option<crate::V2ErrorError> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "error" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2Error {
@@ -95,14 +98,17 @@ impl<'de> serde::Deserialize<'de> for V2ErrorError {
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "doc_url" => f1 = map.next_value()?,
-                        "message" => f2 = Some(map.next_value()?),
-                        "type" => f3 = map.next_value()?,
-                        "user_message" => f4 = map.next_value()?,
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "doc_url" => f1 = crate::rt::de::next(&mut map)?,
+                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f3 = crate::rt::de::next(&mut map)?,
+                        "user_message" => f4 = crate::rt::de::next(&mut map)?,
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2ErrorError {

@@ -25,10 +25,13 @@ impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocation {
             ) -> Result<V2ErrorCustomerInvalidTaxLocation, A::Error> {
                 let mut f0: Option<crate::V2ErrorCustomerInvalidTaxLocationError> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "error" => f0 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2ErrorCustomerInvalidTaxLocation {
@@ -96,13 +99,16 @@ impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocationError {
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "code" => f0 = Some(map.next_value()?),
-                        "incorrect_fields" => f1 = Some(map.next_value()?),
-                        "message" => f2 = Some(map.next_value()?),
-                        "validate_location" => f3 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "incorrect_fields" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
+                        "validate_location" => f3 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2ErrorCustomerInvalidTaxLocationError {
@@ -228,11 +234,14 @@ for V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut extra = crate::rt::Extra::default();
-                while let Some(k) = map.next_key::<crate::rt::de::Key<'de>>()? {
+                while let Some(k) = crate::rt::de::next_key(&mut map)? {
                     match k.0.as_ref() {
-                        "field" => f0 = Some(map.next_value()?),
-                        "type" => f1 = Some(map.next_value()?),
-                        _ => extra.insert(k.0.into_owned(), map.next_value()?),
+                        "field" => f0 = Some(crate::rt::de::next(&mut map)?),
+                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
+                        _ => {
+                            extra
+                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
+                        }
                     }
                 }
                 Ok(V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
