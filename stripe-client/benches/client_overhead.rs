@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 use stripe_client::prelude::*;
-use stripe_types::rt::{Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest};
+use stripe_types::rt::{
+    DecodeBody, Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest,
+};
 
 const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
 
@@ -25,6 +27,12 @@ struct Customer {
     balance: i64,
     created: i64,
     metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl DecodeBody for Customer {
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        stripe_types::rt::de::json(body)
+    }
 }
 
 #[derive(Serialize)]

@@ -402,9 +402,7 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    pub(crate) fn from_request<R: StripeRequest + ?Sized>(
-        req: &R,
-    ) -> Result<Prepared, Error> {
+    pub(crate) fn from_request<R: StripeRequest + ?Sized>(req: &R) -> Result<Prepared, Error> {
         let ep = req.endpoint();
         let is_v2 = ep.is_v2();
         let (query, body) = encode_params(ep.method, ep.encoding, req)

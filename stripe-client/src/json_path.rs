@@ -176,7 +176,16 @@ mod tests {
 
     #[test]
     fn truncated_and_odd_input_never_panics() {
-        for doc in ["", "{", "{\"a", "{\"a\\", "[[[", "}}]]", "\"\\u12", "{\"data\":[{"] {
+        for doc in [
+            "",
+            "{",
+            "{\"a",
+            "{\"a\\",
+            "[[[",
+            "}}]]",
+            "\"\\u12",
+            "{\"data\":[{",
+        ] {
             let err = serde_json::from_slice::<Page>(doc.as_bytes()).unwrap_err();
             let _ = error_path(doc.as_bytes(), &err);
         }

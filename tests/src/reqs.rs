@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use stripe_types::rt::{
-    encode_path_segment, Binary, Clearable, Encoding, Endpoint, FileUpload, HasId, Host, List,
-    Method, Pagination, ResponseKind, SearchList, StripeRequest, V2List,
+    encode_path_segment, Binary, Clearable, DecodeBody, DecodeList, Encoding, Endpoint, FileUpload,
+    HasId, Host, List, Method, Pagination, ResponseKind, SearchList, StripeRequest, V2List,
 };
 use stripe_types::Metadata;
 
@@ -29,6 +29,20 @@ impl HasId for Customer {
         Some(&self.id)
     }
 }
+
+/// How an output type of your own is decoded: `rt::de::json` (and, for list items, the
+/// `DecodeList` defaults).
+macro_rules! json_output {
+    ($($t:ty),*) => {$(
+        impl DecodeBody for $t {
+            fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+                stripe_types::rt::de::json(body)
+            }
+        }
+        impl DecodeList for $t {}
+    )*};
+}
+json_output!(Customer, Deleted, Thing, File);
 
 /// A deleted object.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
