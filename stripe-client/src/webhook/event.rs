@@ -77,7 +77,7 @@ fn decode_object(raw: &RawValue) -> (EventObject, Option<String>) {
         Err(e) => {
             let path = crate::json_path::error_path(bytes, &e);
             // The position is relative to the object, not the payload: leave it out.
-            let message = without_position(&e);
+            let message = stripe_types::rt::de::error_message(&e);
             let err = if path == "." {
                 message
             } else {
@@ -87,16 +87,6 @@ fn decode_object(raw: &RawValue) -> (EventObject, Option<String>) {
             let v = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
             (EventObject::Unknown(v), Some(err))
         }
-    }
-}
-
-/// `e`'s message without its ` at line L column C` suffix.
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    match text.strip_suffix(&suffix) {
-        Some(m) => m.to_owned(),
-        None => text,
     }
 }
 

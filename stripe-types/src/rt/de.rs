@@ -4,7 +4,6 @@
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 use std::str::FromStr;
 
 /// A map key, borrowed from the input when it has no escapes.
@@ -16,7 +15,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
         impl<'de> Visitor<'de> for V {
             type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
+                f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(v)))
@@ -53,25 +52,19 @@ pub fn next<'de, A: de::MapAccess<'de>, T: de::Deserialize<'de>>(
 }
 
 /// Deserialize an open string enum through its infallible `FromStr`.
+///
+/// The text is read as a [`Key`], so every enum shares one string decoder per deserializer
+/// instead of compiling its own.
 pub fn str_enum<'de, D, E>(d: D) -> Result<E, D::Error>
 where
     D: Deserializer<'de>,
     E: FromStr<Err = std::convert::Infallible>,
 {
-    struct V<E>(PhantomData<E>);
-    impl<E: FromStr<Err = std::convert::Infallible>> Visitor<'_> for V<E> {
-        type Value = E;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<Er: de::Error>(self, v: &str) -> Result<E, Er> {
-            match E::from_str(v) {
-                Ok(e) => Ok(e),
-                Err(never) => match never {},
-            }
-        }
+    let k = <Key<'de> as de::Deserialize<'de>>::deserialize(d)?;
+    match E::from_str(&k.0) {
+        Ok(e) => Ok(e),
+        Err(never) => match never {},
     }
-    d.deserialize_str(V(PhantomData))
 }
 
 /// The error for a required field that is absent.
@@ -90,13 +83,33 @@ pub fn discriminator(v: &serde_json::Value) -> (Option<&str>, bool) {
 }
 
 /// Decode a union member from the buffered value, mapping the error into `D::Error`.
+///
+/// The member is decoded from the value's JSON text with [`json`], not from the `Value`
+/// itself: that reuses the one decoder of `T` every other path uses instead of compiling a
+/// second one (over `serde_json::Value`) for every type a union can hold.
 pub fn from_value<T: DeserializeOwned, E: de::Error>(v: serde_json::Value) -> Result<T, E> {
-    serde_json::from_value(v).map_err(E::custom)
+    let text = serde_json::to_vec(&v).map_err(|e| E::custom(error_message(&e)))?;
+    json(&text).map_err(|e| E::custom(error_message(&e)))
 }
 
-/// Try to decode an untagged union member; `None` when it does not fit.
+/// Try to decode an untagged union member; `None` when it does not fit. Decodes from the
+/// JSON text, as [`from_value`] does.
 pub fn try_value<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
-    T::deserialize(v).ok()
+    json(&serde_json::to_vec(v).ok()?).ok()
+}
+
+/// `e`'s message without its ` at line L column C` suffix (for an error whose position is
+/// not in the document the caller reports on).
+pub fn error_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(m) => m.to_owned(),
+        None => text,
+    }
 }
 
 /// Decoding a whole response body, compiled once.
