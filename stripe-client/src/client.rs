@@ -721,7 +721,12 @@ impl Client {
                 return Err(Error::Validation("idempotency key is blank".into()))
             }
             Some(k) => Some(k.clone()),
-            None if wants_key => Some(uuid::Uuid::new_v4().to_string()),
+            // A v4 UUID from the thread-local generator (no system call per request).
+            None if wants_key => Some(
+                uuid::Builder::from_random_bytes(rand::random::<[u8; 16]>())
+                    .into_uuid()
+                    .to_string(),
+            ),
             None => None,
         };
         if let Some(k) = &idempotency_key {

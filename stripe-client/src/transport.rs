@@ -233,28 +233,46 @@ impl Transport for ReqwestTransport {
             {
                 return Err(too_large(&headers));
             }
-            let mut body = Vec::with_capacity(
-                resp.content_length()
-                    .unwrap_or(0)
-                    .min(self.max_response_bytes) as usize,
-            );
+            // A body that arrives in one chunk (the usual case) is kept as is, not copied.
+            let mut first: Option<Bytes> = None;
+            let mut rest: Vec<u8> = Vec::new();
             while let Some(chunk) = resp
                 .chunk()
                 .await
                 .map_err(|e| map_reqwest_error(e, timeout))?
             {
-                if (body.len() + chunk.len()) as u64 > self.max_response_bytes {
+                let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
+                if (so_far + chunk.len()) as u64 > self.max_response_bytes {
                     return Err(too_large(&headers));
                 }
-                body.extend_from_slice(&chunk);
+                match &first {
+                    None => first = Some(chunk),
+                    Some(f) => {
+                        if rest.is_empty() {
+                            rest.reserve(
+                                resp.content_length()
+                                    .unwrap_or(0)
+                                    .min(self.max_response_bytes)
+                                    as usize,
+                            );
+                            rest.extend_from_slice(f);
+                        }
+                        rest.extend_from_slice(&chunk);
+                    }
+                }
             }
+            let body = if rest.is_empty() {
+                first.unwrap_or_default()
+            } else {
+                Bytes::from(rest)
+            };
             if let Some(layer) = &self.reuse_first {
                 layer.response_finished();
             }
             Ok(HttpResponse {
                 status,
                 headers,
-                body: Bytes::from(body),
+                body,
             })
         })
     }
