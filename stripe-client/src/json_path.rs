@@ -88,15 +88,39 @@ fn string_at(doc: &[u8], start: usize) -> (String, usize) {
     (String::from_utf8_lossy(&out).into_owned(), doc.len())
 }
 
+/// Paths deeper than this many segments keep their first and last [`KEEP`] segments.
+const MAX_SEGMENTS: usize = 32;
+const KEEP: usize = 12;
+/// Keys longer than this many characters are cut.
+const MAX_KEY_CHARS: usize = 64;
+
 fn render(stack: &[Frame]) -> String {
+    // Only frames that add a segment (an object before its first key adds none).
+    let frames: Vec<&Frame> = stack
+        .iter()
+        .filter(|f| !matches!(f, Frame::Object { key: None }))
+        .collect();
     let mut out = String::new();
-    for frame in stack {
+    for (i, frame) in frames.iter().enumerate() {
+        if frames.len() > MAX_SEGMENTS && i >= KEEP && i < frames.len() - KEEP {
+            if i == KEEP {
+                out.push_str(&format!(".…{} more…", frames.len() - 2 * KEEP));
+            }
+            continue;
+        }
         match frame {
             Frame::Object { key: Some(k) } => {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(k);
+                // A hostile key is cut short too.
+                match k.char_indices().nth(MAX_KEY_CHARS) {
+                    Some((cut, _)) => {
+                        out.push_str(&k[..cut]);
+                        out.push('…');
+                    }
+                    None => out.push_str(k),
+                }
             }
             Frame::Object { key: None } => {}
             Frame::Array { index } => {
@@ -190,6 +214,13 @@ mod tests {
             let _ = error_path(doc.as_bytes(), &err);
         }
         assert_eq!(path_at(b"{\"a\":[1,{\"b\":"), "a[1].b");
+        // A hostile nesting depth gives a bounded path.
+        let deep = "{\"a\":".repeat(100_000);
+        let p = path_at(deep.as_bytes());
+        assert!(p.len() < 200, "{p}");
+        assert!(p.starts_with("a.a.") && p.contains("…99976 more…"), "{p}");
+        let long_key = format!("{{\"{}\":", "k".repeat(10_000));
+        assert_eq!(path_at(long_key.as_bytes()).chars().count(), 65);
         assert_eq!(path_at(b""), ".");
     }
 }

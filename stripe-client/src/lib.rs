@@ -23,7 +23,8 @@
 //! From a user's call to the wire: [`StripeRequestExt::send`] → [`Client::execute`] →
 //! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
 //! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
-//! (serde_path_to_error) → [`Response`]. Lists page through [`pagination`]; every attempt
+//! (each output type's `DecodeBody`, compiled once in stripe-types) → [`Response`]. Lists
+//! page through [`pagination`]; every attempt
 //! is traced ([`telemetry`]).
 //!
 //! To unit-test code that uses the client without a server, build it with a
