@@ -24,8 +24,7 @@
 //! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
 //! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
 //! (each output type's `DecodeBody`, compiled once in stripe-types) → [`Response`]. Lists
-//! page through [`pagination`]; every attempt
-//! is traced ([`telemetry`]).
+//! page through [`pagination`]; every attempt is traced ([`telemetry`]).
 //!
 //! To unit-test code that uses the client without a server, build it with a
 //! [`MockTransport`]: it records every request and answers from a queue.
