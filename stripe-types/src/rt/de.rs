@@ -92,10 +92,16 @@ pub fn from_value<T: DeserializeOwned, E: de::Error>(v: serde_json::Value) -> Re
     json(&text).map_err(|e| E::custom(error_message(&e)))
 }
 
-/// Try to decode an untagged union member; `None` when it does not fit. Decodes from the
-/// JSON text, as [`from_value`] does.
-pub fn try_value<T: DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
-    json(&serde_json::to_vec(v).ok()?).ok()
+/// The JSON text of a buffered value, written once for an untagged union to try each
+/// member on with [`try_json`]. (Writing a `Value` cannot fail: its keys are strings.)
+pub fn json_text(v: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// Try to decode an untagged union member from [`json_text`]; `None` when it does not fit.
+/// Decoding the text, as [`from_value`] does, reuses `T`'s one decoder.
+pub fn try_json<T: DeserializeOwned>(text: &[u8]) -> Option<T> {
+    json(text).ok()
 }
 
 /// `e`'s message without its ` at line L column C` suffix (for an error whose position is
