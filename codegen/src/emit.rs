@@ -729,9 +729,13 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!(#name::#vn(x))
                     };
-                    quote!(if let Some(x) = crate::rt::de::try_value(&v) { return Ok(#wrap); })
+                    quote!(if let Some(x) = crate::rt::de::try_json(&text) { return Ok(#wrap); })
                 });
-                quote! { #(#tries)* Ok(#name::Unknown(v)) }
+                quote! {
+                    let text = crate::rt::de::json_text(&v);
+                    #(#tries)*
+                    Ok(#name::Unknown(v))
+                }
             };
             let id_arms = vnames
                 .iter()
@@ -797,8 +801,8 @@ impl<'a> Emitter<'a> {
     /// once, in stripe-types.
     fn decode_bodies(&self) -> TokenStream {
         let mut named = BTreeSet::new();
-        // Item type -> the list envelopes it is decoded in.
-        let mut lists: BTreeMap<ItemId, BTreeSet<&'static str>> = BTreeMap::new();
+        // Item type -> the list envelopes it is decoded in: (`DecodeList` method, `rt` type).
+        let mut lists: BTreeMap<ItemId, BTreeSet<(&'static str, &'static str)>> = BTreeMap::new();
         let outputs = self.m.operations.iter().map(|o| o.output.clone());
         let objects = self.event_objects().into_values().map(Ty::Named);
         for t in outputs.chain(objects) {
@@ -807,9 +811,9 @@ impl<'a> Emitter<'a> {
                     named.insert(self.m.resolve(*id));
                     continue;
                 }
-                Ty::List(i) => ("decode_list", &**i),
-                Ty::SearchList(i) => ("decode_search_list", &**i),
-                Ty::V2List(i) => ("decode_v2_list", &**i),
+                Ty::List(i) => (("decode_list", "List"), &**i),
+                Ty::SearchList(i) => (("decode_search_list", "SearchList"), &**i),
+                Ty::V2List(i) => (("decode_v2_list", "V2List"), &**i),
                 // `Value` and `Binary` have hand-written impls in `rt`.
                 _ => continue,
             };
@@ -836,14 +840,8 @@ impl<'a> Emitter<'a> {
         let list_impls = lists.iter().map(|(&id, envelopes)| {
             let cfg = cfg_attr(&self.m.items[id].cfg);
             let ty = self.ty(&Ty::Named(id));
-            let methods = envelopes.iter().map(|e| {
-                let (m, env) = match *e {
-                    "decode_list" => (format_ident!("decode_list"), quote!(List)),
-                    "decode_search_list" => {
-                        (format_ident!("decode_search_list"), quote!(SearchList))
-                    }
-                    _ => (format_ident!("decode_v2_list"), quote!(V2List)),
-                };
+            let methods = envelopes.iter().map(|&(method, envelope)| {
+                let (m, env) = (ident(method), ident(envelope));
                 quote! {
                     fn #m(body: &[u8]) -> Result<crate::rt::#env<Self>, serde_json::Error> {
                         crate::rt::de::json(body)
