@@ -9613,12 +9613,13 @@ impl From<crate::PaymentFlowsAmountDetailsClient> for PaymentIntentAmountDetails
 impl<'de> serde::Deserialize<'de> for PaymentIntentAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(x)),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(Box::new(x)),
             );
@@ -13272,14 +13273,15 @@ for PaymentIntentPaymentMethodOptionsAcssDebit2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAcssDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13348,14 +13350,15 @@ for PaymentIntentPaymentMethodOptionsAffirm {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13430,14 +13433,15 @@ for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13506,14 +13510,15 @@ for PaymentIntentPaymentMethodOptionsAlipay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13581,14 +13586,15 @@ for PaymentIntentPaymentMethodOptionsAlma {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13659,14 +13665,15 @@ for PaymentIntentPaymentMethodOptionsAmazonPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13819,14 +13826,15 @@ for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -13988,14 +13996,15 @@ for PaymentIntentPaymentMethodOptionsBacsDebit2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBacsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14066,14 +14075,15 @@ for PaymentIntentPaymentMethodOptionsBancontact {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14142,14 +14152,15 @@ for PaymentIntentPaymentMethodOptionsBillie {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14292,14 +14303,15 @@ for PaymentIntentPaymentMethodOptionsBlik2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBlik2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14368,14 +14380,15 @@ for PaymentIntentPaymentMethodOptionsBoleto {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14648,14 +14661,15 @@ for PaymentIntentPaymentMethodOptionsCard2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCard2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14822,14 +14836,15 @@ for PaymentIntentPaymentMethodOptionsCardPresent {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14900,14 +14915,15 @@ for PaymentIntentPaymentMethodOptionsCashapp {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -14976,14 +14992,15 @@ for PaymentIntentPaymentMethodOptionsCrypto {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15056,14 +15073,15 @@ for PaymentIntentPaymentMethodOptionsCustomerBalance {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15206,14 +15224,15 @@ for PaymentIntentPaymentMethodOptionsEps2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsEps2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15281,14 +15300,15 @@ for PaymentIntentPaymentMethodOptionsFpx {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15359,14 +15379,15 @@ for PaymentIntentPaymentMethodOptionsGiropay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15437,14 +15458,15 @@ for PaymentIntentPaymentMethodOptionsGrabpay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15512,14 +15534,15 @@ for PaymentIntentPaymentMethodOptionsIdeal {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15590,14 +15613,15 @@ for PaymentIntentPaymentMethodOptionsInteracPresent {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15672,14 +15696,15 @@ for PaymentIntentPaymentMethodOptionsKakaoPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKakaoPay::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15748,14 +15773,15 @@ for PaymentIntentPaymentMethodOptionsKlarna {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15826,14 +15852,15 @@ for PaymentIntentPaymentMethodOptionsKonbini {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -15902,14 +15929,15 @@ for PaymentIntentPaymentMethodOptionsKrCard {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -16062,14 +16090,15 @@ for PaymentIntentPaymentMethodOptionsLink2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsLink2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -16541,14 +16570,15 @@ for PaymentIntentPaymentMethodOptionsMbWay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -16701,14 +16731,15 @@ for PaymentIntentPaymentMethodOptionsMobilepay2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMobilepay2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -16779,14 +16810,15 @@ for PaymentIntentPaymentMethodOptionsMultibanco {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -16861,14 +16893,15 @@ for PaymentIntentPaymentMethodOptionsNaverPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsNaverPay::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17021,14 +17054,15 @@ for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17096,14 +17130,15 @@ for PaymentIntentPaymentMethodOptionsOxxo {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17171,14 +17206,15 @@ for PaymentIntentPaymentMethodOptionsP24 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17326,14 +17362,15 @@ for PaymentIntentPaymentMethodOptionsPayByBank {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17408,14 +17445,15 @@ for PaymentIntentPaymentMethodOptionsPayco {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayco::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17484,14 +17522,15 @@ for PaymentIntentPaymentMethodOptionsPaynow {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17560,14 +17599,15 @@ for PaymentIntentPaymentMethodOptionsPaypal {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17721,14 +17761,15 @@ for PaymentIntentPaymentMethodOptionsPayto2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayto2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17796,14 +17837,15 @@ for PaymentIntentPaymentMethodOptionsPix {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17874,14 +17916,15 @@ for PaymentIntentPaymentMethodOptionsPromptpay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -17952,14 +17995,15 @@ for PaymentIntentPaymentMethodOptionsRevolutPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18034,14 +18078,15 @@ for PaymentIntentPaymentMethodOptionsSamsungPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSamsungPay::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18112,14 +18157,15 @@ for PaymentIntentPaymentMethodOptionsSatispay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18281,14 +18327,15 @@ for PaymentIntentPaymentMethodOptionsSepaDebit2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSepaDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18357,14 +18404,15 @@ for PaymentIntentPaymentMethodOptionsSofort {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18515,14 +18563,15 @@ for PaymentIntentPaymentMethodOptionsSwish2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSwish2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18590,14 +18639,15 @@ for PaymentIntentPaymentMethodOptionsTwint {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18778,14 +18828,15 @@ for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18856,14 +18907,15 @@ for PaymentIntentPaymentMethodOptionsWechatPay {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -18931,14 +18983,15 @@ for PaymentIntentPaymentMethodOptionsZip {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),

@@ -122,10 +122,11 @@ for DeleteCustomersCustomerBankAccountsIdResponse {
 impl<'de> serde::Deserialize<'de> for DeleteCustomersCustomerBankAccountsIdResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(DeleteCustomersCustomerBankAccountsIdResponse::PaymentSource(x));
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 DeleteCustomersCustomerBankAccountsIdResponse::DeletedPaymentSource(x),
             );

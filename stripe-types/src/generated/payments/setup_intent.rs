@@ -2674,14 +2674,15 @@ for SetupIntentPaymentMethodOptionsAcssDebit2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -2858,14 +2859,15 @@ for SetupIntentPaymentMethodOptionsAmazonPay2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -3001,14 +3003,15 @@ for SetupIntentPaymentMethodOptionsBacsDebit2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -3165,14 +3168,15 @@ for SetupIntentPaymentMethodOptionsCard2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -3426,14 +3430,15 @@ for SetupIntentPaymentMethodOptionsCardPresent2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -3574,14 +3579,15 @@ for SetupIntentPaymentMethodOptionsKlarna2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -3704,14 +3710,15 @@ for SetupIntentPaymentMethodOptionsLink2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -4257,14 +4264,15 @@ for SetupIntentPaymentMethodOptionsPaypal2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -4400,14 +4408,15 @@ for SetupIntentPaymentMethodOptionsPayto2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -4543,14 +4552,15 @@ for SetupIntentPaymentMethodOptionsSepaDebit2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
@@ -4705,14 +4715,15 @@ for SetupIntentPaymentMethodOptionsUsBankAccount2 {
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        let text = crate::rt::de::json_text(&v);
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
                     Box::new(x),
                 ),
             );
         }
-        if let Some(x) = crate::rt::de::try_value(&v) {
+        if let Some(x) = crate::rt::de::try_json(&text) {
             return Ok(
                 SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
                     Box::new(x),
