@@ -240,57 +240,89 @@ impl<'a> Emitter<'a> {
         let cfg = cfg_attr(&item.cfg);
         let expecting = format!("a {} object", item.schema.as_deref().unwrap_or(&item.name));
         let vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
+        // The slots live in one local struct, so that an error drops them with one call
+        // (`drop_in_place::<Slots>`) instead of a ladder of drops per exit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
             let t = self.ty(&f.ty);
             let t = if f.boxed { quote!(Box<#t>) } else { t };
-            quote!(let mut #v: Option<#t> = None;)
+            quote!(#v: Option<#t>,)
         });
-        let arms = fields.iter().zip(&vars).map(|(f, v)| {
-            let key = &f.name;
-            if f.required {
-                quote!(#key => #v = Some(crate::rt::de::next(&mut map)?),)
-            } else {
-                quote!(#key => #v = crate::rt::de::next(&mut map)?,)
-            }
+        // The key table, sorted as `str` orders (`Reader::fields` binary-searches it), and
+        // for each key the slot its value goes to.
+        let mut table: Vec<(&str, TokenStream)> = fields
+            .iter()
+            .zip(&vars)
+            .map(|(f, v)| {
+                let read = if f.required {
+                    quote!(r.required(&mut b.#v))
+                } else {
+                    quote!(r.optional(&mut b.#v))
+                };
+                (f.name.as_str(), read)
+            })
+            .collect();
+        if object.is_some() && !fields.iter().any(|f| f.name == "object") {
+            table.push(("object", quote!(r.skip())));
+        }
+        table.sort_by(|a, b| a.0.cmp(b.0));
+        let keys = table.iter().map(|(k, _)| *k);
+        let arms = table.iter().enumerate().map(|(i, (_, read))| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#i => #read,)
         });
-        let object_arm = if object.is_some() && !fields.iter().any(|f| f.name == "object") {
-            quote!("object" => { crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?; })
-        } else {
-            quote!()
-        };
         let build = fields.iter().zip(&vars).map(|(f, v)| {
             let fi = ident(&f.ident);
-            let key = &f.name;
+            quote!(#fi: #v,)
+        });
+        // One match on the slots moves every field out when the required ones are all
+        // there; otherwise the slots are dropped whole.
+        let pats = fields.iter().zip(&vars).map(|(f, v)| {
             if f.required {
-                quote!(#fi: #v.ok_or_else(|| crate::rt::de::missing(#key))?,)
+                quote!(#v: Some(#v))
             } else {
-                quote!(#fi: #v,)
+                quote!(#v)
             }
         });
+        let req: Vec<(&Field, &Ident)> = fields
+            .iter()
+            .zip(&vars)
+            .filter(|(f, _)| f.required)
+            .collect();
+        let finish = if req.is_empty() {
+            quote! {
+                let Slots { #(#pats),* } = b;
+                Ok(#name { #(#build)* extra })
+            }
+        } else {
+            let rv: Vec<&Ident> = req.iter().map(|(_, v)| *v).collect();
+            let rk = req.iter().map(|(f, _)| &f.name);
+            quote! {
+                match b {
+                    Slots { #(#pats),* } => Ok(#name { #(#build)* extra }),
+                    b => Err(r.missing(crate::rt::json::first_missing(&[#((b.#rv.is_none(), #rk)),*]))),
+                }
+            }
+        };
         quote! {
+            #cfg
+            impl crate::rt::Decode for #name {
+                // Out of line: the field decoders that call it would each inline a copy.
+                #[inline(never)]
+                fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+                    struct Slots { #(#decl)* }
+                    let mut b = Slots { #(#vars: None),* };
+                    let mut extra = crate::rt::Extra::default();
+                    r.fields(#expecting, &[#(#keys),*], &mut extra, &mut |r, i| match i {
+                        #(#arms)*
+                        _ => r.skip(),
+                    })?;
+                    #finish
+                }
+            }
             #cfg
             impl<'de> serde::Deserialize<'de> for #name {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    struct V;
-                    impl<'de> serde::de::Visitor<'de> for V {
-                        type Value = #name;
-                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                            f.write_str(#expecting)
-                        }
-                        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                            #(#decl)*
-                            let mut extra = crate::rt::Extra::default();
-                            while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                                match k.0.as_ref() {
-                                    #(#arms)*
-                                    #object_arm
-                                    _ => extra.insert(k.0.into_owned(), crate::rt::de::next(&mut map)?),
-                                }
-                            }
-                            Ok(#name { #(#build)* extra })
-                        }
-                    }
-                    d.deserialize_map(V)
+                    crate::rt::json::deserialize(d)
                 }
             }
         }
@@ -506,10 +538,18 @@ impl<'a> Emitter<'a> {
         } else {
             quote!(std::borrow::Cow::Owned(format!(#fmt, #(#args),*)))
         };
+        let json_body = if op.method == "POST" && op.encoding == Encoding::Json {
+            quote!(
+                const JSON_BODY: bool = true;
+            )
+        } else {
+            quote!()
+        };
         quote! {
             #cfg
             impl crate::rt::StripeRequest for #name {
                 type Output = #output;
+                #json_body
                 fn endpoint(&self) -> crate::rt::Endpoint {
                     crate::rt::Endpoint {
                         operation_id: #op_id,
@@ -557,6 +597,17 @@ impl<'a> Emitter<'a> {
             .iter()
             .zip(values)
             .map(|(v, s)| quote!(#s => #name::#v,));
+        // Only response enums are decoded (a non-generic impl is always compiled).
+        let decode = if item.roles.de {
+            quote! {
+                #cfg
+                impl crate::rt::Decode for #name {
+                    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> { r.str_enum() }
+                }
+            }
+        } else {
+            quote!()
+        };
         quote! {
             #doc
             #cfg
@@ -577,6 +628,9 @@ impl<'a> Emitter<'a> {
             #cfg
             impl std::str::FromStr for #name {
                 type Err = std::convert::Infallible;
+                // Out of line: the decoder calls it too, and a copy of the match there
+                // would double this enum's code.
+                #[inline(never)]
                 fn from_str(s: &str) -> Result<Self, Self::Err> {
                     Ok(match s { #(#from)* v => #name::Unknown(v.to_owned()) })
                 }
@@ -593,6 +647,7 @@ impl<'a> Emitter<'a> {
             impl<'de> serde::Deserialize<'de> for #name {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { crate::rt::de::str_enum(d) }
             }
+            #decode
         }
     }
 
@@ -714,12 +769,13 @@ impl<'a> Emitter<'a> {
                         } else {
                             quote!(#name::#vn(x))
                         };
-                        quote!(#pat => crate::rt::de::from_value(v).map(|x| #wrap),)
+                        quote!(#pat => r.decode().map(|x| #wrap),)
                     });
                 quote! {
-                    match crate::rt::de::discriminator(&v) {
+                    let (object, deleted) = r.discriminator()?;
+                    match (object.as_deref(), deleted) {
                         #(#arms)*
-                        _ => Ok(#name::Unknown(v)),
+                        _ => r.decode().map(#name::Unknown),
                     }
                 }
             } else {
@@ -729,12 +785,17 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!(#name::#vn(x))
                     };
-                    quote!(if let Some(x) = crate::rt::de::try_json(&text) { return Ok(#wrap); })
+                    quote! {
+                        match r.decode() {
+                            Ok(x) => return Ok(#wrap),
+                            Err(_) => r.restore(back),
+                        }
+                    }
                 });
                 quote! {
-                    let text = crate::rt::de::json_text(&v);
+                    let back = r.checkpoint();
                     #(#tries)*
-                    Ok(#name::Unknown(v))
+                    r.decode().map(#name::Unknown)
                 }
             };
             let id_arms = vnames
@@ -750,10 +811,16 @@ impl<'a> Emitter<'a> {
                 });
             out.extend(quote! {
                 #cfg
+                impl crate::rt::Decode for #name {
+                    #[inline(never)]
+                    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+                        #body
+                    }
+                }
+                #cfg
                 impl<'de> serde::Deserialize<'de> for #name {
                     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                        #body
+                        crate::rt::json::deserialize(d)
                     }
                 }
                 #cfg
@@ -796,68 +863,6 @@ impl<'a> Emitter<'a> {
         by_object
     }
 
-    /// `DecodeBody` impls for every operation's output and every event object, and
-    /// `DecodeList` impls for every list item: plain functions, so each decoder is compiled
-    /// once, in stripe-types.
-    fn decode_bodies(&self) -> TokenStream {
-        let mut named = BTreeSet::new();
-        // Item type -> the list envelopes it is decoded in: (`DecodeList` method, `rt` type).
-        let mut lists: BTreeMap<ItemId, BTreeSet<(&'static str, &'static str)>> = BTreeMap::new();
-        let outputs = self.m.operations.iter().map(|o| o.output.clone());
-        let objects = self.event_objects().into_values().map(Ty::Named);
-        for t in outputs.chain(objects) {
-            let (envelope, inner) = match &t {
-                Ty::Named(id) => {
-                    named.insert(self.m.resolve(*id));
-                    continue;
-                }
-                Ty::List(i) => (("decode_list", "List"), &**i),
-                Ty::SearchList(i) => (("decode_search_list", "SearchList"), &**i),
-                Ty::V2List(i) => (("decode_v2_list", "V2List"), &**i),
-                // `Value` and `Binary` have hand-written impls in `rt`.
-                _ => continue,
-            };
-            // Every list of the spec holds named items (`List<T>` needs `T: DecodeList`).
-            if let Ty::Named(id) = inner {
-                lists
-                    .entry(self.m.resolve(*id))
-                    .or_default()
-                    .insert(envelope);
-            }
-        }
-        let bodies = named.iter().map(|&id| {
-            let cfg = cfg_attr(&self.m.items[id].cfg);
-            let ty = self.ty(&Ty::Named(id));
-            quote! {
-                #cfg
-                impl crate::rt::DecodeBody for #ty {
-                    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-                        crate::rt::de::json(body)
-                    }
-                }
-            }
-        });
-        let list_impls = lists.iter().map(|(&id, envelopes)| {
-            let cfg = cfg_attr(&self.m.items[id].cfg);
-            let ty = self.ty(&Ty::Named(id));
-            let methods = envelopes.iter().map(|&(method, envelope)| {
-                let (m, env) = (ident(method), ident(envelope));
-                quote! {
-                    fn #m(body: &[u8]) -> Result<crate::rt::#env<Self>, serde_json::Error> {
-                        crate::rt::de::json(body)
-                    }
-                }
-            });
-            quote! {
-                #cfg
-                impl crate::rt::DecodeList for #ty {
-                    #(#methods)*
-                }
-            }
-        });
-        quote!(#(#bodies)* #(#list_impls)*)
-    }
-
     fn events(&self) -> TokenStream {
         let types = &self.m.event_types;
         let variants: Vec<Ident> = types.iter().map(|t| ident(&type_ident(t))).collect();
@@ -874,7 +879,6 @@ impl<'a> Emitter<'a> {
         let by_object = self.event_objects();
         let mut vdefs = Vec::new();
         let mut arms = Vec::new();
-        let mut body_arms = Vec::new();
         let mut names = Vec::new();
         for ((obj, deleted), id) in &by_object {
             let item = &self.m.items[*id];
@@ -896,8 +900,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!((Some(#obj), _))
             };
-            arms.push(quote!(#cfg #pat => crate::rt::de::from_value(v).map(|x| EventObject::#vname(Box::new(x))),));
-            body_arms.push(quote!(#cfg #pat => <crate::#tn as crate::rt::DecodeBody>::decode_body(body).map(|x| EventObject::#vname(Box::new(x))),));
+            arms.push(quote!(#cfg #pat => r.decode::<crate::#tn>().map(|x| EventObject::#vname(Box::new(x))),));
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
         quote! {
@@ -933,6 +936,9 @@ impl<'a> Emitter<'a> {
             impl<'de> serde::Deserialize<'de> for EventType {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { crate::rt::de::str_enum(d) }
             }
+            impl crate::rt::Decode for EventType {
+                fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> { r.str_enum() }
+            }
 
             /// The object an event carries in `data.object`, chosen by its own `object` field.
             ///
@@ -954,25 +960,20 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
-            impl<'de> serde::Deserialize<'de> for EventObject {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                    match crate::rt::de::discriminator(&v) {
+            impl crate::rt::Decode for EventObject {
+                /// Picks the variant by the object's `object` (and `deleted`) fields, read
+                /// ahead; an unknown object is kept as JSON.
+                fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+                    let (object, deleted) = r.discriminator()?;
+                    match (object.as_deref(), deleted) {
                         #(#arms)*
-                        _ => Ok(EventObject::Unknown(v)),
+                        _ => r.decode().map(EventObject::Unknown),
                     }
                 }
             }
-            impl crate::rt::DecodeBody for EventObject {
-                /// Picks the variant by the object's `object` (and `deleted`) fields, then
-                /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-                /// object is kept as JSON.
-                fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-                    let (object, deleted) = crate::rt::de::json_discriminator(body)?;
-                    match (object.as_deref(), deleted) {
-                        #(#body_arms)*
-                        _ => crate::rt::de::json(body).map(EventObject::Unknown),
-                    }
+            impl<'de> serde::Deserialize<'de> for EventObject {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    crate::rt::json::deserialize(d)
                 }
             }
         }
@@ -1005,8 +1006,7 @@ pub fn emit_single(m: &Model, sha256: &str) -> Result<String, crate::Error> {
     ids.sort_by(|a, b| m.items[*a].name.cmp(&m.items[*b].name));
     let items = ids.iter().map(|&id| e.item(id, &ops));
     let events = e.events();
-    let decode_bodies = e.decode_bodies();
-    e.file(quote!(#(#items)* #events #decode_bodies))
+    e.file(quote!(#(#items)* #events))
 }
 
 fn header(m: &Model, sha256: &str) -> String {
@@ -1066,7 +1066,6 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         out.insert(format!("{area}/mod.rs"), e.file(quote!(#(#decls)*))?);
     }
     out.insert("events.rs".into(), e.file(e.events())?);
-    out.insert("decode_body.rs".into(), e.file(e.decode_bodies())?);
     let area_decls = areas.keys().map(|a| {
         let i = ident(a);
         let d = format!(" The `{a}` API area.");
@@ -1076,7 +1075,6 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         "mod.rs".into(),
         e.file(quote! {
             #(#area_decls)*
-            mod decode_body;
             mod events;
             pub use events::*;
         })?,

@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 use stripe_client::prelude::*;
-use stripe_types::rt::{
-    DecodeBody, Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest,
-};
+use stripe_types::rt::{Decode, Encoding, Endpoint, Host, Pagination, ResponseKind, StripeRequest};
 
 const CUSTOMER: &str = r#"{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"discount":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{"order_id":"6735"},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}"#;
 
@@ -29,9 +27,9 @@ struct Customer {
     metadata: std::collections::BTreeMap<String, String>,
 }
 
-impl DecodeBody for Customer {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        stripe_types::rt::de::json(body)
+impl Decode for Customer {
+    fn decode(r: &mut stripe_types::rt::json::Reader<'_>) -> stripe_types::rt::json::Result<Self> {
+        r.serde()
     }
 }
 

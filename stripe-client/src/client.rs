@@ -1,7 +1,9 @@
 //! [`Client`], its builder and the request pipeline: prepare → headers → attempts with
 //! retries → decode.
 
-use crate::encode::{encode_pairs, encode_params, multipart_body, new_boundary, Body, Part};
+use crate::encode::{
+    encode_pairs, encode_params, form_params, json_body, multipart_body, new_boundary, Body, Part,
+};
 use crate::error::{offset_of, snippet, ApiError, ApiErrorKind, DecodeError};
 use crate::options::RequestOptions;
 use crate::pagination::{paginate, ItemStream};
@@ -405,8 +407,29 @@ impl Prepared {
     pub(crate) fn from_request<R: StripeRequest + ?Sized>(req: &R) -> Result<Prepared, Error> {
         let ep = req.endpoint();
         let is_v2 = ep.is_v2();
-        let (query, body) = encode_params(ep.method, ep.encoding, req)
-            .map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
+        let json = ep.method == Method::Post && ep.encoding == Encoding::Json;
+        // `R::JSON_BODY` is a constant of the type: only the branch it selects is compiled
+        // for `R`, so a v1 request type does not pull in a JSON serializer, nor a v2 one
+        // the form serializer.
+        let encoded = if R::JSON_BODY {
+            if !json {
+                return Err(Error::Validation(format!(
+                    "{}: JSON_BODY is set but the endpoint is not a JSON POST",
+                    ep.operation_id
+                )));
+            }
+            json_body(req).map(|b| (Vec::new(), b))
+        } else {
+            if json {
+                return Err(Error::Validation(format!(
+                    "{}: the endpoint is a JSON POST but StripeRequest::JSON_BODY is not set",
+                    ep.operation_id
+                )));
+            }
+            form_params(ep.method, ep.encoding, req)
+        };
+        let (query, body) =
+            encoded.map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
         Ok(Prepared {
             method: ep.method,
             host: ep.host,
@@ -956,7 +979,7 @@ pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
     T::decode_body(&raw.body).map_err(|e| {
         let at = offset_of(&raw.body, e.line(), e.column());
         Error::Decode(Box::new(DecodeError {
-            path: crate::json_path::error_path(&raw.body, &e),
+            path: crate::json_path::error_path(&raw.body, e.line(), e.column()),
             message: e.to_string(),
             snippet: snippet(&raw.body, at),
             status: raw.status,

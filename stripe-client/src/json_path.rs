@@ -8,14 +8,16 @@
 
 use crate::error::offset_of;
 
-/// The path of the value `err` was raised at, in `doc` (the document it was decoded from).
-pub(crate) fn error_path(doc: &[u8], err: &serde_json::Error) -> String {
-    if err.line() == 0 {
+/// The path of the value an error was raised at, from the error's 1-based `line` and
+/// `column` in `doc` (the document it was decoded from), as `serde_json::Error` and
+/// `stripe_types::rt::JsonError` report them.
+pub(crate) fn error_path(doc: &[u8], line: usize, column: usize) -> String {
+    if line == 0 {
         // No position (an error made outside the parser): the document itself.
         return ".".into();
     }
     // `offset_of` gives the index of the last byte the parser consumed.
-    let consumed = (offset_of(doc, err.line(), err.column()) + 1).min(doc.len());
+    let consumed = (offset_of(doc, line, column) + 1).min(doc.len());
     path_at(&doc[..consumed])
 }
 
@@ -169,7 +171,10 @@ mod tests {
             .unwrap_err()
             .path()
             .to_string();
-        (error_path(doc.as_bytes(), &err), reference)
+        (
+            error_path(doc.as_bytes(), err.line(), err.column()),
+            reference,
+        )
     }
 
     #[test]
@@ -211,7 +216,7 @@ mod tests {
             "{\"data\":[{",
         ] {
             let err = serde_json::from_slice::<Page>(doc.as_bytes()).unwrap_err();
-            let _ = error_path(doc.as_bytes(), &err);
+            let _ = error_path(doc.as_bytes(), err.line(), err.column());
         }
         assert_eq!(path_at(b"{\"a\":[1,{\"b\":"), "a[1].b");
         // A hostile nesting depth gives a bounded path.

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use stripe_types::rt::{
-    encode_path_segment, Binary, Clearable, DecodeBody, DecodeList, Encoding, Endpoint, FileUpload,
-    HasId, Host, List, Method, Pagination, ResponseKind, SearchList, StripeRequest, V2List,
+    encode_path_segment, Binary, Clearable, Decode, Encoding, Endpoint, FileUpload, HasId, Host,
+    List, Method, Pagination, ResponseKind, SearchList, StripeRequest, V2List,
 };
 use stripe_types::Metadata;
 
@@ -30,16 +30,15 @@ impl HasId for Customer {
     }
 }
 
-/// How an output type of your own is decoded: `rt::de::json` (and, for list items, the
-/// `DecodeList` defaults).
+/// How an output type of your own is decoded: a one-line `Decode` impl that reads the value
+/// with its serde `Deserialize` (lists of it, and the response body, follow).
 macro_rules! json_output {
     ($($t:ty),*) => {$(
-        impl DecodeBody for $t {
-            fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-                stripe_types::rt::de::json(body)
+        impl Decode for $t {
+            fn decode(r: &mut stripe_types::rt::json::Reader<'_>) -> stripe_types::rt::json::Result<Self> {
+                r.serde()
             }
         }
-        impl DecodeList for $t {}
     )*};
 }
 json_output!(Customer, Deleted, Thing, File);
@@ -291,6 +290,7 @@ pub struct CreateThing {
 
 impl StripeRequest for CreateThing {
     type Output = Thing;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> Endpoint {
         endpoint(
             "PostTestThings",

@@ -10,42 +10,56 @@ pub struct Payout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for Payout {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Payout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payout object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Payout, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PayoutMethod> = None;
-                let mut f2: Option<crate::PayoutStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "method" => f1 = crate::rt::de::next(&mut map)?,
-                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Payout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PayoutMethod>,
+            f2: Option<crate::PayoutStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payout object",
+            &["id", "method", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(Payout {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f0,
                     method: f1,
-                    status: f2.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "id"), (b.f2.is_none(), "status")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Payout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Payout {
@@ -92,6 +106,7 @@ impl PayoutMethod {
 }
 impl std::str::FromStr for PayoutMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -115,6 +130,11 @@ impl serde::Serialize for PayoutMethod {
 impl<'de> serde::Deserialize<'de> for PayoutMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PayoutMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PayoutStatus`.
@@ -152,6 +172,7 @@ impl PayoutStatus {
 }
 impl std::str::FromStr for PayoutStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -179,6 +200,11 @@ impl serde::Serialize for PayoutStatus {
 impl<'de> serde::Deserialize<'de> for PayoutStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PayoutStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the
@@ -224,6 +250,11 @@ impl<'de> serde::Deserialize<'de> for EventType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for EventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// The object an event carries in `data.object`, chosen by its own `object` field.
 ///
 /// Variants exist for the resources of the enabled API-area features; any other
@@ -242,22 +273,18 @@ impl EventObject {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            _ => Ok(EventObject::Unknown(v)),
+impl crate::rt::Decode for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, read
+    /// ahead; an unknown object is kept as JSON.
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
+            _ => r.decode().map(EventObject::Unknown),
         }
     }
 }
-impl crate::rt::DecodeBody for EventObject {
-    /// Picks the variant by the object's `object` (and `deleted`) fields, then
-    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-    /// object is kept as JSON.
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
-        match (object.as_deref(), deleted) {
-            _ => crate::rt::de::json(body).map(EventObject::Unknown),
-        }
+impl<'de> serde::Deserialize<'de> for EventObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }

@@ -29,6 +29,7 @@ impl CreateV2BillingMeterEventStream {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
     type Output = serde_json::Value;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventStream",
@@ -159,6 +160,11 @@ impl<'de> serde::Deserialize<'de> for EventType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for EventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// The object an event carries in `data.object`, chosen by its own `object` field.
 ///
 /// Variants exist for the resources of the enabled API-area features; any other
@@ -177,22 +183,18 @@ impl EventObject {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            _ => Ok(EventObject::Unknown(v)),
+impl crate::rt::Decode for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, read
+    /// ahead; an unknown object is kept as JSON.
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
+            _ => r.decode().map(EventObject::Unknown),
         }
     }
 }
-impl crate::rt::DecodeBody for EventObject {
-    /// Picks the variant by the object's `object` (and `deleted`) fields, then
-    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-    /// object is kept as JSON.
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
-        match (object.as_deref(), deleted) {
-            _ => crate::rt::de::json(body).map(EventObject::Unknown),
-        }
+impl<'de> serde::Deserialize<'de> for EventObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }

@@ -9,42 +9,49 @@ pub struct Transform {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for Transform {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Transform;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a transform object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Transform, A::Error> {
-                let mut f0: Option<Vec<crate::Transform>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<Box<crate::Transform>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "children" => f0 = crate::rt::de::next(&mut map)?,
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "parent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Transform {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::Transform>>,
+            f1: Option<String>,
+            f2: Option<Box<crate::Transform>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a transform object",
+            &["children", "id", "parent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(Transform {
                     children: f0,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f1,
                     parent: f2,
                     extra,
                 })
             }
+            b => {
+                Err(r.missing(crate::rt::json::first_missing(&[(b.f1.is_none(), "id")])))
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Transform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Transform {
@@ -113,6 +120,11 @@ impl<'de> serde::Deserialize<'de> for EventType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for EventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// The object an event carries in `data.object`, chosen by its own `object` field.
 ///
 /// Variants exist for the resources of the enabled API-area features; any other
@@ -131,22 +143,18 @@ impl EventObject {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            _ => Ok(EventObject::Unknown(v)),
+impl crate::rt::Decode for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, read
+    /// ahead; an unknown object is kept as JSON.
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
+            _ => r.decode().map(EventObject::Unknown),
         }
     }
 }
-impl crate::rt::DecodeBody for EventObject {
-    /// Picks the variant by the object's `object` (and `deleted`) fields, then
-    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-    /// object is kept as JSON.
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
-        match (object.as_deref(), deleted) {
-            _ => crate::rt::de::json(body).map(EventObject::Unknown),
-        }
+impl<'de> serde::Deserialize<'de> for EventObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }

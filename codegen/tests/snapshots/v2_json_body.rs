@@ -58,6 +58,7 @@ impl CreateV2BillingMeterEvent {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEvent {
     type Output = crate::V2BillingMeterEvent;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEvents",
@@ -84,50 +85,66 @@ impl V2BillingMeterEvent {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "v2.billing.meter_event";
 }
-impl<'de> serde::Deserialize<'de> for V2BillingMeterEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2BillingMeterEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.billing.meter_event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2BillingMeterEvent, A::Error> {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::rt::Secret<std::collections::BTreeMap<String, String>>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "identifier" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "payload" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2BillingMeterEvent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.billing.meter_event object",
+            &["created", "event_name", "identifier", "object", "payload"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(V2BillingMeterEvent {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    event_name: f1.ok_or_else(|| crate::rt::de::missing("event_name"))?,
-                    identifier: f2.ok_or_else(|| crate::rt::de::missing("identifier"))?,
-                    payload: f3.ok_or_else(|| crate::rt::de::missing("payload"))?,
+                    created: f0,
+                    event_name: f1,
+                    identifier: f2,
+                    payload: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "event_name"),
+                                    (b.f2.is_none(), "identifier"),
+                                    (b.f3.is_none(), "payload"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for V2BillingMeterEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for V2BillingMeterEvent {
@@ -194,6 +211,11 @@ impl<'de> serde::Deserialize<'de> for EventType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for EventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// The object an event carries in `data.object`, chosen by its own `object` field.
 ///
 /// Variants exist for the resources of the enabled API-area features; any other
@@ -215,35 +237,22 @@ impl EventObject {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("v2.billing.meter_event"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
-            }
-            _ => Ok(EventObject::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::DecodeBody for EventObject {
-    /// Picks the variant by the object's `object` (and `deleted`) fields, then
-    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-    /// object is kept as JSON.
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+impl crate::rt::Decode for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, read
+    /// ahead; an unknown object is kept as JSON.
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("v2.billing.meter_event"), _) => {
-                <crate::V2BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2BillingMeterEvent>()
                     .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
             }
-            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+            _ => r.decode().map(EventObject::Unknown),
         }
     }
 }
-impl crate::rt::DecodeBody for crate::V2BillingMeterEvent {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::rt::de::json(body)
+impl<'de> serde::Deserialize<'de> for EventObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }

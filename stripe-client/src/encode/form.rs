@@ -444,6 +444,16 @@ impl ser::SerializeMap for MapSer<'_> {
             .ok_or_else(|| EncodeError("map value without a key".into()))?;
         self.field(&name, value)
     }
+    // The generated parameter types write every field with `serialize_entry`: go straight
+    // to `field` (the default goes through `pending`, a copy more per field type).
+    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), EncodeError> {
+        let name = key.serialize(KeySerializer)?;
+        self.field(&name, value)
+    }
     fn end(self) -> Result<(), EncodeError> {
         Ok(())
     }

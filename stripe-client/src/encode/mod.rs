@@ -31,21 +31,39 @@ pub(crate) fn encode_params<P: Serialize + ?Sized>(
     encoding: Encoding,
     params: &P,
 ) -> Result<(Vec<(String, String)>, Body), EncodeError> {
-    match method {
-        Method::Get | Method::Delete => Ok((to_pairs(params)?, Body::None)),
-        Method::Post => match encoding {
-            Encoding::Form => Ok((Vec::new(), Body::Form(to_pairs(params)?))),
-            Encoding::Json => {
-                let bytes = serde_json::to_vec(params).map_err(|e| EncodeError(e.to_string()))?;
-                // A request without parameters serialises to `null` or `{}`: send `{}`.
-                let bytes = if bytes == b"null" {
-                    b"{}".to_vec()
-                } else {
-                    bytes
-                };
-                Ok((Vec::new(), Body::Json(bytes)))
-            }
-            Encoding::Multipart => Ok((Vec::new(), Body::Multipart(to_parts(params, true)?))),
-        },
+    if method == Method::Post && encoding == Encoding::Json {
+        Ok((Vec::new(), json_body(params)?))
+    } else {
+        form_params(method, encoding, params)
     }
+}
+
+/// The parameters of anything but a JSON POST: query pairs, or a form or multipart body.
+pub(crate) fn form_params<P: Serialize + ?Sized>(
+    method: Method,
+    encoding: Encoding,
+    params: &P,
+) -> Result<(Vec<(String, String)>, Body), EncodeError> {
+    match (method, encoding) {
+        (Method::Get | Method::Delete, _) => Ok((to_pairs(params)?, Body::None)),
+        (Method::Post, Encoding::Multipart) => {
+            Ok((Vec::new(), Body::Multipart(to_parts(params, true)?)))
+        }
+        (Method::Post, Encoding::Form) => Ok((Vec::new(), Body::Form(to_pairs(params)?))),
+        (Method::Post, Encoding::Json) => Err(EncodeError(
+            "a JSON body needs the JSON encoder (StripeRequest::JSON_BODY)".into(),
+        )),
+    }
+}
+
+/// A JSON POST body.
+pub(crate) fn json_body<P: Serialize + ?Sized>(params: &P) -> Result<Body, EncodeError> {
+    let bytes = serde_json::to_vec(params).map_err(|e| EncodeError(e.to_string()))?;
+    // A request without parameters serialises to `null` or `{}`: send `{}`.
+    let bytes = if bytes == b"null" {
+        b"{}".to_vec()
+    } else {
+        bytes
+    };
+    Ok(Body::Json(bytes))
 }

@@ -5,11 +5,13 @@
 //! contract between generated operations and `stripe-client`.
 
 pub mod de;
+pub mod json;
 mod page;
 mod request;
 mod values;
 
-pub use de::{DecodeBody, DecodeList};
+pub use de::DecodeBody;
+pub use json::{Decode, JsonError};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
     encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,

@@ -1,8 +1,7 @@
 //! List envelopes and the one abstraction the client pages through.
 
-use super::de::DecodeList;
+use super::json::{Decode, Reader, Result};
 use super::{DecodeBody, HasId};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// A v1 list: `{"object":"list","data":[...],"has_more":...,"url":...}`.
@@ -52,21 +51,68 @@ pub struct V2List<T> {
     pub previous_page_url: Option<String>,
 }
 
-impl<T: DecodeList + DeserializeOwned> DecodeBody for List<T> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        T::decode_list(body)
+impl<T: Decode> Decode for List<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut o = r.object("a list object")?;
+        let (mut data, mut has_more, mut url) = (None, None, None);
+        while let Some(k) = o.next_key(r)? {
+            match &*k {
+                "data" => data = Some(r.decode()?),
+                "has_more" => has_more = Some(r.decode()?),
+                "url" => url = r.decode()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(List {
+            data: data.ok_or_else(|| r.missing("data"))?,
+            has_more: has_more.ok_or_else(|| r.missing("has_more"))?,
+            url: url.unwrap_or_default(),
+        })
     }
 }
 
-impl<T: DecodeList + DeserializeOwned> DecodeBody for SearchList<T> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        T::decode_search_list(body)
+impl<T: Decode> Decode for SearchList<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut o = r.object("a search_result object")?;
+        let (mut data, mut has_more, mut next_page, mut total_count, mut url) =
+            (None, None, None, None, None);
+        while let Some(k) = o.next_key(r)? {
+            match &*k {
+                "data" => data = Some(r.decode()?),
+                "has_more" => has_more = Some(r.decode()?),
+                "next_page" => next_page = r.decode()?,
+                "total_count" => total_count = r.decode()?,
+                "url" => url = r.decode()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(SearchList {
+            data: data.ok_or_else(|| r.missing("data"))?,
+            has_more: has_more.ok_or_else(|| r.missing("has_more"))?,
+            next_page,
+            total_count,
+            url: url.unwrap_or_default(),
+        })
     }
 }
 
-impl<T: DecodeList + DeserializeOwned> DecodeBody for V2List<T> {
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        T::decode_v2_list(body)
+impl<T: Decode> Decode for V2List<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut o = r.object("a v2 list object")?;
+        let (mut data, mut next_page_url, mut previous_page_url) = (None, None, None);
+        while let Some(k) = o.next_key(r)? {
+            match &*k {
+                "data" => data = Some(r.decode()?),
+                "next_page_url" => next_page_url = r.decode()?,
+                "previous_page_url" => previous_page_url = r.decode()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(V2List {
+            data: data.ok_or_else(|| r.missing("data"))?,
+            next_page_url,
+            previous_page_url,
+        })
     }
 }
 

@@ -664,6 +664,72 @@ impl<'de> Deserialize<'de> for Extra {
 /// A metadata map (`metadata[key]=value`).
 pub type Metadata = BTreeMap<String, String>;
 
+// ---- decoding (see `rt::json`) ----------------------------------------------------
+
+use crate::rt::json::{Decode, Reader, Result as JsonResult};
+
+impl<T: ?Sized> Decode for Id<T> {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        r.str().map(|s| Id::new(s.into_owned()))
+    }
+}
+
+impl<T: Decode> Decode for Expandable<T> {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        match r.peek_byte() {
+            Some(b'"') => r.str().map(|id| Expandable::Id(id.into_owned())),
+            Some(b'{') => T::decode(r).map(|o| Expandable::Object(Box::new(o))),
+            _ => Err(r.invalid_type("an id string or an expanded object")),
+        }
+    }
+}
+
+impl Decode for Timestamp {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        r.i64().map(Timestamp)
+    }
+}
+
+impl Decode for DateTime {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        r.str().map(|s| DateTime(s.into_owned()))
+    }
+}
+
+impl Decode for Decimal {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        r.str().map(|s| Decimal(s.into_owned()))
+    }
+}
+
+impl Decode for Int64String {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        if r.peek_byte() == Some(b'"') {
+            let s = r.str()?;
+            s.parse().map(Int64String).map_err(|e| r.error(e))
+        } else {
+            r.i64().map(Int64String)
+        }
+    }
+}
+
+impl<T: Decode> Decode for Secret<T> {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        T::decode(r).map(Secret)
+    }
+}
+
+impl Decode for Extra {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        let m = BTreeMap::<String, serde_json::Value>::decode(r)?;
+        Ok(Extra(if m.is_empty() {
+            None
+        } else {
+            Some(Box::new(m))
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
