@@ -1604,6 +1604,11 @@ impl<'de> serde::Deserialize<'de> for EventType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for EventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// The object an event carries in `data.object`, chosen by its own `object` field.
 ///
 /// Variants exist for the resources of the enabled API-area features; any other
@@ -2429,1744 +2434,812 @@ impl EventObject {
         }
     }
 }
-impl<'de> serde::Deserialize<'de> for EventObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("account"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Account(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("account"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedAccount(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("account_link"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::AccountLink(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("account_session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::AccountSession(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("apple_pay_domain"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ApplePayDomain(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("apple_pay_domain"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedApplePayDomain(Box::new(x)))
-            }
-            (Some("application"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::Application(Box::new(x)))
-            }
-            (Some("application"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedApplication(Box::new(x)))
-            }
-            (Some("application_fee"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ApplicationFee(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("apps.secret"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::AppsSecret(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("balance"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Balance(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("balance_settings"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BalanceSettings(Box::new(x)))
-            }
-            (Some("balance_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BalanceTransaction(Box::new(x)))
-            }
-            (Some("bank_account"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BankAccount(Box::new(x)))
-            }
-            (Some("bank_account"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedBankAccount(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing.alert"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingAlert(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing.credit_balance_summary"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingCreditBalanceSummary(Box::new(x)))
-            }
-            (Some("billing.credit_balance_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingCreditBalanceTransaction(Box::new(x)))
-            }
-            (Some("billing.credit_grant"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingCreditGrant(Box::new(x)))
-            }
-            (Some("billing.meter"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingMeter(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing.meter_event"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingMeterEvent(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing.meter_event_adjustment"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingMeterEventAdjustment(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing.meter_event_summary"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingMeterEventSummary(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing_portal.configuration"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingPortalConfiguration(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("billing_portal.session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::BillingPortalSession(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("capability"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::Capability(Box::new(x)))
-            }
-            (Some("card"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Card(Box::new(x)))
-            }
-            (Some("card"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedCard(Box::new(x)))
-            }
-            (Some("cash_balance"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CashBalance(Box::new(x)))
-            }
-            (Some("charge"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Charge(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-            (Some("checkout.session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CheckoutSession(Box::new(x)))
-            }
-            #[cfg(feature = "climate")]
-            (Some("climate.order"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ClimateOrder(Box::new(x)))
-            }
-            #[cfg(feature = "climate")]
-            (Some("climate.product"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ClimateProduct(Box::new(x)))
-            }
-            #[cfg(feature = "climate")]
-            (Some("climate.supplier"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ClimateSupplier(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("confirmation_token"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ConfirmationToken(Box::new(x)))
-            }
-            (Some("connect_collection_transfer"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ConnectCollectionTransfer(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("country_spec"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CountrySpec(Box::new(x)))
-            }
-            (Some("coupon"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Coupon(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("coupon"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedCoupon(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "payments"))]
-            (Some("credit_note"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CreditNote(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "payments"))]
-            (Some("credit_note_line_item"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CreditNoteLineItem(Box::new(x)))
-            }
-            (Some("customer"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Customer(Box::new(x)))
-            }
-            (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedCustomer(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "payments"))]
-            (Some("customer_balance_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CustomerBalanceTransaction(Box::new(x)))
-            }
-            (Some("customer_cash_balance_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CustomerCashBalanceTransaction(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("customer_session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::CustomerSession(Box::new(x)))
-            }
-            (Some("discount"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Discount(Box::new(x)))
-            }
-            (Some("discount"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedDiscount(Box::new(x)))
-            }
-            (Some("dispute"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Dispute(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("entitlements.active_entitlement"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::EntitlementsActiveEntitlement(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "climate"))]
-            (Some("entitlements.feature"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::EntitlementsFeature(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("ephemeral_key"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::EphemeralKey(Box::new(x)))
-            }
-            (Some("event"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Event(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("exchange_rate"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ExchangeRate(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("fabric_service"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FabricService(Box::new(x)))
-            }
-            (Some("fee_refund"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::FeeRefund(Box::new(x)))
-            }
-            (Some("file"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::File(Box::new(x)))
-            }
-            (Some("file_link"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::FileLink(Box::new(x)))
-            }
-            #[cfg(feature = "financial_connections")]
-            (Some("financial_connections.account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FinancialConnectionsAccount(Box::new(x)))
-            }
-            #[cfg(feature = "financial_connections")]
-            (Some("financial_connections.account_owner"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FinancialConnectionsAccountOwner(Box::new(x)))
-            }
-            #[cfg(feature = "financial_connections")]
-            (Some("financial_connections.account_ownership"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FinancialConnectionsAccountOwnership(
-                        Box::new(x),
-                    ))
-            }
-            #[cfg(feature = "financial_connections")]
-            (Some("financial_connections.session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FinancialConnectionsSession(Box::new(x)))
-            }
-            #[cfg(feature = "financial_connections")]
-            (Some("financial_connections.transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FinancialConnectionsTransaction(Box::new(x)))
-            }
-            #[cfg(feature = "forwarding")]
-            (Some("forwarding.request"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ForwardingRequest(Box::new(x)))
-            }
-            (Some("funding_instructions"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::FundingInstructions(Box::new(x)))
-            }
-            #[cfg(feature = "identity")]
-            (Some("identity.verification_report"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IdentityVerificationReport(Box::new(x)))
-            }
-            #[cfg(feature = "identity")]
-            (Some("identity.verification_session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IdentityVerificationSession(Box::new(x)))
-            }
-            (Some("invoice"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Invoice(Box::new(x)))
-            }
-            (Some("invoice"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedInvoice(Box::new(x)))
-            }
-            (Some("invoice_payment"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::InvoicePayment(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("invoice_rendering_template"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::InvoiceRenderingTemplate(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("invoiceitem"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::Invoiceitem(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("invoiceitem"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedInvoiceitem(Box::new(x)))
-            }
-            (Some("issuing.authorization"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingAuthorization(Box::new(x)))
-            }
-            (Some("issuing.card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingCard(Box::new(x)))
-            }
-            (Some("issuing.cardholder"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingCardholder(Box::new(x)))
-            }
-            (Some("issuing.dispute"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingDispute(Box::new(x)))
-            }
-            (Some("issuing.personalization_design"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingPersonalizationDesign(Box::new(x)))
-            }
-            (Some("issuing.physical_bundle"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingPhysicalBundle(Box::new(x)))
-            }
-            #[cfg(feature = "issuing")]
-            (Some("issuing.settlement"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingSettlement(Box::new(x)))
-            }
-            (Some("issuing.token"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingToken(Box::new(x)))
-            }
-            (Some("issuing.transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::IssuingTransaction(Box::new(x)))
-            }
-            (Some("item"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Item(Box::new(x)))
-            }
-            (Some("line_item"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::LineItem(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("login_link"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::LoginLink(Box::new(x)))
-            }
-            (Some("mandate"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Mandate(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("payment_attempt_record"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentAttemptRecord(Box::new(x)))
-            }
-            (Some("payment_intent"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentIntent(Box::new(x)))
-            }
-            (Some("payment_intent_amount_details_line_item"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentIntentAmountDetailsLineItem(
-                        Box::new(x),
-                    ))
-            }
-            #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-            (Some("payment_link"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentLink(Box::new(x)))
-            }
-            (Some("payment_method"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentMethod(Box::new(x)))
-            }
-            #[cfg(any(feature = "checkout", feature = "payments"))]
-            (Some("payment_method_configuration"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentMethodConfiguration(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("payment_method_domain"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentMethodDomain(Box::new(x)))
-            }
-            (Some("payment_record"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PaymentRecord(Box::new(x)))
-            }
-            (Some("payout"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Payout(Box::new(x)))
-            }
-            (Some("person"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Person(Box::new(x)))
-            }
-            #[cfg(feature = "connect")]
-            (Some("person"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedPerson(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("plan"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Plan(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("plan"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedPlan(Box::new(x)))
-            }
-            (Some("price"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Price(Box::new(x)))
-            }
-            (Some("price"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedPrice(Box::new(x)))
-            }
-            (Some("product"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Product(Box::new(x)))
-            }
-            (Some("product"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedProduct(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "climate"))]
-            (Some("product_feature"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ProductFeature(Box::new(x)))
-            }
-            #[cfg(any(feature = "billing", feature = "climate"))]
-            (Some("product_feature"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedProductFeature(Box::new(x)))
-            }
-            (Some("promotion_code"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::PromotionCode(Box::new(x)))
-            }
-            (Some("quote"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Quote(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.early_fraud_warning"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::RadarEarlyFraudWarning(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.payment_evaluation"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::RadarPaymentEvaluation(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.value_list"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::RadarValueList(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.value_list"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedRadarValueList(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.value_list_item"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::RadarValueListItem(Box::new(x)))
-            }
-            #[cfg(feature = "radar")]
-            (Some("radar.value_list_item"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedRadarValueListItem(Box::new(x)))
-            }
-            (Some("refund"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Refund(Box::new(x)))
-            }
-            #[cfg(feature = "reporting")]
-            (Some("reporting.report_run"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ReportingReportRun(Box::new(x)))
-            }
-            #[cfg(feature = "reporting")]
-            (Some("reporting.report_type"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ReportingReportType(Box::new(x)))
-            }
-            (Some("reserve_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ReserveTransaction(Box::new(x)))
-            }
-            (Some("review"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Review(Box::new(x)))
-            }
-            #[cfg(feature = "reporting")]
-            (Some("scheduled_query_run"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ScheduledQueryRun(Box::new(x)))
-            }
-            (Some("setup_attempt"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SetupAttempt(Box::new(x)))
-            }
-            (Some("setup_intent"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SetupIntent(Box::new(x)))
-            }
-            (Some("shipping_rate"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::ShippingRate(Box::new(x)))
-            }
-            #[cfg(feature = "reporting")]
-            (Some("sigma.sigma_api_query"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SigmaSigmaApiQuery(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Source(Box::new(x)))
-            }
-            #[cfg(feature = "payments")]
-            (Some("source_mandate_notification"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SourceMandateNotification(Box::new(x)))
-            }
-            #[cfg(any(feature = "connect", feature = "payments"))]
-            (Some("source_transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SourceTransaction(Box::new(x)))
-            }
-            (Some("subscription"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::Subscription(Box::new(x)))
-            }
-            (Some("subscription_item"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SubscriptionItem(Box::new(x)))
-            }
-            #[cfg(feature = "billing")]
-            (Some("subscription_item"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedSubscriptionItem(Box::new(x)))
-            }
-            (Some("subscription_schedule"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::SubscriptionSchedule(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.association"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxAssociation(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.calculation"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxCalculation(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.calculation_line_item"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxCalculationLineItem(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.registration"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxRegistration(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.settings"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxSettings(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxTransaction(Box::new(x)))
-            }
-            #[cfg(feature = "tax")]
-            (Some("tax.transaction_line_item"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxTransactionLineItem(Box::new(x)))
-            }
-            (Some("tax_code"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::TaxCode(Box::new(x)))
-            }
-            (Some("tax_deducted_at_source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TaxDeductedAtSource(Box::new(x)))
-            }
-            (Some("tax_id"), false) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::TaxId(Box::new(x)))
-            }
-            (Some("tax_id"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedTaxId(Box::new(x)))
-            }
-            (Some("tax_rate"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::TaxRate(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.configuration"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TerminalConfiguration(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.configuration"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedTerminalConfiguration(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.connection_token"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TerminalConnectionToken(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.location"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TerminalLocation(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.location"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedTerminalLocation(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.onboarding_link"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TerminalOnboardingLink(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.reader"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TerminalReader(Box::new(x)))
-            }
-            #[cfg(feature = "terminal")]
-            (Some("terminal.reader"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedTerminalReader(Box::new(x)))
-            }
-            (Some("test_helpers.test_clock"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TestHelpersTestClock(Box::new(x)))
-            }
-            (Some("test_helpers.test_clock"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedTestHelpersTestClock(Box::new(x)))
-            }
-            #[cfg(any(feature = "issuing", feature = "payments"))]
-            (Some("token"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Token(Box::new(x)))
-            }
-            (Some("topup"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Topup(Box::new(x)))
-            }
-            (Some("transfer"), _) => {
-                crate::rt::de::from_value(v).map(|x| EventObject::Transfer(Box::new(x)))
-            }
-            (Some("transfer_reversal"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TransferReversal(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.credit_reversal"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryCreditReversal(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.debit_reversal"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryDebitReversal(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.financial_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryFinancialAccount(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.financial_account_features"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryFinancialAccountFeatures(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.inbound_transfer"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryInboundTransfer(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.outbound_payment"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryOutboundPayment(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.outbound_transfer"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryOutboundTransfer(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.received_credit"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryReceivedCredit(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.received_debit"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryReceivedDebit(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.transaction"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryTransaction(Box::new(x)))
-            }
-            #[cfg(feature = "treasury")]
-            (Some("treasury.transaction_entry"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::TreasuryTransactionEntry(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.billing.meter_event"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.billing.meter_event_adjustment"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2BillingMeterEventAdjustment(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.billing.meter_event_session"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2BillingMeterEventSession(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreAccount(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.account_link"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreAccountLink(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.account_person"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreAccountPerson(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.account_person_token"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreAccountPersonToken(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.account_token"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreAccountToken(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.event"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreEvent(Box::new(x)))
-            }
-            #[cfg(feature = "v2")]
-            (Some("v2.core.event_destination"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::V2CoreEventDestination(Box::new(x)))
-            }
-            (Some("webhook_endpoint"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::WebhookEndpoint(Box::new(x)))
-            }
-            (Some("webhook_endpoint"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| EventObject::DeletedWebhookEndpoint(Box::new(x)))
-            }
-            _ => Ok(EventObject::Unknown(v)),
-        }
-    }
-}
-impl crate::rt::DecodeBody for EventObject {
-    /// Picks the variant by the object's `object` (and `deleted`) fields, then
-    /// decodes it with that type's own [`crate::rt::DecodeBody`] impl; an unknown
-    /// object is kept as JSON.
-    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let (object, deleted) = crate::rt::de::json_discriminator(body)?;
+impl crate::rt::Decode for EventObject {
+    /// Picks the variant by the object's `object` (and `deleted`) fields, read
+    /// ahead; an unknown object is kept as JSON.
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("account"), false) => {
-                <crate::Account as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Account(Box::new(x)))
+                r.decode::<crate::Account>().map(|x| EventObject::Account(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("account"), true) => {
-                <crate::DeletedAccount as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedAccount>()
                     .map(|x| EventObject::DeletedAccount(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("account_link"), _) => {
-                <crate::AccountLink as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::AccountLink>()
                     .map(|x| EventObject::AccountLink(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("account_session"), _) => {
-                <crate::AccountSession as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::AccountSession>()
                     .map(|x| EventObject::AccountSession(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), false) => {
-                <crate::ApplePayDomain as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ApplePayDomain>()
                     .map(|x| EventObject::ApplePayDomain(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), true) => {
-                <crate::DeletedApplePayDomain as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedApplePayDomain>()
                     .map(|x| EventObject::DeletedApplePayDomain(Box::new(x)))
             }
             (Some("application"), false) => {
-                <crate::Application as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::Application>()
                     .map(|x| EventObject::Application(Box::new(x)))
             }
             (Some("application"), true) => {
-                <crate::DeletedApplication as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedApplication>()
                     .map(|x| EventObject::DeletedApplication(Box::new(x)))
             }
             (Some("application_fee"), _) => {
-                <crate::ApplicationFee as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ApplicationFee>()
                     .map(|x| EventObject::ApplicationFee(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("apps.secret"), _) => {
-                <crate::AppsSecret as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::AppsSecret>()
                     .map(|x| EventObject::AppsSecret(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("balance"), _) => {
-                <crate::Balance as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Balance(Box::new(x)))
+                r.decode::<crate::Balance>().map(|x| EventObject::Balance(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("balance_settings"), _) => {
-                <crate::BalanceSettings as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BalanceSettings>()
                     .map(|x| EventObject::BalanceSettings(Box::new(x)))
             }
             (Some("balance_transaction"), _) => {
-                <crate::BalanceTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BalanceTransaction>()
                     .map(|x| EventObject::BalanceTransaction(Box::new(x)))
             }
             (Some("bank_account"), false) => {
-                <crate::BankAccount as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BankAccount>()
                     .map(|x| EventObject::BankAccount(Box::new(x)))
             }
             (Some("bank_account"), true) => {
-                <crate::DeletedBankAccount as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedBankAccount>()
                     .map(|x| EventObject::DeletedBankAccount(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing.alert"), _) => {
-                <crate::BillingAlert as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BillingAlert>()
                     .map(|x| EventObject::BillingAlert(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing.credit_balance_summary"), _) => {
-                <crate::BillingCreditBalanceSummary as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::BillingCreditBalanceSummary>()
                     .map(|x| EventObject::BillingCreditBalanceSummary(Box::new(x)))
             }
             (Some("billing.credit_balance_transaction"), _) => {
-                <crate::BillingCreditBalanceTransaction as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::BillingCreditBalanceTransaction>()
                     .map(|x| EventObject::BillingCreditBalanceTransaction(Box::new(x)))
             }
             (Some("billing.credit_grant"), _) => {
-                <crate::BillingCreditGrant as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BillingCreditGrant>()
                     .map(|x| EventObject::BillingCreditGrant(Box::new(x)))
             }
             (Some("billing.meter"), _) => {
-                <crate::BillingMeter as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BillingMeter>()
                     .map(|x| EventObject::BillingMeter(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event"), _) => {
-                <crate::BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BillingMeterEvent>()
                     .map(|x| EventObject::BillingMeterEvent(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_adjustment"), _) => {
-                <crate::BillingMeterEventAdjustment as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::BillingMeterEventAdjustment>()
                     .map(|x| EventObject::BillingMeterEventAdjustment(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_summary"), _) => {
-                <crate::BillingMeterEventSummary as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::BillingMeterEventSummary>()
                     .map(|x| EventObject::BillingMeterEventSummary(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.configuration"), _) => {
-                <crate::BillingPortalConfiguration as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::BillingPortalConfiguration>()
                     .map(|x| EventObject::BillingPortalConfiguration(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.session"), _) => {
-                <crate::BillingPortalSession as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::BillingPortalSession>()
                     .map(|x| EventObject::BillingPortalSession(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("capability"), _) => {
-                <crate::Capability as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::Capability>()
                     .map(|x| EventObject::Capability(Box::new(x)))
             }
             (Some("card"), false) => {
-                <crate::Card as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Card(Box::new(x)))
+                r.decode::<crate::Card>().map(|x| EventObject::Card(Box::new(x)))
             }
             (Some("card"), true) => {
-                <crate::DeletedCard as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedCard>()
                     .map(|x| EventObject::DeletedCard(Box::new(x)))
             }
             (Some("cash_balance"), _) => {
-                <crate::CashBalance as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CashBalance>()
                     .map(|x| EventObject::CashBalance(Box::new(x)))
             }
             (Some("charge"), _) => {
-                <crate::Charge as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Charge(Box::new(x)))
+                r.decode::<crate::Charge>().map(|x| EventObject::Charge(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("checkout.session"), _) => {
-                <crate::CheckoutSession as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CheckoutSession>()
                     .map(|x| EventObject::CheckoutSession(Box::new(x)))
             }
             #[cfg(feature = "climate")]
             (Some("climate.order"), _) => {
-                <crate::ClimateOrder as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ClimateOrder>()
                     .map(|x| EventObject::ClimateOrder(Box::new(x)))
             }
             #[cfg(feature = "climate")]
             (Some("climate.product"), _) => {
-                <crate::ClimateProduct as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ClimateProduct>()
                     .map(|x| EventObject::ClimateProduct(Box::new(x)))
             }
             #[cfg(feature = "climate")]
             (Some("climate.supplier"), _) => {
-                <crate::ClimateSupplier as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ClimateSupplier>()
                     .map(|x| EventObject::ClimateSupplier(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("confirmation_token"), _) => {
-                <crate::ConfirmationToken as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ConfirmationToken>()
                     .map(|x| EventObject::ConfirmationToken(Box::new(x)))
             }
             (Some("connect_collection_transfer"), _) => {
-                <crate::ConnectCollectionTransfer as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::ConnectCollectionTransfer>()
                     .map(|x| EventObject::ConnectCollectionTransfer(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("country_spec"), _) => {
-                <crate::CountrySpec as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CountrySpec>()
                     .map(|x| EventObject::CountrySpec(Box::new(x)))
             }
             (Some("coupon"), false) => {
-                <crate::Coupon as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Coupon(Box::new(x)))
+                r.decode::<crate::Coupon>().map(|x| EventObject::Coupon(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("coupon"), true) => {
-                <crate::DeletedCoupon as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedCoupon>()
                     .map(|x| EventObject::DeletedCoupon(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note"), _) => {
-                <crate::CreditNote as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CreditNote>()
                     .map(|x| EventObject::CreditNote(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note_line_item"), _) => {
-                <crate::CreditNoteLineItem as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CreditNoteLineItem>()
                     .map(|x| EventObject::CreditNoteLineItem(Box::new(x)))
             }
             (Some("customer"), false) => {
-                <crate::Customer as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Customer(Box::new(x)))
+                r.decode::<crate::Customer>().map(|x| EventObject::Customer(Box::new(x)))
             }
             (Some("customer"), true) => {
-                <crate::DeletedCustomer as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedCustomer>()
                     .map(|x| EventObject::DeletedCustomer(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("customer_balance_transaction"), _) => {
-                <crate::CustomerBalanceTransaction as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::CustomerBalanceTransaction>()
                     .map(|x| EventObject::CustomerBalanceTransaction(Box::new(x)))
             }
             (Some("customer_cash_balance_transaction"), _) => {
-                <crate::CustomerCashBalanceTransaction as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::CustomerCashBalanceTransaction>()
                     .map(|x| EventObject::CustomerCashBalanceTransaction(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("customer_session"), _) => {
-                <crate::CustomerSession as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::CustomerSession>()
                     .map(|x| EventObject::CustomerSession(Box::new(x)))
             }
             (Some("discount"), false) => {
-                <crate::Discount as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Discount(Box::new(x)))
+                r.decode::<crate::Discount>().map(|x| EventObject::Discount(Box::new(x)))
             }
             (Some("discount"), true) => {
-                <crate::DeletedDiscount as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedDiscount>()
                     .map(|x| EventObject::DeletedDiscount(Box::new(x)))
             }
             (Some("dispute"), _) => {
-                <crate::Dispute as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Dispute(Box::new(x)))
+                r.decode::<crate::Dispute>().map(|x| EventObject::Dispute(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("entitlements.active_entitlement"), _) => {
-                <crate::EntitlementsActiveEntitlement as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::EntitlementsActiveEntitlement>()
                     .map(|x| EventObject::EntitlementsActiveEntitlement(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("entitlements.feature"), _) => {
-                <crate::EntitlementsFeature as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::EntitlementsFeature>()
                     .map(|x| EventObject::EntitlementsFeature(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("ephemeral_key"), _) => {
-                <crate::EphemeralKey as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::EphemeralKey>()
                     .map(|x| EventObject::EphemeralKey(Box::new(x)))
             }
             (Some("event"), _) => {
-                <crate::Event2 as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Event(Box::new(x)))
+                r.decode::<crate::Event2>().map(|x| EventObject::Event(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("exchange_rate"), _) => {
-                <crate::ExchangeRate as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ExchangeRate>()
                     .map(|x| EventObject::ExchangeRate(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("fabric_service"), _) => {
-                <crate::FabricService as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::FabricService>()
                     .map(|x| EventObject::FabricService(Box::new(x)))
             }
             (Some("fee_refund"), _) => {
-                <crate::FeeRefund as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::FeeRefund>()
                     .map(|x| EventObject::FeeRefund(Box::new(x)))
             }
             (Some("file"), _) => {
-                <crate::File as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::File(Box::new(x)))
+                r.decode::<crate::File>().map(|x| EventObject::File(Box::new(x)))
             }
             (Some("file_link"), _) => {
-                <crate::FileLink as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::FileLink(Box::new(x)))
+                r.decode::<crate::FileLink>().map(|x| EventObject::FileLink(Box::new(x)))
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account"), _) => {
-                <crate::FinancialConnectionsAccount as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::FinancialConnectionsAccount>()
                     .map(|x| EventObject::FinancialConnectionsAccount(Box::new(x)))
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_owner"), _) => {
-                <crate::FinancialConnectionsAccountOwner as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::FinancialConnectionsAccountOwner>()
                     .map(|x| EventObject::FinancialConnectionsAccountOwner(Box::new(x)))
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_ownership"), _) => {
-                <crate::FinancialConnectionsAccountOwnership as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::FinancialConnectionsAccountOwnership>()
                     .map(|x| EventObject::FinancialConnectionsAccountOwnership(
                         Box::new(x),
                     ))
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.session"), _) => {
-                <crate::FinancialConnectionsSession as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::FinancialConnectionsSession>()
                     .map(|x| EventObject::FinancialConnectionsSession(Box::new(x)))
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.transaction"), _) => {
-                <crate::FinancialConnectionsTransaction as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::FinancialConnectionsTransaction>()
                     .map(|x| EventObject::FinancialConnectionsTransaction(Box::new(x)))
             }
             #[cfg(feature = "forwarding")]
             (Some("forwarding.request"), _) => {
-                <crate::ForwardingRequest as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ForwardingRequest>()
                     .map(|x| EventObject::ForwardingRequest(Box::new(x)))
             }
             (Some("funding_instructions"), _) => {
-                <crate::FundingInstructions as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::FundingInstructions>()
                     .map(|x| EventObject::FundingInstructions(Box::new(x)))
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_report"), _) => {
-                <crate::IdentityVerificationReport as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::IdentityVerificationReport>()
                     .map(|x| EventObject::IdentityVerificationReport(Box::new(x)))
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_session"), _) => {
-                <crate::IdentityVerificationSession as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::IdentityVerificationSession>()
                     .map(|x| EventObject::IdentityVerificationSession(Box::new(x)))
             }
             (Some("invoice"), false) => {
-                <crate::Invoice as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Invoice(Box::new(x)))
+                r.decode::<crate::Invoice>().map(|x| EventObject::Invoice(Box::new(x)))
             }
             (Some("invoice"), true) => {
-                <crate::DeletedInvoice as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedInvoice>()
                     .map(|x| EventObject::DeletedInvoice(Box::new(x)))
             }
             (Some("invoice_payment"), _) => {
-                <crate::InvoicePayment as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::InvoicePayment>()
                     .map(|x| EventObject::InvoicePayment(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("invoice_rendering_template"), _) => {
-                <crate::InvoiceRenderingTemplate as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::InvoiceRenderingTemplate>()
                     .map(|x| EventObject::InvoiceRenderingTemplate(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), false) => {
-                <crate::Invoiceitem as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::Invoiceitem>()
                     .map(|x| EventObject::Invoiceitem(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), true) => {
-                <crate::DeletedInvoiceitem as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedInvoiceitem>()
                     .map(|x| EventObject::DeletedInvoiceitem(Box::new(x)))
             }
             (Some("issuing.authorization"), _) => {
-                <crate::IssuingAuthorization as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingAuthorization>()
                     .map(|x| EventObject::IssuingAuthorization(Box::new(x)))
             }
             (Some("issuing.card"), _) => {
-                <crate::IssuingCard as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingCard>()
                     .map(|x| EventObject::IssuingCard(Box::new(x)))
             }
             (Some("issuing.cardholder"), _) => {
-                <crate::IssuingCardholder as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingCardholder>()
                     .map(|x| EventObject::IssuingCardholder(Box::new(x)))
             }
             (Some("issuing.dispute"), _) => {
-                <crate::IssuingDispute as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingDispute>()
                     .map(|x| EventObject::IssuingDispute(Box::new(x)))
             }
             (Some("issuing.personalization_design"), _) => {
-                <crate::IssuingPersonalizationDesign as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::IssuingPersonalizationDesign>()
                     .map(|x| EventObject::IssuingPersonalizationDesign(Box::new(x)))
             }
             (Some("issuing.physical_bundle"), _) => {
-                <crate::IssuingPhysicalBundle as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::IssuingPhysicalBundle>()
                     .map(|x| EventObject::IssuingPhysicalBundle(Box::new(x)))
             }
             #[cfg(feature = "issuing")]
             (Some("issuing.settlement"), _) => {
-                <crate::IssuingSettlement as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingSettlement>()
                     .map(|x| EventObject::IssuingSettlement(Box::new(x)))
             }
             (Some("issuing.token"), _) => {
-                <crate::IssuingToken as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingToken>()
                     .map(|x| EventObject::IssuingToken(Box::new(x)))
             }
             (Some("issuing.transaction"), _) => {
-                <crate::IssuingTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::IssuingTransaction>()
                     .map(|x| EventObject::IssuingTransaction(Box::new(x)))
             }
             (Some("item"), _) => {
-                <crate::Item as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Item(Box::new(x)))
+                r.decode::<crate::Item>().map(|x| EventObject::Item(Box::new(x)))
             }
             (Some("line_item"), _) => {
-                <crate::LineItem as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::LineItem(Box::new(x)))
+                r.decode::<crate::LineItem>().map(|x| EventObject::LineItem(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("login_link"), _) => {
-                <crate::LoginLink as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::LoginLink>()
                     .map(|x| EventObject::LoginLink(Box::new(x)))
             }
             (Some("mandate"), _) => {
-                <crate::Mandate as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Mandate(Box::new(x)))
+                r.decode::<crate::Mandate>().map(|x| EventObject::Mandate(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("payment_attempt_record"), _) => {
-                <crate::PaymentAttemptRecord as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentAttemptRecord>()
                     .map(|x| EventObject::PaymentAttemptRecord(Box::new(x)))
             }
             (Some("payment_intent"), _) => {
-                <crate::PaymentIntent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentIntent>()
                     .map(|x| EventObject::PaymentIntent(Box::new(x)))
             }
             (Some("payment_intent_amount_details_line_item"), _) => {
-                <crate::PaymentIntentAmountDetailsLineItem as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::PaymentIntentAmountDetailsLineItem>()
                     .map(|x| EventObject::PaymentIntentAmountDetailsLineItem(
                         Box::new(x),
                     ))
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("payment_link"), _) => {
-                <crate::PaymentLink as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentLink>()
                     .map(|x| EventObject::PaymentLink(Box::new(x)))
             }
             (Some("payment_method"), _) => {
-                <crate::PaymentMethod as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentMethod>()
                     .map(|x| EventObject::PaymentMethod(Box::new(x)))
             }
             #[cfg(any(feature = "checkout", feature = "payments"))]
             (Some("payment_method_configuration"), _) => {
-                <crate::PaymentMethodConfiguration as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::PaymentMethodConfiguration>()
                     .map(|x| EventObject::PaymentMethodConfiguration(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("payment_method_domain"), _) => {
-                <crate::PaymentMethodDomain as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentMethodDomain>()
                     .map(|x| EventObject::PaymentMethodDomain(Box::new(x)))
             }
             (Some("payment_record"), _) => {
-                <crate::PaymentRecord as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PaymentRecord>()
                     .map(|x| EventObject::PaymentRecord(Box::new(x)))
             }
             (Some("payout"), _) => {
-                <crate::Payout as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Payout(Box::new(x)))
+                r.decode::<crate::Payout>().map(|x| EventObject::Payout(Box::new(x)))
             }
             (Some("person"), false) => {
-                <crate::Person as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Person(Box::new(x)))
+                r.decode::<crate::Person>().map(|x| EventObject::Person(Box::new(x)))
             }
             #[cfg(feature = "connect")]
             (Some("person"), true) => {
-                <crate::DeletedPerson as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedPerson>()
                     .map(|x| EventObject::DeletedPerson(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("plan"), false) => {
-                <crate::Plan as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Plan(Box::new(x)))
+                r.decode::<crate::Plan>().map(|x| EventObject::Plan(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("plan"), true) => {
-                <crate::DeletedPlan as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedPlan>()
                     .map(|x| EventObject::DeletedPlan(Box::new(x)))
             }
             (Some("price"), false) => {
-                <crate::Price as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Price(Box::new(x)))
+                r.decode::<crate::Price>().map(|x| EventObject::Price(Box::new(x)))
             }
             (Some("price"), true) => {
-                <crate::DeletedPrice as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedPrice>()
                     .map(|x| EventObject::DeletedPrice(Box::new(x)))
             }
             (Some("product"), false) => {
-                <crate::Product as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Product(Box::new(x)))
+                r.decode::<crate::Product>().map(|x| EventObject::Product(Box::new(x)))
             }
             (Some("product"), true) => {
-                <crate::DeletedProduct as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedProduct>()
                     .map(|x| EventObject::DeletedProduct(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), false) => {
-                <crate::ProductFeature as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ProductFeature>()
                     .map(|x| EventObject::ProductFeature(Box::new(x)))
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), true) => {
-                <crate::DeletedProductFeature as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedProductFeature>()
                     .map(|x| EventObject::DeletedProductFeature(Box::new(x)))
             }
             (Some("promotion_code"), _) => {
-                <crate::PromotionCode as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::PromotionCode>()
                     .map(|x| EventObject::PromotionCode(Box::new(x)))
             }
             (Some("quote"), _) => {
-                <crate::Quote as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Quote(Box::new(x)))
+                r.decode::<crate::Quote>().map(|x| EventObject::Quote(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.early_fraud_warning"), _) => {
-                <crate::RadarEarlyFraudWarning as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::RadarEarlyFraudWarning>()
                     .map(|x| EventObject::RadarEarlyFraudWarning(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.payment_evaluation"), _) => {
-                <crate::RadarPaymentEvaluation as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::RadarPaymentEvaluation>()
                     .map(|x| EventObject::RadarPaymentEvaluation(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), false) => {
-                <crate::RadarValueList as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::RadarValueList>()
                     .map(|x| EventObject::RadarValueList(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), true) => {
-                <crate::DeletedRadarValueList as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedRadarValueList>()
                     .map(|x| EventObject::DeletedRadarValueList(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), false) => {
-                <crate::RadarValueListItem as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::RadarValueListItem>()
                     .map(|x| EventObject::RadarValueListItem(Box::new(x)))
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), true) => {
-                <crate::DeletedRadarValueListItem as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedRadarValueListItem>()
                     .map(|x| EventObject::DeletedRadarValueListItem(Box::new(x)))
             }
             (Some("refund"), _) => {
-                <crate::Refund as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Refund(Box::new(x)))
+                r.decode::<crate::Refund>().map(|x| EventObject::Refund(Box::new(x)))
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_run"), _) => {
-                <crate::ReportingReportRun as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ReportingReportRun>()
                     .map(|x| EventObject::ReportingReportRun(Box::new(x)))
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_type"), _) => {
-                <crate::ReportingReportType as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ReportingReportType>()
                     .map(|x| EventObject::ReportingReportType(Box::new(x)))
             }
             (Some("reserve_transaction"), _) => {
-                <crate::ReserveTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ReserveTransaction>()
                     .map(|x| EventObject::ReserveTransaction(Box::new(x)))
             }
             (Some("review"), _) => {
-                <crate::Review as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Review(Box::new(x)))
+                r.decode::<crate::Review>().map(|x| EventObject::Review(Box::new(x)))
             }
             #[cfg(feature = "reporting")]
             (Some("scheduled_query_run"), _) => {
-                <crate::ScheduledQueryRun as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ScheduledQueryRun>()
                     .map(|x| EventObject::ScheduledQueryRun(Box::new(x)))
             }
             (Some("setup_attempt"), _) => {
-                <crate::SetupAttempt as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SetupAttempt>()
                     .map(|x| EventObject::SetupAttempt(Box::new(x)))
             }
             (Some("setup_intent"), _) => {
-                <crate::SetupIntent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SetupIntent>()
                     .map(|x| EventObject::SetupIntent(Box::new(x)))
             }
             (Some("shipping_rate"), _) => {
-                <crate::ShippingRate as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::ShippingRate>()
                     .map(|x| EventObject::ShippingRate(Box::new(x)))
             }
             #[cfg(feature = "reporting")]
             (Some("sigma.sigma_api_query"), _) => {
-                <crate::SigmaSigmaApiQuery as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SigmaSigmaApiQuery>()
                     .map(|x| EventObject::SigmaSigmaApiQuery(Box::new(x)))
             }
             (Some("source"), _) => {
-                <crate::Source as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Source(Box::new(x)))
+                r.decode::<crate::Source>().map(|x| EventObject::Source(Box::new(x)))
             }
             #[cfg(feature = "payments")]
             (Some("source_mandate_notification"), _) => {
-                <crate::SourceMandateNotification as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::SourceMandateNotification>()
                     .map(|x| EventObject::SourceMandateNotification(Box::new(x)))
             }
             #[cfg(any(feature = "connect", feature = "payments"))]
             (Some("source_transaction"), _) => {
-                <crate::SourceTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SourceTransaction>()
                     .map(|x| EventObject::SourceTransaction(Box::new(x)))
             }
             (Some("subscription"), _) => {
-                <crate::Subscription as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::Subscription>()
                     .map(|x| EventObject::Subscription(Box::new(x)))
             }
             (Some("subscription_item"), false) => {
-                <crate::SubscriptionItem as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SubscriptionItem>()
                     .map(|x| EventObject::SubscriptionItem(Box::new(x)))
             }
             #[cfg(feature = "billing")]
             (Some("subscription_item"), true) => {
-                <crate::DeletedSubscriptionItem as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedSubscriptionItem>()
                     .map(|x| EventObject::DeletedSubscriptionItem(Box::new(x)))
             }
             (Some("subscription_schedule"), _) => {
-                <crate::SubscriptionSchedule as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::SubscriptionSchedule>()
                     .map(|x| EventObject::SubscriptionSchedule(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.association"), _) => {
-                <crate::TaxAssociation as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxAssociation>()
                     .map(|x| EventObject::TaxAssociation(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation"), _) => {
-                <crate::TaxCalculation as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxCalculation>()
                     .map(|x| EventObject::TaxCalculation(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation_line_item"), _) => {
-                <crate::TaxCalculationLineItem as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TaxCalculationLineItem>()
                     .map(|x| EventObject::TaxCalculationLineItem(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.registration"), _) => {
-                <crate::TaxRegistration as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxRegistration>()
                     .map(|x| EventObject::TaxRegistration(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.settings"), _) => {
-                <crate::TaxSettings as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxSettings>()
                     .map(|x| EventObject::TaxSettings(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction"), _) => {
-                <crate::TaxTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxTransaction>()
                     .map(|x| EventObject::TaxTransaction(Box::new(x)))
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction_line_item"), _) => {
-                <crate::TaxTransactionLineItem as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TaxTransactionLineItem>()
                     .map(|x| EventObject::TaxTransactionLineItem(Box::new(x)))
             }
             (Some("tax_code"), _) => {
-                <crate::TaxCode as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::TaxCode(Box::new(x)))
+                r.decode::<crate::TaxCode>().map(|x| EventObject::TaxCode(Box::new(x)))
             }
             (Some("tax_deducted_at_source"), _) => {
-                <crate::TaxDeductedAtSource as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TaxDeductedAtSource>()
                     .map(|x| EventObject::TaxDeductedAtSource(Box::new(x)))
             }
             (Some("tax_id"), false) => {
-                <crate::TaxId as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::TaxId(Box::new(x)))
+                r.decode::<crate::TaxId>().map(|x| EventObject::TaxId(Box::new(x)))
             }
             (Some("tax_id"), true) => {
-                <crate::DeletedTaxId as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::DeletedTaxId>()
                     .map(|x| EventObject::DeletedTaxId(Box::new(x)))
             }
             (Some("tax_rate"), _) => {
-                <crate::TaxRate as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::TaxRate(Box::new(x)))
+                r.decode::<crate::TaxRate>().map(|x| EventObject::TaxRate(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), false) => {
-                <crate::TerminalConfiguration as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TerminalConfiguration>()
                     .map(|x| EventObject::TerminalConfiguration(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), true) => {
-                <crate::DeletedTerminalConfiguration as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedTerminalConfiguration>()
                     .map(|x| EventObject::DeletedTerminalConfiguration(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.connection_token"), _) => {
-                <crate::TerminalConnectionToken as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TerminalConnectionToken>()
                     .map(|x| EventObject::TerminalConnectionToken(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), false) => {
-                <crate::TerminalLocation as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TerminalLocation>()
                     .map(|x| EventObject::TerminalLocation(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), true) => {
-                <crate::DeletedTerminalLocation as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedTerminalLocation>()
                     .map(|x| EventObject::DeletedTerminalLocation(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.onboarding_link"), _) => {
-                <crate::TerminalOnboardingLink as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TerminalOnboardingLink>()
                     .map(|x| EventObject::TerminalOnboardingLink(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), false) => {
-                <crate::TerminalReader as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TerminalReader>()
                     .map(|x| EventObject::TerminalReader(Box::new(x)))
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), true) => {
-                <crate::DeletedTerminalReader as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedTerminalReader>()
                     .map(|x| EventObject::DeletedTerminalReader(Box::new(x)))
             }
             (Some("test_helpers.test_clock"), false) => {
-                <crate::TestHelpersTestClock as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TestHelpersTestClock>()
                     .map(|x| EventObject::TestHelpersTestClock(Box::new(x)))
             }
             (Some("test_helpers.test_clock"), true) => {
-                <crate::DeletedTestHelpersTestClock as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedTestHelpersTestClock>()
                     .map(|x| EventObject::DeletedTestHelpersTestClock(Box::new(x)))
             }
             #[cfg(any(feature = "issuing", feature = "payments"))]
             (Some("token"), _) => {
-                <crate::Token as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Token(Box::new(x)))
+                r.decode::<crate::Token>().map(|x| EventObject::Token(Box::new(x)))
             }
             (Some("topup"), _) => {
-                <crate::Topup as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Topup(Box::new(x)))
+                r.decode::<crate::Topup>().map(|x| EventObject::Topup(Box::new(x)))
             }
             (Some("transfer"), _) => {
-                <crate::Transfer as crate::rt::DecodeBody>::decode_body(body)
-                    .map(|x| EventObject::Transfer(Box::new(x)))
+                r.decode::<crate::Transfer>().map(|x| EventObject::Transfer(Box::new(x)))
             }
             (Some("transfer_reversal"), _) => {
-                <crate::TransferReversal as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TransferReversal>()
                     .map(|x| EventObject::TransferReversal(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.credit_reversal"), _) => {
-                <crate::TreasuryCreditReversal as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryCreditReversal>()
                     .map(|x| EventObject::TreasuryCreditReversal(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.debit_reversal"), _) => {
-                <crate::TreasuryDebitReversal as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryDebitReversal>()
                     .map(|x| EventObject::TreasuryDebitReversal(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account"), _) => {
-                <crate::TreasuryFinancialAccount as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryFinancialAccount>()
                     .map(|x| EventObject::TreasuryFinancialAccount(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account_features"), _) => {
-                <crate::TreasuryFinancialAccountFeatures as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryFinancialAccountFeatures>()
                     .map(|x| EventObject::TreasuryFinancialAccountFeatures(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.inbound_transfer"), _) => {
-                <crate::TreasuryInboundTransfer as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryInboundTransfer>()
                     .map(|x| EventObject::TreasuryInboundTransfer(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_payment"), _) => {
-                <crate::TreasuryOutboundPayment as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryOutboundPayment>()
                     .map(|x| EventObject::TreasuryOutboundPayment(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_transfer"), _) => {
-                <crate::TreasuryOutboundTransfer as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryOutboundTransfer>()
                     .map(|x| EventObject::TreasuryOutboundTransfer(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_credit"), _) => {
-                <crate::TreasuryReceivedCredit as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryReceivedCredit>()
                     .map(|x| EventObject::TreasuryReceivedCredit(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_debit"), _) => {
-                <crate::TreasuryReceivedDebit as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryReceivedDebit>()
                     .map(|x| EventObject::TreasuryReceivedDebit(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction"), _) => {
-                <crate::TreasuryTransaction as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::TreasuryTransaction>()
                     .map(|x| EventObject::TreasuryTransaction(Box::new(x)))
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction_entry"), _) => {
-                <crate::TreasuryTransactionEntry as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::TreasuryTransactionEntry>()
                     .map(|x| EventObject::TreasuryTransactionEntry(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event"), _) => {
-                <crate::V2BillingMeterEvent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2BillingMeterEvent>()
                     .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_adjustment"), _) => {
-                <crate::V2BillingMeterEventAdjustment as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::V2BillingMeterEventAdjustment>()
                     .map(|x| EventObject::V2BillingMeterEventAdjustment(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_session"), _) => {
-                <crate::V2BillingMeterEventSession as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::V2BillingMeterEventSession>()
                     .map(|x| EventObject::V2BillingMeterEventSession(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account"), _) => {
-                <crate::V2CoreAccount as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2CoreAccount>()
                     .map(|x| EventObject::V2CoreAccount(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_link"), _) => {
-                <crate::V2CoreAccountLink as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2CoreAccountLink>()
                     .map(|x| EventObject::V2CoreAccountLink(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person"), _) => {
-                <crate::V2CoreAccountPerson as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2CoreAccountPerson>()
                     .map(|x| EventObject::V2CoreAccountPerson(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person_token"), _) => {
-                <crate::V2CoreAccountPersonToken as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::V2CoreAccountPersonToken>()
                     .map(|x| EventObject::V2CoreAccountPersonToken(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_token"), _) => {
-                <crate::V2CoreAccountToken as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2CoreAccountToken>()
                     .map(|x| EventObject::V2CoreAccountToken(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event"), _) => {
-                <crate::V2CoreEvent as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::V2CoreEvent>()
                     .map(|x| EventObject::V2CoreEvent(Box::new(x)))
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event_destination"), _) => {
-                <crate::V2CoreEventDestination as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::V2CoreEventDestination>()
                     .map(|x| EventObject::V2CoreEventDestination(Box::new(x)))
             }
             (Some("webhook_endpoint"), false) => {
-                <crate::WebhookEndpoint as crate::rt::DecodeBody>::decode_body(body)
+                r.decode::<crate::WebhookEndpoint>()
                     .map(|x| EventObject::WebhookEndpoint(Box::new(x)))
             }
             (Some("webhook_endpoint"), true) => {
-                <crate::DeletedWebhookEndpoint as crate::rt::DecodeBody>::decode_body(
-                        body,
-                    )
+                r.decode::<crate::DeletedWebhookEndpoint>()
                     .map(|x| EventObject::DeletedWebhookEndpoint(Box::new(x)))
             }
-            _ => crate::rt::de::json(body).map(EventObject::Unknown),
+            _ => r.decode().map(EventObject::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for EventObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }

@@ -48,6 +48,5 @@ pub use treasury::*;
 /// The `v2` API area.
 pub mod v2;
 pub use v2::*;
-mod decode_body;
 mod events;
 pub use events::*;

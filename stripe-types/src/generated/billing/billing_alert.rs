@@ -149,54 +149,83 @@ impl BillingAlert {
 #[cfg(feature = "billing")]
 pub type BillingAlertId = crate::rt::Id<BillingAlert>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingAlert {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingAlert;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.alert object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingAlert, A::Error> {
-                let mut f0: Option<crate::BillingAlertAlertType> = None;
-                let mut f1: Option<crate::BillingAlertId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::BillingAlertStatus> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::ThresholdsResourceUsageThresholdConfig> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alert_type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f3 = crate::rt::de::next(&mut map)?,
-                        "title" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "usage_threshold" => f5 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingAlert {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingAlertAlertType>,
+            f1: Option<crate::BillingAlertId>,
+            f2: Option<bool>,
+            f3: Option<crate::BillingAlertStatus>,
+            f4: Option<String>,
+            f5: Option<crate::ThresholdsResourceUsageThresholdConfig>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.alert object",
+            &[
+                "alert_type",
+                "id",
+                "livemode",
+                "object",
+                "status",
+                "title",
+                "usage_threshold",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.optional(&mut b.f3),
+                5 => r.required(&mut b.f4),
+                6 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3, f4: Some(f4), f5 } => {
                 Ok(BillingAlert {
-                    alert_type: f0.ok_or_else(|| crate::rt::de::missing("alert_type"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    alert_type: f0,
+                    id: f1,
+                    livemode: f2,
                     status: f3,
-                    title: f4.ok_or_else(|| crate::rt::de::missing("title"))?,
+                    title: f4,
                     usage_threshold: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "alert_type"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f4.is_none(), "title"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -251,6 +280,7 @@ impl BillingAlertAlertType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for BillingAlertAlertType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -276,6 +306,12 @@ impl serde::Serialize for BillingAlertAlertType {
 impl<'de> serde::Deserialize<'de> for BillingAlertAlertType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for BillingAlertAlertType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `BillingAlertStatus`.
@@ -307,6 +343,7 @@ impl BillingAlertStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for BillingAlertStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -334,6 +371,12 @@ impl serde::Serialize for BillingAlertStatus {
 impl<'de> serde::Deserialize<'de> for BillingAlertStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for BillingAlertStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a billing alert
@@ -434,6 +477,7 @@ impl CreateBillingAlertUsageThresholdFiltersType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingAlertUsageThresholdFiltersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -484,6 +528,7 @@ impl CreateBillingAlertUsageThresholdRecurrence {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingAlertUsageThresholdRecurrence {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -705,6 +750,7 @@ impl ListBillingAlertsAlertType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListBillingAlertsAlertType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

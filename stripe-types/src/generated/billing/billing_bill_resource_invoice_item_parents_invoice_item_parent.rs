@@ -15,49 +15,53 @@ pub struct BillingBillResourceInvoiceItemParentsInvoiceItemParent {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoiceItemParentsInvoiceItemParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoiceItemParentsInvoiceItemParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoice_item_parents_invoice_item_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingBillResourceInvoiceItemParentsInvoiceItemParent,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
-                > = None;
-                let mut f1: Option<
-                    crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "subscription_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingBillResourceInvoiceItemParentsInvoiceItemParent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
+            >,
+            f1: Option<
+                crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoice_item_parents_invoice_item_parent object",
+            &["subscription_details", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(BillingBillResourceInvoiceItemParentsInvoiceItemParent {
                     subscription_details: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de>
+for BillingBillResourceInvoiceItemParentsInvoiceItemParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -107,6 +111,7 @@ impl BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -139,5 +144,11 @@ impl<'de> serde::Deserialize<'de>
 for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for BillingBillResourceInvoiceItemParentsInvoiceItemParentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

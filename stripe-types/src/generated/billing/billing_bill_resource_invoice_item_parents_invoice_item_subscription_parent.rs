@@ -13,46 +13,52 @@ pub struct BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "subscription" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_item" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent object",
+            &["subscription", "subscription_item"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
-                    subscription: f0
-                        .ok_or_else(|| crate::rt::de::missing("subscription"))?,
+                    subscription: f0,
                     subscription_item: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "subscription")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de>
+for BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]

@@ -17,54 +17,65 @@ pub struct BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemPar
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<
-                    crate::BillingBillResourceInvoicingLinesCommonProrationDetails,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "invoice_item" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "proration" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "proration_details" => f2 = crate::rt::de::next(&mut map)?,
-                        "subscription" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<bool>,
+            f2: Option<crate::BillingBillResourceInvoicingLinesCommonProrationDetails>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent object",
+            &["invoice_item", "proration", "proration_details", "subscription"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
-                    invoice_item: f0
-                        .ok_or_else(|| crate::rt::de::missing("invoice_item"))?,
-                    proration: f1.ok_or_else(|| crate::rt::de::missing("proration"))?,
+                    invoice_item: f0,
+                    proration: f1,
                     proration_details: f2,
                     subscription: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "invoice_item"),
+                                    (b.f1.is_none(), "proration"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId

@@ -17,56 +17,62 @@ pub struct BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent,
-                > = None;
-                let mut f1: Option<
-                    crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent,
-                > = None;
-                let mut f2: Option<
-                    crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "invoice_item_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "subscription_item_details" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent,
+            >,
+            f1: Option<
+                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent,
+            >,
+            f2: Option<
+                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent object",
+            &["invoice_item_details", "subscription_item_details", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
                     invoice_item_details: f0,
                     subscription_item_details: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
@@ -122,6 +128,7 @@ impl BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
 impl std::str::FromStr
 for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -156,5 +163,11 @@ impl<'de> serde::Deserialize<'de>
 for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -17,50 +17,56 @@ pub struct BillingBillResourceInvoicingParentsInvoiceParent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingParentsInvoiceParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingParentsInvoiceParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoicing_parents_invoice_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingBillResourceInvoicingParentsInvoiceParent, A::Error> {
-                let mut f0: Option<
-                    crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent,
-                > = None;
-                let mut f1: Option<
-                    crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
-                > = None;
-                let mut f2: Option<
-                    crate::BillingBillResourceInvoicingParentsInvoiceParentType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "quote_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "subscription_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceParent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent>,
+            f1: Option<
+                crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
+            >,
+            f2: Option<crate::BillingBillResourceInvoicingParentsInvoiceParentType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_parents_invoice_parent object",
+            &["quote_details", "subscription_details", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(BillingBillResourceInvoicingParentsInvoiceParent {
                     quote_details: f0,
                     subscription_details: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingParentsInvoiceParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingBillResourceInvoicingParentsInvoiceParent {
@@ -113,6 +119,7 @@ impl BillingBillResourceInvoicingParentsInvoiceParentType {
 }
 impl std::str::FromStr for BillingBillResourceInvoicingParentsInvoiceParentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -145,5 +152,10 @@ impl<'de> serde::Deserialize<'de>
 for BillingBillResourceInvoicingParentsInvoiceParentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceParentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

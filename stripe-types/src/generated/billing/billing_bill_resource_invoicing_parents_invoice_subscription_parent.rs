@@ -14,51 +14,57 @@ pub struct BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingParentsInvoiceSubscriptionParent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_bill_resource_invoicing_parents_invoice_subscription_parent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Metadata> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Subscription>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "metadata" => f0 = crate::rt::de::next(&mut map)?,
-                        "subscription" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_proration_date" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Metadata>,
+            f1: Option<crate::rt::Expandable<crate::Subscription>>,
+            f2: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_parents_invoice_subscription_parent object",
+            &["metadata", "subscription", "subscription_proration_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
                     metadata: f0,
-                    subscription: f1
-                        .ok_or_else(|| crate::rt::de::missing("subscription"))?,
+                    subscription: f1,
                     subscription_proration_date: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "subscription")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {

@@ -14,46 +14,54 @@ pub struct BillingBillResourceInvoicingPricingPricing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingPricingPricing {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingPricingPricing;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_bill_resource_invoicing_pricing_pricing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingBillResourceInvoicingPricingPricing, A::Error> {
-                let mut f0: Option<
-                    crate::BillingBillResourceInvoicingPricingPricingPriceDetails,
-                > = None;
-                let mut f1: Option<
-                    crate::BillingBillResourceInvoicingPricingPricingType,
-                > = None;
-                let mut f2: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "price_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "unit_amount_decimal" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingBillResourceInvoicingPricingPricing {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingBillResourceInvoicingPricingPricingPriceDetails>,
+            f1: Option<crate::BillingBillResourceInvoicingPricingPricingType>,
+            f2: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_pricing_pricing object",
+            &["price_details", "type", "unit_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(BillingBillResourceInvoicingPricingPricing {
                     price_details: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     unit_amount_decimal: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingPricingPricing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingBillResourceInvoicingPricingPricing {
@@ -101,6 +109,7 @@ impl BillingBillResourceInvoicingPricingPricingType {
 }
 impl std::str::FromStr for BillingBillResourceInvoicingPricingPricingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -127,5 +136,10 @@ impl serde::Serialize for BillingBillResourceInvoicingPricingPricingType {
 impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingPricingPricingType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingBillResourceInvoicingPricingPricingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -19,59 +19,80 @@ pub struct BillingBillResourceInvoicingTaxesTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingBillResourceInvoicingTaxesTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_bill_resource_invoicing_taxes_tax object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingBillResourceInvoicingTaxesTax, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
-                > = None;
-                let mut f2: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxRateDetails,
-                > = None;
-                let mut f3: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason,
-                > = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::BillingBillResourceInvoicingTaxesTaxType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_behavior" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_rate_details" => f2 = crate::rt::de::next(&mut map)?,
-                        "taxability_reason" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "taxable_amount" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
+            f2: Option<crate::BillingBillResourceInvoicingTaxesTaxRateDetails>,
+            f3: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason>,
+            f4: Option<i64>,
+            f5: Option<crate::BillingBillResourceInvoicingTaxesTaxType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_bill_resource_invoicing_taxes_tax object",
+            &[
+                "amount",
+                "tax_behavior",
+                "tax_rate_details",
+                "taxability_reason",
+                "taxable_amount",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4, f5: Some(f5) } => {
                 Ok(BillingBillResourceInvoicingTaxesTax {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    tax_behavior: f1
-                        .ok_or_else(|| crate::rt::de::missing("tax_behavior"))?,
+                    amount: f0,
+                    tax_behavior: f1,
                     tax_rate_details: f2,
-                    taxability_reason: f3
-                        .ok_or_else(|| crate::rt::de::missing("taxability_reason"))?,
+                    taxability_reason: f3,
                     taxable_amount: f4,
-                    r#type: f5.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "tax_behavior"),
+                                    (b.f3.is_none(), "taxability_reason"),
+                                    (b.f5.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingBillResourceInvoicingTaxesTax {
@@ -123,6 +144,7 @@ impl BillingBillResourceInvoicingTaxesTaxTaxBehavior {
 }
 impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -150,6 +172,11 @@ impl serde::Serialize for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
 impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `BillingBillResourceInvoicingTaxesTaxTaxabilityReason`.
@@ -249,6 +276,7 @@ impl BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
 }
 impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -325,6 +353,11 @@ for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxTaxabilityReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `BillingBillResourceInvoicingTaxesTaxType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -347,6 +380,7 @@ impl BillingBillResourceInvoicingTaxesTaxType {
 }
 impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -371,5 +405,10 @@ impl serde::Serialize for BillingBillResourceInvoicingTaxesTaxType {
 impl<'de> serde::Deserialize<'de> for BillingBillResourceInvoicingTaxesTaxType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTaxType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

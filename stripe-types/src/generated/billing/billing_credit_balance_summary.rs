@@ -95,50 +95,66 @@ impl BillingCreditBalanceSummary {
     pub const OBJECT_NAME: &'static str = "billing.credit_balance_summary";
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingCreditBalanceSummary {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingCreditBalanceSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.credit_balance_summary object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingCreditBalanceSummary, A::Error> {
-                let mut f0: Option<Vec<crate::CreditBalance>> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "balances" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingCreditBalanceSummary {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::CreditBalance>>,
+            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f2: Option<String>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.credit_balance_summary object",
+            &["balances", "customer", "customer_account", "livemode", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(BillingCreditBalanceSummary {
-                    balances: f0.ok_or_else(|| crate::rt::de::missing("balances"))?,
-                    customer: f1.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    balances: f0,
+                    customer: f1,
                     customer_account: f2,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "balances"),
+                                    (b.f1.is_none(), "customer"),
+                                    (b.f3.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingCreditBalanceSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -323,6 +339,7 @@ impl RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType {
 impl std::str::FromStr
 for RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -387,6 +404,7 @@ impl RetrieveBillingCreditBalanceSummaryFilterType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for RetrieveBillingCreditBalanceSummaryFilterType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

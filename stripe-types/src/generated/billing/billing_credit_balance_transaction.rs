@@ -33,65 +33,108 @@ impl BillingCreditBalanceTransaction {
 pub type BillingCreditBalanceTransactionId = crate::rt::Id<
     BillingCreditBalanceTransaction,
 >;
-impl<'de> serde::Deserialize<'de> for BillingCreditBalanceTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingCreditBalanceTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.credit_balance_transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingCreditBalanceTransaction, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::BillingCreditGrantsResourceBalanceCredit> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::BillingCreditGrant>> = None;
-                let mut f3: Option<crate::BillingCreditGrantsResourceBalanceDebit> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::BillingCreditBalanceTransactionId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::TestHelpersTestClock>> = None;
-                let mut f8: Option<crate::BillingCreditBalanceTransactionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "credit" => f1 = crate::rt::de::next(&mut map)?,
-                        "credit_grant" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "effective_at" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "test_clock" => f7 = crate::rt::de::next(&mut map)?,
-                        "type" => f8 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingCreditBalanceTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::BillingCreditGrantsResourceBalanceCredit>,
+            f2: Option<crate::rt::Expandable<crate::BillingCreditGrant>>,
+            f3: Option<crate::BillingCreditGrantsResourceBalanceDebit>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::BillingCreditBalanceTransactionId>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f8: Option<crate::BillingCreditBalanceTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.credit_balance_transaction object",
+            &[
+                "created",
+                "credit",
+                "credit_grant",
+                "debit",
+                "effective_at",
+                "id",
+                "livemode",
+                "object",
+                "test_clock",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+            } => {
                 Ok(BillingCreditBalanceTransaction {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f0,
                     credit: f1,
-                    credit_grant: f2
-                        .ok_or_else(|| crate::rt::de::missing("credit_grant"))?,
+                    credit_grant: f2,
                     debit: f3,
-                    effective_at: f4
-                        .ok_or_else(|| crate::rt::de::missing("effective_at"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    effective_at: f4,
+                    id: f5,
+                    livemode: f6,
                     test_clock: f7,
                     r#type: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f2.is_none(), "credit_grant"),
+                                    (b.f4.is_none(), "effective_at"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingCreditBalanceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingCreditBalanceTransaction {
@@ -151,6 +194,7 @@ impl BillingCreditBalanceTransactionType {
 }
 impl std::str::FromStr for BillingCreditBalanceTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -174,6 +218,11 @@ impl serde::Serialize for BillingCreditBalanceTransactionType {
 impl<'de> serde::Deserialize<'de> for BillingCreditBalanceTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingCreditBalanceTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List credit balance transactions

@@ -106,93 +106,154 @@ impl BillingCreditGrant {
 }
 /// The id of a [`BillingCreditGrant`].
 pub type BillingCreditGrantId = crate::rt::Id<BillingCreditGrant>;
-impl<'de> serde::Deserialize<'de> for BillingCreditGrant {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingCreditGrant;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.credit_grant object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingCreditGrant, A::Error> {
-                let mut f0: Option<crate::BillingCreditGrantsResourceAmount> = None;
-                let mut f1: Option<
-                    crate::BillingCreditGrantsResourceApplicabilityConfig,
-                > = None;
-                let mut f2: Option<crate::BillingCreditGrantCategory> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<crate::BillingCreditGrantId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<i64> = None;
-                let mut f13: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut f14: Option<crate::rt::Timestamp> = None;
-                let mut f15: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "applicability_config" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "category" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
-                        "effective_at" => f6 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f11 = crate::rt::de::next(&mut map)?,
-                        "priority" => f12 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f13 = crate::rt::de::next(&mut map)?,
-                        "updated" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "voided_at" => f15 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingCreditGrant {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingCreditGrantsResourceAmount>,
+            f1: Option<crate::BillingCreditGrantsResourceApplicabilityConfig>,
+            f2: Option<crate::BillingCreditGrantCategory>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<crate::BillingCreditGrantId>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<String>,
+            f12: Option<i64>,
+            f13: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f14: Option<crate::rt::Timestamp>,
+            f15: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.credit_grant object",
+            &[
+                "amount",
+                "applicability_config",
+                "category",
+                "created",
+                "customer",
+                "customer_account",
+                "effective_at",
+                "expires_at",
+                "id",
+                "livemode",
+                "metadata",
+                "name",
+                "object",
+                "priority",
+                "test_clock",
+                "updated",
+                "voided_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.skip(),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+            } => {
                 Ok(BillingCreditGrant {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    applicability_config: f1
-                        .ok_or_else(|| crate::rt::de::missing("applicability_config"))?,
-                    category: f2.ok_or_else(|| crate::rt::de::missing("category"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    customer: f4.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    amount: f0,
+                    applicability_config: f1,
+                    category: f2,
+                    created: f3,
+                    customer: f4,
                     customer_account: f5,
                     effective_at: f6,
                     expires_at: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f10.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f8,
+                    livemode: f9,
+                    metadata: f10,
                     name: f11,
                     priority: f12,
                     test_clock: f13,
-                    updated: f14.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    updated: f14,
                     voided_at: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "applicability_config"),
+                                    (b.f2.is_none(), "category"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "customer"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "metadata"),
+                                    (b.f14.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingCreditGrant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingCreditGrant {
@@ -265,6 +326,7 @@ impl BillingCreditGrantCategory {
 }
 impl std::str::FromStr for BillingCreditGrantCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -288,6 +350,11 @@ impl serde::Serialize for BillingCreditGrantCategory {
 impl<'de> serde::Deserialize<'de> for BillingCreditGrantCategory {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingCreditGrantCategory {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a credit grant
@@ -468,6 +535,7 @@ impl CreateBillingCreditGrantAmountType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingCreditGrantAmountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -521,6 +589,7 @@ impl CreateBillingCreditGrantCategory {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingCreditGrantCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

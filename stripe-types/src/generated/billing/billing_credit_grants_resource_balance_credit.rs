@@ -14,48 +14,58 @@ pub struct BillingCreditGrantsResourceBalanceCredit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceBalanceCredit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingCreditGrantsResourceBalanceCredit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_credit_grants_resource_balance_credit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingCreditGrantsResourceBalanceCredit, A::Error> {
-                let mut f0: Option<crate::BillingCreditGrantsResourceAmount> = None;
-                let mut f1: Option<
-                    crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided,
-                > = None;
-                let mut f2: Option<
-                    crate::BillingCreditGrantsResourceBalanceCreditType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "credits_application_invoice_voided" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingCreditGrantsResourceBalanceCredit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingCreditGrantsResourceAmount>,
+            f1: Option<
+                crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided,
+            >,
+            f2: Option<crate::BillingCreditGrantsResourceBalanceCreditType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_credit_grants_resource_balance_credit object",
+            &["amount", "credits_application_invoice_voided", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(BillingCreditGrantsResourceBalanceCredit {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     credits_application_invoice_voided: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceBalanceCredit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingCreditGrantsResourceBalanceCredit {
@@ -106,6 +116,7 @@ impl BillingCreditGrantsResourceBalanceCreditType {
 }
 impl std::str::FromStr for BillingCreditGrantsResourceBalanceCreditType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -133,5 +144,10 @@ impl serde::Serialize for BillingCreditGrantsResourceBalanceCreditType {
 impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceBalanceCreditType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingCreditGrantsResourceBalanceCreditType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

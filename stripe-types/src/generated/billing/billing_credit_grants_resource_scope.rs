@@ -11,41 +11,36 @@ pub struct BillingCreditGrantsResourceScope {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for BillingCreditGrantsResourceScope {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingCreditGrantsResourceScopePriceType>,
+            f1: Option<Vec<crate::BillingCreditGrantsResourceApplicablePrice>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_credit_grants_resource_scope object",
+            &["price_type", "prices"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(BillingCreditGrantsResourceScope {
+            price_type: f0,
+            prices: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceScope {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingCreditGrantsResourceScope;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_credit_grants_resource_scope object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingCreditGrantsResourceScope, A::Error> {
-                let mut f0: Option<crate::BillingCreditGrantsResourceScopePriceType> = None;
-                let mut f1: Option<
-                    Vec<crate::BillingCreditGrantsResourceApplicablePrice>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "price_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "prices" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BillingCreditGrantsResourceScope {
-                    price_type: f0,
-                    prices: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingCreditGrantsResourceScope {
@@ -90,6 +85,7 @@ impl BillingCreditGrantsResourceScopePriceType {
 }
 impl std::str::FromStr for BillingCreditGrantsResourceScopePriceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -112,5 +108,10 @@ impl serde::Serialize for BillingCreditGrantsResourceScopePriceType {
 impl<'de> serde::Deserialize<'de> for BillingCreditGrantsResourceScopePriceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingCreditGrantsResourceScopePriceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

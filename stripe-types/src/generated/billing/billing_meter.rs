@@ -60,81 +60,132 @@ impl BillingMeter {
 }
 /// The id of a [`BillingMeter`].
 pub type BillingMeterId = crate::rt::Id<BillingMeter>;
-impl<'de> serde::Deserialize<'de> for BillingMeter {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeter;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.meter object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeter, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::BillingMeterResourceCustomerMappingSettings> = None;
-                let mut f2: Option<crate::BillingMeterResourceAggregationSettings> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::BillingMeterEventTimeWindow> = None;
-                let mut f6: Option<crate::BillingMeterId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::BillingMeterStatus> = None;
-                let mut f9: Option<
-                    crate::BillingMeterResourceBillingMeterStatusTransitions,
-                > = None;
-                let mut f10: Option<crate::rt::Timestamp> = None;
-                let mut f11: Option<crate::BillingMeterResourceBillingMeterValue> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_mapping" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "default_aggregation" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "display_name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "event_name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "event_time_window" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "updated" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "value_settings" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeter {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::BillingMeterResourceCustomerMappingSettings>,
+            f2: Option<crate::BillingMeterResourceAggregationSettings>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::BillingMeterEventTimeWindow>,
+            f6: Option<crate::BillingMeterId>,
+            f7: Option<bool>,
+            f8: Option<crate::BillingMeterStatus>,
+            f9: Option<crate::BillingMeterResourceBillingMeterStatusTransitions>,
+            f10: Option<crate::rt::Timestamp>,
+            f11: Option<crate::BillingMeterResourceBillingMeterValue>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.meter object",
+            &[
+                "created",
+                "customer_mapping",
+                "default_aggregation",
+                "display_name",
+                "event_name",
+                "event_time_window",
+                "id",
+                "livemode",
+                "object",
+                "status",
+                "status_transitions",
+                "updated",
+                "value_settings",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+            } => {
                 Ok(BillingMeter {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    customer_mapping: f1
-                        .ok_or_else(|| crate::rt::de::missing("customer_mapping"))?,
-                    default_aggregation: f2
-                        .ok_or_else(|| crate::rt::de::missing("default_aggregation"))?,
-                    display_name: f3
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
-                    event_name: f4.ok_or_else(|| crate::rt::de::missing("event_name"))?,
+                    created: f0,
+                    customer_mapping: f1,
+                    default_aggregation: f2,
+                    display_name: f3,
+                    event_name: f4,
                     event_time_window: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f8.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f9
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
-                    updated: f10.ok_or_else(|| crate::rt::de::missing("updated"))?,
-                    value_settings: f11
-                        .ok_or_else(|| crate::rt::de::missing("value_settings"))?,
+                    id: f6,
+                    livemode: f7,
+                    status: f8,
+                    status_transitions: f9,
+                    updated: f10,
+                    value_settings: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "customer_mapping"),
+                                    (b.f2.is_none(), "default_aggregation"),
+                                    (b.f3.is_none(), "display_name"),
+                                    (b.f4.is_none(), "event_name"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f8.is_none(), "status"),
+                                    (b.f9.is_none(), "status_transitions"),
+                                    (b.f10.is_none(), "updated"),
+                                    (b.f11.is_none(), "value_settings"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingMeter {
@@ -191,6 +242,7 @@ impl BillingMeterEventTimeWindow {
 }
 impl std::str::FromStr for BillingMeterEventTimeWindow {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -216,6 +268,11 @@ impl<'de> serde::Deserialize<'de> for BillingMeterEventTimeWindow {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BillingMeterEventTimeWindow {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// BillingMeterResourceAggregationSettings
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -225,38 +282,46 @@ pub struct BillingMeterResourceAggregationSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterResourceAggregationSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_meter_resource_aggregation_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterResourceAggregationSettings, A::Error> {
-                let mut f0: Option<
-                    crate::BillingMeterResourceAggregationSettingsFormula,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "formula" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingMeterResourceAggregationSettingsFormula>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_meter_resource_aggregation_settings object",
+            &["formula"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(BillingMeterResourceAggregationSettings {
-                    formula: f0.ok_or_else(|| crate::rt::de::missing("formula"))?,
+                    formula: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "formula")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingMeterResourceAggregationSettings {
@@ -302,6 +367,7 @@ impl BillingMeterResourceAggregationSettingsFormula {
 }
 impl std::str::FromStr for BillingMeterResourceAggregationSettingsFormula {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -330,6 +396,11 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettingsFor
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BillingMeterResourceAggregationSettingsFormula {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// BillingMeterResourceBillingMeterEventAdjustmentCancel
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -341,42 +412,35 @@ pub struct BillingMeterResourceBillingMeterEventAdjustmentCancel {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing")]
+impl crate::rt::Decode for BillingMeterResourceBillingMeterEventAdjustmentCancel {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_meter_resource_billing_meter_event_adjustment_cancel object",
+            &["identifier"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(BillingMeterResourceBillingMeterEventAdjustmentCancel {
+            identifier: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
 for BillingMeterResourceBillingMeterEventAdjustmentCancel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterResourceBillingMeterEventAdjustmentCancel;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_meter_resource_billing_meter_event_adjustment_cancel object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BillingMeterResourceBillingMeterEventAdjustmentCancel,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "identifier" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BillingMeterResourceBillingMeterEventAdjustmentCancel {
-                    identifier: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -409,38 +473,33 @@ pub struct BillingMeterResourceBillingMeterStatusTransitions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for BillingMeterResourceBillingMeterStatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_meter_resource_billing_meter_status_transitions object",
+            &["deactivated_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(BillingMeterResourceBillingMeterStatusTransitions {
+            deactivated_at: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterStatusTransitions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterResourceBillingMeterStatusTransitions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a billing_meter_resource_billing_meter_status_transitions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterResourceBillingMeterStatusTransitions, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deactivated_at" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BillingMeterResourceBillingMeterStatusTransitions {
-                    deactivated_at: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingMeterResourceBillingMeterStatusTransitions {
@@ -471,37 +530,46 @@ pub struct BillingMeterResourceBillingMeterValue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterResourceBillingMeterValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_meter_resource_billing_meter_value object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterResourceBillingMeterValue, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "event_payload_key" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterResourceBillingMeterValue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_meter_resource_billing_meter_value object",
+            &["event_payload_key"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(BillingMeterResourceBillingMeterValue {
-                    event_payload_key: f0
-                        .ok_or_else(|| crate::rt::de::missing("event_payload_key"))?,
+                    event_payload_key: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "event_payload_key")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingMeterResourceBillingMeterValue {
@@ -532,42 +600,52 @@ pub struct BillingMeterResourceCustomerMappingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterResourceCustomerMappingSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_meter_resource_customer_mapping_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterResourceCustomerMappingSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::BillingMeterResourceCustomerMappingSettingsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "event_payload_key" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::BillingMeterResourceCustomerMappingSettingsType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_meter_resource_customer_mapping_settings object",
+            &["event_payload_key", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(BillingMeterResourceCustomerMappingSettings {
-                    event_payload_key: f0
-                        .ok_or_else(|| crate::rt::de::missing("event_payload_key"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    event_payload_key: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "event_payload_key"),
+                                    (b.f1.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BillingMeterResourceCustomerMappingSettings {
@@ -608,6 +686,7 @@ impl BillingMeterResourceCustomerMappingSettingsType {
 }
 impl std::str::FromStr for BillingMeterResourceCustomerMappingSettingsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -636,6 +715,11 @@ impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSetting
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettingsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `BillingMeterStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -659,6 +743,7 @@ impl BillingMeterStatus {
 }
 impl std::str::FromStr for BillingMeterStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -682,6 +767,11 @@ impl serde::Serialize for BillingMeterStatus {
 impl<'de> serde::Deserialize<'de> for BillingMeterStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BillingMeterStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a billing meter
@@ -818,6 +908,7 @@ impl CreateBillingMeterCustomerMappingType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingMeterCustomerMappingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -874,6 +965,7 @@ impl CreateBillingMeterDefaultAggregationFormula {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingMeterDefaultAggregationFormula {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -929,6 +1021,7 @@ impl CreateBillingMeterEventTimeWindow {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingMeterEventTimeWindow {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1171,6 +1264,7 @@ impl ListBillingMetersStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListBillingMetersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -26,56 +26,92 @@ impl BillingMeterEvent {
     pub const OBJECT_NAME: &'static str = "billing.meter_event";
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingMeterEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.meter_event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterEvent, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<
-                    crate::rt::Secret<std::collections::BTreeMap<String, String>>,
-                > = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "identifier" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "payload" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "timestamp" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterEvent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
+            f5: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.meter_event object",
+            &[
+                "created",
+                "event_name",
+                "identifier",
+                "livemode",
+                "object",
+                "payload",
+                "timestamp",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(BillingMeterEvent {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    event_name: f1.ok_or_else(|| crate::rt::de::missing("event_name"))?,
-                    identifier: f2.ok_or_else(|| crate::rt::de::missing("identifier"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    payload: f4.ok_or_else(|| crate::rt::de::missing("payload"))?,
-                    timestamp: f5.ok_or_else(|| crate::rt::de::missing("timestamp"))?,
+                    created: f0,
+                    event_name: f1,
+                    identifier: f2,
+                    livemode: f3,
+                    payload: f4,
+                    timestamp: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "event_name"),
+                                    (b.f2.is_none(), "identifier"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "payload"),
+                                    (b.f5.is_none(), "timestamp"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingMeterEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]

@@ -24,53 +24,71 @@ impl BillingMeterEventAdjustment {
     pub const OBJECT_NAME: &'static str = "billing.meter_event_adjustment";
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterEventAdjustment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.meter_event_adjustment object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterEventAdjustment, A::Error> {
-                let mut f0: Option<
-                    crate::BillingMeterResourceBillingMeterEventAdjustmentCancel,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::BillingMeterEventAdjustmentStatus> = None;
-                let mut f4: Option<crate::BillingMeterEventAdjustmentType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cancel" => f0 = crate::rt::de::next(&mut map)?,
-                        "event_name" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterEventAdjustment {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BillingMeterResourceBillingMeterEventAdjustmentCancel>,
+            f1: Option<String>,
+            f2: Option<bool>,
+            f3: Option<crate::BillingMeterEventAdjustmentStatus>,
+            f4: Option<crate::BillingMeterEventAdjustmentType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.meter_event_adjustment object",
+            &["cancel", "event_name", "livemode", "object", "status", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.required(&mut b.f3),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
                 Ok(BillingMeterEventAdjustment {
                     cancel: f0,
-                    event_name: f1.ok_or_else(|| crate::rt::de::missing("event_name"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f3.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    event_name: f1,
+                    livemode: f2,
+                    status: f3,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "event_name"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "status"),
+                                    (b.f4.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -125,6 +143,7 @@ impl BillingMeterEventAdjustmentStatus {
 #[cfg(any(feature = "billing", feature = "v2"))]
 impl std::str::FromStr for BillingMeterEventAdjustmentStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -153,6 +172,12 @@ impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustmentStatus {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl crate::rt::Decode for BillingMeterEventAdjustmentStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `BillingMeterEventAdjustmentType`.
 #[cfg(any(feature = "billing", feature = "v2"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -176,6 +201,7 @@ impl BillingMeterEventAdjustmentType {
 #[cfg(any(feature = "billing", feature = "v2"))]
 impl std::str::FromStr for BillingMeterEventAdjustmentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -201,6 +227,12 @@ impl serde::Serialize for BillingMeterEventAdjustmentType {
 impl<'de> serde::Deserialize<'de> for BillingMeterEventAdjustmentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "v2"))]
+impl crate::rt::Decode for BillingMeterEventAdjustmentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a billing meter event adjustment
@@ -304,6 +336,7 @@ impl CreateBillingMeterEventAdjustmentType {
 #[cfg(any(feature = "billing", feature = "v2"))]
 impl std::str::FromStr for CreateBillingMeterEventAdjustmentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

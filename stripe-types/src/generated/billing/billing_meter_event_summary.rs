@@ -32,55 +32,92 @@ impl BillingMeterEventSummary {
 #[cfg(feature = "billing")]
 pub type BillingMeterEventSummaryId = crate::rt::Id<BillingMeterEventSummary>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingMeterEventSummary {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingMeterEventSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing.meter_event_summary object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingMeterEventSummary, A::Error> {
-                let mut f0: Option<f64> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::BillingMeterEventSummaryId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "aggregated_value" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "end_time" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "meter" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "start_time" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingMeterEventSummary {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<f64>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::BillingMeterEventSummaryId>,
+            f3: Option<bool>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing.meter_event_summary object",
+            &[
+                "aggregated_value",
+                "end_time",
+                "id",
+                "livemode",
+                "meter",
+                "object",
+                "start_time",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(BillingMeterEventSummary {
-                    aggregated_value: f0
-                        .ok_or_else(|| crate::rt::de::missing("aggregated_value"))?,
-                    end_time: f1.ok_or_else(|| crate::rt::de::missing("end_time"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    meter: f4.ok_or_else(|| crate::rt::de::missing("meter"))?,
-                    start_time: f5.ok_or_else(|| crate::rt::de::missing("start_time"))?,
+                    aggregated_value: f0,
+                    end_time: f1,
+                    id: f2,
+                    livemode: f3,
+                    meter: f4,
+                    start_time: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "aggregated_value"),
+                                    (b.f1.is_none(), "end_time"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "meter"),
+                                    (b.f5.is_none(), "start_time"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingMeterEventSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -261,6 +298,7 @@ impl ListBillingMeterEventSummariesValueGroupingWindow {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListBillingMeterEventSummariesValueGroupingWindow {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

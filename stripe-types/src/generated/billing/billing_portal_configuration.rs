@@ -31,22 +31,28 @@ impl From<crate::DeletedApplication> for ApplicationOrDeletedApplication {
         ApplicationOrDeletedApplication::DeletedApplication(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for ApplicationOrDeletedApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for ApplicationOrDeletedApplication {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("application"), false) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| ApplicationOrDeletedApplication::Application(Box::new(x)))
             }
             (Some("application"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| ApplicationOrDeletedApplication::DeletedApplication(
                         Box::new(x),
                     ))
             }
-            _ => Ok(ApplicationOrDeletedApplication::Unknown(v)),
+            _ => r.decode().map(ApplicationOrDeletedApplication::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApplicationOrDeletedApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ApplicationOrDeletedApplication {
@@ -106,78 +112,137 @@ impl BillingPortalConfiguration {
 #[cfg(feature = "billing")]
 pub type BillingPortalConfigurationId = crate::rt::Id<BillingPortalConfiguration>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingPortalConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingPortalConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_portal.configuration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingPortalConfiguration, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f2: Option<crate::PortalBusinessProfile> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::PortalFeatures> = None;
-                let mut f6: Option<crate::BillingPortalConfigurationId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::PortalLoginPage> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f1 = crate::rt::de::next(&mut map)?,
-                        "business_profile" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "default_return_url" => f4 = crate::rt::de::next(&mut map)?,
-                        "features" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "is_default" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "login_page" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
-                        "name" => f11 = crate::rt::de::next(&mut map)?,
-                        "updated" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingPortalConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f2: Option<crate::PortalBusinessProfile>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<crate::PortalFeatures>,
+            f6: Option<crate::BillingPortalConfigurationId>,
+            f7: Option<bool>,
+            f8: Option<bool>,
+            f9: Option<crate::PortalLoginPage>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<String>,
+            f12: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_portal.configuration object",
+            &[
+                "active",
+                "application",
+                "business_profile",
+                "created",
+                "default_return_url",
+                "features",
+                "id",
+                "is_default",
+                "livemode",
+                "login_page",
+                "metadata",
+                "name",
+                "object",
+                "updated",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.skip(),
+                13 => r.required(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12: Some(f12),
+            } => {
                 Ok(BillingPortalConfiguration {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
+                    active: f0,
                     application: f1,
-                    business_profile: f2
-                        .ok_or_else(|| crate::rt::de::missing("business_profile"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    business_profile: f2,
+                    created: f3,
                     default_return_url: f4,
-                    features: f5.ok_or_else(|| crate::rt::de::missing("features"))?,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    is_default: f7.ok_or_else(|| crate::rt::de::missing("is_default"))?,
-                    livemode: f8.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    login_page: f9.ok_or_else(|| crate::rt::de::missing("login_page"))?,
+                    features: f5,
+                    id: f6,
+                    is_default: f7,
+                    livemode: f8,
+                    login_page: f9,
                     metadata: f10,
                     name: f11,
-                    updated: f12.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    updated: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f2.is_none(), "business_profile"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f5.is_none(), "features"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "is_default"),
+                                    (b.f8.is_none(), "livemode"),
+                                    (b.f9.is_none(), "login_page"),
+                                    (b.f12.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingPortalConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -495,6 +560,7 @@ impl CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates {
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -609,6 +675,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReaso
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -699,6 +766,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode {
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -776,6 +844,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -851,6 +920,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAncho
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -928,6 +998,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpd
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpdates {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1003,6 +1074,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodE
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1075,6 +1147,7 @@ impl CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavi
 impl std::str::FromStr
 for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

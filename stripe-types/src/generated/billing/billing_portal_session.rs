@@ -106,72 +106,122 @@ impl BillingPortalSession {
 #[cfg(feature = "billing")]
 pub type BillingPortalSessionId = crate::rt::Id<BillingPortalSession>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingPortalSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BillingPortalSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a billing_portal.session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingPortalSession, A::Error> {
-                let mut f0: Option<
-                    crate::rt::Expandable<crate::BillingPortalConfiguration>,
-                > = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::PortalFlowsFlow> = None;
-                let mut f5: Option<crate::BillingPortalSessionId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::BillingPortalSessionLocale> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::rt::Secret<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "configuration" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
-                        "flow" => f4 = crate::rt::de::next(&mut map)?,
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "locale" => f7 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f9 = crate::rt::de::next(&mut map)?,
-                        "url" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BillingPortalSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::BillingPortalConfiguration>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::PortalFlowsFlow>,
+            f5: Option<crate::BillingPortalSessionId>,
+            f6: Option<bool>,
+            f7: Option<crate::BillingPortalSessionLocale>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<crate::rt::Secret<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a billing_portal.session object",
+            &[
+                "configuration",
+                "created",
+                "customer",
+                "customer_account",
+                "flow",
+                "id",
+                "livemode",
+                "locale",
+                "object",
+                "on_behalf_of",
+                "return_url",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+            } => {
                 Ok(BillingPortalSession {
-                    configuration: f0
-                        .ok_or_else(|| crate::rt::de::missing("configuration"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    customer: f2.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    configuration: f0,
+                    created: f1,
+                    customer: f2,
                     customer_account: f3,
                     flow: f4,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f5,
+                    livemode: f6,
                     locale: f7,
                     on_behalf_of: f8,
                     return_url: f9,
-                    url: f10.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    url: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "configuration"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "customer"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f10.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingPortalSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -375,6 +425,7 @@ impl BillingPortalSessionLocale {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for BillingPortalSessionLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -446,6 +497,12 @@ impl serde::Serialize for BillingPortalSessionLocale {
 impl<'de> serde::Deserialize<'de> for BillingPortalSessionLocale {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for BillingPortalSessionLocale {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "billing")]
@@ -637,6 +694,7 @@ impl CreateBillingPortalSessionFlowDataAfterCompletionType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingPortalSessionFlowDataAfterCompletionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -705,6 +763,7 @@ impl CreateBillingPortalSessionFlowDataSubscriptionCancelRetentionType {
 impl std::str::FromStr
 for CreateBillingPortalSessionFlowDataSubscriptionCancelRetentionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -781,6 +840,7 @@ impl CreateBillingPortalSessionFlowDataType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingPortalSessionFlowDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -980,6 +1040,7 @@ impl CreateBillingPortalSessionLocale {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateBillingPortalSessionLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -77,87 +77,151 @@ impl Coupon {
 }
 /// The id of a [`Coupon`].
 pub type CouponId = crate::rt::Id<Coupon>;
-impl<'de> serde::Deserialize<'de> for Coupon {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Coupon;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a coupon object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Coupon, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::CouponAppliesTo> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
-                > = None;
-                let mut f5: Option<crate::CouponDuration> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<crate::CouponId> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<i64> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<f64> = None;
-                let mut f13: Option<crate::rt::Timestamp> = None;
-                let mut f14: Option<i64> = None;
-                let mut f15: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_off" => f0 = crate::rt::de::next(&mut map)?,
-                        "applies_to" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = crate::rt::de::next(&mut map)?,
-                        "currency_options" => f4 = crate::rt::de::next(&mut map)?,
-                        "duration" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "duration_in_months" => f6 = crate::rt::de::next(&mut map)?,
-                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "max_redemptions" => f9 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
-                        "name" => f11 = crate::rt::de::next(&mut map)?,
-                        "percent_off" => f12 = crate::rt::de::next(&mut map)?,
-                        "redeem_by" => f13 = crate::rt::de::next(&mut map)?,
-                        "times_redeemed" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "valid" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Coupon {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::CouponAppliesTo>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<std::collections::BTreeMap<String, crate::CouponCurrencyOption>>,
+            f5: Option<crate::CouponDuration>,
+            f6: Option<i64>,
+            f7: Option<crate::CouponId>,
+            f8: Option<bool>,
+            f9: Option<i64>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<String>,
+            f12: Option<f64>,
+            f13: Option<crate::rt::Timestamp>,
+            f14: Option<i64>,
+            f15: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a coupon object",
+            &[
+                "amount_off",
+                "applies_to",
+                "created",
+                "currency",
+                "currency_options",
+                "duration",
+                "duration_in_months",
+                "id",
+                "livemode",
+                "max_redemptions",
+                "metadata",
+                "name",
+                "object",
+                "percent_off",
+                "redeem_by",
+                "times_redeemed",
+                "valid",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.skip(),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+            } => {
                 Ok(Coupon {
                     amount_off: f0,
                     applies_to: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     currency: f3,
                     currency_options: f4,
-                    duration: f5.ok_or_else(|| crate::rt::de::missing("duration"))?,
+                    duration: f5,
                     duration_in_months: f6,
-                    id: f7.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f8.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f7,
+                    livemode: f8,
                     max_redemptions: f9,
                     metadata: f10,
                     name: f11,
                     percent_off: f12,
                     redeem_by: f13,
-                    times_redeemed: f14
-                        .ok_or_else(|| crate::rt::de::missing("times_redeemed"))?,
-                    valid: f15.ok_or_else(|| crate::rt::de::missing("valid"))?,
+                    times_redeemed: f14,
+                    valid: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f5.is_none(), "duration"),
+                                    (b.f7.is_none(), "id"),
+                                    (b.f8.is_none(), "livemode"),
+                                    (b.f14.is_none(), "times_redeemed"),
+                                    (b.f15.is_none(), "valid"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Coupon {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Coupon {
@@ -222,36 +286,46 @@ pub struct CouponAppliesTo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CouponAppliesTo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CouponAppliesTo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a coupon_applies_to object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CouponAppliesTo, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "products" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CouponAppliesTo {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a coupon_applies_to object",
+            &["products"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CouponAppliesTo {
-                    products: f0.ok_or_else(|| crate::rt::de::missing("products"))?,
+                    products: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "products")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CouponAppliesTo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CouponAppliesTo {
@@ -280,36 +354,46 @@ pub struct CouponCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CouponCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CouponCurrencyOption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a coupon_currency_option object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CouponCurrencyOption, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_off" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CouponCurrencyOption {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a coupon_currency_option object",
+            &["amount_off"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CouponCurrencyOption {
-                    amount_off: f0.ok_or_else(|| crate::rt::de::missing("amount_off"))?,
+                    amount_off: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount_off")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CouponCurrencyOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CouponCurrencyOption {
@@ -355,6 +439,7 @@ impl CouponDuration {
 }
 impl std::str::FromStr for CouponDuration {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -379,6 +464,11 @@ impl serde::Serialize for CouponDuration {
 impl<'de> serde::Deserialize<'de> for CouponDuration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CouponDuration {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a coupon
@@ -632,6 +722,7 @@ impl CreateCouponDuration {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateCouponDuration {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -726,42 +817,51 @@ impl DeletedCoupon {
 #[cfg(feature = "billing")]
 pub type DeletedCouponId = crate::rt::Id<DeletedCoupon>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for DeletedCoupon {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedCoupon;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_coupon object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedCoupon, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedCouponId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedCoupon {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedCouponId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_coupon object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedCoupon {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for DeletedCoupon {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]

@@ -233,6 +233,7 @@ impl CreateCreditNoteEmailType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateCreditNoteEmailType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -287,6 +288,7 @@ impl CreateCreditNoteLinesType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateCreditNoteLinesType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -347,6 +349,7 @@ impl CreateCreditNoteReason {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateCreditNoteReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -403,6 +406,7 @@ impl CreateCreditNoteRefundsType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateCreditNoteRefundsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -520,153 +524,269 @@ impl CreditNote {
 #[cfg(any(feature = "billing", feature = "payments"))]
 pub type CreditNoteId = crate::rt::Id<CreditNote>;
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNote {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CreditNote;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a credit_note object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreditNote, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::rt::Expandable<crate::CustomerBalanceTransaction>,
-                > = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<Vec<crate::DiscountsResourceDiscountAmount>> = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut f10: Option<crate::CreditNoteId> = None;
-                let mut f11: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f12: Option<crate::rt::List<crate::CreditNoteLineItem>> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::rt::Metadata> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<i64> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<i64> = None;
-                let mut f20: Option<i64> = None;
-                let mut f21: Option<Vec<crate::CreditNotesPretaxCreditAmount>> = None;
-                let mut f22: Option<crate::CreditNoteReason> = None;
-                let mut f23: Option<Vec<crate::CreditNoteRefund>> = None;
-                let mut f24: Option<crate::InvoicesResourceShippingCost> = None;
-                let mut f25: Option<crate::CreditNoteStatus> = None;
-                let mut f26: Option<i64> = None;
-                let mut f27: Option<i64> = None;
-                let mut f28: Option<i64> = None;
-                let mut f29: Option<i64> = None;
-                let mut f30: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
-                let mut f31: Option<crate::CreditNoteType> = None;
-                let mut f32: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_shipping" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
-                        "customer_balance_transaction" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "discount_amount" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "discount_amounts" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "effective_at" => f9 = crate::rt::de::next(&mut map)?,
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "lines" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "memo" => f14 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f15 = crate::rt::de::next(&mut map)?,
-                        "number" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "out_of_band_amount" => f17 = crate::rt::de::next(&mut map)?,
-                        "pdf" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "post_payment_amount" => {
-                            f19 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "pre_payment_amount" => {
-                            f20 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "pretax_credit_amounts" => {
-                            f21 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "reason" => f22 = crate::rt::de::next(&mut map)?,
-                        "refunds" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "shipping_cost" => f24 = crate::rt::de::next(&mut map)?,
-                        "status" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "subtotal" => f26 = Some(crate::rt::de::next(&mut map)?),
-                        "subtotal_excluding_tax" => f27 = crate::rt::de::next(&mut map)?,
-                        "total" => f28 = Some(crate::rt::de::next(&mut map)?),
-                        "total_excluding_tax" => f29 = crate::rt::de::next(&mut map)?,
-                        "total_taxes" => f30 = crate::rt::de::next(&mut map)?,
-                        "type" => f31 = Some(crate::rt::de::next(&mut map)?),
-                        "voided_at" => f32 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CreditNote {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Expandable<crate::CustomerBalanceTransaction>>,
+            f7: Option<i64>,
+            f8: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f9: Option<crate::rt::Timestamp>,
+            f10: Option<crate::CreditNoteId>,
+            f11: Option<crate::rt::Expandable<crate::Invoice>>,
+            f12: Option<crate::rt::List<crate::CreditNoteLineItem>>,
+            f13: Option<bool>,
+            f14: Option<String>,
+            f15: Option<crate::rt::Metadata>,
+            f16: Option<String>,
+            f17: Option<i64>,
+            f18: Option<String>,
+            f19: Option<i64>,
+            f20: Option<i64>,
+            f21: Option<Vec<crate::CreditNotesPretaxCreditAmount>>,
+            f22: Option<crate::CreditNoteReason>,
+            f23: Option<Vec<crate::CreditNoteRefund>>,
+            f24: Option<crate::InvoicesResourceShippingCost>,
+            f25: Option<crate::CreditNoteStatus>,
+            f26: Option<i64>,
+            f27: Option<i64>,
+            f28: Option<i64>,
+            f29: Option<i64>,
+            f30: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f31: Option<crate::CreditNoteType>,
+            f32: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a credit_note object",
+            &[
+                "amount",
+                "amount_shipping",
+                "created",
+                "currency",
+                "customer",
+                "customer_account",
+                "customer_balance_transaction",
+                "discount_amount",
+                "discount_amounts",
+                "effective_at",
+                "id",
+                "invoice",
+                "lines",
+                "livemode",
+                "memo",
+                "metadata",
+                "number",
+                "object",
+                "out_of_band_amount",
+                "pdf",
+                "post_payment_amount",
+                "pre_payment_amount",
+                "pretax_credit_amounts",
+                "reason",
+                "refunds",
+                "shipping_cost",
+                "status",
+                "subtotal",
+                "subtotal_excluding_tax",
+                "total",
+                "total_excluding_tax",
+                "total_taxes",
+                "type",
+                "voided_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.skip(),
+                18 => r.optional(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                20 => r.required(&mut b.f19),
+                21 => r.required(&mut b.f20),
+                22 => r.required(&mut b.f21),
+                23 => r.optional(&mut b.f22),
+                24 => r.required(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.required(&mut b.f25),
+                27 => r.required(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.required(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                32 => r.required(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14,
+                f15,
+                f16: Some(f16),
+                f17,
+                f18: Some(f18),
+                f19: Some(f19),
+                f20: Some(f20),
+                f21: Some(f21),
+                f22,
+                f23: Some(f23),
+                f24,
+                f25: Some(f25),
+                f26: Some(f26),
+                f27,
+                f28: Some(f28),
+                f29,
+                f30,
+                f31: Some(f31),
+                f32,
+            } => {
                 Ok(CreditNote {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_shipping: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_shipping"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    customer: f4.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    amount: f0,
+                    amount_shipping: f1,
+                    created: f2,
+                    currency: f3,
+                    customer: f4,
                     customer_account: f5,
                     customer_balance_transaction: f6,
-                    discount_amount: f7
-                        .ok_or_else(|| crate::rt::de::missing("discount_amount"))?,
-                    discount_amounts: f8
-                        .ok_or_else(|| crate::rt::de::missing("discount_amounts"))?,
+                    discount_amount: f7,
+                    discount_amounts: f8,
                     effective_at: f9,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    invoice: f11.ok_or_else(|| crate::rt::de::missing("invoice"))?,
-                    lines: f12.ok_or_else(|| crate::rt::de::missing("lines"))?,
-                    livemode: f13.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f10,
+                    invoice: f11,
+                    lines: f12,
+                    livemode: f13,
                     memo: f14,
                     metadata: f15,
-                    number: f16.ok_or_else(|| crate::rt::de::missing("number"))?,
+                    number: f16,
                     out_of_band_amount: f17,
-                    pdf: f18.ok_or_else(|| crate::rt::de::missing("pdf"))?,
-                    post_payment_amount: f19
-                        .ok_or_else(|| crate::rt::de::missing("post_payment_amount"))?,
-                    pre_payment_amount: f20
-                        .ok_or_else(|| crate::rt::de::missing("pre_payment_amount"))?,
-                    pretax_credit_amounts: f21
-                        .ok_or_else(|| crate::rt::de::missing("pretax_credit_amounts"))?,
+                    pdf: f18,
+                    post_payment_amount: f19,
+                    pre_payment_amount: f20,
+                    pretax_credit_amounts: f21,
                     reason: f22,
-                    refunds: f23.ok_or_else(|| crate::rt::de::missing("refunds"))?,
+                    refunds: f23,
                     shipping_cost: f24,
-                    status: f25.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    subtotal: f26.ok_or_else(|| crate::rt::de::missing("subtotal"))?,
+                    status: f25,
+                    subtotal: f26,
                     subtotal_excluding_tax: f27,
-                    total: f28.ok_or_else(|| crate::rt::de::missing("total"))?,
+                    total: f28,
                     total_excluding_tax: f29,
                     total_taxes: f30,
-                    r#type: f31.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f31,
                     voided_at: f32,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_shipping"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "customer"),
+                                    (b.f7.is_none(), "discount_amount"),
+                                    (b.f8.is_none(), "discount_amounts"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f11.is_none(), "invoice"),
+                                    (b.f12.is_none(), "lines"),
+                                    (b.f13.is_none(), "livemode"),
+                                    (b.f16.is_none(), "number"),
+                                    (b.f18.is_none(), "pdf"),
+                                    (b.f19.is_none(), "post_payment_amount"),
+                                    (b.f20.is_none(), "pre_payment_amount"),
+                                    (b.f21.is_none(), "pretax_credit_amounts"),
+                                    (b.f23.is_none(), "refunds"),
+                                    (b.f25.is_none(), "status"),
+                                    (b.f26.is_none(), "subtotal"),
+                                    (b.f28.is_none(), "total"),
+                                    (b.f31.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CreditNote {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -877,6 +997,7 @@ impl CreditNoteReason {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreditNoteReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -907,6 +1028,12 @@ impl<'de> serde::Deserialize<'de> for CreditNoteReason {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CreditNoteReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CreditNoteRefund
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug)]
@@ -924,46 +1051,64 @@ pub struct CreditNoteRefund {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteRefund {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CreditNoteRefund;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a credit_note_refund object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreditNoteRefund, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::CreditNotesPaymentRecordRefund> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Refund>> = None;
-                let mut f3: Option<crate::CreditNoteRefundType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_refunded" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_record_refund" => f1 = crate::rt::de::next(&mut map)?,
-                        "refund" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CreditNoteRefund {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::CreditNotesPaymentRecordRefund>,
+            f2: Option<crate::rt::Expandable<crate::Refund>>,
+            f3: Option<crate::CreditNoteRefundType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a credit_note_refund object",
+            &["amount_refunded", "payment_record_refund", "refund", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3 } => {
                 Ok(CreditNoteRefund {
-                    amount_refunded: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_refunded"))?,
+                    amount_refunded: f0,
                     payment_record_refund: f1,
-                    refund: f2.ok_or_else(|| crate::rt::de::missing("refund"))?,
+                    refund: f2,
                     r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_refunded"),
+                                    (b.f2.is_none(), "refund"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CreditNoteRefund {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -1079,6 +1224,7 @@ impl CreditNoteRefundType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreditNoteRefundType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1105,6 +1251,12 @@ impl serde::Serialize for CreditNoteRefundType {
 impl<'de> serde::Deserialize<'de> for CreditNoteRefundType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CreditNoteRefundType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "billing")]
@@ -1162,6 +1314,7 @@ impl CreditNoteStatus {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreditNoteStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1188,6 +1341,12 @@ impl serde::Serialize for CreditNoteStatus {
 impl<'de> serde::Deserialize<'de> for CreditNoteStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CreditNoteStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CreditNoteType`.
@@ -1219,6 +1378,7 @@ impl CreditNoteType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreditNoteType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1246,6 +1406,12 @@ impl serde::Serialize for CreditNoteType {
 impl<'de> serde::Deserialize<'de> for CreditNoteType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CreditNoteType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all credit notes
@@ -1731,6 +1897,7 @@ impl RetrieveCreditNotesPreviewReason {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for RetrieveCreditNotesPreviewReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

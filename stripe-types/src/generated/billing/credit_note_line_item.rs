@@ -45,83 +45,142 @@ impl CreditNoteLineItem {
 #[cfg(any(feature = "billing", feature = "payments"))]
 pub type CreditNoteLineItemId = crate::rt::Id<CreditNoteLineItem>;
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CreditNoteLineItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CreditNoteLineItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a credit_note_line_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreditNoteLineItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<Vec<crate::DiscountsResourceDiscountAmount>> = None;
-                let mut f4: Option<crate::CreditNoteLineItemId> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<Vec<crate::CreditNotesPretaxCreditAmount>> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<Vec<crate::TaxRate>> = None;
-                let mut f10: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
-                let mut f11: Option<crate::CreditNoteLineItemType> = None;
-                let mut f12: Option<i64> = None;
-                let mut f13: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f1 = crate::rt::de::next(&mut map)?,
-                        "discount_amount" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "discount_amounts" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice_line_item" => f5 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "pretax_credit_amounts" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "quantity" => f8 = crate::rt::de::next(&mut map)?,
-                        "tax_rates" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "taxes" => f10 = crate::rt::de::next(&mut map)?,
-                        "type" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "unit_amount" => f12 = crate::rt::de::next(&mut map)?,
-                        "unit_amount_decimal" => f13 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CreditNoteLineItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<i64>,
+            f3: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f4: Option<crate::CreditNoteLineItemId>,
+            f5: Option<String>,
+            f6: Option<bool>,
+            f7: Option<Vec<crate::CreditNotesPretaxCreditAmount>>,
+            f8: Option<i64>,
+            f9: Option<Vec<crate::TaxRate>>,
+            f10: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f11: Option<crate::CreditNoteLineItemType>,
+            f12: Option<i64>,
+            f13: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a credit_note_line_item object",
+            &[
+                "amount",
+                "description",
+                "discount_amount",
+                "discount_amounts",
+                "id",
+                "invoice_line_item",
+                "livemode",
+                "object",
+                "pretax_credit_amounts",
+                "quantity",
+                "tax_rates",
+                "taxes",
+                "type",
+                "unit_amount",
+                "unit_amount_decimal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.required(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+            } => {
                 Ok(CreditNoteLineItem {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     description: f1,
-                    discount_amount: f2
-                        .ok_or_else(|| crate::rt::de::missing("discount_amount"))?,
-                    discount_amounts: f3
-                        .ok_or_else(|| crate::rt::de::missing("discount_amounts"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    discount_amount: f2,
+                    discount_amounts: f3,
+                    id: f4,
                     invoice_line_item: f5,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    pretax_credit_amounts: f7
-                        .ok_or_else(|| crate::rt::de::missing("pretax_credit_amounts"))?,
+                    livemode: f6,
+                    pretax_credit_amounts: f7,
                     quantity: f8,
-                    tax_rates: f9.ok_or_else(|| crate::rt::de::missing("tax_rates"))?,
+                    tax_rates: f9,
                     taxes: f10,
-                    r#type: f11.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f11,
                     unit_amount: f12,
                     unit_amount_decimal: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "discount_amount"),
+                                    (b.f3.is_none(), "discount_amounts"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "pretax_credit_amounts"),
+                                    (b.f9.is_none(), "tax_rates"),
+                                    (b.f11.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CreditNoteLineItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -195,6 +254,7 @@ impl CreditNoteLineItemType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreditNoteLineItemType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -221,6 +281,12 @@ impl serde::Serialize for CreditNoteLineItemType {
 impl<'de> serde::Deserialize<'de> for CreditNoteLineItemType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CreditNoteLineItemType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a credit note's line items
@@ -581,6 +647,7 @@ impl ListCreditNotesPreviewLinesReason {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListCreditNotesPreviewLinesReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

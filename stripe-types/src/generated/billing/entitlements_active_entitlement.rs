@@ -25,48 +25,67 @@ impl EntitlementsActiveEntitlement {
 #[cfg(feature = "billing")]
 pub type EntitlementsActiveEntitlementId = crate::rt::Id<EntitlementsActiveEntitlement>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for EntitlementsActiveEntitlement {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = EntitlementsActiveEntitlement;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a entitlements.active_entitlement object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EntitlementsActiveEntitlement, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::EntitlementsFeature>> = None;
-                let mut f1: Option<crate::EntitlementsActiveEntitlementId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "feature" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "lookup_key" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for EntitlementsActiveEntitlement {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::EntitlementsFeature>>,
+            f1: Option<crate::EntitlementsActiveEntitlementId>,
+            f2: Option<bool>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a entitlements.active_entitlement object",
+            &["feature", "id", "livemode", "lookup_key", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(EntitlementsActiveEntitlement {
-                    feature: f0.ok_or_else(|| crate::rt::de::missing("feature"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    lookup_key: f3.ok_or_else(|| crate::rt::de::missing("lookup_key"))?,
+                    feature: f0,
+                    id: f1,
+                    livemode: f2,
+                    lookup_key: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "feature"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "lookup_key"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for EntitlementsActiveEntitlement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]

@@ -102,54 +102,84 @@ impl EntitlementsFeature {
 #[cfg(any(feature = "billing", feature = "climate"))]
 pub type EntitlementsFeatureId = crate::rt::Id<EntitlementsFeature>;
 #[cfg(any(feature = "billing", feature = "climate"))]
-impl<'de> serde::Deserialize<'de> for EntitlementsFeature {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = EntitlementsFeature;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a entitlements.feature object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EntitlementsFeature, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::EntitlementsFeatureId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Metadata> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "lookup_key" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for EntitlementsFeature {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::EntitlementsFeatureId>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Metadata>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a entitlements.feature object",
+            &["active", "id", "livemode", "lookup_key", "metadata", "name", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(EntitlementsFeature {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    lookup_key: f3.ok_or_else(|| crate::rt::de::missing("lookup_key"))?,
-                    metadata: f4.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    name: f5.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    active: f0,
+                    id: f1,
+                    livemode: f2,
+                    lookup_key: f3,
+                    metadata: f4,
+                    name: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "lookup_key"),
+                                    (b.f4.is_none(), "metadata"),
+                                    (b.f5.is_none(), "name"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "climate"))]
+impl<'de> serde::Deserialize<'de> for EntitlementsFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "climate"))]

@@ -127,6 +127,7 @@ impl AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -244,6 +245,7 @@ impl AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -389,6 +391,7 @@ impl AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1141,6 +1144,7 @@ impl CreateInvoiceFromInvoiceAction {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoiceFromInvoiceAction {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1533,6 +1537,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterva
 impl std::str::FromStr
 for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1607,6 +1612,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
 impl std::str::FromStr
 for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1675,6 +1681,7 @@ impl CreateInvoicePendingInvoiceItemsBehavior {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoicePendingInvoiceItemsBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1732,6 +1739,7 @@ impl CreateInvoiceRenderingPdfPageSize {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoiceRenderingPdfPageSize {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2385,6 +2393,7 @@ impl CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
 #[cfg(any(feature = "billing", feature = "tax"))]
 impl std::str::FromStr for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2565,6 +2574,7 @@ impl CreateInvoicesCreatePreviewPreviewMode {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoicesCreatePreviewPreviewMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2619,6 +2629,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2866,6 +2877,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndTyp
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2985,6 +2997,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartT
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3060,6 +3073,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3142,6 +3156,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3252,6 +3267,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3438,6 +3454,7 @@ impl CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
 impl std::str::FromStr
 for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3500,6 +3517,7 @@ impl CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3673,42 +3691,50 @@ impl DeletedInvoice {
 }
 /// The id of a [`DeletedInvoice`].
 pub type DeletedInvoiceId = crate::rt::Id<DeletedInvoice>;
-impl<'de> serde::Deserialize<'de> for DeletedInvoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedInvoice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_invoice object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedInvoice, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedInvoiceId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedInvoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedInvoiceId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_invoice object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedInvoice {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedInvoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedInvoice {
@@ -4127,236 +4153,430 @@ impl Invoice {
 }
 /// The id of a [`Invoice`].
 pub type InvoiceId = crate::rt::Id<Invoice>;
-impl<'de> serde::Deserialize<'de> for Invoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Invoice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Invoice, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
-                > = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f9: Option<i64> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::AutomaticTax> = None;
-                let mut f13: Option<crate::rt::Timestamp> = None;
-                let mut f14: Option<crate::InvoiceBillingReason> = None;
-                let mut f15: Option<crate::InvoiceCollectionMethod> = None;
-                let mut f16: Option<crate::InvoicesResourceConfirmationSecret> = None;
-                let mut f17: Option<crate::rt::Timestamp> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<Vec<crate::InvoiceSettingCustomField>> = None;
-                let mut f20: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<crate::Address> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<String> = None;
-                let mut f25: Option<String> = None;
-                let mut f26: Option<crate::Shipping> = None;
-                let mut f27: Option<crate::CustomerTaxExempt> = None;
-                let mut f28: Option<Vec<crate::InvoicesResourceInvoiceTaxId>> = None;
-                let mut f29: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f30: Option<
-                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
-                > = None;
-                let mut f31: Option<Vec<crate::TaxRate>> = None;
-                let mut f32: Option<String> = None;
-                let mut f33: Option<
-                    Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
-                > = None;
-                let mut f34: Option<crate::rt::Timestamp> = None;
-                let mut f35: Option<crate::rt::Timestamp> = None;
-                let mut f36: Option<i64> = None;
-                let mut f37: Option<String> = None;
-                let mut f38: Option<crate::InvoicesResourceFromInvoice> = None;
-                let mut f39: Option<String> = None;
-                let mut f40: Option<crate::InvoiceId> = None;
-                let mut f41: Option<String> = None;
-                let mut f42: Option<crate::ConnectAccountReference> = None;
-                let mut f43: Option<crate::ApiErrors> = None;
-                let mut f44: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f45: Option<crate::rt::List<crate::LineItem>> = None;
-                let mut f46: Option<bool> = None;
-                let mut f47: Option<crate::rt::Metadata> = None;
-                let mut f48: Option<crate::rt::Timestamp> = None;
-                let mut f49: Option<String> = None;
-                let mut f50: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f51: Option<
-                    crate::BillingBillResourceInvoicingParentsInvoiceParent,
-                > = None;
-                let mut f52: Option<crate::InvoicesPaymentSettings> = None;
-                let mut f53: Option<crate::rt::List<crate::InvoicePayment>> = None;
-                let mut f54: Option<crate::rt::Timestamp> = None;
-                let mut f55: Option<crate::rt::Timestamp> = None;
-                let mut f56: Option<i64> = None;
-                let mut f57: Option<i64> = None;
-                let mut f58: Option<String> = None;
-                let mut f59: Option<crate::InvoicesResourceInvoiceRendering> = None;
-                let mut f60: Option<crate::InvoicesResourceShippingCost> = None;
-                let mut f61: Option<crate::Shipping> = None;
-                let mut f62: Option<i64> = None;
-                let mut f63: Option<String> = None;
-                let mut f64: Option<crate::InvoiceStatus> = None;
-                let mut f65: Option<crate::InvoicesResourceStatusTransitions> = None;
-                let mut f66: Option<i64> = None;
-                let mut f67: Option<i64> = None;
-                let mut f68: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut f69: Option<crate::InvoiceThresholdReason> = None;
-                let mut f70: Option<i64> = None;
-                let mut f71: Option<Vec<crate::DiscountsResourceDiscountAmount>> = None;
-                let mut f72: Option<i64> = None;
-                let mut f73: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>> = None;
-                let mut f74: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
-                let mut f75: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_country" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "account_tax_ids" => f2 = crate::rt::de::next(&mut map)?,
-                        "amount_due" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_overpaid" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_paid" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_remaining" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_shipping" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f8 = crate::rt::de::next(&mut map)?,
-                        "attempt_count" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "attempted" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "auto_advance" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "automatic_tax" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "automatically_finalizes_at" => {
-                            f13 = crate::rt::de::next(&mut map)?;
-                        }
-                        "billing_reason" => f14 = crate::rt::de::next(&mut map)?,
-                        "collection_method" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "confirmation_secret" => f16 = crate::rt::de::next(&mut map)?,
-                        "created" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "custom_fields" => f19 = crate::rt::de::next(&mut map)?,
-                        "customer" => f20 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f21 = crate::rt::de::next(&mut map)?,
-                        "customer_address" => f22 = crate::rt::de::next(&mut map)?,
-                        "customer_email" => f23 = crate::rt::de::next(&mut map)?,
-                        "customer_name" => f24 = crate::rt::de::next(&mut map)?,
-                        "customer_phone" => f25 = crate::rt::de::next(&mut map)?,
-                        "customer_shipping" => f26 = crate::rt::de::next(&mut map)?,
-                        "customer_tax_exempt" => f27 = crate::rt::de::next(&mut map)?,
-                        "customer_tax_ids" => f28 = crate::rt::de::next(&mut map)?,
-                        "default_payment_method" => f29 = crate::rt::de::next(&mut map)?,
-                        "default_source" => f30 = crate::rt::de::next(&mut map)?,
-                        "default_tax_rates" => f31 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f32 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f33 = Some(crate::rt::de::next(&mut map)?),
-                        "due_date" => f34 = crate::rt::de::next(&mut map)?,
-                        "effective_at" => f35 = crate::rt::de::next(&mut map)?,
-                        "ending_balance" => f36 = crate::rt::de::next(&mut map)?,
-                        "footer" => f37 = crate::rt::de::next(&mut map)?,
-                        "from_invoice" => f38 = crate::rt::de::next(&mut map)?,
-                        "hosted_invoice_url" => f39 = crate::rt::de::next(&mut map)?,
-                        "id" => f40 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice_pdf" => f41 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f42 = Some(crate::rt::de::next(&mut map)?),
-                        "last_finalization_error" => f43 = crate::rt::de::next(&mut map)?,
-                        "latest_revision" => f44 = crate::rt::de::next(&mut map)?,
-                        "lines" => f45 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f46 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f47 = crate::rt::de::next(&mut map)?,
-                        "next_payment_attempt" => f48 = crate::rt::de::next(&mut map)?,
-                        "number" => f49 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f50 = crate::rt::de::next(&mut map)?,
-                        "parent" => f51 = crate::rt::de::next(&mut map)?,
-                        "payment_settings" => f52 = Some(crate::rt::de::next(&mut map)?),
-                        "payments" => f53 = crate::rt::de::next(&mut map)?,
-                        "period_end" => f54 = Some(crate::rt::de::next(&mut map)?),
-                        "period_start" => f55 = Some(crate::rt::de::next(&mut map)?),
-                        "post_payment_credit_notes_amount" => {
-                            f56 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "pre_payment_credit_notes_amount" => {
-                            f57 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "receipt_number" => f58 = crate::rt::de::next(&mut map)?,
-                        "rendering" => f59 = crate::rt::de::next(&mut map)?,
-                        "shipping_cost" => f60 = crate::rt::de::next(&mut map)?,
-                        "shipping_details" => f61 = crate::rt::de::next(&mut map)?,
-                        "starting_balance" => f62 = Some(crate::rt::de::next(&mut map)?),
-                        "statement_descriptor" => f63 = crate::rt::de::next(&mut map)?,
-                        "status" => f64 = crate::rt::de::next(&mut map)?,
-                        "status_transitions" => {
-                            f65 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "subtotal" => f66 = Some(crate::rt::de::next(&mut map)?),
-                        "subtotal_excluding_tax" => f67 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f68 = crate::rt::de::next(&mut map)?,
-                        "threshold_reason" => f69 = crate::rt::de::next(&mut map)?,
-                        "total" => f70 = Some(crate::rt::de::next(&mut map)?),
-                        "total_discount_amounts" => f71 = crate::rt::de::next(&mut map)?,
-                        "total_excluding_tax" => f72 = crate::rt::de::next(&mut map)?,
-                        "total_pretax_credit_amounts" => {
-                            f73 = crate::rt::de::next(&mut map)?;
-                        }
-                        "total_taxes" => f74 = crate::rt::de::next(&mut map)?,
-                        "webhooks_delivered_at" => f75 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Invoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+            f3: Option<i64>,
+            f4: Option<i64>,
+            f5: Option<i64>,
+            f6: Option<i64>,
+            f7: Option<i64>,
+            f8: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f9: Option<i64>,
+            f10: Option<bool>,
+            f11: Option<bool>,
+            f12: Option<crate::AutomaticTax>,
+            f13: Option<crate::rt::Timestamp>,
+            f14: Option<crate::InvoiceBillingReason>,
+            f15: Option<crate::InvoiceCollectionMethod>,
+            f16: Option<crate::InvoicesResourceConfirmationSecret>,
+            f17: Option<crate::rt::Timestamp>,
+            f18: Option<String>,
+            f19: Option<Vec<crate::InvoiceSettingCustomField>>,
+            f20: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f21: Option<String>,
+            f22: Option<crate::Address>,
+            f23: Option<String>,
+            f24: Option<String>,
+            f25: Option<String>,
+            f26: Option<crate::Shipping>,
+            f27: Option<crate::CustomerTaxExempt>,
+            f28: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
+            f29: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f30: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
+            f31: Option<Vec<crate::TaxRate>>,
+            f32: Option<String>,
+            f33: Option<Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>>,
+            f34: Option<crate::rt::Timestamp>,
+            f35: Option<crate::rt::Timestamp>,
+            f36: Option<i64>,
+            f37: Option<String>,
+            f38: Option<crate::InvoicesResourceFromInvoice>,
+            f39: Option<String>,
+            f40: Option<crate::InvoiceId>,
+            f41: Option<String>,
+            f42: Option<crate::ConnectAccountReference>,
+            f43: Option<crate::ApiErrors>,
+            f44: Option<crate::rt::Expandable<crate::Invoice>>,
+            f45: Option<crate::rt::List<crate::LineItem>>,
+            f46: Option<bool>,
+            f47: Option<crate::rt::Metadata>,
+            f48: Option<crate::rt::Timestamp>,
+            f49: Option<String>,
+            f50: Option<crate::rt::Expandable<crate::Account>>,
+            f51: Option<crate::BillingBillResourceInvoicingParentsInvoiceParent>,
+            f52: Option<crate::InvoicesPaymentSettings>,
+            f53: Option<crate::rt::List<crate::InvoicePayment>>,
+            f54: Option<crate::rt::Timestamp>,
+            f55: Option<crate::rt::Timestamp>,
+            f56: Option<i64>,
+            f57: Option<i64>,
+            f58: Option<String>,
+            f59: Option<crate::InvoicesResourceInvoiceRendering>,
+            f60: Option<crate::InvoicesResourceShippingCost>,
+            f61: Option<crate::Shipping>,
+            f62: Option<i64>,
+            f63: Option<String>,
+            f64: Option<crate::InvoiceStatus>,
+            f65: Option<crate::InvoicesResourceStatusTransitions>,
+            f66: Option<i64>,
+            f67: Option<i64>,
+            f68: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f69: Option<crate::InvoiceThresholdReason>,
+            f70: Option<i64>,
+            f71: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f72: Option<i64>,
+            f73: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
+            f74: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f75: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+            f61: None,
+            f62: None,
+            f63: None,
+            f64: None,
+            f65: None,
+            f66: None,
+            f67: None,
+            f68: None,
+            f69: None,
+            f70: None,
+            f71: None,
+            f72: None,
+            f73: None,
+            f74: None,
+            f75: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice object",
+            &[
+                "account_country",
+                "account_name",
+                "account_tax_ids",
+                "amount_due",
+                "amount_overpaid",
+                "amount_paid",
+                "amount_remaining",
+                "amount_shipping",
+                "application",
+                "attempt_count",
+                "attempted",
+                "auto_advance",
+                "automatic_tax",
+                "automatically_finalizes_at",
+                "billing_reason",
+                "collection_method",
+                "confirmation_secret",
+                "created",
+                "currency",
+                "custom_fields",
+                "customer",
+                "customer_account",
+                "customer_address",
+                "customer_email",
+                "customer_name",
+                "customer_phone",
+                "customer_shipping",
+                "customer_tax_exempt",
+                "customer_tax_ids",
+                "default_payment_method",
+                "default_source",
+                "default_tax_rates",
+                "description",
+                "discounts",
+                "due_date",
+                "effective_at",
+                "ending_balance",
+                "footer",
+                "from_invoice",
+                "hosted_invoice_url",
+                "id",
+                "invoice_pdf",
+                "issuer",
+                "last_finalization_error",
+                "latest_revision",
+                "lines",
+                "livemode",
+                "metadata",
+                "next_payment_attempt",
+                "number",
+                "object",
+                "on_behalf_of",
+                "parent",
+                "payment_settings",
+                "payments",
+                "period_end",
+                "period_start",
+                "post_payment_credit_notes_amount",
+                "pre_payment_credit_notes_amount",
+                "receipt_number",
+                "rendering",
+                "shipping_cost",
+                "shipping_details",
+                "starting_balance",
+                "statement_descriptor",
+                "status",
+                "status_transitions",
+                "subtotal",
+                "subtotal_excluding_tax",
+                "test_clock",
+                "threshold_reason",
+                "total",
+                "total_discount_amounts",
+                "total_excluding_tax",
+                "total_pretax_credit_amounts",
+                "total_taxes",
+                "webhooks_delivered_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.required(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.required(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.required(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.required(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.required(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.required(&mut b.f45),
+                46 => r.required(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.skip(),
+                51 => r.optional(&mut b.f50),
+                52 => r.optional(&mut b.f51),
+                53 => r.required(&mut b.f52),
+                54 => r.optional(&mut b.f53),
+                55 => r.required(&mut b.f54),
+                56 => r.required(&mut b.f55),
+                57 => r.required(&mut b.f56),
+                58 => r.required(&mut b.f57),
+                59 => r.optional(&mut b.f58),
+                60 => r.optional(&mut b.f59),
+                61 => r.optional(&mut b.f60),
+                62 => r.optional(&mut b.f61),
+                63 => r.required(&mut b.f62),
+                64 => r.optional(&mut b.f63),
+                65 => r.optional(&mut b.f64),
+                66 => r.required(&mut b.f65),
+                67 => r.required(&mut b.f66),
+                68 => r.optional(&mut b.f67),
+                69 => r.optional(&mut b.f68),
+                70 => r.optional(&mut b.f69),
+                71 => r.required(&mut b.f70),
+                72 => r.optional(&mut b.f71),
+                73 => r.optional(&mut b.f72),
+                74 => r.optional(&mut b.f73),
+                75 => r.optional(&mut b.f74),
+                76 => r.optional(&mut b.f75),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13,
+                f14,
+                f15: Some(f15),
+                f16,
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+                f20: Some(f20),
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31: Some(f31),
+                f32,
+                f33: Some(f33),
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40: Some(f40),
+                f41,
+                f42: Some(f42),
+                f43,
+                f44,
+                f45: Some(f45),
+                f46: Some(f46),
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52: Some(f52),
+                f53,
+                f54: Some(f54),
+                f55: Some(f55),
+                f56: Some(f56),
+                f57: Some(f57),
+                f58,
+                f59,
+                f60,
+                f61,
+                f62: Some(f62),
+                f63,
+                f64,
+                f65: Some(f65),
+                f66: Some(f66),
+                f67,
+                f68,
+                f69,
+                f70: Some(f70),
+                f71,
+                f72,
+                f73,
+                f74,
+                f75,
+            } => {
                 Ok(Invoice {
                     account_country: f0,
                     account_name: f1,
                     account_tax_ids: f2,
-                    amount_due: f3.ok_or_else(|| crate::rt::de::missing("amount_due"))?,
-                    amount_overpaid: f4
-                        .ok_or_else(|| crate::rt::de::missing("amount_overpaid"))?,
-                    amount_paid: f5
-                        .ok_or_else(|| crate::rt::de::missing("amount_paid"))?,
-                    amount_remaining: f6
-                        .ok_or_else(|| crate::rt::de::missing("amount_remaining"))?,
-                    amount_shipping: f7
-                        .ok_or_else(|| crate::rt::de::missing("amount_shipping"))?,
+                    amount_due: f3,
+                    amount_overpaid: f4,
+                    amount_paid: f5,
+                    amount_remaining: f6,
+                    amount_shipping: f7,
                     application: f8,
-                    attempt_count: f9
-                        .ok_or_else(|| crate::rt::de::missing("attempt_count"))?,
-                    attempted: f10.ok_or_else(|| crate::rt::de::missing("attempted"))?,
-                    auto_advance: f11
-                        .ok_or_else(|| crate::rt::de::missing("auto_advance"))?,
-                    automatic_tax: f12
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
+                    attempt_count: f9,
+                    attempted: f10,
+                    auto_advance: f11,
+                    automatic_tax: f12,
                     automatically_finalizes_at: f13,
                     billing_reason: f14,
-                    collection_method: f15
-                        .ok_or_else(|| crate::rt::de::missing("collection_method"))?,
+                    collection_method: f15,
                     confirmation_secret: f16,
-                    created: f17.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f18.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f17,
+                    currency: f18,
                     custom_fields: f19,
-                    customer: f20.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    customer: f20,
                     customer_account: f21,
                     customer_address: f22,
                     customer_email: f23,
@@ -4367,57 +4587,46 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                     customer_tax_ids: f28,
                     default_payment_method: f29,
                     default_source: f30,
-                    default_tax_rates: f31
-                        .ok_or_else(|| crate::rt::de::missing("default_tax_rates"))?,
+                    default_tax_rates: f31,
                     description: f32,
-                    discounts: f33.ok_or_else(|| crate::rt::de::missing("discounts"))?,
+                    discounts: f33,
                     due_date: f34,
                     effective_at: f35,
                     ending_balance: f36,
                     footer: f37,
                     from_invoice: f38,
                     hosted_invoice_url: f39,
-                    id: f40.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f40,
                     invoice_pdf: f41,
-                    issuer: f42.ok_or_else(|| crate::rt::de::missing("issuer"))?,
+                    issuer: f42,
                     last_finalization_error: f43,
                     latest_revision: f44,
-                    lines: f45.ok_or_else(|| crate::rt::de::missing("lines"))?,
-                    livemode: f46.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    lines: f45,
+                    livemode: f46,
                     metadata: f47,
                     next_payment_attempt: f48,
                     number: f49,
                     on_behalf_of: f50,
                     parent: f51,
-                    payment_settings: f52
-                        .ok_or_else(|| crate::rt::de::missing("payment_settings"))?,
+                    payment_settings: f52,
                     payments: f53,
-                    period_end: f54.ok_or_else(|| crate::rt::de::missing("period_end"))?,
-                    period_start: f55
-                        .ok_or_else(|| crate::rt::de::missing("period_start"))?,
-                    post_payment_credit_notes_amount: f56
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "post_payment_credit_notes_amount",
-                        ))?,
-                    pre_payment_credit_notes_amount: f57
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "pre_payment_credit_notes_amount",
-                        ))?,
+                    period_end: f54,
+                    period_start: f55,
+                    post_payment_credit_notes_amount: f56,
+                    pre_payment_credit_notes_amount: f57,
                     receipt_number: f58,
                     rendering: f59,
                     shipping_cost: f60,
                     shipping_details: f61,
-                    starting_balance: f62
-                        .ok_or_else(|| crate::rt::de::missing("starting_balance"))?,
+                    starting_balance: f62,
                     statement_descriptor: f63,
                     status: f64,
-                    status_transitions: f65
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
-                    subtotal: f66.ok_or_else(|| crate::rt::de::missing("subtotal"))?,
+                    status_transitions: f65,
+                    subtotal: f66,
                     subtotal_excluding_tax: f67,
                     test_clock: f68,
                     threshold_reason: f69,
-                    total: f70.ok_or_else(|| crate::rt::de::missing("total"))?,
+                    total: f70,
                     total_discount_amounts: f71,
                     total_excluding_tax: f72,
                     total_pretax_credit_amounts: f73,
@@ -4426,8 +4635,51 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "amount_due"),
+                                    (b.f4.is_none(), "amount_overpaid"),
+                                    (b.f5.is_none(), "amount_paid"),
+                                    (b.f6.is_none(), "amount_remaining"),
+                                    (b.f7.is_none(), "amount_shipping"),
+                                    (b.f9.is_none(), "attempt_count"),
+                                    (b.f10.is_none(), "attempted"),
+                                    (b.f11.is_none(), "auto_advance"),
+                                    (b.f12.is_none(), "automatic_tax"),
+                                    (b.f15.is_none(), "collection_method"),
+                                    (b.f17.is_none(), "created"),
+                                    (b.f18.is_none(), "currency"),
+                                    (b.f20.is_none(), "customer"),
+                                    (b.f31.is_none(), "default_tax_rates"),
+                                    (b.f33.is_none(), "discounts"),
+                                    (b.f40.is_none(), "id"),
+                                    (b.f42.is_none(), "issuer"),
+                                    (b.f45.is_none(), "lines"),
+                                    (b.f46.is_none(), "livemode"),
+                                    (b.f52.is_none(), "payment_settings"),
+                                    (b.f54.is_none(), "period_end"),
+                                    (b.f55.is_none(), "period_start"),
+                                    (b.f56.is_none(), "post_payment_credit_notes_amount"),
+                                    (b.f57.is_none(), "pre_payment_credit_notes_amount"),
+                                    (b.f62.is_none(), "starting_balance"),
+                                    (b.f65.is_none(), "status_transitions"),
+                                    (b.f66.is_none(), "subtotal"),
+                                    (b.f70.is_none(), "total"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Invoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Invoice {
@@ -4671,6 +4923,7 @@ impl InvoiceBillingReason {
 }
 impl std::str::FromStr for InvoiceBillingReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4705,6 +4958,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceBillingReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceBillingReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InvoiceCollectionMethod`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4728,6 +4986,7 @@ impl InvoiceCollectionMethod {
 }
 impl std::str::FromStr for InvoiceCollectionMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4753,6 +5012,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceCollectionMethod {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceCollectionMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// invoice_installments_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4762,36 +5026,33 @@ pub struct InvoiceInstallmentsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceInstallmentsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_installments_card object",
+            &["enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(InvoiceInstallmentsCard {
+            enabled: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceInstallmentsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceInstallmentsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_installments_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceInstallmentsCard, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceInstallmentsCard {
-                    enabled: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceInstallmentsCard {
@@ -4999,40 +5260,52 @@ pub struct InvoiceItemThresholdReason {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceItemThresholdReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceItemThresholdReason;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_item_threshold_reason object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceItemThresholdReason, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "line_item_ids" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "usage_gte" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceItemThresholdReason {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_item_threshold_reason object",
+            &["line_item_ids", "usage_gte"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(InvoiceItemThresholdReason {
-                    line_item_ids: f0
-                        .ok_or_else(|| crate::rt::de::missing("line_item_ids"))?,
-                    usage_gte: f1.ok_or_else(|| crate::rt::de::missing("usage_gte"))?,
+                    line_item_ids: f0,
+                    usage_gte: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "line_item_ids"),
+                                    (b.f1.is_none(), "usage_gte"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceItemThresholdReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceItemThresholdReason {
@@ -5064,39 +5337,49 @@ pub struct InvoiceLineItemPeriod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceLineItemPeriod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceLineItemPeriod;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_line_item_period object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceLineItemPeriod, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "end" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "start" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceLineItemPeriod {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_line_item_period object",
+            &["end", "start"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(InvoiceLineItemPeriod {
-                    end: f0.ok_or_else(|| crate::rt::de::missing("end"))?,
-                    start: f1.ok_or_else(|| crate::rt::de::missing("start"))?,
+                    end: f0,
+                    start: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "end"), (b.f1.is_none(), "start")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceLineItemPeriod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceLineItemPeriod {
@@ -5130,42 +5413,43 @@ pub struct InvoiceMandateOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceMandateOptionsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_mandate_options_card object",
+            &["amount", "amount_type", "description"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(InvoiceMandateOptionsCard {
+            amount: f0,
+            amount_type: f1,
+            description: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceMandateOptionsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_mandate_options_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceMandateOptionsCard, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceMandateOptionsCard {
-                    amount: f0,
-                    amount_type: f1,
-                    description: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceMandateOptionsCard {
@@ -5216,6 +5500,7 @@ impl InvoiceMandateOptionsCardAmountType {
 }
 impl std::str::FromStr for InvoiceMandateOptionsCardAmountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5241,6 +5526,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCardAmountType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceMandateOptionsCardAmountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// invoice_mandate_options_payto
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5254,42 +5544,43 @@ pub struct InvoiceMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceMandateOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_mandate_options_payto object",
+            &["amount", "amount_type", "purpose"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(InvoiceMandateOptionsPayto {
+            amount: f0,
+            amount_type: f1,
+            purpose: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceMandateOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_mandate_options_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceMandateOptionsPayto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceMandateOptionsPayto {
-                    amount: f0,
-                    amount_type: f1,
-                    purpose: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceMandateOptionsPayto {
@@ -5367,6 +5658,7 @@ impl InvoiceMandateOptionsPaytoPurpose {
 }
 impl std::str::FromStr for InvoiceMandateOptionsPaytoPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5403,6 +5695,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPaytoPurpose {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceMandateOptionsPaytoPurpose {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// InvoiceRenderingPdf
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5412,36 +5709,33 @@ pub struct InvoiceRenderingPdf {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceRenderingPdf {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoiceRenderingPdfPageSize>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_rendering_pdf object",
+            &["page_size"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(InvoiceRenderingPdf {
+            page_size: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceRenderingPdf;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_rendering_pdf object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceRenderingPdf, A::Error> {
-                let mut f0: Option<crate::InvoiceRenderingPdfPageSize> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "page_size" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceRenderingPdf {
-                    page_size: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceRenderingPdf {
@@ -5489,6 +5783,7 @@ impl InvoiceRenderingPdfPageSize {
 }
 impl std::str::FromStr for InvoiceRenderingPdfPageSize {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5515,6 +5810,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdfPageSize {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceRenderingPdfPageSize {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// invoice_setting_checkout_rendering_options
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5526,39 +5826,36 @@ pub struct InvoiceSettingCheckoutRenderingOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceSettingCheckoutRenderingOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_checkout_rendering_options object",
+            &["amount_tax_display", "template"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoiceSettingCheckoutRenderingOptions {
+            amount_tax_display: f0,
+            template: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCheckoutRenderingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingCheckoutRenderingOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_checkout_rendering_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingCheckoutRenderingOptions, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
-                        "template" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceSettingCheckoutRenderingOptions {
-                    amount_tax_display: f0,
-                    template: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingCheckoutRenderingOptions {
@@ -5594,39 +5891,49 @@ pub struct InvoiceSettingCustomField {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomField {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingCustomField;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_custom_field object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingCustomField, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "name" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceSettingCustomField {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_custom_field object",
+            &["name", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(InvoiceSettingCustomField {
-                    name: f0.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    value: f1.ok_or_else(|| crate::rt::de::missing("value"))?,
+                    name: f0,
+                    value: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "name"), (b.f1.is_none(), "value")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingCustomField {
@@ -5658,39 +5965,36 @@ pub struct InvoiceSettingCustomerRenderingOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceSettingCustomerRenderingOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_customer_rendering_options object",
+            &["amount_tax_display", "template"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoiceSettingCustomerRenderingOptions {
+            amount_tax_display: f0,
+            template: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerRenderingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingCustomerRenderingOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_customer_rendering_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingCustomerRenderingOptions, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
-                        "template" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceSettingCustomerRenderingOptions {
-                    amount_tax_display: f0,
-                    template: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingCustomerRenderingOptions {
@@ -5730,45 +6034,47 @@ pub struct InvoiceSettingCustomerSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceSettingCustomerSetting {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::InvoiceSettingCustomField>>,
+            f1: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f2: Option<String>,
+            f3: Option<crate::InvoiceSettingCustomerRenderingOptions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_customer_setting object",
+            &["custom_fields", "default_payment_method", "footer", "rendering_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(InvoiceSettingCustomerSetting {
+            custom_fields: f0,
+            default_payment_method: f1,
+            footer: f2,
+            rendering_options: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingCustomerSetting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_customer_setting object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingCustomerSetting, A::Error> {
-                let mut f0: Option<Vec<crate::InvoiceSettingCustomField>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::InvoiceSettingCustomerRenderingOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_fields" => f0 = crate::rt::de::next(&mut map)?,
-                        "default_payment_method" => f1 = crate::rt::de::next(&mut map)?,
-                        "footer" => f2 = crate::rt::de::next(&mut map)?,
-                        "rendering_options" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceSettingCustomerSetting {
-                    custom_fields: f0,
-                    default_payment_method: f1,
-                    footer: f2,
-                    rendering_options: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingCustomerSetting {
@@ -5809,39 +6115,47 @@ pub struct InvoiceSettingQuoteSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceSettingQuoteSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingQuoteSetting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_quote_setting object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingQuoteSetting, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "days_until_due" => f0 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceSettingQuoteSetting {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_quote_setting object",
+            &["days_until_due", "issuer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(InvoiceSettingQuoteSetting {
                     days_until_due: f0,
-                    issuer: f1.ok_or_else(|| crate::rt::de::missing("issuer"))?,
+                    issuer: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "issuer")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceSettingQuoteSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingQuoteSetting {
@@ -5877,46 +6191,43 @@ pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+            f1: Option<i64>,
+            f2: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_subscription_schedule_phase_setting object",
+            &["account_tax_ids", "days_until_due", "issuer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(InvoiceSettingSubscriptionSchedulePhaseSetting {
+            account_tax_ids: f0,
+            days_until_due: f1,
+            issuer: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingSubscriptionSchedulePhaseSetting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_setting_subscription_schedule_phase_setting object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingSubscriptionSchedulePhaseSetting, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
-                > = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
-                        "days_until_due" => f1 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoiceSettingSubscriptionSchedulePhaseSetting {
-                    account_tax_ids: f0,
-                    days_until_due: f1,
-                    issuer: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingSubscriptionSchedulePhaseSetting {
@@ -5956,44 +6267,54 @@ pub struct InvoiceSettingSubscriptionScheduleSetting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceSettingSubscriptionScheduleSetting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_setting_subscription_schedule_setting object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceSettingSubscriptionScheduleSetting, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
-                > = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
-                        "days_until_due" => f1 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+            f1: Option<i64>,
+            f2: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_setting_subscription_schedule_setting object",
+            &["account_tax_ids", "days_until_due", "issuer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(InvoiceSettingSubscriptionScheduleSetting {
                     account_tax_ids: f0,
                     days_until_due: f1,
-                    issuer: f2.ok_or_else(|| crate::rt::de::missing("issuer"))?,
+                    issuer: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "issuer")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceSettingSubscriptionScheduleSetting {
@@ -6106,6 +6427,7 @@ impl InvoiceStatus {
 }
 impl std::str::FromStr for InvoiceStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6134,6 +6456,11 @@ impl<'de> serde::Deserialize<'de> for InvoiceStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoiceStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// InvoiceThresholdReason
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6145,40 +6472,49 @@ pub struct InvoiceThresholdReason {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoiceThresholdReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceThresholdReason;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_threshold_reason object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceThresholdReason, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<Vec<crate::InvoiceItemThresholdReason>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_gte" => f0 = crate::rt::de::next(&mut map)?,
-                        "item_reasons" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceThresholdReason {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<Vec<crate::InvoiceItemThresholdReason>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_threshold_reason object",
+            &["amount_gte", "item_reasons"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(InvoiceThresholdReason {
                     amount_gte: f0,
-                    item_reasons: f1
-                        .ok_or_else(|| crate::rt::de::missing("item_reasons"))?,
+                    item_reasons: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "item_reasons")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceThresholdReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceThresholdReason {
@@ -6604,6 +6940,7 @@ impl ListInvoicesStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListInvoicesStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7334,6 +7671,7 @@ impl RemoveLinesInvoiceLinesBehavior {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for RemoveLinesInvoiceLinesBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8063,20 +8401,24 @@ impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
         TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for TaxIdOrDeletedTaxId {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("tax_id"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| TaxIdOrDeletedTaxId::TaxId(Box::new(x)))
+                r.decode().map(|x| TaxIdOrDeletedTaxId::TaxId(Box::new(x)))
             }
             (Some("tax_id"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(x)))
+                r.decode().map(|x| TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(x)))
             }
-            _ => Ok(TaxIdOrDeletedTaxId::Unknown(v)),
+            _ => r.decode().map(TaxIdOrDeletedTaxId::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxIdOrDeletedTaxId {

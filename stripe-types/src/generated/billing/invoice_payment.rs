@@ -31,20 +31,24 @@ impl From<crate::DeletedInvoice> for InvoiceOrDeletedInvoice {
         InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for InvoiceOrDeletedInvoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for InvoiceOrDeletedInvoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("invoice"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceOrDeletedInvoice::Invoice(Box::new(x)))
+                r.decode().map(|x| InvoiceOrDeletedInvoice::Invoice(Box::new(x)))
             }
             (Some("invoice"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(x)))
+                r.decode().map(|x| InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(x)))
             }
-            _ => Ok(InvoiceOrDeletedInvoice::Unknown(v)),
+            _ => r.decode().map(InvoiceOrDeletedInvoice::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceOrDeletedInvoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoiceOrDeletedInvoice {
@@ -98,79 +102,125 @@ impl InvoicePayment {
 }
 /// The id of a [`InvoicePayment`].
 pub type InvoicePaymentId = crate::rt::Id<InvoicePayment>;
-impl<'de> serde::Deserialize<'de> for InvoicePayment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePayment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePayment, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::InvoicePaymentId> = None;
-                let mut f5: Option<
-                    crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
-                > = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<
-                    crate::InvoicesPaymentsInvoicePaymentAssociatedPayment,
-                > = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<
-                    crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_paid" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_requested" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "is_default" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "payment" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f10 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoicePayment {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::InvoicePaymentId>,
+            f5: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
+            f6: Option<bool>,
+            f7: Option<bool>,
+            f8: Option<crate::InvoicesPaymentsInvoicePaymentAssociatedPayment>,
+            f9: Option<String>,
+            f10: Option<crate::InvoicesPaymentsInvoicePaymentStatusTransitions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment object",
+            &[
+                "amount_paid",
+                "amount_requested",
+                "created",
+                "currency",
+                "id",
+                "invoice",
+                "is_default",
+                "livemode",
+                "object",
+                "payment",
+                "status",
+                "status_transitions",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(InvoicePayment {
                     amount_paid: f0,
-                    amount_requested: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_requested"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    invoice: f5.ok_or_else(|| crate::rt::de::missing("invoice"))?,
-                    is_default: f6.ok_or_else(|| crate::rt::de::missing("is_default"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    payment: f8.ok_or_else(|| crate::rt::de::missing("payment"))?,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f10
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    amount_requested: f1,
+                    created: f2,
+                    currency: f3,
+                    id: f4,
+                    invoice: f5,
+                    is_default: f6,
+                    livemode: f7,
+                    payment: f8,
+                    status: f9,
+                    status_transitions: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "amount_requested"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "invoice"),
+                                    (b.f6.is_none(), "is_default"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f8.is_none(), "payment"),
+                                    (b.f9.is_none(), "status"),
+                                    (b.f10.is_none(), "status_transitions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoicePayment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePayment {
@@ -217,43 +267,36 @@ pub struct InvoicePaymentMethodOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_acss_debit object",
+            &["mandate_options", "verification_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicePaymentMethodOptionsAcssDebit {
+            mandate_options: f0,
+            verification_method: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsAcssDebit, A::Error> {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsAcssDebit {
-                    mandate_options: f0,
-                    verification_method: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsAcssDebit {
@@ -287,41 +330,34 @@ pub struct InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_acss_debit_mandate_options object",
+            &["transaction_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(InvoicePaymentMethodOptionsAcssDebitMandateOptions {
+            transaction_type: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsAcssDebitMandateOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_payment_method_options_acss_debit_mandate_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsAcssDebitMandateOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAcssDebitMandateOptionsTransactionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "transaction_type" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-                    transaction_type: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
@@ -352,39 +388,46 @@ pub struct InvoicePaymentMethodOptionsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsBancontact {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsBancontact, A::Error> {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "preferred_language" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_bancontact object",
+            &["preferred_language"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(InvoicePaymentMethodOptionsBancontact {
-                    preferred_language: f0
-                        .ok_or_else(|| crate::rt::de::missing("preferred_language"))?,
+                    preferred_language: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "preferred_language")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsBancontact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsBancontact {
@@ -433,6 +476,7 @@ impl InvoicePaymentMethodOptionsBancontactPreferredLanguage {
 }
 impl std::str::FromStr for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -465,6 +509,11 @@ for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontactPreferredLanguage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// invoice_payment_method_options_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -477,41 +526,36 @@ pub struct InvoicePaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoiceInstallmentsCard>,
+            f1: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_card object",
+            &["installments", "request_three_d_secure"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicePaymentMethodOptionsCard {
+            installments: f0,
+            request_three_d_secure: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsCard, A::Error> {
-                let mut f0: Option<crate::InvoiceInstallmentsCard> = None;
-                let mut f1: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "installments" => f0 = crate::rt::de::next(&mut map)?,
-                        "request_three_d_secure" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsCard {
-                    installments: f0,
-                    request_three_d_secure: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsCard {
@@ -550,43 +594,36 @@ pub struct InvoicePaymentMethodOptionsCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer>,
+            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_customer_balance object",
+            &["bank_transfer", "funding_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicePaymentMethodOptionsCustomerBalance {
+            bank_transfer: f0,
+            funding_type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsCustomerBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_customer_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsCustomerBalance, A::Error> {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "funding_type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsCustomerBalance {
-                    bank_transfer: f0,
-                    funding_type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalance {
@@ -623,47 +660,39 @@ pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
+            >,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_customer_balance_bank_transfer object",
+            &["eu_bank_transfer", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
+            eu_bank_transfer: f0,
+            r#type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsCustomerBalanceBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_payment_method_options_customer_balance_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-                    eu_bank_transfer: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
@@ -697,44 +726,50 @@ pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer 
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
+            &["country"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-                    country: f0.ok_or_else(|| crate::rt::de::missing("country"))?,
+                    country: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "country")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -806,6 +841,7 @@ impl InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry
 impl std::str::FromStr
 for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -854,6 +890,12 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry 
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// invoice_payment_method_options_konbini
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -861,33 +903,29 @@ pub struct InvoicePaymentMethodOptionsKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_konbini object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(InvoicePaymentMethodOptionsKonbini {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsKonbini, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsKonbini {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsKonbini {
@@ -914,36 +952,33 @@ pub struct InvoicePaymentMethodOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoiceMandateOptionsPayto>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_payto object",
+            &["mandate_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(InvoicePaymentMethodOptionsPayto {
+            mandate_options: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsPayto, A::Error> {
-                let mut f0: Option<crate::InvoiceMandateOptionsPayto> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsPayto {
-                    mandate_options: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsPayto {
@@ -972,33 +1007,29 @@ pub struct InvoicePaymentMethodOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_sepa_debit object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(InvoicePaymentMethodOptionsSepaDebit {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsSepaDebit, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsSepaDebit {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsSepaDebit {
@@ -1031,43 +1062,38 @@ pub struct InvoicePaymentMethodOptionsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
+            >,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_us_bank_account object",
+            &["financial_connections", "verification_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicePaymentMethodOptionsUsBankAccount {
+            financial_connections: f0,
+            verification_method: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_payment_method_options_us_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicePaymentMethodOptionsUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsUsBankAccount {
-                    financial_connections: f0,
-                    verification_method: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsUsBankAccount {
@@ -1112,58 +1138,54 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
+            >,
+            f1: Option<
+                Vec<
+                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions,
+                >,
+            >,
+            f2: Option<
+                Vec<
+                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch,
+                >,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_us_bank_account_linked_account_options object",
+            &["filters", "permissions", "prefetch"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
+            filters: f0,
+            permissions: f1,
+            prefetch: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_payment_method_options_us_bank_account_linked_account_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions,
-                    >,
-                > = None;
-                let mut f2: Option<
-                    Vec<
-                        crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "filters" => f0 = crate::rt::de::next(&mut map)?,
-                        "permissions" => f1 = crate::rt::de::next(&mut map)?,
-                        "prefetch" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-                    filters: f0,
-                    permissions: f1,
-                    prefetch: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
@@ -1204,46 +1226,39 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_payment_method_options_us_bank_account_linked_account_options_filters object",
+            &["account_subcategories"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
+            account_subcategories: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoice_payment_method_options_us_bank_account_linked_account_options_filters object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_subcategories" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-                    account_subcategories: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -1297,6 +1312,7 @@ impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountS
 impl std::str::FromStr
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1331,6 +1347,12 @@ impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions`.
@@ -1373,6 +1395,7 @@ impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
 impl std::str::FromStr
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1415,6 +1438,12 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1450,6 +1479,7 @@ impl InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
 impl std::str::FromStr
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1487,6 +1517,12 @@ impl<'de> serde::Deserialize<'de>
 for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all payments for an invoice
@@ -1676,6 +1712,7 @@ impl ListInvoicePaymentsPaymentType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListInvoicePaymentsPaymentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1733,6 +1770,7 @@ impl ListInvoicePaymentsStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListInvoicePaymentsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -92,57 +92,97 @@ impl InvoiceRenderingTemplate {
 #[cfg(feature = "billing")]
 pub type InvoiceRenderingTemplateId = crate::rt::Id<InvoiceRenderingTemplate>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for InvoiceRenderingTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoiceRenderingTemplate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoice_rendering_template object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoiceRenderingTemplate, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::InvoiceRenderingTemplateId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::rt::Metadata> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::InvoiceRenderingTemplateStatus> = None;
-                let mut f6: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
-                        "nickname" => f4 = crate::rt::de::next(&mut map)?,
-                        "status" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "version" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoiceRenderingTemplate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::InvoiceRenderingTemplateId>,
+            f2: Option<bool>,
+            f3: Option<crate::rt::Metadata>,
+            f4: Option<String>,
+            f5: Option<crate::InvoiceRenderingTemplateStatus>,
+            f6: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoice_rendering_template object",
+            &[
+                "created",
+                "id",
+                "livemode",
+                "metadata",
+                "nickname",
+                "object",
+                "status",
+                "version",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(InvoiceRenderingTemplate {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f0,
+                    id: f1,
+                    livemode: f2,
                     metadata: f3,
                     nickname: f4,
-                    status: f5.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    version: f6.ok_or_else(|| crate::rt::de::missing("version"))?,
+                    status: f5,
+                    version: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f5.is_none(), "status"),
+                                    (b.f6.is_none(), "version"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for InvoiceRenderingTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -201,6 +241,7 @@ impl InvoiceRenderingTemplateStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for InvoiceRenderingTemplateStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -227,6 +268,12 @@ impl serde::Serialize for InvoiceRenderingTemplateStatus {
 impl<'de> serde::Deserialize<'de> for InvoiceRenderingTemplateStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for InvoiceRenderingTemplateStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all invoice rendering templates
@@ -353,6 +400,7 @@ impl ListInvoiceRenderingTemplatesStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListInvoiceRenderingTemplatesStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

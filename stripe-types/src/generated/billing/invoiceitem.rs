@@ -330,42 +330,51 @@ impl DeletedInvoiceitem {
 #[cfg(feature = "billing")]
 pub type DeletedInvoiceitemId = crate::rt::Id<DeletedInvoiceitem>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for DeletedInvoiceitem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedInvoiceitem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_invoiceitem object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedInvoiceitem, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedInvoiceitemId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedInvoiceitem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedInvoiceitemId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_invoiceitem object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedInvoiceitem {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for DeletedInvoiceitem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -453,106 +462,186 @@ impl Invoiceitem {
 #[cfg(feature = "billing")]
 pub type InvoiceitemId = crate::rt::Id<Invoiceitem>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for Invoiceitem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Invoiceitem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoiceitem object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Invoiceitem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<Vec<crate::rt::Expandable<crate::Discount>>> = None;
-                let mut f8: Option<crate::InvoiceitemId> = None;
-                let mut f9: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<crate::rt::Metadata> = None;
-                let mut f12: Option<i64> = None;
-                let mut f13: Option<
-                    crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent,
-                > = None;
-                let mut f14: Option<crate::InvoiceLineItemPeriod> = None;
-                let mut f15: Option<crate::BillingBillResourceInvoicingPricingPricing> = None;
-                let mut f16: Option<bool> = None;
-                let mut f17: Option<crate::ProrationDetails> = None;
-                let mut f18: Option<i64> = None;
-                let mut f19: Option<Vec<crate::TaxRate>> = None;
-                let mut f20: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
-                        "date" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "discountable" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "discounts" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f9 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f11 = crate::rt::de::next(&mut map)?,
-                        "net_amount" => f12 = crate::rt::de::next(&mut map)?,
-                        "parent" => f13 = crate::rt::de::next(&mut map)?,
-                        "period" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "pricing" => f15 = crate::rt::de::next(&mut map)?,
-                        "proration" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "proration_details" => f17 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_rates" => f19 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f20 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Invoiceitem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<bool>,
+            f7: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f8: Option<crate::InvoiceitemId>,
+            f9: Option<crate::rt::Expandable<crate::Invoice>>,
+            f10: Option<bool>,
+            f11: Option<crate::rt::Metadata>,
+            f12: Option<i64>,
+            f13: Option<crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent>,
+            f14: Option<crate::InvoiceLineItemPeriod>,
+            f15: Option<crate::BillingBillResourceInvoicingPricingPricing>,
+            f16: Option<bool>,
+            f17: Option<crate::ProrationDetails>,
+            f18: Option<i64>,
+            f19: Option<Vec<crate::TaxRate>>,
+            f20: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoiceitem object",
+            &[
+                "amount",
+                "currency",
+                "customer",
+                "customer_account",
+                "date",
+                "description",
+                "discountable",
+                "discounts",
+                "id",
+                "invoice",
+                "livemode",
+                "metadata",
+                "net_amount",
+                "object",
+                "parent",
+                "period",
+                "pricing",
+                "proration",
+                "proration_details",
+                "quantity",
+                "tax_rates",
+                "test_clock",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9,
+                f10: Some(f10),
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16: Some(f16),
+                f17,
+                f18: Some(f18),
+                f19,
+                f20,
+            } => {
                 Ok(Invoiceitem {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    customer: f2.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    amount: f0,
+                    currency: f1,
+                    customer: f2,
                     customer_account: f3,
-                    date: f4.ok_or_else(|| crate::rt::de::missing("date"))?,
+                    date: f4,
                     description: f5,
-                    discountable: f6
-                        .ok_or_else(|| crate::rt::de::missing("discountable"))?,
+                    discountable: f6,
                     discounts: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f8,
                     invoice: f9,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f10,
                     metadata: f11,
                     net_amount: f12,
                     parent: f13,
-                    period: f14.ok_or_else(|| crate::rt::de::missing("period"))?,
+                    period: f14,
                     pricing: f15,
-                    proration: f16.ok_or_else(|| crate::rt::de::missing("proration"))?,
+                    proration: f16,
                     proration_details: f17,
-                    quantity: f18.ok_or_else(|| crate::rt::de::missing("quantity"))?,
+                    quantity: f18,
                     tax_rates: f19,
                     test_clock: f20,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f2.is_none(), "customer"),
+                                    (b.f4.is_none(), "date"),
+                                    (b.f6.is_none(), "discountable"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f14.is_none(), "period"),
+                                    (b.f16.is_none(), "proration"),
+                                    (b.f18.is_none(), "quantity"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for Invoiceitem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]

@@ -14,45 +14,60 @@ pub struct LineItemsTaxAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for LineItemsTaxAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LineItemsTaxAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a line_items_tax_amount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LineItemsTaxAmount, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::TaxRate> = None;
-                let mut f2: Option<crate::LineItemsTaxAmountTaxabilityReason> = None;
-                let mut f3: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "rate" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "taxability_reason" => f2 = crate::rt::de::next(&mut map)?,
-                        "taxable_amount" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for LineItemsTaxAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::TaxRate>,
+            f2: Option<crate::LineItemsTaxAmountTaxabilityReason>,
+            f3: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a line_items_tax_amount object",
+            &["amount", "rate", "taxability_reason", "taxable_amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
                 Ok(LineItemsTaxAmount {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    rate: f1.ok_or_else(|| crate::rt::de::missing("rate"))?,
+                    amount: f0,
+                    rate: f1,
                     taxability_reason: f2,
                     taxable_amount: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "rate")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for LineItemsTaxAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LineItemsTaxAmount {
@@ -153,6 +168,7 @@ impl LineItemsTaxAmountTaxabilityReason {
 }
 impl std::str::FromStr for LineItemsTaxAmountTaxabilityReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -203,5 +219,10 @@ impl serde::Serialize for LineItemsTaxAmountTaxabilityReason {
 impl<'de> serde::Deserialize<'de> for LineItemsTaxAmountTaxabilityReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for LineItemsTaxAmountTaxabilityReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -259,6 +259,7 @@ impl CreatePlanBillingScheme {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanBillingScheme {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -319,6 +320,7 @@ impl CreatePlanInterval {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -406,6 +408,7 @@ impl CreatePlanTiersMode {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanTiersMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -488,6 +491,7 @@ impl CreatePlanTiersUpToString {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanTiersUpToString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -541,6 +545,7 @@ impl CreatePlanTransformUsageRound {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanTransformUsageRound {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -595,6 +600,7 @@ impl CreatePlanUsageType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePlanUsageType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -688,42 +694,51 @@ impl DeletedPlan {
 #[cfg(feature = "billing")]
 pub type DeletedPlanId = crate::rt::Id<DeletedPlan>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for DeletedPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedPlan;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_plan object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedPlan, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedPlanId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedPlan {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedPlanId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_plan object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedPlan {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for DeletedPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -1038,83 +1053,134 @@ impl Plan {
 #[cfg(feature = "billing")]
 pub type PlanId = crate::rt::Id<Plan>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for Plan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Plan;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a plan object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Plan, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Decimal> = None;
-                let mut f3: Option<crate::PlanBillingScheme> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::PlanId> = None;
-                let mut f7: Option<crate::PlanInterval> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<
-                    crate::rt::Expandable<crate::ProductOrDeletedProduct>,
-                > = None;
-                let mut f14: Option<Vec<crate::PlanTier>> = None;
-                let mut f15: Option<crate::PlanTiersMode> = None;
-                let mut f16: Option<crate::TransformUsage> = None;
-                let mut f17: Option<i64> = None;
-                let mut f18: Option<crate::PlanUsageType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount" => f1 = crate::rt::de::next(&mut map)?,
-                        "amount_decimal" => f2 = crate::rt::de::next(&mut map)?,
-                        "billing_scheme" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "interval" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f10 = crate::rt::de::next(&mut map)?,
-                        "meter" => f11 = crate::rt::de::next(&mut map)?,
-                        "nickname" => f12 = crate::rt::de::next(&mut map)?,
-                        "product" => f13 = crate::rt::de::next(&mut map)?,
-                        "tiers" => f14 = crate::rt::de::next(&mut map)?,
-                        "tiers_mode" => f15 = crate::rt::de::next(&mut map)?,
-                        "transform_usage" => f16 = crate::rt::de::next(&mut map)?,
-                        "trial_period_days" => f17 = crate::rt::de::next(&mut map)?,
-                        "usage_type" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Plan {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Decimal>,
+            f3: Option<crate::PlanBillingScheme>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<crate::PlanId>,
+            f7: Option<crate::PlanInterval>,
+            f8: Option<i64>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
+            f14: Option<Vec<crate::PlanTier>>,
+            f15: Option<crate::PlanTiersMode>,
+            f16: Option<crate::TransformUsage>,
+            f17: Option<i64>,
+            f18: Option<crate::PlanUsageType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a plan object",
+            &[
+                "active",
+                "amount",
+                "amount_decimal",
+                "billing_scheme",
+                "created",
+                "currency",
+                "id",
+                "interval",
+                "interval_count",
+                "livemode",
+                "metadata",
+                "meter",
+                "nickname",
+                "object",
+                "product",
+                "tiers",
+                "tiers_mode",
+                "transform_usage",
+                "trial_period_days",
+                "usage_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18: Some(f18),
+            } => {
                 Ok(Plan {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
+                    active: f0,
                     amount: f1,
                     amount_decimal: f2,
-                    billing_scheme: f3
-                        .ok_or_else(|| crate::rt::de::missing("billing_scheme"))?,
-                    created: f4.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f5.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    interval: f7.ok_or_else(|| crate::rt::de::missing("interval"))?,
-                    interval_count: f8
-                        .ok_or_else(|| crate::rt::de::missing("interval_count"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    billing_scheme: f3,
+                    created: f4,
+                    currency: f5,
+                    id: f6,
+                    interval: f7,
+                    interval_count: f8,
+                    livemode: f9,
                     metadata: f10,
                     meter: f11,
                     nickname: f12,
@@ -1123,12 +1189,37 @@ impl<'de> serde::Deserialize<'de> for Plan {
                     tiers_mode: f15,
                     transform_usage: f16,
                     trial_period_days: f17,
-                    usage_type: f18.ok_or_else(|| crate::rt::de::missing("usage_type"))?,
+                    usage_type: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f3.is_none(), "billing_scheme"),
+                                    (b.f4.is_none(), "created"),
+                                    (b.f5.is_none(), "currency"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "interval"),
+                                    (b.f8.is_none(), "interval_count"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f18.is_none(), "usage_type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for Plan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -1212,6 +1303,7 @@ impl PlanBillingScheme {
 }
 impl std::str::FromStr for PlanBillingScheme {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1235,6 +1327,11 @@ impl serde::Serialize for PlanBillingScheme {
 impl<'de> serde::Deserialize<'de> for PlanBillingScheme {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PlanBillingScheme {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PlanInterval`.
@@ -1269,6 +1366,7 @@ impl PlanInterval {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for PlanInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1299,6 +1397,12 @@ impl<'de> serde::Deserialize<'de> for PlanInterval {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "billing")]
+impl crate::rt::Decode for PlanInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PlanTier
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
@@ -1318,48 +1422,58 @@ pub struct PlanTier {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing")]
+impl crate::rt::Decode for PlanTier {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Decimal>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Decimal>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a plan_tier object",
+            &[
+                "flat_amount",
+                "flat_amount_decimal",
+                "unit_amount",
+                "unit_amount_decimal",
+                "up_to",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PlanTier {
+            flat_amount: f0,
+            flat_amount_decimal: f1,
+            unit_amount: f2,
+            unit_amount_decimal: f3,
+            up_to: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de> for PlanTier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PlanTier;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a plan_tier object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PlanTier, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Decimal> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "flat_amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "flat_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        "unit_amount" => f2 = crate::rt::de::next(&mut map)?,
-                        "unit_amount_decimal" => f3 = crate::rt::de::next(&mut map)?,
-                        "up_to" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PlanTier {
-                    flat_amount: f0,
-                    flat_amount_decimal: f1,
-                    unit_amount: f2,
-                    unit_amount_decimal: f3,
-                    up_to: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -1418,6 +1532,7 @@ impl PlanTiersMode {
 }
 impl std::str::FromStr for PlanTiersMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1443,6 +1558,11 @@ impl<'de> serde::Deserialize<'de> for PlanTiersMode {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PlanTiersMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PlanUsageType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1466,6 +1586,7 @@ impl PlanUsageType {
 }
 impl std::str::FromStr for PlanUsageType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1489,6 +1610,11 @@ impl serde::Serialize for PlanUsageType {
 impl<'de> serde::Deserialize<'de> for PlanUsageType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PlanUsageType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `PlanProduct`.
@@ -1522,20 +1648,24 @@ impl From<crate::DeletedProduct> for ProductOrDeletedProduct {
         ProductOrDeletedProduct::DeletedProduct(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for ProductOrDeletedProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for ProductOrDeletedProduct {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("product"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ProductOrDeletedProduct::Product(Box::new(x)))
+                r.decode().map(|x| ProductOrDeletedProduct::Product(Box::new(x)))
             }
             (Some("product"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ProductOrDeletedProduct::DeletedProduct(Box::new(x)))
+                r.decode().map(|x| ProductOrDeletedProduct::DeletedProduct(Box::new(x)))
             }
-            _ => Ok(ProductOrDeletedProduct::Unknown(v)),
+            _ => r.decode().map(ProductOrDeletedProduct::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProductOrDeletedProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ProductOrDeletedProduct {

@@ -559,6 +559,7 @@ impl CreatePriceTransformQuantityRound {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePriceTransformQuantityRound {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -602,42 +603,50 @@ impl DeletedPrice {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "price";
 }
-impl<'de> serde::Deserialize<'de> for DeletedPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedPrice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_price object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedPrice, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedPrice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_price object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedPrice {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedPrice {
@@ -882,6 +891,7 @@ impl ListPricesType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListPricesType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -970,101 +980,178 @@ impl Price {
 }
 /// The id of a [`Price`].
 pub type PriceId = crate::rt::Id<Price>;
-impl<'de> serde::Deserialize<'de> for Price {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Price;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a price object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Price, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::PlanBillingScheme> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    std::collections::BTreeMap<String, crate::CurrencyOption>,
-                > = None;
-                let mut f5: Option<crate::CustomUnitAmount> = None;
-                let mut f6: Option<crate::PriceId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    crate::rt::Expandable<crate::ProductOrDeletedProduct>,
-                > = None;
-                let mut f12: Option<crate::Recurring> = None;
-                let mut f13: Option<crate::CurrencyOptionTaxBehavior> = None;
-                let mut f14: Option<Vec<crate::PriceTier>> = None;
-                let mut f15: Option<crate::PlanTiersMode> = None;
-                let mut f16: Option<crate::TransformQuantity> = None;
-                let mut f17: Option<crate::PriceType> = None;
-                let mut f18: Option<i64> = None;
-                let mut f19: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "billing_scheme" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency_options" => f4 = crate::rt::de::next(&mut map)?,
-                        "custom_unit_amount" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "lookup_key" => f8 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "nickname" => f10 = crate::rt::de::next(&mut map)?,
-                        "product" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "recurring" => f12 = crate::rt::de::next(&mut map)?,
-                        "tax_behavior" => f13 = crate::rt::de::next(&mut map)?,
-                        "tiers" => f14 = crate::rt::de::next(&mut map)?,
-                        "tiers_mode" => f15 = crate::rt::de::next(&mut map)?,
-                        "transform_quantity" => f16 = crate::rt::de::next(&mut map)?,
-                        "type" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "unit_amount" => f18 = crate::rt::de::next(&mut map)?,
-                        "unit_amount_decimal" => f19 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Price {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::PlanBillingScheme>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<std::collections::BTreeMap<String, crate::CurrencyOption>>,
+            f5: Option<crate::CustomUnitAmount>,
+            f6: Option<crate::PriceId>,
+            f7: Option<bool>,
+            f8: Option<String>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<String>,
+            f11: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
+            f12: Option<crate::Recurring>,
+            f13: Option<crate::CurrencyOptionTaxBehavior>,
+            f14: Option<Vec<crate::PriceTier>>,
+            f15: Option<crate::PlanTiersMode>,
+            f16: Option<crate::TransformQuantity>,
+            f17: Option<crate::PriceType>,
+            f18: Option<i64>,
+            f19: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a price object",
+            &[
+                "active",
+                "billing_scheme",
+                "created",
+                "currency",
+                "currency_options",
+                "custom_unit_amount",
+                "id",
+                "livemode",
+                "lookup_key",
+                "metadata",
+                "nickname",
+                "object",
+                "product",
+                "recurring",
+                "tax_behavior",
+                "tiers",
+                "tiers_mode",
+                "transform_quantity",
+                "type",
+                "unit_amount",
+                "unit_amount_decimal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.skip(),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17: Some(f17),
+                f18,
+                f19,
+            } => {
                 Ok(Price {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    billing_scheme: f1
-                        .ok_or_else(|| crate::rt::de::missing("billing_scheme"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    active: f0,
+                    billing_scheme: f1,
+                    created: f2,
+                    currency: f3,
                     currency_options: f4,
                     custom_unit_amount: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f6,
+                    livemode: f7,
                     lookup_key: f8,
-                    metadata: f9.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    metadata: f9,
                     nickname: f10,
-                    product: f11.ok_or_else(|| crate::rt::de::missing("product"))?,
+                    product: f11,
                     recurring: f12,
                     tax_behavior: f13,
                     tiers: f14,
                     tiers_mode: f15,
                     transform_quantity: f16,
-                    r#type: f17.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f17,
                     unit_amount: f18,
                     unit_amount_decimal: f19,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "billing_scheme"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f9.is_none(), "metadata"),
+                                    (b.f11.is_none(), "product"),
+                                    (b.f17.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Price {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Price {
@@ -1143,48 +1230,57 @@ pub struct PriceTier {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PriceTier {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Decimal>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Decimal>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a price_tier object",
+            &[
+                "flat_amount",
+                "flat_amount_decimal",
+                "unit_amount",
+                "unit_amount_decimal",
+                "up_to",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PriceTier {
+            flat_amount: f0,
+            flat_amount_decimal: f1,
+            unit_amount: f2,
+            unit_amount_decimal: f3,
+            up_to: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PriceTier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PriceTier;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a price_tier object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PriceTier, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Decimal> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "flat_amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "flat_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        "unit_amount" => f2 = crate::rt::de::next(&mut map)?,
-                        "unit_amount_decimal" => f3 = crate::rt::de::next(&mut map)?,
-                        "up_to" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PriceTier {
-                    flat_amount: f0,
-                    flat_amount_decimal: f1,
-                    unit_amount: f2,
-                    unit_amount_decimal: f3,
-                    up_to: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PriceTier {
@@ -1241,6 +1337,7 @@ impl PriceType {
 }
 impl std::str::FromStr for PriceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1264,6 +1361,11 @@ impl serde::Serialize for PriceType {
 impl<'de> serde::Deserialize<'de> for PriceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PriceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a price

@@ -175,6 +175,7 @@ impl CreatePromotionCodePromotionType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreatePromotionCodePromotionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -560,79 +561,135 @@ impl PromotionCode {
 }
 /// The id of a [`PromotionCode`].
 pub type PromotionCodeId = crate::rt::Id<PromotionCode>;
-impl<'de> serde::Deserialize<'de> for PromotionCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PromotionCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a promotion_code object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PromotionCode, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut f6: Option<crate::PromotionCodeId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<crate::PromotionCodesResourcePromotion> = None;
-                let mut f11: Option<crate::PromotionCodesResourceRestrictions> = None;
-                let mut f12: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f3 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "max_redemptions" => f8 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
-                        "promotion" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "restrictions" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "times_redeemed" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PromotionCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Timestamp>,
+            f6: Option<crate::PromotionCodeId>,
+            f7: Option<bool>,
+            f8: Option<i64>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<crate::PromotionCodesResourcePromotion>,
+            f11: Option<crate::PromotionCodesResourceRestrictions>,
+            f12: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a promotion_code object",
+            &[
+                "active",
+                "code",
+                "created",
+                "customer",
+                "customer_account",
+                "expires_at",
+                "id",
+                "livemode",
+                "max_redemptions",
+                "metadata",
+                "object",
+                "promotion",
+                "restrictions",
+                "times_redeemed",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.skip(),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+            } => {
                 Ok(PromotionCode {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    code: f1.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    active: f0,
+                    code: f1,
+                    created: f2,
                     customer: f3,
                     customer_account: f4,
                     expires_at: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f6,
+                    livemode: f7,
                     max_redemptions: f8,
                     metadata: f9,
-                    promotion: f10.ok_or_else(|| crate::rt::de::missing("promotion"))?,
-                    restrictions: f11
-                        .ok_or_else(|| crate::rt::de::missing("restrictions"))?,
-                    times_redeemed: f12
-                        .ok_or_else(|| crate::rt::de::missing("times_redeemed"))?,
+                    promotion: f10,
+                    restrictions: f11,
+                    times_redeemed: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "code"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f10.is_none(), "promotion"),
+                                    (b.f11.is_none(), "restrictions"),
+                                    (b.f12.is_none(), "times_redeemed"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PromotionCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PromotionCode {
@@ -684,37 +741,46 @@ pub struct PromotionCodeCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PromotionCodeCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PromotionCodeCurrencyOption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a promotion_code_currency_option object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PromotionCodeCurrencyOption, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "minimum_amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PromotionCodeCurrencyOption {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a promotion_code_currency_option object",
+            &["minimum_amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PromotionCodeCurrencyOption {
-                    minimum_amount: f0
-                        .ok_or_else(|| crate::rt::de::missing("minimum_amount"))?,
+                    minimum_amount: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "minimum_amount")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PromotionCodeCurrencyOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PromotionCodeCurrencyOption {

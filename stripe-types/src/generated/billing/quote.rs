@@ -472,6 +472,7 @@ impl CreateQuoteSubscriptionDataEffectiveDateString {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateQuoteSubscriptionDataEffectiveDateString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -962,6 +963,7 @@ impl ListQuotesStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListQuotesStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1141,163 +1143,275 @@ impl Quote {
 }
 /// The id of a [`Quote`].
 pub type QuoteId = crate::rt::Id<Quote>;
-impl<'de> serde::Deserialize<'de> for Quote {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Quote;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a quote object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Quote, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<f64> = None;
-                let mut f5: Option<crate::QuotesResourceAutomaticTax> = None;
-                let mut f6: Option<crate::InvoiceCollectionMethod> = None;
-                let mut f7: Option<crate::QuotesResourceComputed> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<Vec<crate::rt::Expandable<crate::TaxRate>>> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<Vec<crate::rt::Expandable<crate::Discount>>> = None;
-                let mut f15: Option<crate::rt::Timestamp> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::QuotesResourceFromQuote> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<crate::QuoteId> = None;
-                let mut f20: Option<
-                    crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
-                > = None;
-                let mut f21: Option<crate::InvoiceSettingQuoteSetting> = None;
-                let mut f22: Option<crate::rt::List<crate::Item>> = None;
-                let mut f23: Option<bool> = None;
-                let mut f24: Option<crate::rt::Metadata> = None;
-                let mut f25: Option<String> = None;
-                let mut f26: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f27: Option<crate::QuoteStatus> = None;
-                let mut f28: Option<crate::QuotesResourceStatusTransitions> = None;
-                let mut f29: Option<crate::rt::Expandable<crate::Subscription>> = None;
-                let mut f30: Option<
-                    crate::QuotesResourceSubscriptionDataSubscriptionData,
-                > = None;
-                let mut f31: Option<
-                    crate::rt::Expandable<crate::SubscriptionSchedule>,
-                > = None;
-                let mut f32: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut f33: Option<crate::QuotesResourceTotalDetails> = None;
-                let mut f34: Option<crate::QuotesResourceTransferData> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f2 = crate::rt::de::next(&mut map)?,
-                        "application_fee_amount" => f3 = crate::rt::de::next(&mut map)?,
-                        "application_fee_percent" => f4 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "collection_method" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "computed" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f9 = crate::rt::de::next(&mut map)?,
-                        "customer" => f10 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f11 = crate::rt::de::next(&mut map)?,
-                        "default_tax_rates" => f12 = crate::rt::de::next(&mut map)?,
-                        "description" => f13 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "footer" => f16 = crate::rt::de::next(&mut map)?,
-                        "from_quote" => f17 = crate::rt::de::next(&mut map)?,
-                        "header" => f18 = crate::rt::de::next(&mut map)?,
-                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f20 = crate::rt::de::next(&mut map)?,
-                        "invoice_settings" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "line_items" => f22 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f24 = Some(crate::rt::de::next(&mut map)?),
-                        "number" => f25 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f26 = crate::rt::de::next(&mut map)?,
-                        "status" => f27 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f28 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "subscription" => f29 = crate::rt::de::next(&mut map)?,
-                        "subscription_data" => f30 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_schedule" => f31 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f32 = crate::rt::de::next(&mut map)?,
-                        "total_details" => f33 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_data" => f34 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Quote {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f3: Option<i64>,
+            f4: Option<f64>,
+            f5: Option<crate::QuotesResourceAutomaticTax>,
+            f6: Option<crate::InvoiceCollectionMethod>,
+            f7: Option<crate::QuotesResourceComputed>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<String>,
+            f10: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f11: Option<String>,
+            f12: Option<Vec<crate::rt::Expandable<crate::TaxRate>>>,
+            f13: Option<String>,
+            f14: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f15: Option<crate::rt::Timestamp>,
+            f16: Option<String>,
+            f17: Option<crate::QuotesResourceFromQuote>,
+            f18: Option<String>,
+            f19: Option<crate::QuoteId>,
+            f20: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
+            f21: Option<crate::InvoiceSettingQuoteSetting>,
+            f22: Option<crate::rt::List<crate::Item>>,
+            f23: Option<bool>,
+            f24: Option<crate::rt::Metadata>,
+            f25: Option<String>,
+            f26: Option<crate::rt::Expandable<crate::Account>>,
+            f27: Option<crate::QuoteStatus>,
+            f28: Option<crate::QuotesResourceStatusTransitions>,
+            f29: Option<crate::rt::Expandable<crate::Subscription>>,
+            f30: Option<crate::QuotesResourceSubscriptionDataSubscriptionData>,
+            f31: Option<crate::rt::Expandable<crate::SubscriptionSchedule>>,
+            f32: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f33: Option<crate::QuotesResourceTotalDetails>,
+            f34: Option<crate::QuotesResourceTransferData>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a quote object",
+            &[
+                "amount_subtotal",
+                "amount_total",
+                "application",
+                "application_fee_amount",
+                "application_fee_percent",
+                "automatic_tax",
+                "collection_method",
+                "computed",
+                "created",
+                "currency",
+                "customer",
+                "customer_account",
+                "default_tax_rates",
+                "description",
+                "discounts",
+                "expires_at",
+                "footer",
+                "from_quote",
+                "header",
+                "id",
+                "invoice",
+                "invoice_settings",
+                "line_items",
+                "livemode",
+                "metadata",
+                "number",
+                "object",
+                "on_behalf_of",
+                "status",
+                "status_transitions",
+                "subscription",
+                "subscription_data",
+                "subscription_schedule",
+                "test_clock",
+                "total_details",
+                "transfer_data",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.required(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.required(&mut b.f23),
+                24 => r.required(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.skip(),
+                27 => r.optional(&mut b.f26),
+                28 => r.required(&mut b.f27),
+                29 => r.required(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.required(&mut b.f30),
+                32 => r.optional(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                34 => r.required(&mut b.f33),
+                35 => r.optional(&mut b.f34),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+                f16,
+                f17,
+                f18,
+                f19: Some(f19),
+                f20,
+                f21: Some(f21),
+                f22,
+                f23: Some(f23),
+                f24: Some(f24),
+                f25,
+                f26,
+                f27: Some(f27),
+                f28: Some(f28),
+                f29,
+                f30: Some(f30),
+                f31,
+                f32,
+                f33: Some(f33),
+                f34,
+            } => {
                 Ok(Quote {
-                    amount_subtotal: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
+                    amount_subtotal: f0,
+                    amount_total: f1,
                     application: f2,
                     application_fee_amount: f3,
                     application_fee_percent: f4,
-                    automatic_tax: f5
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
-                    collection_method: f6
-                        .ok_or_else(|| crate::rt::de::missing("collection_method"))?,
-                    computed: f7.ok_or_else(|| crate::rt::de::missing("computed"))?,
-                    created: f8.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    automatic_tax: f5,
+                    collection_method: f6,
+                    computed: f7,
+                    created: f8,
                     currency: f9,
                     customer: f10,
                     customer_account: f11,
                     default_tax_rates: f12,
                     description: f13,
-                    discounts: f14.ok_or_else(|| crate::rt::de::missing("discounts"))?,
-                    expires_at: f15.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
+                    discounts: f14,
+                    expires_at: f15,
                     footer: f16,
                     from_quote: f17,
                     header: f18,
-                    id: f19.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f19,
                     invoice: f20,
-                    invoice_settings: f21
-                        .ok_or_else(|| crate::rt::de::missing("invoice_settings"))?,
+                    invoice_settings: f21,
                     line_items: f22,
-                    livemode: f23.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f24.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f23,
+                    metadata: f24,
                     number: f25,
                     on_behalf_of: f26,
-                    status: f27.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f28
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    status: f27,
+                    status_transitions: f28,
                     subscription: f29,
-                    subscription_data: f30
-                        .ok_or_else(|| crate::rt::de::missing("subscription_data"))?,
+                    subscription_data: f30,
                     subscription_schedule: f31,
                     test_clock: f32,
-                    total_details: f33
-                        .ok_or_else(|| crate::rt::de::missing("total_details"))?,
+                    total_details: f33,
                     transfer_data: f34,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_subtotal"),
+                                    (b.f1.is_none(), "amount_total"),
+                                    (b.f5.is_none(), "automatic_tax"),
+                                    (b.f6.is_none(), "collection_method"),
+                                    (b.f7.is_none(), "computed"),
+                                    (b.f8.is_none(), "created"),
+                                    (b.f14.is_none(), "discounts"),
+                                    (b.f15.is_none(), "expires_at"),
+                                    (b.f19.is_none(), "id"),
+                                    (b.f21.is_none(), "invoice_settings"),
+                                    (b.f23.is_none(), "livemode"),
+                                    (b.f24.is_none(), "metadata"),
+                                    (b.f27.is_none(), "status"),
+                                    (b.f28.is_none(), "status_transitions"),
+                                    (b.f30.is_none(), "subscription_data"),
+                                    (b.f33.is_none(), "total_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Quote {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Quote {
@@ -1462,6 +1576,7 @@ impl QuoteStatus {
 }
 impl std::str::FromStr for QuoteStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1487,6 +1602,11 @@ impl serde::Serialize for QuoteStatus {
 impl<'de> serde::Deserialize<'de> for QuoteStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for QuoteStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a quote

@@ -1076,6 +1076,7 @@ impl ListSubscriptionsStatus {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for ListSubscriptionsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1202,6 +1203,7 @@ impl MigrateSubscriptionBillingModeType {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for MigrateSubscriptionBillingModeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

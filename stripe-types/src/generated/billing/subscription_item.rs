@@ -307,42 +307,51 @@ impl DeletedSubscriptionItem {
 #[cfg(feature = "billing")]
 pub type DeletedSubscriptionItemId = crate::rt::Id<DeletedSubscriptionItem>;
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for DeletedSubscriptionItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedSubscriptionItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_subscription_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedSubscriptionItem, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedSubscriptionItemId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedSubscriptionItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedSubscriptionItemId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_subscription_item object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedSubscriptionItem {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for DeletedSubscriptionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "billing")]
@@ -551,74 +560,123 @@ impl SubscriptionItem {
 }
 /// The id of a [`SubscriptionItem`].
 pub type SubscriptionItemId = crate::rt::Id<SubscriptionItem>;
-impl<'de> serde::Deserialize<'de> for SubscriptionItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionItem, A::Error> {
-                let mut f0: Option<crate::SubscriptionItemBillingThresholds> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<Vec<crate::rt::Expandable<crate::Discount>>> = None;
-                let mut f5: Option<crate::SubscriptionItemId> = None;
-                let mut f6: Option<crate::rt::Metadata> = None;
-                let mut f7: Option<crate::Price> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<Vec<crate::TaxRate>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_thresholds" => f0 = crate::rt::de::next(&mut map)?,
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "current_period_end" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "current_period_start" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "discounts" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "price" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f8 = crate::rt::de::next(&mut map)?,
-                        "subscription" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_rates" => f10 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionItemBillingThresholds>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f5: Option<crate::SubscriptionItemId>,
+            f6: Option<crate::rt::Metadata>,
+            f7: Option<crate::Price>,
+            f8: Option<i64>,
+            f9: Option<String>,
+            f10: Option<Vec<crate::TaxRate>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_item object",
+            &[
+                "billing_thresholds",
+                "created",
+                "current_period_end",
+                "current_period_start",
+                "discounts",
+                "id",
+                "metadata",
+                "object",
+                "price",
+                "quantity",
+                "subscription",
+                "tax_rates",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.required(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+            } => {
                 Ok(SubscriptionItem {
                     billing_thresholds: f0,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    current_period_end: f2
-                        .ok_or_else(|| crate::rt::de::missing("current_period_end"))?,
-                    current_period_start: f3
-                        .ok_or_else(|| crate::rt::de::missing("current_period_start"))?,
-                    discounts: f4.ok_or_else(|| crate::rt::de::missing("discounts"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    metadata: f6.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    price: f7.ok_or_else(|| crate::rt::de::missing("price"))?,
+                    created: f1,
+                    current_period_end: f2,
+                    current_period_start: f3,
+                    discounts: f4,
+                    id: f5,
+                    metadata: f6,
+                    price: f7,
                     quantity: f8,
-                    subscription: f9
-                        .ok_or_else(|| crate::rt::de::missing("subscription"))?,
+                    subscription: f9,
                     tax_rates: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "current_period_end"),
+                                    (b.f3.is_none(), "current_period_start"),
+                                    (b.f4.is_none(), "discounts"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "metadata"),
+                                    (b.f7.is_none(), "price"),
+                                    (b.f9.is_none(), "subscription"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionItem {
@@ -664,36 +722,33 @@ pub struct SubscriptionItemBillingThresholds {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SubscriptionItemBillingThresholds {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_item_billing_thresholds object",
+            &["usage_gte"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SubscriptionItemBillingThresholds {
+            usage_gte: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SubscriptionItemBillingThresholds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionItemBillingThresholds;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_item_billing_thresholds object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionItemBillingThresholds, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "usage_gte" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SubscriptionItemBillingThresholds {
-                    usage_gte: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionItemBillingThresholds {

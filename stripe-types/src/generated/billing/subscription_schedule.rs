@@ -283,6 +283,7 @@ impl CreateSubscriptionScheduleEndBehavior {
 #[cfg(feature = "billing")]
 impl std::str::FromStr for CreateSubscriptionScheduleEndBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1025,20 +1026,24 @@ impl From<crate::DeletedPrice> for PriceOrDeletedPrice {
         PriceOrDeletedPrice::DeletedPrice(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for PriceOrDeletedPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for PriceOrDeletedPrice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("price"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PriceOrDeletedPrice::Price(Box::new(x)))
+                r.decode().map(|x| PriceOrDeletedPrice::Price(Box::new(x)))
             }
             (Some("price"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PriceOrDeletedPrice::DeletedPrice(Box::new(x)))
+                r.decode().map(|x| PriceOrDeletedPrice::DeletedPrice(Box::new(x)))
             }
-            _ => Ok(PriceOrDeletedPrice::Unknown(v)),
+            _ => r.decode().map(PriceOrDeletedPrice::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for PriceOrDeletedPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PriceOrDeletedPrice {
@@ -1234,106 +1239,172 @@ impl SubscriptionSchedule {
 }
 /// The id of a [`SubscriptionSchedule`].
 pub type SubscriptionScheduleId = crate::rt::Id<SubscriptionSchedule>;
-impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionSchedule, A::Error> {
-                let mut f0: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f1: Option<crate::SubscriptionsResourceBillingMode> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::SubscriptionScheduleCurrentPhase> = None;
-                let mut f6: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<
-                    crate::SubscriptionSchedulesResourceDefaultSettings,
-                > = None;
-                let mut f9: Option<crate::SubscriptionScheduleEndBehavior> = None;
-                let mut f10: Option<crate::SubscriptionScheduleId> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::rt::Metadata> = None;
-                let mut f13: Option<
-                    Vec<crate::SubscriptionSchedulePhaseConfiguration>,
-                > = None;
-                let mut f14: Option<crate::rt::Timestamp> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<crate::SubscriptionScheduleStatus> = None;
-                let mut f17: Option<crate::rt::Expandable<crate::Subscription>> = None;
-                let mut f18: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application" => f0 = crate::rt::de::next(&mut map)?,
-                        "billing_mode" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "canceled_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "completed_at" => f3 = crate::rt::de::next(&mut map)?,
-                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "current_phase" => f5 = crate::rt::de::next(&mut map)?,
-                        "customer" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f7 = crate::rt::de::next(&mut map)?,
-                        "default_settings" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "end_behavior" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
-                        "phases" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "released_at" => f14 = crate::rt::de::next(&mut map)?,
-                        "released_subscription" => f15 = crate::rt::de::next(&mut map)?,
-                        "status" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription" => f17 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f18 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionSchedule {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f1: Option<crate::SubscriptionsResourceBillingMode>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::SubscriptionScheduleCurrentPhase>,
+            f6: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f7: Option<String>,
+            f8: Option<crate::SubscriptionSchedulesResourceDefaultSettings>,
+            f9: Option<crate::SubscriptionScheduleEndBehavior>,
+            f10: Option<crate::SubscriptionScheduleId>,
+            f11: Option<bool>,
+            f12: Option<crate::rt::Metadata>,
+            f13: Option<Vec<crate::SubscriptionSchedulePhaseConfiguration>>,
+            f14: Option<crate::rt::Timestamp>,
+            f15: Option<String>,
+            f16: Option<crate::SubscriptionScheduleStatus>,
+            f17: Option<crate::rt::Expandable<crate::Subscription>>,
+            f18: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule object",
+            &[
+                "application",
+                "billing_mode",
+                "canceled_at",
+                "completed_at",
+                "created",
+                "current_phase",
+                "customer",
+                "customer_account",
+                "default_settings",
+                "end_behavior",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "phases",
+                "released_at",
+                "released_subscription",
+                "status",
+                "subscription",
+                "test_clock",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.required(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16: Some(f16),
+                f17,
+                f18,
+            } => {
                 Ok(SubscriptionSchedule {
                     application: f0,
-                    billing_mode: f1
-                        .ok_or_else(|| crate::rt::de::missing("billing_mode"))?,
+                    billing_mode: f1,
                     canceled_at: f2,
                     completed_at: f3,
-                    created: f4.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f4,
                     current_phase: f5,
-                    customer: f6.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    customer: f6,
                     customer_account: f7,
-                    default_settings: f8
-                        .ok_or_else(|| crate::rt::de::missing("default_settings"))?,
-                    end_behavior: f9
-                        .ok_or_else(|| crate::rt::de::missing("end_behavior"))?,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f11.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    default_settings: f8,
+                    end_behavior: f9,
+                    id: f10,
+                    livemode: f11,
                     metadata: f12,
-                    phases: f13.ok_or_else(|| crate::rt::de::missing("phases"))?,
+                    phases: f13,
                     released_at: f14,
                     released_subscription: f15,
-                    status: f16.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f16,
                     subscription: f17,
                     test_clock: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "billing_mode"),
+                                    (b.f4.is_none(), "created"),
+                                    (b.f6.is_none(), "customer"),
+                                    (b.f8.is_none(), "default_settings"),
+                                    (b.f9.is_none(), "end_behavior"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f11.is_none(), "livemode"),
+                                    (b.f13.is_none(), "phases"),
+                                    (b.f16.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionSchedule {
@@ -1410,51 +1481,72 @@ pub struct SubscriptionScheduleAddInvoiceItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionScheduleAddInvoiceItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule_add_invoice_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionScheduleAddInvoiceItem, A::Error> {
-                let mut f0: Option<Vec<crate::DiscountsResourceStackableDiscount>> = None;
-                let mut f1: Option<crate::rt::Metadata> = None;
-                let mut f2: Option<crate::SubscriptionScheduleAddInvoiceItemPeriod> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<Vec<crate::TaxRate>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "discounts" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f1 = crate::rt::de::next(&mut map)?,
-                        "period" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "price" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
-                        "tax_rates" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f1: Option<crate::rt::Metadata>,
+            f2: Option<crate::SubscriptionScheduleAddInvoiceItemPeriod>,
+            f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f4: Option<i64>,
+            f5: Option<Vec<crate::TaxRate>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule_add_invoice_item object",
+            &["discounts", "metadata", "period", "price", "quantity", "tax_rates"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4, f5 } => {
                 Ok(SubscriptionScheduleAddInvoiceItem {
-                    discounts: f0.ok_or_else(|| crate::rt::de::missing("discounts"))?,
+                    discounts: f0,
                     metadata: f1,
-                    period: f2.ok_or_else(|| crate::rt::de::missing("period"))?,
-                    price: f3.ok_or_else(|| crate::rt::de::missing("price"))?,
+                    period: f2,
+                    price: f3,
                     quantity: f4,
                     tax_rates: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "discounts"),
+                                    (b.f2.is_none(), "period"),
+                                    (b.f3.is_none(), "price"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItem {
@@ -1494,43 +1586,53 @@ pub struct SubscriptionScheduleAddInvoiceItemPeriod {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPeriod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionScheduleAddInvoiceItemPeriod;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule_add_invoice_item_period object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionScheduleAddInvoiceItemPeriod, A::Error> {
-                let mut f0: Option<
-                    crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
-                > = None;
-                let mut f1: Option<
-                    crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "end" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "start" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItemPeriod {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
+            >,
+            f1: Option<
+                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule_add_invoice_item_period object",
+            &["end", "start"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(SubscriptionScheduleAddInvoiceItemPeriod {
-                    end: f0.ok_or_else(|| crate::rt::de::missing("end"))?,
-                    start: f1.ok_or_else(|| crate::rt::de::missing("start"))?,
+                    end: f0,
+                    start: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "end"), (b.f1.is_none(), "start")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPeriod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItemPeriod {
@@ -1570,51 +1672,75 @@ pub struct SubscriptionScheduleConfigurationItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionScheduleConfigurationItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule_configuration_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionScheduleConfigurationItem, A::Error> {
-                let mut f0: Option<crate::SubscriptionItemBillingThresholds> = None;
-                let mut f1: Option<Vec<crate::DiscountsResourceStackableDiscount>> = None;
-                let mut f2: Option<crate::rt::Metadata> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<Vec<crate::TaxRate>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_thresholds" => f0 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f2 = crate::rt::de::next(&mut map)?,
-                        "price" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
-                        "tax_rates" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionItemBillingThresholds>,
+            f1: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f2: Option<crate::rt::Metadata>,
+            f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f4: Option<i64>,
+            f5: Option<Vec<crate::TaxRate>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule_configuration_item object",
+            &[
+                "billing_thresholds",
+                "discounts",
+                "metadata",
+                "price",
+                "quantity",
+                "tax_rates",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4, f5 } => {
                 Ok(SubscriptionScheduleConfigurationItem {
                     billing_thresholds: f0,
-                    discounts: f1.ok_or_else(|| crate::rt::de::missing("discounts"))?,
+                    discounts: f1,
                     metadata: f2,
-                    price: f3.ok_or_else(|| crate::rt::de::missing("price"))?,
+                    price: f3,
                     quantity: f4,
                     tax_rates: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "discounts"), (b.f3.is_none(), "price")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionScheduleConfigurationItem {
@@ -1658,39 +1784,52 @@ pub struct SubscriptionScheduleCurrentPhase {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCurrentPhase {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionScheduleCurrentPhase;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule_current_phase object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionScheduleCurrentPhase, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "end_date" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "start_date" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionScheduleCurrentPhase {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule_current_phase object",
+            &["end_date", "start_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(SubscriptionScheduleCurrentPhase {
-                    end_date: f0.ok_or_else(|| crate::rt::de::missing("end_date"))?,
-                    start_date: f1.ok_or_else(|| crate::rt::de::missing("start_date"))?,
+                    end_date: f0,
+                    start_date: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "end_date"),
+                                    (b.f1.is_none(), "start_date"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCurrentPhase {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionScheduleCurrentPhase {
@@ -1795,6 +1934,7 @@ impl SubscriptionScheduleEndBehavior {
 }
 impl std::str::FromStr for SubscriptionScheduleEndBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1820,6 +1960,11 @@ impl serde::Serialize for SubscriptionScheduleEndBehavior {
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleEndBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionScheduleEndBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// A phase describes the plans, coupon, and trialing status of a subscription for a predefined time period.
@@ -1870,101 +2015,174 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionSchedulePhaseConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedulePhaseConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedule_phase_configuration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionSchedulePhaseConfiguration, A::Error> {
-                let mut f0: Option<Vec<crate::SubscriptionScheduleAddInvoiceItem>> = None;
-                let mut f1: Option<f64> = None;
-                let mut f2: Option<crate::SchedulesPhaseAutomaticTax> = None;
-                let mut f3: Option<
-                    crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
-                > = None;
-                let mut f4: Option<crate::SubscriptionBillingThresholds> = None;
-                let mut f5: Option<crate::InvoiceCollectionMethod> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f8: Option<Vec<crate::TaxRate>> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<Vec<crate::DiscountsResourceStackableDiscount>> = None;
-                let mut f11: Option<crate::rt::Timestamp> = None;
-                let mut f12: Option<
-                    crate::InvoiceSettingSubscriptionSchedulePhaseSetting,
-                > = None;
-                let mut f13: Option<Vec<crate::SubscriptionScheduleConfigurationItem>> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f16: Option<crate::PortalSubscriptionCancelProrationBehavior> = None;
-                let mut f17: Option<crate::rt::Timestamp> = None;
-                let mut f18: Option<crate::SubscriptionTransferData> = None;
-                let mut f19: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "add_invoice_items" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "application_fee_percent" => f1 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f2 = crate::rt::de::next(&mut map)?,
-                        "billing_cycle_anchor" => f3 = crate::rt::de::next(&mut map)?,
-                        "billing_thresholds" => f4 = crate::rt::de::next(&mut map)?,
-                        "collection_method" => f5 = crate::rt::de::next(&mut map)?,
-                        "currency" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "default_payment_method" => f7 = crate::rt::de::next(&mut map)?,
-                        "default_tax_rates" => f8 = crate::rt::de::next(&mut map)?,
-                        "description" => f9 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "end_date" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice_settings" => f12 = crate::rt::de::next(&mut map)?,
-                        "items" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f15 = crate::rt::de::next(&mut map)?,
-                        "proration_behavior" => {
-                            f16 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "start_date" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_data" => f18 = crate::rt::de::next(&mut map)?,
-                        "trial_end" => f19 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
+            f1: Option<f64>,
+            f2: Option<crate::SchedulesPhaseAutomaticTax>,
+            f3: Option<crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor>,
+            f4: Option<crate::SubscriptionBillingThresholds>,
+            f5: Option<crate::InvoiceCollectionMethod>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f8: Option<Vec<crate::TaxRate>>,
+            f9: Option<String>,
+            f10: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f11: Option<crate::rt::Timestamp>,
+            f12: Option<crate::InvoiceSettingSubscriptionSchedulePhaseSetting>,
+            f13: Option<Vec<crate::SubscriptionScheduleConfigurationItem>>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<crate::rt::Expandable<crate::Account>>,
+            f16: Option<crate::PortalSubscriptionCancelProrationBehavior>,
+            f17: Option<crate::rt::Timestamp>,
+            f18: Option<crate::SubscriptionTransferData>,
+            f19: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedule_phase_configuration object",
+            &[
+                "add_invoice_items",
+                "application_fee_percent",
+                "automatic_tax",
+                "billing_cycle_anchor",
+                "billing_thresholds",
+                "collection_method",
+                "currency",
+                "default_payment_method",
+                "default_tax_rates",
+                "description",
+                "discounts",
+                "end_date",
+                "invoice_settings",
+                "items",
+                "metadata",
+                "on_behalf_of",
+                "proration_behavior",
+                "start_date",
+                "transfer_data",
+                "trial_end",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16: Some(f16),
+                f17: Some(f17),
+                f18,
+                f19,
+            } => {
                 Ok(SubscriptionSchedulePhaseConfiguration {
-                    add_invoice_items: f0
-                        .ok_or_else(|| crate::rt::de::missing("add_invoice_items"))?,
+                    add_invoice_items: f0,
                     application_fee_percent: f1,
                     automatic_tax: f2,
                     billing_cycle_anchor: f3,
                     billing_thresholds: f4,
                     collection_method: f5,
-                    currency: f6.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    currency: f6,
                     default_payment_method: f7,
                     default_tax_rates: f8,
                     description: f9,
-                    discounts: f10.ok_or_else(|| crate::rt::de::missing("discounts"))?,
-                    end_date: f11.ok_or_else(|| crate::rt::de::missing("end_date"))?,
+                    discounts: f10,
+                    end_date: f11,
                     invoice_settings: f12,
-                    items: f13.ok_or_else(|| crate::rt::de::missing("items"))?,
+                    items: f13,
                     metadata: f14,
                     on_behalf_of: f15,
-                    proration_behavior: f16
-                        .ok_or_else(|| crate::rt::de::missing("proration_behavior"))?,
-                    start_date: f17.ok_or_else(|| crate::rt::de::missing("start_date"))?,
+                    proration_behavior: f16,
+                    start_date: f17,
                     transfer_data: f18,
                     trial_end: f19,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "add_invoice_items"),
+                                    (b.f6.is_none(), "currency"),
+                                    (b.f10.is_none(), "discounts"),
+                                    (b.f11.is_none(), "end_date"),
+                                    (b.f13.is_none(), "items"),
+                                    (b.f16.is_none(), "proration_behavior"),
+                                    (b.f17.is_none(), "start_date"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionSchedulePhaseConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionSchedulePhaseConfiguration {
@@ -2056,6 +2274,7 @@ impl SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
 }
 impl std::str::FromStr for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2090,6 +2309,11 @@ for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SubscriptionSchedulePhaseConfigurationBillingCycleAnchor {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `SubscriptionScheduleStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2122,6 +2346,7 @@ impl SubscriptionScheduleStatus {
 }
 impl std::str::FromStr for SubscriptionScheduleStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2148,6 +2373,11 @@ impl serde::Serialize for SubscriptionScheduleStatus {
 impl<'de> serde::Deserialize<'de> for SubscriptionScheduleStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionScheduleStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Update a schedule

@@ -378,90 +378,158 @@ impl TaxRate {
 }
 /// The id of a [`TaxRate`].
 pub type TaxRateId = crate::rt::Id<TaxRate>;
-impl<'de> serde::Deserialize<'de> for TaxRate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxRate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_rate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxRate, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<f64> = None;
-                let mut f6: Option<crate::TaxRateFlatAmount> = None;
-                let mut f7: Option<crate::TaxRateId> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::TaxRateJurisdictionLevel> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::rt::Metadata> = None;
-                let mut f13: Option<f64> = None;
-                let mut f14: Option<crate::TaxProductResourceTaxRateDetailsRateType> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<
-                    crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "display_name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "effective_percentage" => f5 = crate::rt::de::next(&mut map)?,
-                        "flat_amount" => f6 = crate::rt::de::next(&mut map)?,
-                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "inclusive" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "jurisdiction" => f9 = crate::rt::de::next(&mut map)?,
-                        "jurisdiction_level" => f10 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
-                        "percentage" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "rate_type" => f14 = crate::rt::de::next(&mut map)?,
-                        "state" => f15 = crate::rt::de::next(&mut map)?,
-                        "tax_type" => f16 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxRate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<f64>,
+            f6: Option<crate::TaxRateFlatAmount>,
+            f7: Option<crate::TaxRateId>,
+            f8: Option<bool>,
+            f9: Option<String>,
+            f10: Option<crate::TaxRateJurisdictionLevel>,
+            f11: Option<bool>,
+            f12: Option<crate::rt::Metadata>,
+            f13: Option<f64>,
+            f14: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f15: Option<String>,
+            f16: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_rate object",
+            &[
+                "active",
+                "country",
+                "created",
+                "description",
+                "display_name",
+                "effective_percentage",
+                "flat_amount",
+                "id",
+                "inclusive",
+                "jurisdiction",
+                "jurisdiction_level",
+                "livemode",
+                "metadata",
+                "object",
+                "percentage",
+                "rate_type",
+                "state",
+                "tax_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.required(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+            } => {
                 Ok(TaxRate {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
+                    active: f0,
                     country: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     description: f3,
-                    display_name: f4
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
+                    display_name: f4,
                     effective_percentage: f5,
                     flat_amount: f6,
-                    id: f7.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    inclusive: f8.ok_or_else(|| crate::rt::de::missing("inclusive"))?,
+                    id: f7,
+                    inclusive: f8,
                     jurisdiction: f9,
                     jurisdiction_level: f10,
-                    livemode: f11.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f11,
                     metadata: f12,
-                    percentage: f13.ok_or_else(|| crate::rt::de::missing("percentage"))?,
+                    percentage: f13,
                     rate_type: f14,
                     state: f15,
                     tax_type: f16,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f4.is_none(), "display_name"),
+                                    (b.f7.is_none(), "id"),
+                                    (b.f8.is_none(), "inclusive"),
+                                    (b.f11.is_none(), "livemode"),
+                                    (b.f13.is_none(), "percentage"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxRate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxRate {
@@ -529,39 +597,49 @@ pub struct TaxRateFlatAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for TaxRateFlatAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxRateFlatAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_rate_flat_amount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxRateFlatAmount, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxRateFlatAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_rate_flat_amount object",
+            &["amount", "currency"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(TaxRateFlatAmount {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxRateFlatAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxRateFlatAmount {
@@ -617,6 +695,7 @@ impl TaxRateJurisdictionLevel {
 }
 impl std::str::FromStr for TaxRateJurisdictionLevel {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -644,6 +723,11 @@ impl serde::Serialize for TaxRateJurisdictionLevel {
 impl<'de> serde::Deserialize<'de> for TaxRateJurisdictionLevel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxRateJurisdictionLevel {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Update a tax rate

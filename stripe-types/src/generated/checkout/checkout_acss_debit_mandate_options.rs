@@ -19,54 +19,58 @@ pub struct CheckoutAcssDebitMandateOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutAcssDebitMandateOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+            f2: Option<String>,
+            f3: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+            f4: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_acss_debit_mandate_options object",
+            &[
+                "custom_mandate_url",
+                "default_for",
+                "interval_description",
+                "payment_schedule",
+                "transaction_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(CheckoutAcssDebitMandateOptions {
+            custom_mandate_url: f0,
+            default_for: f1,
+            interval_description: f2,
+            payment_schedule: f3,
+            transaction_type: f4,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutAcssDebitMandateOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_acss_debit_mandate_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutAcssDebitMandateOptions, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
-                > = None;
-                let mut f4: Option<
-                    crate::CheckoutAcssDebitMandateOptionsTransactionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "default_for" => f1 = crate::rt::de::next(&mut map)?,
-                        "interval_description" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
-                        "transaction_type" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutAcssDebitMandateOptions {
-                    custom_mandate_url: f0,
-                    default_for: f1,
-                    interval_description: f2,
-                    payment_schedule: f3,
-                    transaction_type: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -125,6 +129,7 @@ impl CheckoutAcssDebitMandateOptionsDefaultFor {
 }
 impl std::str::FromStr for CheckoutAcssDebitMandateOptionsDefaultFor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -148,6 +153,11 @@ impl serde::Serialize for CheckoutAcssDebitMandateOptionsDefaultFor {
 impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsDefaultFor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsDefaultFor {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutAcssDebitMandateOptionsPaymentSchedule`.
@@ -176,6 +186,7 @@ impl CheckoutAcssDebitMandateOptionsPaymentSchedule {
 }
 impl std::str::FromStr for CheckoutAcssDebitMandateOptionsPaymentSchedule {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -204,6 +215,11 @@ impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsPaymentSche
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsPaymentSchedule {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutAcssDebitMandateOptionsTransactionType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -227,6 +243,7 @@ impl CheckoutAcssDebitMandateOptionsTransactionType {
 }
 impl std::str::FromStr for CheckoutAcssDebitMandateOptionsTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -252,5 +269,10 @@ impl serde::Serialize for CheckoutAcssDebitMandateOptionsTransactionType {
 impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitMandateOptionsTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutAcssDebitMandateOptionsTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -28,54 +28,58 @@ pub struct CheckoutAcssDebitPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsCurrency>,
+            f1: Option<crate::CheckoutAcssDebitMandateOptions>,
+            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f3: Option<String>,
+            f4: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_acss_debit_payment_method_options object",
+            &[
+                "currency",
+                "mandate_options",
+                "setup_future_usage",
+                "target_date",
+                "verification_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(CheckoutAcssDebitPaymentMethodOptions {
+            currency: f0,
+            mandate_options: f1,
+            setup_future_usage: f2,
+            target_date: f3,
+            verification_method: f4,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutAcssDebitPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_acss_debit_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutAcssDebitPaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsCurrency,
-                > = None;
-                let mut f1: Option<crate::CheckoutAcssDebitMandateOptions> = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutAcssDebitPaymentMethodOptions {
-                    currency: f0,
-                    mandate_options: f1,
-                    setup_future_usage: f2,
-                    target_date: f3,
-                    verification_method: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -137,6 +141,7 @@ impl CheckoutAcssDebitPaymentMethodOptionsCurrency {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsCurrency {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -163,6 +168,12 @@ impl serde::Serialize for CheckoutAcssDebitPaymentMethodOptionsCurrency {
 impl<'de> serde::Deserialize<'de> for CheckoutAcssDebitPaymentMethodOptionsCurrency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsCurrency {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage`.
@@ -195,6 +206,7 @@ impl CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
 }
 impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -230,6 +242,11 @@ for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutAcssDebitPaymentMethodOptionsVerificationMethod`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -260,6 +277,7 @@ impl CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
 }
 impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -295,5 +313,10 @@ impl<'de> serde::Deserialize<'de>
 for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptionsVerificationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

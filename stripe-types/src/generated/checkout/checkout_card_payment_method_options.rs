@@ -47,75 +47,75 @@ pub struct CheckoutCardPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CheckoutCardPaymentMethodOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutCardPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_card_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutCardPaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<crate::CheckoutCardInstallmentsOptions> = None;
-                let mut f2: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
-                > = None;
-                let mut f3: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
-                > = None;
-                let mut f4: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
-                > = None;
-                let mut f5: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
-                > = None;
-                let mut f6: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
-                > = None;
-                let mut f7: Option<
-                    crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
-                > = None;
-                let mut f8: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "installments" => f1 = crate::rt::de::next(&mut map)?,
-                        "request_extended_authorization" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "request_incremental_authorization" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "request_multicapture" => f4 = crate::rt::de::next(&mut map)?,
-                        "request_overcapture" => f5 = crate::rt::de::next(&mut map)?,
-                        "request_three_d_secure" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "restrictions" => f7 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f8 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_suffix_kana" => {
-                            f9 = crate::rt::de::next(&mut map)?;
-                        }
-                        "statement_descriptor_suffix_kanji" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CheckoutCardPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutCardInstallmentsOptions>,
+            f2: Option<
+                crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
+            >,
+            f3: Option<
+                crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
+            >,
+            f4: Option<crate::CheckoutCardPaymentMethodOptionsRequestMulticapture>,
+            f5: Option<crate::CheckoutCardPaymentMethodOptionsRequestOvercapture>,
+            f6: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+            f7: Option<
+                crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
+            >,
+            f8: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f9: Option<String>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_card_payment_method_options object",
+            &[
+                "capture_method",
+                "installments",
+                "request_extended_authorization",
+                "request_incremental_authorization",
+                "request_multicapture",
+                "request_overcapture",
+                "request_three_d_secure",
+                "restrictions",
+                "setup_future_usage",
+                "statement_descriptor_suffix_kana",
+                "statement_descriptor_suffix_kanji",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7, f8, f9, f10 } => {
                 Ok(CheckoutCardPaymentMethodOptions {
                     capture_method: f0,
                     installments: f1,
@@ -123,10 +123,7 @@ impl<'de> serde::Deserialize<'de> for CheckoutCardPaymentMethodOptions {
                     request_incremental_authorization: f3,
                     request_multicapture: f4,
                     request_overcapture: f5,
-                    request_three_d_secure: f6
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "request_three_d_secure",
-                        ))?,
+                    request_three_d_secure: f6,
                     restrictions: f7,
                     setup_future_usage: f8,
                     statement_descriptor_suffix_kana: f9,
@@ -134,8 +131,23 @@ impl<'de> serde::Deserialize<'de> for CheckoutCardPaymentMethodOptions {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f6.is_none(), "request_three_d_secure")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CheckoutCardPaymentMethodOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -214,6 +226,7 @@ impl CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
 }
 impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -248,6 +261,11 @@ for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -278,6 +296,7 @@ impl CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
 impl std::str::FromStr
 for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -314,6 +333,12 @@ for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutCardPaymentMethodOptionsRequestMulticapture`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -339,6 +364,7 @@ impl CheckoutCardPaymentMethodOptionsRequestMulticapture {
 }
 impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestMulticapture {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -371,6 +397,11 @@ for CheckoutCardPaymentMethodOptionsRequestMulticapture {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestMulticapture {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutCardPaymentMethodOptionsRequestOvercapture`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -396,6 +427,7 @@ impl CheckoutCardPaymentMethodOptionsRequestOvercapture {
 }
 impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestOvercapture {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -428,6 +460,11 @@ for CheckoutCardPaymentMethodOptionsRequestOvercapture {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestOvercapture {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutCardPaymentMethodOptionsRequestThreeDSecure`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -454,6 +491,7 @@ impl CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
 }
 impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -487,5 +525,10 @@ impl<'de> serde::Deserialize<'de>
 for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

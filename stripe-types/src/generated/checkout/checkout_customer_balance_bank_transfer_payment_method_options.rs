@@ -24,56 +24,51 @@ pub struct CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccount>,
+            f1: Option<
+                Vec<
+                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+                >,
+            >,
+            f2: Option<
+                crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_customer_balance_bank_transfer_payment_method_options object",
+            &["eu_bank_transfer", "requested_address_types", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
+            eu_bank_transfer: f0,
+            requested_address_types: f1,
+            r#type: f2,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de>
 for CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutCustomerBalanceBankTransferPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a checkout_customer_balance_bank_transfer_payment_method_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
-                    >,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "requested_address_types" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
-                    eu_bank_transfer: f0,
-                    requested_address_types: f1,
-                    r#type: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -158,6 +153,7 @@ impl CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressType
 impl std::str::FromStr
 for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -209,6 +205,12 @@ for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -254,6 +256,7 @@ impl CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -298,5 +301,11 @@ impl<'de> serde::Deserialize<'de>
 for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -26,48 +26,44 @@ pub struct CheckoutCustomerBalancePaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions>,
+            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_customer_balance_payment_method_options object",
+            &["bank_transfer", "funding_type", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CheckoutCustomerBalancePaymentMethodOptions {
+            bank_transfer: f0,
+            funding_type: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutCustomerBalancePaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutCustomerBalancePaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_customer_balance_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutCustomerBalancePaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "funding_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutCustomerBalancePaymentMethodOptions {
-                    bank_transfer: f0,
-                    funding_type: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -119,6 +115,7 @@ impl CheckoutCustomerBalancePaymentMethodOptionsFundingType {
 }
 impl std::str::FromStr for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -148,5 +145,10 @@ impl<'de> serde::Deserialize<'de>
 for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptionsFundingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,36 +11,34 @@ pub struct CheckoutLinkWalletOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutLinkWalletOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutLinkWalletOptionsDisplay>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_link_wallet_options object",
+            &["display"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(CheckoutLinkWalletOptions {
+            display: f0,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutLinkWalletOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutLinkWalletOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_link_wallet_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutLinkWalletOptions, A::Error> {
-                let mut f0: Option<crate::CheckoutLinkWalletOptionsDisplay> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutLinkWalletOptions {
-                    display: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -90,6 +88,7 @@ impl CheckoutLinkWalletOptionsDisplay {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutLinkWalletOptionsDisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -116,5 +115,11 @@ impl serde::Serialize for CheckoutLinkWalletOptionsDisplay {
 impl<'de> serde::Deserialize<'de> for CheckoutLinkWalletOptionsDisplay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutLinkWalletOptionsDisplay {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

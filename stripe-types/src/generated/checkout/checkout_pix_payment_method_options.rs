@@ -25,46 +25,44 @@ pub struct CheckoutPixPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutPixPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof>,
+            f1: Option<i64>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_pix_payment_method_options object",
+            &["amount_includes_iof", "expires_after_seconds", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CheckoutPixPaymentMethodOptions {
+            amount_includes_iof: f0,
+            expires_after_seconds: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutPixPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutPixPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_pix_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutPixPaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
-                > = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_includes_iof" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_after_seconds" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutPixPaymentMethodOptions {
-                    amount_includes_iof: f0,
-                    expires_after_seconds: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -117,6 +115,7 @@ impl CheckoutPixPaymentMethodOptionsAmountIncludesIof {
 }
 impl std::str::FromStr for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -144,5 +143,10 @@ impl serde::Serialize for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
 impl<'de> serde::Deserialize<'de> for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -24,46 +24,44 @@ pub struct CheckoutSepaDebitPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSepaDebitPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutPaymentMethodOptionsMandateOptionsSepaDebit>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_sepa_debit_payment_method_options object",
+            &["mandate_options", "setup_future_usage", "target_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CheckoutSepaDebitPaymentMethodOptions {
+            mandate_options: f0,
+            setup_future_usage: f1,
+            target_date: f2,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutSepaDebitPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutSepaDebitPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_sepa_debit_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutSepaDebitPaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutPaymentMethodOptionsMandateOptionsSepaDebit,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutSepaDebitPaymentMethodOptions {
-                    mandate_options: f0,
-                    setup_future_usage: f1,
-                    target_date: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]

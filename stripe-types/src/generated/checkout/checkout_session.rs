@@ -559,206 +559,360 @@ impl CheckoutSession {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 pub type CheckoutSessionId = crate::rt::Id<CheckoutSession>;
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CheckoutSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout.session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutSession, A::Error> {
-                let mut f0: Option<crate::PaymentPagesCheckoutSessionAdaptivePricing> = None;
-                let mut f1: Option<crate::PaymentPagesCheckoutSessionAfterExpiration> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::PaymentPagesCheckoutSessionAutomaticTax> = None;
-                let mut f6: Option<crate::CheckoutSessionBillingAddressCollection> = None;
-                let mut f7: Option<crate::PaymentPagesCheckoutSessionBrandingSettings> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::rt::Secret<String>> = None;
-                let mut f11: Option<
-                    crate::PaymentPagesCheckoutSessionCollectedInformation,
-                > = None;
-                let mut f12: Option<crate::PaymentPagesCheckoutSessionConsent> = None;
-                let mut f13: Option<
-                    crate::PaymentPagesCheckoutSessionConsentCollection,
-                > = None;
-                let mut f14: Option<crate::rt::Timestamp> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<
-                    crate::PaymentPagesCheckoutSessionCurrencyConversion,
-                > = None;
-                let mut f17: Option<
-                    Vec<crate::PaymentPagesCheckoutSessionCustomFields>,
-                > = None;
-                let mut f18: Option<crate::PaymentPagesCheckoutSessionCustomText> = None;
-                let mut f19: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<crate::CheckoutSessionCustomerCreation> = None;
-                let mut f22: Option<crate::PaymentPagesCheckoutSessionCustomerDetails> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<Vec<crate::PaymentPagesCheckoutSessionDiscount>> = None;
-                let mut f25: Option<Vec<String>> = None;
-                let mut f26: Option<crate::rt::Timestamp> = None;
-                let mut f27: Option<crate::CheckoutSessionId> = None;
-                let mut f28: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f29: Option<crate::PaymentPagesCheckoutSessionInvoiceCreation> = None;
-                let mut f30: Option<crate::rt::List<crate::Item>> = None;
-                let mut f31: Option<bool> = None;
-                let mut f32: Option<crate::CheckoutSessionLocale> = None;
-                let mut f33: Option<crate::rt::Metadata> = None;
-                let mut f34: Option<crate::CheckoutSessionMode> = None;
-                let mut f35: Option<crate::PaymentPagesCheckoutSessionNameCollection> = None;
-                let mut f36: Option<
-                    Vec<crate::PaymentPagesCheckoutSessionOptionalItem>,
-                > = None;
-                let mut f37: Option<crate::CheckoutSessionOriginContext> = None;
-                let mut f38: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f39: Option<crate::rt::Expandable<crate::PaymentLink>> = None;
-                let mut f40: Option<crate::CheckoutSessionPaymentMethodCollection> = None;
-                let mut f41: Option<
-                    crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
-                > = None;
-                let mut f42: Option<crate::CheckoutSessionPaymentMethodOptions> = None;
-                let mut f43: Option<Vec<String>> = None;
-                let mut f44: Option<crate::CheckoutSessionPaymentStatus> = None;
-                let mut f45: Option<crate::PaymentPagesCheckoutSessionPermissions> = None;
-                let mut f46: Option<
-                    crate::PaymentPagesCheckoutSessionPhoneNumberCollection,
-                > = None;
-                let mut f47: Option<
-                    crate::PaymentFlowsPaymentIntentPresentmentDetails,
-                > = None;
-                let mut f48: Option<String> = None;
-                let mut f49: Option<crate::CheckoutSessionRedirectOnCompletion> = None;
-                let mut f50: Option<String> = None;
-                let mut f51: Option<
-                    crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
-                > = None;
-                let mut f52: Option<crate::rt::Expandable<crate::SetupIntent>> = None;
-                let mut f53: Option<
-                    crate::PaymentPagesCheckoutSessionShippingAddressCollection,
-                > = None;
-                let mut f54: Option<crate::PaymentPagesCheckoutSessionShippingCost> = None;
-                let mut f55: Option<
-                    Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
-                > = None;
-                let mut f56: Option<crate::CheckoutSessionStatus> = None;
-                let mut f57: Option<crate::CheckoutSessionSubmitType> = None;
-                let mut f58: Option<crate::rt::Expandable<crate::Subscription>> = None;
-                let mut f59: Option<String> = None;
-                let mut f60: Option<crate::PaymentPagesCheckoutSessionTaxIdCollection> = None;
-                let mut f61: Option<crate::PaymentPagesCheckoutSessionTotalDetails> = None;
-                let mut f62: Option<crate::CheckoutSessionUiMode> = None;
-                let mut f63: Option<String> = None;
-                let mut f64: Option<crate::CheckoutSessionWalletOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "adaptive_pricing" => f0 = crate::rt::de::next(&mut map)?,
-                        "after_expiration" => f1 = crate::rt::de::next(&mut map)?,
-                        "allow_promotion_codes" => f2 = crate::rt::de::next(&mut map)?,
-                        "amount_subtotal" => f3 = crate::rt::de::next(&mut map)?,
-                        "amount_total" => f4 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "billing_address_collection" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "branding_settings" => f7 = crate::rt::de::next(&mut map)?,
-                        "cancel_url" => f8 = crate::rt::de::next(&mut map)?,
-                        "client_reference_id" => f9 = crate::rt::de::next(&mut map)?,
-                        "client_secret" => f10 = crate::rt::de::next(&mut map)?,
-                        "collected_information" => f11 = crate::rt::de::next(&mut map)?,
-                        "consent" => f12 = crate::rt::de::next(&mut map)?,
-                        "consent_collection" => f13 = crate::rt::de::next(&mut map)?,
-                        "created" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f15 = crate::rt::de::next(&mut map)?,
-                        "currency_conversion" => f16 = crate::rt::de::next(&mut map)?,
-                        "custom_fields" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "custom_text" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f19 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f20 = crate::rt::de::next(&mut map)?,
-                        "customer_creation" => f21 = crate::rt::de::next(&mut map)?,
-                        "customer_details" => f22 = crate::rt::de::next(&mut map)?,
-                        "customer_email" => f23 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f24 = crate::rt::de::next(&mut map)?,
-                        "excluded_payment_method_types" => {
-                            f25 = crate::rt::de::next(&mut map)?;
-                        }
-                        "expires_at" => f26 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f27 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f28 = crate::rt::de::next(&mut map)?,
-                        "invoice_creation" => f29 = crate::rt::de::next(&mut map)?,
-                        "line_items" => f30 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f31 = Some(crate::rt::de::next(&mut map)?),
-                        "locale" => f32 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f33 = crate::rt::de::next(&mut map)?,
-                        "mode" => f34 = Some(crate::rt::de::next(&mut map)?),
-                        "name_collection" => f35 = crate::rt::de::next(&mut map)?,
-                        "optional_items" => f36 = crate::rt::de::next(&mut map)?,
-                        "origin_context" => f37 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f38 = crate::rt::de::next(&mut map)?,
-                        "payment_link" => f39 = crate::rt::de::next(&mut map)?,
-                        "payment_method_collection" => {
-                            f40 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_configuration_details" => {
-                            f41 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_options" => f42 = crate::rt::de::next(&mut map)?,
-                        "payment_method_types" => {
-                            f43 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_status" => f44 = Some(crate::rt::de::next(&mut map)?),
-                        "permissions" => f45 = crate::rt::de::next(&mut map)?,
-                        "phone_number_collection" => f46 = crate::rt::de::next(&mut map)?,
-                        "presentment_details" => f47 = crate::rt::de::next(&mut map)?,
-                        "recovered_from" => f48 = crate::rt::de::next(&mut map)?,
-                        "redirect_on_completion" => f49 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f50 = crate::rt::de::next(&mut map)?,
-                        "saved_payment_method_options" => {
-                            f51 = crate::rt::de::next(&mut map)?;
-                        }
-                        "setup_intent" => f52 = crate::rt::de::next(&mut map)?,
-                        "shipping_address_collection" => {
-                            f53 = crate::rt::de::next(&mut map)?;
-                        }
-                        "shipping_cost" => f54 = crate::rt::de::next(&mut map)?,
-                        "shipping_options" => f55 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f56 = crate::rt::de::next(&mut map)?,
-                        "submit_type" => f57 = crate::rt::de::next(&mut map)?,
-                        "subscription" => f58 = crate::rt::de::next(&mut map)?,
-                        "success_url" => f59 = crate::rt::de::next(&mut map)?,
-                        "tax_id_collection" => f60 = crate::rt::de::next(&mut map)?,
-                        "total_details" => f61 = crate::rt::de::next(&mut map)?,
-                        "ui_mode" => f62 = crate::rt::de::next(&mut map)?,
-                        "url" => f63 = crate::rt::de::next(&mut map)?,
-                        "wallet_options" => f64 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CheckoutSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentPagesCheckoutSessionAdaptivePricing>,
+            f1: Option<crate::PaymentPagesCheckoutSessionAfterExpiration>,
+            f2: Option<bool>,
+            f3: Option<i64>,
+            f4: Option<i64>,
+            f5: Option<crate::PaymentPagesCheckoutSessionAutomaticTax>,
+            f6: Option<crate::CheckoutSessionBillingAddressCollection>,
+            f7: Option<crate::PaymentPagesCheckoutSessionBrandingSettings>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<crate::rt::Secret<String>>,
+            f11: Option<crate::PaymentPagesCheckoutSessionCollectedInformation>,
+            f12: Option<crate::PaymentPagesCheckoutSessionConsent>,
+            f13: Option<crate::PaymentPagesCheckoutSessionConsentCollection>,
+            f14: Option<crate::rt::Timestamp>,
+            f15: Option<String>,
+            f16: Option<crate::PaymentPagesCheckoutSessionCurrencyConversion>,
+            f17: Option<Vec<crate::PaymentPagesCheckoutSessionCustomFields>>,
+            f18: Option<crate::PaymentPagesCheckoutSessionCustomText>,
+            f19: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f20: Option<String>,
+            f21: Option<crate::CheckoutSessionCustomerCreation>,
+            f22: Option<crate::PaymentPagesCheckoutSessionCustomerDetails>,
+            f23: Option<String>,
+            f24: Option<Vec<crate::PaymentPagesCheckoutSessionDiscount>>,
+            f25: Option<Vec<String>>,
+            f26: Option<crate::rt::Timestamp>,
+            f27: Option<crate::CheckoutSessionId>,
+            f28: Option<crate::rt::Expandable<crate::Invoice>>,
+            f29: Option<crate::PaymentPagesCheckoutSessionInvoiceCreation>,
+            f30: Option<crate::rt::List<crate::Item>>,
+            f31: Option<bool>,
+            f32: Option<crate::CheckoutSessionLocale>,
+            f33: Option<crate::rt::Metadata>,
+            f34: Option<crate::CheckoutSessionMode>,
+            f35: Option<crate::PaymentPagesCheckoutSessionNameCollection>,
+            f36: Option<Vec<crate::PaymentPagesCheckoutSessionOptionalItem>>,
+            f37: Option<crate::CheckoutSessionOriginContext>,
+            f38: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f39: Option<crate::rt::Expandable<crate::PaymentLink>>,
+            f40: Option<crate::CheckoutSessionPaymentMethodCollection>,
+            f41: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
+            f42: Option<crate::CheckoutSessionPaymentMethodOptions>,
+            f43: Option<Vec<String>>,
+            f44: Option<crate::CheckoutSessionPaymentStatus>,
+            f45: Option<crate::PaymentPagesCheckoutSessionPermissions>,
+            f46: Option<crate::PaymentPagesCheckoutSessionPhoneNumberCollection>,
+            f47: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+            f48: Option<String>,
+            f49: Option<crate::CheckoutSessionRedirectOnCompletion>,
+            f50: Option<String>,
+            f51: Option<crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions>,
+            f52: Option<crate::rt::Expandable<crate::SetupIntent>>,
+            f53: Option<crate::PaymentPagesCheckoutSessionShippingAddressCollection>,
+            f54: Option<crate::PaymentPagesCheckoutSessionShippingCost>,
+            f55: Option<Vec<crate::PaymentPagesCheckoutSessionShippingOption>>,
+            f56: Option<crate::CheckoutSessionStatus>,
+            f57: Option<crate::CheckoutSessionSubmitType>,
+            f58: Option<crate::rt::Expandable<crate::Subscription>>,
+            f59: Option<String>,
+            f60: Option<crate::PaymentPagesCheckoutSessionTaxIdCollection>,
+            f61: Option<crate::PaymentPagesCheckoutSessionTotalDetails>,
+            f62: Option<crate::CheckoutSessionUiMode>,
+            f63: Option<String>,
+            f64: Option<crate::CheckoutSessionWalletOptions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+            f61: None,
+            f62: None,
+            f63: None,
+            f64: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout.session object",
+            &[
+                "adaptive_pricing",
+                "after_expiration",
+                "allow_promotion_codes",
+                "amount_subtotal",
+                "amount_total",
+                "automatic_tax",
+                "billing_address_collection",
+                "branding_settings",
+                "cancel_url",
+                "client_reference_id",
+                "client_secret",
+                "collected_information",
+                "consent",
+                "consent_collection",
+                "created",
+                "currency",
+                "currency_conversion",
+                "custom_fields",
+                "custom_text",
+                "customer",
+                "customer_account",
+                "customer_creation",
+                "customer_details",
+                "customer_email",
+                "discounts",
+                "excluded_payment_method_types",
+                "expires_at",
+                "id",
+                "invoice",
+                "invoice_creation",
+                "line_items",
+                "livemode",
+                "locale",
+                "metadata",
+                "mode",
+                "name_collection",
+                "object",
+                "optional_items",
+                "origin_context",
+                "payment_intent",
+                "payment_link",
+                "payment_method_collection",
+                "payment_method_configuration_details",
+                "payment_method_options",
+                "payment_method_types",
+                "payment_status",
+                "permissions",
+                "phone_number_collection",
+                "presentment_details",
+                "recovered_from",
+                "redirect_on_completion",
+                "return_url",
+                "saved_payment_method_options",
+                "setup_intent",
+                "shipping_address_collection",
+                "shipping_cost",
+                "shipping_options",
+                "status",
+                "submit_type",
+                "subscription",
+                "success_url",
+                "tax_id_collection",
+                "total_details",
+                "ui_mode",
+                "url",
+                "wallet_options",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.required(&mut b.f26),
+                27 => r.required(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.required(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.required(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.skip(),
+                37 => r.optional(&mut b.f36),
+                38 => r.optional(&mut b.f37),
+                39 => r.optional(&mut b.f38),
+                40 => r.optional(&mut b.f39),
+                41 => r.optional(&mut b.f40),
+                42 => r.optional(&mut b.f41),
+                43 => r.optional(&mut b.f42),
+                44 => r.required(&mut b.f43),
+                45 => r.required(&mut b.f44),
+                46 => r.optional(&mut b.f45),
+                47 => r.optional(&mut b.f46),
+                48 => r.optional(&mut b.f47),
+                49 => r.optional(&mut b.f48),
+                50 => r.optional(&mut b.f49),
+                51 => r.optional(&mut b.f50),
+                52 => r.optional(&mut b.f51),
+                53 => r.optional(&mut b.f52),
+                54 => r.optional(&mut b.f53),
+                55 => r.optional(&mut b.f54),
+                56 => r.required(&mut b.f55),
+                57 => r.optional(&mut b.f56),
+                58 => r.optional(&mut b.f57),
+                59 => r.optional(&mut b.f58),
+                60 => r.optional(&mut b.f59),
+                61 => r.optional(&mut b.f60),
+                62 => r.optional(&mut b.f61),
+                63 => r.optional(&mut b.f62),
+                64 => r.optional(&mut b.f63),
+                65 => r.optional(&mut b.f64),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16,
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26: Some(f26),
+                f27: Some(f27),
+                f28,
+                f29,
+                f30,
+                f31: Some(f31),
+                f32,
+                f33,
+                f34: Some(f34),
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40,
+                f41,
+                f42,
+                f43: Some(f43),
+                f44: Some(f44),
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52,
+                f53,
+                f54,
+                f55: Some(f55),
+                f56,
+                f57,
+                f58,
+                f59,
+                f60,
+                f61,
+                f62,
+                f63,
+                f64,
+            } => {
                 Ok(CheckoutSession {
                     adaptive_pricing: f0,
                     after_expiration: f1,
                     allow_promotion_codes: f2,
                     amount_subtotal: f3,
                     amount_total: f4,
-                    automatic_tax: f5
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
+                    automatic_tax: f5,
                     billing_address_collection: f6,
                     branding_settings: f7,
                     cancel_url: f8,
@@ -767,13 +921,11 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                     collected_information: f11,
                     consent: f12,
                     consent_collection: f13,
-                    created: f14.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f14,
                     currency: f15,
                     currency_conversion: f16,
-                    custom_fields: f17
-                        .ok_or_else(|| crate::rt::de::missing("custom_fields"))?,
-                    custom_text: f18
-                        .ok_or_else(|| crate::rt::de::missing("custom_text"))?,
+                    custom_fields: f17,
+                    custom_text: f18,
                     customer: f19,
                     customer_account: f20,
                     customer_creation: f21,
@@ -781,15 +933,15 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                     customer_email: f23,
                     discounts: f24,
                     excluded_payment_method_types: f25,
-                    expires_at: f26.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    id: f27.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    expires_at: f26,
+                    id: f27,
                     invoice: f28,
                     invoice_creation: f29,
                     line_items: f30,
-                    livemode: f31.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f31,
                     locale: f32,
                     metadata: f33,
-                    mode: f34.ok_or_else(|| crate::rt::de::missing("mode"))?,
+                    mode: f34,
                     name_collection: f35,
                     optional_items: f36,
                     origin_context: f37,
@@ -798,10 +950,8 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                     payment_method_collection: f40,
                     payment_method_configuration_details: f41,
                     payment_method_options: f42,
-                    payment_method_types: f43
-                        .ok_or_else(|| crate::rt::de::missing("payment_method_types"))?,
-                    payment_status: f44
-                        .ok_or_else(|| crate::rt::de::missing("payment_status"))?,
+                    payment_method_types: f43,
+                    payment_status: f44,
                     permissions: f45,
                     phone_number_collection: f46,
                     presentment_details: f47,
@@ -812,8 +962,7 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                     setup_intent: f52,
                     shipping_address_collection: f53,
                     shipping_cost: f54,
-                    shipping_options: f55
-                        .ok_or_else(|| crate::rt::de::missing("shipping_options"))?,
+                    shipping_options: f55,
                     status: f56,
                     submit_type: f57,
                     subscription: f58,
@@ -826,8 +975,35 @@ impl<'de> serde::Deserialize<'de> for CheckoutSession {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f5.is_none(), "automatic_tax"),
+                                    (b.f14.is_none(), "created"),
+                                    (b.f17.is_none(), "custom_fields"),
+                                    (b.f18.is_none(), "custom_text"),
+                                    (b.f26.is_none(), "expires_at"),
+                                    (b.f27.is_none(), "id"),
+                                    (b.f31.is_none(), "livemode"),
+                                    (b.f34.is_none(), "mode"),
+                                    (b.f43.is_none(), "payment_method_types"),
+                                    (b.f44.is_none(), "payment_status"),
+                                    (b.f55.is_none(), "shipping_options"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CheckoutSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -1048,6 +1224,7 @@ impl CheckoutSessionBillingAddressCollection {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionBillingAddressCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1076,6 +1253,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionBillingAddressCollection {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionBillingAddressCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutSessionCustomerCreation`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1102,6 +1285,7 @@ impl CheckoutSessionCustomerCreation {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionCustomerCreation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1128,6 +1312,12 @@ impl serde::Serialize for CheckoutSessionCustomerCreation {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionCustomerCreation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionCustomerCreation {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutSessionLocale`.
@@ -1273,6 +1463,7 @@ impl CheckoutSessionLocale {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1340,6 +1531,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionLocale {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionLocale {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutSessionMode`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1369,6 +1566,7 @@ impl CheckoutSessionMode {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1398,6 +1596,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionMode {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutSessionOriginContext`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1424,6 +1628,7 @@ impl CheckoutSessionOriginContext {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionOriginContext {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1452,6 +1657,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionOriginContext {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionOriginContext {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutSessionPaymentMethodCollection`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1478,6 +1689,7 @@ impl CheckoutSessionPaymentMethodCollection {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionPaymentMethodCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1504,6 +1716,12 @@ impl serde::Serialize for CheckoutSessionPaymentMethodCollection {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentMethodCollection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionPaymentMethodCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// CheckoutSessionPaymentMethodOptions
@@ -1557,163 +1775,286 @@ pub struct CheckoutSessionPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptions>,
+            f1: Option<crate::CheckoutAffirmPaymentMethodOptions>,
+            f2: Option<crate::CheckoutAfterpayClearpayPaymentMethodOptions>,
+            f3: Option<crate::CheckoutAlipayPaymentMethodOptions>,
+            f4: Option<crate::CheckoutAlmaPaymentMethodOptions>,
+            f5: Option<crate::CheckoutAmazonPayPaymentMethodOptions>,
+            f6: Option<crate::CheckoutAuBecsDebitPaymentMethodOptions>,
+            f7: Option<crate::CheckoutBacsDebitPaymentMethodOptions>,
+            f8: Option<crate::CheckoutBancontactPaymentMethodOptions>,
+            f9: Option<crate::CheckoutBilliePaymentMethodOptions>,
+            f10: Option<crate::CheckoutBoletoPaymentMethodOptions>,
+            f11: Option<crate::CheckoutCardPaymentMethodOptions>,
+            f12: Option<crate::CheckoutCashappPaymentMethodOptions>,
+            f13: Option<crate::CheckoutCustomerBalancePaymentMethodOptions>,
+            f14: Option<crate::CheckoutEpsPaymentMethodOptions>,
+            f15: Option<crate::CheckoutFpxPaymentMethodOptions>,
+            f16: Option<crate::CheckoutGiropayPaymentMethodOptions>,
+            f17: Option<crate::CheckoutGrabPayPaymentMethodOptions>,
+            f18: Option<crate::CheckoutIdealPaymentMethodOptions>,
+            f19: Option<crate::CheckoutKakaoPayPaymentMethodOptions>,
+            f20: Option<crate::CheckoutKlarnaPaymentMethodOptions>,
+            f21: Option<crate::CheckoutKonbiniPaymentMethodOptions>,
+            f22: Option<crate::CheckoutKrCardPaymentMethodOptions>,
+            f23: Option<crate::CheckoutLinkPaymentMethodOptions>,
+            f24: Option<crate::CheckoutMobilepayPaymentMethodOptions>,
+            f25: Option<crate::CheckoutMultibancoPaymentMethodOptions>,
+            f26: Option<crate::CheckoutNaverPayPaymentMethodOptions>,
+            f27: Option<crate::CheckoutOxxoPaymentMethodOptions>,
+            f28: Option<crate::CheckoutP24PaymentMethodOptions>,
+            f29: Option<crate::CheckoutPaycoPaymentMethodOptions>,
+            f30: Option<crate::CheckoutPaynowPaymentMethodOptions>,
+            f31: Option<crate::CheckoutPaypalPaymentMethodOptions>,
+            f32: Option<crate::CheckoutPaytoPaymentMethodOptions>,
+            f33: Option<crate::CheckoutPixPaymentMethodOptions>,
+            f34: Option<crate::CheckoutRevolutPayPaymentMethodOptions>,
+            f35: Option<crate::CheckoutSamsungPayPaymentMethodOptions>,
+            f36: Option<crate::CheckoutSatispayPaymentMethodOptions>,
+            f37: Option<crate::CheckoutSepaDebitPaymentMethodOptions>,
+            f38: Option<crate::CheckoutSofortPaymentMethodOptions>,
+            f39: Option<crate::CheckoutSwishPaymentMethodOptions>,
+            f40: Option<crate::CheckoutTwintPaymentMethodOptions>,
+            f41: Option<crate::CheckoutUsBankAccountPaymentMethodOptions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_session_payment_method_options object",
+            &[
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "boleto",
+                "card",
+                "cashapp",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "ideal",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "oxxo",
+                "p24",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "swish",
+                "twint",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+            f26,
+            f27,
+            f28,
+            f29,
+            f30,
+            f31,
+            f32,
+            f33,
+            f34,
+            f35,
+            f36,
+            f37,
+            f38,
+            f39,
+            f40,
+            f41,
+        } = b;
+        Ok(CheckoutSessionPaymentMethodOptions {
+            acss_debit: f0,
+            affirm: f1,
+            afterpay_clearpay: f2,
+            alipay: f3,
+            alma: f4,
+            amazon_pay: f5,
+            au_becs_debit: f6,
+            bacs_debit: f7,
+            bancontact: f8,
+            billie: f9,
+            boleto: f10,
+            card: f11,
+            cashapp: f12,
+            customer_balance: f13,
+            eps: f14,
+            fpx: f15,
+            giropay: f16,
+            grabpay: f17,
+            ideal: f18,
+            kakao_pay: f19,
+            klarna: f20,
+            konbini: f21,
+            kr_card: f22,
+            link: f23,
+            mobilepay: f24,
+            multibanco: f25,
+            naver_pay: f26,
+            oxxo: f27,
+            p24: f28,
+            payco: f29,
+            paynow: f30,
+            paypal: f31,
+            payto: f32,
+            pix: f33,
+            revolut_pay: f34,
+            samsung_pay: f35,
+            satispay: f36,
+            sepa_debit: f37,
+            sofort: f38,
+            swish: f39,
+            twint: f40,
+            us_bank_account: f41,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutSessionPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_session_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutSessionPaymentMethodOptions, A::Error> {
-                let mut f0: Option<crate::CheckoutAcssDebitPaymentMethodOptions> = None;
-                let mut f1: Option<crate::CheckoutAffirmPaymentMethodOptions> = None;
-                let mut f2: Option<
-                    crate::CheckoutAfterpayClearpayPaymentMethodOptions,
-                > = None;
-                let mut f3: Option<crate::CheckoutAlipayPaymentMethodOptions> = None;
-                let mut f4: Option<crate::CheckoutAlmaPaymentMethodOptions> = None;
-                let mut f5: Option<crate::CheckoutAmazonPayPaymentMethodOptions> = None;
-                let mut f6: Option<crate::CheckoutAuBecsDebitPaymentMethodOptions> = None;
-                let mut f7: Option<crate::CheckoutBacsDebitPaymentMethodOptions> = None;
-                let mut f8: Option<crate::CheckoutBancontactPaymentMethodOptions> = None;
-                let mut f9: Option<crate::CheckoutBilliePaymentMethodOptions> = None;
-                let mut f10: Option<crate::CheckoutBoletoPaymentMethodOptions> = None;
-                let mut f11: Option<crate::CheckoutCardPaymentMethodOptions> = None;
-                let mut f12: Option<crate::CheckoutCashappPaymentMethodOptions> = None;
-                let mut f13: Option<
-                    crate::CheckoutCustomerBalancePaymentMethodOptions,
-                > = None;
-                let mut f14: Option<crate::CheckoutEpsPaymentMethodOptions> = None;
-                let mut f15: Option<crate::CheckoutFpxPaymentMethodOptions> = None;
-                let mut f16: Option<crate::CheckoutGiropayPaymentMethodOptions> = None;
-                let mut f17: Option<crate::CheckoutGrabPayPaymentMethodOptions> = None;
-                let mut f18: Option<crate::CheckoutIdealPaymentMethodOptions> = None;
-                let mut f19: Option<crate::CheckoutKakaoPayPaymentMethodOptions> = None;
-                let mut f20: Option<crate::CheckoutKlarnaPaymentMethodOptions> = None;
-                let mut f21: Option<crate::CheckoutKonbiniPaymentMethodOptions> = None;
-                let mut f22: Option<crate::CheckoutKrCardPaymentMethodOptions> = None;
-                let mut f23: Option<crate::CheckoutLinkPaymentMethodOptions> = None;
-                let mut f24: Option<crate::CheckoutMobilepayPaymentMethodOptions> = None;
-                let mut f25: Option<crate::CheckoutMultibancoPaymentMethodOptions> = None;
-                let mut f26: Option<crate::CheckoutNaverPayPaymentMethodOptions> = None;
-                let mut f27: Option<crate::CheckoutOxxoPaymentMethodOptions> = None;
-                let mut f28: Option<crate::CheckoutP24PaymentMethodOptions> = None;
-                let mut f29: Option<crate::CheckoutPaycoPaymentMethodOptions> = None;
-                let mut f30: Option<crate::CheckoutPaynowPaymentMethodOptions> = None;
-                let mut f31: Option<crate::CheckoutPaypalPaymentMethodOptions> = None;
-                let mut f32: Option<crate::CheckoutPaytoPaymentMethodOptions> = None;
-                let mut f33: Option<crate::CheckoutPixPaymentMethodOptions> = None;
-                let mut f34: Option<crate::CheckoutRevolutPayPaymentMethodOptions> = None;
-                let mut f35: Option<crate::CheckoutSamsungPayPaymentMethodOptions> = None;
-                let mut f36: Option<crate::CheckoutSatispayPaymentMethodOptions> = None;
-                let mut f37: Option<crate::CheckoutSepaDebitPaymentMethodOptions> = None;
-                let mut f38: Option<crate::CheckoutSofortPaymentMethodOptions> = None;
-                let mut f39: Option<crate::CheckoutSwishPaymentMethodOptions> = None;
-                let mut f40: Option<crate::CheckoutTwintPaymentMethodOptions> = None;
-                let mut f41: Option<crate::CheckoutUsBankAccountPaymentMethodOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
-                        "alma" => f4 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f5 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f8 = crate::rt::de::next(&mut map)?,
-                        "billie" => f9 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f10 = crate::rt::de::next(&mut map)?,
-                        "card" => f11 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f12 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f13 = crate::rt::de::next(&mut map)?,
-                        "eps" => f14 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f15 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f16 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f17 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f18 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f19 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f20 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f21 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f22 = crate::rt::de::next(&mut map)?,
-                        "link" => f23 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f24 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f25 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f26 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f27 = crate::rt::de::next(&mut map)?,
-                        "p24" => f28 = crate::rt::de::next(&mut map)?,
-                        "payco" => f29 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f30 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f31 = crate::rt::de::next(&mut map)?,
-                        "payto" => f32 = crate::rt::de::next(&mut map)?,
-                        "pix" => f33 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f34 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f35 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f36 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f37 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f38 = crate::rt::de::next(&mut map)?,
-                        "swish" => f39 = crate::rt::de::next(&mut map)?,
-                        "twint" => f40 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account" => f41 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutSessionPaymentMethodOptions {
-                    acss_debit: f0,
-                    affirm: f1,
-                    afterpay_clearpay: f2,
-                    alipay: f3,
-                    alma: f4,
-                    amazon_pay: f5,
-                    au_becs_debit: f6,
-                    bacs_debit: f7,
-                    bancontact: f8,
-                    billie: f9,
-                    boleto: f10,
-                    card: f11,
-                    cashapp: f12,
-                    customer_balance: f13,
-                    eps: f14,
-                    fpx: f15,
-                    giropay: f16,
-                    grabpay: f17,
-                    ideal: f18,
-                    kakao_pay: f19,
-                    klarna: f20,
-                    konbini: f21,
-                    kr_card: f22,
-                    link: f23,
-                    mobilepay: f24,
-                    multibanco: f25,
-                    naver_pay: f26,
-                    oxxo: f27,
-                    p24: f28,
-                    payco: f29,
-                    paynow: f30,
-                    paypal: f31,
-                    payto: f32,
-                    pix: f33,
-                    revolut_pay: f34,
-                    samsung_pay: f35,
-                    satispay: f36,
-                    sepa_debit: f37,
-                    sofort: f38,
-                    swish: f39,
-                    twint: f40,
-                    us_bank_account: f41,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -1889,6 +2230,7 @@ impl CheckoutSessionPaymentStatus {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionPaymentStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1916,6 +2258,12 @@ impl serde::Serialize for CheckoutSessionPaymentStatus {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionPaymentStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutSessionRedirectOnCompletion`.
@@ -1947,6 +2295,7 @@ impl CheckoutSessionRedirectOnCompletion {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionRedirectOnCompletion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1974,6 +2323,12 @@ impl serde::Serialize for CheckoutSessionRedirectOnCompletion {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionRedirectOnCompletion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionRedirectOnCompletion {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutSessionStatus`.
@@ -2005,6 +2360,7 @@ impl CheckoutSessionStatus {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2032,6 +2388,12 @@ impl serde::Serialize for CheckoutSessionStatus {
 impl<'de> serde::Deserialize<'de> for CheckoutSessionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CheckoutSessionSubmitType`.
@@ -2069,6 +2431,7 @@ impl CheckoutSessionSubmitType {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionSubmitType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2100,6 +2463,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionSubmitType {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionSubmitType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CheckoutSessionUiMode`.
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2129,6 +2498,7 @@ impl CheckoutSessionUiMode {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutSessionUiMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2158,6 +2528,12 @@ impl<'de> serde::Deserialize<'de> for CheckoutSessionUiMode {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionUiMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CheckoutSessionWalletOptions
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug)]
@@ -2168,36 +2544,34 @@ pub struct CheckoutSessionWalletOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutSessionWalletOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutLinkWalletOptions>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_session_wallet_options object",
+            &["link"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(CheckoutSessionWalletOptions {
+            link: f0,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutSessionWalletOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutSessionWalletOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_session_wallet_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutSessionWalletOptions, A::Error> {
-                let mut f0: Option<crate::CheckoutLinkWalletOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "link" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutSessionWalletOptions {
-                    link: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -3162,6 +3536,7 @@ impl CreateCheckoutSessionAutomaticTaxLiabilityType {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionAutomaticTaxLiabilityType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3218,6 +3593,7 @@ impl CreateCheckoutSessionBillingAddressCollection {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionBillingAddressCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3277,6 +3653,7 @@ impl CreateCheckoutSessionBrandingSettingsBorderStyle {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsBorderStyle {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3422,6 +3799,7 @@ impl CreateCheckoutSessionBrandingSettingsFontFamily {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsFontFamily {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3528,6 +3906,7 @@ impl CreateCheckoutSessionBrandingSettingsIconType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsIconType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3582,6 +3961,7 @@ impl CreateCheckoutSessionBrandingSettingsLogoType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsLogoType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3643,6 +4023,7 @@ impl CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition {
 impl std::str::FromStr
 for CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3708,6 +4089,7 @@ impl CreateCheckoutSessionConsentCollectionPromotions {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionConsentCollectionPromotions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3766,6 +4148,7 @@ impl CreateCheckoutSessionConsentCollectionTermsOfService {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionConsentCollectionTermsOfService {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3824,6 +4207,7 @@ impl CreateCheckoutSessionCustomFieldsLabelType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomFieldsLabelType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3880,6 +4264,7 @@ impl CreateCheckoutSessionCustomFieldsType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomFieldsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3935,6 +4320,7 @@ impl CreateCheckoutSessionCustomerCreation {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomerCreation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3989,6 +4375,7 @@ impl CreateCheckoutSessionCustomerUpdateAddress {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateAddress {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4043,6 +4430,7 @@ impl CreateCheckoutSessionCustomerUpdateName {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateName {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4097,6 +4485,7 @@ impl CreateCheckoutSessionCustomerUpdateShipping {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateShipping {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4302,6 +4691,7 @@ impl CreateCheckoutSessionExcludedPaymentMethodTypes {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionExcludedPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4477,6 +4867,7 @@ impl CreateCheckoutSessionInvoiceCreationInvoiceDataIssuerType {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionInvoiceCreationInvoiceDataIssuerType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4553,6 +4944,7 @@ impl CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDis
 impl std::str::FromStr
 for CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4630,6 +5022,7 @@ impl CreateCheckoutSessionLineItemsPriceDataRecurringInterval {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionLineItemsPriceDataRecurringInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4698,6 +5091,7 @@ impl CreateCheckoutSessionLineItemsPriceDataTaxBehavior {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionLineItemsPriceDataTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4881,6 +5275,7 @@ impl CreateCheckoutSessionLocale {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4977,6 +5372,7 @@ impl CreateCheckoutSessionMode {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5032,6 +5428,7 @@ impl CreateCheckoutSessionOriginContext {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionOriginContext {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5091,6 +5488,7 @@ impl CreateCheckoutSessionPaymentIntentDataCaptureMethod {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentIntentDataCaptureMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5159,6 +5557,7 @@ impl CreateCheckoutSessionPaymentIntentDataSetupFutureUsage {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentIntentDataSetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5350,6 +5749,7 @@ impl CreateCheckoutSessionPaymentMethodCollection {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5409,6 +5809,7 @@ impl CreateCheckoutSessionPaymentMethodDataAllowRedisplay {
 #[cfg(any(feature = "checkout", feature = "payments", feature = "terminal"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodDataAllowRedisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5559,6 +5960,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5625,6 +6027,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor 
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5702,6 +6105,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSche
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5777,6 +6181,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransaction
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5854,6 +6259,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5934,6 +6340,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6053,6 +6460,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAffirmCaptureMethod {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsAffirmCaptureMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6115,6 +6523,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAffirmSetupFutureUsage {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAffirmSetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6306,6 +6715,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6697,6 +7107,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6769,6 +7180,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorizatio
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorization {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6841,6 +7253,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6913,6 +7326,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6990,6 +7404,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7075,6 +7490,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7293,6 +7709,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequest
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7395,6 +7812,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7471,6 +7889,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7652,6 +8071,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8025,6 +8445,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8206,6 +8627,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8308,6 +8730,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8443,6 +8866,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8605,6 +9029,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8790,6 +9215,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsP
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8873,6 +9299,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsP
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPrefetch {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8948,6 +9375,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod {
 impl std::str::FromStr
 for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9072,6 +9500,7 @@ impl CreateCheckoutSessionPaymentMethodOptionsWechatPayClient {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsWechatPayClient {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9282,6 +9711,7 @@ impl CreateCheckoutSessionPaymentMethodTypes {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9396,6 +9826,7 @@ impl CreateCheckoutSessionPermissionsUpdateShippingDetails {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionPermissionsUpdateShippingDetails {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9462,6 +9893,7 @@ impl CreateCheckoutSessionRedirectOnCompletion {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionRedirectOnCompletion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9529,6 +9961,7 @@ impl CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters {
 impl std::str::FromStr
 for CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9604,6 +10037,7 @@ impl CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove {
 impl std::str::FromStr
 for CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9676,6 +10110,7 @@ impl CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave {
 impl std::str::FromStr
 for CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10452,6 +10887,7 @@ impl CreateCheckoutSessionShippingAddressCollectionAllowedCountries {
 impl std::str::FromStr
 for CreateCheckoutSessionShippingAddressCollectionAllowedCountries {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11247,6 +11683,7 @@ impl CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximum
 impl std::str::FromStr
 for CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11377,6 +11814,7 @@ impl CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimum
 impl std::str::FromStr
 for CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11488,6 +11926,7 @@ impl CreateCheckoutSessionShippingOptionsShippingRateDataType {
 #[cfg(any(feature = "billing", feature = "checkout"))]
 impl std::str::FromStr for CreateCheckoutSessionShippingOptionsShippingRateDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11557,6 +11996,7 @@ impl CreateCheckoutSessionSubmitType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionSubmitType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11621,6 +12061,7 @@ impl CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts 
 impl std::str::FromStr
 for CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11686,6 +12127,7 @@ impl CreateCheckoutSessionSubscriptionDataBillingModeType {
 #[cfg(any(feature = "billing", feature = "checkout"))]
 impl std::str::FromStr for CreateCheckoutSessionSubscriptionDataBillingModeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11751,6 +12193,7 @@ impl CreateCheckoutSessionSubscriptionDataProrationBehavior {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionSubscriptionDataProrationBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11858,6 +12301,7 @@ impl CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPayment
 impl std::str::FromStr
 for CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11926,6 +12370,7 @@ impl CreateCheckoutSessionTaxIdCollectionRequired {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionTaxIdCollectionRequired {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11985,6 +12430,7 @@ impl CreateCheckoutSessionUiMode {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionUiMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -12072,6 +12518,7 @@ impl CreateCheckoutSessionWalletOptionsLinkDisplay {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateCheckoutSessionWalletOptionsLinkDisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -13517,6 +13964,7 @@ impl ListCheckoutSessionsStatus {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for ListCheckoutSessionsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

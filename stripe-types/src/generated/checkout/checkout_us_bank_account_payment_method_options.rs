@@ -26,49 +26,55 @@ pub struct CheckoutUsBankAccountPaymentMethodOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::LinkedAccountOptionsCommon>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f2: Option<String>,
+            f3: Option<
+                crate::CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a checkout_us_bank_account_payment_method_options object",
+            &[
+                "financial_connections",
+                "setup_future_usage",
+                "target_date",
+                "verification_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(CheckoutUsBankAccountPaymentMethodOptions {
+            financial_connections: f0,
+            setup_future_usage: f1,
+            target_date: f2,
+            verification_method: f3,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for CheckoutUsBankAccountPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CheckoutUsBankAccountPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a checkout_us_bank_account_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CheckoutUsBankAccountPaymentMethodOptions, A::Error> {
-                let mut f0: Option<crate::LinkedAccountOptionsCommon> = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CheckoutUsBankAccountPaymentMethodOptions {
-                    financial_connections: f0,
-                    setup_future_usage: f1,
-                    target_date: f2,
-                    verification_method: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -131,6 +137,7 @@ impl CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -166,5 +173,11 @@ impl<'de> serde::Deserialize<'de>
 for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -51,93 +51,168 @@ impl LineItem {
 }
 /// The id of a [`LineItem`].
 pub type LineItemId = crate::rt::Id<LineItem>;
-impl<'de> serde::Deserialize<'de> for LineItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LineItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a line_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LineItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<Vec<crate::DiscountsResourceDiscountAmount>> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<Vec<crate::rt::Expandable<crate::Discount>>> = None;
-                let mut f6: Option<crate::LineItemId> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<
-                    crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
-                > = None;
-                let mut f11: Option<crate::InvoiceLineItemPeriod> = None;
-                let mut f12: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>> = None;
-                let mut f13: Option<crate::BillingBillResourceInvoicingPricingPricing> = None;
-                let mut f14: Option<i64> = None;
-                let mut f15: Option<crate::rt::Expandable<crate::Subscription>> = None;
-                let mut f16: Option<i64> = None;
-                let mut f17: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        "discount_amounts" => f3 = crate::rt::de::next(&mut map)?,
-                        "discountable" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "discounts" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f7 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "parent" => f10 = crate::rt::de::next(&mut map)?,
-                        "period" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "pretax_credit_amounts" => f12 = crate::rt::de::next(&mut map)?,
-                        "pricing" => f13 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f14 = crate::rt::de::next(&mut map)?,
-                        "subscription" => f15 = crate::rt::de::next(&mut map)?,
-                        "subtotal" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "taxes" => f17 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for LineItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f4: Option<bool>,
+            f5: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f6: Option<crate::LineItemId>,
+            f7: Option<String>,
+            f8: Option<bool>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<
+                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
+            >,
+            f11: Option<crate::InvoiceLineItemPeriod>,
+            f12: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
+            f13: Option<crate::BillingBillResourceInvoicingPricingPricing>,
+            f14: Option<i64>,
+            f15: Option<crate::rt::Expandable<crate::Subscription>>,
+            f16: Option<i64>,
+            f17: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a line_item object",
+            &[
+                "amount",
+                "currency",
+                "description",
+                "discount_amounts",
+                "discountable",
+                "discounts",
+                "id",
+                "invoice",
+                "livemode",
+                "metadata",
+                "object",
+                "parent",
+                "period",
+                "pretax_credit_amounts",
+                "pricing",
+                "quantity",
+                "subscription",
+                "subtotal",
+                "taxes",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.optional(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15,
+                f16: Some(f16),
+                f17,
+            } => {
                 Ok(LineItem {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     description: f2,
                     discount_amounts: f3,
-                    discountable: f4
-                        .ok_or_else(|| crate::rt::de::missing("discountable"))?,
-                    discounts: f5.ok_or_else(|| crate::rt::de::missing("discounts"))?,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    discountable: f4,
+                    discounts: f5,
+                    id: f6,
                     invoice: f7,
-                    livemode: f8.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f9.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f8,
+                    metadata: f9,
                     parent: f10,
-                    period: f11.ok_or_else(|| crate::rt::de::missing("period"))?,
+                    period: f11,
                     pretax_credit_amounts: f12,
                     pricing: f13,
                     quantity: f14,
                     subscription: f15,
-                    subtotal: f16.ok_or_else(|| crate::rt::de::missing("subtotal"))?,
+                    subtotal: f16,
                     taxes: f17,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f4.is_none(), "discountable"),
+                                    (b.f5.is_none(), "discounts"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f8.is_none(), "livemode"),
+                                    (b.f9.is_none(), "metadata"),
+                                    (b.f11.is_none(), "period"),
+                                    (b.f16.is_none(), "subtotal"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for LineItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LineItem {

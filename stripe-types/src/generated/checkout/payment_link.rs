@@ -589,6 +589,7 @@ impl CreatePaymentLinkAfterCompletionType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreatePaymentLinkAfterCompletionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -953,6 +954,7 @@ impl CreatePaymentLinkPaymentMethodTypes {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreatePaymentLinkPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1639,170 +1641,272 @@ impl PaymentLink {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 pub type PaymentLinkId = crate::rt::Id<PaymentLink>;
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLink, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::PaymentLinksResourceAfterCompletion> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<f64> = None;
-                let mut f6: Option<crate::PaymentLinksResourceAutomaticTax> = None;
-                let mut f7: Option<crate::CheckoutSessionBillingAddressCollection> = None;
-                let mut f8: Option<crate::PaymentLinksResourceConsentCollection> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<Vec<crate::PaymentLinksResourceCustomFields>> = None;
-                let mut f11: Option<crate::PaymentLinksResourceCustomText> = None;
-                let mut f12: Option<crate::CheckoutSessionCustomerCreation> = None;
-                let mut f13: Option<crate::PaymentLinkId> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::PaymentLinksResourceInvoiceCreation> = None;
-                let mut f16: Option<crate::rt::List<crate::Item>> = None;
-                let mut f17: Option<bool> = None;
-                let mut f18: Option<crate::rt::Metadata> = None;
-                let mut f19: Option<crate::PaymentLinksResourceNameCollection> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f21: Option<Vec<crate::PaymentLinksResourceOptionalItem>> = None;
-                let mut f22: Option<crate::PaymentLinksResourcePaymentIntentData> = None;
-                let mut f23: Option<crate::CheckoutSessionPaymentMethodCollection> = None;
-                let mut f24: Option<Vec<crate::PaymentLinkPaymentMethodTypes>> = None;
-                let mut f25: Option<crate::PaymentLinksResourcePhoneNumberCollection> = None;
-                let mut f26: Option<crate::PaymentLinksResourceRestrictions> = None;
-                let mut f27: Option<
-                    crate::PaymentLinksResourceShippingAddressCollection,
-                > = None;
-                let mut f28: Option<Vec<crate::PaymentLinksResourceShippingOption>> = None;
-                let mut f29: Option<crate::CheckoutSessionSubmitType> = None;
-                let mut f30: Option<crate::PaymentLinksResourceSubscriptionData> = None;
-                let mut f31: Option<crate::PaymentLinksResourceTaxIdCollection> = None;
-                let mut f32: Option<crate::PaymentLinksResourceTransferData> = None;
-                let mut f33: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "after_completion" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "allow_promotion_codes" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "application" => f3 = crate::rt::de::next(&mut map)?,
-                        "application_fee_amount" => f4 = crate::rt::de::next(&mut map)?,
-                        "application_fee_percent" => f5 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "billing_address_collection" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "consent_collection" => f8 = crate::rt::de::next(&mut map)?,
-                        "currency" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "custom_fields" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "custom_text" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_creation" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "inactive_message" => f14 = crate::rt::de::next(&mut map)?,
-                        "invoice_creation" => f15 = crate::rt::de::next(&mut map)?,
-                        "line_items" => f16 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "name_collection" => f19 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f20 = crate::rt::de::next(&mut map)?,
-                        "optional_items" => f21 = crate::rt::de::next(&mut map)?,
-                        "payment_intent_data" => f22 = crate::rt::de::next(&mut map)?,
-                        "payment_method_collection" => {
-                            f23 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_method_types" => f24 = crate::rt::de::next(&mut map)?,
-                        "phone_number_collection" => {
-                            f25 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "restrictions" => f26 = crate::rt::de::next(&mut map)?,
-                        "shipping_address_collection" => {
-                            f27 = crate::rt::de::next(&mut map)?;
-                        }
-                        "shipping_options" => f28 = Some(crate::rt::de::next(&mut map)?),
-                        "submit_type" => f29 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_data" => f30 = crate::rt::de::next(&mut map)?,
-                        "tax_id_collection" => f31 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_data" => f32 = crate::rt::de::next(&mut map)?,
-                        "url" => f33 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::PaymentLinksResourceAfterCompletion>,
+            f2: Option<bool>,
+            f3: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f4: Option<i64>,
+            f5: Option<f64>,
+            f6: Option<crate::PaymentLinksResourceAutomaticTax>,
+            f7: Option<crate::CheckoutSessionBillingAddressCollection>,
+            f8: Option<crate::PaymentLinksResourceConsentCollection>,
+            f9: Option<String>,
+            f10: Option<Vec<crate::PaymentLinksResourceCustomFields>>,
+            f11: Option<crate::PaymentLinksResourceCustomText>,
+            f12: Option<crate::CheckoutSessionCustomerCreation>,
+            f13: Option<crate::PaymentLinkId>,
+            f14: Option<String>,
+            f15: Option<crate::PaymentLinksResourceInvoiceCreation>,
+            f16: Option<crate::rt::List<crate::Item>>,
+            f17: Option<bool>,
+            f18: Option<crate::rt::Metadata>,
+            f19: Option<crate::PaymentLinksResourceNameCollection>,
+            f20: Option<crate::rt::Expandable<crate::Account>>,
+            f21: Option<Vec<crate::PaymentLinksResourceOptionalItem>>,
+            f22: Option<crate::PaymentLinksResourcePaymentIntentData>,
+            f23: Option<crate::CheckoutSessionPaymentMethodCollection>,
+            f24: Option<Vec<crate::PaymentLinkPaymentMethodTypes>>,
+            f25: Option<crate::PaymentLinksResourcePhoneNumberCollection>,
+            f26: Option<crate::PaymentLinksResourceRestrictions>,
+            f27: Option<crate::PaymentLinksResourceShippingAddressCollection>,
+            f28: Option<Vec<crate::PaymentLinksResourceShippingOption>>,
+            f29: Option<crate::CheckoutSessionSubmitType>,
+            f30: Option<crate::PaymentLinksResourceSubscriptionData>,
+            f31: Option<crate::PaymentLinksResourceTaxIdCollection>,
+            f32: Option<crate::PaymentLinksResourceTransferData>,
+            f33: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_link object",
+            &[
+                "active",
+                "after_completion",
+                "allow_promotion_codes",
+                "application",
+                "application_fee_amount",
+                "application_fee_percent",
+                "automatic_tax",
+                "billing_address_collection",
+                "consent_collection",
+                "currency",
+                "custom_fields",
+                "custom_text",
+                "customer_creation",
+                "id",
+                "inactive_message",
+                "invoice_creation",
+                "line_items",
+                "livemode",
+                "metadata",
+                "name_collection",
+                "object",
+                "on_behalf_of",
+                "optional_items",
+                "payment_intent_data",
+                "payment_method_collection",
+                "payment_method_types",
+                "phone_number_collection",
+                "restrictions",
+                "shipping_address_collection",
+                "shipping_options",
+                "submit_type",
+                "subscription_data",
+                "tax_id_collection",
+                "transfer_data",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.skip(),
+                21 => r.optional(&mut b.f20),
+                22 => r.optional(&mut b.f21),
+                23 => r.optional(&mut b.f22),
+                24 => r.required(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.required(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.required(&mut b.f28),
+                30 => r.required(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                32 => r.required(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                34 => r.required(&mut b.f33),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+                f20,
+                f21,
+                f22,
+                f23: Some(f23),
+                f24,
+                f25: Some(f25),
+                f26,
+                f27,
+                f28: Some(f28),
+                f29: Some(f29),
+                f30,
+                f31: Some(f31),
+                f32,
+                f33: Some(f33),
+            } => {
                 Ok(PaymentLink {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    after_completion: f1
-                        .ok_or_else(|| crate::rt::de::missing("after_completion"))?,
-                    allow_promotion_codes: f2
-                        .ok_or_else(|| crate::rt::de::missing("allow_promotion_codes"))?,
+                    active: f0,
+                    after_completion: f1,
+                    allow_promotion_codes: f2,
                     application: f3,
                     application_fee_amount: f4,
                     application_fee_percent: f5,
-                    automatic_tax: f6
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
-                    billing_address_collection: f7
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "billing_address_collection",
-                        ))?,
+                    automatic_tax: f6,
+                    billing_address_collection: f7,
                     consent_collection: f8,
-                    currency: f9.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    custom_fields: f10
-                        .ok_or_else(|| crate::rt::de::missing("custom_fields"))?,
-                    custom_text: f11
-                        .ok_or_else(|| crate::rt::de::missing("custom_text"))?,
-                    customer_creation: f12
-                        .ok_or_else(|| crate::rt::de::missing("customer_creation"))?,
-                    id: f13.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    currency: f9,
+                    custom_fields: f10,
+                    custom_text: f11,
+                    customer_creation: f12,
+                    id: f13,
                     inactive_message: f14,
                     invoice_creation: f15,
                     line_items: f16,
-                    livemode: f17.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f18.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f17,
+                    metadata: f18,
                     name_collection: f19,
                     on_behalf_of: f20,
                     optional_items: f21,
                     payment_intent_data: f22,
-                    payment_method_collection: f23
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "payment_method_collection",
-                        ))?,
+                    payment_method_collection: f23,
                     payment_method_types: f24,
-                    phone_number_collection: f25
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "phone_number_collection",
-                        ))?,
+                    phone_number_collection: f25,
                     restrictions: f26,
                     shipping_address_collection: f27,
-                    shipping_options: f28
-                        .ok_or_else(|| crate::rt::de::missing("shipping_options"))?,
-                    submit_type: f29
-                        .ok_or_else(|| crate::rt::de::missing("submit_type"))?,
+                    shipping_options: f28,
+                    submit_type: f29,
                     subscription_data: f30,
-                    tax_id_collection: f31
-                        .ok_or_else(|| crate::rt::de::missing("tax_id_collection"))?,
+                    tax_id_collection: f31,
                     transfer_data: f32,
-                    url: f33.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    url: f33,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "after_completion"),
+                                    (b.f2.is_none(), "allow_promotion_codes"),
+                                    (b.f6.is_none(), "automatic_tax"),
+                                    (b.f7.is_none(), "billing_address_collection"),
+                                    (b.f9.is_none(), "currency"),
+                                    (b.f10.is_none(), "custom_fields"),
+                                    (b.f11.is_none(), "custom_text"),
+                                    (b.f12.is_none(), "customer_creation"),
+                                    (b.f13.is_none(), "id"),
+                                    (b.f17.is_none(), "livemode"),
+                                    (b.f18.is_none(), "metadata"),
+                                    (b.f23.is_none(), "payment_method_collection"),
+                                    (b.f25.is_none(), "phone_number_collection"),
+                                    (b.f28.is_none(), "shipping_options"),
+                                    (b.f29.is_none(), "submit_type"),
+                                    (b.f31.is_none(), "tax_id_collection"),
+                                    (b.f33.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for PaymentLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -2033,6 +2137,7 @@ impl PaymentLinkPaymentMethodTypes {
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for PaymentLinkPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2096,6 +2201,12 @@ impl serde::Serialize for PaymentLinkPaymentMethodTypes {
 impl<'de> serde::Deserialize<'de> for PaymentLinkPaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for PaymentLinkPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "checkout")]

@@ -149,6 +149,7 @@ impl CreateShippingRateType {
 #[cfg(feature = "checkout")]
 impl std::str::FromStr for CreateShippingRateType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -498,69 +499,121 @@ impl ShippingRate {
 }
 /// The id of a [`ShippingRate`].
 pub type ShippingRateId = crate::rt::Id<ShippingRate>;
-impl<'de> serde::Deserialize<'de> for ShippingRate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ShippingRate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a shipping_rate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ShippingRate, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::ShippingRateDeliveryEstimate> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::ShippingRateFixedAmount> = None;
-                let mut f5: Option<crate::ShippingRateId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::CurrencyOptionTaxBehavior> = None;
-                let mut f9: Option<crate::rt::Expandable<crate::TaxCode>> = None;
-                let mut f10: Option<crate::ShippingRateType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "delivery_estimate" => f2 = crate::rt::de::next(&mut map)?,
-                        "display_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "fixed_amount" => f4 = crate::rt::de::next(&mut map)?,
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_behavior" => f8 = crate::rt::de::next(&mut map)?,
-                        "tax_code" => f9 = crate::rt::de::next(&mut map)?,
-                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ShippingRate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::ShippingRateDeliveryEstimate>,
+            f3: Option<String>,
+            f4: Option<crate::ShippingRateFixedAmount>,
+            f5: Option<crate::ShippingRateId>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::CurrencyOptionTaxBehavior>,
+            f9: Option<crate::rt::Expandable<crate::TaxCode>>,
+            f10: Option<crate::ShippingRateType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a shipping_rate object",
+            &[
+                "active",
+                "created",
+                "delivery_estimate",
+                "display_name",
+                "fixed_amount",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "tax_behavior",
+                "tax_code",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10: Some(f10),
+            } => {
                 Ok(ShippingRate {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    active: f0,
+                    created: f1,
                     delivery_estimate: f2,
                     display_name: f3,
                     fixed_amount: f4,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f5,
+                    livemode: f6,
+                    metadata: f7,
                     tax_behavior: f8,
                     tax_code: f9,
-                    r#type: f10.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f10.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShippingRate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ShippingRate {
@@ -612,40 +665,52 @@ pub struct ShippingRateCurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ShippingRateCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ShippingRateCurrencyOption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a shipping_rate_currency_option object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ShippingRateCurrencyOption, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::CurrencyOptionTaxBehavior> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_behavior" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ShippingRateCurrencyOption {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::CurrencyOptionTaxBehavior>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a shipping_rate_currency_option object",
+            &["amount", "tax_behavior"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(ShippingRateCurrencyOption {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    tax_behavior: f1
-                        .ok_or_else(|| crate::rt::de::missing("tax_behavior"))?,
+                    amount: f0,
+                    tax_behavior: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "tax_behavior"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShippingRateCurrencyOption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ShippingRateCurrencyOption {
@@ -677,39 +742,36 @@ pub struct ShippingRateDeliveryEstimate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ShippingRateDeliveryEstimate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ShippingRateDeliveryEstimateBound>,
+            f1: Option<crate::ShippingRateDeliveryEstimateBound>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a shipping_rate_delivery_estimate object",
+            &["maximum", "minimum"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(ShippingRateDeliveryEstimate {
+            maximum: f0,
+            minimum: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ShippingRateDeliveryEstimate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a shipping_rate_delivery_estimate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ShippingRateDeliveryEstimate, A::Error> {
-                let mut f0: Option<crate::ShippingRateDeliveryEstimateBound> = None;
-                let mut f1: Option<crate::ShippingRateDeliveryEstimateBound> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "maximum" => f0 = crate::rt::de::next(&mut map)?,
-                        "minimum" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ShippingRateDeliveryEstimate {
-                    maximum: f0,
-                    minimum: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ShippingRateDeliveryEstimate {
@@ -745,39 +807,49 @@ pub struct ShippingRateDeliveryEstimateBound {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ShippingRateDeliveryEstimateBound;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a shipping_rate_delivery_estimate_bound object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ShippingRateDeliveryEstimateBound, A::Error> {
-                let mut f0: Option<crate::ShippingRateDeliveryEstimateBoundUnit> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "unit" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ShippingRateDeliveryEstimateBoundUnit>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a shipping_rate_delivery_estimate_bound object",
+            &["unit", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(ShippingRateDeliveryEstimateBound {
-                    unit: f0.ok_or_else(|| crate::rt::de::missing("unit"))?,
-                    value: f1.ok_or_else(|| crate::rt::de::missing("value"))?,
+                    unit: f0,
+                    value: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "unit"), (b.f1.is_none(), "value")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ShippingRateDeliveryEstimateBound {
@@ -830,6 +902,7 @@ impl ShippingRateDeliveryEstimateBoundUnit {
 }
 impl std::str::FromStr for ShippingRateDeliveryEstimateBoundUnit {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -858,6 +931,11 @@ impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBoundUnit {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for ShippingRateDeliveryEstimateBoundUnit {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// ShippingRateFixedAmount
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -873,44 +951,58 @@ pub struct ShippingRateFixedAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ShippingRateFixedAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ShippingRateFixedAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a shipping_rate_fixed_amount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ShippingRateFixedAmount, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency_options" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ShippingRateFixedAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<
+                std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a shipping_rate_fixed_amount object",
+            &["amount", "currency", "currency_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(ShippingRateFixedAmount {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     currency_options: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShippingRateFixedAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ShippingRateFixedAmount {
@@ -954,6 +1046,7 @@ impl ShippingRateType {
 }
 impl std::str::FromStr for ShippingRateType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -976,6 +1069,11 @@ impl serde::Serialize for ShippingRateType {
 impl<'de> serde::Deserialize<'de> for ShippingRateType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ShippingRateType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Update a shipping rate

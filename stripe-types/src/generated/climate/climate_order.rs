@@ -148,109 +148,189 @@ impl ClimateOrder {
 #[cfg(feature = "climate")]
 pub type ClimateOrderId = crate::rt::Id<ClimateOrder>;
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateOrder;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate.order object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateOrder, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::ClimateRemovalsBeneficiary> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::ClimateOrderCancellationReason> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::rt::Timestamp> = None;
-                let mut f11: Option<crate::rt::Timestamp> = None;
-                let mut f12: Option<Vec<crate::ClimateRemovalsOrderDeliveries>> = None;
-                let mut f13: Option<i64> = None;
-                let mut f14: Option<crate::ClimateOrderId> = None;
-                let mut f15: Option<bool> = None;
-                let mut f16: Option<crate::rt::Metadata> = None;
-                let mut f17: Option<crate::rt::Decimal> = None;
-                let mut f18: Option<crate::rt::Expandable<crate::ClimateProduct>> = None;
-                let mut f19: Option<crate::rt::Timestamp> = None;
-                let mut f20: Option<crate::ClimateOrderStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_fees" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_subtotal" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "beneficiary" => f3 = crate::rt::de::next(&mut map)?,
-                        "canceled_at" => f4 = crate::rt::de::next(&mut map)?,
-                        "cancellation_reason" => f5 = crate::rt::de::next(&mut map)?,
-                        "certificate" => f6 = crate::rt::de::next(&mut map)?,
-                        "confirmed_at" => f7 = crate::rt::de::next(&mut map)?,
-                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "delayed_at" => f10 = crate::rt::de::next(&mut map)?,
-                        "delivered_at" => f11 = crate::rt::de::next(&mut map)?,
-                        "delivery_details" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "expected_delivery_year" => {
-                            f13 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "metric_tons" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "product" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "product_substituted_at" => f19 = crate::rt::de::next(&mut map)?,
-                        "status" => f20 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateOrder {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<crate::ClimateRemovalsBeneficiary>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::ClimateOrderCancellationReason>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<String>,
+            f10: Option<crate::rt::Timestamp>,
+            f11: Option<crate::rt::Timestamp>,
+            f12: Option<Vec<crate::ClimateRemovalsOrderDeliveries>>,
+            f13: Option<i64>,
+            f14: Option<crate::ClimateOrderId>,
+            f15: Option<bool>,
+            f16: Option<crate::rt::Metadata>,
+            f17: Option<crate::rt::Decimal>,
+            f18: Option<crate::rt::Expandable<crate::ClimateProduct>>,
+            f19: Option<crate::rt::Timestamp>,
+            f20: Option<crate::ClimateOrderStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate.order object",
+            &[
+                "amount_fees",
+                "amount_subtotal",
+                "amount_total",
+                "beneficiary",
+                "canceled_at",
+                "cancellation_reason",
+                "certificate",
+                "confirmed_at",
+                "created",
+                "currency",
+                "delayed_at",
+                "delivered_at",
+                "delivery_details",
+                "expected_delivery_year",
+                "id",
+                "livemode",
+                "metadata",
+                "metric_tons",
+                "object",
+                "product",
+                "product_substituted_at",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.skip(),
+                19 => r.required(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.required(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15: Some(f15),
+                f16: Some(f16),
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+                f20: Some(f20),
+            } => {
                 Ok(ClimateOrder {
-                    amount_fees: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_fees"))?,
-                    amount_subtotal: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
+                    amount_fees: f0,
+                    amount_subtotal: f1,
+                    amount_total: f2,
                     beneficiary: f3,
                     canceled_at: f4,
                     cancellation_reason: f5,
                     certificate: f6,
                     confirmed_at: f7,
-                    created: f8.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f9.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f8,
+                    currency: f9,
                     delayed_at: f10,
                     delivered_at: f11,
-                    delivery_details: f12
-                        .ok_or_else(|| crate::rt::de::missing("delivery_details"))?,
-                    expected_delivery_year: f13
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "expected_delivery_year",
-                        ))?,
-                    id: f14.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f15.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f16.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    metric_tons: f17
-                        .ok_or_else(|| crate::rt::de::missing("metric_tons"))?,
-                    product: f18.ok_or_else(|| crate::rt::de::missing("product"))?,
+                    delivery_details: f12,
+                    expected_delivery_year: f13,
+                    id: f14,
+                    livemode: f15,
+                    metadata: f16,
+                    metric_tons: f17,
+                    product: f18,
                     product_substituted_at: f19,
-                    status: f20.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f20,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_fees"),
+                                    (b.f1.is_none(), "amount_subtotal"),
+                                    (b.f2.is_none(), "amount_total"),
+                                    (b.f8.is_none(), "created"),
+                                    (b.f9.is_none(), "currency"),
+                                    (b.f12.is_none(), "delivery_details"),
+                                    (b.f13.is_none(), "expected_delivery_year"),
+                                    (b.f14.is_none(), "id"),
+                                    (b.f15.is_none(), "livemode"),
+                                    (b.f16.is_none(), "metadata"),
+                                    (b.f17.is_none(), "metric_tons"),
+                                    (b.f18.is_none(), "product"),
+                                    (b.f20.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]
@@ -338,6 +418,7 @@ impl ClimateOrderCancellationReason {
 #[cfg(feature = "climate")]
 impl std::str::FromStr for ClimateOrderCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -367,6 +448,12 @@ impl serde::Serialize for ClimateOrderCancellationReason {
 impl<'de> serde::Deserialize<'de> for ClimateOrderCancellationReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::Decode for ClimateOrderCancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ClimateOrderStatus`.
@@ -404,6 +491,7 @@ impl ClimateOrderStatus {
 #[cfg(feature = "climate")]
 impl std::str::FromStr for ClimateOrderStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -433,6 +521,12 @@ impl serde::Serialize for ClimateOrderStatus {
 impl<'de> serde::Deserialize<'de> for ClimateOrderStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::Decode for ClimateOrderStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create an order

@@ -39,73 +39,107 @@ impl ClimateProduct {
 #[cfg(feature = "climate")]
 pub type ClimateProductId = crate::rt::Id<ClimateProduct>;
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateProduct;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate.product object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateProduct, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    std::collections::BTreeMap<
-                        String,
-                        crate::ClimateRemovalsProductsPrice,
-                    >,
-                > = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::ClimateProductId> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::rt::Decimal> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<Vec<crate::ClimateSupplier>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "current_prices_per_metric_ton" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "delivery_year" => f2 = crate::rt::de::next(&mut map)?,
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "metric_tons_available" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "name" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "suppliers" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateProduct {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<
+                std::collections::BTreeMap<String, crate::ClimateRemovalsProductsPrice>,
+            >,
+            f2: Option<i64>,
+            f3: Option<crate::ClimateProductId>,
+            f4: Option<bool>,
+            f5: Option<crate::rt::Decimal>,
+            f6: Option<String>,
+            f7: Option<Vec<crate::ClimateSupplier>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate.product object",
+            &[
+                "created",
+                "current_prices_per_metric_ton",
+                "delivery_year",
+                "id",
+                "livemode",
+                "metric_tons_available",
+                "name",
+                "object",
+                "suppliers",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(ClimateProduct {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    current_prices_per_metric_ton: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "current_prices_per_metric_ton",
-                        ))?,
+                    created: f0,
+                    current_prices_per_metric_ton: f1,
                     delivery_year: f2,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metric_tons_available: f5
-                        .ok_or_else(|| crate::rt::de::missing("metric_tons_available"))?,
-                    name: f6.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    suppliers: f7.ok_or_else(|| crate::rt::de::missing("suppliers"))?,
+                    id: f3,
+                    livemode: f4,
+                    metric_tons_available: f5,
+                    name: f6,
+                    suppliers: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "current_prices_per_metric_ton"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f5.is_none(), "metric_tons_available"),
+                                    (b.f6.is_none(), "name"),
+                                    (b.f7.is_none(), "suppliers"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]

@@ -11,37 +11,47 @@ pub struct ClimateRemovalsBeneficiary {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateRemovalsBeneficiary {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateRemovalsBeneficiary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate_removals_beneficiary object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateRemovalsBeneficiary, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "public_name" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateRemovalsBeneficiary {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate_removals_beneficiary object",
+            &["public_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(ClimateRemovalsBeneficiary {
-                    public_name: f0
-                        .ok_or_else(|| crate::rt::de::missing("public_name"))?,
+                    public_name: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "public_name")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateRemovalsBeneficiary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]

@@ -18,50 +18,69 @@ pub struct ClimateRemovalsOrderDeliveries {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateRemovalsOrderDeliveries {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateRemovalsOrderDeliveries;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate_removals_order_deliveries object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateRemovalsOrderDeliveries, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::ClimateRemovalsLocation> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::ClimateSupplier> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "delivered_at" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "location" => f1 = crate::rt::de::next(&mut map)?,
-                        "metric_tons" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "registry_url" => f3 = crate::rt::de::next(&mut map)?,
-                        "supplier" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateRemovalsOrderDeliveries {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::ClimateRemovalsLocation>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::ClimateSupplier>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate_removals_order_deliveries object",
+            &["delivered_at", "location", "metric_tons", "registry_url", "supplier"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3, f4: Some(f4) } => {
                 Ok(ClimateRemovalsOrderDeliveries {
-                    delivered_at: f0
-                        .ok_or_else(|| crate::rt::de::missing("delivered_at"))?,
+                    delivered_at: f0,
                     location: f1,
-                    metric_tons: f2
-                        .ok_or_else(|| crate::rt::de::missing("metric_tons"))?,
+                    metric_tons: f2,
                     registry_url: f3,
-                    supplier: f4.ok_or_else(|| crate::rt::de::missing("supplier"))?,
+                    supplier: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "delivered_at"),
+                                    (b.f2.is_none(), "metric_tons"),
+                                    (b.f4.is_none(), "supplier"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateRemovalsOrderDeliveries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]

@@ -15,45 +15,61 @@ pub struct ClimateRemovalsProductsPrice {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateRemovalsProductsPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateRemovalsProductsPrice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate_removals_products_price object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateRemovalsProductsPrice, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_fees" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_subtotal" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateRemovalsProductsPrice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate_removals_products_price object",
+            &["amount_fees", "amount_subtotal", "amount_total"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(ClimateRemovalsProductsPrice {
-                    amount_fees: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_fees"))?,
-                    amount_subtotal: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
+                    amount_fees: f0,
+                    amount_subtotal: f1,
+                    amount_total: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_fees"),
+                                    (b.f1.is_none(), "amount_subtotal"),
+                                    (b.f2.is_none(), "amount_total"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateRemovalsProductsPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]

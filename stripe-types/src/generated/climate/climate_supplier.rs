@@ -29,55 +29,92 @@ impl ClimateSupplier {
 #[cfg(feature = "climate")]
 pub type ClimateSupplierId = crate::rt::Id<ClimateSupplier>;
 #[cfg(feature = "climate")]
-impl<'de> serde::Deserialize<'de> for ClimateSupplier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ClimateSupplier;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a climate.supplier object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClimateSupplier, A::Error> {
-                let mut f0: Option<crate::ClimateSupplierId> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<Vec<crate::ClimateRemovalsLocation>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::ClimateSupplierRemovalPathway> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "info_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "locations" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "removal_pathway" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ClimateSupplier {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ClimateSupplierId>,
+            f1: Option<String>,
+            f2: Option<bool>,
+            f3: Option<Vec<crate::ClimateRemovalsLocation>>,
+            f4: Option<String>,
+            f5: Option<crate::ClimateSupplierRemovalPathway>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a climate.supplier object",
+            &[
+                "id",
+                "info_url",
+                "livemode",
+                "locations",
+                "name",
+                "object",
+                "removal_pathway",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(ClimateSupplier {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    info_url: f1.ok_or_else(|| crate::rt::de::missing("info_url"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    locations: f3.ok_or_else(|| crate::rt::de::missing("locations"))?,
-                    name: f4.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    removal_pathway: f5
-                        .ok_or_else(|| crate::rt::de::missing("removal_pathway"))?,
+                    id: f0,
+                    info_url: f1,
+                    livemode: f2,
+                    locations: f3,
+                    name: f4,
+                    removal_pathway: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "id"),
+                                    (b.f1.is_none(), "info_url"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "locations"),
+                                    (b.f4.is_none(), "name"),
+                                    (b.f5.is_none(), "removal_pathway"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "climate")]
+impl<'de> serde::Deserialize<'de> for ClimateSupplier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "climate")]
@@ -136,6 +173,7 @@ impl ClimateSupplierRemovalPathway {
 #[cfg(feature = "climate")]
 impl std::str::FromStr for ClimateSupplierRemovalPathway {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -167,6 +205,12 @@ impl serde::Serialize for ClimateSupplierRemovalPathway {
 impl<'de> serde::Deserialize<'de> for ClimateSupplierRemovalPathway {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "climate")]
+impl crate::rt::Decode for ClimateSupplierRemovalPathway {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List suppliers

@@ -17,42 +17,50 @@ impl DeletedProduct {
 }
 /// The id of a [`DeletedProduct`].
 pub type DeletedProductId = crate::rt::Id<DeletedProduct>;
-impl<'de> serde::Deserialize<'de> for DeletedProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedProduct;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_product object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedProduct, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedProductId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedProduct {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedProductId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_product object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedProduct {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedProduct {
@@ -128,88 +136,160 @@ impl Product {
 }
 /// The id of a [`Product`].
 pub type ProductId = crate::rt::Id<Product>;
-impl<'de> serde::Deserialize<'de> for Product {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Product;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a product object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Product, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Price>> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::ProductId> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<Vec<crate::ProductMarketingFeature>> = None;
-                let mut f8: Option<crate::rt::Metadata> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::PackageDimensions> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::rt::Expandable<crate::TaxCode>> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::rt::Timestamp> = None;
-                let mut f16: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "default_price" => f2 = crate::rt::de::next(&mut map)?,
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "images" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "marketing_features" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "package_dimensions" => f10 = crate::rt::de::next(&mut map)?,
-                        "shippable" => f11 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f12 = crate::rt::de::next(&mut map)?,
-                        "tax_code" => f13 = crate::rt::de::next(&mut map)?,
-                        "unit_label" => f14 = crate::rt::de::next(&mut map)?,
-                        "updated" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f16 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Product {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Expandable<crate::Price>>,
+            f3: Option<String>,
+            f4: Option<crate::ProductId>,
+            f5: Option<Vec<String>>,
+            f6: Option<bool>,
+            f7: Option<Vec<crate::ProductMarketingFeature>>,
+            f8: Option<crate::rt::Metadata>,
+            f9: Option<String>,
+            f10: Option<crate::PackageDimensions>,
+            f11: Option<bool>,
+            f12: Option<String>,
+            f13: Option<crate::rt::Expandable<crate::TaxCode>>,
+            f14: Option<String>,
+            f15: Option<crate::rt::Timestamp>,
+            f16: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a product object",
+            &[
+                "active",
+                "created",
+                "default_price",
+                "description",
+                "id",
+                "images",
+                "livemode",
+                "marketing_features",
+                "metadata",
+                "name",
+                "object",
+                "package_dimensions",
+                "shippable",
+                "statement_descriptor",
+                "tax_code",
+                "unit_label",
+                "updated",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15: Some(f15),
+                f16,
+            } => {
                 Ok(Product {
-                    active: f0.ok_or_else(|| crate::rt::de::missing("active"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    active: f0,
+                    created: f1,
                     default_price: f2,
                     description: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    images: f5.ok_or_else(|| crate::rt::de::missing("images"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    marketing_features: f7
-                        .ok_or_else(|| crate::rt::de::missing("marketing_features"))?,
-                    metadata: f8.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    name: f9.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    id: f4,
+                    images: f5,
+                    livemode: f6,
+                    marketing_features: f7,
+                    metadata: f8,
+                    name: f9,
                     package_dimensions: f10,
                     shippable: f11,
                     statement_descriptor: f12,
                     tax_code: f13,
                     unit_label: f14,
-                    updated: f15.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    updated: f15,
                     url: f16,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "images"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "marketing_features"),
+                                    (b.f8.is_none(), "metadata"),
+                                    (b.f9.is_none(), "name"),
+                                    (b.f15.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Product {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Product {
@@ -271,36 +351,33 @@ pub struct ProductMarketingFeature {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ProductMarketingFeature {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a product_marketing_feature object",
+            &["name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(ProductMarketingFeature {
+            name: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ProductMarketingFeature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ProductMarketingFeature;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a product_marketing_feature object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ProductMarketingFeature, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "name" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ProductMarketingFeature {
-                    name: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ProductMarketingFeature {

@@ -61,74 +61,138 @@ impl Account {
 }
 /// The id of a [`Account`].
 pub type AccountId = crate::rt::Id<Account>;
-impl<'de> serde::Deserialize<'de> for Account {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Account;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Account, A::Error> {
-                let mut f0: Option<crate::AccountBusinessProfile> = None;
-                let mut f1: Option<crate::AccountBusinessType> = None;
-                let mut f2: Option<crate::AccountCapabilities> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::LegalEntityCompany> = None;
-                let mut f5: Option<crate::AccountUnificationAccountController> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::rt::List<crate::BankAccountOrCard>> = None;
-                let mut f12: Option<crate::AccountFutureRequirements> = None;
-                let mut f13: Option<crate::AccountGroupMembership> = None;
-                let mut f14: Option<crate::AccountId> = None;
-                let mut f15: Option<crate::Person> = None;
-                let mut f16: Option<crate::rt::Metadata> = None;
-                let mut f17: Option<bool> = None;
-                let mut f18: Option<crate::AccountRequirements> = None;
-                let mut f19: Option<crate::AccountSettings> = None;
-                let mut f20: Option<crate::AccountTosAcceptance> = None;
-                let mut f21: Option<crate::AccountType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "business_profile" => f0 = crate::rt::de::next(&mut map)?,
-                        "business_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "capabilities" => f2 = crate::rt::de::next(&mut map)?,
-                        "charges_enabled" => f3 = crate::rt::de::next(&mut map)?,
-                        "company" => f4 = crate::rt::de::next(&mut map)?,
-                        "controller" => f5 = crate::rt::de::next(&mut map)?,
-                        "country" => f6 = crate::rt::de::next(&mut map)?,
-                        "created" => f7 = crate::rt::de::next(&mut map)?,
-                        "default_currency" => f8 = crate::rt::de::next(&mut map)?,
-                        "details_submitted" => f9 = crate::rt::de::next(&mut map)?,
-                        "email" => f10 = crate::rt::de::next(&mut map)?,
-                        "external_accounts" => f11 = crate::rt::de::next(&mut map)?,
-                        "future_requirements" => f12 = crate::rt::de::next(&mut map)?,
-                        "groups" => f13 = crate::rt::de::next(&mut map)?,
-                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "individual" => f15 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f16 = crate::rt::de::next(&mut map)?,
-                        "payouts_enabled" => f17 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f18 = crate::rt::de::next(&mut map)?,
-                        "settings" => f19 = crate::rt::de::next(&mut map)?,
-                        "tos_acceptance" => f20 = crate::rt::de::next(&mut map)?,
-                        "type" => f21 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Account {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountBusinessProfile>,
+            f1: Option<crate::AccountBusinessType>,
+            f2: Option<crate::AccountCapabilities>,
+            f3: Option<bool>,
+            f4: Option<crate::LegalEntityCompany>,
+            f5: Option<crate::AccountUnificationAccountController>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<String>,
+            f9: Option<bool>,
+            f10: Option<String>,
+            f11: Option<crate::rt::List<crate::BankAccountOrCard>>,
+            f12: Option<crate::AccountFutureRequirements>,
+            f13: Option<crate::AccountGroupMembership>,
+            f14: Option<crate::AccountId>,
+            f15: Option<crate::Person>,
+            f16: Option<crate::rt::Metadata>,
+            f17: Option<bool>,
+            f18: Option<crate::AccountRequirements>,
+            f19: Option<crate::AccountSettings>,
+            f20: Option<crate::AccountTosAcceptance>,
+            f21: Option<crate::AccountType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account object",
+            &[
+                "business_profile",
+                "business_type",
+                "capabilities",
+                "charges_enabled",
+                "company",
+                "controller",
+                "country",
+                "created",
+                "default_currency",
+                "details_submitted",
+                "email",
+                "external_accounts",
+                "future_requirements",
+                "groups",
+                "id",
+                "individual",
+                "metadata",
+                "object",
+                "payouts_enabled",
+                "requirements",
+                "settings",
+                "tos_acceptance",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.skip(),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                22 => r.optional(&mut b.f21),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+            } => {
                 Ok(Account {
                     business_profile: f0,
                     business_type: f1,
@@ -144,7 +208,7 @@ impl<'de> serde::Deserialize<'de> for Account {
                     external_accounts: f11,
                     future_requirements: f12,
                     groups: f13,
-                    id: f14.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f14,
                     individual: f15,
                     metadata: f16,
                     payouts_enabled: f17,
@@ -155,8 +219,17 @@ impl<'de> serde::Deserialize<'de> for Account {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r.missing(crate::rt::json::first_missing(&[(b.f14.is_none(), "id")])),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Account {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Account {
@@ -253,42 +326,43 @@ pub struct AccountAnnualRevenue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountAnnualRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_annual_revenue object",
+            &["amount", "currency", "fiscal_year_end"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(AccountAnnualRevenue {
+            amount: f0,
+            currency: f1,
+            fiscal_year_end: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountAnnualRevenue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountAnnualRevenue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_annual_revenue object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountAnnualRevenue, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "currency" => f1 = crate::rt::de::next(&mut map)?,
-                        "fiscal_year_end" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountAnnualRevenue {
-                    amount: f0,
-                    currency: f1,
-                    fiscal_year_end: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountAnnualRevenue {
@@ -327,39 +401,36 @@ pub struct AccountBacsDebitPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountBacsDebitPaymentsSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_bacs_debit_payments_settings object",
+            &["display_name", "service_user_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(AccountBacsDebitPaymentsSettings {
+            display_name: f0,
+            service_user_number: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountBacsDebitPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountBacsDebitPaymentsSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_bacs_debit_payments_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountBacsDebitPaymentsSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "service_user_number" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountBacsDebitPaymentsSettings {
-                    display_name: f0,
-                    service_user_number: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountBacsDebitPaymentsSettings {
@@ -399,45 +470,47 @@ pub struct AccountBrandingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountBrandingSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Expandable<crate::File>>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_branding_settings object",
+            &["icon", "logo", "primary_color", "secondary_color"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(AccountBrandingSettings {
+            icon: f0,
+            logo: f1,
+            primary_color: f2,
+            secondary_color: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountBrandingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountBrandingSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_branding_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountBrandingSettings, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "icon" => f0 = crate::rt::de::next(&mut map)?,
-                        "logo" => f1 = crate::rt::de::next(&mut map)?,
-                        "primary_color" => f2 = crate::rt::de::next(&mut map)?,
-                        "secondary_color" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountBrandingSettings {
-                    icon: f0,
-                    logo: f1,
-                    primary_color: f2,
-                    secondary_color: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountBrandingSettings {
@@ -500,75 +573,94 @@ pub struct AccountBusinessProfile {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountBusinessProfile {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountAnnualRevenue>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<
+                Vec<crate::AccountBusinessProfileMinorityOwnedBusinessDesignation>,
+            >,
+            f4: Option<crate::AccountMonthlyEstimatedRevenue>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::Address>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_business_profile object",
+            &[
+                "annual_revenue",
+                "estimated_worker_count",
+                "mcc",
+                "minority_owned_business_designation",
+                "monthly_estimated_revenue",
+                "name",
+                "product_description",
+                "support_address",
+                "support_email",
+                "support_phone",
+                "support_url",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11 } = b;
+        Ok(AccountBusinessProfile {
+            annual_revenue: f0,
+            estimated_worker_count: f1,
+            mcc: f2,
+            minority_owned_business_designation: f3,
+            monthly_estimated_revenue: f4,
+            name: f5,
+            product_description: f6,
+            support_address: f7,
+            support_email: f8,
+            support_phone: f9,
+            support_url: f10,
+            url: f11,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountBusinessProfile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountBusinessProfile;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_business_profile object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountBusinessProfile, A::Error> {
-                let mut f0: Option<crate::AccountAnnualRevenue> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    Vec<crate::AccountBusinessProfileMinorityOwnedBusinessDesignation>,
-                > = None;
-                let mut f4: Option<crate::AccountMonthlyEstimatedRevenue> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::Address> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "annual_revenue" => f0 = crate::rt::de::next(&mut map)?,
-                        "estimated_worker_count" => f1 = crate::rt::de::next(&mut map)?,
-                        "mcc" => f2 = crate::rt::de::next(&mut map)?,
-                        "minority_owned_business_designation" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "monthly_estimated_revenue" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "name" => f5 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
-                        "support_address" => f7 = crate::rt::de::next(&mut map)?,
-                        "support_email" => f8 = crate::rt::de::next(&mut map)?,
-                        "support_phone" => f9 = crate::rt::de::next(&mut map)?,
-                        "support_url" => f10 = crate::rt::de::next(&mut map)?,
-                        "url" => f11 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountBusinessProfile {
-                    annual_revenue: f0,
-                    estimated_worker_count: f1,
-                    mcc: f2,
-                    minority_owned_business_designation: f3,
-                    monthly_estimated_revenue: f4,
-                    name: f5,
-                    product_description: f6,
-                    support_address: f7,
-                    support_email: f8,
-                    support_phone: f9,
-                    support_url: f10,
-                    url: f11,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountBusinessProfile {
@@ -665,6 +757,7 @@ impl AccountBusinessProfileMinorityOwnedBusinessDesignation {
 }
 impl std::str::FromStr for AccountBusinessProfileMinorityOwnedBusinessDesignation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -708,6 +801,11 @@ for AccountBusinessProfileMinorityOwnedBusinessDesignation {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountBusinessProfileMinorityOwnedBusinessDesignation {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `AccountBusinessType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -737,6 +835,7 @@ impl AccountBusinessType {
 }
 impl std::str::FromStr for AccountBusinessType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -762,6 +861,11 @@ impl serde::Serialize for AccountBusinessType {
 impl<'de> serde::Deserialize<'de> for AccountBusinessType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountBusinessType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// AccountCapabilities
@@ -915,242 +1019,399 @@ pub struct AccountCapabilities {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountCapabilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountCapabilitiesAcssDebitPayments>,
+            f1: Option<crate::AccountCapabilitiesAffirmPayments>,
+            f2: Option<crate::AccountCapabilitiesAfterpayClearpayPayments>,
+            f3: Option<crate::AccountCapabilitiesAlmaPayments>,
+            f4: Option<crate::AccountCapabilitiesAmazonPayPayments>,
+            f5: Option<crate::AccountCapabilitiesAcssDebitPayments>,
+            f6: Option<crate::AccountCapabilitiesAcssDebitPayments>,
+            f7: Option<crate::AccountCapabilitiesBancontactPayments>,
+            f8: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f9: Option<crate::AccountCapabilitiesBilliePayments>,
+            f10: Option<crate::AccountCapabilitiesBlikPayments>,
+            f11: Option<crate::AccountCapabilitiesBoletoPayments>,
+            f12: Option<crate::AccountCapabilitiesCardIssuing>,
+            f13: Option<crate::AccountCapabilitiesCardPayments>,
+            f14: Option<crate::AccountCapabilitiesCartesBancairesPayments>,
+            f15: Option<crate::AccountCapabilitiesCashappPayments>,
+            f16: Option<crate::AccountCapabilitiesCryptoPayments>,
+            f17: Option<crate::AccountCapabilitiesEpsPayments>,
+            f18: Option<crate::AccountCapabilitiesFpxPayments>,
+            f19: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f20: Option<crate::AccountCapabilitiesGiropayPayments>,
+            f21: Option<crate::AccountCapabilitiesGrabpayPayments>,
+            f22: Option<crate::AccountCapabilitiesIdealPayments>,
+            f23: Option<crate::AccountCapabilitiesIndiaInternationalPayments>,
+            f24: Option<crate::AccountCapabilitiesJcbPayments>,
+            f25: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f26: Option<crate::AccountCapabilitiesAmazonPayPayments>,
+            f27: Option<crate::AccountCapabilitiesKlarnaPayments>,
+            f28: Option<crate::AccountCapabilitiesKonbiniPayments>,
+            f29: Option<crate::AccountCapabilitiesCardPayments>,
+            f30: Option<crate::AccountCapabilitiesLegacyPayments>,
+            f31: Option<crate::AccountCapabilitiesLinkPayments>,
+            f32: Option<crate::AccountCapabilitiesMbWayPayments>,
+            f33: Option<crate::AccountCapabilitiesMobilepayPayments>,
+            f34: Option<crate::AccountCapabilitiesMultibancoPayments>,
+            f35: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f36: Option<crate::AccountCapabilitiesAmazonPayPayments>,
+            f37: Option<crate::AccountCapabilitiesAcssDebitPayments>,
+            f38: Option<crate::AccountCapabilitiesOxxoPayments>,
+            f39: Option<crate::AccountCapabilitiesP24Payments>,
+            f40: Option<crate::AccountCapabilitiesPayByBankPayments>,
+            f41: Option<crate::AccountCapabilitiesPaycoPayments>,
+            f42: Option<crate::AccountCapabilitiesPaynowPayments>,
+            f43: Option<crate::AccountCapabilitiesPaytoPayments>,
+            f44: Option<crate::AccountCapabilitiesPixPayments>,
+            f45: Option<crate::AccountCapabilitiesPromptpayPayments>,
+            f46: Option<crate::AccountCapabilitiesAmazonPayPayments>,
+            f47: Option<crate::AccountCapabilitiesAmazonPayPayments>,
+            f48: Option<crate::AccountCapabilitiesSatispayPayments>,
+            f49: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f50: Option<crate::AccountCapabilitiesAcssDebitPayments>,
+            f51: Option<crate::AccountCapabilitiesSofortPayments>,
+            f52: Option<crate::AccountCapabilitiesSwishPayments>,
+            f53: Option<crate::AccountCapabilitiesTaxReportingUs1099K>,
+            f54: Option<crate::AccountCapabilitiesTaxReportingUs1099Misc>,
+            f55: Option<crate::AccountCapabilitiesTransfers>,
+            f56: Option<crate::AccountCapabilitiesTreasury>,
+            f57: Option<crate::AccountCapabilitiesTwintPayments>,
+            f58: Option<crate::AccountCapabilitiesUsBankAccountAchPayments>,
+            f59: Option<crate::AccountCapabilitiesBankTransferPayments>,
+            f60: Option<crate::AccountCapabilitiesZipPayments>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_capabilities object",
+            &[
+                "acss_debit_payments",
+                "affirm_payments",
+                "afterpay_clearpay_payments",
+                "alma_payments",
+                "amazon_pay_payments",
+                "au_becs_debit_payments",
+                "bacs_debit_payments",
+                "bancontact_payments",
+                "bank_transfer_payments",
+                "billie_payments",
+                "blik_payments",
+                "boleto_payments",
+                "card_issuing",
+                "card_payments",
+                "cartes_bancaires_payments",
+                "cashapp_payments",
+                "crypto_payments",
+                "eps_payments",
+                "fpx_payments",
+                "gb_bank_transfer_payments",
+                "giropay_payments",
+                "grabpay_payments",
+                "ideal_payments",
+                "india_international_payments",
+                "jcb_payments",
+                "jp_bank_transfer_payments",
+                "kakao_pay_payments",
+                "klarna_payments",
+                "konbini_payments",
+                "kr_card_payments",
+                "legacy_payments",
+                "link_payments",
+                "mb_way_payments",
+                "mobilepay_payments",
+                "multibanco_payments",
+                "mx_bank_transfer_payments",
+                "naver_pay_payments",
+                "nz_bank_account_becs_debit_payments",
+                "oxxo_payments",
+                "p24_payments",
+                "pay_by_bank_payments",
+                "payco_payments",
+                "paynow_payments",
+                "payto_payments",
+                "pix_payments",
+                "promptpay_payments",
+                "revolut_pay_payments",
+                "samsung_pay_payments",
+                "satispay_payments",
+                "sepa_bank_transfer_payments",
+                "sepa_debit_payments",
+                "sofort_payments",
+                "swish_payments",
+                "tax_reporting_us_1099_k",
+                "tax_reporting_us_1099_misc",
+                "transfers",
+                "treasury",
+                "twint_payments",
+                "us_bank_account_ach_payments",
+                "us_bank_transfer_payments",
+                "zip_payments",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                52 => r.optional(&mut b.f52),
+                53 => r.optional(&mut b.f53),
+                54 => r.optional(&mut b.f54),
+                55 => r.optional(&mut b.f55),
+                56 => r.optional(&mut b.f56),
+                57 => r.optional(&mut b.f57),
+                58 => r.optional(&mut b.f58),
+                59 => r.optional(&mut b.f59),
+                60 => r.optional(&mut b.f60),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+            f26,
+            f27,
+            f28,
+            f29,
+            f30,
+            f31,
+            f32,
+            f33,
+            f34,
+            f35,
+            f36,
+            f37,
+            f38,
+            f39,
+            f40,
+            f41,
+            f42,
+            f43,
+            f44,
+            f45,
+            f46,
+            f47,
+            f48,
+            f49,
+            f50,
+            f51,
+            f52,
+            f53,
+            f54,
+            f55,
+            f56,
+            f57,
+            f58,
+            f59,
+            f60,
+        } = b;
+        Ok(AccountCapabilities {
+            acss_debit_payments: f0,
+            affirm_payments: f1,
+            afterpay_clearpay_payments: f2,
+            alma_payments: f3,
+            amazon_pay_payments: f4,
+            au_becs_debit_payments: f5,
+            bacs_debit_payments: f6,
+            bancontact_payments: f7,
+            bank_transfer_payments: f8,
+            billie_payments: f9,
+            blik_payments: f10,
+            boleto_payments: f11,
+            card_issuing: f12,
+            card_payments: f13,
+            cartes_bancaires_payments: f14,
+            cashapp_payments: f15,
+            crypto_payments: f16,
+            eps_payments: f17,
+            fpx_payments: f18,
+            gb_bank_transfer_payments: f19,
+            giropay_payments: f20,
+            grabpay_payments: f21,
+            ideal_payments: f22,
+            india_international_payments: f23,
+            jcb_payments: f24,
+            jp_bank_transfer_payments: f25,
+            kakao_pay_payments: f26,
+            klarna_payments: f27,
+            konbini_payments: f28,
+            kr_card_payments: f29,
+            legacy_payments: f30,
+            link_payments: f31,
+            mb_way_payments: f32,
+            mobilepay_payments: f33,
+            multibanco_payments: f34,
+            mx_bank_transfer_payments: f35,
+            naver_pay_payments: f36,
+            nz_bank_account_becs_debit_payments: f37,
+            oxxo_payments: f38,
+            p24_payments: f39,
+            pay_by_bank_payments: f40,
+            payco_payments: f41,
+            paynow_payments: f42,
+            payto_payments: f43,
+            pix_payments: f44,
+            promptpay_payments: f45,
+            revolut_pay_payments: f46,
+            samsung_pay_payments: f47,
+            satispay_payments: f48,
+            sepa_bank_transfer_payments: f49,
+            sepa_debit_payments: f50,
+            sofort_payments: f51,
+            swish_payments: f52,
+            tax_reporting_us_1099_k: f53,
+            tax_reporting_us_1099_misc: f54,
+            transfers: f55,
+            treasury: f56,
+            twint_payments: f57,
+            us_bank_account_ach_payments: f58,
+            us_bank_transfer_payments: f59,
+            zip_payments: f60,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountCapabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_capabilities object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountCapabilities, A::Error> {
-                let mut f0: Option<crate::AccountCapabilitiesAcssDebitPayments> = None;
-                let mut f1: Option<crate::AccountCapabilitiesAffirmPayments> = None;
-                let mut f2: Option<crate::AccountCapabilitiesAfterpayClearpayPayments> = None;
-                let mut f3: Option<crate::AccountCapabilitiesAlmaPayments> = None;
-                let mut f4: Option<crate::AccountCapabilitiesAmazonPayPayments> = None;
-                let mut f5: Option<crate::AccountCapabilitiesAcssDebitPayments> = None;
-                let mut f6: Option<crate::AccountCapabilitiesAcssDebitPayments> = None;
-                let mut f7: Option<crate::AccountCapabilitiesBancontactPayments> = None;
-                let mut f8: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f9: Option<crate::AccountCapabilitiesBilliePayments> = None;
-                let mut f10: Option<crate::AccountCapabilitiesBlikPayments> = None;
-                let mut f11: Option<crate::AccountCapabilitiesBoletoPayments> = None;
-                let mut f12: Option<crate::AccountCapabilitiesCardIssuing> = None;
-                let mut f13: Option<crate::AccountCapabilitiesCardPayments> = None;
-                let mut f14: Option<crate::AccountCapabilitiesCartesBancairesPayments> = None;
-                let mut f15: Option<crate::AccountCapabilitiesCashappPayments> = None;
-                let mut f16: Option<crate::AccountCapabilitiesCryptoPayments> = None;
-                let mut f17: Option<crate::AccountCapabilitiesEpsPayments> = None;
-                let mut f18: Option<crate::AccountCapabilitiesFpxPayments> = None;
-                let mut f19: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f20: Option<crate::AccountCapabilitiesGiropayPayments> = None;
-                let mut f21: Option<crate::AccountCapabilitiesGrabpayPayments> = None;
-                let mut f22: Option<crate::AccountCapabilitiesIdealPayments> = None;
-                let mut f23: Option<
-                    crate::AccountCapabilitiesIndiaInternationalPayments,
-                > = None;
-                let mut f24: Option<crate::AccountCapabilitiesJcbPayments> = None;
-                let mut f25: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f26: Option<crate::AccountCapabilitiesAmazonPayPayments> = None;
-                let mut f27: Option<crate::AccountCapabilitiesKlarnaPayments> = None;
-                let mut f28: Option<crate::AccountCapabilitiesKonbiniPayments> = None;
-                let mut f29: Option<crate::AccountCapabilitiesCardPayments> = None;
-                let mut f30: Option<crate::AccountCapabilitiesLegacyPayments> = None;
-                let mut f31: Option<crate::AccountCapabilitiesLinkPayments> = None;
-                let mut f32: Option<crate::AccountCapabilitiesMbWayPayments> = None;
-                let mut f33: Option<crate::AccountCapabilitiesMobilepayPayments> = None;
-                let mut f34: Option<crate::AccountCapabilitiesMultibancoPayments> = None;
-                let mut f35: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f36: Option<crate::AccountCapabilitiesAmazonPayPayments> = None;
-                let mut f37: Option<crate::AccountCapabilitiesAcssDebitPayments> = None;
-                let mut f38: Option<crate::AccountCapabilitiesOxxoPayments> = None;
-                let mut f39: Option<crate::AccountCapabilitiesP24Payments> = None;
-                let mut f40: Option<crate::AccountCapabilitiesPayByBankPayments> = None;
-                let mut f41: Option<crate::AccountCapabilitiesPaycoPayments> = None;
-                let mut f42: Option<crate::AccountCapabilitiesPaynowPayments> = None;
-                let mut f43: Option<crate::AccountCapabilitiesPaytoPayments> = None;
-                let mut f44: Option<crate::AccountCapabilitiesPixPayments> = None;
-                let mut f45: Option<crate::AccountCapabilitiesPromptpayPayments> = None;
-                let mut f46: Option<crate::AccountCapabilitiesAmazonPayPayments> = None;
-                let mut f47: Option<crate::AccountCapabilitiesAmazonPayPayments> = None;
-                let mut f48: Option<crate::AccountCapabilitiesSatispayPayments> = None;
-                let mut f49: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f50: Option<crate::AccountCapabilitiesAcssDebitPayments> = None;
-                let mut f51: Option<crate::AccountCapabilitiesSofortPayments> = None;
-                let mut f52: Option<crate::AccountCapabilitiesSwishPayments> = None;
-                let mut f53: Option<crate::AccountCapabilitiesTaxReportingUs1099K> = None;
-                let mut f54: Option<crate::AccountCapabilitiesTaxReportingUs1099Misc> = None;
-                let mut f55: Option<crate::AccountCapabilitiesTransfers> = None;
-                let mut f56: Option<crate::AccountCapabilitiesTreasury> = None;
-                let mut f57: Option<crate::AccountCapabilitiesTwintPayments> = None;
-                let mut f58: Option<
-                    crate::AccountCapabilitiesUsBankAccountAchPayments,
-                > = None;
-                let mut f59: Option<crate::AccountCapabilitiesBankTransferPayments> = None;
-                let mut f60: Option<crate::AccountCapabilitiesZipPayments> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
-                        "affirm_payments" => f1 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay_payments" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "alma_payments" => f3 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay_payments" => f4 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit_payments" => f5 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit_payments" => f6 = crate::rt::de::next(&mut map)?,
-                        "bancontact_payments" => f7 = crate::rt::de::next(&mut map)?,
-                        "bank_transfer_payments" => f8 = crate::rt::de::next(&mut map)?,
-                        "billie_payments" => f9 = crate::rt::de::next(&mut map)?,
-                        "blik_payments" => f10 = crate::rt::de::next(&mut map)?,
-                        "boleto_payments" => f11 = crate::rt::de::next(&mut map)?,
-                        "card_issuing" => f12 = crate::rt::de::next(&mut map)?,
-                        "card_payments" => f13 = crate::rt::de::next(&mut map)?,
-                        "cartes_bancaires_payments" => {
-                            f14 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cashapp_payments" => f15 = crate::rt::de::next(&mut map)?,
-                        "crypto_payments" => f16 = crate::rt::de::next(&mut map)?,
-                        "eps_payments" => f17 = crate::rt::de::next(&mut map)?,
-                        "fpx_payments" => f18 = crate::rt::de::next(&mut map)?,
-                        "gb_bank_transfer_payments" => {
-                            f19 = crate::rt::de::next(&mut map)?;
-                        }
-                        "giropay_payments" => f20 = crate::rt::de::next(&mut map)?,
-                        "grabpay_payments" => f21 = crate::rt::de::next(&mut map)?,
-                        "ideal_payments" => f22 = crate::rt::de::next(&mut map)?,
-                        "india_international_payments" => {
-                            f23 = crate::rt::de::next(&mut map)?;
-                        }
-                        "jcb_payments" => f24 = crate::rt::de::next(&mut map)?,
-                        "jp_bank_transfer_payments" => {
-                            f25 = crate::rt::de::next(&mut map)?;
-                        }
-                        "kakao_pay_payments" => f26 = crate::rt::de::next(&mut map)?,
-                        "klarna_payments" => f27 = crate::rt::de::next(&mut map)?,
-                        "konbini_payments" => f28 = crate::rt::de::next(&mut map)?,
-                        "kr_card_payments" => f29 = crate::rt::de::next(&mut map)?,
-                        "legacy_payments" => f30 = crate::rt::de::next(&mut map)?,
-                        "link_payments" => f31 = crate::rt::de::next(&mut map)?,
-                        "mb_way_payments" => f32 = crate::rt::de::next(&mut map)?,
-                        "mobilepay_payments" => f33 = crate::rt::de::next(&mut map)?,
-                        "multibanco_payments" => f34 = crate::rt::de::next(&mut map)?,
-                        "mx_bank_transfer_payments" => {
-                            f35 = crate::rt::de::next(&mut map)?;
-                        }
-                        "naver_pay_payments" => f36 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account_becs_debit_payments" => {
-                            f37 = crate::rt::de::next(&mut map)?;
-                        }
-                        "oxxo_payments" => f38 = crate::rt::de::next(&mut map)?,
-                        "p24_payments" => f39 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank_payments" => f40 = crate::rt::de::next(&mut map)?,
-                        "payco_payments" => f41 = crate::rt::de::next(&mut map)?,
-                        "paynow_payments" => f42 = crate::rt::de::next(&mut map)?,
-                        "payto_payments" => f43 = crate::rt::de::next(&mut map)?,
-                        "pix_payments" => f44 = crate::rt::de::next(&mut map)?,
-                        "promptpay_payments" => f45 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay_payments" => f46 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay_payments" => f47 = crate::rt::de::next(&mut map)?,
-                        "satispay_payments" => f48 = crate::rt::de::next(&mut map)?,
-                        "sepa_bank_transfer_payments" => {
-                            f49 = crate::rt::de::next(&mut map)?;
-                        }
-                        "sepa_debit_payments" => f50 = crate::rt::de::next(&mut map)?,
-                        "sofort_payments" => f51 = crate::rt::de::next(&mut map)?,
-                        "swish_payments" => f52 = crate::rt::de::next(&mut map)?,
-                        "tax_reporting_us_1099_k" => f53 = crate::rt::de::next(&mut map)?,
-                        "tax_reporting_us_1099_misc" => {
-                            f54 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transfers" => f55 = crate::rt::de::next(&mut map)?,
-                        "treasury" => f56 = crate::rt::de::next(&mut map)?,
-                        "twint_payments" => f57 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account_ach_payments" => {
-                            f58 = crate::rt::de::next(&mut map)?;
-                        }
-                        "us_bank_transfer_payments" => {
-                            f59 = crate::rt::de::next(&mut map)?;
-                        }
-                        "zip_payments" => f60 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountCapabilities {
-                    acss_debit_payments: f0,
-                    affirm_payments: f1,
-                    afterpay_clearpay_payments: f2,
-                    alma_payments: f3,
-                    amazon_pay_payments: f4,
-                    au_becs_debit_payments: f5,
-                    bacs_debit_payments: f6,
-                    bancontact_payments: f7,
-                    bank_transfer_payments: f8,
-                    billie_payments: f9,
-                    blik_payments: f10,
-                    boleto_payments: f11,
-                    card_issuing: f12,
-                    card_payments: f13,
-                    cartes_bancaires_payments: f14,
-                    cashapp_payments: f15,
-                    crypto_payments: f16,
-                    eps_payments: f17,
-                    fpx_payments: f18,
-                    gb_bank_transfer_payments: f19,
-                    giropay_payments: f20,
-                    grabpay_payments: f21,
-                    ideal_payments: f22,
-                    india_international_payments: f23,
-                    jcb_payments: f24,
-                    jp_bank_transfer_payments: f25,
-                    kakao_pay_payments: f26,
-                    klarna_payments: f27,
-                    konbini_payments: f28,
-                    kr_card_payments: f29,
-                    legacy_payments: f30,
-                    link_payments: f31,
-                    mb_way_payments: f32,
-                    mobilepay_payments: f33,
-                    multibanco_payments: f34,
-                    mx_bank_transfer_payments: f35,
-                    naver_pay_payments: f36,
-                    nz_bank_account_becs_debit_payments: f37,
-                    oxxo_payments: f38,
-                    p24_payments: f39,
-                    pay_by_bank_payments: f40,
-                    payco_payments: f41,
-                    paynow_payments: f42,
-                    payto_payments: f43,
-                    pix_payments: f44,
-                    promptpay_payments: f45,
-                    revolut_pay_payments: f46,
-                    samsung_pay_payments: f47,
-                    satispay_payments: f48,
-                    sepa_bank_transfer_payments: f49,
-                    sepa_debit_payments: f50,
-                    sofort_payments: f51,
-                    swish_payments: f52,
-                    tax_reporting_us_1099_k: f53,
-                    tax_reporting_us_1099_misc: f54,
-                    transfers: f55,
-                    treasury: f56,
-                    twint_payments: f57,
-                    us_bank_account_ach_payments: f58,
-                    us_bank_transfer_payments: f59,
-                    zip_payments: f60,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountCapabilities {
@@ -1378,6 +1639,7 @@ impl AccountCapabilitiesAcssDebitPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesAcssDebitPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1402,6 +1664,11 @@ impl serde::Serialize for AccountCapabilitiesAcssDebitPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesAcssDebitPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesAcssDebitPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesAffirmPayments`.
@@ -1430,6 +1697,7 @@ impl AccountCapabilitiesAffirmPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesAffirmPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1454,6 +1722,11 @@ impl serde::Serialize for AccountCapabilitiesAffirmPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesAffirmPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesAffirmPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesAfterpayClearpayPayments`.
@@ -1482,6 +1755,7 @@ impl AccountCapabilitiesAfterpayClearpayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesAfterpayClearpayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1506,6 +1780,11 @@ impl serde::Serialize for AccountCapabilitiesAfterpayClearpayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesAfterpayClearpayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesAfterpayClearpayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesAlmaPayments`.
@@ -1534,6 +1813,7 @@ impl AccountCapabilitiesAlmaPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesAlmaPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1558,6 +1838,11 @@ impl serde::Serialize for AccountCapabilitiesAlmaPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesAlmaPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesAlmaPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesAmazonPayPayments`.
@@ -1586,6 +1871,7 @@ impl AccountCapabilitiesAmazonPayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesAmazonPayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1610,6 +1896,11 @@ impl serde::Serialize for AccountCapabilitiesAmazonPayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesAmazonPayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesAmazonPayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesBancontactPayments`.
@@ -1638,6 +1929,7 @@ impl AccountCapabilitiesBancontactPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesBancontactPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1662,6 +1954,11 @@ impl serde::Serialize for AccountCapabilitiesBancontactPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesBancontactPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesBancontactPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesBankTransferPayments`.
@@ -1690,6 +1987,7 @@ impl AccountCapabilitiesBankTransferPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesBankTransferPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1714,6 +2012,11 @@ impl serde::Serialize for AccountCapabilitiesBankTransferPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesBankTransferPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesBankTransferPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesBilliePayments`.
@@ -1742,6 +2045,7 @@ impl AccountCapabilitiesBilliePayments {
 }
 impl std::str::FromStr for AccountCapabilitiesBilliePayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1766,6 +2070,11 @@ impl serde::Serialize for AccountCapabilitiesBilliePayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesBilliePayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesBilliePayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesBlikPayments`.
@@ -1794,6 +2103,7 @@ impl AccountCapabilitiesBlikPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesBlikPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1818,6 +2128,11 @@ impl serde::Serialize for AccountCapabilitiesBlikPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesBlikPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesBlikPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesBoletoPayments`.
@@ -1846,6 +2161,7 @@ impl AccountCapabilitiesBoletoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesBoletoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1870,6 +2186,11 @@ impl serde::Serialize for AccountCapabilitiesBoletoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesBoletoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesBoletoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesCardIssuing`.
@@ -1898,6 +2219,7 @@ impl AccountCapabilitiesCardIssuing {
 }
 impl std::str::FromStr for AccountCapabilitiesCardIssuing {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1922,6 +2244,11 @@ impl serde::Serialize for AccountCapabilitiesCardIssuing {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesCardIssuing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesCardIssuing {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesCardPayments`.
@@ -1950,6 +2277,7 @@ impl AccountCapabilitiesCardPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesCardPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1974,6 +2302,11 @@ impl serde::Serialize for AccountCapabilitiesCardPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesCardPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesCardPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesCartesBancairesPayments`.
@@ -2002,6 +2335,7 @@ impl AccountCapabilitiesCartesBancairesPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesCartesBancairesPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2026,6 +2360,11 @@ impl serde::Serialize for AccountCapabilitiesCartesBancairesPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesCartesBancairesPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesCartesBancairesPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesCashappPayments`.
@@ -2054,6 +2393,7 @@ impl AccountCapabilitiesCashappPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesCashappPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2078,6 +2418,11 @@ impl serde::Serialize for AccountCapabilitiesCashappPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesCashappPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesCashappPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesCryptoPayments`.
@@ -2106,6 +2451,7 @@ impl AccountCapabilitiesCryptoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesCryptoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2130,6 +2476,11 @@ impl serde::Serialize for AccountCapabilitiesCryptoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesCryptoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesCryptoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesEpsPayments`.
@@ -2158,6 +2509,7 @@ impl AccountCapabilitiesEpsPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesEpsPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2182,6 +2534,11 @@ impl serde::Serialize for AccountCapabilitiesEpsPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesEpsPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesEpsPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesFpxPayments`.
@@ -2210,6 +2567,7 @@ impl AccountCapabilitiesFpxPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesFpxPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2234,6 +2592,11 @@ impl serde::Serialize for AccountCapabilitiesFpxPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesFpxPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesFpxPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesGiropayPayments`.
@@ -2262,6 +2625,7 @@ impl AccountCapabilitiesGiropayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesGiropayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2286,6 +2650,11 @@ impl serde::Serialize for AccountCapabilitiesGiropayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesGiropayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesGiropayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesGrabpayPayments`.
@@ -2314,6 +2683,7 @@ impl AccountCapabilitiesGrabpayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesGrabpayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2338,6 +2708,11 @@ impl serde::Serialize for AccountCapabilitiesGrabpayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesGrabpayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesGrabpayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesIdealPayments`.
@@ -2366,6 +2741,7 @@ impl AccountCapabilitiesIdealPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesIdealPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2390,6 +2766,11 @@ impl serde::Serialize for AccountCapabilitiesIdealPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesIdealPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesIdealPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesIndiaInternationalPayments`.
@@ -2418,6 +2799,7 @@ impl AccountCapabilitiesIndiaInternationalPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesIndiaInternationalPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2442,6 +2824,11 @@ impl serde::Serialize for AccountCapabilitiesIndiaInternationalPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesIndiaInternationalPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesIndiaInternationalPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesJcbPayments`.
@@ -2470,6 +2857,7 @@ impl AccountCapabilitiesJcbPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesJcbPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2494,6 +2882,11 @@ impl serde::Serialize for AccountCapabilitiesJcbPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesJcbPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesJcbPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesKlarnaPayments`.
@@ -2522,6 +2915,7 @@ impl AccountCapabilitiesKlarnaPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesKlarnaPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2546,6 +2940,11 @@ impl serde::Serialize for AccountCapabilitiesKlarnaPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesKlarnaPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesKlarnaPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesKonbiniPayments`.
@@ -2574,6 +2973,7 @@ impl AccountCapabilitiesKonbiniPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesKonbiniPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2598,6 +2998,11 @@ impl serde::Serialize for AccountCapabilitiesKonbiniPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesKonbiniPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesKonbiniPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesLegacyPayments`.
@@ -2626,6 +3031,7 @@ impl AccountCapabilitiesLegacyPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesLegacyPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2650,6 +3056,11 @@ impl serde::Serialize for AccountCapabilitiesLegacyPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesLegacyPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesLegacyPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesLinkPayments`.
@@ -2678,6 +3089,7 @@ impl AccountCapabilitiesLinkPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesLinkPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2702,6 +3114,11 @@ impl serde::Serialize for AccountCapabilitiesLinkPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesLinkPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesLinkPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesMbWayPayments`.
@@ -2730,6 +3147,7 @@ impl AccountCapabilitiesMbWayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesMbWayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2754,6 +3172,11 @@ impl serde::Serialize for AccountCapabilitiesMbWayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesMbWayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesMbWayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesMobilepayPayments`.
@@ -2782,6 +3205,7 @@ impl AccountCapabilitiesMobilepayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesMobilepayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2806,6 +3230,11 @@ impl serde::Serialize for AccountCapabilitiesMobilepayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesMobilepayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesMobilepayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesMultibancoPayments`.
@@ -2834,6 +3263,7 @@ impl AccountCapabilitiesMultibancoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesMultibancoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2858,6 +3288,11 @@ impl serde::Serialize for AccountCapabilitiesMultibancoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesMultibancoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesMultibancoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesOxxoPayments`.
@@ -2886,6 +3321,7 @@ impl AccountCapabilitiesOxxoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesOxxoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2910,6 +3346,11 @@ impl serde::Serialize for AccountCapabilitiesOxxoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesOxxoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesOxxoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesP24Payments`.
@@ -2938,6 +3379,7 @@ impl AccountCapabilitiesP24Payments {
 }
 impl std::str::FromStr for AccountCapabilitiesP24Payments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2962,6 +3404,11 @@ impl serde::Serialize for AccountCapabilitiesP24Payments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesP24Payments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesP24Payments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPayByBankPayments`.
@@ -2990,6 +3437,7 @@ impl AccountCapabilitiesPayByBankPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPayByBankPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3014,6 +3462,11 @@ impl serde::Serialize for AccountCapabilitiesPayByBankPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPayByBankPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPayByBankPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPaycoPayments`.
@@ -3042,6 +3495,7 @@ impl AccountCapabilitiesPaycoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPaycoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3066,6 +3520,11 @@ impl serde::Serialize for AccountCapabilitiesPaycoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPaycoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPaycoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPaynowPayments`.
@@ -3094,6 +3553,7 @@ impl AccountCapabilitiesPaynowPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPaynowPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3118,6 +3578,11 @@ impl serde::Serialize for AccountCapabilitiesPaynowPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPaynowPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPaynowPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPaytoPayments`.
@@ -3146,6 +3611,7 @@ impl AccountCapabilitiesPaytoPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPaytoPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3170,6 +3636,11 @@ impl serde::Serialize for AccountCapabilitiesPaytoPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPaytoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPaytoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPixPayments`.
@@ -3198,6 +3669,7 @@ impl AccountCapabilitiesPixPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPixPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3222,6 +3694,11 @@ impl serde::Serialize for AccountCapabilitiesPixPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPixPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPixPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesPromptpayPayments`.
@@ -3250,6 +3727,7 @@ impl AccountCapabilitiesPromptpayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesPromptpayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3274,6 +3752,11 @@ impl serde::Serialize for AccountCapabilitiesPromptpayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesPromptpayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesPromptpayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesSatispayPayments`.
@@ -3302,6 +3785,7 @@ impl AccountCapabilitiesSatispayPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesSatispayPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3326,6 +3810,11 @@ impl serde::Serialize for AccountCapabilitiesSatispayPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesSatispayPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesSatispayPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesSofortPayments`.
@@ -3354,6 +3843,7 @@ impl AccountCapabilitiesSofortPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesSofortPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3378,6 +3868,11 @@ impl serde::Serialize for AccountCapabilitiesSofortPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesSofortPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesSofortPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesSwishPayments`.
@@ -3406,6 +3901,7 @@ impl AccountCapabilitiesSwishPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesSwishPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3430,6 +3926,11 @@ impl serde::Serialize for AccountCapabilitiesSwishPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesSwishPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesSwishPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesTaxReportingUs1099K`.
@@ -3458,6 +3959,7 @@ impl AccountCapabilitiesTaxReportingUs1099K {
 }
 impl std::str::FromStr for AccountCapabilitiesTaxReportingUs1099K {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3482,6 +3984,11 @@ impl serde::Serialize for AccountCapabilitiesTaxReportingUs1099K {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesTaxReportingUs1099K {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesTaxReportingUs1099K {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesTaxReportingUs1099Misc`.
@@ -3510,6 +4017,7 @@ impl AccountCapabilitiesTaxReportingUs1099Misc {
 }
 impl std::str::FromStr for AccountCapabilitiesTaxReportingUs1099Misc {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3534,6 +4042,11 @@ impl serde::Serialize for AccountCapabilitiesTaxReportingUs1099Misc {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesTaxReportingUs1099Misc {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesTaxReportingUs1099Misc {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesTransfers`.
@@ -3562,6 +4075,7 @@ impl AccountCapabilitiesTransfers {
 }
 impl std::str::FromStr for AccountCapabilitiesTransfers {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3586,6 +4100,11 @@ impl serde::Serialize for AccountCapabilitiesTransfers {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesTransfers {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesTransfers {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesTreasury`.
@@ -3614,6 +4133,7 @@ impl AccountCapabilitiesTreasury {
 }
 impl std::str::FromStr for AccountCapabilitiesTreasury {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3638,6 +4158,11 @@ impl serde::Serialize for AccountCapabilitiesTreasury {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesTreasury {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesTreasury {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesTwintPayments`.
@@ -3666,6 +4191,7 @@ impl AccountCapabilitiesTwintPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesTwintPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3690,6 +4216,11 @@ impl serde::Serialize for AccountCapabilitiesTwintPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesTwintPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesTwintPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesUsBankAccountAchPayments`.
@@ -3718,6 +4249,7 @@ impl AccountCapabilitiesUsBankAccountAchPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesUsBankAccountAchPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3742,6 +4274,11 @@ impl serde::Serialize for AccountCapabilitiesUsBankAccountAchPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesUsBankAccountAchPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesUsBankAccountAchPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `AccountCapabilitiesZipPayments`.
@@ -3770,6 +4307,7 @@ impl AccountCapabilitiesZipPayments {
 }
 impl std::str::FromStr for AccountCapabilitiesZipPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3794,6 +4332,11 @@ impl serde::Serialize for AccountCapabilitiesZipPayments {
 impl<'de> serde::Deserialize<'de> for AccountCapabilitiesZipPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountCapabilitiesZipPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// AccountCapabilityFutureRequirements
@@ -3823,64 +4366,101 @@ pub struct AccountCapabilityFutureRequirements {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountCapabilityFutureRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_capability_future_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountCapabilityFutureRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<
-                    crate::AccountCapabilityFutureRequirementsDisabledReason,
-                > = None;
-                let mut f4: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<Vec<String>> = None;
-                let mut f7: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "errors" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "eventually_due" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "past_due" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "pending_verification" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountCapabilityFutureRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<String>>,
+            f3: Option<crate::AccountCapabilityFutureRequirementsDisabledReason>,
+            f4: Option<Vec<crate::AccountRequirementsError>>,
+            f5: Option<Vec<String>>,
+            f6: Option<Vec<String>>,
+            f7: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_capability_future_requirements object",
+            &[
+                "alternatives",
+                "current_deadline",
+                "currently_due",
+                "disabled_reason",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(AccountCapabilityFutureRequirements {
                     alternatives: f0,
                     current_deadline: f1,
-                    currently_due: f2
-                        .ok_or_else(|| crate::rt::de::missing("currently_due"))?,
+                    currently_due: f2,
                     disabled_reason: f3,
-                    errors: f4.ok_or_else(|| crate::rt::de::missing("errors"))?,
-                    eventually_due: f5
-                        .ok_or_else(|| crate::rt::de::missing("eventually_due"))?,
-                    past_due: f6.ok_or_else(|| crate::rt::de::missing("past_due"))?,
-                    pending_verification: f7
-                        .ok_or_else(|| crate::rt::de::missing("pending_verification"))?,
+                    errors: f4,
+                    eventually_due: f5,
+                    past_due: f6,
+                    pending_verification: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "currently_due"),
+                                    (b.f4.is_none(), "errors"),
+                                    (b.f5.is_none(), "eventually_due"),
+                                    (b.f6.is_none(), "past_due"),
+                                    (b.f7.is_none(), "pending_verification"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -3983,6 +4563,7 @@ impl AccountCapabilityFutureRequirementsDisabledReason {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for AccountCapabilityFutureRequirementsDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4041,6 +4622,12 @@ impl<'de> serde::Deserialize<'de> for AccountCapabilityFutureRequirementsDisable
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "connect")]
+impl crate::rt::Decode for AccountCapabilityFutureRequirementsDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountCapabilityRequirements
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
@@ -4068,64 +4655,101 @@ pub struct AccountCapabilityRequirements {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for AccountCapabilityRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountCapabilityRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_capability_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountCapabilityRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<
-                    crate::AccountCapabilityFutureRequirementsDisabledReason,
-                > = None;
-                let mut f4: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<Vec<String>> = None;
-                let mut f7: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "errors" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "eventually_due" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "past_due" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "pending_verification" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountCapabilityRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<String>>,
+            f3: Option<crate::AccountCapabilityFutureRequirementsDisabledReason>,
+            f4: Option<Vec<crate::AccountRequirementsError>>,
+            f5: Option<Vec<String>>,
+            f6: Option<Vec<String>>,
+            f7: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_capability_requirements object",
+            &[
+                "alternatives",
+                "current_deadline",
+                "currently_due",
+                "disabled_reason",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(AccountCapabilityRequirements {
                     alternatives: f0,
                     current_deadline: f1,
-                    currently_due: f2
-                        .ok_or_else(|| crate::rt::de::missing("currently_due"))?,
+                    currently_due: f2,
                     disabled_reason: f3,
-                    errors: f4.ok_or_else(|| crate::rt::de::missing("errors"))?,
-                    eventually_due: f5
-                        .ok_or_else(|| crate::rt::de::missing("eventually_due"))?,
-                    past_due: f6.ok_or_else(|| crate::rt::de::missing("past_due"))?,
-                    pending_verification: f7
-                        .ok_or_else(|| crate::rt::de::missing("pending_verification"))?,
+                    errors: f4,
+                    eventually_due: f5,
+                    past_due: f6,
+                    pending_verification: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "currently_due"),
+                                    (b.f4.is_none(), "errors"),
+                                    (b.f5.is_none(), "eventually_due"),
+                                    (b.f6.is_none(), "past_due"),
+                                    (b.f7.is_none(), "pending_verification"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for AccountCapabilityRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -4168,36 +4792,33 @@ pub struct AccountCardIssuingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountCardIssuingSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CardIssuingAccountTermsOfService>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_card_issuing_settings object",
+            &["tos_acceptance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(AccountCardIssuingSettings {
+            tos_acceptance: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountCardIssuingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountCardIssuingSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_card_issuing_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountCardIssuingSettings, A::Error> {
-                let mut f0: Option<crate::CardIssuingAccountTermsOfService> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "tos_acceptance" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountCardIssuingSettings {
-                    tos_acceptance: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountCardIssuingSettings {
@@ -4233,51 +4854,52 @@ pub struct AccountCardPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountCardPaymentsSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountDeclineChargeOn>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_card_payments_settings object",
+            &[
+                "decline_on",
+                "statement_descriptor_prefix",
+                "statement_descriptor_prefix_kana",
+                "statement_descriptor_prefix_kanji",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(AccountCardPaymentsSettings {
+            decline_on: f0,
+            statement_descriptor_prefix: f1,
+            statement_descriptor_prefix_kana: f2,
+            statement_descriptor_prefix_kanji: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountCardPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountCardPaymentsSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_card_payments_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountCardPaymentsSettings, A::Error> {
-                let mut f0: Option<crate::AccountDeclineChargeOn> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "decline_on" => f0 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_prefix" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "statement_descriptor_prefix_kana" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "statement_descriptor_prefix_kanji" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountCardPaymentsSettings {
-                    decline_on: f0,
-                    statement_descriptor_prefix: f1,
-                    statement_descriptor_prefix_kana: f2,
-                    statement_descriptor_prefix_kanji: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountCardPaymentsSettings {
@@ -4319,39 +4941,36 @@ pub struct AccountDashboardSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountDashboardSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_dashboard_settings object",
+            &["display_name", "timezone"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(AccountDashboardSettings {
+            display_name: f0,
+            timezone: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountDashboardSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountDashboardSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_dashboard_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountDashboardSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "timezone" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountDashboardSettings {
-                    display_name: f0,
-                    timezone: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountDashboardSettings {
@@ -4387,41 +5006,52 @@ pub struct AccountDeclineChargeOn {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountDeclineChargeOn {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountDeclineChargeOn;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_decline_charge_on object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountDeclineChargeOn, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "avs_failure" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cvc_failure" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountDeclineChargeOn {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_decline_charge_on object",
+            &["avs_failure", "cvc_failure"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(AccountDeclineChargeOn {
-                    avs_failure: f0
-                        .ok_or_else(|| crate::rt::de::missing("avs_failure"))?,
-                    cvc_failure: f1
-                        .ok_or_else(|| crate::rt::de::missing("cvc_failure"))?,
+                    avs_failure: f0,
+                    cvc_failure: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "avs_failure"),
+                                    (b.f1.is_none(), "cvc_failure"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountDeclineChargeOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountDeclineChargeOn {
@@ -4465,57 +5095,72 @@ pub struct AccountFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountFutureRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<String>>,
+            f3: Option<crate::AccountFutureRequirementsDisabledReason>,
+            f4: Option<Vec<crate::AccountRequirementsError>>,
+            f5: Option<Vec<String>>,
+            f6: Option<Vec<String>>,
+            f7: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_future_requirements object",
+            &[
+                "alternatives",
+                "current_deadline",
+                "currently_due",
+                "disabled_reason",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(AccountFutureRequirements {
+            alternatives: f0,
+            current_deadline: f1,
+            currently_due: f2,
+            disabled_reason: f3,
+            errors: f4,
+            eventually_due: f5,
+            past_due: f6,
+            pending_verification: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountFutureRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_future_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountFutureRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<crate::AccountFutureRequirementsDisabledReason> = None;
-                let mut f4: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<Vec<String>> = None;
-                let mut f7: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f2 = crate::rt::de::next(&mut map)?,
-                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "errors" => f4 = crate::rt::de::next(&mut map)?,
-                        "eventually_due" => f5 = crate::rt::de::next(&mut map)?,
-                        "past_due" => f6 = crate::rt::de::next(&mut map)?,
-                        "pending_verification" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountFutureRequirements {
-                    alternatives: f0,
-                    current_deadline: f1,
-                    currently_due: f2,
-                    disabled_reason: f3,
-                    errors: f4,
-                    eventually_due: f5,
-                    past_due: f6,
-                    pending_verification: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountFutureRequirements {
@@ -4636,6 +5281,7 @@ impl AccountFutureRequirementsDisabledReason {
 }
 impl std::str::FromStr for AccountFutureRequirementsDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4698,6 +5344,11 @@ impl<'de> serde::Deserialize<'de> for AccountFutureRequirementsDisabledReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountFutureRequirementsDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountGroupMembership
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4707,36 +5358,33 @@ pub struct AccountGroupMembership {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountGroupMembership {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_group_membership object",
+            &["payments_pricing"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(AccountGroupMembership {
+            payments_pricing: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountGroupMembership {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountGroupMembership;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_group_membership object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountGroupMembership, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payments_pricing" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountGroupMembership {
-                    payments_pricing: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountGroupMembership {
@@ -4803,43 +5451,36 @@ pub struct AccountInvoicesSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountInvoicesSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::rt::Expandable<crate::TaxId>>>,
+            f1: Option<crate::AccountInvoicesSettingsHostedPaymentMethodSave>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_invoices_settings object",
+            &["default_account_tax_ids", "hosted_payment_method_save"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(AccountInvoicesSettings {
+            default_account_tax_ids: f0,
+            hosted_payment_method_save: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountInvoicesSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountInvoicesSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_invoices_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountInvoicesSettings, A::Error> {
-                let mut f0: Option<Vec<crate::rt::Expandable<crate::TaxId>>> = None;
-                let mut f1: Option<
-                    crate::AccountInvoicesSettingsHostedPaymentMethodSave,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
-                        "hosted_payment_method_save" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountInvoicesSettings {
-                    default_account_tax_ids: f0,
-                    hosted_payment_method_save: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountInvoicesSettings {
@@ -4890,6 +5531,7 @@ impl AccountInvoicesSettingsHostedPaymentMethodSave {
 }
 impl std::str::FromStr for AccountInvoicesSettingsHostedPaymentMethodSave {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4918,6 +5560,11 @@ impl<'de> serde::Deserialize<'de> for AccountInvoicesSettingsHostedPaymentMethod
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountInvoicesSettingsHostedPaymentMethodSave {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountMonthlyEstimatedRevenue
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4929,39 +5576,49 @@ pub struct AccountMonthlyEstimatedRevenue {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountMonthlyEstimatedRevenue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountMonthlyEstimatedRevenue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_monthly_estimated_revenue object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountMonthlyEstimatedRevenue, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountMonthlyEstimatedRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_monthly_estimated_revenue object",
+            &["amount", "currency"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(AccountMonthlyEstimatedRevenue {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountMonthlyEstimatedRevenue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountMonthlyEstimatedRevenue {
@@ -4995,46 +5652,47 @@ pub struct AccountPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountPaymentsSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_payments_settings object",
+            &[
+                "statement_descriptor",
+                "statement_descriptor_kana",
+                "statement_descriptor_kanji",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(AccountPaymentsSettings {
+            statement_descriptor: f0,
+            statement_descriptor_kana: f1,
+            statement_descriptor_kanji: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountPaymentsSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_payments_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountPaymentsSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "statement_descriptor" => f0 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_kana" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "statement_descriptor_kanji" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountPaymentsSettings {
-                    statement_descriptor: f0,
-                    statement_descriptor_kana: f1,
-                    statement_descriptor_kanji: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountPaymentsSettings {
@@ -5074,47 +5732,59 @@ pub struct AccountPayoutSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountPayoutSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountPayoutSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_payout_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountPayoutSettings, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::TransferSchedule> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "debit_negative_balances" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "schedule" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountPayoutSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::TransferSchedule>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_payout_settings object",
+            &["debit_negative_balances", "schedule", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(AccountPayoutSettings {
-                    debit_negative_balances: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "debit_negative_balances",
-                        ))?,
-                    schedule: f1.ok_or_else(|| crate::rt::de::missing("schedule"))?,
+                    debit_negative_balances: f0,
+                    schedule: f1,
                     statement_descriptor: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "debit_negative_balances"),
+                                    (b.f1.is_none(), "schedule"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountPayoutSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountPayoutSettings {
@@ -5161,57 +5831,72 @@ pub struct AccountRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<String>>,
+            f3: Option<crate::AccountFutureRequirementsDisabledReason>,
+            f4: Option<Vec<crate::AccountRequirementsError>>,
+            f5: Option<Vec<String>>,
+            f6: Option<Vec<String>>,
+            f7: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_requirements object",
+            &[
+                "alternatives",
+                "current_deadline",
+                "currently_due",
+                "disabled_reason",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(AccountRequirements {
+            alternatives: f0,
+            current_deadline: f1,
+            currently_due: f2,
+            disabled_reason: f3,
+            errors: f4,
+            eventually_due: f5,
+            past_due: f6,
+            pending_verification: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<crate::AccountFutureRequirementsDisabledReason> = None;
-                let mut f4: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<Vec<String>> = None;
-                let mut f7: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "current_deadline" => f1 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f2 = crate::rt::de::next(&mut map)?,
-                        "disabled_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "errors" => f4 = crate::rt::de::next(&mut map)?,
-                        "eventually_due" => f5 = crate::rt::de::next(&mut map)?,
-                        "past_due" => f6 = crate::rt::de::next(&mut map)?,
-                        "pending_verification" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountRequirements {
-                    alternatives: f0,
-                    current_deadline: f1,
-                    currently_due: f2,
-                    disabled_reason: f3,
-                    errors: f4,
-                    eventually_due: f5,
-                    past_due: f6,
-                    pending_verification: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountRequirements {
@@ -5265,47 +5950,52 @@ pub struct AccountRequirementsAlternative {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountRequirementsAlternative {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountRequirementsAlternative;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_requirements_alternative object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountRequirementsAlternative, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternative_fields_due" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "original_fields_due" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountRequirementsAlternative {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<Vec<String>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_requirements_alternative object",
+            &["alternative_fields_due", "original_fields_due"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(AccountRequirementsAlternative {
-                    alternative_fields_due: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "alternative_fields_due",
-                        ))?,
-                    original_fields_due: f1
-                        .ok_or_else(|| crate::rt::de::missing("original_fields_due"))?,
+                    alternative_fields_due: f0,
+                    original_fields_due: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "alternative_fields_due"),
+                                    (b.f1.is_none(), "original_fields_due"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountRequirementsAlternative {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountRequirementsAlternative {
@@ -5339,43 +6029,60 @@ pub struct AccountRequirementsError {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountRequirementsError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountRequirementsError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_requirements_error object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountRequirementsError, A::Error> {
-                let mut f0: Option<crate::AccountRequirementsErrorCode> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "reason" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "requirement" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountRequirementsError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountRequirementsErrorCode>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_requirements_error object",
+            &["code", "reason", "requirement"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(AccountRequirementsError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    reason: f1.ok_or_else(|| crate::rt::de::missing("reason"))?,
-                    requirement: f2
-                        .ok_or_else(|| crate::rt::de::missing("requirement"))?,
+                    code: f0,
+                    reason: f1,
+                    requirement: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "reason"),
+                                    (b.f2.is_none(), "requirement"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountRequirementsError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountRequirementsError {
@@ -5880,6 +6587,7 @@ impl AccountRequirementsErrorCode {
 }
 impl std::str::FromStr for AccountRequirementsErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6179,6 +6887,11 @@ impl<'de> serde::Deserialize<'de> for AccountRequirementsErrorCode {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountRequirementsErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountSepaDebitPaymentsSettings
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6188,36 +6901,33 @@ pub struct AccountSepaDebitPaymentsSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountSepaDebitPaymentsSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_sepa_debit_payments_settings object",
+            &["creditor_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(AccountSepaDebitPaymentsSettings {
+            creditor_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountSepaDebitPaymentsSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountSepaDebitPaymentsSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_sepa_debit_payments_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountSepaDebitPaymentsSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "creditor_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountSepaDebitPaymentsSettings {
-                    creditor_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountSepaDebitPaymentsSettings {
@@ -6256,64 +6966,111 @@ pub struct AccountSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountSettings, A::Error> {
-                let mut f0: Option<crate::AccountBacsDebitPaymentsSettings> = None;
-                let mut f1: Option<crate::AccountBrandingSettings> = None;
-                let mut f2: Option<crate::AccountCardIssuingSettings> = None;
-                let mut f3: Option<crate::AccountCardPaymentsSettings> = None;
-                let mut f4: Option<crate::AccountDashboardSettings> = None;
-                let mut f5: Option<crate::AccountInvoicesSettings> = None;
-                let mut f6: Option<crate::AccountPaymentsSettings> = None;
-                let mut f7: Option<crate::AccountPayoutSettings> = None;
-                let mut f8: Option<crate::AccountSepaDebitPaymentsSettings> = None;
-                let mut f9: Option<crate::AccountTreasurySettings> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bacs_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
-                        "branding" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "card_issuing" => f2 = crate::rt::de::next(&mut map)?,
-                        "card_payments" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "dashboard" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "invoices" => f5 = crate::rt::de::next(&mut map)?,
-                        "payments" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "payouts" => f7 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit_payments" => f8 = crate::rt::de::next(&mut map)?,
-                        "treasury" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountBacsDebitPaymentsSettings>,
+            f1: Option<crate::AccountBrandingSettings>,
+            f2: Option<crate::AccountCardIssuingSettings>,
+            f3: Option<crate::AccountCardPaymentsSettings>,
+            f4: Option<crate::AccountDashboardSettings>,
+            f5: Option<crate::AccountInvoicesSettings>,
+            f6: Option<crate::AccountPaymentsSettings>,
+            f7: Option<crate::AccountPayoutSettings>,
+            f8: Option<crate::AccountSepaDebitPaymentsSettings>,
+            f9: Option<crate::AccountTreasurySettings>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_settings object",
+            &[
+                "bacs_debit_payments",
+                "branding",
+                "card_issuing",
+                "card_payments",
+                "dashboard",
+                "invoices",
+                "payments",
+                "payouts",
+                "sepa_debit_payments",
+                "treasury",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+            } => {
                 Ok(AccountSettings {
                     bacs_debit_payments: f0,
-                    branding: f1.ok_or_else(|| crate::rt::de::missing("branding"))?,
+                    branding: f1,
                     card_issuing: f2,
-                    card_payments: f3
-                        .ok_or_else(|| crate::rt::de::missing("card_payments"))?,
-                    dashboard: f4.ok_or_else(|| crate::rt::de::missing("dashboard"))?,
+                    card_payments: f3,
+                    dashboard: f4,
                     invoices: f5,
-                    payments: f6.ok_or_else(|| crate::rt::de::missing("payments"))?,
+                    payments: f6,
                     payouts: f7,
                     sepa_debit_payments: f8,
                     treasury: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "branding"),
+                                    (b.f3.is_none(), "card_payments"),
+                                    (b.f4.is_none(), "dashboard"),
+                                    (b.f6.is_none(), "payments"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountSettings {
@@ -6367,42 +7124,43 @@ pub struct AccountTermsOfService {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountTermsOfService {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_terms_of_service object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(AccountTermsOfService {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountTermsOfService;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_terms_of_service object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountTermsOfService, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountTermsOfService {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountTermsOfService {
@@ -6445,45 +7203,47 @@ pub struct AccountTosAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountTosAcceptance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_tos_acceptance object",
+            &["date", "ip", "service_agreement", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(AccountTosAcceptance {
+            date: f0,
+            ip: f1,
+            service_agreement: f2,
+            user_agent: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountTosAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountTosAcceptance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_tos_acceptance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountTosAcceptance, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "service_agreement" => f2 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountTosAcceptance {
-                    date: f0,
-                    ip: f1,
-                    service_agreement: f2,
-                    user_agent: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountTosAcceptance {
@@ -6522,36 +7282,33 @@ pub struct AccountTreasurySettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AccountTreasurySettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountTermsOfService>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_treasury_settings object",
+            &["tos_acceptance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(AccountTreasurySettings {
+            tos_acceptance: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AccountTreasurySettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountTreasurySettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_treasury_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountTreasurySettings, A::Error> {
-                let mut f0: Option<crate::AccountTermsOfService> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "tos_acceptance" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AccountTreasurySettings {
-                    tos_acceptance: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountTreasurySettings {
@@ -6602,6 +7359,7 @@ impl AccountType {
 }
 impl std::str::FromStr for AccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6629,6 +7387,11 @@ impl<'de> serde::Deserialize<'de> for AccountType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountUnificationAccountController
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6649,55 +7412,73 @@ pub struct AccountUnificationAccountController {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountUnificationAccountController {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountUnificationAccountController;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_unification_account_controller object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountUnificationAccountController, A::Error> {
-                let mut f0: Option<crate::AccountUnificationAccountControllerFees> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::AccountUnificationAccountControllerLosses> = None;
-                let mut f3: Option<
-                    crate::AccountUnificationAccountControllerRequirementCollection,
-                > = None;
-                let mut f4: Option<
-                    crate::AccountUnificationAccountControllerStripeDashboard,
-                > = None;
-                let mut f5: Option<crate::AccountUnificationAccountControllerType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fees" => f0 = crate::rt::de::next(&mut map)?,
-                        "is_controller" => f1 = crate::rt::de::next(&mut map)?,
-                        "losses" => f2 = crate::rt::de::next(&mut map)?,
-                        "requirement_collection" => f3 = crate::rt::de::next(&mut map)?,
-                        "stripe_dashboard" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountUnificationAccountController {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountUnificationAccountControllerFees>,
+            f1: Option<bool>,
+            f2: Option<crate::AccountUnificationAccountControllerLosses>,
+            f3: Option<crate::AccountUnificationAccountControllerRequirementCollection>,
+            f4: Option<crate::AccountUnificationAccountControllerStripeDashboard>,
+            f5: Option<crate::AccountUnificationAccountControllerType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_unification_account_controller object",
+            &[
+                "fees",
+                "is_controller",
+                "losses",
+                "requirement_collection",
+                "stripe_dashboard",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5: Some(f5) } => {
                 Ok(AccountUnificationAccountController {
                     fees: f0,
                     is_controller: f1,
                     losses: f2,
                     requirement_collection: f3,
                     stripe_dashboard: f4,
-                    r#type: f5.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f5.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountUnificationAccountController {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountUnificationAccountController {
@@ -6741,38 +7522,44 @@ pub struct AccountUnificationAccountControllerFees {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerFees {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountUnificationAccountControllerFees;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_unification_account_controller_fees object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountUnificationAccountControllerFees, A::Error> {
-                let mut f0: Option<
-                    crate::AccountUnificationAccountControllerFeesPayer,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payer" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountUnificationAccountControllerFees {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountUnificationAccountControllerFeesPayer>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_unification_account_controller_fees object",
+            &["payer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(AccountUnificationAccountControllerFees {
-                    payer: f0.ok_or_else(|| crate::rt::de::missing("payer"))?,
+                    payer: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "payer")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerFees {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountUnificationAccountControllerFees {
@@ -6825,6 +7612,7 @@ impl AccountUnificationAccountControllerFeesPayer {
 }
 impl std::str::FromStr for AccountUnificationAccountControllerFeesPayer {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6858,6 +7646,11 @@ impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerFeesPay
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountUnificationAccountControllerFeesPayer {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountUnificationAccountControllerLosses
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6867,38 +7660,46 @@ pub struct AccountUnificationAccountControllerLosses {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerLosses {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountUnificationAccountControllerLosses;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_unification_account_controller_losses object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountUnificationAccountControllerLosses, A::Error> {
-                let mut f0: Option<
-                    crate::AccountUnificationAccountControllerLossesPayments,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payments" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountUnificationAccountControllerLosses {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountUnificationAccountControllerLossesPayments>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_unification_account_controller_losses object",
+            &["payments"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(AccountUnificationAccountControllerLosses {
-                    payments: f0.ok_or_else(|| crate::rt::de::missing("payments"))?,
+                    payments: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "payments")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerLosses {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountUnificationAccountControllerLosses {
@@ -6943,6 +7744,7 @@ impl AccountUnificationAccountControllerLossesPayments {
 }
 impl std::str::FromStr for AccountUnificationAccountControllerLossesPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6974,6 +7776,11 @@ impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerLossesP
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountUnificationAccountControllerLossesPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `AccountUnificationAccountControllerRequirementCollection`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6999,6 +7806,7 @@ impl AccountUnificationAccountControllerRequirementCollection {
 }
 impl std::str::FromStr for AccountUnificationAccountControllerRequirementCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7033,6 +7841,11 @@ for AccountUnificationAccountControllerRequirementCollection {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountUnificationAccountControllerRequirementCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// AccountUnificationAccountControllerStripeDashboard
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7042,41 +7855,45 @@ pub struct AccountUnificationAccountControllerStripeDashboard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for AccountUnificationAccountControllerStripeDashboard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountUnificationAccountControllerStripeDashboard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a account_unification_account_controller_stripe_dashboard object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountUnificationAccountControllerStripeDashboard, A::Error> {
-                let mut f0: Option<
-                    crate::AccountUnificationAccountControllerStripeDashboardType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AccountUnificationAccountControllerStripeDashboardType>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_unification_account_controller_stripe_dashboard object",
+            &["type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(AccountUnificationAccountControllerStripeDashboard {
-                    r#type: f0.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for AccountUnificationAccountControllerStripeDashboard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AccountUnificationAccountControllerStripeDashboard {
@@ -7122,6 +7939,7 @@ impl AccountUnificationAccountControllerStripeDashboardType {
 }
 impl std::str::FromStr for AccountUnificationAccountControllerStripeDashboardType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7155,6 +7973,11 @@ for AccountUnificationAccountControllerStripeDashboardType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboardType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `AccountUnificationAccountControllerType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7178,6 +8001,7 @@ impl AccountUnificationAccountControllerType {
 }
 impl std::str::FromStr for AccountUnificationAccountControllerType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7201,6 +8025,11 @@ impl serde::Serialize for AccountUnificationAccountControllerType {
 impl<'de> serde::Deserialize<'de> for AccountUnificationAccountControllerType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AccountUnificationAccountControllerType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -7374,20 +8203,22 @@ impl From<crate::Card> for BankAccountOrCard {
         BankAccountOrCard::Card(Box::new(v))
     }
 }
+impl crate::rt::Decode for BankAccountOrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
+            (Some("bank_account"), _) => {
+                r.decode().map(|x| BankAccountOrCard::BankAccount(Box::new(x)))
+            }
+            (Some("card"), _) => r.decode().map(|x| BankAccountOrCard::Card(Box::new(x))),
+            _ => r.decode().map(BankAccountOrCard::Unknown),
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for BankAccountOrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BankAccountOrCard::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BankAccountOrCard::Card(Box::new(x)))
-            }
-            _ => Ok(BankAccountOrCard::Unknown(v)),
-        }
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankAccountOrCard {
@@ -9646,6 +10477,7 @@ impl CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType {
 impl std::str::FromStr
 for CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9728,6 +10560,7 @@ impl CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType {
 impl std::str::FromStr
 for CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9801,6 +10634,7 @@ impl CreateAccountBankAccountExternalAccountPayoutBankAccountObject {
 impl std::str::FromStr
 for CreateAccountBankAccountExternalAccountPayoutBankAccountObject {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9882,6 +10716,7 @@ impl CreateAccountBusinessProfileMinorityOwnedBusinessDesignation {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountBusinessProfileMinorityOwnedBusinessDesignation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9960,6 +10795,7 @@ impl CreateAccountBusinessType {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountBusinessType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10020,6 +10856,7 @@ impl CreateAccountCompanyOwnershipExemptionReason {
 #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
 impl std::str::FromStr for CreateAccountCompanyOwnershipExemptionReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10159,6 +10996,7 @@ impl CreateAccountCompanyStructure {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountCompanyStructure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10258,6 +11096,7 @@ impl CreateAccountControllerFeesPayer {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountControllerFeesPayer {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10312,6 +11151,7 @@ impl CreateAccountControllerLossesPayments {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountControllerLossesPayments {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10366,6 +11206,7 @@ impl CreateAccountControllerRequirementCollection {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountControllerRequirementCollection {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10425,6 +11266,7 @@ impl CreateAccountControllerStripeDashboardType {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountControllerStripeDashboardType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10480,6 +11322,7 @@ impl CreateAccountIndividualPoliticalExposure {
 #[cfg(any(feature = "connect", feature = "payments", feature = "v2"))]
 impl std::str::FromStr for CreateAccountIndividualPoliticalExposure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10537,6 +11380,7 @@ impl CreateAccountSettingsInvoicesHostedPaymentMethodSave {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountSettingsInvoicesHostedPaymentMethodSave {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10626,6 +11470,7 @@ impl CreateAccountSettingsPayoutsScheduleDelayDaysString {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleDelayDaysString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10690,6 +11535,7 @@ impl CreateAccountSettingsPayoutsScheduleInterval {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10761,6 +11607,7 @@ impl CreateAccountSettingsPayoutsScheduleWeeklyAnchor {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleWeeklyAnchor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10837,6 +11684,7 @@ impl CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10908,6 +11756,7 @@ impl CreateAccountType {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11085,42 +11934,51 @@ impl DeletedAccount {
 #[cfg(feature = "connect")]
 pub type DeletedAccountId = crate::rt::Id<DeletedAccount>;
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for DeletedAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedAccount, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedAccountId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedAccountId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_account object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedAccount {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for DeletedAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]

@@ -133,6 +133,7 @@ impl ListAccountExternalAccountsObject {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for ListAccountExternalAccountsObject {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -23,45 +23,62 @@ impl AccountLink {
     pub const OBJECT_NAME: &'static str = "account_link";
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for AccountLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountLink, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Secret<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Secret<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_link object",
+            &["created", "expires_at", "object", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(AccountLink {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires_at: f1.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    url: f2.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    created: f0,
+                    expires_at: f1,
+                    url: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "expires_at"),
+                                    (b.f2.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for AccountLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -273,6 +290,7 @@ impl CreateAccountLinkCollect {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountLinkCollect {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -327,6 +345,7 @@ impl CreateAccountLinkCollectionOptionsFields {
 #[cfg(any(feature = "connect", feature = "v2"))]
 impl std::str::FromStr for CreateAccountLinkCollectionOptionsFields {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -383,6 +402,7 @@ impl CreateAccountLinkCollectionOptionsFutureRequirements {
 #[cfg(any(feature = "connect", feature = "v2"))]
 impl std::str::FromStr for CreateAccountLinkCollectionOptionsFutureRequirements {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -444,6 +464,7 @@ impl CreateAccountLinkType {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CreateAccountLinkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

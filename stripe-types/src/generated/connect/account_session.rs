@@ -107,54 +107,85 @@ impl AccountSession {
     pub const OBJECT_NAME: &'static str = "account_session";
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for AccountSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AccountSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a account_session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AccountSession, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Secret<String>> = None;
-                let mut f2: Option<
-                    crate::ConnectEmbeddedAccountSessionCreateComponents,
-                > = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "client_secret" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "components" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AccountSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Secret<String>>,
+            f2: Option<crate::ConnectEmbeddedAccountSessionCreateComponents>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a account_session object",
+            &[
+                "account",
+                "client_secret",
+                "components",
+                "expires_at",
+                "livemode",
+                "object",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(AccountSession {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
-                    client_secret: f1
-                        .ok_or_else(|| crate::rt::de::missing("client_secret"))?,
-                    components: f2.ok_or_else(|| crate::rt::de::missing("components"))?,
-                    expires_at: f3.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    account: f0,
+                    client_secret: f1,
+                    components: f2,
+                    expires_at: f3,
+                    livemode: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f1.is_none(), "client_secret"),
+                                    (b.f2.is_none(), "components"),
+                                    (b.f3.is_none(), "expires_at"),
+                                    (b.f4.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for AccountSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]

@@ -41,80 +41,144 @@ impl ApplicationFee {
 }
 /// The id of a [`ApplicationFee`].
 pub type ApplicationFeeId = crate::rt::Id<ApplicationFee>;
-impl<'de> serde::Deserialize<'de> for ApplicationFee {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ApplicationFee;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a application_fee object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ApplicationFee, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::PlatformEarningFeeSource> = None;
-                let mut f9: Option<crate::ApplicationFeeId> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f12: Option<bool> = None;
-                let mut f13: Option<crate::rt::List<crate::FeeRefund>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_refunded" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f4 = crate::rt::de::next(&mut map)?,
-                        "charge" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "fee_source" => f8 = crate::rt::de::next(&mut map)?,
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "originating_transaction" => f11 = crate::rt::de::next(&mut map)?,
-                        "refunded" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "refunds" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ApplicationFee {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Expandable<crate::Application>>,
+            f4: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f5: Option<crate::rt::Expandable<crate::Charge>>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<String>,
+            f8: Option<crate::PlatformEarningFeeSource>,
+            f9: Option<crate::ApplicationFeeId>,
+            f10: Option<bool>,
+            f11: Option<crate::rt::Expandable<crate::Charge>>,
+            f12: Option<bool>,
+            f13: Option<crate::rt::List<crate::FeeRefund>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a application_fee object",
+            &[
+                "account",
+                "amount",
+                "amount_refunded",
+                "application",
+                "balance_transaction",
+                "charge",
+                "created",
+                "currency",
+                "fee_source",
+                "id",
+                "livemode",
+                "object",
+                "originating_transaction",
+                "refunded",
+                "refunds",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.optional(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+            } => {
                 Ok(ApplicationFee {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
-                    amount: f1.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_refunded: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_refunded"))?,
-                    application: f3
-                        .ok_or_else(|| crate::rt::de::missing("application"))?,
+                    account: f0,
+                    amount: f1,
+                    amount_refunded: f2,
+                    application: f3,
                     balance_transaction: f4,
-                    charge: f5.ok_or_else(|| crate::rt::de::missing("charge"))?,
-                    created: f6.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f7.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    charge: f5,
+                    created: f6,
+                    currency: f7,
                     fee_source: f8,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f9,
+                    livemode: f10,
                     originating_transaction: f11,
-                    refunded: f12.ok_or_else(|| crate::rt::de::missing("refunded"))?,
-                    refunds: f13.ok_or_else(|| crate::rt::de::missing("refunds"))?,
+                    refunded: f12,
+                    refunds: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f1.is_none(), "amount"),
+                                    (b.f2.is_none(), "amount_refunded"),
+                                    (b.f3.is_none(), "application"),
+                                    (b.f5.is_none(), "charge"),
+                                    (b.f6.is_none(), "created"),
+                                    (b.f7.is_none(), "currency"),
+                                    (b.f9.is_none(), "id"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f12.is_none(), "refunded"),
+                                    (b.f13.is_none(), "refunds"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApplicationFee {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ApplicationFee {

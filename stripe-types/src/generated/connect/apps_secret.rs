@@ -40,60 +40,103 @@ impl AppsSecret {
 #[cfg(feature = "connect")]
 pub type AppsSecretId = crate::rt::Id<AppsSecret>;
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for AppsSecret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AppsSecret;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a apps.secret object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AppsSecret, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::AppsSecretId> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::SecretServiceResourceScope> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "deleted" => f1 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "payload" => f6 = crate::rt::de::next(&mut map)?,
-                        "scope" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AppsSecret {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::AppsSecretId>,
+            f4: Option<bool>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::SecretServiceResourceScope>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a apps.secret object",
+            &[
+                "created",
+                "deleted",
+                "expires_at",
+                "id",
+                "livemode",
+                "name",
+                "object",
+                "payload",
+                "scope",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.optional(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+            } => {
                 Ok(AppsSecret {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f0,
                     deleted: f1,
                     expires_at: f2,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    name: f5.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    id: f3,
+                    livemode: f4,
+                    name: f5,
                     payload: f6,
-                    scope: f7.ok_or_else(|| crate::rt::de::missing("scope"))?,
+                    scope: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f5.is_none(), "name"),
+                                    (b.f7.is_none(), "scope"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for AppsSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -386,6 +429,7 @@ impl ListAppsSecretsScopeType {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for ListAppsSecretsScopeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

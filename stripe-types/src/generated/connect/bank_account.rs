@@ -57,68 +57,118 @@ impl BankAccount {
 }
 /// The id of a [`BankAccount`].
 pub type BankAccountId = crate::rt::Id<BankAccount>;
-impl<'de> serde::Deserialize<'de> for BankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankAccount, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<Vec<crate::BankAccountAvailablePayoutMethods>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::ExternalAccountRequirements> = None;
-                let mut f12: Option<crate::BankAccountId> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<crate::ExternalAccountRequirements> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_holder_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "account_holder_type" => f2 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f3 = crate::rt::de::next(&mut map)?,
-                        "available_payout_methods" => f4 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f5 = crate::rt::de::next(&mut map)?,
-                        "country" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f8 = crate::rt::de::next(&mut map)?,
-                        "default_for_currency" => f9 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f10 = crate::rt::de::next(&mut map)?,
-                        "future_requirements" => f11 = crate::rt::de::next(&mut map)?,
-                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "last4" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f15 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f16 = crate::rt::de::next(&mut map)?,
-                        "status" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f9: Option<bool>,
+            f10: Option<String>,
+            f11: Option<crate::ExternalAccountRequirements>,
+            f12: Option<crate::BankAccountId>,
+            f13: Option<String>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<crate::ExternalAccountRequirements>,
+            f16: Option<String>,
+            f17: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_account object",
+            &[
+                "account",
+                "account_holder_name",
+                "account_holder_type",
+                "account_type",
+                "available_payout_methods",
+                "bank_name",
+                "country",
+                "currency",
+                "customer",
+                "default_for_currency",
+                "fingerprint",
+                "future_requirements",
+                "id",
+                "last4",
+                "metadata",
+                "object",
+                "requirements",
+                "routing_number",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.skip(),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17: Some(f17),
+            } => {
                 Ok(BankAccount {
                     account: f0,
                     account_holder_name: f1,
@@ -126,23 +176,43 @@ impl<'de> serde::Deserialize<'de> for BankAccount {
                     account_type: f3,
                     available_payout_methods: f4,
                     bank_name: f5,
-                    country: f6.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    currency: f7.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    country: f6,
+                    currency: f7,
                     customer: f8,
                     default_for_currency: f9,
                     fingerprint: f10,
                     future_requirements: f11,
-                    id: f12.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    last4: f13.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    id: f12,
+                    last4: f13,
                     metadata: f14,
                     requirements: f15,
                     routing_number: f16,
-                    status: f17.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f17,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f6.is_none(), "country"),
+                                    (b.f7.is_none(), "currency"),
+                                    (b.f12.is_none(), "id"),
+                                    (b.f13.is_none(), "last4"),
+                                    (b.f17.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankAccount {
@@ -229,6 +299,7 @@ impl BankAccountAvailablePayoutMethods {
 }
 impl std::str::FromStr for BankAccountAvailablePayoutMethods {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -252,6 +323,11 @@ impl serde::Serialize for BankAccountAvailablePayoutMethods {
 impl<'de> serde::Deserialize<'de> for BankAccountAvailablePayoutMethods {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BankAccountAvailablePayoutMethods {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `BankAccountCustomer`.
@@ -285,20 +361,25 @@ impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
         CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for CustomerOrDeletedCustomer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("customer"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
+                r.decode().map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
             }
             (Some("customer"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| CustomerOrDeletedCustomer::DeletedCustomer(Box::new(x)))
             }
-            _ => Ok(CustomerOrDeletedCustomer::Unknown(v)),
+            _ => r.decode().map(CustomerOrDeletedCustomer::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerOrDeletedCustomer {
@@ -331,45 +412,57 @@ impl DeletedBankAccount {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "bank_account";
 }
-impl<'de> serde::Deserialize<'de> for DeletedBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedBankAccount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "deleted" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<bool>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_bank_account object",
+            &["currency", "deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(DeletedBankAccount {
                     currency: f0,
-                    deleted: f1.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f1,
+                    id: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "deleted"), (b.f2.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedBankAccount {

@@ -31,57 +31,96 @@ impl Capability {
 #[cfg(feature = "connect")]
 pub type CapabilityId = crate::rt::Id<Capability>;
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for Capability {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Capability;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a capability object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Capability, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<crate::AccountCapabilityFutureRequirements> = None;
-                let mut f2: Option<crate::CapabilityId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::AccountCapabilityRequirements> = None;
-                let mut f6: Option<crate::CapabilityStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "future_requirements" => f1 = crate::rt::de::next(&mut map)?,
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "requested" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "requested_at" => f4 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f5 = crate::rt::de::next(&mut map)?,
-                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Capability {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<crate::AccountCapabilityFutureRequirements>,
+            f2: Option<crate::CapabilityId>,
+            f3: Option<bool>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::AccountCapabilityRequirements>,
+            f6: Option<crate::CapabilityStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a capability object",
+            &[
+                "account",
+                "future_requirements",
+                "id",
+                "object",
+                "requested",
+                "requested_at",
+                "requirements",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.required(&mut b.f3),
+                5 => r.optional(&mut b.f4),
+                6 => r.optional(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+            } => {
                 Ok(Capability {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
+                    account: f0,
                     future_requirements: f1,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    requested: f3.ok_or_else(|| crate::rt::de::missing("requested"))?,
+                    id: f2,
+                    requested: f3,
                     requested_at: f4,
                     requirements: f5,
-                    status: f6.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "requested"),
+                                    (b.f6.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for Capability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -148,6 +187,7 @@ impl CapabilityStatus {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for CapabilityStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -176,6 +216,12 @@ impl serde::Serialize for CapabilityStatus {
 impl<'de> serde::Deserialize<'de> for CapabilityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::Decode for CapabilityStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all account capabilities

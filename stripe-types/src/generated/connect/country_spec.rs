@@ -38,81 +38,99 @@ impl CountrySpec {
 #[cfg(feature = "connect")]
 pub type CountrySpecId = crate::rt::Id<CountrySpec>;
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CountrySpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CountrySpec;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a country_spec object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CountrySpec, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::CountrySpecId> = None;
-                let mut f2: Option<std::collections::BTreeMap<String, Vec<String>>> = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<Vec<String>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut f6: Option<crate::CountrySpecVerificationFields> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_currency" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "supported_bank_account_currencies" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "supported_payment_currencies" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "supported_payment_methods" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "supported_transfer_countries" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "verification_fields" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CountrySpec {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CountrySpecId>,
+            f2: Option<std::collections::BTreeMap<String, Vec<String>>>,
+            f3: Option<Vec<String>>,
+            f4: Option<Vec<String>>,
+            f5: Option<Vec<String>>,
+            f6: Option<crate::CountrySpecVerificationFields>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a country_spec object",
+            &[
+                "default_currency",
+                "id",
+                "object",
+                "supported_bank_account_currencies",
+                "supported_payment_currencies",
+                "supported_payment_methods",
+                "supported_transfer_countries",
+                "verification_fields",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.required(&mut b.f2),
+                4 => r.required(&mut b.f3),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(CountrySpec {
-                    default_currency: f0
-                        .ok_or_else(|| crate::rt::de::missing("default_currency"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    supported_bank_account_currencies: f2
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "supported_bank_account_currencies",
-                        ))?,
-                    supported_payment_currencies: f3
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "supported_payment_currencies",
-                        ))?,
-                    supported_payment_methods: f4
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "supported_payment_methods",
-                        ))?,
-                    supported_transfer_countries: f5
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "supported_transfer_countries",
-                        ))?,
-                    verification_fields: f6
-                        .ok_or_else(|| crate::rt::de::missing("verification_fields"))?,
+                    default_currency: f0,
+                    id: f1,
+                    supported_bank_account_currencies: f2,
+                    supported_payment_currencies: f3,
+                    supported_payment_methods: f4,
+                    supported_transfer_countries: f5,
+                    verification_fields: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "default_currency"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "supported_bank_account_currencies"),
+                                    (b.f3.is_none(), "supported_payment_currencies"),
+                                    (b.f4.is_none(), "supported_payment_methods"),
+                                    (b.f5.is_none(), "supported_transfer_countries"),
+                                    (b.f6.is_none(), "verification_fields"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for CountrySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -166,39 +184,53 @@ pub struct CountrySpecVerificationFieldDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFieldDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CountrySpecVerificationFieldDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a country_spec_verification_field_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CountrySpecVerificationFieldDetails, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "minimum" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CountrySpecVerificationFieldDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<Vec<String>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a country_spec_verification_field_details object",
+            &["additional", "minimum"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(CountrySpecVerificationFieldDetails {
-                    additional: f0.ok_or_else(|| crate::rt::de::missing("additional"))?,
-                    minimum: f1.ok_or_else(|| crate::rt::de::missing("minimum"))?,
+                    additional: f0,
+                    minimum: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "additional"),
+                                    (b.f1.is_none(), "minimum"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFieldDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -232,39 +264,53 @@ pub struct CountrySpecVerificationFields {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CountrySpecVerificationFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a country_spec_verification_fields object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CountrySpecVerificationFields, A::Error> {
-                let mut f0: Option<crate::CountrySpecVerificationFieldDetails> = None;
-                let mut f1: Option<crate::CountrySpecVerificationFieldDetails> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "company" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "individual" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CountrySpecVerificationFields {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CountrySpecVerificationFieldDetails>,
+            f1: Option<crate::CountrySpecVerificationFieldDetails>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a country_spec_verification_fields object",
+            &["company", "individual"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(CountrySpecVerificationFields {
-                    company: f0.ok_or_else(|| crate::rt::de::missing("company"))?,
-                    individual: f1.ok_or_else(|| crate::rt::de::missing("individual"))?,
+                    company: f0,
+                    individual: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "company"),
+                                    (b.f1.is_none(), "individual"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]

@@ -355,20 +355,26 @@ impl From<crate::DeletedCard> for DeletedExternalAccount {
     }
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for DeletedExternalAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for DeletedExternalAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| DeletedExternalAccount::DeletedBankAccount(Box::new(x)))
             }
             (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DeletedExternalAccount::DeletedCard(Box::new(x)))
+                r.decode().map(|x| DeletedExternalAccount::DeletedCard(Box::new(x)))
             }
-            _ => Ok(DeletedExternalAccount::Unknown(v)),
+            _ => r.decode().map(DeletedExternalAccount::Unknown),
         }
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for DeletedExternalAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -421,19 +427,23 @@ impl From<crate::Card> for ExternalAccount {
     }
 }
 #[cfg(feature = "connect")]
+impl crate::rt::Decode for ExternalAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
+            (Some("bank_account"), _) => {
+                r.decode().map(|x| ExternalAccount::BankAccount(Box::new(x)))
+            }
+            (Some("card"), _) => r.decode().map(|x| ExternalAccount::Card(Box::new(x))),
+            _ => r.decode().map(ExternalAccount::Unknown),
+        }
+    }
+}
+#[cfg(feature = "connect")]
 impl<'de> serde::Deserialize<'de> for ExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
-            (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| ExternalAccount::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v).map(|x| ExternalAccount::Card(Box::new(x)))
-            }
-            _ => Ok(ExternalAccount::Unknown(v)),
-        }
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -461,45 +471,47 @@ pub struct ExternalAccountRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ExternalAccountRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<Vec<crate::AccountRequirementsError>>,
+            f2: Option<Vec<String>>,
+            f3: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a external_account_requirements object",
+            &["currently_due", "errors", "past_due", "pending_verification"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(ExternalAccountRequirements {
+            currently_due: f0,
+            errors: f1,
+            past_due: f2,
+            pending_verification: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ExternalAccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ExternalAccountRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a external_account_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ExternalAccountRequirements, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currently_due" => f0 = crate::rt::de::next(&mut map)?,
-                        "errors" => f1 = crate::rt::de::next(&mut map)?,
-                        "past_due" => f2 = crate::rt::de::next(&mut map)?,
-                        "pending_verification" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ExternalAccountRequirements {
-                    currently_due: f0,
-                    errors: f1,
-                    past_due: f2,
-                    pending_verification: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ExternalAccountRequirements {

@@ -81,42 +81,51 @@ impl LoginLink {
     pub const OBJECT_NAME: &'static str = "login_link";
 }
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for LoginLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LoginLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a login_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LoginLink, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Secret<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for LoginLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Secret<String>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a login_link object",
+            &["created", "object", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.skip(),
+                2 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(LoginLink {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    url: f1.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    created: f0,
+                    url: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "created"), (b.f1.is_none(), "url")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for LoginLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]

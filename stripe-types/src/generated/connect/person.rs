@@ -545,6 +545,7 @@ impl CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -705,6 +706,7 @@ impl CreateAccountPersonUsCfpbDataRaceDetailsRace {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreateAccountPersonUsCfpbDataRaceDetailsRace {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -904,42 +906,51 @@ impl DeletedPerson {
 #[cfg(feature = "connect")]
 pub type DeletedPersonId = crate::rt::Id<DeletedPerson>;
 #[cfg(feature = "connect")]
-impl<'de> serde::Deserialize<'de> for DeletedPerson {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedPerson;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_person object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedPerson, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedPersonId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedPerson {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedPersonId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_person object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedPerson {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "connect")]
+impl<'de> serde::Deserialize<'de> for DeletedPerson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "connect")]
@@ -1311,103 +1322,190 @@ impl Person {
 }
 /// The id of a [`Person`].
 pub type PersonId = crate::rt::Id<Person>;
-impl<'de> serde::Deserialize<'de> for Person {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Person;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Person, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PersonAdditionalTosAcceptances> = None;
-                let mut f2: Option<crate::Address> = None;
-                let mut f3: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f4: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut f6: Option<crate::LegalEntityDob> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<Vec<String>> = None;
-                let mut f12: Option<crate::PersonFutureRequirements> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<crate::PersonId> = None;
-                let mut f15: Option<bool> = None;
-                let mut f16: Option<bool> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<crate::rt::Metadata> = None;
-                let mut f22: Option<String> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<crate::PersonPoliticalExposure> = None;
-                let mut f25: Option<crate::Address> = None;
-                let mut f26: Option<crate::PersonRelationship> = None;
-                let mut f27: Option<crate::PersonRequirements> = None;
-                let mut f28: Option<bool> = None;
-                let mut f29: Option<crate::PersonUsCfpbData> = None;
-                let mut f30: Option<crate::LegalEntityPersonVerification> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "additional_tos_acceptances" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "address" => f2 = crate::rt::de::next(&mut map)?,
-                        "address_kana" => f3 = crate::rt::de::next(&mut map)?,
-                        "address_kanji" => f4 = crate::rt::de::next(&mut map)?,
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "dob" => f6 = crate::rt::de::next(&mut map)?,
-                        "email" => f7 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f8 = crate::rt::de::next(&mut map)?,
-                        "first_name_kana" => f9 = crate::rt::de::next(&mut map)?,
-                        "first_name_kanji" => f10 = crate::rt::de::next(&mut map)?,
-                        "full_name_aliases" => f11 = crate::rt::de::next(&mut map)?,
-                        "future_requirements" => f12 = crate::rt::de::next(&mut map)?,
-                        "gender" => f13 = crate::rt::de::next(&mut map)?,
-                        "id" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "id_number_provided" => f15 = crate::rt::de::next(&mut map)?,
-                        "id_number_secondary_provided" => {
-                            f16 = crate::rt::de::next(&mut map)?;
-                        }
-                        "last_name" => f17 = crate::rt::de::next(&mut map)?,
-                        "last_name_kana" => f18 = crate::rt::de::next(&mut map)?,
-                        "last_name_kanji" => f19 = crate::rt::de::next(&mut map)?,
-                        "maiden_name" => f20 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f21 = crate::rt::de::next(&mut map)?,
-                        "nationality" => f22 = crate::rt::de::next(&mut map)?,
-                        "phone" => f23 = crate::rt::de::next(&mut map)?,
-                        "political_exposure" => f24 = crate::rt::de::next(&mut map)?,
-                        "registered_address" => f25 = crate::rt::de::next(&mut map)?,
-                        "relationship" => f26 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f27 = crate::rt::de::next(&mut map)?,
-                        "ssn_last_4_provided" => f28 = crate::rt::de::next(&mut map)?,
-                        "us_cfpb_data" => f29 = crate::rt::de::next(&mut map)?,
-                        "verification" => f30 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Person {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PersonAdditionalTosAcceptances>,
+            f2: Option<crate::Address>,
+            f3: Option<crate::LegalEntityJapanAddress>,
+            f4: Option<crate::LegalEntityJapanAddress>,
+            f5: Option<crate::rt::Timestamp>,
+            f6: Option<crate::LegalEntityDob>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<Vec<String>>,
+            f12: Option<crate::PersonFutureRequirements>,
+            f13: Option<String>,
+            f14: Option<crate::PersonId>,
+            f15: Option<bool>,
+            f16: Option<bool>,
+            f17: Option<String>,
+            f18: Option<String>,
+            f19: Option<String>,
+            f20: Option<String>,
+            f21: Option<crate::rt::Metadata>,
+            f22: Option<String>,
+            f23: Option<String>,
+            f24: Option<crate::PersonPoliticalExposure>,
+            f25: Option<crate::Address>,
+            f26: Option<crate::PersonRelationship>,
+            f27: Option<crate::PersonRequirements>,
+            f28: Option<bool>,
+            f29: Option<crate::PersonUsCfpbData>,
+            f30: Option<crate::LegalEntityPersonVerification>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person object",
+            &[
+                "account",
+                "additional_tos_acceptances",
+                "address",
+                "address_kana",
+                "address_kanji",
+                "created",
+                "dob",
+                "email",
+                "first_name",
+                "first_name_kana",
+                "first_name_kanji",
+                "full_name_aliases",
+                "future_requirements",
+                "gender",
+                "id",
+                "id_number_provided",
+                "id_number_secondary_provided",
+                "last_name",
+                "last_name_kana",
+                "last_name_kanji",
+                "maiden_name",
+                "metadata",
+                "nationality",
+                "object",
+                "phone",
+                "political_exposure",
+                "registered_address",
+                "relationship",
+                "requirements",
+                "ssn_last_4_provided",
+                "us_cfpb_data",
+                "verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.skip(),
+                24 => r.optional(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.optional(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+            } => {
                 Ok(Person {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
+                    account: f0,
                     additional_tos_acceptances: f1,
                     address: f2,
                     address_kana: f3,
                     address_kanji: f4,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f5,
                     dob: f6,
                     email: f7,
                     first_name: f8,
@@ -1416,7 +1514,7 @@ impl<'de> serde::Deserialize<'de> for Person {
                     full_name_aliases: f11,
                     future_requirements: f12,
                     gender: f13,
-                    id: f14.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f14,
                     id_number_provided: f15,
                     id_number_secondary_provided: f16,
                     last_name: f17,
@@ -1436,8 +1534,26 @@ impl<'de> serde::Deserialize<'de> for Person {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f5.is_none(), "created"),
+                                    (b.f14.is_none(), "id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Person {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Person {
@@ -1557,42 +1673,43 @@ pub struct PersonAdditionalTosAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonAdditionalTosAcceptance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_additional_tos_acceptance object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PersonAdditionalTosAcceptance {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonAdditionalTosAcceptance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_additional_tos_acceptance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonAdditionalTosAcceptance, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonAdditionalTosAcceptance {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonAdditionalTosAcceptance {
@@ -1629,36 +1746,33 @@ pub struct PersonAdditionalTosAcceptances {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonAdditionalTosAcceptances {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PersonAdditionalTosAcceptance>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_additional_tos_acceptances object",
+            &["account"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PersonAdditionalTosAcceptances {
+            account: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptances {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonAdditionalTosAcceptances;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_additional_tos_acceptances object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonAdditionalTosAcceptances, A::Error> {
-                let mut f0: Option<crate::PersonAdditionalTosAcceptance> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonAdditionalTosAcceptances {
-                    account: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonAdditionalTosAcceptances {
@@ -1780,39 +1894,36 @@ pub struct PersonEthnicityDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonEthnicityDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PersonEthnicityDetailsEthnicity>>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_ethnicity_details object",
+            &["ethnicity", "ethnicity_other"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PersonEthnicityDetails {
+            ethnicity: f0,
+            ethnicity_other: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonEthnicityDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonEthnicityDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_ethnicity_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonEthnicityDetails, A::Error> {
-                let mut f0: Option<Vec<crate::PersonEthnicityDetailsEthnicity>> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ethnicity" => f0 = crate::rt::de::next(&mut map)?,
-                        "ethnicity_other" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonEthnicityDetails {
-                    ethnicity: f0,
-                    ethnicity_other: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonEthnicityDetails {
@@ -1879,6 +1990,7 @@ impl PersonEthnicityDetailsEthnicity {
 }
 impl std::str::FromStr for PersonEthnicityDetailsEthnicity {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1915,6 +2027,11 @@ impl<'de> serde::Deserialize<'de> for PersonEthnicityDetailsEthnicity {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PersonEthnicityDetailsEthnicity {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PersonFutureRequirements
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1934,56 +2051,88 @@ pub struct PersonFutureRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PersonFutureRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonFutureRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_future_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonFutureRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<Vec<String>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "eventually_due" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "past_due" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "pending_verification" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PersonFutureRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<Vec<String>>,
+            f2: Option<Vec<crate::AccountRequirementsError>>,
+            f3: Option<Vec<String>>,
+            f4: Option<Vec<String>>,
+            f5: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_future_requirements object",
+            &[
+                "alternatives",
+                "currently_due",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(PersonFutureRequirements {
                     alternatives: f0,
-                    currently_due: f1
-                        .ok_or_else(|| crate::rt::de::missing("currently_due"))?,
-                    errors: f2.ok_or_else(|| crate::rt::de::missing("errors"))?,
-                    eventually_due: f3
-                        .ok_or_else(|| crate::rt::de::missing("eventually_due"))?,
-                    past_due: f4.ok_or_else(|| crate::rt::de::missing("past_due"))?,
-                    pending_verification: f5
-                        .ok_or_else(|| crate::rt::de::missing("pending_verification"))?,
+                    currently_due: f1,
+                    errors: f2,
+                    eventually_due: f3,
+                    past_due: f4,
+                    pending_verification: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "currently_due"),
+                                    (b.f2.is_none(), "errors"),
+                                    (b.f3.is_none(), "eventually_due"),
+                                    (b.f4.is_none(), "past_due"),
+                                    (b.f5.is_none(), "pending_verification"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PersonFutureRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonFutureRequirements {
@@ -2033,6 +2182,7 @@ impl PersonPoliticalExposure {
 }
 impl std::str::FromStr for PersonPoliticalExposure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2058,6 +2208,11 @@ impl<'de> serde::Deserialize<'de> for PersonPoliticalExposure {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PersonPoliticalExposure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PersonRaceDetails
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2069,39 +2224,36 @@ pub struct PersonRaceDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonRaceDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PersonRaceDetailsRace>>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_race_details object",
+            &["race", "race_other"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PersonRaceDetails {
+            race: f0,
+            race_other: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonRaceDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonRaceDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_race_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonRaceDetails, A::Error> {
-                let mut f0: Option<Vec<crate::PersonRaceDetailsRace>> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "race" => f0 = crate::rt::de::next(&mut map)?,
-                        "race_other" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonRaceDetails {
-                    race: f0,
-                    race_other: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonRaceDetails {
@@ -2221,6 +2373,7 @@ impl PersonRaceDetailsRace {
 }
 impl std::str::FromStr for PersonRaceDetailsRace {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2276,6 +2429,11 @@ impl<'de> serde::Deserialize<'de> for PersonRaceDetailsRace {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PersonRaceDetailsRace {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PersonRelationship
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2299,57 +2457,72 @@ pub struct PersonRelationship {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonRelationship {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+            f5: Option<f64>,
+            f6: Option<bool>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_relationship object",
+            &[
+                "authorizer",
+                "director",
+                "executive",
+                "legal_guardian",
+                "owner",
+                "percent_ownership",
+                "representative",
+                "title",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(PersonRelationship {
+            authorizer: f0,
+            director: f1,
+            executive: f2,
+            legal_guardian: f3,
+            owner: f4,
+            percent_ownership: f5,
+            representative: f6,
+            title: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonRelationship {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonRelationship;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_relationship object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonRelationship, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<f64> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
-                        "director" => f1 = crate::rt::de::next(&mut map)?,
-                        "executive" => f2 = crate::rt::de::next(&mut map)?,
-                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
-                        "owner" => f4 = crate::rt::de::next(&mut map)?,
-                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
-                        "representative" => f6 = crate::rt::de::next(&mut map)?,
-                        "title" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonRelationship {
-                    authorizer: f0,
-                    director: f1,
-                    executive: f2,
-                    legal_guardian: f3,
-                    owner: f4,
-                    percent_ownership: f5,
-                    representative: f6,
-                    title: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonRelationship {
@@ -2411,56 +2584,88 @@ pub struct PersonRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PersonRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::AccountRequirementsAlternative>> = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<Vec<crate::AccountRequirementsError>> = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<Vec<String>> = None;
-                let mut f5: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alternatives" => f0 = crate::rt::de::next(&mut map)?,
-                        "currently_due" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "eventually_due" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "past_due" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "pending_verification" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PersonRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
+            f1: Option<Vec<String>>,
+            f2: Option<Vec<crate::AccountRequirementsError>>,
+            f3: Option<Vec<String>>,
+            f4: Option<Vec<String>>,
+            f5: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_requirements object",
+            &[
+                "alternatives",
+                "currently_due",
+                "errors",
+                "eventually_due",
+                "past_due",
+                "pending_verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(PersonRequirements {
                     alternatives: f0,
-                    currently_due: f1
-                        .ok_or_else(|| crate::rt::de::missing("currently_due"))?,
-                    errors: f2.ok_or_else(|| crate::rt::de::missing("errors"))?,
-                    eventually_due: f3
-                        .ok_or_else(|| crate::rt::de::missing("eventually_due"))?,
-                    past_due: f4.ok_or_else(|| crate::rt::de::missing("past_due"))?,
-                    pending_verification: f5
-                        .ok_or_else(|| crate::rt::de::missing("pending_verification"))?,
+                    currently_due: f1,
+                    errors: f2,
+                    eventually_due: f3,
+                    past_due: f4,
+                    pending_verification: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "currently_due"),
+                                    (b.f2.is_none(), "errors"),
+                                    (b.f3.is_none(), "eventually_due"),
+                                    (b.f4.is_none(), "past_due"),
+                                    (b.f5.is_none(), "pending_verification"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PersonRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonRequirements {
@@ -2500,42 +2705,43 @@ pub struct PersonUsCfpbData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PersonUsCfpbData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PersonEthnicityDetails>,
+            f1: Option<crate::PersonRaceDetails>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a person_us_cfpb_data object",
+            &["ethnicity_details", "race_details", "self_identified_gender"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PersonUsCfpbData {
+            ethnicity_details: f0,
+            race_details: f1,
+            self_identified_gender: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PersonUsCfpbData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PersonUsCfpbData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a person_us_cfpb_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PersonUsCfpbData, A::Error> {
-                let mut f0: Option<crate::PersonEthnicityDetails> = None;
-                let mut f1: Option<crate::PersonRaceDetails> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ethnicity_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "race_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "self_identified_gender" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PersonUsCfpbData {
-                    ethnicity_details: f0,
-                    race_details: f1,
-                    self_identified_gender: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PersonUsCfpbData {

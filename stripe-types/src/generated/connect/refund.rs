@@ -58,89 +58,144 @@ impl Refund {
 }
 /// The id of a [`Refund`].
 pub type RefundId = crate::rt::Id<Refund>;
-impl<'de> serde::Deserialize<'de> for Refund {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Refund;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Refund, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::RefundDestinationDetails> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::RefundId> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::rt::Metadata> = None;
-                let mut f12: Option<crate::RefundNextAction> = None;
-                let mut f13: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f14: Option<crate::RefundPendingReason> = None;
-                let mut f15: Option<
-                    crate::PaymentFlowsPaymentIntentPresentmentDetails,
-                > = None;
-                let mut f16: Option<crate::RefundReason> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<crate::rt::Expandable<crate::TransferReversal>> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::TransferReversal>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
-                        "charge" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "destination_details" => f6 = crate::rt::de::next(&mut map)?,
-                        "failure_balance_transaction" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "failure_reason" => f8 = crate::rt::de::next(&mut map)?,
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "instructions_email" => f10 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f11 = crate::rt::de::next(&mut map)?,
-                        "next_action" => f12 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f13 = crate::rt::de::next(&mut map)?,
-                        "pending_reason" => f14 = crate::rt::de::next(&mut map)?,
-                        "presentment_details" => f15 = crate::rt::de::next(&mut map)?,
-                        "reason" => f16 = crate::rt::de::next(&mut map)?,
-                        "receipt_number" => f17 = crate::rt::de::next(&mut map)?,
-                        "source_transfer_reversal" => {
-                            f18 = crate::rt::de::next(&mut map)?;
-                        }
-                        "status" => f19 = crate::rt::de::next(&mut map)?,
-                        "transfer_reversal" => f20 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Refund {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: Option<crate::rt::Expandable<crate::Charge>>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::RefundDestinationDetails>,
+            f7: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f8: Option<String>,
+            f9: Option<crate::RefundId>,
+            f10: Option<String>,
+            f11: Option<crate::rt::Metadata>,
+            f12: Option<crate::RefundNextAction>,
+            f13: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f14: Option<crate::RefundPendingReason>,
+            f15: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+            f16: Option<crate::RefundReason>,
+            f17: Option<String>,
+            f18: Option<crate::rt::Expandable<crate::TransferReversal>>,
+            f19: Option<String>,
+            f20: Option<crate::rt::Expandable<crate::TransferReversal>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund object",
+            &[
+                "amount",
+                "balance_transaction",
+                "charge",
+                "created",
+                "currency",
+                "description",
+                "destination_details",
+                "failure_balance_transaction",
+                "failure_reason",
+                "id",
+                "instructions_email",
+                "metadata",
+                "next_action",
+                "object",
+                "payment_intent",
+                "pending_reason",
+                "presentment_details",
+                "reason",
+                "receipt_number",
+                "source_transfer_reversal",
+                "status",
+                "transfer_reversal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8,
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+            } => {
                 Ok(Refund {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     balance_transaction: f1,
                     charge: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f3,
+                    currency: f4,
                     description: f5,
                     destination_details: f6,
                     failure_balance_transaction: f7,
                     failure_reason: f8,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f9,
                     instructions_email: f10,
                     metadata: f11,
                     next_action: f12,
@@ -155,8 +210,27 @@ impl<'de> serde::Deserialize<'de> for Refund {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f9.is_none(), "id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Refund {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Refund {
@@ -275,99 +349,206 @@ pub struct RefundDestinationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetails, A::Error> {
-                let mut f0: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f1: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f2: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f3: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f4: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f5: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f6: Option<crate::RefundDestinationDetailsBlik> = None;
-                let mut f7: Option<crate::RefundDestinationDetailsBrBankTransfer> = None;
-                let mut f8: Option<crate::RefundDestinationDetailsCard> = None;
-                let mut f9: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f10: Option<crate::RefundDestinationDetailsCrypto> = None;
-                let mut f11: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f12: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f13: Option<crate::RefundDestinationDetailsEuBankTransfer> = None;
-                let mut f14: Option<crate::RefundDestinationDetailsGbBankTransfer> = None;
-                let mut f15: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f16: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f17: Option<crate::RefundDestinationDetailsJpBankTransfer> = None;
-                let mut f18: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f19: Option<crate::RefundDestinationDetailsMbWay> = None;
-                let mut f20: Option<crate::RefundDestinationDetailsMultibanco> = None;
-                let mut f21: Option<crate::RefundDestinationDetailsMxBankTransfer> = None;
-                let mut f22: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f23: Option<crate::RefundDestinationDetailsP24> = None;
-                let mut f24: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f25: Option<crate::RefundDestinationDetailsPaypal> = None;
-                let mut f26: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f27: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f28: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f29: Option<crate::RefundDestinationDetailsSwish> = None;
-                let mut f30: Option<crate::RefundDestinationDetailsThBankTransfer> = None;
-                let mut f31: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f32: Option<String> = None;
-                let mut f33: Option<crate::RefundDestinationDetailsUsBankTransfer> = None;
-                let mut f34: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut f35: Option<crate::DestinationDetailsUnimplemented> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "affirm" => f0 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f1 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f2 = crate::rt::de::next(&mut map)?,
-                        "alma" => f3 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f4 = crate::rt::de::next(&mut map)?,
-                        "au_bank_transfer" => f5 = crate::rt::de::next(&mut map)?,
-                        "blik" => f6 = crate::rt::de::next(&mut map)?,
-                        "br_bank_transfer" => f7 = crate::rt::de::next(&mut map)?,
-                        "card" => f8 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f9 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f10 = crate::rt::de::next(&mut map)?,
-                        "customer_cash_balance" => f11 = crate::rt::de::next(&mut map)?,
-                        "eps" => f12 = crate::rt::de::next(&mut map)?,
-                        "eu_bank_transfer" => f13 = crate::rt::de::next(&mut map)?,
-                        "gb_bank_transfer" => f14 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f15 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f16 = crate::rt::de::next(&mut map)?,
-                        "jp_bank_transfer" => f17 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f18 = crate::rt::de::next(&mut map)?,
-                        "mb_way" => f19 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f20 = crate::rt::de::next(&mut map)?,
-                        "mx_bank_transfer" => f21 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_transfer" => f22 = crate::rt::de::next(&mut map)?,
-                        "p24" => f23 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f24 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f25 = crate::rt::de::next(&mut map)?,
-                        "pix" => f26 = crate::rt::de::next(&mut map)?,
-                        "revolut" => f27 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f28 = crate::rt::de::next(&mut map)?,
-                        "swish" => f29 = crate::rt::de::next(&mut map)?,
-                        "th_bank_transfer" => f30 = crate::rt::de::next(&mut map)?,
-                        "twint" => f31 = crate::rt::de::next(&mut map)?,
-                        "type" => f32 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_transfer" => f33 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f34 = crate::rt::de::next(&mut map)?,
-                        "zip" => f35 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RefundDestinationDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DestinationDetailsUnimplemented>,
+            f1: Option<crate::DestinationDetailsUnimplemented>,
+            f2: Option<crate::DestinationDetailsUnimplemented>,
+            f3: Option<crate::DestinationDetailsUnimplemented>,
+            f4: Option<crate::DestinationDetailsUnimplemented>,
+            f5: Option<crate::DestinationDetailsUnimplemented>,
+            f6: Option<crate::RefundDestinationDetailsBlik>,
+            f7: Option<crate::RefundDestinationDetailsBrBankTransfer>,
+            f8: Option<crate::RefundDestinationDetailsCard>,
+            f9: Option<crate::DestinationDetailsUnimplemented>,
+            f10: Option<crate::RefundDestinationDetailsCrypto>,
+            f11: Option<crate::DestinationDetailsUnimplemented>,
+            f12: Option<crate::DestinationDetailsUnimplemented>,
+            f13: Option<crate::RefundDestinationDetailsEuBankTransfer>,
+            f14: Option<crate::RefundDestinationDetailsGbBankTransfer>,
+            f15: Option<crate::DestinationDetailsUnimplemented>,
+            f16: Option<crate::DestinationDetailsUnimplemented>,
+            f17: Option<crate::RefundDestinationDetailsJpBankTransfer>,
+            f18: Option<crate::DestinationDetailsUnimplemented>,
+            f19: Option<crate::RefundDestinationDetailsMbWay>,
+            f20: Option<crate::RefundDestinationDetailsMultibanco>,
+            f21: Option<crate::RefundDestinationDetailsMxBankTransfer>,
+            f22: Option<crate::DestinationDetailsUnimplemented>,
+            f23: Option<crate::RefundDestinationDetailsP24>,
+            f24: Option<crate::DestinationDetailsUnimplemented>,
+            f25: Option<crate::RefundDestinationDetailsPaypal>,
+            f26: Option<crate::DestinationDetailsUnimplemented>,
+            f27: Option<crate::DestinationDetailsUnimplemented>,
+            f28: Option<crate::DestinationDetailsUnimplemented>,
+            f29: Option<crate::RefundDestinationDetailsSwish>,
+            f30: Option<crate::RefundDestinationDetailsThBankTransfer>,
+            f31: Option<crate::DestinationDetailsUnimplemented>,
+            f32: Option<String>,
+            f33: Option<crate::RefundDestinationDetailsUsBankTransfer>,
+            f34: Option<crate::DestinationDetailsUnimplemented>,
+            f35: Option<crate::DestinationDetailsUnimplemented>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details object",
+            &[
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "au_bank_transfer",
+                "blik",
+                "br_bank_transfer",
+                "card",
+                "cashapp",
+                "crypto",
+                "customer_cash_balance",
+                "eps",
+                "eu_bank_transfer",
+                "gb_bank_transfer",
+                "giropay",
+                "grabpay",
+                "jp_bank_transfer",
+                "klarna",
+                "mb_way",
+                "multibanco",
+                "mx_bank_transfer",
+                "nz_bank_transfer",
+                "p24",
+                "paynow",
+                "paypal",
+                "pix",
+                "revolut",
+                "sofort",
+                "swish",
+                "th_bank_transfer",
+                "twint",
+                "type",
+                "us_bank_transfer",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.required(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32: Some(f32),
+                f33,
+                f34,
+                f35,
+            } => {
                 Ok(RefundDestinationDetails {
                     affirm: f0,
                     afterpay_clearpay: f1,
@@ -401,15 +582,27 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
                     swish: f29,
                     th_bank_transfer: f30,
                     twint: f31,
-                    r#type: f32.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f32,
                     us_bank_transfer: f33,
                     wechat_pay: f34,
                     zip: f35,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f32.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for RefundDestinationDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetails {
@@ -547,42 +740,43 @@ pub struct RefundDestinationDetailsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsBlik {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_blik object",
+            &["network_decline_code", "reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(RefundDestinationDetailsBlik {
+            network_decline_code: f0,
+            reference: f1,
+            reference_status: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsBlik;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_blik object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsBlik, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsBlik {
-                    network_decline_code: f0,
-                    reference: f1,
-                    reference_status: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsBlik {
@@ -621,39 +815,36 @@ pub struct RefundDestinationDetailsBrBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_br_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsBrBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsBrBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsBrBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_br_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsBrBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsBrBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsBrBankTransfer {
@@ -693,45 +884,58 @@ pub struct RefundDestinationDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::RefundDestinationDetailsCardType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference_type" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RefundDestinationDetailsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::RefundDestinationDetailsCardType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_card object",
+            &["reference", "reference_status", "reference_type", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(RefundDestinationDetailsCard {
                     reference: f0,
                     reference_status: f1,
                     reference_type: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsCard {
@@ -786,6 +990,7 @@ impl RefundDestinationDetailsCardType {
 }
 impl std::str::FromStr for RefundDestinationDetailsCardType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -812,6 +1017,11 @@ impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCardType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for RefundDestinationDetailsCardType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// refund_destination_details_crypto
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -821,36 +1031,33 @@ pub struct RefundDestinationDetailsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsCrypto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_crypto object",
+            &["reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(RefundDestinationDetailsCrypto {
+            reference: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsCrypto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_crypto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsCrypto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsCrypto {
-                    reference: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsCrypto {
@@ -883,39 +1090,36 @@ pub struct RefundDestinationDetailsEuBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_eu_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsEuBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsEuBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_eu_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsEuBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsEuBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsEuBankTransfer {
@@ -951,39 +1155,36 @@ pub struct RefundDestinationDetailsGbBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_gb_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsGbBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsGbBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_gb_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsGbBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsGbBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsGbBankTransfer {
@@ -1019,39 +1220,36 @@ pub struct RefundDestinationDetailsJpBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_jp_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsJpBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsJpBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_jp_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsJpBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsJpBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsJpBankTransfer {
@@ -1087,39 +1285,36 @@ pub struct RefundDestinationDetailsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_mb_way object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsMbWay {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsMbWay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_mb_way object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsMbWay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsMbWay {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsMbWay {
@@ -1155,39 +1350,36 @@ pub struct RefundDestinationDetailsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_multibanco object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsMultibanco {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsMultibanco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_multibanco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsMultibanco, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsMultibanco {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsMultibanco {
@@ -1223,39 +1415,36 @@ pub struct RefundDestinationDetailsMxBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_mx_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsMxBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsMxBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsMxBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_mx_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsMxBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsMxBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsMxBankTransfer {
@@ -1291,39 +1480,36 @@ pub struct RefundDestinationDetailsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_p24 object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsP24 {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsP24;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_p24 object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsP24, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsP24 {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsP24 {
@@ -1357,36 +1543,33 @@ pub struct RefundDestinationDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_paypal object",
+            &["network_decline_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(RefundDestinationDetailsPaypal {
+            network_decline_code: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsPaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsPaypal {
-                    network_decline_code: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsPaypal {
@@ -1421,42 +1604,43 @@ pub struct RefundDestinationDetailsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsSwish {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_swish object",
+            &["network_decline_code", "reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(RefundDestinationDetailsSwish {
+            network_decline_code: f0,
+            reference: f1,
+            reference_status: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsSwish;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_swish object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsSwish, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network_decline_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsSwish {
-                    network_decline_code: f0,
-                    reference: f1,
-                    reference_status: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsSwish {
@@ -1495,39 +1679,36 @@ pub struct RefundDestinationDetailsThBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_th_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsThBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsThBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsThBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_th_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsThBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsThBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsThBankTransfer {
@@ -1563,39 +1744,36 @@ pub struct RefundDestinationDetailsUsBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_destination_details_us_bank_transfer object",
+            &["reference", "reference_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RefundDestinationDetailsUsBankTransfer {
+            reference: f0,
+            reference_status: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RefundDestinationDetailsUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundDestinationDetailsUsBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_destination_details_us_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundDestinationDetailsUsBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference_status" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RefundDestinationDetailsUsBankTransfer {
-                    reference: f0,
-                    reference_status: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundDestinationDetailsUsBankTransfer {
@@ -1630,39 +1808,47 @@ pub struct RefundNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for RefundNextAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundNextAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_next_action object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundNextAction, A::Error> {
-                let mut f0: Option<crate::RefundNextActionDisplayDetails> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RefundNextAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::RefundNextActionDisplayDetails>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_next_action object",
+            &["display_details", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(RefundNextAction {
                     display_details: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for RefundNextAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundNextAction {
@@ -1695,39 +1881,52 @@ pub struct RefundNextActionDisplayDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for RefundNextActionDisplayDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RefundNextActionDisplayDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a refund_next_action_display_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RefundNextActionDisplayDetails, A::Error> {
-                let mut f0: Option<crate::EmailSent> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "email_sent" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RefundNextActionDisplayDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::EmailSent>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a refund_next_action_display_details object",
+            &["email_sent", "expires_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(RefundNextActionDisplayDetails {
-                    email_sent: f0.ok_or_else(|| crate::rt::de::missing("email_sent"))?,
-                    expires_at: f1.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
+                    email_sent: f0,
+                    expires_at: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "email_sent"),
+                                    (b.f1.is_none(), "expires_at"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for RefundNextActionDisplayDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RefundNextActionDisplayDetails {
@@ -1774,6 +1973,7 @@ impl RefundPendingReason {
 }
 impl std::str::FromStr for RefundPendingReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1798,6 +1998,11 @@ impl serde::Serialize for RefundPendingReason {
 impl<'de> serde::Deserialize<'de> for RefundPendingReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for RefundPendingReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `RefundReason`.
@@ -1829,6 +2034,7 @@ impl RefundReason {
 }
 impl std::str::FromStr for RefundReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1854,5 +2060,10 @@ impl serde::Serialize for RefundReason {
 impl<'de> serde::Deserialize<'de> for RefundReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for RefundReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -391,6 +391,7 @@ impl ListTopupsStatus {
 #[cfg(feature = "connect")]
 impl std::str::FromStr for ListTopupsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -525,83 +526,146 @@ impl Topup {
 }
 /// The id of a [`Topup`].
 pub type TopupId = crate::rt::Id<Topup>;
-impl<'de> serde::Deserialize<'de> for Topup {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Topup;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a topup object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Topup, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::TopupId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<crate::Source> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::TopupStatus> = None;
-                let mut f14: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f4 = crate::rt::de::next(&mut map)?,
-                        "expected_availability_date" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "failure_code" => f6 = crate::rt::de::next(&mut map)?,
-                        "failure_message" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "source" => f11 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f12 = crate::rt::de::next(&mut map)?,
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_group" => f14 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Topup {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<i64>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::TopupId>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<crate::Source>,
+            f12: Option<String>,
+            f13: Option<crate::TopupStatus>,
+            f14: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a topup object",
+            &[
+                "amount",
+                "balance_transaction",
+                "created",
+                "currency",
+                "description",
+                "expected_availability_date",
+                "failure_code",
+                "failure_message",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "source",
+                "statement_descriptor",
+                "status",
+                "transfer_group",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+            } => {
                 Ok(Topup {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     balance_transaction: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f2,
+                    currency: f3,
                     description: f4,
                     expected_availability_date: f5,
                     failure_code: f6,
                     failure_message: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f10.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f8,
+                    livemode: f9,
+                    metadata: f10,
                     source: f11,
                     statement_descriptor: f12,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f13,
                     transfer_group: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "metadata"),
+                                    (b.f13.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Topup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Topup {
@@ -684,6 +748,7 @@ impl TopupStatus {
 }
 impl std::str::FromStr for TopupStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -710,6 +775,11 @@ impl serde::Serialize for TopupStatus {
 impl<'de> serde::Deserialize<'de> for TopupStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TopupStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Update a top-up

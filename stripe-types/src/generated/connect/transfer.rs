@@ -393,85 +393,154 @@ impl Transfer {
 }
 /// The id of a [`Transfer`].
 pub type TransferId = crate::rt::Id<Transfer>;
-impl<'de> serde::Deserialize<'de> for Transfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Transfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Transfer, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f8: Option<crate::TransferId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Metadata> = None;
-                let mut f11: Option<crate::rt::List<crate::TransferReversal>> = None;
-                let mut f12: Option<bool> = None;
-                let mut f13: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_reversed" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "destination" => f6 = crate::rt::de::next(&mut map)?,
-                        "destination_payment" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "reversals" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "reversed" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "source_transaction" => f13 = crate::rt::de::next(&mut map)?,
-                        "source_type" => f14 = crate::rt::de::next(&mut map)?,
-                        "transfer_group" => f15 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Transfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Expandable<crate::Account>>,
+            f7: Option<crate::rt::Expandable<crate::Charge>>,
+            f8: Option<crate::TransferId>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Metadata>,
+            f11: Option<crate::rt::List<crate::TransferReversal>>,
+            f12: Option<bool>,
+            f13: Option<crate::rt::Expandable<crate::Charge>>,
+            f14: Option<String>,
+            f15: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a transfer object",
+            &[
+                "amount",
+                "amount_reversed",
+                "balance_transaction",
+                "created",
+                "currency",
+                "description",
+                "destination",
+                "destination_payment",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "reversals",
+                "reversed",
+                "source_transaction",
+                "source_type",
+                "transfer_group",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.required(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13,
+                f14,
+                f15,
+            } => {
                 Ok(Transfer {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_reversed: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_reversed"))?,
+                    amount: f0,
+                    amount_reversed: f1,
                     balance_transaction: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f3,
+                    currency: f4,
                     description: f5,
                     destination: f6,
                     destination_payment: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f10.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    reversals: f11.ok_or_else(|| crate::rt::de::missing("reversals"))?,
-                    reversed: f12.ok_or_else(|| crate::rt::de::missing("reversed"))?,
+                    id: f8,
+                    livemode: f9,
+                    metadata: f10,
+                    reversals: f11,
+                    reversed: f12,
                     source_transaction: f13,
                     source_type: f14,
                     transfer_group: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_reversed"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "metadata"),
+                                    (b.f11.is_none(), "reversals"),
+                                    (b.f12.is_none(), "reversed"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Transfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Transfer {
@@ -534,40 +603,49 @@ pub struct TransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for TransferData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TransferData, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::Account>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a transfer_data object",
+            &["amount", "destination"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(TransferData {
                     amount: f0,
-                    destination: f1
-                        .ok_or_else(|| crate::rt::de::missing("destination"))?,
+                    destination: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "destination")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransferData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TransferData {
@@ -611,44 +689,54 @@ pub struct TransferSchedule {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for TransferSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TransferSchedule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a transfer_schedule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TransferSchedule, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<Vec<i64>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "delay_days" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "interval" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "monthly_anchor" => f2 = crate::rt::de::next(&mut map)?,
-                        "monthly_payout_days" => f3 = crate::rt::de::next(&mut map)?,
-                        "weekly_anchor" => f4 = crate::rt::de::next(&mut map)?,
-                        "weekly_payout_days" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TransferSchedule {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<i64>,
+            f3: Option<Vec<i64>>,
+            f4: Option<String>,
+            f5: Option<
+                Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a transfer_schedule object",
+            &[
+                "delay_days",
+                "interval",
+                "monthly_anchor",
+                "monthly_payout_days",
+                "weekly_anchor",
+                "weekly_payout_days",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4, f5 } => {
                 Ok(TransferSchedule {
-                    delay_days: f0.ok_or_else(|| crate::rt::de::missing("delay_days"))?,
-                    interval: f1.ok_or_else(|| crate::rt::de::missing("interval"))?,
+                    delay_days: f0,
+                    interval: f1,
                     monthly_anchor: f2,
                     monthly_payout_days: f3,
                     weekly_anchor: f4,
@@ -656,8 +744,25 @@ impl<'de> serde::Deserialize<'de> for TransferSchedule {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "delay_days"),
+                                    (b.f1.is_none(), "interval"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransferSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TransferSchedule {

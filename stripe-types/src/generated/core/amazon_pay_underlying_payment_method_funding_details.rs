@@ -10,43 +10,36 @@ pub struct AmazonPayUnderlyingPaymentMethodFundingDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for AmazonPayUnderlyingPaymentMethodFundingDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsPassthroughCard>,
+            f1: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a amazon_pay_underlying_payment_method_funding_details object",
+            &["card", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(AmazonPayUnderlyingPaymentMethodFundingDetails {
+            card: f0,
+            r#type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for AmazonPayUnderlyingPaymentMethodFundingDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AmazonPayUnderlyingPaymentMethodFundingDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a amazon_pay_underlying_payment_method_funding_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AmazonPayUnderlyingPaymentMethodFundingDetails, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsPassthroughCard> = None;
-                let mut f1: Option<
-                    crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(AmazonPayUnderlyingPaymentMethodFundingDetails {
-                    card: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AmazonPayUnderlyingPaymentMethodFundingDetails {
@@ -91,6 +84,7 @@ impl AmazonPayUnderlyingPaymentMethodFundingDetailsType {
 }
 impl std::str::FromStr for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -118,5 +112,10 @@ impl<'de> serde::Deserialize<'de>
 for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

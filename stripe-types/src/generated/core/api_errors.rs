@@ -36,59 +36,106 @@ pub struct ApiErrors {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ApiErrors {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ApiErrors;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a api_errors object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ApiErrors, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<Box<crate::PaymentIntent>> = None;
-                let mut f10: Option<crate::PaymentMethod> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<Box<crate::SetupIntent>> = None;
-                let mut f14: Option<crate::BankAccountOrCardOrSource> = None;
-                let mut f15: Option<crate::ApiErrorsType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "advice_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "charge" => f1 = crate::rt::de::next(&mut map)?,
-                        "code" => f2 = crate::rt::de::next(&mut map)?,
-                        "decline_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "doc_url" => f4 = crate::rt::de::next(&mut map)?,
-                        "message" => f5 = crate::rt::de::next(&mut map)?,
-                        "network_advice_code" => f6 = crate::rt::de::next(&mut map)?,
-                        "network_decline_code" => f7 = crate::rt::de::next(&mut map)?,
-                        "param" => f8 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f9 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f10 = crate::rt::de::next(&mut map)?,
-                        "payment_method_type" => f11 = crate::rt::de::next(&mut map)?,
-                        "request_log_url" => f12 = crate::rt::de::next(&mut map)?,
-                        "setup_intent" => f13 = crate::rt::de::next(&mut map)?,
-                        "source" => f14 = crate::rt::de::next(&mut map)?,
-                        "type" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ApiErrors {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<Box<crate::PaymentIntent>>,
+            f10: Option<crate::PaymentMethod>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<Box<crate::SetupIntent>>,
+            f14: Option<crate::BankAccountOrCardOrSource>,
+            f15: Option<crate::ApiErrorsType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a api_errors object",
+            &[
+                "advice_code",
+                "charge",
+                "code",
+                "decline_code",
+                "doc_url",
+                "message",
+                "network_advice_code",
+                "network_decline_code",
+                "param",
+                "payment_intent",
+                "payment_method",
+                "payment_method_type",
+                "request_log_url",
+                "setup_intent",
+                "source",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15: Some(f15),
+            } => {
                 Ok(ApiErrors {
                     advice_code: f0,
                     charge: f1,
@@ -105,12 +152,24 @@ impl<'de> serde::Deserialize<'de> for ApiErrors {
                     request_log_url: f12,
                     setup_intent: f13,
                     source: f14,
-                    r#type: f15.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f15.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApiErrors {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ApiErrors {
@@ -204,6 +263,7 @@ impl ApiErrorsType {
 }
 impl std::str::FromStr for ApiErrorsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -229,6 +289,11 @@ impl serde::Serialize for ApiErrorsType {
 impl<'de> serde::Deserialize<'de> for ApiErrorsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ApiErrorsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `ApiErrorsSource`.
@@ -270,24 +335,27 @@ impl From<crate::Source> for BankAccountOrCardOrSource {
         BankAccountOrCardOrSource::Source(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for BankAccountOrCardOrSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for BankAccountOrCardOrSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BankAccountOrCardOrSource::BankAccount(Box::new(x)))
+                r.decode().map(|x| BankAccountOrCardOrSource::BankAccount(Box::new(x)))
             }
             (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BankAccountOrCardOrSource::Card(Box::new(x)))
+                r.decode().map(|x| BankAccountOrCardOrSource::Card(Box::new(x)))
             }
             (Some("source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BankAccountOrCardOrSource::Source(Box::new(x)))
+                r.decode().map(|x| BankAccountOrCardOrSource::Source(Box::new(x)))
             }
-            _ => Ok(BankAccountOrCardOrSource::Unknown(v)),
+            _ => r.decode().map(BankAccountOrCardOrSource::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankAccountOrCardOrSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankAccountOrCardOrSource {

@@ -17,48 +17,64 @@ pub struct AutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for AutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = AutomaticTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a automatic_tax object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AutomaticTax, A::Error> {
-                let mut f0: Option<crate::AutomaticTaxDisabledReason> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::AutomaticTaxStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "liability" => f2 = crate::rt::de::next(&mut map)?,
-                        "provider" => f3 = crate::rt::de::next(&mut map)?,
-                        "status" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for AutomaticTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AutomaticTaxDisabledReason>,
+            f1: Option<bool>,
+            f2: Option<crate::ConnectAccountReference>,
+            f3: Option<String>,
+            f4: Option<crate::AutomaticTaxStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a automatic_tax object",
+            &["disabled_reason", "enabled", "liability", "provider", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3, f4 } => {
                 Ok(AutomaticTax {
                     disabled_reason: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     liability: f2,
                     provider: f3,
                     status: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for AutomaticTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for AutomaticTax {
@@ -117,6 +133,7 @@ impl AutomaticTaxDisabledReason {
 }
 impl std::str::FromStr for AutomaticTaxDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -146,6 +163,11 @@ impl<'de> serde::Deserialize<'de> for AutomaticTaxDisabledReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for AutomaticTaxDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `AutomaticTaxStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -172,6 +194,7 @@ impl AutomaticTaxStatus {
 }
 impl std::str::FromStr for AutomaticTaxStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -196,5 +219,10 @@ impl serde::Serialize for AutomaticTaxStatus {
 impl<'de> serde::Deserialize<'de> for AutomaticTaxStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for AutomaticTaxStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

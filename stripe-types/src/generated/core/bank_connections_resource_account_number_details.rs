@@ -17,55 +17,66 @@ pub struct BankConnectionsResourceAccountNumberDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountNumberDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceAccountNumberDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_connections_resource_account_number_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceAccountNumberDetails, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    crate::BankConnectionsResourceAccountNumberDetailsIdentifierType,
-                > = None;
-                let mut f2: Option<
-                    crate::BankConnectionsResourceAccountNumberDetailsStatus,
-                > = None;
-                let mut f3: Option<
-                    Vec<
-                        crate::BankConnectionsResourceAccountNumberDetailsSupportedNetworks,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expected_expiry_date" => f0 = crate::rt::de::next(&mut map)?,
-                        "identifier_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "supported_networks" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::BankConnectionsResourceAccountNumberDetailsIdentifierType>,
+            f2: Option<crate::BankConnectionsResourceAccountNumberDetailsStatus>,
+            f3: Option<
+                Vec<crate::BankConnectionsResourceAccountNumberDetailsSupportedNetworks>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_account_number_details object",
+            &["expected_expiry_date", "identifier_type", "status", "supported_networks"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(BankConnectionsResourceAccountNumberDetails {
                     expected_expiry_date: f0,
-                    identifier_type: f1
-                        .ok_or_else(|| crate::rt::de::missing("identifier_type"))?,
-                    status: f2.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    supported_networks: f3
-                        .ok_or_else(|| crate::rt::de::missing("supported_networks"))?,
+                    identifier_type: f1,
+                    status: f2,
+                    supported_networks: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "identifier_type"),
+                                    (b.f2.is_none(), "status"),
+                                    (b.f3.is_none(), "supported_networks"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountNumberDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceAccountNumberDetails {
@@ -117,6 +128,7 @@ impl BankConnectionsResourceAccountNumberDetailsIdentifierType {
 }
 impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsIdentifierType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -151,6 +163,11 @@ for BankConnectionsResourceAccountNumberDetailsIdentifierType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsIdentifierType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `BankConnectionsResourceAccountNumberDetailsStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -178,6 +195,7 @@ impl BankConnectionsResourceAccountNumberDetailsStatus {
 }
 impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -211,6 +229,11 @@ impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountNumberDetail
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `BankConnectionsResourceAccountNumberDetailsSupportedNetworks`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -231,6 +254,7 @@ impl BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
 }
 impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -260,5 +284,10 @@ impl<'de> serde::Deserialize<'de>
 for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetailsSupportedNetworks {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -14,45 +14,58 @@ pub struct BankConnectionsResourceAccountholder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountholder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceAccountholder;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_connections_resource_accountholder object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceAccountholder, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::BankConnectionsResourceAccountholderType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer" => f1 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankConnectionsResourceAccountholder {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<crate::rt::Expandable<crate::Customer>>,
+            f2: Option<String>,
+            f3: Option<crate::BankConnectionsResourceAccountholderType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_accountholder object",
+            &["account", "customer", "customer_account", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(BankConnectionsResourceAccountholder {
                     account: f0,
                     customer: f1,
                     customer_account: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountholder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceAccountholder {
@@ -104,6 +117,7 @@ impl BankConnectionsResourceAccountholderType {
 }
 impl std::str::FromStr for BankConnectionsResourceAccountholderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -127,5 +141,10 @@ impl serde::Serialize for BankConnectionsResourceAccountholderType {
 impl<'de> serde::Deserialize<'de> for BankConnectionsResourceAccountholderType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BankConnectionsResourceAccountholderType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

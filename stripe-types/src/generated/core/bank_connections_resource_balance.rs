@@ -19,52 +19,68 @@ pub struct BankConnectionsResourceBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_connections_resource_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceBalance, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    crate::BankConnectionsResourceBalanceApiResourceCashBalance,
-                > = None;
-                let mut f2: Option<
-                    crate::BankConnectionsResourceBalanceApiResourceCreditBalance,
-                > = None;
-                let mut f3: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f4: Option<crate::BankConnectionsResourceBalanceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "as_of" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cash" => f1 = crate::rt::de::next(&mut map)?,
-                        "credit" => f2 = crate::rt::de::next(&mut map)?,
-                        "current" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankConnectionsResourceBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::BankConnectionsResourceBalanceApiResourceCashBalance>,
+            f2: Option<crate::BankConnectionsResourceBalanceApiResourceCreditBalance>,
+            f3: Option<std::collections::BTreeMap<String, i64>>,
+            f4: Option<crate::BankConnectionsResourceBalanceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_balance object",
+            &["as_of", "cash", "credit", "current", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3: Some(f3), f4: Some(f4) } => {
                 Ok(BankConnectionsResourceBalance {
-                    as_of: f0.ok_or_else(|| crate::rt::de::missing("as_of"))?,
+                    as_of: f0,
                     cash: f1,
                     credit: f2,
-                    current: f3.ok_or_else(|| crate::rt::de::missing("current"))?,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    current: f3,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "as_of"),
+                                    (b.f3.is_none(), "current"),
+                                    (b.f4.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceBalance {
@@ -115,6 +131,7 @@ impl BankConnectionsResourceBalanceType {
 }
 impl std::str::FromStr for BankConnectionsResourceBalanceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -138,5 +155,10 @@ impl serde::Serialize for BankConnectionsResourceBalanceType {
 impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BankConnectionsResourceBalanceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,39 +13,34 @@ pub struct BankConnectionsResourceBalanceApiResourceCashBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for BankConnectionsResourceBalanceApiResourceCashBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<std::collections::BTreeMap<String, i64>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_balance_api_resource_cash_balance object",
+            &["available"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(BankConnectionsResourceBalanceApiResourceCashBalance {
+            available: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for BankConnectionsResourceBalanceApiResourceCashBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceBalanceApiResourceCashBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a bank_connections_resource_balance_api_resource_cash_balance object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceBalanceApiResourceCashBalance, A::Error> {
-                let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BankConnectionsResourceBalanceApiResourceCashBalance {
-                    available: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceBalanceApiResourceCashBalance {

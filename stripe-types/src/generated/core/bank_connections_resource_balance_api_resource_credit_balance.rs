@@ -13,42 +13,34 @@ pub struct BankConnectionsResourceBalanceApiResourceCreditBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for BankConnectionsResourceBalanceApiResourceCreditBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<std::collections::BTreeMap<String, i64>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_balance_api_resource_credit_balance object",
+            &["used"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(BankConnectionsResourceBalanceApiResourceCreditBalance {
+            used: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for BankConnectionsResourceBalanceApiResourceCreditBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceBalanceApiResourceCreditBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a bank_connections_resource_balance_api_resource_credit_balance object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                BankConnectionsResourceBalanceApiResourceCreditBalance,
-                A::Error,
-            > {
-                let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "used" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BankConnectionsResourceBalanceApiResourceCreditBalance {
-                    used: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceBalanceApiResourceCreditBalance {

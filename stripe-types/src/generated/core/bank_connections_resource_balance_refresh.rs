@@ -13,45 +13,59 @@ pub struct BankConnectionsResourceBalanceRefresh {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceRefresh {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceBalanceRefresh;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_connections_resource_balance_refresh object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceBalanceRefresh, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::BankConnectionsResourceBalanceRefreshStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "last_attempted_at" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "next_refresh_available_at" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankConnectionsResourceBalanceRefresh {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::BankConnectionsResourceBalanceRefreshStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_balance_refresh object",
+            &["last_attempted_at", "next_refresh_available_at", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(BankConnectionsResourceBalanceRefresh {
-                    last_attempted_at: f0
-                        .ok_or_else(|| crate::rt::de::missing("last_attempted_at"))?,
+                    last_attempted_at: f0,
                     next_refresh_available_at: f1,
-                    status: f2.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "last_attempted_at"),
+                                    (b.f2.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceBalanceRefresh {
@@ -101,6 +115,7 @@ impl BankConnectionsResourceBalanceRefreshStatus {
 }
 impl std::str::FromStr for BankConnectionsResourceBalanceRefreshStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -125,5 +140,10 @@ impl serde::Serialize for BankConnectionsResourceBalanceRefreshStatus {
 impl<'de> serde::Deserialize<'de> for BankConnectionsResourceBalanceRefreshStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BankConnectionsResourceBalanceRefreshStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

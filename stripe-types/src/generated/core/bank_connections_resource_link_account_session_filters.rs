@@ -13,45 +13,40 @@ pub struct BankConnectionsResourceLinkAccountSessionFilters {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for BankConnectionsResourceLinkAccountSessionFilters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories,
+                >,
+            >,
+            f1: Option<Vec<String>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_link_account_session_filters object",
+            &["account_subcategories", "countries"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(BankConnectionsResourceLinkAccountSessionFilters {
+            account_subcategories: f0,
+            countries: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for BankConnectionsResourceLinkAccountSessionFilters {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceLinkAccountSessionFilters;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a bank_connections_resource_link_account_session_filters object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceLinkAccountSessionFilters, A::Error> {
-                let mut f0: Option<
-                    Vec<
-                        crate::BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories,
-                    >,
-                > = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_subcategories" => f0 = crate::rt::de::next(&mut map)?,
-                        "countries" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BankConnectionsResourceLinkAccountSessionFilters {
-                    account_subcategories: f0,
-                    countries: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceLinkAccountSessionFilters {
@@ -121,6 +116,7 @@ impl BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
 impl std::str::FromStr
 for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -164,5 +160,11 @@ impl<'de> serde::Deserialize<'de>
 for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

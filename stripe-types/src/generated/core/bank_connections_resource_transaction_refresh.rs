@@ -15,48 +15,64 @@ pub struct BankConnectionsResourceTransactionRefresh {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for BankConnectionsResourceTransactionRefresh {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BankConnectionsResourceTransactionRefresh;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a bank_connections_resource_transaction_refresh object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BankConnectionsResourceTransactionRefresh, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::BankConnectionsResourceBalanceRefreshStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "last_attempted_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "next_refresh_available_at" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BankConnectionsResourceTransactionRefresh {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::BankConnectionsResourceBalanceRefreshStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a bank_connections_resource_transaction_refresh object",
+            &["id", "last_attempted_at", "next_refresh_available_at", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(BankConnectionsResourceTransactionRefresh {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    last_attempted_at: f1
-                        .ok_or_else(|| crate::rt::de::missing("last_attempted_at"))?,
+                    id: f0,
+                    last_attempted_at: f1,
                     next_refresh_available_at: f2,
-                    status: f3.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "id"),
+                                    (b.f1.is_none(), "last_attempted_at"),
+                                    (b.f3.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankConnectionsResourceTransactionRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BankConnectionsResourceTransactionRefresh {

@@ -13,42 +13,43 @@ pub struct CancellationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for CancellationDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CancellationDetailsFeedback>,
+            f2: Option<crate::CancellationDetailsReason>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a cancellation_details object",
+            &["comment", "feedback", "reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CancellationDetails {
+            comment: f0,
+            feedback: f1,
+            reason: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for CancellationDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CancellationDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a cancellation_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CancellationDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::CancellationDetailsFeedback> = None;
-                let mut f2: Option<crate::CancellationDetailsReason> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "comment" => f0 = crate::rt::de::next(&mut map)?,
-                        "feedback" => f1 = crate::rt::de::next(&mut map)?,
-                        "reason" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CancellationDetails {
-                    comment: f0,
-                    feedback: f1,
-                    reason: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CancellationDetails {
@@ -117,6 +118,7 @@ impl CancellationDetailsFeedback {
 }
 impl std::str::FromStr for CancellationDetailsFeedback {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -148,6 +150,11 @@ impl<'de> serde::Deserialize<'de> for CancellationDetailsFeedback {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CancellationDetailsFeedback {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CancellationDetailsReason`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -174,6 +181,7 @@ impl CancellationDetailsReason {
 }
 impl std::str::FromStr for CancellationDetailsReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -200,5 +208,10 @@ impl serde::Serialize for CancellationDetailsReason {
 impl<'de> serde::Deserialize<'de> for CancellationDetailsReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CancellationDetailsReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -9,40 +9,35 @@ pub struct ConfirmationTokensResourcePaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a confirmation_tokens_resource_payment_method_options object",
+            &["card"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(ConfirmationTokensResourcePaymentMethodOptions {
+            card: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ConfirmationTokensResourcePaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConfirmationTokensResourcePaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a confirmation_tokens_resource_payment_method_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfirmationTokensResourcePaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ConfirmationTokensResourcePaymentMethodOptions {
-                    card: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConfirmationTokensResourcePaymentMethodOptions {

@@ -67,145 +67,311 @@ pub struct ConfirmationTokensResourcePaymentMethodPreview {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConfirmationTokensResourcePaymentMethodPreview {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConfirmationTokensResourcePaymentMethodPreview;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a confirmation_tokens_resource_payment_method_preview object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfirmationTokensResourcePaymentMethodPreview, A::Error> {
-                let mut f0: Option<crate::PaymentMethodAcssDebit> = None;
-                let mut f1: Option<crate::PaymentMethodAffirm> = None;
-                let mut f2: Option<crate::PaymentMethodAfterpayClearpay> = None;
-                let mut f3: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay> = None;
-                let mut f4: Option<crate::CardAllowRedisplay> = None;
-                let mut f5: Option<crate::PaymentMethodAlma> = None;
-                let mut f6: Option<crate::PaymentMethodAmazonPay> = None;
-                let mut f7: Option<crate::PaymentMethodAuBecsDebit> = None;
-                let mut f8: Option<crate::PaymentMethodBacsDebit> = None;
-                let mut f9: Option<crate::PaymentMethodBancontact> = None;
-                let mut f10: Option<crate::PaymentMethodBillie> = None;
-                let mut f11: Option<crate::BillingDetails> = None;
-                let mut f12: Option<crate::PaymentMethodBlik> = None;
-                let mut f13: Option<crate::PaymentMethodBoleto> = None;
-                let mut f14: Option<crate::PaymentMethodCard> = None;
-                let mut f15: Option<crate::PaymentMethodCardPresent> = None;
-                let mut f16: Option<crate::PaymentMethodCashapp> = None;
-                let mut f17: Option<crate::PaymentMethodCrypto> = None;
-                let mut f18: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<crate::PaymentMethodCustomerBalance> = None;
-                let mut f21: Option<crate::PaymentMethodEps> = None;
-                let mut f22: Option<crate::PaymentMethodFpx> = None;
-                let mut f23: Option<crate::PaymentMethodGiropay> = None;
-                let mut f24: Option<crate::PaymentMethodGrabpay> = None;
-                let mut f25: Option<crate::PaymentMethodIdeal> = None;
-                let mut f26: Option<crate::PaymentMethodInteracPresent> = None;
-                let mut f27: Option<crate::PaymentMethodKakaoPay> = None;
-                let mut f28: Option<crate::PaymentMethodKlarna> = None;
-                let mut f29: Option<crate::PaymentMethodKonbini> = None;
-                let mut f30: Option<crate::PaymentMethodKrCard> = None;
-                let mut f31: Option<crate::PaymentMethodLink> = None;
-                let mut f32: Option<crate::PaymentMethodMbWay> = None;
-                let mut f33: Option<crate::PaymentMethodMobilepay> = None;
-                let mut f34: Option<crate::PaymentMethodMultibanco> = None;
-                let mut f35: Option<crate::PaymentMethodNaverPay> = None;
-                let mut f36: Option<crate::PaymentMethodNzBankAccount> = None;
-                let mut f37: Option<crate::PaymentMethodOxxo> = None;
-                let mut f38: Option<crate::PaymentMethodP24> = None;
-                let mut f39: Option<crate::PaymentMethodPayByBank> = None;
-                let mut f40: Option<crate::PaymentMethodPayco> = None;
-                let mut f41: Option<crate::PaymentMethodPaynow> = None;
-                let mut f42: Option<crate::PaymentMethodPaypal> = None;
-                let mut f43: Option<crate::PaymentMethodPayto> = None;
-                let mut f44: Option<crate::PaymentMethodPix> = None;
-                let mut f45: Option<crate::PaymentMethodPromptpay> = None;
-                let mut f46: Option<crate::PaymentMethodRevolutPay> = None;
-                let mut f47: Option<crate::PaymentMethodSamsungPay> = None;
-                let mut f48: Option<crate::PaymentMethodSatispay> = None;
-                let mut f49: Option<crate::PaymentMethodSepaDebit> = None;
-                let mut f50: Option<crate::PaymentMethodSofort> = None;
-                let mut f51: Option<crate::PaymentMethodSwish> = None;
-                let mut f52: Option<crate::PaymentMethodTwint> = None;
-                let mut f53: Option<
-                    crate::ConfirmationTokensResourcePaymentMethodPreviewType,
-                > = None;
-                let mut f54: Option<crate::PaymentMethodUsBankAccount> = None;
-                let mut f55: Option<crate::PaymentMethodWechatPay> = None;
-                let mut f56: Option<crate::PaymentMethodZip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
-                        "allow_redisplay" => f4 = crate::rt::de::next(&mut map)?,
-                        "alma" => f5 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f8 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f9 = crate::rt::de::next(&mut map)?,
-                        "billie" => f10 = crate::rt::de::next(&mut map)?,
-                        "billing_details" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "blik" => f12 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f13 = crate::rt::de::next(&mut map)?,
-                        "card" => f14 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f15 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f16 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f17 = crate::rt::de::next(&mut map)?,
-                        "customer" => f18 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f19 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f20 = crate::rt::de::next(&mut map)?,
-                        "eps" => f21 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f22 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f23 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f24 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f25 = crate::rt::de::next(&mut map)?,
-                        "interac_present" => f26 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f27 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f28 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f29 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f30 = crate::rt::de::next(&mut map)?,
-                        "link" => f31 = crate::rt::de::next(&mut map)?,
-                        "mb_way" => f32 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f33 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f34 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f35 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f36 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f37 = crate::rt::de::next(&mut map)?,
-                        "p24" => f38 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f39 = crate::rt::de::next(&mut map)?,
-                        "payco" => f40 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f41 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f42 = crate::rt::de::next(&mut map)?,
-                        "payto" => f43 = crate::rt::de::next(&mut map)?,
-                        "pix" => f44 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f45 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f46 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f47 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f48 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f49 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f50 = crate::rt::de::next(&mut map)?,
-                        "swish" => f51 = crate::rt::de::next(&mut map)?,
-                        "twint" => f52 = crate::rt::de::next(&mut map)?,
-                        "type" => f53 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f54 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f55 = crate::rt::de::next(&mut map)?,
-                        "zip" => f56 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodPreview {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodAcssDebit>,
+            f1: Option<crate::PaymentMethodAffirm>,
+            f2: Option<crate::PaymentMethodAfterpayClearpay>,
+            f3: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
+            f4: Option<crate::CardAllowRedisplay>,
+            f5: Option<crate::PaymentMethodAlma>,
+            f6: Option<crate::PaymentMethodAmazonPay>,
+            f7: Option<crate::PaymentMethodAuBecsDebit>,
+            f8: Option<crate::PaymentMethodBacsDebit>,
+            f9: Option<crate::PaymentMethodBancontact>,
+            f10: Option<crate::PaymentMethodBillie>,
+            f11: Option<crate::BillingDetails>,
+            f12: Option<crate::PaymentMethodBlik>,
+            f13: Option<crate::PaymentMethodBoleto>,
+            f14: Option<crate::PaymentMethodCard>,
+            f15: Option<crate::PaymentMethodCardPresent>,
+            f16: Option<crate::PaymentMethodCashapp>,
+            f17: Option<crate::PaymentMethodCrypto>,
+            f18: Option<crate::rt::Expandable<crate::Customer>>,
+            f19: Option<String>,
+            f20: Option<crate::PaymentMethodCustomerBalance>,
+            f21: Option<crate::PaymentMethodEps>,
+            f22: Option<crate::PaymentMethodFpx>,
+            f23: Option<crate::PaymentMethodGiropay>,
+            f24: Option<crate::PaymentMethodGrabpay>,
+            f25: Option<crate::PaymentMethodIdeal>,
+            f26: Option<crate::PaymentMethodInteracPresent>,
+            f27: Option<crate::PaymentMethodKakaoPay>,
+            f28: Option<crate::PaymentMethodKlarna>,
+            f29: Option<crate::PaymentMethodKonbini>,
+            f30: Option<crate::PaymentMethodKrCard>,
+            f31: Option<crate::PaymentMethodLink>,
+            f32: Option<crate::PaymentMethodMbWay>,
+            f33: Option<crate::PaymentMethodMobilepay>,
+            f34: Option<crate::PaymentMethodMultibanco>,
+            f35: Option<crate::PaymentMethodNaverPay>,
+            f36: Option<crate::PaymentMethodNzBankAccount>,
+            f37: Option<crate::PaymentMethodOxxo>,
+            f38: Option<crate::PaymentMethodP24>,
+            f39: Option<crate::PaymentMethodPayByBank>,
+            f40: Option<crate::PaymentMethodPayco>,
+            f41: Option<crate::PaymentMethodPaynow>,
+            f42: Option<crate::PaymentMethodPaypal>,
+            f43: Option<crate::PaymentMethodPayto>,
+            f44: Option<crate::PaymentMethodPix>,
+            f45: Option<crate::PaymentMethodPromptpay>,
+            f46: Option<crate::PaymentMethodRevolutPay>,
+            f47: Option<crate::PaymentMethodSamsungPay>,
+            f48: Option<crate::PaymentMethodSatispay>,
+            f49: Option<crate::PaymentMethodSepaDebit>,
+            f50: Option<crate::PaymentMethodSofort>,
+            f51: Option<crate::PaymentMethodSwish>,
+            f52: Option<crate::PaymentMethodTwint>,
+            f53: Option<crate::ConfirmationTokensResourcePaymentMethodPreviewType>,
+            f54: Option<crate::PaymentMethodUsBankAccount>,
+            f55: Option<crate::PaymentMethodWechatPay>,
+            f56: Option<crate::PaymentMethodZip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a confirmation_tokens_resource_payment_method_preview object",
+            &[
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "allow_redisplay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "billing_details",
+                "blik",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "crypto",
+                "customer",
+                "customer_account",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "ideal",
+                "interac_present",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "mb_way",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "nz_bank_account",
+                "oxxo",
+                "p24",
+                "pay_by_bank",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "swish",
+                "twint",
+                "type",
+                "us_bank_account",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                52 => r.optional(&mut b.f52),
+                53 => r.required(&mut b.f53),
+                54 => r.optional(&mut b.f54),
+                55 => r.optional(&mut b.f55),
+                56 => r.optional(&mut b.f56),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+                f44,
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52,
+                f53: Some(f53),
+                f54,
+                f55,
+                f56,
+            } => {
                 Ok(ConfirmationTokensResourcePaymentMethodPreview {
                     acss_debit: f0,
                     affirm: f1,
@@ -218,8 +384,7 @@ impl<'de> serde::Deserialize<'de> for ConfirmationTokensResourcePaymentMethodPre
                     bacs_debit: f8,
                     bancontact: f9,
                     billie: f10,
-                    billing_details: f11
-                        .ok_or_else(|| crate::rt::de::missing("billing_details"))?,
+                    billing_details: f11,
                     blik: f12,
                     boleto: f13,
                     card: f14,
@@ -261,15 +426,32 @@ impl<'de> serde::Deserialize<'de> for ConfirmationTokensResourcePaymentMethodPre
                     sofort: f50,
                     swish: f51,
                     twint: f52,
-                    r#type: f53.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f53,
                     us_bank_account: f54,
                     wechat_pay: f55,
                     zip: f56,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f11.is_none(), "billing_details"),
+                                    (b.f53.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConfirmationTokensResourcePaymentMethodPreview {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConfirmationTokensResourcePaymentMethodPreview {
@@ -655,6 +837,7 @@ impl ConfirmationTokensResourcePaymentMethodPreviewType {
 }
 impl std::str::FromStr for ConfirmationTokensResourcePaymentMethodPreviewType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -778,5 +961,10 @@ impl<'de> serde::Deserialize<'de>
 for ConfirmationTokensResourcePaymentMethodPreviewType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodPreviewType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -26,121 +26,180 @@ pub struct ConnectEmbeddedAccountSessionCreateComponents {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConnectEmbeddedAccountSessionCreateComponents {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConnectEmbeddedAccountSessionCreateComponents;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a connect_embedded_account_session_create_components object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConnectEmbeddedAccountSessionCreateComponents, A::Error> {
-                let mut f0: Option<crate::ConnectEmbeddedAccountConfigClaim> = None;
-                let mut f1: Option<crate::ConnectEmbeddedAccountConfigClaim> = None;
-                let mut f2: Option<crate::ConnectEmbeddedPayoutsConfig> = None;
-                let mut f3: Option<crate::ConnectEmbeddedDisputesListConfig> = None;
-                let mut f4: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
-                let mut f5: Option<crate::ConnectEmbeddedFinancialAccountConfigClaim> = None;
-                let mut f6: Option<
-                    crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim,
-                > = None;
-                let mut f7: Option<
-                    crate::ConnectEmbeddedInstantPayoutsPromotionConfig,
-                > = None;
-                let mut f8: Option<crate::ConnectEmbeddedIssuingCardConfigClaim> = None;
-                let mut f9: Option<crate::ConnectEmbeddedIssuingCardsListConfigClaim> = None;
-                let mut f10: Option<crate::ConnectEmbeddedAccountConfigClaim> = None;
-                let mut f11: Option<crate::ConnectEmbeddedPaymentsConfigClaim> = None;
-                let mut f12: Option<crate::ConnectEmbeddedPaymentDisputesConfig> = None;
-                let mut f13: Option<crate::ConnectEmbeddedPaymentsConfigClaim> = None;
-                let mut f14: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
-                let mut f15: Option<crate::ConnectEmbeddedPayoutsConfig> = None;
-                let mut f16: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
-                let mut f17: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
-                let mut f18: Option<crate::ConnectEmbeddedBaseConfigClaim> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_management" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "account_onboarding" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "balances" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "disputes_list" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "documents" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account_transactions" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "instant_payouts_promotion" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "issuing_card" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "issuing_cards_list" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "notification_banner" => {
-                            f10 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_details" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_disputes" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "payments" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "payout_details" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "payouts" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "payouts_list" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_registrations" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_settings" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConnectEmbeddedAccountSessionCreateComponents {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ConnectEmbeddedAccountConfigClaim>,
+            f1: Option<crate::ConnectEmbeddedAccountConfigClaim>,
+            f2: Option<crate::ConnectEmbeddedPayoutsConfig>,
+            f3: Option<crate::ConnectEmbeddedDisputesListConfig>,
+            f4: Option<crate::ConnectEmbeddedBaseConfigClaim>,
+            f5: Option<crate::ConnectEmbeddedFinancialAccountConfigClaim>,
+            f6: Option<crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim>,
+            f7: Option<crate::ConnectEmbeddedInstantPayoutsPromotionConfig>,
+            f8: Option<crate::ConnectEmbeddedIssuingCardConfigClaim>,
+            f9: Option<crate::ConnectEmbeddedIssuingCardsListConfigClaim>,
+            f10: Option<crate::ConnectEmbeddedAccountConfigClaim>,
+            f11: Option<crate::ConnectEmbeddedPaymentsConfigClaim>,
+            f12: Option<crate::ConnectEmbeddedPaymentDisputesConfig>,
+            f13: Option<crate::ConnectEmbeddedPaymentsConfigClaim>,
+            f14: Option<crate::ConnectEmbeddedBaseConfigClaim>,
+            f15: Option<crate::ConnectEmbeddedPayoutsConfig>,
+            f16: Option<crate::ConnectEmbeddedBaseConfigClaim>,
+            f17: Option<crate::ConnectEmbeddedBaseConfigClaim>,
+            f18: Option<crate::ConnectEmbeddedBaseConfigClaim>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a connect_embedded_account_session_create_components object",
+            &[
+                "account_management",
+                "account_onboarding",
+                "balances",
+                "disputes_list",
+                "documents",
+                "financial_account",
+                "financial_account_transactions",
+                "instant_payouts_promotion",
+                "issuing_card",
+                "issuing_cards_list",
+                "notification_banner",
+                "payment_details",
+                "payment_disputes",
+                "payments",
+                "payout_details",
+                "payouts",
+                "payouts_list",
+                "tax_registrations",
+                "tax_settings",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15: Some(f15),
+                f16: Some(f16),
+                f17: Some(f17),
+                f18: Some(f18),
+            } => {
                 Ok(ConnectEmbeddedAccountSessionCreateComponents {
-                    account_management: f0
-                        .ok_or_else(|| crate::rt::de::missing("account_management"))?,
-                    account_onboarding: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_onboarding"))?,
-                    balances: f2.ok_or_else(|| crate::rt::de::missing("balances"))?,
-                    disputes_list: f3
-                        .ok_or_else(|| crate::rt::de::missing("disputes_list"))?,
-                    documents: f4.ok_or_else(|| crate::rt::de::missing("documents"))?,
-                    financial_account: f5
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
-                    financial_account_transactions: f6
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "financial_account_transactions",
-                        ))?,
-                    instant_payouts_promotion: f7
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "instant_payouts_promotion",
-                        ))?,
-                    issuing_card: f8
-                        .ok_or_else(|| crate::rt::de::missing("issuing_card"))?,
-                    issuing_cards_list: f9
-                        .ok_or_else(|| crate::rt::de::missing("issuing_cards_list"))?,
-                    notification_banner: f10
-                        .ok_or_else(|| crate::rt::de::missing("notification_banner"))?,
-                    payment_details: f11
-                        .ok_or_else(|| crate::rt::de::missing("payment_details"))?,
-                    payment_disputes: f12
-                        .ok_or_else(|| crate::rt::de::missing("payment_disputes"))?,
-                    payments: f13.ok_or_else(|| crate::rt::de::missing("payments"))?,
-                    payout_details: f14
-                        .ok_or_else(|| crate::rt::de::missing("payout_details"))?,
-                    payouts: f15.ok_or_else(|| crate::rt::de::missing("payouts"))?,
-                    payouts_list: f16
-                        .ok_or_else(|| crate::rt::de::missing("payouts_list"))?,
-                    tax_registrations: f17
-                        .ok_or_else(|| crate::rt::de::missing("tax_registrations"))?,
-                    tax_settings: f18
-                        .ok_or_else(|| crate::rt::de::missing("tax_settings"))?,
+                    account_management: f0,
+                    account_onboarding: f1,
+                    balances: f2,
+                    disputes_list: f3,
+                    documents: f4,
+                    financial_account: f5,
+                    financial_account_transactions: f6,
+                    instant_payouts_promotion: f7,
+                    issuing_card: f8,
+                    issuing_cards_list: f9,
+                    notification_banner: f10,
+                    payment_details: f11,
+                    payment_disputes: f12,
+                    payments: f13,
+                    payout_details: f14,
+                    payouts: f15,
+                    payouts_list: f16,
+                    tax_registrations: f17,
+                    tax_settings: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_management"),
+                                    (b.f1.is_none(), "account_onboarding"),
+                                    (b.f2.is_none(), "balances"),
+                                    (b.f3.is_none(), "disputes_list"),
+                                    (b.f4.is_none(), "documents"),
+                                    (b.f5.is_none(), "financial_account"),
+                                    (b.f6.is_none(), "financial_account_transactions"),
+                                    (b.f7.is_none(), "instant_payouts_promotion"),
+                                    (b.f8.is_none(), "issuing_card"),
+                                    (b.f9.is_none(), "issuing_cards_list"),
+                                    (b.f10.is_none(), "notification_banner"),
+                                    (b.f11.is_none(), "payment_details"),
+                                    (b.f12.is_none(), "payment_disputes"),
+                                    (b.f13.is_none(), "payments"),
+                                    (b.f14.is_none(), "payout_details"),
+                                    (b.f15.is_none(), "payouts"),
+                                    (b.f16.is_none(), "payouts_list"),
+                                    (b.f17.is_none(), "tax_registrations"),
+                                    (b.f18.is_none(), "tax_settings"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedAccountSessionCreateComponents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConnectEmbeddedAccountSessionCreateComponents {

@@ -10,39 +10,49 @@ pub struct ConnectEmbeddedFinancialAccountConfigClaim {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConnectEmbeddedFinancialAccountConfigClaim {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConnectEmbeddedFinancialAccountConfigClaim;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a connect_embedded_financial_account_config_claim object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConnectEmbeddedFinancialAccountConfigClaim, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::ConnectEmbeddedFinancialAccountFeatures> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "features" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConnectEmbeddedFinancialAccountConfigClaim {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::ConnectEmbeddedFinancialAccountFeatures>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a connect_embedded_financial_account_config_claim object",
+            &["enabled", "features"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(ConnectEmbeddedFinancialAccountConfigClaim {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
-                    features: f1.ok_or_else(|| crate::rt::de::missing("features"))?,
+                    enabled: f0,
+                    features: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled"), (b.f1.is_none(), "features")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedFinancialAccountConfigClaim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConnectEmbeddedFinancialAccountConfigClaim {

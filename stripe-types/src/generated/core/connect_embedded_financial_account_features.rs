@@ -15,56 +15,70 @@ pub struct ConnectEmbeddedFinancialAccountFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConnectEmbeddedFinancialAccountFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConnectEmbeddedFinancialAccountFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a connect_embedded_financial_account_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConnectEmbeddedFinancialAccountFeatures, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disable_stripe_user_authentication" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "external_account_collection" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "send_money" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_balance" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConnectEmbeddedFinancialAccountFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a connect_embedded_financial_account_features object",
+            &[
+                "disable_stripe_user_authentication",
+                "external_account_collection",
+                "send_money",
+                "transfer_balance",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(ConnectEmbeddedFinancialAccountFeatures {
-                    disable_stripe_user_authentication: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "disable_stripe_user_authentication",
-                        ))?,
-                    external_account_collection: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "external_account_collection",
-                        ))?,
-                    send_money: f2.ok_or_else(|| crate::rt::de::missing("send_money"))?,
-                    transfer_balance: f3
-                        .ok_or_else(|| crate::rt::de::missing("transfer_balance"))?,
+                    disable_stripe_user_authentication: f0,
+                    external_account_collection: f1,
+                    send_money: f2,
+                    transfer_balance: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "disable_stripe_user_authentication"),
+                                    (b.f1.is_none(), "external_account_collection"),
+                                    (b.f2.is_none(), "send_money"),
+                                    (b.f3.is_none(), "transfer_balance"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedFinancialAccountFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConnectEmbeddedFinancialAccountFeatures {

@@ -15,59 +15,70 @@ pub struct ConnectEmbeddedIssuingCardFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConnectEmbeddedIssuingCardFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConnectEmbeddedIssuingCardFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a connect_embedded_issuing_card_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConnectEmbeddedIssuingCardFeatures, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_management" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "card_spend_dispute_management" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "cardholder_management" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "spend_control_management" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConnectEmbeddedIssuingCardFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a connect_embedded_issuing_card_features object",
+            &[
+                "card_management",
+                "card_spend_dispute_management",
+                "cardholder_management",
+                "spend_control_management",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(ConnectEmbeddedIssuingCardFeatures {
-                    card_management: f0
-                        .ok_or_else(|| crate::rt::de::missing("card_management"))?,
-                    card_spend_dispute_management: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "card_spend_dispute_management",
-                        ))?,
-                    cardholder_management: f2
-                        .ok_or_else(|| crate::rt::de::missing("cardholder_management"))?,
-                    spend_control_management: f3
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "spend_control_management",
-                        ))?,
+                    card_management: f0,
+                    card_spend_dispute_management: f1,
+                    cardholder_management: f2,
+                    spend_control_management: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "card_management"),
+                                    (b.f1.is_none(), "card_spend_dispute_management"),
+                                    (b.f2.is_none(), "cardholder_management"),
+                                    (b.f3.is_none(), "spend_control_management"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedIssuingCardFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConnectEmbeddedIssuingCardFeatures {

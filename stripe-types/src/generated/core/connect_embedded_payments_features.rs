@@ -15,53 +15,73 @@ pub struct ConnectEmbeddedPaymentsFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ConnectEmbeddedPaymentsFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConnectEmbeddedPaymentsFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a connect_embedded_payments_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConnectEmbeddedPaymentsFeatures, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_payments" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "destination_on_behalf_of_charge_management" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "dispute_management" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "refund_management" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConnectEmbeddedPaymentsFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a connect_embedded_payments_features object",
+            &[
+                "capture_payments",
+                "destination_on_behalf_of_charge_management",
+                "dispute_management",
+                "refund_management",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(ConnectEmbeddedPaymentsFeatures {
-                    capture_payments: f0
-                        .ok_or_else(|| crate::rt::de::missing("capture_payments"))?,
-                    destination_on_behalf_of_charge_management: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "destination_on_behalf_of_charge_management",
-                        ))?,
-                    dispute_management: f2
-                        .ok_or_else(|| crate::rt::de::missing("dispute_management"))?,
-                    refund_management: f3
-                        .ok_or_else(|| crate::rt::de::missing("refund_management"))?,
+                    capture_payments: f0,
+                    destination_on_behalf_of_charge_management: f1,
+                    dispute_management: f2,
+                    refund_management: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "capture_payments"),
+                                    (
+                                        b.f1.is_none(),
+                                        "destination_on_behalf_of_charge_management",
+                                    ),
+                                    (b.f2.is_none(), "dispute_management"),
+                                    (b.f3.is_none(), "refund_management"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedPaymentsFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ConnectEmbeddedPaymentsFeatures {

@@ -17,51 +17,60 @@ pub struct CreditNotesPretaxCreditAmount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CreditNotesPretaxCreditAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a credit_notes_pretax_credit_amount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreditNotesPretaxCreditAmount, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
-                > = None;
-                let mut f2: Option<
-                    crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
-                > = None;
-                let mut f3: Option<crate::CreditNotesPretaxCreditAmountType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "credit_balance_transaction" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "discount" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CreditNotesPretaxCreditAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::BillingCreditBalanceTransaction>>,
+            f2: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+            f3: Option<crate::CreditNotesPretaxCreditAmountType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a credit_notes_pretax_credit_amount object",
+            &["amount", "credit_balance_transaction", "discount", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3: Some(f3) } => {
                 Ok(CreditNotesPretaxCreditAmount {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     credit_balance_transaction: f1,
                     discount: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f3.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CreditNotesPretaxCreditAmount {
@@ -113,6 +122,7 @@ impl CreditNotesPretaxCreditAmountType {
 }
 impl std::str::FromStr for CreditNotesPretaxCreditAmountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -138,6 +148,11 @@ impl serde::Serialize for CreditNotesPretaxCreditAmountType {
 impl<'de> serde::Deserialize<'de> for CreditNotesPretaxCreditAmountType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CreditNotesPretaxCreditAmountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `CreditNotesPretaxCreditAmountDiscount`.
@@ -171,20 +186,25 @@ impl From<crate::DeletedDiscount> for DiscountOrDeletedDiscount {
         DiscountOrDeletedDiscount::DeletedDiscount(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for DiscountOrDeletedDiscount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for DiscountOrDeletedDiscount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("discount"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DiscountOrDeletedDiscount::Discount(Box::new(x)))
+                r.decode().map(|x| DiscountOrDeletedDiscount::Discount(Box::new(x)))
             }
             (Some("discount"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| DiscountOrDeletedDiscount::DeletedDiscount(Box::new(x)))
             }
-            _ => Ok(DiscountOrDeletedDiscount::Unknown(v)),
+            _ => r.decode().map(DiscountOrDeletedDiscount::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DiscountOrDeletedDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DiscountOrDeletedDiscount {

@@ -17,48 +17,57 @@ pub struct CurrencyOption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for CurrencyOption {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomUnitAmount>,
+            f1: Option<crate::CurrencyOptionTaxBehavior>,
+            f2: Option<Vec<crate::PriceTier>>,
+            f3: Option<i64>,
+            f4: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a currency_option object",
+            &[
+                "custom_unit_amount",
+                "tax_behavior",
+                "tiers",
+                "unit_amount",
+                "unit_amount_decimal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(CurrencyOption {
+            custom_unit_amount: f0,
+            tax_behavior: f1,
+            tiers: f2,
+            unit_amount: f3,
+            unit_amount_decimal: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for CurrencyOption {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CurrencyOption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a currency_option object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CurrencyOption, A::Error> {
-                let mut f0: Option<crate::CustomUnitAmount> = None;
-                let mut f1: Option<crate::CurrencyOptionTaxBehavior> = None;
-                let mut f2: Option<Vec<crate::PriceTier>> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_unit_amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "tax_behavior" => f1 = crate::rt::de::next(&mut map)?,
-                        "tiers" => f2 = crate::rt::de::next(&mut map)?,
-                        "unit_amount" => f3 = crate::rt::de::next(&mut map)?,
-                        "unit_amount_decimal" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CurrencyOption {
-                    custom_unit_amount: f0,
-                    tax_behavior: f1,
-                    tiers: f2,
-                    unit_amount: f3,
-                    unit_amount_decimal: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CurrencyOption {
@@ -118,6 +127,7 @@ impl CurrencyOptionTaxBehavior {
 }
 impl std::str::FromStr for CurrencyOptionTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -142,5 +152,10 @@ impl serde::Serialize for CurrencyOptionTaxBehavior {
 impl<'de> serde::Deserialize<'de> for CurrencyOptionTaxBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CurrencyOptionTaxBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,42 +13,43 @@ pub struct DiscountsResourceStackableDiscount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DiscountsResourceStackableDiscount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Coupon>>,
+            f1: Option<crate::rt::Expandable<crate::Discount>>,
+            f2: Option<crate::rt::Expandable<crate::PromotionCode>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a discounts_resource_stackable_discount object",
+            &["coupon", "discount", "promotion_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(DiscountsResourceStackableDiscount {
+            coupon: f0,
+            discount: f1,
+            promotion_code: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DiscountsResourceStackableDiscount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DiscountsResourceStackableDiscount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a discounts_resource_stackable_discount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DiscountsResourceStackableDiscount, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Coupon>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Discount>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::PromotionCode>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "coupon" => f0 = crate::rt::de::next(&mut map)?,
-                        "discount" => f1 = crate::rt::de::next(&mut map)?,
-                        "promotion_code" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DiscountsResourceStackableDiscount {
-                    coupon: f0,
-                    discount: f1,
-                    promotion_code: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DiscountsResourceStackableDiscount {

@@ -49,67 +49,115 @@ impl Event2 {
 }
 /// The id of a [`Event2`].
 pub type Event2Id = crate::rt::Id<Event2>;
-impl<'de> serde::Deserialize<'de> for Event2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Event2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Event2, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::NotificationEventData> = None;
-                let mut f5: Option<crate::Event2Id> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<crate::NotificationEventRequest> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        "api_version" => f1 = crate::rt::de::next(&mut map)?,
-                        "context" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "data" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "pending_webhooks" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "request" => f8 = crate::rt::de::next(&mut map)?,
-                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Event2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::NotificationEventData>,
+            f5: Option<crate::Event2Id>,
+            f6: Option<bool>,
+            f7: Option<i64>,
+            f8: Option<crate::NotificationEventRequest>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a event object",
+            &[
+                "account",
+                "api_version",
+                "context",
+                "created",
+                "data",
+                "id",
+                "livemode",
+                "object",
+                "pending_webhooks",
+                "request",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.required(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+            } => {
                 Ok(Event2 {
                     account: f0,
                     api_version: f1,
                     context: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    data: f4.ok_or_else(|| crate::rt::de::missing("data"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    pending_webhooks: f7
-                        .ok_or_else(|| crate::rt::de::missing("pending_webhooks"))?,
+                    created: f3,
+                    data: f4,
+                    id: f5,
+                    livemode: f6,
+                    pending_webhooks: f7,
                     request: f8,
-                    r#type: f9.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "data"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "pending_webhooks"),
+                                    (b.f9.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Event2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Event2 {

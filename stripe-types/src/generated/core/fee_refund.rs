@@ -31,57 +31,96 @@ impl FeeRefund {
 }
 /// The id of a [`FeeRefund`].
 pub type FeeRefundId = crate::rt::Id<FeeRefund>;
-impl<'de> serde::Deserialize<'de> for FeeRefund {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FeeRefund;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a fee_refund object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FeeRefund, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::ApplicationFee>> = None;
-                let mut f5: Option<crate::FeeRefundId> = None;
-                let mut f6: Option<crate::rt::Metadata> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "fee" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f6 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FeeRefund {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Expandable<crate::ApplicationFee>>,
+            f5: Option<crate::FeeRefundId>,
+            f6: Option<crate::rt::Metadata>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a fee_refund object",
+            &[
+                "amount",
+                "balance_transaction",
+                "created",
+                "currency",
+                "fee",
+                "id",
+                "metadata",
+                "object",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+            } => {
                 Ok(FeeRefund {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     balance_transaction: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    fee: f4.ok_or_else(|| crate::rt::de::missing("fee"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    created: f2,
+                    currency: f3,
+                    fee: f4,
+                    id: f5,
                     metadata: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "fee"),
+                                    (b.f5.is_none(), "id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FeeRefund {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FeeRefund {

@@ -136,6 +136,7 @@ impl CreateFilePurpose {
 }
 impl std::str::FromStr for CreateFilePurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -215,66 +216,113 @@ impl File {
 }
 /// The id of a [`File`].
 pub type FileId = crate::rt::Id<File>;
-impl<'de> serde::Deserialize<'de> for File {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = File;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a file object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<File, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::FileId> = None;
-                let mut f4: Option<crate::rt::List<crate::FileLink>> = None;
-                let mut f5: Option<crate::FilePurpose> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "filename" => f2 = crate::rt::de::next(&mut map)?,
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "links" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "size" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "title" => f7 = crate::rt::de::next(&mut map)?,
-                        "type" => f8 = crate::rt::de::next(&mut map)?,
-                        "url" => f9 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for File {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<crate::FileId>,
+            f4: Option<crate::rt::List<crate::FileLink>>,
+            f5: Option<crate::FilePurpose>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a file object",
+            &[
+                "created",
+                "expires_at",
+                "filename",
+                "id",
+                "links",
+                "object",
+                "purpose",
+                "size",
+                "title",
+                "type",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+            } => {
                 Ok(File {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f0,
                     expires_at: f1,
                     filename: f2,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f3,
                     links: f4,
-                    purpose: f5.ok_or_else(|| crate::rt::de::missing("purpose"))?,
-                    size: f6.ok_or_else(|| crate::rt::de::missing("size"))?,
+                    purpose: f5,
+                    size: f6,
                     title: f7,
                     r#type: f8,
                     url: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f5.is_none(), "purpose"),
+                                    (b.f6.is_none(), "size"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for File {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for File {
@@ -435,6 +483,7 @@ impl FilePurpose {
 }
 impl std::str::FromStr for FilePurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -479,6 +528,11 @@ impl serde::Serialize for FilePurpose {
 impl<'de> serde::Deserialize<'de> for FilePurpose {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for FilePurpose {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all files
@@ -694,6 +748,7 @@ impl ListFilesPurpose {
 }
 impl std::str::FromStr for ListFilesPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

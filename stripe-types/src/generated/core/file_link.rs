@@ -109,60 +109,103 @@ impl FileLink {
 }
 /// The id of a [`FileLink`].
 pub type FileLinkId = crate::rt::Id<FileLink>;
-impl<'de> serde::Deserialize<'de> for FileLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FileLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a file_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FileLink, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f4: Option<crate::FileLinkId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::rt::Metadata> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expired" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "file" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f7 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FileLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Expandable<crate::File>>,
+            f4: Option<crate::FileLinkId>,
+            f5: Option<bool>,
+            f6: Option<crate::rt::Metadata>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a file_link object",
+            &[
+                "created",
+                "expired",
+                "expires_at",
+                "file",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+            } => {
                 Ok(FileLink {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expired: f1.ok_or_else(|| crate::rt::de::missing("expired"))?,
+                    created: f0,
+                    expired: f1,
                     expires_at: f2,
-                    file: f3.ok_or_else(|| crate::rt::de::missing("file"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f6.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    file: f3,
+                    id: f4,
+                    livemode: f5,
+                    metadata: f6,
                     url: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "expired"),
+                                    (b.f3.is_none(), "file"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "metadata"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FileLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FileLink {
@@ -521,6 +564,7 @@ impl UpdateFileLinkExpiresAtString {
 }
 impl std::str::FromStr for UpdateFileLinkExpiresAtString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

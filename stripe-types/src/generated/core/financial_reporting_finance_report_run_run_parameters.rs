@@ -23,59 +23,72 @@ pub struct FinancialReportingFinanceReportRunRunParameters {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for FinancialReportingFinanceReportRunRunParameters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_reporting_finance_report_run_run_parameters object",
+            &[
+                "columns",
+                "connected_account",
+                "currency",
+                "interval_end",
+                "interval_start",
+                "payout",
+                "reporting_category",
+                "timezone",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(FinancialReportingFinanceReportRunRunParameters {
+            columns: f0,
+            connected_account: f1,
+            currency: f2,
+            interval_end: f3,
+            interval_start: f4,
+            payout: f5,
+            reporting_category: f6,
+            timezone: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for FinancialReportingFinanceReportRunRunParameters {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialReportingFinanceReportRunRunParameters;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a financial_reporting_finance_report_run_run_parameters object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialReportingFinanceReportRunRunParameters, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "columns" => f0 = crate::rt::de::next(&mut map)?,
-                        "connected_account" => f1 = crate::rt::de::next(&mut map)?,
-                        "currency" => f2 = crate::rt::de::next(&mut map)?,
-                        "interval_end" => f3 = crate::rt::de::next(&mut map)?,
-                        "interval_start" => f4 = crate::rt::de::next(&mut map)?,
-                        "payout" => f5 = crate::rt::de::next(&mut map)?,
-                        "reporting_category" => f6 = crate::rt::de::next(&mut map)?,
-                        "timezone" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(FinancialReportingFinanceReportRunRunParameters {
-                    columns: f0,
-                    connected_account: f1,
-                    currency: f2,
-                    interval_end: f3,
-                    interval_start: f4,
-                    payout: f5,
-                    reporting_category: f6,
-                    timezone: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FinancialReportingFinanceReportRunRunParameters {

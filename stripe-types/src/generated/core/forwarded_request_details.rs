@@ -13,43 +13,60 @@ pub struct ForwardedRequestDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ForwardedRequestDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ForwardedRequestDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a forwarded_request_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ForwardedRequestDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<Vec<crate::ForwardedRequestHeader>> = None;
-                let mut f2: Option<crate::ForwardedRequestDetailsHttpMethod> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "body" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "headers" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "http_method" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ForwardedRequestDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::ForwardedRequestHeader>>,
+            f2: Option<crate::ForwardedRequestDetailsHttpMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a forwarded_request_details object",
+            &["body", "headers", "http_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(ForwardedRequestDetails {
-                    body: f0.ok_or_else(|| crate::rt::de::missing("body"))?,
-                    headers: f1.ok_or_else(|| crate::rt::de::missing("headers"))?,
-                    http_method: f2
-                        .ok_or_else(|| crate::rt::de::missing("http_method"))?,
+                    body: f0,
+                    headers: f1,
+                    http_method: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "body"),
+                                    (b.f1.is_none(), "headers"),
+                                    (b.f2.is_none(), "http_method"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ForwardedRequestDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ForwardedRequestDetails {
@@ -91,6 +108,7 @@ impl ForwardedRequestDetailsHttpMethod {
 }
 impl std::str::FromStr for ForwardedRequestDetailsHttpMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -113,5 +131,10 @@ impl serde::Serialize for ForwardedRequestDetailsHttpMethod {
 impl<'de> serde::Deserialize<'de> for ForwardedRequestDetailsHttpMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ForwardedRequestDetailsHttpMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -22,52 +22,66 @@ impl FundingInstructions {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "funding_instructions";
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructions, A::Error> {
-                let mut f0: Option<crate::FundingInstructionsBankTransfer> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
-                > = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transfer" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "funding_type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::FundingInstructionsBankTransfer>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions object",
+            &["bank_transfer", "currency", "funding_type", "livemode", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(FundingInstructions {
-                    bank_transfer: f0
-                        .ok_or_else(|| crate::rt::de::missing("bank_transfer"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    funding_type: f2
-                        .ok_or_else(|| crate::rt::de::missing("funding_type"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    bank_transfer: f0,
+                    currency: f1,
+                    funding_type: f2,
+                    livemode: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "bank_transfer"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f2.is_none(), "funding_type"),
+                                    (b.f3.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructions {
@@ -104,47 +118,60 @@ pub struct FundingInstructionsBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
-                > = None;
-                let mut f2: Option<crate::FundingInstructionsBankTransferType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_addresses" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::FundingInstructionsBankTransferFinancialAddress>>,
+            f2: Option<crate::FundingInstructionsBankTransferType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer object",
+            &["country", "financial_addresses", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(FundingInstructionsBankTransfer {
-                    country: f0.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    financial_addresses: f1
-                        .ok_or_else(|| crate::rt::de::missing("financial_addresses"))?,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    country: f0,
+                    financial_addresses: f1,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "country"),
+                                    (b.f1.is_none(), "financial_addresses"),
+                                    (b.f2.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransfer {
@@ -185,66 +212,96 @@ pub struct FundingInstructionsBankTransferAbaRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferAbaRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferAbaRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer_aba_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferAbaRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::Address> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "account_type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "routing_number" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferAbaRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::Address>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_aba_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "account_number",
+                "account_type",
+                "bank_address",
+                "bank_name",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(FundingInstructionsBankTransferAbaRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
-                    account_holder_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
-                    account_number: f2
-                        .ok_or_else(|| crate::rt::de::missing("account_number"))?,
-                    account_type: f3
-                        .ok_or_else(|| crate::rt::de::missing("account_type"))?,
-                    bank_address: f4
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
-                    bank_name: f5.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    routing_number: f6
-                        .ok_or_else(|| crate::rt::de::missing("routing_number"))?,
+                    account_holder_address: f0,
+                    account_holder_name: f1,
+                    account_number: f2,
+                    account_type: f3,
+                    bank_address: f4,
+                    bank_name: f5,
+                    routing_number: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f1.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "account_number"),
+                                    (b.f3.is_none(), "account_type"),
+                                    (b.f4.is_none(), "bank_address"),
+                                    (b.f5.is_none(), "bank_name"),
+                                    (b.f6.is_none(), "routing_number"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferAbaRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferAbaRecord {
@@ -289,53 +346,61 @@ pub struct FundingInstructionsBankTransferFinancialAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferFinancialAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferFinancialAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a funding_instructions_bank_transfer_financial_address object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferFinancialAddress, A::Error> {
-                let mut f0: Option<crate::FundingInstructionsBankTransferAbaRecord> = None;
-                let mut f1: Option<crate::FundingInstructionsBankTransferIbanRecord> = None;
-                let mut f2: Option<
-                    crate::FundingInstructionsBankTransferSortCodeRecord,
-                > = None;
-                let mut f3: Option<crate::FundingInstructionsBankTransferSpeiRecord> = None;
-                let mut f4: Option<
-                    Vec<
-                        crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks,
-                    >,
-                > = None;
-                let mut f5: Option<crate::FundingInstructionsBankTransferSwiftRecord> = None;
-                let mut f6: Option<
-                    crate::FundingInstructionsBankTransferFinancialAddressType,
-                > = None;
-                let mut f7: Option<crate::FundingInstructionsBankTransferZenginRecord> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "aba" => f0 = crate::rt::de::next(&mut map)?,
-                        "iban" => f1 = crate::rt::de::next(&mut map)?,
-                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "spei" => f3 = crate::rt::de::next(&mut map)?,
-                        "supported_networks" => f4 = crate::rt::de::next(&mut map)?,
-                        "swift" => f5 = crate::rt::de::next(&mut map)?,
-                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "zengin" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::FundingInstructionsBankTransferAbaRecord>,
+            f1: Option<crate::FundingInstructionsBankTransferIbanRecord>,
+            f2: Option<crate::FundingInstructionsBankTransferSortCodeRecord>,
+            f3: Option<crate::FundingInstructionsBankTransferSpeiRecord>,
+            f4: Option<
+                Vec<
+                    crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks,
+                >,
+            >,
+            f5: Option<crate::FundingInstructionsBankTransferSwiftRecord>,
+            f6: Option<crate::FundingInstructionsBankTransferFinancialAddressType>,
+            f7: Option<crate::FundingInstructionsBankTransferZenginRecord>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_financial_address object",
+            &[
+                "aba",
+                "iban",
+                "sort_code",
+                "spei",
+                "supported_networks",
+                "swift",
+                "type",
+                "zengin",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7 } => {
                 Ok(FundingInstructionsBankTransferFinancialAddress {
                     aba: f0,
                     iban: f1,
@@ -343,13 +408,25 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferFinancialAd
                     spei: f3,
                     supported_networks: f4,
                     swift: f5,
-                    r#type: f6.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f6,
                     zengin: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f6.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferFinancialAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferFinancialAddress {
@@ -450,6 +527,7 @@ impl FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
 impl std::str::FromStr
 for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -504,6 +582,12 @@ for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `FundingInstructionsBankTransferFinancialAddressType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -539,6 +623,7 @@ impl FundingInstructionsBankTransferFinancialAddressType {
 }
 impl std::str::FromStr for FundingInstructionsBankTransferFinancialAddressType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -575,6 +660,11 @@ for FundingInstructionsBankTransferFinancialAddressType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddressType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Iban Records contain E.U. bank account details per the SEPA format.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -592,60 +682,89 @@ pub struct FundingInstructionsBankTransferIbanRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferIbanRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferIbanRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer_iban_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferIbanRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::Address> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "bank_address" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "bic" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "country" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "iban" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferIbanRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<crate::Address>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_iban_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "bank_address",
+                "bic",
+                "country",
+                "iban",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(FundingInstructionsBankTransferIbanRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
-                    account_holder_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
-                    bank_address: f2
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
-                    bic: f3.ok_or_else(|| crate::rt::de::missing("bic"))?,
-                    country: f4.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    iban: f5.ok_or_else(|| crate::rt::de::missing("iban"))?,
+                    account_holder_address: f0,
+                    account_holder_name: f1,
+                    bank_address: f2,
+                    bic: f3,
+                    country: f4,
+                    iban: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f1.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "bank_address"),
+                                    (b.f3.is_none(), "bic"),
+                                    (b.f4.is_none(), "country"),
+                                    (b.f5.is_none(), "iban"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferIbanRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferIbanRecord {
@@ -685,60 +804,82 @@ pub struct FundingInstructionsBankTransferSortCodeRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSortCodeRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferSortCodeRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a funding_instructions_bank_transfer_sort_code_record object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferSortCodeRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::Address> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_address" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "sort_code" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferSortCodeRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::Address>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_sort_code_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "account_number",
+                "bank_address",
+                "sort_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(FundingInstructionsBankTransferSortCodeRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
-                    account_holder_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
-                    account_number: f2
-                        .ok_or_else(|| crate::rt::de::missing("account_number"))?,
-                    bank_address: f3
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
-                    sort_code: f4.ok_or_else(|| crate::rt::de::missing("sort_code"))?,
+                    account_holder_address: f0,
+                    account_holder_name: f1,
+                    account_number: f2,
+                    bank_address: f3,
+                    sort_code: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f1.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "account_number"),
+                                    (b.f3.is_none(), "bank_address"),
+                                    (b.f4.is_none(), "sort_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSortCodeRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferSortCodeRecord {
@@ -779,60 +920,89 @@ pub struct FundingInstructionsBankTransferSpeiRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSpeiRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferSpeiRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer_spei_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferSpeiRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::Address> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "bank_address" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_code" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "clabe" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferSpeiRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<crate::Address>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_spei_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "bank_address",
+                "bank_code",
+                "bank_name",
+                "clabe",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(FundingInstructionsBankTransferSpeiRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
-                    account_holder_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
-                    bank_address: f2
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
-                    bank_code: f3.ok_or_else(|| crate::rt::de::missing("bank_code"))?,
-                    bank_name: f4.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    clabe: f5.ok_or_else(|| crate::rt::de::missing("clabe"))?,
+                    account_holder_address: f0,
+                    account_holder_name: f1,
+                    bank_address: f2,
+                    bank_code: f3,
+                    bank_name: f4,
+                    clabe: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f1.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "bank_address"),
+                                    (b.f3.is_none(), "bank_code"),
+                                    (b.f4.is_none(), "bank_name"),
+                                    (b.f5.is_none(), "clabe"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSpeiRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferSpeiRecord {
@@ -876,65 +1046,96 @@ pub struct FundingInstructionsBankTransferSwiftRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSwiftRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferSwiftRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer_swift_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferSwiftRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::Address> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_number" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "account_type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "swift_code" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferSwiftRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::Address>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_swift_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "account_number",
+                "account_type",
+                "bank_address",
+                "bank_name",
+                "swift_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(FundingInstructionsBankTransferSwiftRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
-                    account_holder_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
-                    account_number: f2
-                        .ok_or_else(|| crate::rt::de::missing("account_number"))?,
-                    account_type: f3
-                        .ok_or_else(|| crate::rt::de::missing("account_type"))?,
-                    bank_address: f4
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
-                    bank_name: f5.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    swift_code: f6.ok_or_else(|| crate::rt::de::missing("swift_code"))?,
+                    account_holder_address: f0,
+                    account_holder_name: f1,
+                    account_number: f2,
+                    account_type: f3,
+                    bank_address: f4,
+                    bank_name: f5,
+                    swift_code: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f1.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "account_number"),
+                                    (b.f3.is_none(), "account_type"),
+                                    (b.f4.is_none(), "bank_address"),
+                                    (b.f5.is_none(), "bank_name"),
+                                    (b.f6.is_none(), "swift_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferSwiftRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferSwiftRecord {
@@ -983,6 +1184,7 @@ impl FundingInstructionsBankTransferType {
 }
 impl std::str::FromStr for FundingInstructionsBankTransferType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1008,6 +1210,11 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for FundingInstructionsBankTransferType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Zengin Records contain Japan bank account details per the Zengin format.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1031,57 +1238,67 @@ pub struct FundingInstructionsBankTransferZenginRecord {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferZenginRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FundingInstructionsBankTransferZenginRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a funding_instructions_bank_transfer_zengin_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FundingInstructionsBankTransferZenginRecord, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::Address> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_address" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_holder_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "account_number" => f2 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f3 = crate::rt::de::next(&mut map)?,
-                        "bank_address" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_code" => f5 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "branch_code" => f7 = crate::rt::de::next(&mut map)?,
-                        "branch_name" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FundingInstructionsBankTransferZenginRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::Address>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a funding_instructions_bank_transfer_zengin_record object",
+            &[
+                "account_holder_address",
+                "account_holder_name",
+                "account_number",
+                "account_type",
+                "bank_address",
+                "bank_code",
+                "bank_name",
+                "branch_code",
+                "branch_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4: Some(f4), f5, f6, f7, f8 } => {
                 Ok(FundingInstructionsBankTransferZenginRecord {
-                    account_holder_address: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "account_holder_address",
-                        ))?,
+                    account_holder_address: f0,
                     account_holder_name: f1,
                     account_number: f2,
                     account_type: f3,
-                    bank_address: f4
-                        .ok_or_else(|| crate::rt::de::missing("bank_address"))?,
+                    bank_address: f4,
                     bank_code: f5,
                     bank_name: f6,
                     branch_code: f7,
@@ -1089,8 +1306,25 @@ impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferZenginRecor
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_address"),
+                                    (b.f4.is_none(), "bank_address"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for FundingInstructionsBankTransferZenginRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for FundingInstructionsBankTransferZenginRecord {

@@ -37,57 +37,101 @@ pub struct GelatoDocumentReport {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for GelatoDocumentReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoDocumentReport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_document_report object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoDocumentReport, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<crate::GelatoDataDocumentReportDateOfBirth> = None;
-                let mut f2: Option<crate::GelatoDocumentReportError> = None;
-                let mut f3: Option<crate::GelatoDataDocumentReportExpirationDate> = None;
-                let mut f4: Option<Vec<String>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::GelatoDataDocumentReportIssuedDate> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::GelatoDocumentReportSex> = None;
-                let mut f11: Option<crate::GelatoDocumentReportStatus> = None;
-                let mut f12: Option<crate::GelatoDocumentReportType> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "dob" => f1 = crate::rt::de::next(&mut map)?,
-                        "error" => f2 = crate::rt::de::next(&mut map)?,
-                        "expiration_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "files" => f4 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f5 = crate::rt::de::next(&mut map)?,
-                        "issued_date" => f6 = crate::rt::de::next(&mut map)?,
-                        "issuing_country" => f7 = crate::rt::de::next(&mut map)?,
-                        "last_name" => f8 = crate::rt::de::next(&mut map)?,
-                        "number" => f9 = crate::rt::de::next(&mut map)?,
-                        "sex" => f10 = crate::rt::de::next(&mut map)?,
-                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f12 = crate::rt::de::next(&mut map)?,
-                        "unparsed_place_of_birth" => f13 = crate::rt::de::next(&mut map)?,
-                        "unparsed_sex" => f14 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for GelatoDocumentReport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<crate::GelatoDataDocumentReportDateOfBirth>,
+            f2: Option<crate::GelatoDocumentReportError>,
+            f3: Option<crate::GelatoDataDocumentReportExpirationDate>,
+            f4: Option<Vec<String>>,
+            f5: Option<String>,
+            f6: Option<crate::GelatoDataDocumentReportIssuedDate>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<crate::GelatoDocumentReportSex>,
+            f11: Option<crate::GelatoDocumentReportStatus>,
+            f12: Option<crate::GelatoDocumentReportType>,
+            f13: Option<String>,
+            f14: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_document_report object",
+            &[
+                "address",
+                "dob",
+                "error",
+                "expiration_date",
+                "files",
+                "first_name",
+                "issued_date",
+                "issuing_country",
+                "last_name",
+                "number",
+                "sex",
+                "status",
+                "type",
+                "unparsed_place_of_birth",
+                "unparsed_sex",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+            } => {
                 Ok(GelatoDocumentReport {
                     address: f0,
                     dob: f1,
@@ -100,15 +144,29 @@ impl<'de> serde::Deserialize<'de> for GelatoDocumentReport {
                     last_name: f8,
                     number: f9,
                     sex: f10,
-                    status: f11.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f11,
                     r#type: f12,
                     unparsed_place_of_birth: f13,
                     unparsed_sex: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f11.is_none(), "status")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for GelatoDocumentReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoDocumentReport {
@@ -199,6 +257,7 @@ impl GelatoDocumentReportSex {
 }
 impl std::str::FromStr for GelatoDocumentReportSex {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -226,6 +285,11 @@ impl<'de> serde::Deserialize<'de> for GelatoDocumentReportSex {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for GelatoDocumentReportSex {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `GelatoDocumentReportStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -249,6 +313,7 @@ impl GelatoDocumentReportStatus {
 }
 impl std::str::FromStr for GelatoDocumentReportStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -272,6 +337,11 @@ impl serde::Serialize for GelatoDocumentReportStatus {
 impl<'de> serde::Deserialize<'de> for GelatoDocumentReportStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for GelatoDocumentReportStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `GelatoDocumentReportType`.
@@ -300,6 +370,7 @@ impl GelatoDocumentReportType {
 }
 impl std::str::FromStr for GelatoDocumentReportType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -324,5 +395,10 @@ impl serde::Serialize for GelatoDocumentReportType {
 impl<'de> serde::Deserialize<'de> for GelatoDocumentReportType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for GelatoDocumentReportType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -21,41 +21,53 @@ pub struct GelatoIdNumberReport {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for GelatoIdNumberReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoIdNumberReport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_id_number_report object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoIdNumberReport, A::Error> {
-                let mut f0: Option<crate::GelatoDataIdNumberReportDate> = None;
-                let mut f1: Option<crate::GelatoIdNumberReportError> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::GelatoIdNumberReportIdNumberType> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::GelatoDocumentReportStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dob" => f0 = crate::rt::de::next(&mut map)?,
-                        "error" => f1 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "id_number" => f3 = crate::rt::de::next(&mut map)?,
-                        "id_number_type" => f4 = crate::rt::de::next(&mut map)?,
-                        "last_name" => f5 = crate::rt::de::next(&mut map)?,
-                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for GelatoIdNumberReport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::GelatoDataIdNumberReportDate>,
+            f1: Option<crate::GelatoIdNumberReportError>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::GelatoIdNumberReportIdNumberType>,
+            f5: Option<String>,
+            f6: Option<crate::GelatoDocumentReportStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_id_number_report object",
+            &[
+                "dob",
+                "error",
+                "first_name",
+                "id_number",
+                "id_number_type",
+                "last_name",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6) } => {
                 Ok(GelatoIdNumberReport {
                     dob: f0,
                     error: f1,
@@ -63,12 +75,24 @@ impl<'de> serde::Deserialize<'de> for GelatoIdNumberReport {
                     id_number: f3,
                     id_number_type: f4,
                     last_name: f5,
-                    status: f6.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f6.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for GelatoIdNumberReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoIdNumberReport {
@@ -132,6 +156,7 @@ impl GelatoIdNumberReportIdNumberType {
 }
 impl std::str::FromStr for GelatoIdNumberReportIdNumberType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -156,5 +181,10 @@ impl serde::Serialize for GelatoIdNumberReportIdNumberType {
 impl<'de> serde::Deserialize<'de> for GelatoIdNumberReportIdNumberType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for GelatoIdNumberReportIdNumberType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,47 +15,52 @@ pub struct GelatoSessionDocumentOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for GelatoSessionDocumentOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::GelatoReportDocumentOptionsAllowedTypes>>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_session_document_options object",
+            &[
+                "allowed_types",
+                "require_id_number",
+                "require_live_capture",
+                "require_matching_selfie",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(GelatoSessionDocumentOptions {
+            allowed_types: f0,
+            require_id_number: f1,
+            require_live_capture: f2,
+            require_matching_selfie: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for GelatoSessionDocumentOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoSessionDocumentOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_session_document_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoSessionDocumentOptions, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::GelatoReportDocumentOptionsAllowedTypes>,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allowed_types" => f0 = crate::rt::de::next(&mut map)?,
-                        "require_id_number" => f1 = crate::rt::de::next(&mut map)?,
-                        "require_live_capture" => f2 = crate::rt::de::next(&mut map)?,
-                        "require_matching_selfie" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(GelatoSessionDocumentOptions {
-                    allowed_types: f0,
-                    require_id_number: f1,
-                    require_live_capture: f2,
-                    require_matching_selfie: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoSessionDocumentOptions {

@@ -11,39 +11,36 @@ pub struct GelatoSessionMatchingOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for GelatoSessionMatchingOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::GelatoSessionMatchingOptionsDob>,
+            f1: Option<crate::GelatoSessionMatchingOptionsName>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_session_matching_options object",
+            &["dob", "name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(GelatoSessionMatchingOptions {
+            dob: f0,
+            name: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoSessionMatchingOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_session_matching_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoSessionMatchingOptions, A::Error> {
-                let mut f0: Option<crate::GelatoSessionMatchingOptionsDob> = None;
-                let mut f1: Option<crate::GelatoSessionMatchingOptionsName> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dob" => f0 = crate::rt::de::next(&mut map)?,
-                        "name" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(GelatoSessionMatchingOptions {
-                    dob: f0,
-                    name: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoSessionMatchingOptions {
@@ -91,6 +88,7 @@ impl GelatoSessionMatchingOptionsDob {
 }
 impl std::str::FromStr for GelatoSessionMatchingOptionsDob {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -116,6 +114,11 @@ impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptionsDob {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for GelatoSessionMatchingOptionsDob {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `GelatoSessionMatchingOptionsName`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -139,6 +142,7 @@ impl GelatoSessionMatchingOptionsName {
 }
 impl std::str::FromStr for GelatoSessionMatchingOptionsName {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -162,5 +166,10 @@ impl serde::Serialize for GelatoSessionMatchingOptionsName {
 impl<'de> serde::Deserialize<'de> for GelatoSessionMatchingOptionsName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for GelatoSessionMatchingOptionsName {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -9,39 +9,36 @@ pub struct GelatoVerificationReportOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for GelatoVerificationReportOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::GelatoReportDocumentOptions>,
+            f1: Option<crate::GelatoReportIdNumberOptions>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_verification_report_options object",
+            &["document", "id_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(GelatoVerificationReportOptions {
+            document: f0,
+            id_number: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for GelatoVerificationReportOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoVerificationReportOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_verification_report_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoVerificationReportOptions, A::Error> {
-                let mut f0: Option<crate::GelatoReportDocumentOptions> = None;
-                let mut f1: Option<crate::GelatoReportIdNumberOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "document" => f0 = crate::rt::de::next(&mut map)?,
-                        "id_number" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(GelatoVerificationReportOptions {
-                    document: f0,
-                    id_number: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoVerificationReportOptions {

@@ -12,48 +12,51 @@ pub struct GelatoVerificationSessionOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for GelatoVerificationSessionOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::GelatoSessionDocumentOptions>,
+            f1: Option<crate::GelatoSessionEmailOptions>,
+            f2: Option<crate::GelatoSessionIdNumberOptions>,
+            f3: Option<crate::GelatoSessionMatchingOptions>,
+            f4: Option<crate::GelatoSessionPhoneOptions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_verification_session_options object",
+            &["document", "email", "id_number", "matching", "phone"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(GelatoVerificationSessionOptions {
+            document: f0,
+            email: f1,
+            id_number: f2,
+            matching: f3,
+            phone: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for GelatoVerificationSessionOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoVerificationSessionOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_verification_session_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoVerificationSessionOptions, A::Error> {
-                let mut f0: Option<crate::GelatoSessionDocumentOptions> = None;
-                let mut f1: Option<crate::GelatoSessionEmailOptions> = None;
-                let mut f2: Option<crate::GelatoSessionIdNumberOptions> = None;
-                let mut f3: Option<crate::GelatoSessionMatchingOptions> = None;
-                let mut f4: Option<crate::GelatoSessionPhoneOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "document" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "id_number" => f2 = crate::rt::de::next(&mut map)?,
-                        "matching" => f3 = crate::rt::de::next(&mut map)?,
-                        "phone" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(GelatoVerificationSessionOptions {
-                    document: f0,
-                    email: f1,
-                    id_number: f2,
-                    matching: f3,
-                    phone: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoVerificationSessionOptions {

@@ -29,66 +29,87 @@ pub struct GelatoVerifiedOutputs {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for GelatoVerifiedOutputs {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<crate::GelatoDataVerifiedOutputsDate>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::GelatoIdNumberReportIdNumberType>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::GelatoVerifiedOutputsSex>,
+            f9: Option<String>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a gelato_verified_outputs object",
+            &[
+                "address",
+                "dob",
+                "email",
+                "first_name",
+                "id_number",
+                "id_number_type",
+                "last_name",
+                "phone",
+                "sex",
+                "unparsed_place_of_birth",
+                "unparsed_sex",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } = b;
+        Ok(GelatoVerifiedOutputs {
+            address: f0,
+            dob: f1,
+            email: f2,
+            first_name: f3,
+            id_number: f4,
+            id_number_type: f5,
+            last_name: f6,
+            phone: f7,
+            sex: f8,
+            unparsed_place_of_birth: f9,
+            unparsed_sex: f10,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for GelatoVerifiedOutputs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = GelatoVerifiedOutputs;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a gelato_verified_outputs object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GelatoVerifiedOutputs, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<crate::GelatoDataVerifiedOutputsDate> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::GelatoIdNumberReportIdNumberType> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::GelatoVerifiedOutputsSex> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "dob" => f1 = crate::rt::de::next(&mut map)?,
-                        "email" => f2 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "id_number" => f4 = crate::rt::de::next(&mut map)?,
-                        "id_number_type" => f5 = crate::rt::de::next(&mut map)?,
-                        "last_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "phone" => f7 = crate::rt::de::next(&mut map)?,
-                        "sex" => f8 = crate::rt::de::next(&mut map)?,
-                        "unparsed_place_of_birth" => f9 = crate::rt::de::next(&mut map)?,
-                        "unparsed_sex" => f10 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(GelatoVerifiedOutputs {
-                    address: f0,
-                    dob: f1,
-                    email: f2,
-                    first_name: f3,
-                    id_number: f4,
-                    id_number_type: f5,
-                    last_name: f6,
-                    phone: f7,
-                    sex: f8,
-                    unparsed_place_of_birth: f9,
-                    unparsed_sex: f10,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for GelatoVerifiedOutputs {
@@ -169,6 +190,7 @@ impl GelatoVerifiedOutputsSex {
 }
 impl std::str::FromStr for GelatoVerifiedOutputsSex {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -194,5 +216,10 @@ impl serde::Serialize for GelatoVerifiedOutputsSex {
 impl<'de> serde::Deserialize<'de> for GelatoVerifiedOutputsSex {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for GelatoVerifiedOutputsSex {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

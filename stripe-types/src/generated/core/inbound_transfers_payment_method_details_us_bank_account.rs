@@ -27,51 +27,61 @@ pub struct InboundTransfersPaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InboundTransfersPaymentMethodDetailsUsBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InboundTransfersPaymentMethodDetailsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a inbound_transfers_payment_method_details_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InboundTransfersPaymentMethodDetailsUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f6: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountNetwork,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f5 = crate::rt::de::next(&mut map)?,
-                        "network" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "routing_number" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InboundTransfersPaymentMethodDetailsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Expandable<crate::Mandate>>,
+            f6: Option<crate::InboundTransfersPaymentMethodDetailsUsBankAccountNetwork>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a inbound_transfers_payment_method_details_us_bank_account object",
+            &[
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "fingerprint",
+                "last4",
+                "mandate",
+                "network",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7 } => {
                 Ok(InboundTransfersPaymentMethodDetailsUsBankAccount {
                     account_holder_type: f0,
                     account_type: f1,
@@ -79,13 +89,27 @@ impl<'de> serde::Deserialize<'de> for InboundTransfersPaymentMethodDetailsUsBank
                     fingerprint: f3,
                     last4: f4,
                     mandate: f5,
-                    network: f6.ok_or_else(|| crate::rt::de::missing("network"))?,
+                    network: f6,
                     routing_number: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f6.is_none(), "network")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InboundTransfersPaymentMethodDetailsUsBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InboundTransfersPaymentMethodDetailsUsBankAccount {
@@ -156,6 +180,7 @@ impl InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType {
 impl std::str::FromStr
 for InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -192,6 +217,12 @@ for InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InboundTransfersPaymentMethodDetailsUsBankAccountAccountType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -219,6 +250,7 @@ impl InboundTransfersPaymentMethodDetailsUsBankAccountAccountType {
 }
 impl std::str::FromStr for InboundTransfersPaymentMethodDetailsUsBankAccountAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -253,6 +285,11 @@ for InboundTransfersPaymentMethodDetailsUsBankAccountAccountType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for InboundTransfersPaymentMethodDetailsUsBankAccountAccountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InboundTransfersPaymentMethodDetailsUsBankAccountNetwork`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -273,6 +310,7 @@ impl InboundTransfersPaymentMethodDetailsUsBankAccountNetwork {
 }
 impl std::str::FromStr for InboundTransfersPaymentMethodDetailsUsBankAccountNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -300,5 +338,10 @@ impl<'de> serde::Deserialize<'de>
 for InboundTransfersPaymentMethodDetailsUsBankAccountNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InboundTransfersPaymentMethodDetailsUsBankAccountNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,46 +11,55 @@ pub struct InsightsResourcesPaymentEvaluationCardIssuerDecline {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationCardIssuerDecline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationCardIssuerDecline;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_card_issuer_decline object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationCardIssuerDecline, A::Error> {
-                let mut f0: Option<f64> = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "model_score" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "recommended_action" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationCardIssuerDecline {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<f64>,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_card_issuer_decline object",
+            &["model_score", "recommended_action"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(InsightsResourcesPaymentEvaluationCardIssuerDecline {
-                    model_score: f0
-                        .ok_or_else(|| crate::rt::de::missing("model_score"))?,
-                    recommended_action: f1
-                        .ok_or_else(|| crate::rt::de::missing("recommended_action"))?,
+                    model_score: f0,
+                    recommended_action: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "model_score"),
+                                    (b.f1.is_none(), "recommended_action"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InsightsResourcesPaymentEvaluationCardIssuerDecline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationCardIssuerDecline {
@@ -101,6 +110,7 @@ impl InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -135,5 +145,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -9,44 +9,49 @@ pub struct InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_early_fraud_warning_received object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fraud_type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_early_fraud_warning_received object",
+            &["fraud_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
-                    fraud_type: f0.ok_or_else(|| crate::rt::de::missing("fraud_type"))?,
+                    fraud_type: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "fraud_type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
@@ -106,6 +111,7 @@ impl InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -146,5 +152,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -22,67 +22,84 @@ pub struct InsightsResourcesPaymentEvaluationEvent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a insights_resources_payment_evaluation_event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationEvent, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationDisputeOpened,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived,
-                > = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::InsightsResourcesPaymentEvaluationRefunded> = None;
-                let mut f4: Option<crate::InsightsResourcesPaymentEvaluationEventType> = None;
-                let mut f5: Option<
-                    crate::InsightsResourcesPaymentEvaluationUserInterventionRaised,
-                > = None;
-                let mut f6: Option<
-                    crate::InsightsResourcesPaymentEvaluationUserInterventionResolved,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dispute_opened" => f0 = crate::rt::de::next(&mut map)?,
-                        "early_fraud_warning_received" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "occurred_at" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "refunded" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "user_intervention_raised" => f5 = crate::rt::de::next(&mut map)?,
-                        "user_intervention_resolved" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEvent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InsightsResourcesPaymentEvaluationDisputeOpened>,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived,
+            >,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::InsightsResourcesPaymentEvaluationRefunded>,
+            f4: Option<crate::InsightsResourcesPaymentEvaluationEventType>,
+            f5: Option<crate::InsightsResourcesPaymentEvaluationUserInterventionRaised>,
+            f6: Option<
+                crate::InsightsResourcesPaymentEvaluationUserInterventionResolved,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_event object",
+            &[
+                "dispute_opened",
+                "early_fraud_warning_received",
+                "occurred_at",
+                "refunded",
+                "type",
+                "user_intervention_raised",
+                "user_intervention_resolved",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4: Some(f4), f5, f6 } => {
                 Ok(InsightsResourcesPaymentEvaluationEvent {
                     dispute_opened: f0,
                     early_fraud_warning_received: f1,
-                    occurred_at: f2
-                        .ok_or_else(|| crate::rt::de::missing("occurred_at"))?,
+                    occurred_at: f2,
                     refunded: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     user_intervention_raised: f5,
                     user_intervention_resolved: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "occurred_at"), (b.f4.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationEvent {
@@ -158,6 +175,7 @@ impl InsightsResourcesPaymentEvaluationEventType {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationEventType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -192,5 +210,10 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationEventType {
 impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationEventType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEventType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

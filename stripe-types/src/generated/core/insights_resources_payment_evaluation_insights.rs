@@ -14,46 +14,59 @@ pub struct InsightsResourcesPaymentEvaluationInsights {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationInsights {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationInsights;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a insights_resources_payment_evaluation_insights object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationInsights, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationCardIssuerDecline,
-                > = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::InsightsResourcesPaymentEvaluationScorer> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_issuer_decline" => f0 = crate::rt::de::next(&mut map)?,
-                        "evaluated_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "fraudulent_dispute" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationInsights {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InsightsResourcesPaymentEvaluationCardIssuerDecline>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationScorer>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_insights object",
+            &["card_issuer_decline", "evaluated_at", "fraudulent_dispute"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(InsightsResourcesPaymentEvaluationInsights {
                     card_issuer_decline: f0,
-                    evaluated_at: f1
-                        .ok_or_else(|| crate::rt::de::missing("evaluated_at"))?,
-                    fraudulent_dispute: f2
-                        .ok_or_else(|| crate::rt::de::missing("fraudulent_dispute"))?,
+                    evaluated_at: f1,
+                    fraudulent_dispute: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "evaluated_at"),
+                                    (b.f2.is_none(), "fraudulent_dispute"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationInsights {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationInsights {

@@ -15,46 +15,41 @@ pub struct InsightsResourcesPaymentEvaluationMoneyMovementCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+            >,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_money_movement_card object",
+            &["customer_presence", "payment_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InsightsResourcesPaymentEvaluationMoneyMovementCard {
+            customer_presence: f0,
+            payment_type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationMoneyMovementCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationMoneyMovementCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_money_movement_card object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationMoneyMovementCard, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_presence" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InsightsResourcesPaymentEvaluationMoneyMovementCard {
-                    customer_presence: f0,
-                    payment_type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationMoneyMovementCard {
@@ -109,6 +104,7 @@ impl InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -143,6 +139,12 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType`.
@@ -185,6 +187,7 @@ impl InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -225,5 +228,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,52 +11,52 @@ pub struct InsightsResourcesPaymentEvaluationMoneyMovementDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationMoneyMovementDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationMoneyMovementDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_money_movement_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InsightsResourcesPaymentEvaluationMoneyMovementDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementCard,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        "money_movement_type" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InsightsResourcesPaymentEvaluationMoneyMovementCard>,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_money_movement_details object",
+            &["card", "money_movement_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(InsightsResourcesPaymentEvaluationMoneyMovementDetails {
                     card: f0,
-                    money_movement_type: f1
-                        .ok_or_else(|| crate::rt::de::missing("money_movement_type"))?,
+                    money_movement_type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "money_movement_type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InsightsResourcesPaymentEvaluationMoneyMovementDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationMoneyMovementDetails {
@@ -104,6 +104,7 @@ impl InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -135,5 +136,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -16,52 +16,62 @@ pub struct InsightsResourcesPaymentEvaluationOutcome {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationOutcome {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationOutcome;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a insights_resources_payment_evaluation_outcome object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationOutcome, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationMerchantBlocked,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::InsightsResourcesPaymentEvaluationRejected> = None;
-                let mut f3: Option<crate::InsightsResourcesPaymentEvaluationSucceeded> = None;
-                let mut f4: Option<
-                    crate::InsightsResourcesPaymentEvaluationOutcomeType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "merchant_blocked" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_intent_id" => f1 = crate::rt::de::next(&mut map)?,
-                        "rejected" => f2 = crate::rt::de::next(&mut map)?,
-                        "succeeded" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationOutcome {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InsightsResourcesPaymentEvaluationMerchantBlocked>,
+            f1: Option<String>,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationRejected>,
+            f3: Option<crate::InsightsResourcesPaymentEvaluationSucceeded>,
+            f4: Option<crate::InsightsResourcesPaymentEvaluationOutcomeType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_outcome object",
+            &["merchant_blocked", "payment_intent_id", "rejected", "succeeded", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
                 Ok(InsightsResourcesPaymentEvaluationOutcome {
                     merchant_blocked: f0,
                     payment_intent_id: f1,
                     rejected: f2,
                     succeeded: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationOutcome {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationOutcome {
@@ -124,6 +134,7 @@ impl InsightsResourcesPaymentEvaluationOutcomeType {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationOutcomeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -151,5 +162,10 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationOutcomeType {
 impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationOutcomeType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationOutcomeType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

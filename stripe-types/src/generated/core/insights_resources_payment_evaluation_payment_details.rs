@@ -25,50 +25,56 @@ pub struct InsightsResourcesPaymentEvaluationPaymentDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationPaymentDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationPaymentDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_payment_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationPaymentDetails, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails,
-                > = None;
-                let mut f4: Option<
-                    crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails,
-                > = None;
-                let mut f5: Option<crate::InsightsResourcesPaymentEvaluationShipping> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        "money_movement_details" => f3 = crate::rt::de::next(&mut map)?,
-                        "payment_method_details" => f4 = crate::rt::de::next(&mut map)?,
-                        "shipping_details" => f5 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationPaymentDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails>,
+            f4: Option<crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails>,
+            f5: Option<crate::InsightsResourcesPaymentEvaluationShipping>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_payment_details object",
+            &[
+                "amount",
+                "currency",
+                "description",
+                "money_movement_details",
+                "payment_method_details",
+                "shipping_details",
+                "statement_descriptor",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4, f5, f6 } => {
                 Ok(InsightsResourcesPaymentEvaluationPaymentDetails {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     description: f2,
                     money_movement_details: f3,
                     payment_method_details: f4,
@@ -77,8 +83,22 @@ impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationPaymentD
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationPaymentDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationPaymentDetails {

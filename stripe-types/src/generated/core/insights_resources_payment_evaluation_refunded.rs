@@ -13,44 +13,60 @@ pub struct InsightsResourcesPaymentEvaluationRefunded {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRefunded {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationRefunded;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a insights_resources_payment_evaluation_refunded object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationRefunded, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationRefundedReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "reason" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefunded {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationRefundedReason>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_refunded object",
+            &["amount", "currency", "reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(InsightsResourcesPaymentEvaluationRefunded {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    reason: f2.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    amount: f0,
+                    currency: f1,
+                    reason: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f2.is_none(), "reason"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRefunded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationRefunded {
@@ -103,6 +119,7 @@ impl InsightsResourcesPaymentEvaluationRefundedReason {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationRefundedReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -138,5 +155,10 @@ impl serde::Serialize for InsightsResourcesPaymentEvaluationRefundedReason {
 impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRefundedReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefundedReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

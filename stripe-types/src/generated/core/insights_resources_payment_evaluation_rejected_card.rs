@@ -15,63 +15,69 @@ pub struct InsightsResourcesPaymentEvaluationRejectedCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRejectedCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationRejectedCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_rejected_card object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationRejectedCard, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
-                > = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
-                > = None;
-                let mut f3: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "address_postal_code_check" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "cvc_check" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "reason" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRejectedCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+            >,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+            >,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+            f3: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardReason>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_rejected_card object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check", "reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(InsightsResourcesPaymentEvaluationRejectedCard {
-                    address_line1_check: f0
-                        .ok_or_else(|| crate::rt::de::missing("address_line1_check"))?,
-                    address_postal_code_check: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "address_postal_code_check",
-                        ))?,
-                    cvc_check: f2.ok_or_else(|| crate::rt::de::missing("cvc_check"))?,
-                    reason: f3.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    address_line1_check: f0,
+                    address_postal_code_check: f1,
+                    cvc_check: f2,
+                    reason: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "address_line1_check"),
+                                    (b.f1.is_none(), "address_postal_code_check"),
+                                    (b.f2.is_none(), "cvc_check"),
+                                    (b.f3.is_none(), "reason"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationRejectedCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationRejectedCard {
@@ -137,6 +143,7 @@ impl InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -179,6 +186,12 @@ for InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -219,6 +232,7 @@ impl InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -261,6 +275,12 @@ for InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `InsightsResourcesPaymentEvaluationRejectedCardCvcCheck`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -294,6 +314,7 @@ impl InsightsResourcesPaymentEvaluationRejectedCardCvcCheck {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationRejectedCardCvcCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -328,6 +349,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationRejectedCardCvcCheck {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRejectedCardCvcCheck {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `InsightsResourcesPaymentEvaluationRejectedCardReason`.
@@ -406,6 +432,7 @@ impl InsightsResourcesPaymentEvaluationRejectedCardReason {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationRejectedCardReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -469,5 +496,10 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationRejectedCardReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRejectedCardReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,58 +13,64 @@ pub struct InsightsResourcesPaymentEvaluationSucceededCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationSucceededCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationSucceededCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_succeeded_card object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InsightsResourcesPaymentEvaluationSucceededCard, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
-                > = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "address_postal_code_check" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "cvc_check" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationSucceededCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+            >,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+            >,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_succeeded_card object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(InsightsResourcesPaymentEvaluationSucceededCard {
-                    address_line1_check: f0
-                        .ok_or_else(|| crate::rt::de::missing("address_line1_check"))?,
-                    address_postal_code_check: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "address_postal_code_check",
-                        ))?,
-                    cvc_check: f2.ok_or_else(|| crate::rt::de::missing("cvc_check"))?,
+                    address_line1_check: f0,
+                    address_postal_code_check: f1,
+                    cvc_check: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "address_line1_check"),
+                                    (b.f1.is_none(), "address_postal_code_check"),
+                                    (b.f2.is_none(), "cvc_check"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InsightsResourcesPaymentEvaluationSucceededCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationSucceededCard {

@@ -14,52 +14,61 @@ pub struct InsightsResourcesPaymentEvaluationUserInterventionRaised {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationUserInterventionRaised {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationUserInterventionRaised;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_user_intervention_raised object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InsightsResourcesPaymentEvaluationUserInterventionRaised,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom" => f0 = crate::rt::de::next(&mut map)?,
-                        "key" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRaised {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom,
+            >,
+            f1: Option<String>,
+            f2: Option<
+                crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_user_intervention_raised object",
+            &["custom", "key", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(InsightsResourcesPaymentEvaluationUserInterventionRaised {
                     custom: f0,
-                    key: f1.ok_or_else(|| crate::rt::de::missing("key"))?,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    key: f1,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "key"), (b.f2.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InsightsResourcesPaymentEvaluationUserInterventionRaised {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationUserInterventionRaised {
@@ -113,6 +122,7 @@ impl InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
 }
 impl std::str::FromStr for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -148,5 +158,10 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRaisedType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,47 +13,47 @@ pub struct InsightsResourcesPaymentEvaluationUserInterventionResolved {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for InsightsResourcesPaymentEvaluationUserInterventionResolved {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InsightsResourcesPaymentEvaluationUserInterventionResolved;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a insights_resources_payment_evaluation_user_intervention_resolved object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                InsightsResourcesPaymentEvaluationUserInterventionResolved,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "key" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "outcome" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionResolved {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a insights_resources_payment_evaluation_user_intervention_resolved object",
+            &["key", "outcome"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(InsightsResourcesPaymentEvaluationUserInterventionResolved {
-                    key: f0.ok_or_else(|| crate::rt::de::missing("key"))?,
+                    key: f0,
                     outcome: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "key")])),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for InsightsResourcesPaymentEvaluationUserInterventionResolved {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InsightsResourcesPaymentEvaluationUserInterventionResolved {
@@ -111,6 +111,7 @@ impl InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
 impl std::str::FromStr
 for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -148,5 +149,11 @@ impl<'de> serde::Deserialize<'de>
 for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -23,57 +23,72 @@ pub struct InvoicesPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicesPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoicePaymentMethodOptionsAcssDebit>,
+            f1: Option<crate::InvoicePaymentMethodOptionsBancontact>,
+            f2: Option<crate::InvoicePaymentMethodOptionsCard>,
+            f3: Option<crate::InvoicePaymentMethodOptionsCustomerBalance>,
+            f4: Option<crate::InvoicePaymentMethodOptionsKonbini>,
+            f5: Option<crate::InvoicePaymentMethodOptionsPayto>,
+            f6: Option<crate::InvoicePaymentMethodOptionsSepaDebit>,
+            f7: Option<crate::InvoicePaymentMethodOptionsUsBankAccount>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_payment_method_options object",
+            &[
+                "acss_debit",
+                "bancontact",
+                "card",
+                "customer_balance",
+                "konbini",
+                "payto",
+                "sepa_debit",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(InvoicesPaymentMethodOptions {
+            acss_debit: f0,
+            bancontact: f1,
+            card: f2,
+            customer_balance: f3,
+            konbini: f4,
+            payto: f5,
+            sepa_debit: f6,
+            us_bank_account: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicesPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoices_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesPaymentMethodOptions, A::Error> {
-                let mut f0: Option<crate::InvoicePaymentMethodOptionsAcssDebit> = None;
-                let mut f1: Option<crate::InvoicePaymentMethodOptionsBancontact> = None;
-                let mut f2: Option<crate::InvoicePaymentMethodOptionsCard> = None;
-                let mut f3: Option<crate::InvoicePaymentMethodOptionsCustomerBalance> = None;
-                let mut f4: Option<crate::InvoicePaymentMethodOptionsKonbini> = None;
-                let mut f5: Option<crate::InvoicePaymentMethodOptionsPayto> = None;
-                let mut f6: Option<crate::InvoicePaymentMethodOptionsSepaDebit> = None;
-                let mut f7: Option<crate::InvoicePaymentMethodOptionsUsBankAccount> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f1 = crate::rt::de::next(&mut map)?,
-                        "card" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f3 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f4 = crate::rt::de::next(&mut map)?,
-                        "payto" => f5 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f6 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicesPaymentMethodOptions {
-                    acss_debit: f0,
-                    bancontact: f1,
-                    card: f2,
-                    customer_balance: f3,
-                    konbini: f4,
-                    payto: f5,
-                    sepa_debit: f6,
-                    us_bank_account: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesPaymentMethodOptions {

@@ -15,44 +15,43 @@ pub struct InvoicesPaymentSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicesPaymentSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::InvoicesPaymentMethodOptions>,
+            f2: Option<Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_payment_settings object",
+            &["default_mandate", "payment_method_options", "payment_method_types"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(InvoicesPaymentSettings {
+            default_mandate: f0,
+            payment_method_options: f1,
+            payment_method_types: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicesPaymentSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesPaymentSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoices_payment_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesPaymentSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::InvoicesPaymentMethodOptions> = None;
-                let mut f2: Option<
-                    Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_mandate" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_method_options" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_method_types" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicesPaymentSettings {
-                    default_mandate: f0,
-                    payment_method_options: f1,
-                    payment_method_types: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesPaymentSettings {
@@ -228,6 +227,7 @@ impl InvoicesPaymentSettingsPaymentMethodTypes {
 }
 impl std::str::FromStr for InvoicesPaymentSettingsPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -302,5 +302,10 @@ impl serde::Serialize for InvoicesPaymentSettingsPaymentMethodTypes {
 impl<'de> serde::Deserialize<'de> for InvoicesPaymentSettingsPaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InvoicesPaymentSettingsPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,49 +15,58 @@ pub struct InvoicesPaymentsInvoicePaymentAssociatedPayment {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for InvoicesPaymentsInvoicePaymentAssociatedPayment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesPaymentsInvoicePaymentAssociatedPayment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoices_payments_invoice_payment_associated_payment object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesPaymentsInvoicePaymentAssociatedPayment, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::PaymentRecord>> = None;
-                let mut f3: Option<
-                    crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "charge" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_record" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPayment {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Charge>>,
+            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f2: Option<crate::rt::Expandable<crate::PaymentRecord>>,
+            f3: Option<crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_payments_invoice_payment_associated_payment object",
+            &["charge", "payment_intent", "payment_record", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(InvoicesPaymentsInvoicePaymentAssociatedPayment {
                     charge: f0,
                     payment_intent: f1,
                     payment_record: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoicesPaymentsInvoicePaymentAssociatedPayment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesPaymentsInvoicePaymentAssociatedPayment {
@@ -116,6 +125,7 @@ impl InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
 }
 impl std::str::FromStr for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -149,5 +159,10 @@ impl<'de> serde::Deserialize<'de>
 for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,41 +11,36 @@ pub struct InvoicesPaymentsInvoicePaymentStatusTransitions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentStatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_payments_invoice_payment_status_transitions object",
+            &["canceled_at", "paid_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(InvoicesPaymentsInvoicePaymentStatusTransitions {
+            canceled_at: f0,
+            paid_at: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicesPaymentsInvoicePaymentStatusTransitions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesPaymentsInvoicePaymentStatusTransitions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a invoices_payments_invoice_payment_status_transitions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesPaymentsInvoicePaymentStatusTransitions, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "canceled_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "paid_at" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicesPaymentsInvoicePaymentStatusTransitions {
-                    canceled_at: f0,
-                    paid_at: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesPaymentsInvoicePaymentStatusTransitions {

@@ -15,45 +15,47 @@ pub struct InvoicesResourceInvoiceRendering {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicesResourceInvoiceRendering {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::InvoiceRenderingPdf>,
+            f2: Option<String>,
+            f3: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_resource_invoice_rendering object",
+            &["amount_tax_display", "pdf", "template", "template_version"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(InvoicesResourceInvoiceRendering {
+            amount_tax_display: f0,
+            pdf: f1,
+            template: f2,
+            template_version: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicesResourceInvoiceRendering {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesResourceInvoiceRendering;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoices_resource_invoice_rendering object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesResourceInvoiceRendering, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::InvoiceRenderingPdf> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
-                        "pdf" => f1 = crate::rt::de::next(&mut map)?,
-                        "template" => f2 = crate::rt::de::next(&mut map)?,
-                        "template_version" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicesResourceInvoiceRendering {
-                    amount_tax_display: f0,
-                    pdf: f1,
-                    template: f2,
-                    template_version: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesResourceInvoiceRendering {

@@ -15,45 +15,47 @@ pub struct InvoicesResourceStatusTransitions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for InvoicesResourceStatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a invoices_resource_status_transitions object",
+            &["finalized_at", "marked_uncollectible_at", "paid_at", "voided_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(InvoicesResourceStatusTransitions {
+            finalized_at: f0,
+            marked_uncollectible_at: f1,
+            paid_at: f2,
+            voided_at: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for InvoicesResourceStatusTransitions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = InvoicesResourceStatusTransitions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a invoices_resource_status_transitions object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InvoicesResourceStatusTransitions, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "finalized_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "marked_uncollectible_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "paid_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "voided_at" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(InvoicesResourceStatusTransitions {
-                    finalized_at: f0,
-                    marked_uncollectible_at: f1,
-                    paid_at: f2,
-                    voided_at: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for InvoicesResourceStatusTransitions {

@@ -38,69 +38,103 @@ impl Item {
 }
 /// The id of a [`Item`].
 pub type ItemId = crate::rt::Id<Item>;
-impl<'de> serde::Deserialize<'de> for Item {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Item;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Item, A::Error> {
-                let mut f0: Option<crate::LineItemsAdjustableQuantity> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<Vec<crate::LineItemsDiscountAmount>> = None;
-                let mut f8: Option<crate::ItemId> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<crate::Price> = None;
-                let mut f11: Option<i64> = None;
-                let mut f12: Option<Vec<crate::LineItemsTaxAmount>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "adjustable_quantity" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_discount" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_subtotal" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_tax" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f6 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
-                        "price" => f10 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f11 = crate::rt::de::next(&mut map)?,
-                        "taxes" => f12 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Item {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::LineItemsAdjustableQuantity>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+            f4: Option<i64>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<Vec<crate::LineItemsDiscountAmount>>,
+            f8: Option<crate::ItemId>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<crate::Price>,
+            f11: Option<i64>,
+            f12: Option<Vec<crate::LineItemsTaxAmount>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a item object",
+            &[
+                "adjustable_quantity",
+                "amount_discount",
+                "amount_subtotal",
+                "amount_tax",
+                "amount_total",
+                "currency",
+                "description",
+                "discounts",
+                "id",
+                "metadata",
+                "object",
+                "price",
+                "quantity",
+                "taxes",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.skip(),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7,
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12,
+            } => {
                 Ok(Item {
                     adjustable_quantity: f0,
-                    amount_discount: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_discount"))?,
-                    amount_subtotal: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_tax: f3.ok_or_else(|| crate::rt::de::missing("amount_tax"))?,
-                    amount_total: f4
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
-                    currency: f5.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount_discount: f1,
+                    amount_subtotal: f2,
+                    amount_tax: f3,
+                    amount_total: f4,
+                    currency: f5,
                     description: f6,
                     discounts: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f8,
                     metadata: f9,
                     price: f10,
                     quantity: f11,
@@ -108,8 +142,29 @@ impl<'de> serde::Deserialize<'de> for Item {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "amount_discount"),
+                                    (b.f2.is_none(), "amount_subtotal"),
+                                    (b.f3.is_none(), "amount_tax"),
+                                    (b.f4.is_none(), "amount_total"),
+                                    (b.f5.is_none(), "currency"),
+                                    (b.f8.is_none(), "id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Item {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Item {

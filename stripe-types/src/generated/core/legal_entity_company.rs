@@ -51,103 +51,165 @@ pub struct LegalEntityCompany {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for LegalEntityCompany {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<crate::LegalEntityJapanAddress>,
+            f2: Option<crate::LegalEntityJapanAddress>,
+            f3: Option<bool>,
+            f4: Option<crate::LegalEntityDirectorshipDeclaration>,
+            f5: Option<bool>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<bool>,
+            f12: Option<crate::LegalEntityUboDeclaration>,
+            f13: Option<crate::LegalEntityCompanyOwnershipExemptionReason>,
+            f14: Option<String>,
+            f15: Option<crate::LegalEntityRegistrationDate>,
+            f16: Option<crate::LegalEntityRepresentativeDeclaration>,
+            f17: Option<crate::LegalEntityCompanyStructure>,
+            f18: Option<bool>,
+            f19: Option<String>,
+            f20: Option<bool>,
+            f21: Option<crate::LegalEntityCompanyVerification>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a legal_entity_company object",
+            &[
+                "address",
+                "address_kana",
+                "address_kanji",
+                "directors_provided",
+                "directorship_declaration",
+                "executives_provided",
+                "export_license_id",
+                "export_purpose_code",
+                "name",
+                "name_kana",
+                "name_kanji",
+                "owners_provided",
+                "ownership_declaration",
+                "ownership_exemption_reason",
+                "phone",
+                "registration_date",
+                "representative_declaration",
+                "structure",
+                "tax_id_provided",
+                "tax_id_registrar",
+                "vat_id_provided",
+                "verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+        } = b;
+        Ok(LegalEntityCompany {
+            address: f0,
+            address_kana: f1,
+            address_kanji: f2,
+            directors_provided: f3,
+            directorship_declaration: f4,
+            executives_provided: f5,
+            export_license_id: f6,
+            export_purpose_code: f7,
+            name: f8,
+            name_kana: f9,
+            name_kanji: f10,
+            owners_provided: f11,
+            ownership_declaration: f12,
+            ownership_exemption_reason: f13,
+            phone: f14,
+            registration_date: f15,
+            representative_declaration: f16,
+            structure: f17,
+            tax_id_provided: f18,
+            tax_id_registrar: f19,
+            vat_id_provided: f20,
+            verification: f21,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for LegalEntityCompany {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LegalEntityCompany;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a legal_entity_company object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LegalEntityCompany, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f2: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::LegalEntityDirectorshipDeclaration> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::LegalEntityUboDeclaration> = None;
-                let mut f13: Option<crate::LegalEntityCompanyOwnershipExemptionReason> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::LegalEntityRegistrationDate> = None;
-                let mut f16: Option<crate::LegalEntityRepresentativeDeclaration> = None;
-                let mut f17: Option<crate::LegalEntityCompanyStructure> = None;
-                let mut f18: Option<bool> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<bool> = None;
-                let mut f21: Option<crate::LegalEntityCompanyVerification> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_kana" => f1 = crate::rt::de::next(&mut map)?,
-                        "address_kanji" => f2 = crate::rt::de::next(&mut map)?,
-                        "directors_provided" => f3 = crate::rt::de::next(&mut map)?,
-                        "directorship_declaration" => f4 = crate::rt::de::next(&mut map)?,
-                        "executives_provided" => f5 = crate::rt::de::next(&mut map)?,
-                        "export_license_id" => f6 = crate::rt::de::next(&mut map)?,
-                        "export_purpose_code" => f7 = crate::rt::de::next(&mut map)?,
-                        "name" => f8 = crate::rt::de::next(&mut map)?,
-                        "name_kana" => f9 = crate::rt::de::next(&mut map)?,
-                        "name_kanji" => f10 = crate::rt::de::next(&mut map)?,
-                        "owners_provided" => f11 = crate::rt::de::next(&mut map)?,
-                        "ownership_declaration" => f12 = crate::rt::de::next(&mut map)?,
-                        "ownership_exemption_reason" => {
-                            f13 = crate::rt::de::next(&mut map)?;
-                        }
-                        "phone" => f14 = crate::rt::de::next(&mut map)?,
-                        "registration_date" => f15 = crate::rt::de::next(&mut map)?,
-                        "representative_declaration" => {
-                            f16 = crate::rt::de::next(&mut map)?;
-                        }
-                        "structure" => f17 = crate::rt::de::next(&mut map)?,
-                        "tax_id_provided" => f18 = crate::rt::de::next(&mut map)?,
-                        "tax_id_registrar" => f19 = crate::rt::de::next(&mut map)?,
-                        "vat_id_provided" => f20 = crate::rt::de::next(&mut map)?,
-                        "verification" => f21 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(LegalEntityCompany {
-                    address: f0,
-                    address_kana: f1,
-                    address_kanji: f2,
-                    directors_provided: f3,
-                    directorship_declaration: f4,
-                    executives_provided: f5,
-                    export_license_id: f6,
-                    export_purpose_code: f7,
-                    name: f8,
-                    name_kana: f9,
-                    name_kanji: f10,
-                    owners_provided: f11,
-                    ownership_declaration: f12,
-                    ownership_exemption_reason: f13,
-                    phone: f14,
-                    registration_date: f15,
-                    representative_declaration: f16,
-                    structure: f17,
-                    tax_id_provided: f18,
-                    tax_id_registrar: f19,
-                    vat_id_provided: f20,
-                    verification: f21,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LegalEntityCompany {
@@ -259,6 +321,7 @@ impl LegalEntityCompanyOwnershipExemptionReason {
 }
 impl std::str::FromStr for LegalEntityCompanyOwnershipExemptionReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -286,6 +349,11 @@ impl serde::Serialize for LegalEntityCompanyOwnershipExemptionReason {
 impl<'de> serde::Deserialize<'de> for LegalEntityCompanyOwnershipExemptionReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for LegalEntityCompanyOwnershipExemptionReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `LegalEntityCompanyStructure`.
@@ -392,6 +460,7 @@ impl LegalEntityCompanyStructure {
 }
 impl std::str::FromStr for LegalEntityCompanyStructure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -454,5 +523,10 @@ impl serde::Serialize for LegalEntityCompanyStructure {
 impl<'de> serde::Deserialize<'de> for LegalEntityCompanyStructure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for LegalEntityCompanyStructure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,45 +15,47 @@ pub struct LegalEntityCompanyVerificationDocument {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for LegalEntityCompanyVerificationDocument {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Expandable<crate::File>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a legal_entity_company_verification_document object",
+            &["back", "details", "details_code", "front"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(LegalEntityCompanyVerificationDocument {
+            back: f0,
+            details: f1,
+            details_code: f2,
+            front: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for LegalEntityCompanyVerificationDocument {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LegalEntityCompanyVerificationDocument;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a legal_entity_company_verification_document object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LegalEntityCompanyVerificationDocument, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "back" => f0 = crate::rt::de::next(&mut map)?,
-                        "details" => f1 = crate::rt::de::next(&mut map)?,
-                        "details_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "front" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(LegalEntityCompanyVerificationDocument {
-                    back: f0,
-                    details: f1,
-                    details_code: f2,
-                    front: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LegalEntityCompanyVerificationDocument {

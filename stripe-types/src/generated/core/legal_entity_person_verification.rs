@@ -16,48 +16,62 @@ pub struct LegalEntityPersonVerification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for LegalEntityPersonVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LegalEntityPersonVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a legal_entity_person_verification object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LegalEntityPersonVerification, A::Error> {
-                let mut f0: Option<crate::LegalEntityPersonVerificationDocument> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::LegalEntityPersonVerificationDocument> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_document" => f0 = crate::rt::de::next(&mut map)?,
-                        "details" => f1 = crate::rt::de::next(&mut map)?,
-                        "details_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "document" => f3 = crate::rt::de::next(&mut map)?,
-                        "status" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for LegalEntityPersonVerification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::LegalEntityPersonVerificationDocument>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::LegalEntityPersonVerificationDocument>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a legal_entity_person_verification object",
+            &["additional_document", "details", "details_code", "document", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
                 Ok(LegalEntityPersonVerification {
                     additional_document: f0,
                     details: f1,
                     details_code: f2,
                     document: f3,
-                    status: f4.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for LegalEntityPersonVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LegalEntityPersonVerification {

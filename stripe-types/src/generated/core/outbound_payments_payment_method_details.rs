@@ -16,50 +16,63 @@ pub struct OutboundPaymentsPaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for OutboundPaymentsPaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = OutboundPaymentsPaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a outbound_payments_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<OutboundPaymentsPaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::TreasurySharedResourceBillingDetails> = None;
-                let mut f1: Option<
-                    crate::OutboundPaymentsPaymentMethodDetailsFinancialAccount,
-                > = None;
-                let mut f2: Option<crate::OutboundPaymentsPaymentMethodDetailsType> = None;
-                let mut f3: Option<
-                    crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_details" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasurySharedResourceBillingDetails>,
+            f1: Option<crate::OutboundPaymentsPaymentMethodDetailsFinancialAccount>,
+            f2: Option<crate::OutboundPaymentsPaymentMethodDetailsType>,
+            f3: Option<crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a outbound_payments_payment_method_details object",
+            &["billing_details", "financial_account", "type", "us_bank_account"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3 } => {
                 Ok(OutboundPaymentsPaymentMethodDetails {
-                    billing_details: f0
-                        .ok_or_else(|| crate::rt::de::missing("billing_details"))?,
+                    billing_details: f0,
                     financial_account: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     us_bank_account: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "billing_details"),
+                                    (b.f2.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for OutboundPaymentsPaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for OutboundPaymentsPaymentMethodDetails {
@@ -111,6 +124,7 @@ impl OutboundPaymentsPaymentMethodDetailsType {
 }
 impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -138,5 +152,10 @@ impl serde::Serialize for OutboundPaymentsPaymentMethodDetailsType {
 impl<'de> serde::Deserialize<'de> for OutboundPaymentsPaymentMethodDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,44 +11,52 @@ pub struct OutboundPaymentsPaymentMethodDetailsFinancialAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for OutboundPaymentsPaymentMethodDetailsFinancialAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = OutboundPaymentsPaymentMethodDetailsFinancialAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a outbound_payments_payment_method_details_financial_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<OutboundPaymentsPaymentMethodDetailsFinancialAccount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsFinancialAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<
+                crate::OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a outbound_payments_payment_method_details_financial_account object",
+            &["id", "network"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(OutboundPaymentsPaymentMethodDetailsFinancialAccount {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    network: f1.ok_or_else(|| crate::rt::de::missing("network"))?,
+                    id: f0,
+                    network: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "id"), (b.f1.is_none(), "network")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for OutboundPaymentsPaymentMethodDetailsFinancialAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for OutboundPaymentsPaymentMethodDetailsFinancialAccount {
@@ -91,6 +99,7 @@ impl OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
 }
 impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -120,5 +129,10 @@ impl<'de> serde::Deserialize<'de>
 for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsFinancialAccountNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

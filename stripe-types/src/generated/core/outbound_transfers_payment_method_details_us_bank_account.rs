@@ -27,52 +27,61 @@ pub struct OutboundTransfersPaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for OutboundTransfersPaymentMethodDetailsUsBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = OutboundTransfersPaymentMethodDetailsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a outbound_transfers_payment_method_details_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<OutboundTransfersPaymentMethodDetailsUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f6: Option<
-                    crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f5 = crate::rt::de::next(&mut map)?,
-                        "network" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "routing_number" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for OutboundTransfersPaymentMethodDetailsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Expandable<crate::Mandate>>,
+            f6: Option<crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a outbound_transfers_payment_method_details_us_bank_account object",
+            &[
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "fingerprint",
+                "last4",
+                "mandate",
+                "network",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7 } => {
                 Ok(OutboundTransfersPaymentMethodDetailsUsBankAccount {
                     account_holder_type: f0,
                     account_type: f1,
@@ -80,13 +89,28 @@ for OutboundTransfersPaymentMethodDetailsUsBankAccount {
                     fingerprint: f3,
                     last4: f4,
                     mandate: f5,
-                    network: f6.ok_or_else(|| crate::rt::de::missing("network"))?,
+                    network: f6,
                     routing_number: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f6.is_none(), "network")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for OutboundTransfersPaymentMethodDetailsUsBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for OutboundTransfersPaymentMethodDetailsUsBankAccount {

@@ -15,45 +15,65 @@ pub struct PackageDimensions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PackageDimensions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PackageDimensions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a package_dimensions object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PackageDimensions, A::Error> {
-                let mut f0: Option<f64> = None;
-                let mut f1: Option<f64> = None;
-                let mut f2: Option<f64> = None;
-                let mut f3: Option<f64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "height" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "length" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "weight" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "width" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PackageDimensions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<f64>,
+            f1: Option<f64>,
+            f2: Option<f64>,
+            f3: Option<f64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a package_dimensions object",
+            &["height", "length", "weight", "width"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(PackageDimensions {
-                    height: f0.ok_or_else(|| crate::rt::de::missing("height"))?,
-                    length: f1.ok_or_else(|| crate::rt::de::missing("length"))?,
-                    weight: f2.ok_or_else(|| crate::rt::de::missing("weight"))?,
-                    width: f3.ok_or_else(|| crate::rt::de::missing("width"))?,
+                    height: f0,
+                    length: f1,
+                    weight: f2,
+                    width: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "height"),
+                                    (b.f1.is_none(), "length"),
+                                    (b.f2.is_none(), "weight"),
+                                    (b.f3.is_none(), "width"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PackageDimensions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PackageDimensions {

@@ -17,53 +17,55 @@ pub struct PaymentFlowsAmountDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentFlowsAmountDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::PaymentFlowsAmountDetailsResourceError>,
+            f2: Option<crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>>,
+            f3: Option<crate::PaymentFlowsAmountDetailsResourceShipping>,
+            f4: Option<crate::PaymentFlowsAmountDetailsResourceTax>,
+            f5: Option<crate::PaymentFlowsAmountDetailsClientResourceTip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_amount_details object",
+            &["discount_amount", "error", "line_items", "shipping", "tax", "tip"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentFlowsAmountDetails {
+            discount_amount: f0,
+            error: f1,
+            line_items: f2,
+            shipping: f3,
+            tax: f4,
+            tip: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsAmountDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_flows_amount_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsAmountDetails, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::PaymentFlowsAmountDetailsResourceError> = None;
-                let mut f2: Option<
-                    crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>,
-                > = None;
-                let mut f3: Option<crate::PaymentFlowsAmountDetailsResourceShipping> = None;
-                let mut f4: Option<crate::PaymentFlowsAmountDetailsResourceTax> = None;
-                let mut f5: Option<crate::PaymentFlowsAmountDetailsClientResourceTip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "discount_amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "error" => f1 = crate::rt::de::next(&mut map)?,
-                        "line_items" => f2 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f3 = crate::rt::de::next(&mut map)?,
-                        "tax" => f4 = crate::rt::de::next(&mut map)?,
-                        "tip" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentFlowsAmountDetails {
-                    discount_amount: f0,
-                    error: f1,
-                    line_items: f2,
-                    shipping: f3,
-                    tax: f4,
-                    tip: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsAmountDetails {

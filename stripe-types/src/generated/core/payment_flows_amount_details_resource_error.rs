@@ -11,39 +11,36 @@ pub struct PaymentFlowsAmountDetailsResourceError {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentFlowsAmountDetailsResourceError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentFlowsAmountDetailsResourceErrorCode>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_amount_details_resource_error object",
+            &["code", "message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentFlowsAmountDetailsResourceError {
+            code: f0,
+            message: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetailsResourceError {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsAmountDetailsResourceError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_flows_amount_details_resource_error object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsAmountDetailsResourceError, A::Error> {
-                let mut f0: Option<crate::PaymentFlowsAmountDetailsResourceErrorCode> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = crate::rt::de::next(&mut map)?,
-                        "message" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentFlowsAmountDetailsResourceError {
-                    code: f0,
-                    message: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsAmountDetailsResourceError {
@@ -95,6 +92,7 @@ impl PaymentFlowsAmountDetailsResourceErrorCode {
 }
 impl std::str::FromStr for PaymentFlowsAmountDetailsResourceErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -122,5 +120,10 @@ impl serde::Serialize for PaymentFlowsAmountDetailsResourceErrorCode {
 impl<'de> serde::Deserialize<'de> for PaymentFlowsAmountDetailsResourceErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentFlowsAmountDetailsResourceErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

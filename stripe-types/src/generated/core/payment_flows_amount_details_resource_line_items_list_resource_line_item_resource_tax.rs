@@ -11,43 +11,48 @@ pub struct PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourc
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_flows_amount_details_resource_line_items_list_resource_line_item_resource_tax object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
-                A::Error,
-            > {
-                let mut f0: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "total_tax_amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_amount_details_resource_line_items_list_resource_line_item_resource_tax object",
+            &["total_tax_amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax {
-                    total_tax_amount: f0
-                        .ok_or_else(|| crate::rt::de::missing("total_tax_amount"))?,
+                    total_tax_amount: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "total_tax_amount")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId

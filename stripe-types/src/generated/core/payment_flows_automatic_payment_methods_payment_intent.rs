@@ -15,43 +15,51 @@ pub struct PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsAutomaticPaymentMethodsPaymentIntent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_flows_automatic_payment_methods_payment_intent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsAutomaticPaymentMethodsPaymentIntent, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allow_redirects" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+            >,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_automatic_payment_methods_payment_intent object",
+            &["allow_redirects", "enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
                     allow_redirects: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
@@ -104,6 +112,7 @@ impl PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
 impl std::str::FromStr
 for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -138,5 +147,11 @@ impl<'de> serde::Deserialize<'de>
 for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,43 +15,38 @@ pub struct PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsSetupIntent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
+            >,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_automatic_payment_methods_setup_intent object",
+            &["allow_redirects", "enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentFlowsAutomaticPaymentMethodsSetupIntent {
+            allow_redirects: f0,
+            enabled: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsAutomaticPaymentMethodsSetupIntent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_flows_automatic_payment_methods_setup_intent object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsAutomaticPaymentMethodsSetupIntent, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allow_redirects" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentFlowsAutomaticPaymentMethodsSetupIntent {
-                    allow_redirects: f0,
-                    enabled: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsAutomaticPaymentMethodsSetupIntent {

@@ -11,43 +11,52 @@ pub struct PaymentFlowsPaymentIntentPresentmentDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentFlowsPaymentIntentPresentmentDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsPaymentIntentPresentmentDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_flows_payment_intent_presentment_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsPaymentIntentPresentmentDetails, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "presentment_amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "presentment_currency" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentFlowsPaymentIntentPresentmentDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_payment_intent_presentment_details object",
+            &["presentment_amount", "presentment_currency"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(PaymentFlowsPaymentIntentPresentmentDetails {
-                    presentment_amount: f0
-                        .ok_or_else(|| crate::rt::de::missing("presentment_amount"))?,
-                    presentment_currency: f1
-                        .ok_or_else(|| crate::rt::de::missing("presentment_currency"))?,
+                    presentment_amount: f0,
+                    presentment_currency: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "presentment_amount"),
+                                    (b.f1.is_none(), "presentment_currency"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentFlowsPaymentIntentPresentmentDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsPaymentIntentPresentmentDetails {

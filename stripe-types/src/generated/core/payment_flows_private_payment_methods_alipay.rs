@@ -7,33 +7,29 @@ pub struct PaymentFlowsPrivatePaymentMethodsAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsAlipay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_private_payment_methods_alipay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentFlowsPrivatePaymentMethodsAlipay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentFlowsPrivatePaymentMethodsAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsPrivatePaymentMethodsAlipay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_flows_private_payment_methods_alipay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentFlowsPrivatePaymentMethodsAlipay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentFlowsPrivatePaymentMethodsAlipay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsPrivatePaymentMethodsAlipay {

@@ -9,44 +9,47 @@ pub struct PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_flows_private_payment_methods_card_present_common_wallet object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_private_payment_methods_card_present_common_wallet object",
+            &["type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
-                    r#type: f0.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
@@ -103,6 +106,7 @@ impl PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
 }
 impl std::str::FromStr for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -141,5 +145,10 @@ impl<'de> serde::Deserialize<'de>
 for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -9,44 +9,34 @@ pub struct PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_flows_private_payment_methods_payco_payment_method_options object",
+            &["capture_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
+            capture_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_flows_private_payment_methods_payco_payment_method_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
-                    capture_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {

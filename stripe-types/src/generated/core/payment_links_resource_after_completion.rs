@@ -13,46 +13,54 @@ pub struct PaymentLinksResourceAfterCompletion {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceAfterCompletion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourceAfterCompletion;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_after_completion object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourceAfterCompletion, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentLinksResourceCompletionBehaviorConfirmationPage,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentLinksResourceCompletionBehaviorRedirect,
-                > = None;
-                let mut f2: Option<crate::PaymentLinksResourceAfterCompletionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "hosted_confirmation" => f0 = crate::rt::de::next(&mut map)?,
-                        "redirect" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentLinksResourceAfterCompletion {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentLinksResourceCompletionBehaviorConfirmationPage>,
+            f1: Option<crate::PaymentLinksResourceCompletionBehaviorRedirect>,
+            f2: Option<crate::PaymentLinksResourceAfterCompletionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_after_completion object",
+            &["hosted_confirmation", "redirect", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(PaymentLinksResourceAfterCompletion {
                     hosted_confirmation: f0,
                     redirect: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentLinksResourceAfterCompletion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourceAfterCompletion {
@@ -103,6 +111,7 @@ impl PaymentLinksResourceAfterCompletionType {
 }
 impl std::str::FromStr for PaymentLinksResourceAfterCompletionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -128,5 +137,10 @@ impl serde::Serialize for PaymentLinksResourceAfterCompletionType {
 impl<'de> serde::Deserialize<'de> for PaymentLinksResourceAfterCompletionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentLinksResourceAfterCompletionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

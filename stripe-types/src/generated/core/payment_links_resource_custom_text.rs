@@ -17,47 +17,52 @@ pub struct PaymentLinksResourceCustomText {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentLinksResourceCustomText {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentLinksResourceCustomTextPosition>,
+            f1: Option<crate::PaymentLinksResourceCustomTextPosition>,
+            f2: Option<crate::PaymentLinksResourceCustomTextPosition>,
+            f3: Option<crate::PaymentLinksResourceCustomTextPosition>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_custom_text object",
+            &[
+                "after_submit",
+                "shipping_address",
+                "submit",
+                "terms_of_service_acceptance",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentLinksResourceCustomText {
+            after_submit: f0,
+            shipping_address: f1,
+            submit: f2,
+            terms_of_service_acceptance: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentLinksResourceCustomText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourceCustomText;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_custom_text object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourceCustomText, A::Error> {
-                let mut f0: Option<crate::PaymentLinksResourceCustomTextPosition> = None;
-                let mut f1: Option<crate::PaymentLinksResourceCustomTextPosition> = None;
-                let mut f2: Option<crate::PaymentLinksResourceCustomTextPosition> = None;
-                let mut f3: Option<crate::PaymentLinksResourceCustomTextPosition> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "after_submit" => f0 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "submit" => f2 = crate::rt::de::next(&mut map)?,
-                        "terms_of_service_acceptance" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentLinksResourceCustomText {
-                    after_submit: f0,
-                    shipping_address: f1,
-                    submit: f2,
-                    terms_of_service_acceptance: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourceCustomText {

@@ -21,56 +21,67 @@ pub struct PaymentLinksResourceInvoiceSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentLinksResourceInvoiceSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+            f1: Option<Vec<crate::InvoiceSettingCustomField>>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::ConnectAccountReference>,
+            f5: Option<crate::rt::Metadata>,
+            f6: Option<crate::InvoiceSettingCheckoutRenderingOptions>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_invoice_settings object",
+            &[
+                "account_tax_ids",
+                "custom_fields",
+                "description",
+                "footer",
+                "issuer",
+                "metadata",
+                "rendering_options",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(PaymentLinksResourceInvoiceSettings {
+            account_tax_ids: f0,
+            custom_fields: f1,
+            description: f2,
+            footer: f3,
+            issuer: f4,
+            metadata: f5,
+            rendering_options: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentLinksResourceInvoiceSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourceInvoiceSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_invoice_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourceInvoiceSettings, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
-                > = None;
-                let mut f1: Option<Vec<crate::InvoiceSettingCustomField>> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::ConnectAccountReference> = None;
-                let mut f5: Option<crate::rt::Metadata> = None;
-                let mut f6: Option<crate::InvoiceSettingCheckoutRenderingOptions> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
-                        "custom_fields" => f1 = crate::rt::de::next(&mut map)?,
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        "footer" => f3 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f4 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f5 = crate::rt::de::next(&mut map)?,
-                        "rendering_options" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentLinksResourceInvoiceSettings {
-                    account_tax_ids: f0,
-                    custom_fields: f1,
-                    description: f2,
-                    footer: f3,
-                    issuer: f4,
-                    metadata: f5,
-                    rendering_options: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourceInvoiceSettings {

@@ -12,44 +12,56 @@ pub struct PaymentLinksResourceOptionalItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceOptionalItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourceOptionalItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_optional_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourceOptionalItem, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentLinksResourceOptionalItemAdjustableQuantity,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "adjustable_quantity" => f0 = crate::rt::de::next(&mut map)?,
-                        "price" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentLinksResourceOptionalItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentLinksResourceOptionalItemAdjustableQuantity>,
+            f1: Option<String>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_optional_item object",
+            &["adjustable_quantity", "price", "quantity"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(PaymentLinksResourceOptionalItem {
                     adjustable_quantity: f0,
-                    price: f1.ok_or_else(|| crate::rt::de::missing("price"))?,
-                    quantity: f2.ok_or_else(|| crate::rt::de::missing("quantity"))?,
+                    price: f1,
+                    quantity: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "price"), (b.f2.is_none(), "quantity")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentLinksResourceOptionalItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourceOptionalItem {

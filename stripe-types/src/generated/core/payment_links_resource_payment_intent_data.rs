@@ -21,47 +21,57 @@ pub struct PaymentLinksResourcePaymentIntentData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourcePaymentIntentData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourcePaymentIntentData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_payment_intent_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourcePaymentIntentData, A::Error> {
-                let mut f0: Option<crate::PaymentIntentCaptureMethod> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Metadata> = None;
-                let mut f3: Option<crate::ConfirmationTokenSetupFutureUsage> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "description" => f1 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f4 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_suffix" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transfer_group" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentLinksResourcePaymentIntentData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentCaptureMethod>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Metadata>,
+            f3: Option<crate::ConfirmationTokenSetupFutureUsage>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_payment_intent_data object",
+            &[
+                "capture_method",
+                "description",
+                "metadata",
+                "setup_future_usage",
+                "statement_descriptor",
+                "statement_descriptor_suffix",
+                "transfer_group",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4, f5, f6 } => {
                 Ok(PaymentLinksResourcePaymentIntentData {
                     capture_method: f0,
                     description: f1,
-                    metadata: f2.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    metadata: f2,
                     setup_future_usage: f3,
                     statement_descriptor: f4,
                     statement_descriptor_suffix: f5,
@@ -69,8 +79,22 @@ impl<'de> serde::Deserialize<'de> for PaymentLinksResourcePaymentIntentData {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "metadata")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentLinksResourcePaymentIntentData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourcePaymentIntentData {

@@ -16,51 +16,73 @@ pub struct PaymentLinksResourceSubscriptionData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentLinksResourceSubscriptionData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentLinksResourceSubscriptionData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_links_resource_subscription_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentLinksResourceSubscriptionData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::PaymentLinksResourceSubscriptionDataInvoiceSettings,
-                > = None;
-                let mut f2: Option<crate::rt::Metadata> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<crate::SubscriptionsTrialsResourceTrialSettings> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "description" => f0 = crate::rt::de::next(&mut map)?,
-                        "invoice_settings" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "trial_period_days" => f3 = crate::rt::de::next(&mut map)?,
-                        "trial_settings" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentLinksResourceSubscriptionData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentLinksResourceSubscriptionDataInvoiceSettings>,
+            f2: Option<crate::rt::Metadata>,
+            f3: Option<i64>,
+            f4: Option<crate::SubscriptionsTrialsResourceTrialSettings>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_links_resource_subscription_data object",
+            &[
+                "description",
+                "invoice_settings",
+                "metadata",
+                "trial_period_days",
+                "trial_settings",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3, f4 } => {
                 Ok(PaymentLinksResourceSubscriptionData {
                     description: f0,
-                    invoice_settings: f1
-                        .ok_or_else(|| crate::rt::de::missing("invoice_settings"))?,
-                    metadata: f2.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    invoice_settings: f1,
+                    metadata: f2,
                     trial_period_days: f3,
                     trial_settings: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "invoice_settings"),
+                                    (b.f2.is_none(), "metadata"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentLinksResourceSubscriptionData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentLinksResourceSubscriptionData {

@@ -17,51 +17,64 @@ pub struct PaymentPagesCheckoutSessionAfterExpirationRecovery {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentPagesCheckoutSessionAfterExpirationRecovery {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionAfterExpirationRecovery;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_checkout_session_after_expiration_recovery object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionAfterExpirationRecovery, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allow_promotion_codes" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionAfterExpirationRecovery {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_after_expiration_recovery object",
+            &["allow_promotion_codes", "enabled", "expires_at", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
                 Ok(PaymentPagesCheckoutSessionAfterExpirationRecovery {
-                    allow_promotion_codes: f0
-                        .ok_or_else(|| crate::rt::de::missing("allow_promotion_codes"))?,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    allow_promotion_codes: f0,
+                    enabled: f1,
                     expires_at: f2,
                     url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "allow_promotion_codes"),
+                                    (b.f1.is_none(), "enabled"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentPagesCheckoutSessionAfterExpirationRecovery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionAfterExpirationRecovery {

@@ -21,65 +21,94 @@ pub struct PaymentPagesCheckoutSessionBrandingSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionBrandingSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionBrandingSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_branding_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionBrandingSettings, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::PaymentPagesCheckoutSessionBrandingSettingsIcon,
-                > = None;
-                let mut f6: Option<
-                    crate::PaymentPagesCheckoutSessionBrandingSettingsLogo,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "background_color" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "border_style" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "button_color" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "display_name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "font_family" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "icon" => f5 = crate::rt::de::next(&mut map)?,
-                        "logo" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsIcon>,
+            f6: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsLogo>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_branding_settings object",
+            &[
+                "background_color",
+                "border_style",
+                "button_color",
+                "display_name",
+                "font_family",
+                "icon",
+                "logo",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+            } => {
                 Ok(PaymentPagesCheckoutSessionBrandingSettings {
-                    background_color: f0
-                        .ok_or_else(|| crate::rt::de::missing("background_color"))?,
-                    border_style: f1
-                        .ok_or_else(|| crate::rt::de::missing("border_style"))?,
-                    button_color: f2
-                        .ok_or_else(|| crate::rt::de::missing("button_color"))?,
-                    display_name: f3
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
-                    font_family: f4
-                        .ok_or_else(|| crate::rt::de::missing("font_family"))?,
+                    background_color: f0,
+                    border_style: f1,
+                    button_color: f2,
+                    display_name: f3,
+                    font_family: f4,
                     icon: f5,
                     logo: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "background_color"),
+                                    (b.f1.is_none(), "border_style"),
+                                    (b.f2.is_none(), "button_color"),
+                                    (b.f3.is_none(), "display_name"),
+                                    (b.f4.is_none(), "font_family"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionBrandingSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionBrandingSettings {
@@ -137,6 +166,7 @@ impl PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
 }
 impl std::str::FromStr for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -170,5 +200,10 @@ impl<'de> serde::Deserialize<'de>
 for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsBorderStyle {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,46 +15,43 @@ pub struct PaymentPagesCheckoutSessionCollectedInformation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionCollectedInformation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::PaymentPagesCheckoutSessionCheckoutAddressDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_collected_information object",
+            &["business_name", "individual_name", "shipping_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentPagesCheckoutSessionCollectedInformation {
+            business_name: f0,
+            individual_name: f1,
+            shipping_details: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCollectedInformation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionCollectedInformation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_checkout_session_collected_information object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionCollectedInformation, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::PaymentPagesCheckoutSessionCheckoutAddressDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "business_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "individual_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "shipping_details" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionCollectedInformation {
-                    business_name: f0,
-                    individual_name: f1,
-                    shipping_details: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionCollectedInformation {

@@ -14,43 +14,36 @@ pub struct PaymentPagesCheckoutSessionConsent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionConsent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentPagesCheckoutSessionConsentPromotions>,
+            f1: Option<crate::PaymentPagesCheckoutSessionConsentTermsOfService>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_consent object",
+            &["promotions", "terms_of_service"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentPagesCheckoutSessionConsent {
+            promotions: f0,
+            terms_of_service: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionConsent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_consent object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionConsent, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentPagesCheckoutSessionConsentPromotions,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentPagesCheckoutSessionConsentTermsOfService,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "promotions" => f0 = crate::rt::de::next(&mut map)?,
-                        "terms_of_service" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionConsent {
-                    promotions: f0,
-                    terms_of_service: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionConsent {
@@ -98,6 +91,7 @@ impl PaymentPagesCheckoutSessionConsentPromotions {
 }
 impl std::str::FromStr for PaymentPagesCheckoutSessionConsentPromotions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -123,6 +117,11 @@ impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsentPromotio
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentPromotions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentPagesCheckoutSessionConsentTermsOfService`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -143,6 +142,7 @@ impl PaymentPagesCheckoutSessionConsentTermsOfService {
 }
 impl std::str::FromStr for PaymentPagesCheckoutSessionConsentTermsOfService {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -169,5 +169,10 @@ impl serde::Serialize for PaymentPagesCheckoutSessionConsentTermsOfService {
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsentTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentTermsOfService {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -19,50 +19,43 @@ pub struct PaymentPagesCheckoutSessionConsentCollection {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentCollection {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement>,
+            f1: Option<crate::PaymentLinksResourceConsentCollectionPromotions>,
+            f2: Option<crate::PaymentLinksResourceConsentCollectionTermsOfService>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_consent_collection object",
+            &["payment_method_reuse_agreement", "promotions", "terms_of_service"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentPagesCheckoutSessionConsentCollection {
+            payment_method_reuse_agreement: f0,
+            promotions: f1,
+            terms_of_service: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionConsentCollection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionConsentCollection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_consent_collection object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionConsentCollection, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentLinksResourceConsentCollectionPromotions,
-                > = None;
-                let mut f2: Option<
-                    crate::PaymentLinksResourceConsentCollectionTermsOfService,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_method_reuse_agreement" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "promotions" => f1 = crate::rt::de::next(&mut map)?,
-                        "terms_of_service" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionConsentCollection {
-                    payment_method_reuse_agreement: f0,
-                    promotions: f1,
-                    terms_of_service: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionConsentCollection {

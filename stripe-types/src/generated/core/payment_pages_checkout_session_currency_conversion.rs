@@ -15,50 +15,65 @@ pub struct PaymentPagesCheckoutSessionCurrencyConversion {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCurrencyConversion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionCurrencyConversion;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_checkout_session_currency_conversion object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionCurrencyConversion, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Decimal> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "fx_rate" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "source_currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionCurrencyConversion {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Decimal>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_currency_conversion object",
+            &["amount_subtotal", "amount_total", "fx_rate", "source_currency"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(PaymentPagesCheckoutSessionCurrencyConversion {
-                    amount_subtotal: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
-                    fx_rate: f2.ok_or_else(|| crate::rt::de::missing("fx_rate"))?,
-                    source_currency: f3
-                        .ok_or_else(|| crate::rt::de::missing("source_currency"))?,
+                    amount_subtotal: f0,
+                    amount_total: f1,
+                    fx_rate: f2,
+                    source_currency: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_subtotal"),
+                                    (b.f1.is_none(), "amount_total"),
+                                    (b.f2.is_none(), "fx_rate"),
+                                    (b.f3.is_none(), "source_currency"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCurrencyConversion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionCurrencyConversion {

@@ -17,60 +17,85 @@ pub struct PaymentPagesCheckoutSessionCustomFields {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionCustomFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_custom_fields object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionCustomFields, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentPagesCheckoutSessionCustomFieldsDropdown,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::PaymentPagesCheckoutSessionCustomFieldsLabel,
-                > = None;
-                let mut f3: Option<
-                    crate::PaymentPagesCheckoutSessionCustomFieldsNumeric,
-                > = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText> = None;
-                let mut f6: Option<crate::PaymentLinksResourceCustomFieldsType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dropdown" => f0 = crate::rt::de::next(&mut map)?,
-                        "key" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "label" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "numeric" => f3 = crate::rt::de::next(&mut map)?,
-                        "optional" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "text" => f5 = crate::rt::de::next(&mut map)?,
-                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFields {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentPagesCheckoutSessionCustomFieldsDropdown>,
+            f1: Option<String>,
+            f2: Option<crate::PaymentPagesCheckoutSessionCustomFieldsLabel>,
+            f3: Option<crate::PaymentPagesCheckoutSessionCustomFieldsNumeric>,
+            f4: Option<bool>,
+            f5: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText>,
+            f6: Option<crate::PaymentLinksResourceCustomFieldsType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_custom_fields object",
+            &["dropdown", "key", "label", "numeric", "optional", "text", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+            } => {
                 Ok(PaymentPagesCheckoutSessionCustomFields {
                     dropdown: f0,
-                    key: f1.ok_or_else(|| crate::rt::de::missing("key"))?,
-                    label: f2.ok_or_else(|| crate::rt::de::missing("label"))?,
+                    key: f1,
+                    label: f2,
                     numeric: f3,
-                    optional: f4.ok_or_else(|| crate::rt::de::missing("optional"))?,
+                    optional: f4,
                     text: f5,
-                    r#type: f6.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "key"),
+                                    (b.f2.is_none(), "label"),
+                                    (b.f4.is_none(), "optional"),
+                                    (b.f6.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionCustomFields {

@@ -15,47 +15,47 @@ pub struct PaymentPagesCheckoutSessionCustomFieldsNumeric {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFieldsNumeric {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_custom_fields_numeric object",
+            &["default_value", "maximum_length", "minimum_length", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentPagesCheckoutSessionCustomFieldsNumeric {
+            default_value: f0,
+            maximum_length: f1,
+            minimum_length: f2,
+            value: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomFieldsNumeric {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionCustomFieldsNumeric;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_checkout_session_custom_fields_numeric object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionCustomFieldsNumeric, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_value" => f0 = crate::rt::de::next(&mut map)?,
-                        "maximum_length" => f1 = crate::rt::de::next(&mut map)?,
-                        "minimum_length" => f2 = crate::rt::de::next(&mut map)?,
-                        "value" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionCustomFieldsNumeric {
-                    default_value: f0,
-                    maximum_length: f1,
-                    minimum_length: f2,
-                    value: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionCustomFieldsNumeric {

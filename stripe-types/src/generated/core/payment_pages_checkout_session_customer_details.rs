@@ -24,57 +24,72 @@ pub struct PaymentPagesCheckoutSessionCustomerDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomerDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::CustomerTaxExempt>,
+            f7: Option<Vec<crate::PaymentPagesCheckoutSessionTaxId>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_customer_details object",
+            &[
+                "address",
+                "business_name",
+                "email",
+                "individual_name",
+                "name",
+                "phone",
+                "tax_exempt",
+                "tax_ids",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(PaymentPagesCheckoutSessionCustomerDetails {
+            address: f0,
+            business_name: f1,
+            email: f2,
+            individual_name: f3,
+            name: f4,
+            phone: f5,
+            tax_exempt: f6,
+            tax_ids: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionCustomerDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionCustomerDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_customer_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionCustomerDetails, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::CustomerTaxExempt> = None;
-                let mut f7: Option<Vec<crate::PaymentPagesCheckoutSessionTaxId>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "business_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "email" => f2 = crate::rt::de::next(&mut map)?,
-                        "individual_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "name" => f4 = crate::rt::de::next(&mut map)?,
-                        "phone" => f5 = crate::rt::de::next(&mut map)?,
-                        "tax_exempt" => f6 = crate::rt::de::next(&mut map)?,
-                        "tax_ids" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionCustomerDetails {
-                    address: f0,
-                    business_name: f1,
-                    email: f2,
-                    individual_name: f3,
-                    name: f4,
-                    phone: f5,
-                    tax_exempt: f6,
-                    tax_ids: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionCustomerDetails {

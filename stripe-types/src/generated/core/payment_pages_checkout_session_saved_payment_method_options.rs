@@ -21,53 +21,52 @@ pub struct PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
+                >,
+            >,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+            >,
+            f2: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_saved_payment_method_options object",
+            &["allow_redisplay_filters", "payment_method_remove", "payment_method_save"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
+            allow_redisplay_filters: f0,
+            payment_method_remove: f1,
+            payment_method_save: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionSavedPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_checkout_session_saved_payment_method_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionSavedPaymentMethodOptions, A::Error> {
-                let mut f0: Option<
-                    Vec<
-                        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                    >,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
-                > = None;
-                let mut f2: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allow_redisplay_filters" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_method_remove" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_method_save" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
-                    allow_redisplay_filters: f0,
-                    payment_method_remove: f1,
-                    payment_method_save: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionSavedPaymentMethodOptions {

@@ -17,50 +17,68 @@ pub struct PaymentPagesCheckoutSessionShippingCost {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionShippingCost {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesCheckoutSessionShippingCost;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_pages_checkout_session_shipping_cost object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentPagesCheckoutSessionShippingCost, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::ShippingRate>> = None;
-                let mut f4: Option<Vec<crate::LineItemsTaxAmount>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "shipping_rate" => f3 = crate::rt::de::next(&mut map)?,
-                        "taxes" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentPagesCheckoutSessionShippingCost {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Expandable<crate::ShippingRate>>,
+            f4: Option<Vec<crate::LineItemsTaxAmount>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_checkout_session_shipping_cost object",
+            &["amount_subtotal", "amount_tax", "amount_total", "shipping_rate", "taxes"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3, f4 } => {
                 Ok(PaymentPagesCheckoutSessionShippingCost {
-                    amount_subtotal: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_tax: f1.ok_or_else(|| crate::rt::de::missing("amount_tax"))?,
-                    amount_total: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
+                    amount_subtotal: f0,
+                    amount_tax: f1,
+                    amount_total: f2,
                     shipping_rate: f3,
                     taxes: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_subtotal"),
+                                    (b.f1.is_none(), "amount_tax"),
+                                    (b.f2.is_none(), "amount_total"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentPagesCheckoutSessionShippingCost {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentPagesCheckoutSessionShippingCost {

@@ -13,46 +13,39 @@ pub struct PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_pages_private_card_payment_method_options_resource_restrictions object",
+            &["brands_blocked"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
+            brands_blocked: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_pages_private_card_payment_method_options_resource_restrictions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brands_blocked" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
-                    brands_blocked: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -116,6 +109,7 @@ impl PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocke
 impl std::str::FromStr
 for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -156,5 +150,11 @@ impl<'de> serde::Deserialize<'de>
 for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

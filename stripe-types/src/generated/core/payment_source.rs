@@ -31,20 +31,24 @@ impl From<crate::DeletedCard> for DeletedPaymentSource {
         DeletedPaymentSource::DeletedCard(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for DeletedPaymentSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for DeletedPaymentSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DeletedPaymentSource::DeletedBankAccount(Box::new(x)))
+                r.decode().map(|x| DeletedPaymentSource::DeletedBankAccount(Box::new(x)))
             }
             (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| DeletedPaymentSource::DeletedCard(Box::new(x)))
+                r.decode().map(|x| DeletedPaymentSource::DeletedCard(Box::new(x)))
             }
-            _ => Ok(DeletedPaymentSource::Unknown(v)),
+            _ => r.decode().map(DeletedPaymentSource::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedPaymentSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedPaymentSource {
@@ -105,25 +109,26 @@ impl From<crate::Source> for PaymentSource {
         PaymentSource::Source(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for PaymentSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for PaymentSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("account"), _) => {
-                crate::rt::de::from_value(v).map(|x| PaymentSource::Account(Box::new(x)))
+                r.decode().map(|x| PaymentSource::Account(Box::new(x)))
             }
             (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PaymentSource::BankAccount(Box::new(x)))
+                r.decode().map(|x| PaymentSource::BankAccount(Box::new(x)))
             }
-            (Some("card"), _) => {
-                crate::rt::de::from_value(v).map(|x| PaymentSource::Card(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                crate::rt::de::from_value(v).map(|x| PaymentSource::Source(Box::new(x)))
-            }
-            _ => Ok(PaymentSource::Unknown(v)),
+            (Some("card"), _) => r.decode().map(|x| PaymentSource::Card(Box::new(x))),
+            (Some("source"), _) => r.decode().map(|x| PaymentSource::Source(Box::new(x))),
+            _ => r.decode().map(PaymentSource::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentSource {

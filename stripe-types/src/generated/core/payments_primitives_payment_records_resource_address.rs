@@ -19,53 +19,55 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_address object",
+            &["city", "country", "line1", "line2", "postal_code", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentsPrimitivesPaymentRecordsResourceAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentsPrimitivesPaymentRecordsResourceAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourceAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_address object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentsPrimitivesPaymentRecordsResourceAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentsPrimitivesPaymentRecordsResourceAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentsPrimitivesPaymentRecordsResourceAddress {

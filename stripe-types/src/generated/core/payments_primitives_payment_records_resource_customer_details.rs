@@ -15,51 +15,48 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_customer_details object",
+            &["customer", "email", "name", "phone"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
+            customer: f0,
+            email: f1,
+            name: f2,
+            phone: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourceCustomerDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_customer_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "phone" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
-                    customer: f0,
-                    email: f1,
-                    name: f2,
-                    phone: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {

@@ -67,110 +67,170 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_payment_method_card_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand,
-                > = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks,
-                > = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding,
-                > = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallments,
-                > = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork,
-                > = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceNetworkToken,
-                > = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage,
-                > = None;
-                let mut f20: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure,
-                > = None;
-                let mut f21: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authorization_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "brand" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "capture_before" => f2 = crate::rt::de::next(&mut map)?,
-                        "checks" => f3 = crate::rt::de::next(&mut map)?,
-                        "country" => f4 = crate::rt::de::next(&mut map)?,
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f8 = crate::rt::de::next(&mut map)?,
-                        "funding" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "iin" => f10 = crate::rt::de::next(&mut map)?,
-                        "installments" => f11 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f12 = crate::rt::de::next(&mut map)?,
-                        "last4" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f14 = crate::rt::de::next(&mut map)?,
-                        "network_advice_code" => f15 = crate::rt::de::next(&mut map)?,
-                        "network_decline_code" => f16 = crate::rt::de::next(&mut map)?,
-                        "network_token" => f17 = crate::rt::de::next(&mut map)?,
-                        "network_transaction_id" => f18 = crate::rt::de::next(&mut map)?,
-                        "stored_credential_usage" => f19 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f20 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f21 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand,
+            >,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks,
+            >,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<i64>,
+            f8: Option<String>,
+            f9: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding,
+            >,
+            f10: Option<String>,
+            f11: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallments,
+            >,
+            f12: Option<String>,
+            f13: Option<String>,
+            f14: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork,
+            >,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceNetworkToken,
+            >,
+            f18: Option<String>,
+            f19: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage,
+            >,
+            f20: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure,
+            >,
+            f21: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_payment_method_card_details object",
+            &[
+                "authorization_code",
+                "brand",
+                "capture_before",
+                "checks",
+                "country",
+                "description",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "iin",
+                "installments",
+                "issuer",
+                "last4",
+                "network",
+                "network_advice_code",
+                "network_decline_code",
+                "network_token",
+                "network_transaction_id",
+                "stored_credential_usage",
+                "three_d_secure",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+            } => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
                     authorization_code: f0,
-                    brand: f1.ok_or_else(|| crate::rt::de::missing("brand"))?,
+                    brand: f1,
                     capture_before: f2,
                     checks: f3,
                     country: f4,
                     description: f5,
-                    exp_month: f6.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f7.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f6,
+                    exp_year: f7,
                     fingerprint: f8,
-                    funding: f9.ok_or_else(|| crate::rt::de::missing("funding"))?,
+                    funding: f9,
                     iin: f10,
                     installments: f11,
                     issuer: f12,
-                    last4: f13.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    last4: f13,
                     network: f14,
                     network_advice_code: f15,
                     network_decline_code: f16,
@@ -182,8 +242,29 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "brand"),
+                                    (b.f6.is_none(), "exp_month"),
+                                    (b.f7.is_none(), "exp_year"),
+                                    (b.f9.is_none(), "funding"),
+                                    (b.f13.is_none(), "last4"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -340,6 +421,7 @@ impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
 impl std::str::FromStr
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -406,6 +488,12 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -446,6 +534,7 @@ impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
 impl std::str::FromStr
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -486,6 +575,12 @@ impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork`.
@@ -568,6 +663,7 @@ impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
 impl std::str::FromStr
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -634,6 +730,12 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -664,6 +766,7 @@ impl PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCrede
 impl std::str::FromStr
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -698,5 +801,11 @@ impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -14,56 +14,49 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+            >,
+            f1: Option<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+            >,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_payment_method_card_details_resource_checks object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
+            address_line1_check: f0,
+            address_postal_code_check: f1,
+            cvc_check: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_payment_method_card_details_resource_checks object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
-                > = None;
-                let mut f1: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
-                > = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_postal_code_check" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
-                    address_line1_check: f0,
-                    address_postal_code_check: f1,
-                    cvc_check: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId

@@ -13,52 +13,56 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_payment_method_card_details_resource_installment_plan object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan,
-                A::Error,
-            > {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
-                > = None;
-                let mut f2: Option<
-                    crate::PaymentMethodDetailsCardInstallmentsPlanType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "count" => f0 = crate::rt::de::next(&mut map)?,
-                        "interval" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
+            f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlanType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_payment_method_card_details_resource_installment_plan object",
+            &["count", "interval", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan {
                     count: f0,
                     interval: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId

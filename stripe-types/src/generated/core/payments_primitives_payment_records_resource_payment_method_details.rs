@@ -78,163 +78,330 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_payment_method_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
-                A::Error,
-            > {
-                let mut f0: Option<crate::PaymentMethodDetailsAchCreditTransfer> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsAchDebit> = None;
-                let mut f2: Option<crate::PaymentMethodDetailsAcssDebit> = None;
-                let mut f3: Option<crate::PaymentMethodDetailsAffirm> = None;
-                let mut f4: Option<crate::PaymentMethodDetailsAfterpayClearpay> = None;
-                let mut f5: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails,
-                > = None;
-                let mut f6: Option<crate::PaymentMethodDetailsAlma> = None;
-                let mut f7: Option<crate::PaymentMethodDetailsAmazonPay> = None;
-                let mut f8: Option<crate::PaymentMethodDetailsAuBecsDebit> = None;
-                let mut f9: Option<crate::PaymentMethodDetailsBacsDebit> = None;
-                let mut f10: Option<crate::PaymentMethodDetailsBancontact> = None;
-                let mut f11: Option<crate::PaymentMethodDetailsBillie> = None;
-                let mut f12: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceBillingDetails,
-                > = None;
-                let mut f13: Option<crate::PaymentMethodDetailsBlik> = None;
-                let mut f14: Option<crate::PaymentMethodDetailsBoleto> = None;
-                let mut f15: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails,
-                > = None;
-                let mut f16: Option<crate::PaymentMethodDetailsCardPresent> = None;
-                let mut f17: Option<crate::PaymentMethodDetailsCashapp> = None;
-                let mut f18: Option<crate::PaymentMethodDetailsCrypto> = None;
-                let mut f19: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails,
-                > = None;
-                let mut f20: Option<crate::PaymentMethodDetailsCustomerBalance> = None;
-                let mut f21: Option<crate::PaymentMethodDetailsEps> = None;
-                let mut f22: Option<crate::PaymentMethodDetailsFpx> = None;
-                let mut f23: Option<crate::PaymentMethodDetailsGiropay> = None;
-                let mut f24: Option<crate::PaymentMethodDetailsGrabpay> = None;
-                let mut f25: Option<crate::PaymentMethodDetailsIdeal> = None;
-                let mut f26: Option<crate::PaymentMethodDetailsInteracPresent> = None;
-                let mut f27: Option<crate::PaymentMethodDetailsKakaoPay> = None;
-                let mut f28: Option<crate::PaymentMethodDetailsKlarna> = None;
-                let mut f29: Option<crate::PaymentMethodDetailsPaymentRecordKonbini> = None;
-                let mut f30: Option<crate::PaymentMethodDetailsKrCard> = None;
-                let mut f31: Option<crate::PaymentMethodDetailsLink> = None;
-                let mut f32: Option<crate::PaymentMethodDetailsPaymentRecordMbWay> = None;
-                let mut f33: Option<crate::PaymentMethodDetailsMobilepay> = None;
-                let mut f34: Option<crate::PaymentMethodDetailsMultibanco> = None;
-                let mut f35: Option<crate::PaymentMethodDetailsNaverPay> = None;
-                let mut f36: Option<crate::PaymentMethodDetailsNzBankAccount> = None;
-                let mut f37: Option<crate::PaymentMethodDetailsOxxo> = None;
-                let mut f38: Option<crate::PaymentMethodDetailsP24> = None;
-                let mut f39: Option<crate::PaymentMethodDetailsPayByBank> = None;
-                let mut f40: Option<crate::PaymentMethodDetailsPayco> = None;
-                let mut f41: Option<String> = None;
-                let mut f42: Option<crate::PaymentMethodDetailsPaymentRecordPaynow> = None;
-                let mut f43: Option<crate::PaymentMethodDetailsPaypal> = None;
-                let mut f44: Option<crate::PaymentMethodDetailsPayto> = None;
-                let mut f45: Option<crate::PaymentMethodDetailsPix> = None;
-                let mut f46: Option<crate::PaymentMethodDetailsPaymentRecordPromptpay> = None;
-                let mut f47: Option<crate::PaymentMethodDetailsRevolutPay> = None;
-                let mut f48: Option<crate::PaymentMethodDetailsSamsungPay> = None;
-                let mut f49: Option<crate::PaymentMethodDetailsSatispay> = None;
-                let mut f50: Option<crate::PaymentMethodDetailsSepaDebit> = None;
-                let mut f51: Option<crate::PaymentMethodDetailsSofort> = None;
-                let mut f52: Option<crate::PaymentMethodDetailsStripeAccount> = None;
-                let mut f53: Option<crate::PaymentMethodDetailsSwish> = None;
-                let mut f54: Option<crate::PaymentMethodDetailsTwint> = None;
-                let mut f55: Option<String> = None;
-                let mut f56: Option<
-                    crate::PaymentMethodDetailsPaymentRecordUsBankAccount,
-                > = None;
-                let mut f57: Option<crate::PaymentMethodDetailsWechat> = None;
-                let mut f58: Option<crate::PaymentMethodDetailsPaymentRecordWechatPay> = None;
-                let mut f59: Option<crate::PaymentMethodDetailsPaymentRecordZip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "ach_debit" => f1 = crate::rt::de::next(&mut map)?,
-                        "acss_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f3 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f4 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f5 = crate::rt::de::next(&mut map)?,
-                        "alma" => f6 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f7 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f8 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f9 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f10 = crate::rt::de::next(&mut map)?,
-                        "billie" => f11 = crate::rt::de::next(&mut map)?,
-                        "billing_details" => f12 = crate::rt::de::next(&mut map)?,
-                        "blik" => f13 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f14 = crate::rt::de::next(&mut map)?,
-                        "card" => f15 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f16 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f17 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f18 = crate::rt::de::next(&mut map)?,
-                        "custom" => f19 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f20 = crate::rt::de::next(&mut map)?,
-                        "eps" => f21 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f22 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f23 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f24 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f25 = crate::rt::de::next(&mut map)?,
-                        "interac_present" => f26 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f27 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f28 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f29 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f30 = crate::rt::de::next(&mut map)?,
-                        "link" => f31 = crate::rt::de::next(&mut map)?,
-                        "mb_way" => f32 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f33 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f34 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f35 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f36 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f37 = crate::rt::de::next(&mut map)?,
-                        "p24" => f38 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f39 = crate::rt::de::next(&mut map)?,
-                        "payco" => f40 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f41 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f42 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f43 = crate::rt::de::next(&mut map)?,
-                        "payto" => f44 = crate::rt::de::next(&mut map)?,
-                        "pix" => f45 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f46 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f47 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f48 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f49 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f50 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f51 = crate::rt::de::next(&mut map)?,
-                        "stripe_account" => f52 = crate::rt::de::next(&mut map)?,
-                        "swish" => f53 = crate::rt::de::next(&mut map)?,
-                        "twint" => f54 = crate::rt::de::next(&mut map)?,
-                        "type" => f55 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f56 = crate::rt::de::next(&mut map)?,
-                        "wechat" => f57 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f58 = crate::rt::de::next(&mut map)?,
-                        "zip" => f59 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsAchCreditTransfer>,
+            f1: Option<crate::PaymentMethodDetailsAchDebit>,
+            f2: Option<crate::PaymentMethodDetailsAcssDebit>,
+            f3: Option<crate::PaymentMethodDetailsAffirm>,
+            f4: Option<crate::PaymentMethodDetailsAfterpayClearpay>,
+            f5: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails>,
+            f6: Option<crate::PaymentMethodDetailsAlma>,
+            f7: Option<crate::PaymentMethodDetailsAmazonPay>,
+            f8: Option<crate::PaymentMethodDetailsAuBecsDebit>,
+            f9: Option<crate::PaymentMethodDetailsBacsDebit>,
+            f10: Option<crate::PaymentMethodDetailsBancontact>,
+            f11: Option<crate::PaymentMethodDetailsBillie>,
+            f12: Option<crate::PaymentsPrimitivesPaymentRecordsResourceBillingDetails>,
+            f13: Option<crate::PaymentMethodDetailsBlik>,
+            f14: Option<crate::PaymentMethodDetailsBoleto>,
+            f15: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails,
+            >,
+            f16: Option<crate::PaymentMethodDetailsCardPresent>,
+            f17: Option<crate::PaymentMethodDetailsCashapp>,
+            f18: Option<crate::PaymentMethodDetailsCrypto>,
+            f19: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails,
+            >,
+            f20: Option<crate::PaymentMethodDetailsCustomerBalance>,
+            f21: Option<crate::PaymentMethodDetailsEps>,
+            f22: Option<crate::PaymentMethodDetailsFpx>,
+            f23: Option<crate::PaymentMethodDetailsGiropay>,
+            f24: Option<crate::PaymentMethodDetailsGrabpay>,
+            f25: Option<crate::PaymentMethodDetailsIdeal>,
+            f26: Option<crate::PaymentMethodDetailsInteracPresent>,
+            f27: Option<crate::PaymentMethodDetailsKakaoPay>,
+            f28: Option<crate::PaymentMethodDetailsKlarna>,
+            f29: Option<crate::PaymentMethodDetailsPaymentRecordKonbini>,
+            f30: Option<crate::PaymentMethodDetailsKrCard>,
+            f31: Option<crate::PaymentMethodDetailsLink>,
+            f32: Option<crate::PaymentMethodDetailsPaymentRecordMbWay>,
+            f33: Option<crate::PaymentMethodDetailsMobilepay>,
+            f34: Option<crate::PaymentMethodDetailsMultibanco>,
+            f35: Option<crate::PaymentMethodDetailsNaverPay>,
+            f36: Option<crate::PaymentMethodDetailsNzBankAccount>,
+            f37: Option<crate::PaymentMethodDetailsOxxo>,
+            f38: Option<crate::PaymentMethodDetailsP24>,
+            f39: Option<crate::PaymentMethodDetailsPayByBank>,
+            f40: Option<crate::PaymentMethodDetailsPayco>,
+            f41: Option<String>,
+            f42: Option<crate::PaymentMethodDetailsPaymentRecordPaynow>,
+            f43: Option<crate::PaymentMethodDetailsPaypal>,
+            f44: Option<crate::PaymentMethodDetailsPayto>,
+            f45: Option<crate::PaymentMethodDetailsPix>,
+            f46: Option<crate::PaymentMethodDetailsPaymentRecordPromptpay>,
+            f47: Option<crate::PaymentMethodDetailsRevolutPay>,
+            f48: Option<crate::PaymentMethodDetailsSamsungPay>,
+            f49: Option<crate::PaymentMethodDetailsSatispay>,
+            f50: Option<crate::PaymentMethodDetailsSepaDebit>,
+            f51: Option<crate::PaymentMethodDetailsSofort>,
+            f52: Option<crate::PaymentMethodDetailsStripeAccount>,
+            f53: Option<crate::PaymentMethodDetailsSwish>,
+            f54: Option<crate::PaymentMethodDetailsTwint>,
+            f55: Option<String>,
+            f56: Option<crate::PaymentMethodDetailsPaymentRecordUsBankAccount>,
+            f57: Option<crate::PaymentMethodDetailsWechat>,
+            f58: Option<crate::PaymentMethodDetailsPaymentRecordWechatPay>,
+            f59: Option<crate::PaymentMethodDetailsPaymentRecordZip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_payment_method_details object",
+            &[
+                "ach_credit_transfer",
+                "ach_debit",
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "billing_details",
+                "blik",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "crypto",
+                "custom",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "ideal",
+                "interac_present",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "mb_way",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "nz_bank_account",
+                "oxxo",
+                "p24",
+                "pay_by_bank",
+                "payco",
+                "payment_method",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "stripe_account",
+                "swish",
+                "twint",
+                "type",
+                "us_bank_account",
+                "wechat",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                52 => r.optional(&mut b.f52),
+                53 => r.optional(&mut b.f53),
+                54 => r.optional(&mut b.f54),
+                55 => r.required(&mut b.f55),
+                56 => r.optional(&mut b.f56),
+                57 => r.optional(&mut b.f57),
+                58 => r.optional(&mut b.f58),
+                59 => r.optional(&mut b.f59),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+                f44,
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52,
+                f53,
+                f54,
+                f55: Some(f55),
+                f56,
+                f57,
+                f58,
+                f59,
+            } => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
                     ach_credit_transfer: f0,
                     ach_debit: f1,
@@ -291,7 +458,7 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
                     stripe_account: f52,
                     swish: f53,
                     twint: f54,
-                    r#type: f55.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f55,
                     us_bank_account: f56,
                     wechat: f57,
                     wechat_pay: f58,
@@ -299,8 +466,21 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f55.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {

@@ -12,49 +12,52 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourceProcessorDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_processor_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
+            >,
+            f1: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_processor_details object",
+            &["custom", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
                     custom: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
@@ -99,6 +102,7 @@ impl PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
 }
 impl std::str::FromStr for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -128,5 +132,10 @@ impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

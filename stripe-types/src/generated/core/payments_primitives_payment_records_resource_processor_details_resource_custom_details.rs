@@ -11,42 +11,35 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCusto
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payments_primitives_payment_records_resource_processor_details_resource_custom_details object",
+            &["payment_reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
+            payment_reference: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payments_primitives_payment_records_resource_processor_details_resource_custom_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_reference" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
-                    payment_reference: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId

@@ -11,39 +11,47 @@ pub struct PayoutsTraceId {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PayoutsTraceId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PayoutsTraceId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payouts_trace_id object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PayoutsTraceId, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PayoutsTraceId {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payouts_trace_id object",
+            &["status", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PayoutsTraceId {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     value: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayoutsTraceId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PayoutsTraceId {

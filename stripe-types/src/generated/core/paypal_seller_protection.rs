@@ -11,41 +11,47 @@ pub struct PaypalSellerProtection {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaypalSellerProtection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaypalSellerProtection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a paypal_seller_protection object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaypalSellerProtection, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::PaypalSellerProtectionDisputeCategories>,
-                > = None;
-                let mut f1: Option<crate::PaypalSellerProtectionStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dispute_categories" => f0 = crate::rt::de::next(&mut map)?,
-                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaypalSellerProtection {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PaypalSellerProtectionDisputeCategories>>,
+            f1: Option<crate::PaypalSellerProtectionStatus>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a paypal_seller_protection object",
+            &["dispute_categories", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaypalSellerProtection {
                     dispute_categories: f0,
-                    status: f1.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaypalSellerProtection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaypalSellerProtection {
@@ -93,6 +99,7 @@ impl PaypalSellerProtectionDisputeCategories {
 }
 impl std::str::FromStr for PaypalSellerProtectionDisputeCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -118,6 +125,11 @@ impl serde::Serialize for PaypalSellerProtectionDisputeCategories {
 impl<'de> serde::Deserialize<'de> for PaypalSellerProtectionDisputeCategories {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaypalSellerProtectionDisputeCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaypalSellerProtectionStatus`.
@@ -146,6 +158,7 @@ impl PaypalSellerProtectionStatus {
 }
 impl std::str::FromStr for PaypalSellerProtectionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -170,5 +183,10 @@ impl serde::Serialize for PaypalSellerProtectionStatus {
 impl<'de> serde::Deserialize<'de> for PaypalSellerProtectionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaypalSellerProtectionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,40 +11,52 @@ pub struct PortalCustomerUpdate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalCustomerUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalCustomerUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_customer_update object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalCustomerUpdate, A::Error> {
-                let mut f0: Option<Vec<crate::PortalCustomerUpdateAllowedUpdates>> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allowed_updates" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalCustomerUpdate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PortalCustomerUpdateAllowedUpdates>>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_customer_update object",
+            &["allowed_updates", "enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(PortalCustomerUpdate {
-                    allowed_updates: f0
-                        .ok_or_else(|| crate::rt::de::missing("allowed_updates"))?,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    allowed_updates: f0,
+                    enabled: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "allowed_updates"),
+                                    (b.f1.is_none(), "enabled"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalCustomerUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalCustomerUpdate {
@@ -100,6 +112,7 @@ impl PortalCustomerUpdateAllowedUpdates {
 }
 impl std::str::FromStr for PortalCustomerUpdateAllowedUpdates {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -127,5 +140,10 @@ impl serde::Serialize for PortalCustomerUpdateAllowedUpdates {
 impl<'de> serde::Deserialize<'de> for PortalCustomerUpdateAllowedUpdates {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalCustomerUpdateAllowedUpdates {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

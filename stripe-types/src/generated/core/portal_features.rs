@@ -12,59 +12,82 @@ pub struct PortalFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalFeatures, A::Error> {
-                let mut f0: Option<crate::PortalCustomerUpdate> = None;
-                let mut f1: Option<crate::PortalInvoiceList> = None;
-                let mut f2: Option<crate::PortalPaymentMethodUpdate> = None;
-                let mut f3: Option<crate::PortalSubscriptionCancel> = None;
-                let mut f4: Option<crate::PortalSubscriptionUpdate> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_update" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice_history" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method_update" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "subscription_cancel" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "subscription_update" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalCustomerUpdate>,
+            f1: Option<crate::PortalInvoiceList>,
+            f2: Option<crate::PortalPaymentMethodUpdate>,
+            f3: Option<crate::PortalSubscriptionCancel>,
+            f4: Option<crate::PortalSubscriptionUpdate>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_features object",
+            &[
+                "customer_update",
+                "invoice_history",
+                "payment_method_update",
+                "subscription_cancel",
+                "subscription_update",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(PortalFeatures {
-                    customer_update: f0
-                        .ok_or_else(|| crate::rt::de::missing("customer_update"))?,
-                    invoice_history: f1
-                        .ok_or_else(|| crate::rt::de::missing("invoice_history"))?,
-                    payment_method_update: f2
-                        .ok_or_else(|| crate::rt::de::missing("payment_method_update"))?,
-                    subscription_cancel: f3
-                        .ok_or_else(|| crate::rt::de::missing("subscription_cancel"))?,
-                    subscription_update: f4
-                        .ok_or_else(|| crate::rt::de::missing("subscription_update"))?,
+                    customer_update: f0,
+                    invoice_history: f1,
+                    payment_method_update: f2,
+                    subscription_cancel: f3,
+                    subscription_update: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "customer_update"),
+                                    (b.f1.is_none(), "invoice_history"),
+                                    (b.f2.is_none(), "payment_method_update"),
+                                    (b.f3.is_none(), "subscription_cancel"),
+                                    (b.f4.is_none(), "subscription_update"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalFeatures {

@@ -18,51 +18,73 @@ pub struct PortalFlowsFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalFlowsFlow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalFlowsFlow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_flows_flow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalFlowsFlow, A::Error> {
-                let mut f0: Option<crate::PortalFlowsFlowAfterCompletion> = None;
-                let mut f1: Option<crate::PortalFlowsFlowSubscriptionCancel> = None;
-                let mut f2: Option<crate::PortalFlowsFlowSubscriptionUpdate> = None;
-                let mut f3: Option<crate::PortalFlowsFlowSubscriptionUpdateConfirm> = None;
-                let mut f4: Option<crate::PortalFlowsFlowType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "after_completion" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_cancel" => f1 = crate::rt::de::next(&mut map)?,
-                        "subscription_update" => f2 = crate::rt::de::next(&mut map)?,
-                        "subscription_update_confirm" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalFlowsFlow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalFlowsFlowAfterCompletion>,
+            f1: Option<crate::PortalFlowsFlowSubscriptionCancel>,
+            f2: Option<crate::PortalFlowsFlowSubscriptionUpdate>,
+            f3: Option<crate::PortalFlowsFlowSubscriptionUpdateConfirm>,
+            f4: Option<crate::PortalFlowsFlowType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_flows_flow object",
+            &[
+                "after_completion",
+                "subscription_cancel",
+                "subscription_update",
+                "subscription_update_confirm",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4: Some(f4) } => {
                 Ok(PortalFlowsFlow {
-                    after_completion: f0
-                        .ok_or_else(|| crate::rt::de::missing("after_completion"))?,
+                    after_completion: f0,
                     subscription_cancel: f1,
                     subscription_update: f2,
                     subscription_update_confirm: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "after_completion"),
+                                    (b.f4.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalFlowsFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalFlowsFlow {
@@ -123,6 +145,7 @@ impl PortalFlowsFlowType {
 }
 impl std::str::FromStr for PortalFlowsFlowType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -150,5 +173,10 @@ impl serde::Serialize for PortalFlowsFlowType {
 impl<'de> serde::Deserialize<'de> for PortalFlowsFlowType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalFlowsFlowType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

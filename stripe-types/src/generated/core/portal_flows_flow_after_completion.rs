@@ -13,44 +13,54 @@ pub struct PortalFlowsFlowAfterCompletion {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalFlowsFlowAfterCompletion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalFlowsFlowAfterCompletion;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_flows_flow_after_completion object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalFlowsFlowAfterCompletion, A::Error> {
-                let mut f0: Option<
-                    crate::PortalFlowsAfterCompletionHostedConfirmation,
-                > = None;
-                let mut f1: Option<crate::PortalFlowsAfterCompletionRedirect> = None;
-                let mut f2: Option<crate::PortalFlowsFlowAfterCompletionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "hosted_confirmation" => f0 = crate::rt::de::next(&mut map)?,
-                        "redirect" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalFlowsFlowAfterCompletion {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalFlowsAfterCompletionHostedConfirmation>,
+            f1: Option<crate::PortalFlowsAfterCompletionRedirect>,
+            f2: Option<crate::PortalFlowsFlowAfterCompletionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_flows_flow_after_completion object",
+            &["hosted_confirmation", "redirect", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(PortalFlowsFlowAfterCompletion {
                     hosted_confirmation: f0,
                     redirect: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalFlowsFlowAfterCompletion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalFlowsFlowAfterCompletion {
@@ -104,6 +114,7 @@ impl PortalFlowsFlowAfterCompletionType {
 }
 impl std::str::FromStr for PortalFlowsFlowAfterCompletionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -130,5 +141,10 @@ impl serde::Serialize for PortalFlowsFlowAfterCompletionType {
 impl<'de> serde::Deserialize<'de> for PortalFlowsFlowAfterCompletionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalFlowsFlowAfterCompletionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,47 +13,59 @@ pub struct PortalFlowsFlowSubscriptionUpdateConfirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalFlowsFlowSubscriptionUpdateConfirm {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalFlowsFlowSubscriptionUpdateConfirm;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_flows_flow_subscription_update_confirm object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalFlowsFlowSubscriptionUpdateConfirm, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::PortalFlowsSubscriptionUpdateConfirmDiscount>,
-                > = None;
-                let mut f1: Option<
-                    Vec<crate::PortalFlowsSubscriptionUpdateConfirmItem>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "discounts" => f0 = crate::rt::de::next(&mut map)?,
-                        "items" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalFlowsFlowSubscriptionUpdateConfirm {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PortalFlowsSubscriptionUpdateConfirmDiscount>>,
+            f1: Option<Vec<crate::PortalFlowsSubscriptionUpdateConfirmItem>>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_flows_flow_subscription_update_confirm object",
+            &["discounts", "items", "subscription"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(PortalFlowsFlowSubscriptionUpdateConfirm {
                     discounts: f0,
-                    items: f1.ok_or_else(|| crate::rt::de::missing("items"))?,
-                    subscription: f2
-                        .ok_or_else(|| crate::rt::de::missing("subscription"))?,
+                    items: f1,
+                    subscription: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "items"),
+                                    (b.f2.is_none(), "subscription"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalFlowsFlowSubscriptionUpdateConfirm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalFlowsFlowSubscriptionUpdateConfirm {

@@ -14,49 +14,65 @@ pub struct PortalSubscriptionCancel {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalSubscriptionCancel;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_subscription_cancel object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalSubscriptionCancel, A::Error> {
-                let mut f0: Option<crate::PortalSubscriptionCancellationReason> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::PortalSubscriptionCancelMode> = None;
-                let mut f3: Option<crate::PortalSubscriptionCancelProrationBehavior> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cancellation_reason" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "mode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "proration_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalSubscriptionCancel {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalSubscriptionCancellationReason>,
+            f1: Option<bool>,
+            f2: Option<crate::PortalSubscriptionCancelMode>,
+            f3: Option<crate::PortalSubscriptionCancelProrationBehavior>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_subscription_cancel object",
+            &["cancellation_reason", "enabled", "mode", "proration_behavior"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(PortalSubscriptionCancel {
-                    cancellation_reason: f0
-                        .ok_or_else(|| crate::rt::de::missing("cancellation_reason"))?,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
-                    mode: f2.ok_or_else(|| crate::rt::de::missing("mode"))?,
-                    proration_behavior: f3
-                        .ok_or_else(|| crate::rt::de::missing("proration_behavior"))?,
+                    cancellation_reason: f0,
+                    enabled: f1,
+                    mode: f2,
+                    proration_behavior: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "cancellation_reason"),
+                                    (b.f1.is_none(), "enabled"),
+                                    (b.f2.is_none(), "mode"),
+                                    (b.f3.is_none(), "proration_behavior"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalSubscriptionCancel {
@@ -102,6 +118,7 @@ impl PortalSubscriptionCancelMode {
 }
 impl std::str::FromStr for PortalSubscriptionCancelMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -125,6 +142,11 @@ impl serde::Serialize for PortalSubscriptionCancelMode {
 impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancelMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalSubscriptionCancelMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PortalSubscriptionCancelProrationBehavior`.
@@ -155,6 +177,7 @@ impl PortalSubscriptionCancelProrationBehavior {
 }
 impl std::str::FromStr for PortalSubscriptionCancelProrationBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -183,5 +206,10 @@ impl serde::Serialize for PortalSubscriptionCancelProrationBehavior {
 impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancelProrationBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalSubscriptionCancelProrationBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,41 +11,49 @@ pub struct PortalSubscriptionCancellationReason {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalSubscriptionCancellationReason;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_subscription_cancellation_reason object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalSubscriptionCancellationReason, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    Vec<crate::PortalSubscriptionCancellationReasonOptions>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "options" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalSubscriptionCancellationReason {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<Vec<crate::PortalSubscriptionCancellationReasonOptions>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_subscription_cancellation_reason object",
+            &["enabled", "options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(PortalSubscriptionCancellationReason {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
-                    options: f1.ok_or_else(|| crate::rt::de::missing("options"))?,
+                    enabled: f0,
+                    options: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled"), (b.f1.is_none(), "options")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancellationReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalSubscriptionCancellationReason {
@@ -113,6 +121,7 @@ impl PortalSubscriptionCancellationReasonOptions {
 }
 impl std::str::FromStr for PortalSubscriptionCancellationReasonOptions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -150,5 +159,10 @@ impl serde::Serialize for PortalSubscriptionCancellationReasonOptions {
 impl<'de> serde::Deserialize<'de> for PortalSubscriptionCancellationReasonOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalSubscriptionCancellationReasonOptions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -22,70 +22,94 @@ pub struct PortalSubscriptionUpdate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalSubscriptionUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_subscription_update object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalSubscriptionUpdate, A::Error> {
-                let mut f0: Option<crate::PortalSubscriptionUpdateBillingCycleAnchor> = None;
-                let mut f1: Option<
-                    Vec<crate::PortalSubscriptionUpdateDefaultAllowedUpdates>,
-                > = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<Vec<crate::PortalSubscriptionUpdateProduct>> = None;
-                let mut f4: Option<crate::PortalSubscriptionCancelProrationBehavior> = None;
-                let mut f5: Option<crate::PortalResourceScheduleUpdateAtPeriodEnd> = None;
-                let mut f6: Option<crate::PortalSubscriptionUpdateTrialUpdateBehavior> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_cycle_anchor" => f0 = crate::rt::de::next(&mut map)?,
-                        "default_allowed_updates" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "enabled" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "products" => f3 = crate::rt::de::next(&mut map)?,
-                        "proration_behavior" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "schedule_at_period_end" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "trial_update_behavior" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalSubscriptionUpdate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalSubscriptionUpdateBillingCycleAnchor>,
+            f1: Option<Vec<crate::PortalSubscriptionUpdateDefaultAllowedUpdates>>,
+            f2: Option<bool>,
+            f3: Option<Vec<crate::PortalSubscriptionUpdateProduct>>,
+            f4: Option<crate::PortalSubscriptionCancelProrationBehavior>,
+            f5: Option<crate::PortalResourceScheduleUpdateAtPeriodEnd>,
+            f6: Option<crate::PortalSubscriptionUpdateTrialUpdateBehavior>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_subscription_update object",
+            &[
+                "billing_cycle_anchor",
+                "default_allowed_updates",
+                "enabled",
+                "products",
+                "proration_behavior",
+                "schedule_at_period_end",
+                "trial_update_behavior",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(PortalSubscriptionUpdate {
                     billing_cycle_anchor: f0,
-                    default_allowed_updates: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "default_allowed_updates",
-                        ))?,
-                    enabled: f2.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    default_allowed_updates: f1,
+                    enabled: f2,
                     products: f3,
-                    proration_behavior: f4
-                        .ok_or_else(|| crate::rt::de::missing("proration_behavior"))?,
-                    schedule_at_period_end: f5
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "schedule_at_period_end",
-                        ))?,
-                    trial_update_behavior: f6
-                        .ok_or_else(|| crate::rt::de::missing("trial_update_behavior"))?,
+                    proration_behavior: f4,
+                    schedule_at_period_end: f5,
+                    trial_update_behavior: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "default_allowed_updates"),
+                                    (b.f2.is_none(), "enabled"),
+                                    (b.f4.is_none(), "proration_behavior"),
+                                    (b.f5.is_none(), "schedule_at_period_end"),
+                                    (b.f6.is_none(), "trial_update_behavior"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalSubscriptionUpdate {
@@ -138,6 +162,7 @@ impl PortalSubscriptionUpdateBillingCycleAnchor {
 }
 impl std::str::FromStr for PortalSubscriptionUpdateBillingCycleAnchor {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -161,6 +186,11 @@ impl serde::Serialize for PortalSubscriptionUpdateBillingCycleAnchor {
 impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateBillingCycleAnchor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalSubscriptionUpdateBillingCycleAnchor {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PortalSubscriptionUpdateDefaultAllowedUpdates`.
@@ -191,6 +221,7 @@ impl PortalSubscriptionUpdateDefaultAllowedUpdates {
 }
 impl std::str::FromStr for PortalSubscriptionUpdateDefaultAllowedUpdates {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -219,6 +250,11 @@ impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateDefaultAllowedUpda
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PortalSubscriptionUpdateDefaultAllowedUpdates {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PortalSubscriptionUpdateTrialUpdateBehavior`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -244,6 +280,7 @@ impl PortalSubscriptionUpdateTrialUpdateBehavior {
 }
 impl std::str::FromStr for PortalSubscriptionUpdateTrialUpdateBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -269,5 +306,10 @@ impl serde::Serialize for PortalSubscriptionUpdateTrialUpdateBehavior {
 impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateTrialUpdateBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PortalSubscriptionUpdateTrialUpdateBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -12,47 +12,60 @@ pub struct PortalSubscriptionUpdateProduct {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PortalSubscriptionUpdateProduct;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a portal_subscription_update_product object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PortalSubscriptionUpdateProduct, A::Error> {
-                let mut f0: Option<
-                    crate::PortalSubscriptionUpdateProductAdjustableQuantity,
-                > = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "adjustable_quantity" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "prices" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "product" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PortalSubscriptionUpdateProduct {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PortalSubscriptionUpdateProductAdjustableQuantity>,
+            f1: Option<Vec<String>>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a portal_subscription_update_product object",
+            &["adjustable_quantity", "prices", "product"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(PortalSubscriptionUpdateProduct {
-                    adjustable_quantity: f0
-                        .ok_or_else(|| crate::rt::de::missing("adjustable_quantity"))?,
-                    prices: f1.ok_or_else(|| crate::rt::de::missing("prices"))?,
-                    product: f2.ok_or_else(|| crate::rt::de::missing("product"))?,
+                    adjustable_quantity: f0,
+                    prices: f1,
+                    product: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "adjustable_quantity"),
+                                    (b.f1.is_none(), "prices"),
+                                    (b.f2.is_none(), "product"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PortalSubscriptionUpdateProduct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PortalSubscriptionUpdateProduct {

@@ -17,55 +17,67 @@ pub struct PromotionCodesResourceRestrictions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PromotionCodesResourceRestrictions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PromotionCodesResourceRestrictions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a promotion_codes_resource_restrictions object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PromotionCodesResourceRestrictions, A::Error> {
-                let mut f0: Option<
-                    std::collections::BTreeMap<
-                        String,
-                        crate::PromotionCodeCurrencyOption,
-                    >,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "first_time_transaction" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "minimum_amount" => f2 = crate::rt::de::next(&mut map)?,
-                        "minimum_amount_currency" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PromotionCodesResourceRestrictions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                std::collections::BTreeMap<String, crate::PromotionCodeCurrencyOption>,
+            >,
+            f1: Option<bool>,
+            f2: Option<i64>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a promotion_codes_resource_restrictions object",
+            &[
+                "currency_options",
+                "first_time_transaction",
+                "minimum_amount",
+                "minimum_amount_currency",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3 } => {
                 Ok(PromotionCodesResourceRestrictions {
                     currency_options: f0,
-                    first_time_transaction: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "first_time_transaction",
-                        ))?,
+                    first_time_transaction: f1,
                     minimum_amount: f2,
                     minimum_amount_currency: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "first_time_transaction")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PromotionCodesResourceRestrictions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PromotionCodesResourceRestrictions {

@@ -16,52 +16,82 @@ pub struct QuotesResourceRecurring {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for QuotesResourceRecurring {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = QuotesResourceRecurring;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a quotes_resource_recurring object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QuotesResourceRecurring, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::QuotesResourceRecurringInterval> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<crate::QuotesResourceTotalDetails> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "total_details" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for QuotesResourceRecurring {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::QuotesResourceRecurringInterval>,
+            f3: Option<i64>,
+            f4: Option<crate::QuotesResourceTotalDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a quotes_resource_recurring object",
+            &[
+                "amount_subtotal",
+                "amount_total",
+                "interval",
+                "interval_count",
+                "total_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(QuotesResourceRecurring {
-                    amount_subtotal: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
-                    interval: f2.ok_or_else(|| crate::rt::de::missing("interval"))?,
-                    interval_count: f3
-                        .ok_or_else(|| crate::rt::de::missing("interval_count"))?,
-                    total_details: f4
-                        .ok_or_else(|| crate::rt::de::missing("total_details"))?,
+                    amount_subtotal: f0,
+                    amount_total: f1,
+                    interval: f2,
+                    interval_count: f3,
+                    total_details: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_subtotal"),
+                                    (b.f1.is_none(), "amount_total"),
+                                    (b.f2.is_none(), "interval"),
+                                    (b.f3.is_none(), "interval_count"),
+                                    (b.f4.is_none(), "total_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for QuotesResourceRecurring {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for QuotesResourceRecurring {
@@ -114,6 +144,7 @@ impl QuotesResourceRecurringInterval {
 }
 impl std::str::FromStr for QuotesResourceRecurringInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -139,5 +170,10 @@ impl serde::Serialize for QuotesResourceRecurringInterval {
 impl<'de> serde::Deserialize<'de> for QuotesResourceRecurringInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for QuotesResourceRecurringInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -16,42 +16,47 @@ pub struct QuotesResourceSubscriptionDataSubscriptionData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for QuotesResourceSubscriptionDataSubscriptionData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = QuotesResourceSubscriptionDataSubscriptionData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a quotes_resource_subscription_data_subscription_data object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QuotesResourceSubscriptionDataSubscriptionData, A::Error> {
-                let mut f0: Option<crate::QuotesResourceSubscriptionDataBillingMode> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Metadata> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_mode" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f1 = crate::rt::de::next(&mut map)?,
-                        "effective_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
-                        "trial_period_days" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for QuotesResourceSubscriptionDataSubscriptionData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::QuotesResourceSubscriptionDataBillingMode>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Metadata>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a quotes_resource_subscription_data_subscription_data object",
+            &[
+                "billing_mode",
+                "description",
+                "effective_date",
+                "metadata",
+                "trial_period_days",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4 } => {
                 Ok(QuotesResourceSubscriptionDataSubscriptionData {
-                    billing_mode: f0
-                        .ok_or_else(|| crate::rt::de::missing("billing_mode"))?,
+                    billing_mode: f0,
                     description: f1,
                     effective_date: f2,
                     metadata: f3,
@@ -59,8 +64,22 @@ impl<'de> serde::Deserialize<'de> for QuotesResourceSubscriptionDataSubscription
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "billing_mode")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for QuotesResourceSubscriptionDataSubscriptionData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for QuotesResourceSubscriptionDataSubscriptionData {

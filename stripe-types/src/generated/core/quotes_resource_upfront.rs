@@ -14,48 +14,64 @@ pub struct QuotesResourceUpfront {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for QuotesResourceUpfront {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = QuotesResourceUpfront;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a quotes_resource_upfront object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<QuotesResourceUpfront, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::List<crate::Item>> = None;
-                let mut f3: Option<crate::QuotesResourceTotalDetails> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_subtotal" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_total" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "line_items" => f2 = crate::rt::de::next(&mut map)?,
-                        "total_details" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for QuotesResourceUpfront {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::List<crate::Item>>,
+            f3: Option<crate::QuotesResourceTotalDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a quotes_resource_upfront object",
+            &["amount_subtotal", "amount_total", "line_items", "total_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(QuotesResourceUpfront {
-                    amount_subtotal: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_subtotal"))?,
-                    amount_total: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
+                    amount_subtotal: f0,
+                    amount_total: f1,
                     line_items: f2,
-                    total_details: f3
-                        .ok_or_else(|| crate::rt::de::missing("total_details"))?,
+                    total_details: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_subtotal"),
+                                    (b.f1.is_none(), "amount_total"),
+                                    (b.f3.is_none(), "total_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for QuotesResourceUpfront {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for QuotesResourceUpfront {

@@ -15,46 +15,64 @@ pub struct Recurring {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for Recurring {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Recurring;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a recurring object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Recurring, A::Error> {
-                let mut f0: Option<crate::QuotesResourceRecurringInterval> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::PlanUsageType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "interval" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "meter" => f2 = crate::rt::de::next(&mut map)?,
-                        "usage_type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Recurring {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::QuotesResourceRecurringInterval>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<crate::PlanUsageType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a recurring object",
+            &["interval", "interval_count", "meter", "usage_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(Recurring {
-                    interval: f0.ok_or_else(|| crate::rt::de::missing("interval"))?,
-                    interval_count: f1
-                        .ok_or_else(|| crate::rt::de::missing("interval_count"))?,
+                    interval: f0,
+                    interval_count: f1,
                     meter: f2,
-                    usage_type: f3.ok_or_else(|| crate::rt::de::missing("usage_type"))?,
+                    usage_type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "interval"),
+                                    (b.f1.is_none(), "interval_count"),
+                                    (b.f3.is_none(), "usage_type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Recurring {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Recurring {

@@ -10,43 +10,36 @@ pub struct RevolutPayUnderlyingPaymentMethodFundingDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RevolutPayUnderlyingPaymentMethodFundingDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsPassthroughCard>,
+            f1: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a revolut_pay_underlying_payment_method_funding_details object",
+            &["card", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(RevolutPayUnderlyingPaymentMethodFundingDetails {
+            card: f0,
+            r#type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RevolutPayUnderlyingPaymentMethodFundingDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RevolutPayUnderlyingPaymentMethodFundingDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a revolut_pay_underlying_payment_method_funding_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RevolutPayUnderlyingPaymentMethodFundingDetails, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsPassthroughCard> = None;
-                let mut f1: Option<
-                    crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RevolutPayUnderlyingPaymentMethodFundingDetails {
-                    card: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RevolutPayUnderlyingPaymentMethodFundingDetails {

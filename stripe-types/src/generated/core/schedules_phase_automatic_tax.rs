@@ -13,42 +13,56 @@ pub struct SchedulesPhaseAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SchedulesPhaseAutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SchedulesPhaseAutomaticTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a schedules_phase_automatic_tax object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SchedulesPhaseAutomaticTax, A::Error> {
-                let mut f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "liability" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SchedulesPhaseAutomaticTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: Option<bool>,
+            f2: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a schedules_phase_automatic_tax object",
+            &["disabled_reason", "enabled", "liability"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(SchedulesPhaseAutomaticTax {
                     disabled_reason: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     liability: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SchedulesPhaseAutomaticTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SchedulesPhaseAutomaticTax {
@@ -96,6 +110,7 @@ impl SchedulesPhaseAutomaticTaxDisabledReason {
 }
 impl std::str::FromStr for SchedulesPhaseAutomaticTaxDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -120,5 +135,10 @@ impl serde::Serialize for SchedulesPhaseAutomaticTaxDisabledReason {
 impl<'de> serde::Deserialize<'de> for SchedulesPhaseAutomaticTaxDisabledReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SchedulesPhaseAutomaticTaxDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -17,42 +17,41 @@ pub struct SubscriptionsResourceBillingCycleAnchorConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingCycleAnchorConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourceBillingCycleAnchorConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a subscriptions_resource_billing_cycle_anchor_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourceBillingCycleAnchorConfig, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "day_of_month" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hour" => f1 = crate::rt::de::next(&mut map)?,
-                        "minute" => f2 = crate::rt::de::next(&mut map)?,
-                        "month" => f3 = crate::rt::de::next(&mut map)?,
-                        "second" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsResourceBillingCycleAnchorConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_billing_cycle_anchor_config object",
+            &["day_of_month", "hour", "minute", "month", "second"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4 } => {
                 Ok(SubscriptionsResourceBillingCycleAnchorConfig {
-                    day_of_month: f0
-                        .ok_or_else(|| crate::rt::de::missing("day_of_month"))?,
+                    day_of_month: f0,
                     hour: f1,
                     minute: f2,
                     month: f3,
@@ -60,8 +59,22 @@ impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingCycleAnchorCon
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "day_of_month")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingCycleAnchorConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourceBillingCycleAnchorConfig {

@@ -13,44 +13,54 @@ pub struct SubscriptionsResourceBillingMode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourceBillingMode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_resource_billing_mode object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourceBillingMode, A::Error> {
-                let mut f0: Option<crate::SubscriptionsResourceBillingModeFlexible> = None;
-                let mut f1: Option<
-                    crate::QuotesResourceSubscriptionDataBillingModeType,
-                > = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "flexible" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "updated_at" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsResourceBillingMode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionsResourceBillingModeFlexible>,
+            f1: Option<crate::QuotesResourceSubscriptionDataBillingModeType>,
+            f2: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_billing_mode object",
+            &["flexible", "type", "updated_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(SubscriptionsResourceBillingMode {
                     flexible: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     updated_at: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourceBillingMode {

@@ -11,38 +11,35 @@ pub struct SubscriptionsResourceBillingModeFlexible {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexible {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::SubscriptionsResourceBillingModeFlexibleProrationDiscounts,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_billing_mode_flexible object",
+            &["proration_discounts"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SubscriptionsResourceBillingModeFlexible {
+            proration_discounts: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SubscriptionsResourceBillingModeFlexible {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourceBillingModeFlexible;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_resource_billing_mode_flexible object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourceBillingModeFlexible, A::Error> {
-                let mut f0: Option<
-                    crate::SubscriptionsResourceBillingModeFlexibleProrationDiscounts,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "proration_discounts" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SubscriptionsResourceBillingModeFlexible {
-                    proration_discounts: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourceBillingModeFlexible {
@@ -91,6 +88,7 @@ impl SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
 }
 impl std::str::FromStr for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -123,5 +121,10 @@ impl<'de> serde::Deserialize<'de>
 for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexibleProrationDiscounts {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -12,41 +12,49 @@ pub struct SubscriptionsResourcePauseCollection {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePauseCollection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourcePauseCollection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_resource_pause_collection object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourcePauseCollection, A::Error> {
-                let mut f0: Option<
-                    crate::SubscriptionsResourcePauseCollectionBehavior,
-                > = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "behavior" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "resumes_at" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionsResourcePauseCollectionBehavior>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_pause_collection object",
+            &["behavior", "resumes_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(SubscriptionsResourcePauseCollection {
-                    behavior: f0.ok_or_else(|| crate::rt::de::missing("behavior"))?,
+                    behavior: f0,
                     resumes_at: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "behavior")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePauseCollection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourcePauseCollection {
@@ -97,6 +105,7 @@ impl SubscriptionsResourcePauseCollectionBehavior {
 }
 impl std::str::FromStr for SubscriptionsResourcePauseCollectionBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -125,5 +134,10 @@ impl serde::Serialize for SubscriptionsResourcePauseCollectionBehavior {
 impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePauseCollectionBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionsResourcePauseCollectionBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -17,48 +17,49 @@ pub struct SubscriptionsResourcePaymentSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SubscriptionsResourcePaymentSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionsResourcePaymentMethodOptions>,
+            f1: Option<Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>>,
+            f2: Option<
+                crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_payment_settings object",
+            &[
+                "payment_method_options",
+                "payment_method_types",
+                "save_default_payment_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SubscriptionsResourcePaymentSettings {
+            payment_method_options: f0,
+            payment_method_types: f1,
+            save_default_payment_method: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePaymentSettings {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourcePaymentSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_resource_payment_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourcePaymentSettings, A::Error> {
-                let mut f0: Option<crate::SubscriptionsResourcePaymentMethodOptions> = None;
-                let mut f1: Option<
-                    Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
-                > = None;
-                let mut f2: Option<
-                    crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_method_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_method_types" => f1 = crate::rt::de::next(&mut map)?,
-                        "save_default_payment_method" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SubscriptionsResourcePaymentSettings {
-                    payment_method_options: f0,
-                    payment_method_types: f1,
-                    save_default_payment_method: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourcePaymentSettings {
@@ -111,6 +112,7 @@ impl SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
 }
 impl std::str::FromStr for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -143,5 +145,10 @@ impl<'de> serde::Deserialize<'de>
 for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

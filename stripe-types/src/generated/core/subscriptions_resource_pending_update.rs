@@ -18,48 +18,70 @@ pub struct SubscriptionsResourcePendingUpdate {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePendingUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourcePendingUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_resource_pending_update object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourcePendingUpdate, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<crate::SubscriptionItem>> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_cycle_anchor" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription_items" => f2 = crate::rt::de::next(&mut map)?,
-                        "trial_end" => f3 = crate::rt::de::next(&mut map)?,
-                        "trial_from_plan" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsResourcePendingUpdate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<crate::SubscriptionItem>>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_pending_update object",
+            &[
+                "billing_cycle_anchor",
+                "expires_at",
+                "subscription_items",
+                "trial_end",
+                "trial_from_plan",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3, f4 } => {
                 Ok(SubscriptionsResourcePendingUpdate {
                     billing_cycle_anchor: f0,
-                    expires_at: f1.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
+                    expires_at: f1,
                     subscription_items: f2,
                     trial_end: f3,
                     trial_from_plan: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "expires_at")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsResourcePendingUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourcePendingUpdate {

@@ -10,43 +10,47 @@ pub struct SubscriptionsResourceSubscriptionInvoiceSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsResourceSubscriptionInvoiceSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsResourceSubscriptionInvoiceSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a subscriptions_resource_subscription_invoice_settings object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsResourceSubscriptionInvoiceSettings, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
-                > = None;
-                let mut f1: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_tax_ids" => f0 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsResourceSubscriptionInvoiceSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+            f1: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_resource_subscription_invoice_settings object",
+            &["account_tax_ids", "issuer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(SubscriptionsResourceSubscriptionInvoiceSettings {
                     account_tax_ids: f0,
-                    issuer: f1.ok_or_else(|| crate::rt::de::missing("issuer"))?,
+                    issuer: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "issuer")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsResourceSubscriptionInvoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsResourceSubscriptionInvoiceSettings {

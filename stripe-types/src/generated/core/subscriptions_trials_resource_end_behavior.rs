@@ -9,43 +9,48 @@ pub struct SubscriptionsTrialsResourceEndBehavior {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionsTrialsResourceEndBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionsTrialsResourceEndBehavior;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscriptions_trials_resource_end_behavior object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionsTrialsResourceEndBehavior, A::Error> {
-                let mut f0: Option<
-                    crate::SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "missing_payment_method" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehavior {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscriptions_trials_resource_end_behavior object",
+            &["missing_payment_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(SubscriptionsTrialsResourceEndBehavior {
-                    missing_payment_method: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "missing_payment_method",
-                        ))?,
+                    missing_payment_method: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "missing_payment_method")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionsTrialsResourceEndBehavior {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionsTrialsResourceEndBehavior {
@@ -95,6 +100,7 @@ impl SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
 }
 impl std::str::FromStr for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -130,5 +136,10 @@ impl<'de> serde::Deserialize<'de>
 for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

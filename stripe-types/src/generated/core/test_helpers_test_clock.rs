@@ -17,42 +17,50 @@ impl DeletedTestHelpersTestClock {
 }
 /// The id of a [`DeletedTestHelpersTestClock`].
 pub type DeletedTestHelpersTestClockId = crate::rt::Id<DeletedTestHelpersTestClock>;
-impl<'de> serde::Deserialize<'de> for DeletedTestHelpersTestClock {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedTestHelpersTestClock;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_test_helpers.test_clock object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedTestHelpersTestClock, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedTestHelpersTestClockId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedTestHelpersTestClock {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedTestHelpersTestClockId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_test_helpers.test_clock object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedTestHelpersTestClock {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedTestHelpersTestClock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedTestHelpersTestClock {
@@ -104,65 +112,104 @@ impl TestHelpersTestClock {
 }
 /// The id of a [`TestHelpersTestClock`].
 pub type TestHelpersTestClockId = crate::rt::Id<TestHelpersTestClock>;
-impl<'de> serde::Deserialize<'de> for TestHelpersTestClock {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TestHelpersTestClock;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a test_helpers.test_clock object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TestHelpersTestClock, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::TestHelpersTestClockId> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::TestHelpersTestClockStatus> = None;
-                let mut f7: Option<
-                    crate::BillingClocksResourceStatusDetailsStatusDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "deletes_after" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "frozen_time" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f5 = crate::rt::de::next(&mut map)?,
-                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TestHelpersTestClock {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::TestHelpersTestClockId>,
+            f4: Option<bool>,
+            f5: Option<String>,
+            f6: Option<crate::TestHelpersTestClockStatus>,
+            f7: Option<crate::BillingClocksResourceStatusDetailsStatusDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a test_helpers.test_clock object",
+            &[
+                "created",
+                "deletes_after",
+                "frozen_time",
+                "id",
+                "livemode",
+                "name",
+                "object",
+                "status",
+                "status_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(TestHelpersTestClock {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    deletes_after: f1
-                        .ok_or_else(|| crate::rt::de::missing("deletes_after"))?,
-                    frozen_time: f2
-                        .ok_or_else(|| crate::rt::de::missing("frozen_time"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f0,
+                    deletes_after: f1,
+                    frozen_time: f2,
+                    id: f3,
+                    livemode: f4,
                     name: f5,
-                    status: f6.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f7
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f6,
+                    status_details: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "deletes_after"),
+                                    (b.f2.is_none(), "frozen_time"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f6.is_none(), "status"),
+                                    (b.f7.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TestHelpersTestClock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TestHelpersTestClock {
@@ -218,6 +265,7 @@ impl TestHelpersTestClockStatus {
 }
 impl std::str::FromStr for TestHelpersTestClockStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -242,5 +290,10 @@ impl serde::Serialize for TestHelpersTestClockStatus {
 impl<'de> serde::Deserialize<'de> for TestHelpersTestClockStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TestHelpersTestClockStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

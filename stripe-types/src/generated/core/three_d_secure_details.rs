@@ -29,59 +29,66 @@ pub struct ThreeDSecureDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ThreeDSecureDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+            >,
+            f1: Option<crate::ThreeDSecureDetailsElectronicCommerceIndicator>,
+            f2: Option<crate::ThreeDSecureDetailsResult>,
+            f3: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+            >,
+            f4: Option<String>,
+            f5: Option<crate::ThreeDSecureDetailsVersion>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a three_d_secure_details object",
+            &[
+                "authentication_flow",
+                "electronic_commerce_indicator",
+                "result",
+                "result_reason",
+                "transaction_id",
+                "version",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(ThreeDSecureDetails {
+            authentication_flow: f0,
+            electronic_commerce_indicator: f1,
+            result: f2,
+            result_reason: f3,
+            transaction_id: f4,
+            version: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ThreeDSecureDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a three_d_secure_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreeDSecureDetails, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
-                > = None;
-                let mut f1: Option<
-                    crate::ThreeDSecureDetailsElectronicCommerceIndicator,
-                > = None;
-                let mut f2: Option<crate::ThreeDSecureDetailsResult> = None;
-                let mut f3: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
-                > = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::ThreeDSecureDetailsVersion> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authentication_flow" => f0 = crate::rt::de::next(&mut map)?,
-                        "electronic_commerce_indicator" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "result" => f2 = crate::rt::de::next(&mut map)?,
-                        "result_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f4 = crate::rt::de::next(&mut map)?,
-                        "version" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ThreeDSecureDetails {
-                    authentication_flow: f0,
-                    electronic_commerce_indicator: f1,
-                    result: f2,
-                    result_reason: f3,
-                    transaction_id: f4,
-                    version: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ThreeDSecureDetails {
@@ -150,6 +157,7 @@ impl ThreeDSecureDetailsElectronicCommerceIndicator {
 }
 impl std::str::FromStr for ThreeDSecureDetailsElectronicCommerceIndicator {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -178,6 +186,11 @@ impl serde::Serialize for ThreeDSecureDetailsElectronicCommerceIndicator {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsElectronicCommerceIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsElectronicCommerceIndicator {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ThreeDSecureDetailsResult`.
@@ -215,6 +228,7 @@ impl ThreeDSecureDetailsResult {
 }
 impl std::str::FromStr for ThreeDSecureDetailsResult {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -242,6 +256,11 @@ impl serde::Serialize for ThreeDSecureDetailsResult {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsResult {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ThreeDSecureDetailsVersion`.
@@ -276,6 +295,7 @@ impl ThreeDSecureDetailsVersion {
 }
 impl std::str::FromStr for ThreeDSecureDetailsVersion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -302,5 +322,10 @@ impl serde::Serialize for ThreeDSecureDetailsVersion {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsVersion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsVersion {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

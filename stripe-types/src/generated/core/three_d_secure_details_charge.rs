@@ -34,67 +34,76 @@ pub struct ThreeDSecureDetailsCharge {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ThreeDSecureDetailsCharge {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
+            >,
+            f1: Option<crate::ThreeDSecureDetailsElectronicCommerceIndicator>,
+            f2: Option<crate::ThreeDSecureDetailsChargeExemptionIndicator>,
+            f3: Option<bool>,
+            f4: Option<crate::ThreeDSecureDetailsChargeResult>,
+            f5: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
+            >,
+            f6: Option<String>,
+            f7: Option<crate::ThreeDSecureDetailsChargeVersion>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a three_d_secure_details_charge object",
+            &[
+                "authentication_flow",
+                "electronic_commerce_indicator",
+                "exemption_indicator",
+                "exemption_indicator_applied",
+                "result",
+                "result_reason",
+                "transaction_id",
+                "version",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(ThreeDSecureDetailsCharge {
+            authentication_flow: f0,
+            electronic_commerce_indicator: f1,
+            exemption_indicator: f2,
+            exemption_indicator_applied: f3,
+            result: f4,
+            result_reason: f5,
+            transaction_id: f6,
+            version: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsCharge {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ThreeDSecureDetailsCharge;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a three_d_secure_details_charge object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThreeDSecureDetailsCharge, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
-                > = None;
-                let mut f1: Option<
-                    crate::ThreeDSecureDetailsElectronicCommerceIndicator,
-                > = None;
-                let mut f2: Option<crate::ThreeDSecureDetailsChargeExemptionIndicator> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::ThreeDSecureDetailsChargeResult> = None;
-                let mut f5: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::ThreeDSecureDetailsChargeVersion> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authentication_flow" => f0 = crate::rt::de::next(&mut map)?,
-                        "electronic_commerce_indicator" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "exemption_indicator" => f2 = crate::rt::de::next(&mut map)?,
-                        "exemption_indicator_applied" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "result" => f4 = crate::rt::de::next(&mut map)?,
-                        "result_reason" => f5 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f6 = crate::rt::de::next(&mut map)?,
-                        "version" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ThreeDSecureDetailsCharge {
-                    authentication_flow: f0,
-                    electronic_commerce_indicator: f1,
-                    exemption_indicator: f2,
-                    exemption_indicator_applied: f3,
-                    result: f4,
-                    result_reason: f5,
-                    transaction_id: f6,
-                    version: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ThreeDSecureDetailsCharge {
@@ -160,6 +169,7 @@ impl ThreeDSecureDetailsChargeExemptionIndicator {
 }
 impl std::str::FromStr for ThreeDSecureDetailsChargeExemptionIndicator {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -183,6 +193,11 @@ impl serde::Serialize for ThreeDSecureDetailsChargeExemptionIndicator {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeExemptionIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsChargeExemptionIndicator {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ThreeDSecureDetailsChargeResult`.
@@ -222,6 +237,7 @@ impl ThreeDSecureDetailsChargeResult {
 }
 impl std::str::FromStr for ThreeDSecureDetailsChargeResult {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -251,6 +267,11 @@ impl serde::Serialize for ThreeDSecureDetailsChargeResult {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeResult {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsChargeResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ThreeDSecureDetailsChargeVersion`.
@@ -285,6 +306,7 @@ impl ThreeDSecureDetailsChargeVersion {
 }
 impl std::str::FromStr for ThreeDSecureDetailsChargeVersion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -311,5 +333,10 @@ impl serde::Serialize for ThreeDSecureDetailsChargeVersion {
 impl<'de> serde::Deserialize<'de> for ThreeDSecureDetailsChargeVersion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThreeDSecureDetailsChargeVersion {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,47 +15,64 @@ pub struct ThresholdsResourceUsageThresholdConfig {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageThresholdConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ThresholdsResourceUsageThresholdConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a thresholds_resource_usage_threshold_config object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ThresholdsResourceUsageThresholdConfig, A::Error> {
-                let mut f0: Option<Vec<crate::ThresholdsResourceUsageAlertFilter>> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::BillingMeter>> = None;
-                let mut f3: Option<
-                    crate::ThresholdsResourceUsageThresholdConfigRecurrence,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "filters" => f0 = crate::rt::de::next(&mut map)?,
-                        "gte" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "meter" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "recurrence" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::ThresholdsResourceUsageAlertFilter>>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Expandable<crate::BillingMeter>>,
+            f3: Option<crate::ThresholdsResourceUsageThresholdConfigRecurrence>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a thresholds_resource_usage_threshold_config object",
+            &["filters", "gte", "meter", "recurrence"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(ThresholdsResourceUsageThresholdConfig {
                     filters: f0,
-                    gte: f1.ok_or_else(|| crate::rt::de::missing("gte"))?,
-                    meter: f2.ok_or_else(|| crate::rt::de::missing("meter"))?,
-                    recurrence: f3.ok_or_else(|| crate::rt::de::missing("recurrence"))?,
+                    gte: f1,
+                    meter: f2,
+                    recurrence: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "gte"),
+                                    (b.f2.is_none(), "meter"),
+                                    (b.f3.is_none(), "recurrence"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageThresholdConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ThresholdsResourceUsageThresholdConfig {
@@ -100,6 +117,7 @@ impl ThresholdsResourceUsageThresholdConfigRecurrence {
 }
 impl std::str::FromStr for ThresholdsResourceUsageThresholdConfigRecurrence {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -126,5 +144,10 @@ impl serde::Serialize for ThresholdsResourceUsageThresholdConfigRecurrence {
 impl<'de> serde::Deserialize<'de> for ThresholdsResourceUsageThresholdConfigRecurrence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfigRecurrence {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

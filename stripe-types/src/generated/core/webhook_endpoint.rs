@@ -489,6 +489,7 @@ impl CreateWebhookEndpointApiVersion {
 }
 impl std::str::FromStr for CreateWebhookEndpointApiVersion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1746,6 +1747,7 @@ impl CreateWebhookEndpointEnabledEvents {
 }
 impl std::str::FromStr for CreateWebhookEndpointEnabledEvents {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2446,42 +2448,50 @@ impl DeletedWebhookEndpoint {
 }
 /// The id of a [`DeletedWebhookEndpoint`].
 pub type DeletedWebhookEndpointId = crate::rt::Id<DeletedWebhookEndpoint>;
-impl<'de> serde::Deserialize<'de> for DeletedWebhookEndpoint {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedWebhookEndpoint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_webhook_endpoint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedWebhookEndpoint, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedWebhookEndpointId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedWebhookEndpoint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedWebhookEndpointId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_webhook_endpoint object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedWebhookEndpoint {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedWebhookEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedWebhookEndpoint {
@@ -2799,70 +2809,122 @@ impl WebhookEndpoint {
 }
 /// The id of a [`WebhookEndpoint`].
 pub type WebhookEndpointId = crate::rt::Id<WebhookEndpoint>;
-impl<'de> serde::Deserialize<'de> for WebhookEndpoint {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = WebhookEndpoint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a webhook_endpoint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookEndpoint, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<Vec<String>> = None;
-                let mut f5: Option<crate::WebhookEndpointId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::rt::Secret<String>> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "api_version" => f0 = crate::rt::de::next(&mut map)?,
-                        "application" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "enabled_events" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "secret" => f8 = crate::rt::de::next(&mut map)?,
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for WebhookEndpoint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<Vec<String>>,
+            f5: Option<crate::WebhookEndpointId>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::rt::Secret<String>>,
+            f9: Option<String>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a webhook_endpoint object",
+            &[
+                "api_version",
+                "application",
+                "created",
+                "description",
+                "enabled_events",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "secret",
+                "status",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(WebhookEndpoint {
                     api_version: f0,
                     application: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     description: f3,
-                    enabled_events: f4
-                        .ok_or_else(|| crate::rt::de::missing("enabled_events"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    enabled_events: f4,
+                    id: f5,
+                    livemode: f6,
+                    metadata: f7,
                     secret: f8,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    url: f10.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    status: f9,
+                    url: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f4.is_none(), "enabled_events"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f9.is_none(), "status"),
+                                    (b.f10.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for WebhookEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for WebhookEndpoint {

@@ -241,110 +241,176 @@ impl FinancialConnectionsAccount {
 #[cfg(feature = "financial_connections")]
 pub type FinancialConnectionsAccountId = crate::rt::Id<FinancialConnectionsAccount>;
 #[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialConnectionsAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a financial_connections.account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialConnectionsAccount, A::Error> {
-                let mut f0: Option<crate::BankConnectionsResourceAccountholder> = None;
-                let mut f1: Option<
-                    Vec<crate::BankConnectionsResourceAccountNumberDetails>,
-                > = None;
-                let mut f2: Option<crate::BankConnectionsResourceBalance> = None;
-                let mut f3: Option<crate::BankConnectionsResourceBalanceRefresh> = None;
-                let mut f4: Option<crate::FinancialConnectionsAccountCategory> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::FinancialConnectionsAccountId> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<
-                    crate::rt::Expandable<crate::FinancialConnectionsAccountOwnership>,
-                > = None;
-                let mut f12: Option<crate::BankConnectionsResourceOwnershipRefresh> = None;
-                let mut f13: Option<
-                    Vec<crate::FinancialConnectionsAccountPermissions>,
-                > = None;
-                let mut f14: Option<crate::FinancialConnectionsAccountStatus> = None;
-                let mut f15: Option<crate::FinancialConnectionsAccountSubcategory> = None;
-                let mut f16: Option<
-                    Vec<crate::FinancialConnectionsAccountSubscriptions>,
-                > = None;
-                let mut f17: Option<
-                    Vec<crate::FinancialConnectionsAccountSupportedPaymentMethodTypes>,
-                > = None;
-                let mut f18: Option<crate::BankConnectionsResourceTransactionRefresh> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_numbers" => f1 = crate::rt::de::next(&mut map)?,
-                        "balance" => f2 = crate::rt::de::next(&mut map)?,
-                        "balance_refresh" => f3 = crate::rt::de::next(&mut map)?,
-                        "category" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "display_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "institution_name" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "last4" => f9 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "ownership" => f11 = crate::rt::de::next(&mut map)?,
-                        "ownership_refresh" => f12 = crate::rt::de::next(&mut map)?,
-                        "permissions" => f13 = crate::rt::de::next(&mut map)?,
-                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "subcategory" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "subscriptions" => f16 = crate::rt::de::next(&mut map)?,
-                        "supported_payment_method_types" => {
-                            f17 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "transaction_refresh" => f18 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FinancialConnectionsAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BankConnectionsResourceAccountholder>,
+            f1: Option<Vec<crate::BankConnectionsResourceAccountNumberDetails>>,
+            f2: Option<crate::BankConnectionsResourceBalance>,
+            f3: Option<crate::BankConnectionsResourceBalanceRefresh>,
+            f4: Option<crate::FinancialConnectionsAccountCategory>,
+            f5: Option<crate::rt::Timestamp>,
+            f6: Option<String>,
+            f7: Option<crate::FinancialConnectionsAccountId>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<bool>,
+            f11: Option<
+                crate::rt::Expandable<crate::FinancialConnectionsAccountOwnership>,
+            >,
+            f12: Option<crate::BankConnectionsResourceOwnershipRefresh>,
+            f13: Option<Vec<crate::FinancialConnectionsAccountPermissions>>,
+            f14: Option<crate::FinancialConnectionsAccountStatus>,
+            f15: Option<crate::FinancialConnectionsAccountSubcategory>,
+            f16: Option<Vec<crate::FinancialConnectionsAccountSubscriptions>>,
+            f17: Option<
+                Vec<crate::FinancialConnectionsAccountSupportedPaymentMethodTypes>,
+            >,
+            f18: Option<crate::BankConnectionsResourceTransactionRefresh>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_connections.account object",
+            &[
+                "account_holder",
+                "account_numbers",
+                "balance",
+                "balance_refresh",
+                "category",
+                "created",
+                "display_name",
+                "id",
+                "institution_name",
+                "last4",
+                "livemode",
+                "object",
+                "ownership",
+                "ownership_refresh",
+                "permissions",
+                "status",
+                "subcategory",
+                "subscriptions",
+                "supported_payment_method_types",
+                "transaction_refresh",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10: Some(f10),
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+                f16,
+                f17: Some(f17),
+                f18,
+            } => {
                 Ok(FinancialConnectionsAccount {
                     account_holder: f0,
                     account_numbers: f1,
                     balance: f2,
                     balance_refresh: f3,
-                    category: f4.ok_or_else(|| crate::rt::de::missing("category"))?,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    category: f4,
+                    created: f5,
                     display_name: f6,
-                    id: f7.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    institution_name: f8
-                        .ok_or_else(|| crate::rt::de::missing("institution_name"))?,
+                    id: f7,
+                    institution_name: f8,
                     last4: f9,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f10,
                     ownership: f11,
                     ownership_refresh: f12,
                     permissions: f13,
-                    status: f14.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    subcategory: f15
-                        .ok_or_else(|| crate::rt::de::missing("subcategory"))?,
+                    status: f14,
+                    subcategory: f15,
                     subscriptions: f16,
-                    supported_payment_method_types: f17
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "supported_payment_method_types",
-                        ))?,
+                    supported_payment_method_types: f17,
                     transaction_refresh: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f4.is_none(), "category"),
+                                    (b.f5.is_none(), "created"),
+                                    (b.f7.is_none(), "id"),
+                                    (b.f8.is_none(), "institution_name"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f14.is_none(), "status"),
+                                    (b.f15.is_none(), "subcategory"),
+                                    (b.f17.is_none(), "supported_payment_method_types"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "financial_connections")]
@@ -442,6 +508,7 @@ impl FinancialConnectionsAccountCategory {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -472,6 +539,12 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountCategory {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountCategory {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Describes a snapshot of the owners of an account at a particular point in time.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
@@ -492,47 +565,62 @@ impl FinancialConnectionsAccountOwnership {
     pub const OBJECT_NAME: &'static str = "financial_connections.account_ownership";
 }
 #[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwnership {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialConnectionsAccountOwnership;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a financial_connections.account_ownership object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialConnectionsAccountOwnership, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::rt::List<crate::FinancialConnectionsAccountOwner>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "owners" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<crate::rt::List<crate::FinancialConnectionsAccountOwner>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_connections.account_ownership object",
+            &["created", "id", "object", "owners"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(FinancialConnectionsAccountOwnership {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    owners: f2.ok_or_else(|| crate::rt::de::missing("owners"))?,
+                    created: f0,
+                    id: f1,
+                    owners: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "owners"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwnership {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "financial_connections")]
@@ -589,6 +677,7 @@ impl FinancialConnectionsAccountPermissions {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -617,6 +706,12 @@ impl serde::Serialize for FinancialConnectionsAccountPermissions {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountPermissions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountPermissions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `FinancialConnectionsAccountStatus`.
@@ -648,6 +743,7 @@ impl FinancialConnectionsAccountStatus {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -675,6 +771,12 @@ impl serde::Serialize for FinancialConnectionsAccountStatus {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `FinancialConnectionsAccountSubcategory`.
@@ -715,6 +817,7 @@ impl FinancialConnectionsAccountSubcategory {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountSubcategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -747,6 +850,12 @@ impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountSubcategory {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountSubcategory {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `FinancialConnectionsAccountSubscriptions`.
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -770,6 +879,7 @@ impl FinancialConnectionsAccountSubscriptions {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountSubscriptions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -795,6 +905,12 @@ impl serde::Serialize for FinancialConnectionsAccountSubscriptions {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountSubscriptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountSubscriptions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `FinancialConnectionsAccountSupportedPaymentMethodTypes`.
@@ -825,6 +941,7 @@ impl FinancialConnectionsAccountSupportedPaymentMethodTypes {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsAccountSupportedPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -858,6 +975,12 @@ impl<'de> serde::Deserialize<'de>
 for FinancialConnectionsAccountSupportedPaymentMethodTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsAccountSupportedPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List Accounts
@@ -1174,6 +1297,7 @@ impl RefreshFinancialConnectionsAccountFeatures {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for RefreshFinancialConnectionsAccountFeatures {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1486,6 +1610,7 @@ impl SubscribeFinancialConnectionsAccountFeatures {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for SubscribeFinancialConnectionsAccountFeatures {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -33,57 +33,87 @@ pub type FinancialConnectionsAccountOwnerId = crate::rt::Id<
     FinancialConnectionsAccountOwner,
 >;
 #[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwner {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialConnectionsAccountOwner;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a financial_connections.account_owner object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialConnectionsAccountOwner, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::FinancialConnectionsAccountOwnerId> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "email" => f0 = crate::rt::de::next(&mut map)?,
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "ownership" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "phone" => f4 = crate::rt::de::next(&mut map)?,
-                        "raw_address" => f5 = crate::rt::de::next(&mut map)?,
-                        "refreshed_at" => f6 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FinancialConnectionsAccountOwner {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::FinancialConnectionsAccountOwnerId>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_connections.account_owner object",
+            &[
+                "email",
+                "id",
+                "name",
+                "object",
+                "ownership",
+                "phone",
+                "raw_address",
+                "refreshed_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.required(&mut b.f3),
+                5 => r.optional(&mut b.f4),
+                6 => r.optional(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4, f5, f6 } => {
                 Ok(FinancialConnectionsAccountOwner {
                     email: f0,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    name: f2.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    ownership: f3.ok_or_else(|| crate::rt::de::missing("ownership"))?,
+                    id: f1,
+                    name: f2,
+                    ownership: f3,
                     phone: f4,
                     raw_address: f5,
                     refreshed_at: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "name"),
+                                    (b.f3.is_none(), "ownership"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountOwner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "financial_connections")]

@@ -186,6 +186,7 @@ impl CreateFinancialConnectionsSessionAccountHolderType {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for CreateFinancialConnectionsSessionAccountHolderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -266,6 +267,7 @@ impl CreateFinancialConnectionsSessionFiltersAccountSubcategories {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for CreateFinancialConnectionsSessionFiltersAccountSubcategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -346,6 +348,7 @@ impl CreateFinancialConnectionsSessionPermissions {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for CreateFinancialConnectionsSessionPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -409,6 +412,7 @@ impl CreateFinancialConnectionsSessionPrefetch {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for CreateFinancialConnectionsSessionPrefetch {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -627,68 +631,108 @@ impl FinancialConnectionsSession {
 #[cfg(feature = "financial_connections")]
 pub type FinancialConnectionsSessionId = crate::rt::Id<FinancialConnectionsSession>;
 #[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialConnectionsSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a financial_connections.session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialConnectionsSession, A::Error> {
-                let mut f0: Option<crate::BankConnectionsResourceAccountholder> = None;
-                let mut f1: Option<
-                    crate::rt::List<crate::FinancialConnectionsAccount>,
-                > = None;
-                let mut f2: Option<crate::rt::Secret<String>> = None;
-                let mut f3: Option<
-                    crate::BankConnectionsResourceLinkAccountSessionFilters,
-                > = None;
-                let mut f4: Option<crate::FinancialConnectionsSessionId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<Vec<crate::FinancialConnectionsSessionPermissions>> = None;
-                let mut f7: Option<Vec<crate::FinancialConnectionsSessionPrefetch>> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder" => f0 = crate::rt::de::next(&mut map)?,
-                        "accounts" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "client_secret" => f2 = crate::rt::de::next(&mut map)?,
-                        "filters" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "permissions" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "prefetch" => f7 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f8 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FinancialConnectionsSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BankConnectionsResourceAccountholder>,
+            f1: Option<crate::rt::List<crate::FinancialConnectionsAccount>>,
+            f2: Option<crate::rt::Secret<String>>,
+            f3: Option<crate::BankConnectionsResourceLinkAccountSessionFilters>,
+            f4: Option<crate::FinancialConnectionsSessionId>,
+            f5: Option<bool>,
+            f6: Option<Vec<crate::FinancialConnectionsSessionPermissions>>,
+            f7: Option<Vec<crate::FinancialConnectionsSessionPrefetch>>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_connections.session object",
+            &[
+                "account_holder",
+                "accounts",
+                "client_secret",
+                "filters",
+                "id",
+                "livemode",
+                "object",
+                "permissions",
+                "prefetch",
+                "return_url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+            } => {
                 Ok(FinancialConnectionsSession {
                     account_holder: f0,
-                    accounts: f1.ok_or_else(|| crate::rt::de::missing("accounts"))?,
+                    accounts: f1,
                     client_secret: f2,
                     filters: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    permissions: f6
-                        .ok_or_else(|| crate::rt::de::missing("permissions"))?,
+                    id: f4,
+                    livemode: f5,
+                    permissions: f6,
                     prefetch: f7,
                     return_url: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "accounts"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "permissions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "financial_connections")]
@@ -761,6 +805,7 @@ impl FinancialConnectionsSessionPermissions {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsSessionPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -789,6 +834,12 @@ impl serde::Serialize for FinancialConnectionsSessionPermissions {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsSessionPermissions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsSessionPermissions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `FinancialConnectionsSessionPrefetch`.
@@ -820,6 +871,7 @@ impl FinancialConnectionsSessionPrefetch {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsSessionPrefetch {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -847,6 +899,12 @@ impl serde::Serialize for FinancialConnectionsSessionPrefetch {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsSessionPrefetch {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsSessionPrefetch {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a Session

@@ -40,77 +40,129 @@ pub type FinancialConnectionsTransactionId = crate::rt::Id<
     FinancialConnectionsTransaction,
 >;
 #[cfg(feature = "financial_connections")]
-impl<'de> serde::Deserialize<'de> for FinancialConnectionsTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FinancialConnectionsTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a financial_connections.transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FinancialConnectionsTransaction, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::FinancialConnectionsTransactionId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::FinancialConnectionsTransactionStatus> = None;
-                let mut f7: Option<
-                    crate::BankConnectionsResourceTransactionResourceStatusTransitions,
-                > = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "transacted_at" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction_refresh" => {
-                            f9 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "updated" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for FinancialConnectionsTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::FinancialConnectionsTransactionId>,
+            f5: Option<bool>,
+            f6: Option<crate::FinancialConnectionsTransactionStatus>,
+            f7: Option<
+                crate::BankConnectionsResourceTransactionResourceStatusTransitions,
+            >,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<String>,
+            f10: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a financial_connections.transaction object",
+            &[
+                "account",
+                "amount",
+                "currency",
+                "description",
+                "id",
+                "livemode",
+                "object",
+                "status",
+                "status_transitions",
+                "transacted_at",
+                "transaction_refresh",
+                "updated",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(FinancialConnectionsTransaction {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
-                    amount: f1.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    description: f3
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f6.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f7
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
-                    transacted_at: f8
-                        .ok_or_else(|| crate::rt::de::missing("transacted_at"))?,
-                    transaction_refresh: f9
-                        .ok_or_else(|| crate::rt::de::missing("transaction_refresh"))?,
-                    updated: f10.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    account: f0,
+                    amount: f1,
+                    currency: f2,
+                    description: f3,
+                    id: f4,
+                    livemode: f5,
+                    status: f6,
+                    status_transitions: f7,
+                    transacted_at: f8,
+                    transaction_refresh: f9,
+                    updated: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f1.is_none(), "amount"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f3.is_none(), "description"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "status"),
+                                    (b.f7.is_none(), "status_transitions"),
+                                    (b.f8.is_none(), "transacted_at"),
+                                    (b.f9.is_none(), "transaction_refresh"),
+                                    (b.f10.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "financial_connections")]
@@ -172,6 +224,7 @@ impl FinancialConnectionsTransactionStatus {
 #[cfg(feature = "financial_connections")]
 impl std::str::FromStr for FinancialConnectionsTransactionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -199,6 +252,12 @@ impl serde::Serialize for FinancialConnectionsTransactionStatus {
 impl<'de> serde::Deserialize<'de> for FinancialConnectionsTransactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::Decode for FinancialConnectionsTransactionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List Transactions

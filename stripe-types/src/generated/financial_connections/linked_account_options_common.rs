@@ -16,47 +16,49 @@ pub struct LinkedAccountOptionsCommon {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for LinkedAccountOptionsCommon {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
+            >,
+            f1: Option<Vec<crate::LinkedAccountOptionsCommonPermissions>>,
+            f2: Option<Vec<crate::LinkedAccountOptionsCommonPrefetch>>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a linked_account_options_common object",
+            &["filters", "permissions", "prefetch", "return_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(LinkedAccountOptionsCommon {
+            filters: f0,
+            permissions: f1,
+            prefetch: f2,
+            return_url: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommon {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LinkedAccountOptionsCommon;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a linked_account_options_common object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LinkedAccountOptionsCommon, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
-                > = None;
-                let mut f1: Option<Vec<crate::LinkedAccountOptionsCommonPermissions>> = None;
-                let mut f2: Option<Vec<crate::LinkedAccountOptionsCommonPrefetch>> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "filters" => f0 = crate::rt::de::next(&mut map)?,
-                        "permissions" => f1 = crate::rt::de::next(&mut map)?,
-                        "prefetch" => f2 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(LinkedAccountOptionsCommon {
-                    filters: f0,
-                    permissions: f1,
-                    prefetch: f2,
-                    return_url: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for LinkedAccountOptionsCommon {
@@ -116,6 +118,7 @@ impl LinkedAccountOptionsCommonPermissions {
 }
 impl std::str::FromStr for LinkedAccountOptionsCommonPermissions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -141,6 +144,11 @@ impl serde::Serialize for LinkedAccountOptionsCommonPermissions {
 impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommonPermissions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for LinkedAccountOptionsCommonPermissions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `LinkedAccountOptionsCommonPrefetch`.
@@ -169,6 +177,7 @@ impl LinkedAccountOptionsCommonPrefetch {
 }
 impl std::str::FromStr for LinkedAccountOptionsCommonPrefetch {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -193,5 +202,10 @@ impl serde::Serialize for LinkedAccountOptionsCommonPrefetch {
 impl<'de> serde::Deserialize<'de> for LinkedAccountOptionsCommonPrefetch {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for LinkedAccountOptionsCommonPrefetch {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

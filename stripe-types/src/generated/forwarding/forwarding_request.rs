@@ -128,6 +128,7 @@ impl CreateForwardingRequestReplacements {
 #[cfg(feature = "forwarding")]
 impl std::str::FromStr for CreateForwardingRequestReplacements {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -271,59 +272,85 @@ impl ForwardingRequest {
 #[cfg(feature = "forwarding")]
 pub type ForwardingRequestId = crate::rt::Id<ForwardingRequest>;
 #[cfg(feature = "forwarding")]
-impl<'de> serde::Deserialize<'de> for ForwardingRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ForwardingRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a forwarding.request object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ForwardingRequest, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::ForwardingRequestId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::rt::Metadata> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<Vec<crate::ForwardingRequestReplacements>> = None;
-                let mut f6: Option<crate::ForwardedRequestContext> = None;
-                let mut f7: Option<crate::ForwardedRequestDetails> = None;
-                let mut f8: Option<crate::ForwardedResponseDetails> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f3 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "replacements" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "request_context" => f6 = crate::rt::de::next(&mut map)?,
-                        "request_details" => f7 = crate::rt::de::next(&mut map)?,
-                        "response_details" => f8 = crate::rt::de::next(&mut map)?,
-                        "url" => f9 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ForwardingRequest {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::ForwardingRequestId>,
+            f2: Option<bool>,
+            f3: Option<crate::rt::Metadata>,
+            f4: Option<String>,
+            f5: Option<Vec<crate::ForwardingRequestReplacements>>,
+            f6: Option<crate::ForwardedRequestContext>,
+            f7: Option<crate::ForwardedRequestDetails>,
+            f8: Option<crate::ForwardedResponseDetails>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a forwarding.request object",
+            &[
+                "created",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "payment_method",
+                "replacements",
+                "request_context",
+                "request_details",
+                "response_details",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+            } => {
                 Ok(ForwardingRequest {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f0,
+                    id: f1,
+                    livemode: f2,
                     metadata: f3,
-                    payment_method: f4
-                        .ok_or_else(|| crate::rt::de::missing("payment_method"))?,
-                    replacements: f5
-                        .ok_or_else(|| crate::rt::de::missing("replacements"))?,
+                    payment_method: f4,
+                    replacements: f5,
                     request_context: f6,
                     request_details: f7,
                     response_details: f8,
@@ -331,8 +358,29 @@ impl<'de> serde::Deserialize<'de> for ForwardingRequest {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f4.is_none(), "payment_method"),
+                                    (b.f5.is_none(), "replacements"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "forwarding")]
+impl<'de> serde::Deserialize<'de> for ForwardingRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "forwarding")]
@@ -409,6 +457,7 @@ impl ForwardingRequestReplacements {
 #[cfg(feature = "forwarding")]
 impl std::str::FromStr for ForwardingRequestReplacements {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -438,6 +487,12 @@ impl serde::Serialize for ForwardingRequestReplacements {
 impl<'de> serde::Deserialize<'de> for ForwardingRequestReplacements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "forwarding")]
+impl crate::rt::Decode for ForwardingRequestReplacements {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "forwarding")]

@@ -47,75 +47,132 @@ impl IdentityVerificationReport {
 #[cfg(feature = "identity")]
 pub type IdentityVerificationReportId = crate::rt::Id<IdentityVerificationReport>;
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityVerificationReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IdentityVerificationReport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a identity.verification_report object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IdentityVerificationReport, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::GelatoDocumentReport> = None;
-                let mut f3: Option<crate::GelatoEmailReport> = None;
-                let mut f4: Option<crate::IdentityVerificationReportId> = None;
-                let mut f5: Option<crate::GelatoIdNumberReport> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::GelatoVerificationReportOptions> = None;
-                let mut f8: Option<crate::GelatoPhoneReport> = None;
-                let mut f9: Option<crate::GelatoSelfieReport> = None;
-                let mut f10: Option<crate::IdentityVerificationReportType> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "client_reference_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "document" => f2 = crate::rt::de::next(&mut map)?,
-                        "email" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id_number" => f5 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "options" => f7 = crate::rt::de::next(&mut map)?,
-                        "phone" => f8 = crate::rt::de::next(&mut map)?,
-                        "selfie" => f9 = crate::rt::de::next(&mut map)?,
-                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "verification_flow" => f11 = crate::rt::de::next(&mut map)?,
-                        "verification_session" => f12 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IdentityVerificationReport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::GelatoDocumentReport>,
+            f3: Option<crate::GelatoEmailReport>,
+            f4: Option<crate::IdentityVerificationReportId>,
+            f5: Option<crate::GelatoIdNumberReport>,
+            f6: Option<bool>,
+            f7: Option<crate::GelatoVerificationReportOptions>,
+            f8: Option<crate::GelatoPhoneReport>,
+            f9: Option<crate::GelatoSelfieReport>,
+            f10: Option<crate::IdentityVerificationReportType>,
+            f11: Option<String>,
+            f12: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a identity.verification_report object",
+            &[
+                "client_reference_id",
+                "created",
+                "document",
+                "email",
+                "id",
+                "id_number",
+                "livemode",
+                "object",
+                "options",
+                "phone",
+                "selfie",
+                "type",
+                "verification_flow",
+                "verification_session",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11,
+                f12,
+            } => {
                 Ok(IdentityVerificationReport {
                     client_reference_id: f0,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f1,
                     document: f2,
                     email: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f4,
                     id_number: f5,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f6,
                     options: f7,
                     phone: f8,
                     selfie: f9,
-                    r#type: f10.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f10,
                     verification_flow: f11,
                     verification_session: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f10.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for IdentityVerificationReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "identity")]
@@ -197,6 +254,7 @@ impl IdentityVerificationReportType {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for IdentityVerificationReportType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -224,6 +282,12 @@ impl serde::Serialize for IdentityVerificationReportType {
 impl<'de> serde::Deserialize<'de> for IdentityVerificationReportType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for IdentityVerificationReportType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List VerificationReports
@@ -419,6 +483,7 @@ impl ListIdentityVerificationReportsType {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for ListIdentityVerificationReportsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -272,6 +272,7 @@ impl CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for CreateIdentityVerificationSessionOptionsDocumentAllowedTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -338,6 +339,7 @@ impl CreateIdentityVerificationSessionType {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for CreateIdentityVerificationSessionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -499,97 +501,170 @@ impl IdentityVerificationSession {
 #[cfg(feature = "identity")]
 pub type IdentityVerificationSessionId = crate::rt::Id<IdentityVerificationSession>;
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityVerificationSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IdentityVerificationSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a identity.verification_session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IdentityVerificationSession, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Secret<String>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::IdentityVerificationSessionId> = None;
-                let mut f4: Option<crate::GelatoSessionLastError> = None;
-                let mut f5: Option<
-                    crate::rt::Expandable<crate::IdentityVerificationReport>,
-                > = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::GelatoVerificationSessionOptions> = None;
-                let mut f9: Option<crate::GelatoProvidedDetails> = None;
-                let mut f10: Option<crate::VerificationSessionRedaction> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::GelatoRelatedPerson> = None;
-                let mut f14: Option<crate::IdentityVerificationSessionStatus> = None;
-                let mut f15: Option<crate::IdentityVerificationSessionType> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<crate::GelatoVerifiedOutputs> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "client_reference_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "client_secret" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "last_error" => f4 = crate::rt::de::next(&mut map)?,
-                        "last_verification_report" => f5 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "options" => f8 = crate::rt::de::next(&mut map)?,
-                        "provided_details" => f9 = crate::rt::de::next(&mut map)?,
-                        "redaction" => f10 = crate::rt::de::next(&mut map)?,
-                        "related_customer" => f11 = crate::rt::de::next(&mut map)?,
-                        "related_customer_account" => {
-                            f12 = crate::rt::de::next(&mut map)?;
-                        }
-                        "related_person" => f13 = crate::rt::de::next(&mut map)?,
-                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f16 = crate::rt::de::next(&mut map)?,
-                        "verification_flow" => f17 = crate::rt::de::next(&mut map)?,
-                        "verified_outputs" => f18 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IdentityVerificationSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Secret<String>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::IdentityVerificationSessionId>,
+            f4: Option<crate::GelatoSessionLastError>,
+            f5: Option<crate::rt::Expandable<crate::IdentityVerificationReport>>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::GelatoVerificationSessionOptions>,
+            f9: Option<crate::GelatoProvidedDetails>,
+            f10: Option<crate::VerificationSessionRedaction>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<crate::GelatoRelatedPerson>,
+            f14: Option<crate::IdentityVerificationSessionStatus>,
+            f15: Option<crate::IdentityVerificationSessionType>,
+            f16: Option<String>,
+            f17: Option<String>,
+            f18: Option<crate::GelatoVerifiedOutputs>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a identity.verification_session object",
+            &[
+                "client_reference_id",
+                "client_secret",
+                "created",
+                "id",
+                "last_error",
+                "last_verification_report",
+                "livemode",
+                "metadata",
+                "object",
+                "options",
+                "provided_details",
+                "redaction",
+                "related_customer",
+                "related_customer_account",
+                "related_person",
+                "status",
+                "type",
+                "url",
+                "verification_flow",
+                "verified_outputs",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+                f16,
+                f17,
+                f18,
+            } => {
                 Ok(IdentityVerificationSession {
                     client_reference_id: f0,
                     client_secret: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    created: f2,
+                    id: f3,
                     last_error: f4,
                     last_verification_report: f5,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f6,
+                    metadata: f7,
                     options: f8,
                     provided_details: f9,
                     redaction: f10,
                     related_customer: f11,
                     related_customer_account: f12,
                     related_person: f13,
-                    status: f14.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f15.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    status: f14,
+                    r#type: f15,
                     url: f16,
                     verification_flow: f17,
                     verified_outputs: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f14.is_none(), "status"),
+                                    (b.f15.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for IdentityVerificationSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "identity")]
@@ -688,6 +763,7 @@ impl IdentityVerificationSessionStatus {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for IdentityVerificationSessionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -716,6 +792,12 @@ impl serde::Serialize for IdentityVerificationSessionStatus {
 impl<'de> serde::Deserialize<'de> for IdentityVerificationSessionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for IdentityVerificationSessionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IdentityVerificationSessionType`.
@@ -747,6 +829,7 @@ impl IdentityVerificationSessionType {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for IdentityVerificationSessionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -774,6 +857,12 @@ impl serde::Serialize for IdentityVerificationSessionType {
 impl<'de> serde::Deserialize<'de> for IdentityVerificationSessionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for IdentityVerificationSessionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List VerificationSessions
@@ -952,6 +1041,7 @@ impl ListIdentityVerificationSessionsStatus {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for ListIdentityVerificationSessionsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

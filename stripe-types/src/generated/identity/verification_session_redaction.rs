@@ -11,36 +11,45 @@ pub struct VerificationSessionRedaction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationSessionRedaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = VerificationSessionRedaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a verification_session_redaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<VerificationSessionRedaction, A::Error> {
-                let mut f0: Option<crate::VerificationSessionRedactionStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for VerificationSessionRedaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::VerificationSessionRedactionStatus>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a verification_session_redaction object",
+            &["status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(VerificationSessionRedaction {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for VerificationSessionRedaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "identity")]
@@ -88,6 +97,7 @@ impl VerificationSessionRedactionStatus {
 #[cfg(feature = "identity")]
 impl std::str::FromStr for VerificationSessionRedactionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -114,5 +124,11 @@ impl serde::Serialize for VerificationSessionRedactionStatus {
 impl<'de> serde::Deserialize<'de> for VerificationSessionRedactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity")]
+impl crate::rt::Decode for VerificationSessionRedactionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

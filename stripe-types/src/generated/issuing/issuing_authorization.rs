@@ -592,6 +592,7 @@ impl CreateTestHelpersIssuingAuthorizationAuthorizationMethod {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationAuthorizationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -671,6 +672,7 @@ impl CreateTestHelpersIssuingAuthorizationFleetPurchaseType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFleetPurchaseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -746,6 +748,7 @@ impl CreateTestHelpersIssuingAuthorizationFleetServiceType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFleetServiceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -894,6 +897,7 @@ impl CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood {
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -980,6 +984,7 @@ impl CreateTestHelpersIssuingAuthorizationFuelType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFuelType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1067,6 +1072,7 @@ impl CreateTestHelpersIssuingAuthorizationFuelUnit {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFuelUnit {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2597,6 +2603,7 @@ impl CreateTestHelpersIssuingAuthorizationMerchantDataCategory {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationMerchantDataCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3563,6 +3570,7 @@ impl CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3652,6 +3660,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check {
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3732,6 +3741,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3807,6 +3817,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptio
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionClaimedBy {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3884,6 +3895,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptio
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3964,6 +3976,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck {
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4043,6 +4056,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck {
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4128,6 +4142,7 @@ impl CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult {
 impl std::str::FromStr
 for CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4202,6 +4217,7 @@ impl CreateTestHelpersIssuingAuthorizationWallet {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationWallet {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5222,134 +5238,234 @@ impl IssuingAuthorization {
 }
 /// The id of a [`IssuingAuthorization`].
 pub type IssuingAuthorizationId = crate::rt::Id<IssuingAuthorization>;
-impl<'de> serde::Deserialize<'de> for IssuingAuthorization {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorization;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.authorization object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorization, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::IssuingAuthorizationAmountDetails> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::IssuingAuthorizationAuthorizationMethod> = None;
-                let mut f4: Option<Vec<crate::BalanceTransaction>> = None;
-                let mut f5: Option<crate::IssuingCard> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::IssuingCardholder>> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::IssuingAuthorizationFleetData> = None;
-                let mut f10: Option<Vec<crate::IssuingAuthorizationFraudChallenge>> = None;
-                let mut f11: Option<crate::IssuingAuthorizationFuelData> = None;
-                let mut f12: Option<crate::IssuingAuthorizationId> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<i64> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<crate::IssuingAuthorizationMerchantData> = None;
-                let mut f17: Option<crate::rt::Metadata> = None;
-                let mut f18: Option<crate::IssuingAuthorizationNetworkData> = None;
-                let mut f19: Option<crate::IssuingAuthorizationPendingRequest> = None;
-                let mut f20: Option<Vec<crate::IssuingAuthorizationRequest>> = None;
-                let mut f21: Option<crate::IssuingAuthorizationStatus> = None;
-                let mut f22: Option<crate::rt::Expandable<crate::IssuingToken>> = None;
-                let mut f23: Option<Vec<crate::IssuingTransaction>> = None;
-                let mut f24: Option<crate::IssuingAuthorizationTreasury> = None;
-                let mut f25: Option<crate::IssuingAuthorizationVerificationData> = None;
-                let mut f26: Option<bool> = None;
-                let mut f27: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "approved" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "authorization_method" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "balance_transactions" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "card" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "cardholder" => f6 = crate::rt::de::next(&mut map)?,
-                        "created" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "fleet" => f9 = crate::rt::de::next(&mut map)?,
-                        "fraud_challenges" => f10 = crate::rt::de::next(&mut map)?,
-                        "fuel" => f11 = crate::rt::de::next(&mut map)?,
-                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_amount" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_currency" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_data" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "network_data" => f18 = crate::rt::de::next(&mut map)?,
-                        "pending_request" => f19 = crate::rt::de::next(&mut map)?,
-                        "request_history" => f20 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "token" => f22 = crate::rt::de::next(&mut map)?,
-                        "transactions" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "treasury" => f24 = crate::rt::de::next(&mut map)?,
-                        "verification_data" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "verified_by_fraud_challenge" => {
-                            f26 = crate::rt::de::next(&mut map)?;
-                        }
-                        "wallet" => f27 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorization {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::IssuingAuthorizationAmountDetails>,
+            f2: Option<bool>,
+            f3: Option<crate::IssuingAuthorizationAuthorizationMethod>,
+            f4: Option<Vec<crate::BalanceTransaction>>,
+            f5: Option<crate::IssuingCard>,
+            f6: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<String>,
+            f9: Option<crate::IssuingAuthorizationFleetData>,
+            f10: Option<Vec<crate::IssuingAuthorizationFraudChallenge>>,
+            f11: Option<crate::IssuingAuthorizationFuelData>,
+            f12: Option<crate::IssuingAuthorizationId>,
+            f13: Option<bool>,
+            f14: Option<i64>,
+            f15: Option<String>,
+            f16: Option<crate::IssuingAuthorizationMerchantData>,
+            f17: Option<crate::rt::Metadata>,
+            f18: Option<crate::IssuingAuthorizationNetworkData>,
+            f19: Option<crate::IssuingAuthorizationPendingRequest>,
+            f20: Option<Vec<crate::IssuingAuthorizationRequest>>,
+            f21: Option<crate::IssuingAuthorizationStatus>,
+            f22: Option<crate::rt::Expandable<crate::IssuingToken>>,
+            f23: Option<Vec<crate::IssuingTransaction>>,
+            f24: Option<crate::IssuingAuthorizationTreasury>,
+            f25: Option<crate::IssuingAuthorizationVerificationData>,
+            f26: Option<bool>,
+            f27: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.authorization object",
+            &[
+                "amount",
+                "amount_details",
+                "approved",
+                "authorization_method",
+                "balance_transactions",
+                "card",
+                "cardholder",
+                "created",
+                "currency",
+                "fleet",
+                "fraud_challenges",
+                "fuel",
+                "id",
+                "livemode",
+                "merchant_amount",
+                "merchant_currency",
+                "merchant_data",
+                "metadata",
+                "network_data",
+                "object",
+                "pending_request",
+                "request_history",
+                "status",
+                "token",
+                "transactions",
+                "treasury",
+                "verification_data",
+                "verified_by_fraud_challenge",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.skip(),
+                20 => r.optional(&mut b.f19),
+                21 => r.required(&mut b.f20),
+                22 => r.required(&mut b.f21),
+                23 => r.optional(&mut b.f22),
+                24 => r.required(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.required(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15: Some(f15),
+                f16: Some(f16),
+                f17: Some(f17),
+                f18,
+                f19,
+                f20: Some(f20),
+                f21: Some(f21),
+                f22,
+                f23: Some(f23),
+                f24,
+                f25: Some(f25),
+                f26,
+                f27,
+            } => {
                 Ok(IssuingAuthorization {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     amount_details: f1,
-                    approved: f2.ok_or_else(|| crate::rt::de::missing("approved"))?,
-                    authorization_method: f3
-                        .ok_or_else(|| crate::rt::de::missing("authorization_method"))?,
-                    balance_transactions: f4
-                        .ok_or_else(|| crate::rt::de::missing("balance_transactions"))?,
-                    card: f5.ok_or_else(|| crate::rt::de::missing("card"))?,
+                    approved: f2,
+                    authorization_method: f3,
+                    balance_transactions: f4,
+                    card: f5,
                     cardholder: f6,
-                    created: f7.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f8.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f7,
+                    currency: f8,
                     fleet: f9,
                     fraud_challenges: f10,
                     fuel: f11,
-                    id: f12.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f13.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    merchant_amount: f14
-                        .ok_or_else(|| crate::rt::de::missing("merchant_amount"))?,
-                    merchant_currency: f15
-                        .ok_or_else(|| crate::rt::de::missing("merchant_currency"))?,
-                    merchant_data: f16
-                        .ok_or_else(|| crate::rt::de::missing("merchant_data"))?,
-                    metadata: f17.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f12,
+                    livemode: f13,
+                    merchant_amount: f14,
+                    merchant_currency: f15,
+                    merchant_data: f16,
+                    metadata: f17,
                     network_data: f18,
                     pending_request: f19,
-                    request_history: f20
-                        .ok_or_else(|| crate::rt::de::missing("request_history"))?,
-                    status: f21.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    request_history: f20,
+                    status: f21,
                     token: f22,
-                    transactions: f23
-                        .ok_or_else(|| crate::rt::de::missing("transactions"))?,
+                    transactions: f23,
                     treasury: f24,
-                    verification_data: f25
-                        .ok_or_else(|| crate::rt::de::missing("verification_data"))?,
+                    verification_data: f25,
                     verified_by_fraud_challenge: f26,
                     wallet: f27,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "approved"),
+                                    (b.f3.is_none(), "authorization_method"),
+                                    (b.f4.is_none(), "balance_transactions"),
+                                    (b.f5.is_none(), "card"),
+                                    (b.f7.is_none(), "created"),
+                                    (b.f8.is_none(), "currency"),
+                                    (b.f12.is_none(), "id"),
+                                    (b.f13.is_none(), "livemode"),
+                                    (b.f14.is_none(), "merchant_amount"),
+                                    (b.f15.is_none(), "merchant_currency"),
+                                    (b.f16.is_none(), "merchant_data"),
+                                    (b.f17.is_none(), "metadata"),
+                                    (b.f20.is_none(), "request_history"),
+                                    (b.f21.is_none(), "status"),
+                                    (b.f23.is_none(), "transactions"),
+                                    (b.f25.is_none(), "verification_data"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorization {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorization {
@@ -5430,39 +5546,36 @@ pub struct IssuingAuthorizationAmountDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationAmountDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_amount_details object",
+            &["atm_fee", "cashback_amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingAuthorizationAmountDetails {
+            atm_fee: f0,
+            cashback_amount: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationAmountDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_amount_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationAmountDetails, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "atm_fee" => f0 = crate::rt::de::next(&mut map)?,
-                        "cashback_amount" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationAmountDetails {
-                    atm_fee: f0,
-                    cashback_amount: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationAmountDetails {
@@ -5498,43 +5611,49 @@ pub struct IssuingAuthorizationAuthenticationExemption {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthenticationExemption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationAuthenticationExemption;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_authentication_exemption object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationAuthenticationExemption, A::Error> {
-                let mut f0: Option<
-                    crate::IssuingAuthorizationAuthenticationExemptionClaimedBy,
-                > = None;
-                let mut f1: Option<
-                    crate::IssuingAuthorizationAuthenticationExemptionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "claimed_by" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemption {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationAuthenticationExemptionClaimedBy>,
+            f1: Option<crate::IssuingAuthorizationAuthenticationExemptionType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_authentication_exemption object",
+            &["claimed_by", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(IssuingAuthorizationAuthenticationExemption {
-                    claimed_by: f0.ok_or_else(|| crate::rt::de::missing("claimed_by"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    claimed_by: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "claimed_by"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthenticationExemption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationAuthenticationExemption {
@@ -5578,6 +5697,7 @@ impl IssuingAuthorizationAuthenticationExemptionClaimedBy {
 }
 impl std::str::FromStr for IssuingAuthorizationAuthenticationExemptionClaimedBy {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5610,6 +5730,11 @@ for IssuingAuthorizationAuthenticationExemptionClaimedBy {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemptionClaimedBy {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationAuthenticationExemptionType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5640,6 +5765,7 @@ impl IssuingAuthorizationAuthenticationExemptionType {
 }
 impl std::str::FromStr for IssuingAuthorizationAuthenticationExemptionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5676,6 +5802,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthenticationExemptio
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemptionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationAuthorizationMethod`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5708,6 +5839,7 @@ impl IssuingAuthorizationAuthorizationMethod {
 }
 impl std::str::FromStr for IssuingAuthorizationAuthorizationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5736,6 +5868,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationAuthorizationMethod {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationAuthorizationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationFleetCardholderPromptData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5755,53 +5892,62 @@ pub struct IssuingAuthorizationFleetCardholderPromptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetCardholderPromptData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<i64>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_cardholder_prompt_data object",
+            &[
+                "alphanumeric_id",
+                "driver_id",
+                "odometer",
+                "unspecified_id",
+                "user_id",
+                "vehicle_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingAuthorizationFleetCardholderPromptData {
+            alphanumeric_id: f0,
+            driver_id: f1,
+            odometer: f2,
+            unspecified_id: f3,
+            user_id: f4,
+            vehicle_number: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetCardholderPromptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetCardholderPromptData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a issuing_authorization_fleet_cardholder_prompt_data object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetCardholderPromptData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alphanumeric_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "driver_id" => f1 = crate::rt::de::next(&mut map)?,
-                        "odometer" => f2 = crate::rt::de::next(&mut map)?,
-                        "unspecified_id" => f3 = crate::rt::de::next(&mut map)?,
-                        "user_id" => f4 = crate::rt::de::next(&mut map)?,
-                        "vehicle_number" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetCardholderPromptData {
-                    alphanumeric_id: f0,
-                    driver_id: f1,
-                    odometer: f2,
-                    unspecified_id: f3,
-                    user_id: f4,
-                    vehicle_number: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetCardholderPromptData {
@@ -5855,47 +6001,52 @@ pub struct IssuingAuthorizationFleetData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationFleetCardholderPromptData>,
+            f1: Option<crate::IssuingAuthorizationFleetDataPurchaseType>,
+            f2: Option<crate::IssuingAuthorizationFleetReportedBreakdown>,
+            f3: Option<crate::IssuingAuthorizationFleetDataServiceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_data object",
+            &[
+                "cardholder_prompt_data",
+                "purchase_type",
+                "reported_breakdown",
+                "service_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(IssuingAuthorizationFleetData {
+            cardholder_prompt_data: f0,
+            purchase_type: f1,
+            reported_breakdown: f2,
+            service_type: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fleet_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetData, A::Error> {
-                let mut f0: Option<
-                    crate::IssuingAuthorizationFleetCardholderPromptData,
-                > = None;
-                let mut f1: Option<crate::IssuingAuthorizationFleetDataPurchaseType> = None;
-                let mut f2: Option<crate::IssuingAuthorizationFleetReportedBreakdown> = None;
-                let mut f3: Option<crate::IssuingAuthorizationFleetDataServiceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cardholder_prompt_data" => f0 = crate::rt::de::next(&mut map)?,
-                        "purchase_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "reported_breakdown" => f2 = crate::rt::de::next(&mut map)?,
-                        "service_type" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetData {
-                    cardholder_prompt_data: f0,
-                    purchase_type: f1,
-                    reported_breakdown: f2,
-                    service_type: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetData {
@@ -5956,6 +6107,7 @@ impl IssuingAuthorizationFleetDataPurchaseType {
 }
 impl std::str::FromStr for IssuingAuthorizationFleetDataPurchaseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5988,6 +6140,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetDataPurchaseType 
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetDataPurchaseType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationFleetDataServiceType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6016,6 +6173,7 @@ impl IssuingAuthorizationFleetDataServiceType {
 }
 impl std::str::FromStr for IssuingAuthorizationFleetDataServiceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6044,6 +6202,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetDataServiceType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetDataServiceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationFleetFuelPriceData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6053,36 +6216,33 @@ pub struct IssuingAuthorizationFleetFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetFuelPriceData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_fuel_price_data object",
+            &["gross_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingAuthorizationFleetFuelPriceData {
+            gross_amount_decimal: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetFuelPriceData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fleet_fuel_price_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetFuelPriceData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetFuelPriceData {
-                    gross_amount_decimal: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetFuelPriceData {
@@ -6113,36 +6273,33 @@ pub struct IssuingAuthorizationFleetNonFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetNonFuelPriceData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_non_fuel_price_data object",
+            &["gross_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingAuthorizationFleetNonFuelPriceData {
+            gross_amount_decimal: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetNonFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetNonFuelPriceData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fleet_non_fuel_price_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetNonFuelPriceData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetNonFuelPriceData {
-                    gross_amount_decimal: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetNonFuelPriceData {
@@ -6177,42 +6334,43 @@ pub struct IssuingAuthorizationFleetReportedBreakdown {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetReportedBreakdown {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationFleetFuelPriceData>,
+            f1: Option<crate::IssuingAuthorizationFleetNonFuelPriceData>,
+            f2: Option<crate::IssuingAuthorizationFleetTaxData>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_reported_breakdown object",
+            &["fuel", "non_fuel", "tax"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingAuthorizationFleetReportedBreakdown {
+            fuel: f0,
+            non_fuel: f1,
+            tax: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetReportedBreakdown {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetReportedBreakdown;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fleet_reported_breakdown object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetReportedBreakdown, A::Error> {
-                let mut f0: Option<crate::IssuingAuthorizationFleetFuelPriceData> = None;
-                let mut f1: Option<crate::IssuingAuthorizationFleetNonFuelPriceData> = None;
-                let mut f2: Option<crate::IssuingAuthorizationFleetTaxData> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fuel" => f0 = crate::rt::de::next(&mut map)?,
-                        "non_fuel" => f1 = crate::rt::de::next(&mut map)?,
-                        "tax" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetReportedBreakdown {
-                    fuel: f0,
-                    non_fuel: f1,
-                    tax: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetReportedBreakdown {
@@ -6251,39 +6409,36 @@ pub struct IssuingAuthorizationFleetTaxData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFleetTaxData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+            f1: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fleet_tax_data object",
+            &["local_amount_decimal", "national_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingAuthorizationFleetTaxData {
+            local_amount_decimal: f0,
+            national_amount_decimal: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFleetTaxData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFleetTaxData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fleet_tax_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFleetTaxData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "local_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        "national_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFleetTaxData {
-                    local_amount_decimal: f0,
-                    national_amount_decimal: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFleetTaxData {
@@ -6323,44 +6478,56 @@ pub struct IssuingAuthorizationFraudChallenge {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallenge {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFraudChallenge;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fraud_challenge object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFraudChallenge, A::Error> {
-                let mut f0: Option<crate::IssuingAuthorizationFraudChallengeChannel> = None;
-                let mut f1: Option<crate::IssuingAuthorizationFraudChallengeStatus> = None;
-                let mut f2: Option<
-                    crate::IssuingAuthorizationFraudChallengeUndeliverableReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "channel" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "undeliverable_reason" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationFraudChallenge {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationFraudChallengeChannel>,
+            f1: Option<crate::IssuingAuthorizationFraudChallengeStatus>,
+            f2: Option<crate::IssuingAuthorizationFraudChallengeUndeliverableReason>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fraud_challenge object",
+            &["channel", "status", "undeliverable_reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(IssuingAuthorizationFraudChallenge {
-                    channel: f0.ok_or_else(|| crate::rt::de::missing("channel"))?,
-                    status: f1.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    channel: f0,
+                    status: f1,
                     undeliverable_reason: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "channel"), (b.f1.is_none(), "status")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallenge {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFraudChallenge {
@@ -6404,6 +6571,7 @@ impl IssuingAuthorizationFraudChallengeChannel {
 }
 impl std::str::FromStr for IssuingAuthorizationFraudChallengeChannel {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6426,6 +6594,11 @@ impl serde::Serialize for IssuingAuthorizationFraudChallengeChannel {
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallengeChannel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingAuthorizationFraudChallengeChannel {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingAuthorizationFraudChallengeStatus`.
@@ -6460,6 +6633,7 @@ impl IssuingAuthorizationFraudChallengeStatus {
 }
 impl std::str::FromStr for IssuingAuthorizationFraudChallengeStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6490,6 +6664,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFraudChallengeStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationFraudChallengeStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationFraudChallengeUndeliverableReason`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6517,6 +6696,7 @@ impl IssuingAuthorizationFraudChallengeUndeliverableReason {
 }
 impl std::str::FromStr for IssuingAuthorizationFraudChallengeUndeliverableReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6551,6 +6731,11 @@ for IssuingAuthorizationFraudChallengeUndeliverableReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationFraudChallengeUndeliverableReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationFuelData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6568,48 +6753,57 @@ pub struct IssuingAuthorizationFuelData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationFuelData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Decimal>,
+            f2: Option<crate::IssuingAuthorizationFuelDataType>,
+            f3: Option<crate::IssuingAuthorizationFuelDataUnit>,
+            f4: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_fuel_data object",
+            &[
+                "industry_product_code",
+                "quantity_decimal",
+                "type",
+                "unit",
+                "unit_cost_decimal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingAuthorizationFuelData {
+            industry_product_code: f0,
+            quantity_decimal: f1,
+            r#type: f2,
+            unit: f3,
+            unit_cost_decimal: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFuelData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationFuelData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_fuel_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationFuelData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut f2: Option<crate::IssuingAuthorizationFuelDataType> = None;
-                let mut f3: Option<crate::IssuingAuthorizationFuelDataUnit> = None;
-                let mut f4: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "industry_product_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "quantity_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = crate::rt::de::next(&mut map)?,
-                        "unit" => f3 = crate::rt::de::next(&mut map)?,
-                        "unit_cost_decimal" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationFuelData {
-                    industry_product_code: f0,
-                    quantity_decimal: f1,
-                    r#type: f2,
-                    unit: f3,
-                    unit_cost_decimal: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationFuelData {
@@ -6675,6 +6869,7 @@ impl IssuingAuthorizationFuelDataType {
 }
 impl std::str::FromStr for IssuingAuthorizationFuelDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6701,6 +6896,11 @@ impl serde::Serialize for IssuingAuthorizationFuelDataType {
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFuelDataType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingAuthorizationFuelDataType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingAuthorizationFuelDataUnit`.
@@ -6744,6 +6944,7 @@ impl IssuingAuthorizationFuelDataUnit {
 }
 impl std::str::FromStr for IssuingAuthorizationFuelDataUnit {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6775,6 +6976,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationFuelDataUnit {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationFuelDataUnit {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationMerchantData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6804,57 +7010,88 @@ pub struct IssuingAuthorizationMerchantData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationMerchantData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationMerchantData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_merchant_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationMerchantData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "category" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "category_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "city" => f2 = crate::rt::de::next(&mut map)?,
-                        "country" => f3 = crate::rt::de::next(&mut map)?,
-                        "name" => f4 = crate::rt::de::next(&mut map)?,
-                        "network_id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "postal_code" => f6 = crate::rt::de::next(&mut map)?,
-                        "state" => f7 = crate::rt::de::next(&mut map)?,
-                        "tax_id" => f8 = crate::rt::de::next(&mut map)?,
-                        "terminal_id" => f9 = crate::rt::de::next(&mut map)?,
-                        "url" => f10 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationMerchantData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_merchant_data object",
+            &[
+                "category",
+                "category_code",
+                "city",
+                "country",
+                "name",
+                "network_id",
+                "postal_code",
+                "state",
+                "tax_id",
+                "terminal_id",
+                "url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+            } => {
                 Ok(IssuingAuthorizationMerchantData {
-                    category: f0.ok_or_else(|| crate::rt::de::missing("category"))?,
-                    category_code: f1
-                        .ok_or_else(|| crate::rt::de::missing("category_code"))?,
+                    category: f0,
+                    category_code: f1,
                     city: f2,
                     country: f3,
                     name: f4,
-                    network_id: f5.ok_or_else(|| crate::rt::de::missing("network_id"))?,
+                    network_id: f5,
                     postal_code: f6,
                     state: f7,
                     tax_id: f8,
@@ -6863,8 +7100,26 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationMerchantData {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "category"),
+                                    (b.f1.is_none(), "category_code"),
+                                    (b.f5.is_none(), "network_id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationMerchantData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationMerchantData {
@@ -6923,44 +7178,43 @@ pub struct IssuingAuthorizationNetworkData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingAuthorizationNetworkData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_network_data object",
+            &["acquiring_institution_id", "system_trace_audit_number", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingAuthorizationNetworkData {
+            acquiring_institution_id: f0,
+            system_trace_audit_number: f1,
+            transaction_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationNetworkData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationNetworkData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_network_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationNetworkData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acquiring_institution_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "system_trace_audit_number" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingAuthorizationNetworkData {
-                    acquiring_institution_id: f0,
-                    system_trace_audit_number: f1,
-                    transaction_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationNetworkData {
@@ -7009,61 +7263,94 @@ pub struct IssuingAuthorizationPendingRequest {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationPendingRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationPendingRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_pending_request object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationPendingRequest, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::IssuingAuthorizationAmountDetails> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "is_amount_controllable" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "merchant_amount" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_currency" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "network_risk_score" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationPendingRequest {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::IssuingAuthorizationAmountDetails>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<i64>,
+            f5: Option<String>,
+            f6: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_pending_request object",
+            &[
+                "amount",
+                "amount_details",
+                "currency",
+                "is_amount_controllable",
+                "merchant_amount",
+                "merchant_currency",
+                "network_risk_score",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+            } => {
                 Ok(IssuingAuthorizationPendingRequest {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     amount_details: f1,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    is_amount_controllable: f3
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "is_amount_controllable",
-                        ))?,
-                    merchant_amount: f4
-                        .ok_or_else(|| crate::rt::de::missing("merchant_amount"))?,
-                    merchant_currency: f5
-                        .ok_or_else(|| crate::rt::de::missing("merchant_currency"))?,
+                    currency: f2,
+                    is_amount_controllable: f3,
+                    merchant_amount: f4,
+                    merchant_currency: f5,
                     network_risk_score: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f3.is_none(), "is_amount_controllable"),
+                                    (b.f4.is_none(), "merchant_amount"),
+                                    (b.f5.is_none(), "merchant_currency"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationPendingRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationPendingRequest {
@@ -7124,71 +7411,126 @@ pub struct IssuingAuthorizationRequest {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_request object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationRequest, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::IssuingAuthorizationAmountDetails> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<crate::IssuingAuthorizationRequestReason> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "approved" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_amount" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_currency" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "network_risk_score" => f8 = crate::rt::de::next(&mut map)?,
-                        "reason" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "reason_message" => f10 = crate::rt::de::next(&mut map)?,
-                        "requested_at" => f11 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationRequest {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::IssuingAuthorizationAmountDetails>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<i64>,
+            f9: Option<crate::IssuingAuthorizationRequestReason>,
+            f10: Option<String>,
+            f11: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_request object",
+            &[
+                "amount",
+                "amount_details",
+                "approved",
+                "authorization_code",
+                "created",
+                "currency",
+                "merchant_amount",
+                "merchant_currency",
+                "network_risk_score",
+                "reason",
+                "reason_message",
+                "requested_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11,
+            } => {
                 Ok(IssuingAuthorizationRequest {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     amount_details: f1,
-                    approved: f2.ok_or_else(|| crate::rt::de::missing("approved"))?,
+                    approved: f2,
                     authorization_code: f3,
-                    created: f4.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f5.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    merchant_amount: f6
-                        .ok_or_else(|| crate::rt::de::missing("merchant_amount"))?,
-                    merchant_currency: f7
-                        .ok_or_else(|| crate::rt::de::missing("merchant_currency"))?,
+                    created: f4,
+                    currency: f5,
+                    merchant_amount: f6,
+                    merchant_currency: f7,
                     network_risk_score: f8,
-                    reason: f9.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    reason: f9,
                     reason_message: f10,
                     requested_at: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "approved"),
+                                    (b.f4.is_none(), "created"),
+                                    (b.f5.is_none(), "currency"),
+                                    (b.f6.is_none(), "merchant_amount"),
+                                    (b.f7.is_none(), "merchant_currency"),
+                                    (b.f9.is_none(), "reason"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationRequest {
@@ -7314,6 +7656,7 @@ impl IssuingAuthorizationRequestReason {
 }
 impl std::str::FromStr for IssuingAuthorizationRequestReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7371,6 +7714,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationRequestReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationRequestReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7400,6 +7748,7 @@ impl IssuingAuthorizationStatus {
 }
 impl std::str::FromStr for IssuingAuthorizationStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7427,6 +7776,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationThreeDSecure
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7436,36 +7790,44 @@ pub struct IssuingAuthorizationThreeDSecure {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecure {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationThreeDSecure;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_three_d_secure object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationThreeDSecure, A::Error> {
-                let mut f0: Option<crate::IssuingAuthorizationThreeDSecureResult> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "result" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationThreeDSecureResult>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_three_d_secure object",
+            &["result"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(IssuingAuthorizationThreeDSecure {
-                    result: f0.ok_or_else(|| crate::rt::de::missing("result"))?,
+                    result: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "result")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationThreeDSecure {
@@ -7516,6 +7878,7 @@ impl IssuingAuthorizationThreeDSecureResult {
 }
 impl std::str::FromStr for IssuingAuthorizationThreeDSecureResult {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7545,6 +7908,11 @@ impl<'de> serde::Deserialize<'de> for IssuingAuthorizationThreeDSecureResult {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationThreeDSecureResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingAuthorizationTreasury
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7558,44 +7926,59 @@ pub struct IssuingAuthorizationTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationTreasury {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationTreasury;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_treasury object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationTreasury, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "received_credits" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "received_debits" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationTreasury {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<Vec<String>>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_treasury object",
+            &["received_credits", "received_debits", "transaction"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(IssuingAuthorizationTreasury {
-                    received_credits: f0
-                        .ok_or_else(|| crate::rt::de::missing("received_credits"))?,
-                    received_debits: f1
-                        .ok_or_else(|| crate::rt::de::missing("received_debits"))?,
+                    received_credits: f0,
+                    received_debits: f1,
                     transaction: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "received_credits"),
+                                    (b.f1.is_none(), "received_debits"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationTreasury {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationTreasury {
@@ -7642,71 +8025,95 @@ pub struct IssuingAuthorizationVerificationData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingAuthorizationVerificationData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_authorization_verification_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingAuthorizationVerificationData, A::Error> {
-                let mut f0: Option<
-                    crate::IssuingAuthorizationVerificationDataAddressLine1Check,
-                > = None;
-                let mut f1: Option<
-                    crate::IssuingAuthorizationVerificationDataAddressPostalCodeCheck,
-                > = None;
-                let mut f2: Option<crate::IssuingAuthorizationAuthenticationExemption> = None;
-                let mut f3: Option<
-                    crate::IssuingAuthorizationVerificationDataCvcCheck,
-                > = None;
-                let mut f4: Option<
-                    crate::IssuingAuthorizationVerificationDataExpiryCheck,
-                > = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::IssuingAuthorizationThreeDSecure> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "address_postal_code_check" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "authentication_exemption" => f2 = crate::rt::de::next(&mut map)?,
-                        "cvc_check" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "expiry_check" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "postal_code" => f5 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingAuthorizationVerificationData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingAuthorizationVerificationDataAddressLine1Check>,
+            f1: Option<
+                crate::IssuingAuthorizationVerificationDataAddressPostalCodeCheck,
+            >,
+            f2: Option<crate::IssuingAuthorizationAuthenticationExemption>,
+            f3: Option<crate::IssuingAuthorizationVerificationDataCvcCheck>,
+            f4: Option<crate::IssuingAuthorizationVerificationDataExpiryCheck>,
+            f5: Option<String>,
+            f6: Option<crate::IssuingAuthorizationThreeDSecure>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_authorization_verification_data object",
+            &[
+                "address_line1_check",
+                "address_postal_code_check",
+                "authentication_exemption",
+                "cvc_check",
+                "expiry_check",
+                "postal_code",
+                "three_d_secure",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+            } => {
                 Ok(IssuingAuthorizationVerificationData {
-                    address_line1_check: f0
-                        .ok_or_else(|| crate::rt::de::missing("address_line1_check"))?,
-                    address_postal_code_check: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "address_postal_code_check",
-                        ))?,
+                    address_line1_check: f0,
+                    address_postal_code_check: f1,
                     authentication_exemption: f2,
-                    cvc_check: f3.ok_or_else(|| crate::rt::de::missing("cvc_check"))?,
-                    expiry_check: f4
-                        .ok_or_else(|| crate::rt::de::missing("expiry_check"))?,
+                    cvc_check: f3,
+                    expiry_check: f4,
                     postal_code: f5,
                     three_d_secure: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "address_line1_check"),
+                                    (b.f1.is_none(), "address_postal_code_check"),
+                                    (b.f3.is_none(), "cvc_check"),
+                                    (b.f4.is_none(), "expiry_check"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingAuthorizationVerificationData {
@@ -7769,6 +8176,7 @@ impl IssuingAuthorizationVerificationDataAddressLine1Check {
 }
 impl std::str::FromStr for IssuingAuthorizationVerificationDataAddressLine1Check {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7804,6 +8212,11 @@ for IssuingAuthorizationVerificationDataAddressLine1Check {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationVerificationDataAddressLine1Check {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationVerificationDataAddressPostalCodeCheck`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7834,6 +8247,7 @@ impl IssuingAuthorizationVerificationDataAddressPostalCodeCheck {
 }
 impl std::str::FromStr for IssuingAuthorizationVerificationDataAddressPostalCodeCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7871,6 +8285,11 @@ for IssuingAuthorizationVerificationDataAddressPostalCodeCheck {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingAuthorizationVerificationDataAddressPostalCodeCheck {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingAuthorizationVerificationDataCvcCheck`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7897,6 +8316,7 @@ impl IssuingAuthorizationVerificationDataCvcCheck {
 }
 impl std::str::FromStr for IssuingAuthorizationVerificationDataCvcCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7923,6 +8343,11 @@ impl serde::Serialize for IssuingAuthorizationVerificationDataCvcCheck {
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationDataCvcCheck {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingAuthorizationVerificationDataCvcCheck {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingAuthorizationVerificationDataExpiryCheck`.
@@ -7953,6 +8378,7 @@ impl IssuingAuthorizationVerificationDataExpiryCheck {
 }
 impl std::str::FromStr for IssuingAuthorizationVerificationDataExpiryCheck {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7983,6 +8409,11 @@ impl serde::Serialize for IssuingAuthorizationVerificationDataExpiryCheck {
 impl<'de> serde::Deserialize<'de> for IssuingAuthorizationVerificationDataExpiryCheck {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingAuthorizationVerificationDataExpiryCheck {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all authorizations
@@ -8184,6 +8615,7 @@ impl ListIssuingAuthorizationsStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingAuthorizationsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

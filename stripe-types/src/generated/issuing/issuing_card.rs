@@ -364,6 +364,7 @@ impl CreateIssuingCardReplacementReason {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardReplacementReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -427,6 +428,7 @@ impl CreateIssuingCardShippingAddressValidationMode {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardShippingAddressValidationMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -491,6 +493,7 @@ impl CreateIssuingCardShippingService {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardShippingService {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -546,6 +549,7 @@ impl CreateIssuingCardShippingType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardShippingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -600,6 +604,7 @@ impl CreateIssuingCardStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -654,6 +659,7 @@ impl CreateIssuingCardType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1103,97 +1109,168 @@ impl IssuingCard {
 }
 /// The id of a [`IssuingCard`].
 pub type IssuingCardId = crate::rt::Id<IssuingCard>;
-impl<'de> serde::Deserialize<'de> for IssuingCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::IssuingCardCancellationReason> = None;
-                let mut f2: Option<crate::IssuingCardholder> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::IssuingCardId> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::IssuingCardFraudWarning> = None;
-                let mut f12: Option<bool> = None;
-                let mut f13: Option<crate::rt::Metadata> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<
-                    crate::rt::Expandable<crate::IssuingPersonalizationDesign>,
-                > = None;
-                let mut f16: Option<crate::rt::Expandable<crate::IssuingCard>> = None;
-                let mut f17: Option<crate::rt::Expandable<crate::IssuingCard>> = None;
-                let mut f18: Option<crate::IssuingCardReplacementReason> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<crate::IssuingCardShipping> = None;
-                let mut f21: Option<crate::IssuingCardAuthorizationControls> = None;
-                let mut f22: Option<crate::IssuingCardStatus> = None;
-                let mut f23: Option<crate::IssuingCardType> = None;
-                let mut f24: Option<crate::IssuingCardWallets> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cancellation_reason" => f1 = crate::rt::de::next(&mut map)?,
-                        "cardholder" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "cvc" => f5 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f8 = crate::rt::de::next(&mut map)?,
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "last4" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "latest_fraud_warning" => f11 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "number" => f14 = crate::rt::de::next(&mut map)?,
-                        "personalization_design" => f15 = crate::rt::de::next(&mut map)?,
-                        "replaced_by" => f16 = crate::rt::de::next(&mut map)?,
-                        "replacement_for" => f17 = crate::rt::de::next(&mut map)?,
-                        "replacement_reason" => f18 = crate::rt::de::next(&mut map)?,
-                        "second_line" => f19 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f20 = crate::rt::de::next(&mut map)?,
-                        "spending_controls" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f22 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "wallets" => f24 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::IssuingCardCancellationReason>,
+            f2: Option<crate::IssuingCardholder>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<i64>,
+            f8: Option<String>,
+            f9: Option<crate::IssuingCardId>,
+            f10: Option<String>,
+            f11: Option<crate::IssuingCardFraudWarning>,
+            f12: Option<bool>,
+            f13: Option<crate::rt::Metadata>,
+            f14: Option<String>,
+            f15: Option<crate::rt::Expandable<crate::IssuingPersonalizationDesign>>,
+            f16: Option<crate::rt::Expandable<crate::IssuingCard>>,
+            f17: Option<crate::rt::Expandable<crate::IssuingCard>>,
+            f18: Option<crate::IssuingCardReplacementReason>,
+            f19: Option<String>,
+            f20: Option<crate::IssuingCardShipping>,
+            f21: Option<crate::IssuingCardAuthorizationControls>,
+            f22: Option<crate::IssuingCardStatus>,
+            f23: Option<crate::IssuingCardType>,
+            f24: Option<crate::IssuingCardWallets>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.card object",
+            &[
+                "brand",
+                "cancellation_reason",
+                "cardholder",
+                "created",
+                "currency",
+                "cvc",
+                "exp_month",
+                "exp_year",
+                "financial_account",
+                "id",
+                "last4",
+                "latest_fraud_warning",
+                "livemode",
+                "metadata",
+                "number",
+                "object",
+                "personalization_design",
+                "replaced_by",
+                "replacement_for",
+                "replacement_reason",
+                "second_line",
+                "shipping",
+                "spending_controls",
+                "status",
+                "type",
+                "wallets",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.skip(),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                22 => r.required(&mut b.f21),
+                23 => r.required(&mut b.f22),
+                24 => r.required(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21: Some(f21),
+                f22: Some(f22),
+                f23: Some(f23),
+                f24,
+            } => {
                 Ok(IssuingCard {
-                    brand: f0.ok_or_else(|| crate::rt::de::missing("brand"))?,
+                    brand: f0,
                     cancellation_reason: f1,
-                    cardholder: f2.ok_or_else(|| crate::rt::de::missing("cardholder"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    cardholder: f2,
+                    created: f3,
+                    currency: f4,
                     cvc: f5,
-                    exp_month: f6.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f7.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f6,
+                    exp_year: f7,
                     financial_account: f8,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    last4: f10.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    id: f9,
+                    last4: f10,
                     latest_fraud_warning: f11,
-                    livemode: f12.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f13.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f12,
+                    metadata: f13,
                     number: f14,
                     personalization_design: f15,
                     replaced_by: f16,
@@ -1201,16 +1278,43 @@ impl<'de> serde::Deserialize<'de> for IssuingCard {
                     replacement_reason: f18,
                     second_line: f19,
                     shipping: f20,
-                    spending_controls: f21
-                        .ok_or_else(|| crate::rt::de::missing("spending_controls"))?,
-                    status: f22.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f23.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    spending_controls: f21,
+                    status: f22,
+                    r#type: f23,
                     wallets: f24,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "brand"),
+                                    (b.f2.is_none(), "cardholder"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f6.is_none(), "exp_month"),
+                                    (b.f7.is_none(), "exp_year"),
+                                    (b.f9.is_none(), "id"),
+                                    (b.f10.is_none(), "last4"),
+                                    (b.f12.is_none(), "livemode"),
+                                    (b.f13.is_none(), "metadata"),
+                                    (b.f21.is_none(), "spending_controls"),
+                                    (b.f22.is_none(), "status"),
+                                    (b.f23.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCard {
@@ -1290,39 +1394,49 @@ pub struct IssuingCardApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardApplePay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardApplePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_apple_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardApplePay, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::IssuingCardApplePayIneligibleReason> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eligible" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "ineligible_reason" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardApplePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::IssuingCardApplePayIneligibleReason>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_apple_pay object",
+            &["eligible", "ineligible_reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(IssuingCardApplePay {
-                    eligible: f0.ok_or_else(|| crate::rt::de::missing("eligible"))?,
+                    eligible: f0,
                     ineligible_reason: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "eligible")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardApplePay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardApplePay {
@@ -1375,6 +1489,7 @@ impl IssuingCardApplePayIneligibleReason {
 }
 impl std::str::FromStr for IssuingCardApplePayIneligibleReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1407,6 +1522,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardApplePayIneligibleReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardApplePayIneligibleReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardAuthorizationControls
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1430,59 +1550,62 @@ pub struct IssuingCardAuthorizationControls {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardAuthorizationControls {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>>,
+            f1: Option<Vec<String>>,
+            f2: Option<Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>>,
+            f3: Option<Vec<String>>,
+            f4: Option<Vec<crate::IssuingCardSpendingLimit>>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_authorization_controls object",
+            &[
+                "allowed_categories",
+                "allowed_merchant_countries",
+                "blocked_categories",
+                "blocked_merchant_countries",
+                "spending_limits",
+                "spending_limits_currency",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingCardAuthorizationControls {
+            allowed_categories: f0,
+            allowed_merchant_countries: f1,
+            blocked_categories: f2,
+            blocked_merchant_countries: f3,
+            spending_limits: f4,
+            spending_limits_currency: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardAuthorizationControls {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardAuthorizationControls;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_authorization_controls object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardAuthorizationControls, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>,
-                > = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<
-                    Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>,
-                > = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<Vec<crate::IssuingCardSpendingLimit>> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allowed_categories" => f0 = crate::rt::de::next(&mut map)?,
-                        "allowed_merchant_countries" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "blocked_categories" => f2 = crate::rt::de::next(&mut map)?,
-                        "blocked_merchant_countries" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "spending_limits" => f4 = crate::rt::de::next(&mut map)?,
-                        "spending_limits_currency" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardAuthorizationControls {
-                    allowed_categories: f0,
-                    allowed_merchant_countries: f1,
-                    blocked_categories: f2,
-                    blocked_merchant_countries: f3,
-                    spending_limits: f4,
-                    spending_limits_currency: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardAuthorizationControls {
@@ -2983,6 +3106,7 @@ impl IssuingCardAuthorizationControlsAllowedCategories {
 }
 impl std::str::FromStr for IssuingCardAuthorizationControlsAllowedCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3885,6 +4009,11 @@ impl serde::Serialize for IssuingCardAuthorizationControlsAllowedCategories {
 impl<'de> serde::Deserialize<'de> for IssuingCardAuthorizationControlsAllowedCategories {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardAuthorizationControlsAllowedCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingCardAuthorizationControlsBlockedCategories`.
@@ -5351,6 +5480,7 @@ impl IssuingCardAuthorizationControlsBlockedCategories {
 }
 impl std::str::FromStr for IssuingCardAuthorizationControlsBlockedCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6255,6 +6385,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardAuthorizationControlsBlockedCat
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardAuthorizationControlsBlockedCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardCancellationReason`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6281,6 +6416,7 @@ impl IssuingCardCancellationReason {
 }
 impl std::str::FromStr for IssuingCardCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6307,6 +6443,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardCancellationReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardCancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardFraudWarning
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6318,39 +6459,36 @@ pub struct IssuingCardFraudWarning {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardFraudWarning {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::IssuingCardFraudWarningType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_fraud_warning object",
+            &["started_at", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingCardFraudWarning {
+            started_at: f0,
+            r#type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardFraudWarning {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardFraudWarning;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_fraud_warning object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardFraudWarning, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::IssuingCardFraudWarningType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "started_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardFraudWarning {
-                    started_at: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardFraudWarning {
@@ -6404,6 +6542,7 @@ impl IssuingCardFraudWarningType {
 }
 impl std::str::FromStr for IssuingCardFraudWarningType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6433,6 +6572,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardFraudWarningType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardFraudWarningType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardGooglePay
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6444,39 +6588,49 @@ pub struct IssuingCardGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardGooglePay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardGooglePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_google_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardGooglePay, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::IssuingCardApplePayIneligibleReason> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eligible" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "ineligible_reason" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardGooglePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::IssuingCardApplePayIneligibleReason>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_google_pay object",
+            &["eligible", "ineligible_reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(IssuingCardGooglePay {
-                    eligible: f0.ok_or_else(|| crate::rt::de::missing("eligible"))?,
+                    eligible: f0,
                     ineligible_reason: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "eligible")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardGooglePay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardGooglePay {
@@ -6528,6 +6682,7 @@ impl IssuingCardReplacementReason {
 }
 impl std::str::FromStr for IssuingCardReplacementReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6553,6 +6708,11 @@ impl serde::Serialize for IssuingCardReplacementReason {
 impl<'de> serde::Deserialize<'de> for IssuingCardReplacementReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardReplacementReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// IssuingCardShipping
@@ -6587,72 +6747,129 @@ pub struct IssuingCardShipping {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardShipping {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardShipping;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_shipping object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardShipping, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<crate::IssuingCardShippingAddressValidation> = None;
-                let mut f2: Option<crate::IssuingCardShippingCarrier> = None;
-                let mut f3: Option<crate::IssuingCardShippingCustoms> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::IssuingCardShippingService> = None;
-                let mut f9: Option<crate::IssuingCardShippingStatus> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::IssuingCardShippingType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "address_validation" => f1 = crate::rt::de::next(&mut map)?,
-                        "carrier" => f2 = crate::rt::de::next(&mut map)?,
-                        "customs" => f3 = crate::rt::de::next(&mut map)?,
-                        "eta" => f4 = crate::rt::de::next(&mut map)?,
-                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "phone_number" => f6 = crate::rt::de::next(&mut map)?,
-                        "require_signature" => f7 = crate::rt::de::next(&mut map)?,
-                        "service" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f9 = crate::rt::de::next(&mut map)?,
-                        "tracking_number" => f10 = crate::rt::de::next(&mut map)?,
-                        "tracking_url" => f11 = crate::rt::de::next(&mut map)?,
-                        "type" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardShipping {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<crate::IssuingCardShippingAddressValidation>,
+            f2: Option<crate::IssuingCardShippingCarrier>,
+            f3: Option<crate::IssuingCardShippingCustoms>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<bool>,
+            f8: Option<crate::IssuingCardShippingService>,
+            f9: Option<crate::IssuingCardShippingStatus>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<crate::IssuingCardShippingType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_shipping object",
+            &[
+                "address",
+                "address_validation",
+                "carrier",
+                "customs",
+                "eta",
+                "name",
+                "phone_number",
+                "require_signature",
+                "service",
+                "status",
+                "tracking_number",
+                "tracking_url",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+            } => {
                 Ok(IssuingCardShipping {
-                    address: f0.ok_or_else(|| crate::rt::de::missing("address"))?,
+                    address: f0,
                     address_validation: f1,
                     carrier: f2,
                     customs: f3,
                     eta: f4,
-                    name: f5.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    name: f5,
                     phone_number: f6,
                     require_signature: f7,
-                    service: f8.ok_or_else(|| crate::rt::de::missing("service"))?,
+                    service: f8,
                     status: f9,
                     tracking_number: f10,
                     tracking_url: f11,
-                    r#type: f12.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "address"),
+                                    (b.f5.is_none(), "name"),
+                                    (b.f8.is_none(), "service"),
+                                    (b.f12.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardShipping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardShipping {
@@ -6715,42 +6932,54 @@ pub struct IssuingCardShippingAddressValidation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardShippingAddressValidation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_shipping_address_validation object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardShippingAddressValidation, A::Error> {
-                let mut f0: Option<crate::IssuingCardShippingAddressValidationMode> = None;
-                let mut f1: Option<crate::Address> = None;
-                let mut f2: Option<crate::IssuingCardShippingAddressValidationResult> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mode" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "normalized_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "result" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardShippingAddressValidation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardShippingAddressValidationMode>,
+            f1: Option<crate::Address>,
+            f2: Option<crate::IssuingCardShippingAddressValidationResult>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_shipping_address_validation object",
+            &["mode", "normalized_address", "result"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2 } => {
                 Ok(IssuingCardShippingAddressValidation {
-                    mode: f0.ok_or_else(|| crate::rt::de::missing("mode"))?,
+                    mode: f0,
                     normalized_address: f1,
                     result: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "mode")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardShippingAddressValidation {
@@ -6806,6 +7035,7 @@ impl IssuingCardShippingAddressValidationMode {
 }
 impl std::str::FromStr for IssuingCardShippingAddressValidationMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6834,6 +7064,11 @@ impl serde::Serialize for IssuingCardShippingAddressValidationMode {
 impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidationMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardShippingAddressValidationMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingCardShippingAddressValidationResult`.
@@ -6866,6 +7101,7 @@ impl IssuingCardShippingAddressValidationResult {
 }
 impl std::str::FromStr for IssuingCardShippingAddressValidationResult {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6898,6 +7134,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidationResult
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardShippingAddressValidationResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardShippingCarrier`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6927,6 +7168,7 @@ impl IssuingCardShippingCarrier {
 }
 impl std::str::FromStr for IssuingCardShippingCarrier {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6954,6 +7196,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingCarrier {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardShippingCarrier {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardShippingCustoms
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6963,36 +7210,33 @@ pub struct IssuingCardShippingCustoms {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardShippingCustoms {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_shipping_customs object",
+            &["eori_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingCardShippingCustoms {
+            eori_number: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardShippingCustoms {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardShippingCustoms;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_shipping_customs object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardShippingCustoms, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eori_number" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardShippingCustoms {
-                    eori_number: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardShippingCustoms {
@@ -7040,6 +7284,7 @@ impl IssuingCardShippingService {
 }
 impl std::str::FromStr for IssuingCardShippingService {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7064,6 +7309,11 @@ impl serde::Serialize for IssuingCardShippingService {
 impl<'de> serde::Deserialize<'de> for IssuingCardShippingService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardShippingService {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingCardShippingStatus`.
@@ -7104,6 +7354,7 @@ impl IssuingCardShippingStatus {
 }
 impl std::str::FromStr for IssuingCardShippingStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7134,6 +7385,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardShippingStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardShippingType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7157,6 +7413,7 @@ impl IssuingCardShippingType {
 }
 impl std::str::FromStr for IssuingCardShippingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7182,6 +7439,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardShippingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardSpendingLimit
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7195,42 +7457,56 @@ pub struct IssuingCardSpendingLimit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardSpendingLimit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_spending_limit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardSpendingLimit, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>> = None;
-                let mut f2: Option<crate::IssuingCardSpendingLimitInterval> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "categories" => f1 = crate::rt::de::next(&mut map)?,
-                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardSpendingLimit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>>,
+            f2: Option<crate::IssuingCardSpendingLimitInterval>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_spending_limit object",
+            &["amount", "categories", "interval"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(IssuingCardSpendingLimit {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     categories: f1,
-                    interval: f2.ok_or_else(|| crate::rt::de::missing("interval"))?,
+                    interval: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "interval")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardSpendingLimit {
@@ -8610,6 +8886,7 @@ impl IssuingCardSpendingLimitCategories {
 }
 impl std::str::FromStr for IssuingCardSpendingLimitCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9418,6 +9695,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimitCategories {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardSpendingLimitCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardSpendingLimitInterval`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9453,6 +9735,7 @@ impl IssuingCardSpendingLimitInterval {
 }
 impl std::str::FromStr for IssuingCardSpendingLimitInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9482,6 +9765,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardSpendingLimitInterval {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardSpendingLimitInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9508,6 +9796,7 @@ impl IssuingCardStatus {
 }
 impl std::str::FromStr for IssuingCardStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9534,6 +9823,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9557,6 +9851,7 @@ impl IssuingCardType {
 }
 impl std::str::FromStr for IssuingCardType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9582,6 +9877,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardWallets
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9593,44 +9893,59 @@ pub struct IssuingCardWallets {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardWallets {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardWallets;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_card_wallets object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardWallets, A::Error> {
-                let mut f0: Option<crate::IssuingCardApplePay> = None;
-                let mut f1: Option<crate::IssuingCardGooglePay> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "apple_pay" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "google_pay" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "primary_account_identifier" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardWallets {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardApplePay>,
+            f1: Option<crate::IssuingCardGooglePay>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_card_wallets object",
+            &["apple_pay", "google_pay", "primary_account_identifier"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(IssuingCardWallets {
-                    apple_pay: f0.ok_or_else(|| crate::rt::de::missing("apple_pay"))?,
-                    google_pay: f1.ok_or_else(|| crate::rt::de::missing("google_pay"))?,
+                    apple_pay: f0,
+                    google_pay: f1,
                     primary_account_identifier: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "apple_pay"),
+                                    (b.f1.is_none(), "google_pay"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardWallets {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardWallets {
@@ -9886,6 +10201,7 @@ impl ListIssuingCardsStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingCardsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9941,6 +10257,7 @@ impl ListIssuingCardsType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingCardsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10288,6 +10605,7 @@ impl UpdateIssuingCardCancellationReason {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for UpdateIssuingCardCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10345,6 +10663,7 @@ impl UpdateIssuingCardStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for UpdateIssuingCardStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -397,6 +397,7 @@ impl CreateIssuingCardholderPreferredLocales {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardholderPreferredLocales {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1923,6 +1924,7 @@ impl CreateIssuingCardholderSpendingControlsAllowedCategories {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardholderSpendingControlsAllowedCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4334,6 +4336,7 @@ impl CreateIssuingCardholderSpendingControlsBlockedCategories {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardholderSpendingControlsBlockedCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6748,6 +6751,7 @@ impl CreateIssuingCardholderSpendingControlsSpendingLimitsCategories {
 impl std::str::FromStr
 for CreateIssuingCardholderSpendingControlsSpendingLimitsCategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7719,6 +7723,7 @@ impl CreateIssuingCardholderSpendingControlsSpendingLimitsInterval {
 impl std::str::FromStr
 for CreateIssuingCardholderSpendingControlsSpendingLimitsInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7795,6 +7800,7 @@ impl CreateIssuingCardholderStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardholderStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7849,6 +7855,7 @@ impl CreateIssuingCardholderType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingCardholderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7988,82 +7995,148 @@ impl IssuingCardholder {
 }
 /// The id of a [`IssuingCardholder`].
 pub type IssuingCardholderId = crate::rt::Id<IssuingCardholder>;
-impl<'de> serde::Deserialize<'de> for IssuingCardholder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholder;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.cardholder object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholder, A::Error> {
-                let mut f0: Option<crate::IssuingCardholderAddress> = None;
-                let mut f1: Option<crate::IssuingCardholderCompany> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingCardholderId> = None;
-                let mut f5: Option<crate::IssuingCardholderIndividual> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<Vec<crate::IssuingCardholderPreferredLocales>> = None;
-                let mut f11: Option<crate::IssuingCardholderRequirements> = None;
-                let mut f12: Option<crate::IssuingCardholderAuthorizationControls> = None;
-                let mut f13: Option<crate::IssuingCardholderStatus> = None;
-                let mut f14: Option<crate::IssuingCardholderType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "company" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "email" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "individual" => f5 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "phone_number" => f9 = crate::rt::de::next(&mut map)?,
-                        "preferred_locales" => f10 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "spending_controls" => f12 = crate::rt::de::next(&mut map)?,
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardholder {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardholderAddress>,
+            f1: Option<crate::IssuingCardholderCompany>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingCardholderId>,
+            f5: Option<crate::IssuingCardholderIndividual>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<Vec<crate::IssuingCardholderPreferredLocales>>,
+            f11: Option<crate::IssuingCardholderRequirements>,
+            f12: Option<crate::IssuingCardholderAuthorizationControls>,
+            f13: Option<crate::IssuingCardholderStatus>,
+            f14: Option<crate::IssuingCardholderType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.cardholder object",
+            &[
+                "billing",
+                "company",
+                "created",
+                "email",
+                "id",
+                "individual",
+                "livemode",
+                "metadata",
+                "name",
+                "object",
+                "phone_number",
+                "preferred_locales",
+                "requirements",
+                "spending_controls",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.skip(),
+                10 => r.optional(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14: Some(f14),
+            } => {
                 Ok(IssuingCardholder {
-                    billing: f0.ok_or_else(|| crate::rt::de::missing("billing"))?,
+                    billing: f0,
                     company: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     email: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f4,
                     individual: f5,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    name: f8.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    livemode: f6,
+                    metadata: f7,
+                    name: f8,
                     phone_number: f9,
                     preferred_locales: f10,
-                    requirements: f11
-                        .ok_or_else(|| crate::rt::de::missing("requirements"))?,
+                    requirements: f11,
                     spending_controls: f12,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f14.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    status: f13,
+                    r#type: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "billing"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f8.is_none(), "name"),
+                                    (b.f11.is_none(), "requirements"),
+                                    (b.f13.is_none(), "status"),
+                                    (b.f14.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardholder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholder {
@@ -8118,36 +8191,46 @@ pub struct IssuingCardholderAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardholderAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_address object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderAddress, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardholderAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_address object",
+            &["address"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(IssuingCardholderAddress {
-                    address: f0.ok_or_else(|| crate::rt::de::missing("address"))?,
+                    address: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "address")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardholderAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderAddress {
@@ -8190,59 +8273,62 @@ pub struct IssuingCardholderAuthorizationControls {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>>,
+            f1: Option<Vec<String>>,
+            f2: Option<Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>>,
+            f3: Option<Vec<String>>,
+            f4: Option<Vec<crate::IssuingCardholderSpendingLimit>>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_authorization_controls object",
+            &[
+                "allowed_categories",
+                "allowed_merchant_countries",
+                "blocked_categories",
+                "blocked_merchant_countries",
+                "spending_limits",
+                "spending_limits_currency",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingCardholderAuthorizationControls {
+            allowed_categories: f0,
+            allowed_merchant_countries: f1,
+            blocked_categories: f2,
+            blocked_merchant_countries: f3,
+            spending_limits: f4,
+            spending_limits_currency: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderAuthorizationControls {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderAuthorizationControls;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_authorization_controls object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderAuthorizationControls, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>,
-                > = None;
-                let mut f1: Option<Vec<String>> = None;
-                let mut f2: Option<
-                    Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>,
-                > = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<Vec<crate::IssuingCardholderSpendingLimit>> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allowed_categories" => f0 = crate::rt::de::next(&mut map)?,
-                        "allowed_merchant_countries" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "blocked_categories" => f2 = crate::rt::de::next(&mut map)?,
-                        "blocked_merchant_countries" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "spending_limits" => f4 = crate::rt::de::next(&mut map)?,
-                        "spending_limits_currency" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderAuthorizationControls {
-                    allowed_categories: f0,
-                    allowed_merchant_countries: f1,
-                    blocked_categories: f2,
-                    blocked_merchant_countries: f3,
-                    spending_limits: f4,
-                    spending_limits_currency: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderAuthorizationControls {
@@ -8288,36 +8374,33 @@ pub struct IssuingCardholderCardIssuing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderCardIssuing {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardholderUserTermsAcceptance>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_card_issuing object",
+            &["user_terms_acceptance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingCardholderCardIssuing {
+            user_terms_acceptance: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderCardIssuing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderCardIssuing;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_card_issuing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderCardIssuing, A::Error> {
-                let mut f0: Option<crate::IssuingCardholderUserTermsAcceptance> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "user_terms_acceptance" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderCardIssuing {
-                    user_terms_acceptance: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderCardIssuing {
@@ -8348,37 +8431,46 @@ pub struct IssuingCardholderCompany {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardholderCompany {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderCompany;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_company object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderCompany, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "tax_id_provided" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardholderCompany {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_company object",
+            &["tax_id_provided"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(IssuingCardholderCompany {
-                    tax_id_provided: f0
-                        .ok_or_else(|| crate::rt::de::missing("tax_id_provided"))?,
+                    tax_id_provided: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "tax_id_provided")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardholderCompany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderCompany {
@@ -8409,39 +8501,36 @@ pub struct IssuingCardholderIdDocument {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderIdDocument {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Expandable<crate::File>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_id_document object",
+            &["back", "front"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingCardholderIdDocument {
+            back: f0,
+            front: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIdDocument {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderIdDocument;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_id_document object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderIdDocument, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "back" => f0 = crate::rt::de::next(&mut map)?,
-                        "front" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderIdDocument {
-                    back: f0,
-                    front: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderIdDocument {
@@ -8483,48 +8572,51 @@ pub struct IssuingCardholderIndividual {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderIndividual {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardholderCardIssuing>,
+            f1: Option<crate::IssuingCardholderIndividualDob>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingCardholderVerification>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_individual object",
+            &["card_issuing", "dob", "first_name", "last_name", "verification"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingCardholderIndividual {
+            card_issuing: f0,
+            dob: f1,
+            first_name: f2,
+            last_name: f3,
+            verification: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividual {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderIndividual;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_individual object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderIndividual, A::Error> {
-                let mut f0: Option<crate::IssuingCardholderCardIssuing> = None;
-                let mut f1: Option<crate::IssuingCardholderIndividualDob> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingCardholderVerification> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_issuing" => f0 = crate::rt::de::next(&mut map)?,
-                        "dob" => f1 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "last_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "verification" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderIndividual {
-                    card_issuing: f0,
-                    dob: f1,
-                    first_name: f2,
-                    last_name: f3,
-                    verification: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderIndividual {
@@ -8571,42 +8663,43 @@ pub struct IssuingCardholderIndividualDob {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderIndividualDob {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_individual_dob object",
+            &["day", "month", "year"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingCardholderIndividualDob {
+            day: f0,
+            month: f1,
+            year: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividualDob {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderIndividualDob;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_individual_dob object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderIndividualDob, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "day" => f0 = crate::rt::de::next(&mut map)?,
-                        "month" => f1 = crate::rt::de::next(&mut map)?,
-                        "year" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderIndividualDob {
-                    day: f0,
-                    month: f1,
-                    year: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderIndividualDob {
@@ -8666,6 +8759,7 @@ impl IssuingCardholderPreferredLocales {
 }
 impl std::str::FromStr for IssuingCardholderPreferredLocales {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8694,6 +8788,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderPreferredLocales {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardholderPreferredLocales {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardholderRequirements
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8705,39 +8804,36 @@ pub struct IssuingCardholderRequirements {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardholderRequirementsDisabledReason>,
+            f1: Option<Vec<crate::IssuingCardholderRequirementsPastDue>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_requirements object",
+            &["disabled_reason", "past_due"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingCardholderRequirements {
+            disabled_reason: f0,
+            past_due: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_requirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderRequirements, A::Error> {
-                let mut f0: Option<crate::IssuingCardholderRequirementsDisabledReason> = None;
-                let mut f1: Option<Vec<crate::IssuingCardholderRequirementsPastDue>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "past_due" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderRequirements {
-                    disabled_reason: f0,
-                    past_due: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderRequirements {
@@ -8795,6 +8891,7 @@ impl IssuingCardholderRequirementsDisabledReason {
 }
 impl std::str::FromStr for IssuingCardholderRequirementsDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8826,6 +8923,11 @@ impl serde::Serialize for IssuingCardholderRequirementsDisabledReason {
 impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirementsDisabledReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingCardholderRequirementsDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingCardholderRequirementsPastDue`.
@@ -8888,6 +8990,7 @@ impl IssuingCardholderRequirementsPastDue {
 }
 impl std::str::FromStr for IssuingCardholderRequirementsPastDue {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8936,6 +9039,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirementsPastDue {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardholderRequirementsPastDue {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardholderSpendingLimit
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8949,42 +9057,56 @@ pub struct IssuingCardholderSpendingLimit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingCardholderSpendingLimit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderSpendingLimit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_spending_limit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderSpendingLimit, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>> = None;
-                let mut f2: Option<crate::IssuingCardSpendingLimitInterval> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "categories" => f1 = crate::rt::de::next(&mut map)?,
-                        "interval" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingCardholderSpendingLimit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>>,
+            f2: Option<crate::IssuingCardSpendingLimitInterval>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_spending_limit object",
+            &["amount", "categories", "interval"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(IssuingCardholderSpendingLimit {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     categories: f1,
-                    interval: f2.ok_or_else(|| crate::rt::de::missing("interval"))?,
+                    interval: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "interval")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingCardholderSpendingLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderSpendingLimit {
@@ -9034,6 +9156,7 @@ impl IssuingCardholderStatus {
 }
 impl std::str::FromStr for IssuingCardholderStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9060,6 +9183,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardholderStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingCardholderType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9083,6 +9211,7 @@ impl IssuingCardholderType {
 }
 impl std::str::FromStr for IssuingCardholderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9108,6 +9237,11 @@ impl<'de> serde::Deserialize<'de> for IssuingCardholderType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingCardholderType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingCardholderUserTermsAcceptance
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9121,42 +9255,43 @@ pub struct IssuingCardholderUserTermsAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderUserTermsAcceptance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_user_terms_acceptance object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingCardholderUserTermsAcceptance {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderUserTermsAcceptance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderUserTermsAcceptance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_user_terms_acceptance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderUserTermsAcceptance, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderUserTermsAcceptance {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderUserTermsAcceptance {
@@ -9193,36 +9328,33 @@ pub struct IssuingCardholderVerification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingCardholderVerification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingCardholderIdDocument>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_cardholder_verification object",
+            &["document"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingCardholderVerification {
+            document: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingCardholderVerification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingCardholderVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_cardholder_verification object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingCardholderVerification, A::Error> {
-                let mut f0: Option<crate::IssuingCardholderIdDocument> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "document" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingCardholderVerification {
-                    document: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingCardholderVerification {
@@ -9448,6 +9580,7 @@ impl ListIssuingCardholdersStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingCardholdersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9503,6 +9636,7 @@ impl ListIssuingCardholdersType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingCardholdersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

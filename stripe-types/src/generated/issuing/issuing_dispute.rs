@@ -273,6 +273,7 @@ impl CreateIssuingDisputeEvidenceCanceledProductType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingDisputeEvidenceCanceledProductType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -335,6 +336,7 @@ impl CreateIssuingDisputeEvidenceCanceledReturnStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingDisputeEvidenceCanceledReturnStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -421,6 +423,7 @@ impl CreateIssuingDisputeEvidenceReason {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateIssuingDisputeEvidenceReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -754,73 +757,130 @@ impl IssuingDispute {
 }
 /// The id of a [`IssuingDispute`].
 pub type IssuingDisputeId = crate::rt::Id<IssuingDispute>;
-impl<'de> serde::Deserialize<'de> for IssuingDispute {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDispute;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.dispute object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDispute, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<Vec<crate::BalanceTransaction>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingDisputeEvidence> = None;
-                let mut f5: Option<crate::IssuingDisputeId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::IssuingDisputeLossReason> = None;
-                let mut f8: Option<crate::rt::Metadata> = None;
-                let mut f9: Option<crate::IssuingDisputeStatus> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::IssuingTransaction>> = None;
-                let mut f11: Option<crate::IssuingDisputeTreasury> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transactions" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "evidence" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "loss_reason" => f7 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "treasury" => f11 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingDispute {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<Vec<crate::BalanceTransaction>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingDisputeEvidence>,
+            f5: Option<crate::IssuingDisputeId>,
+            f6: Option<bool>,
+            f7: Option<crate::IssuingDisputeLossReason>,
+            f8: Option<crate::rt::Metadata>,
+            f9: Option<crate::IssuingDisputeStatus>,
+            f10: Option<crate::rt::Expandable<crate::IssuingTransaction>>,
+            f11: Option<crate::IssuingDisputeTreasury>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.dispute object",
+            &[
+                "amount",
+                "balance_transactions",
+                "created",
+                "currency",
+                "evidence",
+                "id",
+                "livemode",
+                "loss_reason",
+                "metadata",
+                "object",
+                "status",
+                "transaction",
+                "treasury",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.skip(),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+            } => {
                 Ok(IssuingDispute {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     balance_transactions: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    evidence: f4.ok_or_else(|| crate::rt::de::missing("evidence"))?,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f2,
+                    currency: f3,
+                    evidence: f4,
+                    id: f5,
+                    livemode: f6,
                     loss_reason: f7,
-                    metadata: f8.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    transaction: f10
-                        .ok_or_else(|| crate::rt::de::missing("transaction"))?,
+                    metadata: f8,
+                    status: f9,
+                    transaction: f10,
                     treasury: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "evidence"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f8.is_none(), "metadata"),
+                                    (b.f9.is_none(), "status"),
+                                    (b.f10.is_none(), "transaction"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingDispute {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDispute {
@@ -885,65 +945,82 @@ pub struct IssuingDisputeCanceledEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeCanceledEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
+            f8: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
+            f9: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_canceled_evidence object",
+            &[
+                "additional_documentation",
+                "canceled_at",
+                "cancellation_policy_provided",
+                "cancellation_reason",
+                "expected_at",
+                "explanation",
+                "product_description",
+                "product_type",
+                "return_status",
+                "returned_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        Ok(IssuingDisputeCanceledEvidence {
+            additional_documentation: f0,
+            canceled_at: f1,
+            cancellation_policy_provided: f2,
+            cancellation_reason: f3,
+            expected_at: f4,
+            explanation: f5,
+            product_description: f6,
+            product_type: f7,
+            return_status: f8,
+            returned_at: f9,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeCanceledEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeCanceledEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_canceled_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeCanceledEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::IssuingDisputeCanceledEvidenceProductType> = None;
-                let mut f8: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus> = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "canceled_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "cancellation_policy_provided" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cancellation_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "expected_at" => f4 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f5 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
-                        "product_type" => f7 = crate::rt::de::next(&mut map)?,
-                        "return_status" => f8 = crate::rt::de::next(&mut map)?,
-                        "returned_at" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeCanceledEvidence {
-                    additional_documentation: f0,
-                    canceled_at: f1,
-                    cancellation_policy_provided: f2,
-                    cancellation_reason: f3,
-                    expected_at: f4,
-                    explanation: f5,
-                    product_description: f6,
-                    product_type: f7,
-                    return_status: f8,
-                    returned_at: f9,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeCanceledEvidence {
@@ -1015,6 +1092,7 @@ impl IssuingDisputeCanceledEvidenceProductType {
 }
 impl std::str::FromStr for IssuingDisputeCanceledEvidenceProductType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1038,6 +1116,11 @@ impl serde::Serialize for IssuingDisputeCanceledEvidenceProductType {
 impl<'de> serde::Deserialize<'de> for IssuingDisputeCanceledEvidenceProductType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingDisputeCanceledEvidenceProductType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingDisputeCanceledEvidenceReturnStatus`.
@@ -1065,6 +1148,7 @@ impl IssuingDisputeCanceledEvidenceReturnStatus {
 }
 impl std::str::FromStr for IssuingDisputeCanceledEvidenceReturnStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1092,6 +1176,11 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeCanceledEvidenceReturnStatus
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingDisputeCanceledEvidenceReturnStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingDisputeDuplicateEvidence
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1111,51 +1200,62 @@ pub struct IssuingDisputeDuplicateEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeDuplicateEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Expandable<crate::File>>,
+            f2: Option<crate::rt::Expandable<crate::File>>,
+            f3: Option<crate::rt::Expandable<crate::File>>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_duplicate_evidence object",
+            &[
+                "additional_documentation",
+                "card_statement",
+                "cash_receipt",
+                "check_image",
+                "explanation",
+                "original_transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingDisputeDuplicateEvidence {
+            additional_documentation: f0,
+            card_statement: f1,
+            cash_receipt: f2,
+            check_image: f3,
+            explanation: f4,
+            original_transaction: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeDuplicateEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeDuplicateEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_duplicate_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeDuplicateEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "card_statement" => f1 = crate::rt::de::next(&mut map)?,
-                        "cash_receipt" => f2 = crate::rt::de::next(&mut map)?,
-                        "check_image" => f3 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f4 = crate::rt::de::next(&mut map)?,
-                        "original_transaction" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeDuplicateEvidence {
-                    additional_documentation: f0,
-                    card_statement: f1,
-                    cash_receipt: f2,
-                    check_image: f3,
-                    explanation: f4,
-                    original_transaction: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeDuplicateEvidence {
@@ -1215,49 +1315,61 @@ pub struct IssuingDisputeEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidence {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeEvidence, A::Error> {
-                let mut f0: Option<crate::IssuingDisputeCanceledEvidence> = None;
-                let mut f1: Option<crate::IssuingDisputeDuplicateEvidence> = None;
-                let mut f2: Option<crate::IssuingDisputeFraudulentEvidence> = None;
-                let mut f3: Option<
-                    crate::IssuingDisputeMerchandiseNotAsDescribedEvidence,
-                > = None;
-                let mut f4: Option<crate::IssuingDisputeNoValidAuthorizationEvidence> = None;
-                let mut f5: Option<crate::IssuingDisputeNotReceivedEvidence> = None;
-                let mut f6: Option<crate::IssuingDisputeOtherEvidence> = None;
-                let mut f7: Option<crate::IssuingDisputeEvidenceReason> = None;
-                let mut f8: Option<crate::IssuingDisputeServiceNotAsDescribedEvidence> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "canceled" => f0 = crate::rt::de::next(&mut map)?,
-                        "duplicate" => f1 = crate::rt::de::next(&mut map)?,
-                        "fraudulent" => f2 = crate::rt::de::next(&mut map)?,
-                        "merchandise_not_as_described" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "no_valid_authorization" => f4 = crate::rt::de::next(&mut map)?,
-                        "not_received" => f5 = crate::rt::de::next(&mut map)?,
-                        "other" => f6 = crate::rt::de::next(&mut map)?,
-                        "reason" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "service_not_as_described" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingDisputeEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingDisputeCanceledEvidence>,
+            f1: Option<crate::IssuingDisputeDuplicateEvidence>,
+            f2: Option<crate::IssuingDisputeFraudulentEvidence>,
+            f3: Option<crate::IssuingDisputeMerchandiseNotAsDescribedEvidence>,
+            f4: Option<crate::IssuingDisputeNoValidAuthorizationEvidence>,
+            f5: Option<crate::IssuingDisputeNotReceivedEvidence>,
+            f6: Option<crate::IssuingDisputeOtherEvidence>,
+            f7: Option<crate::IssuingDisputeEvidenceReason>,
+            f8: Option<crate::IssuingDisputeServiceNotAsDescribedEvidence>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_evidence object",
+            &[
+                "canceled",
+                "duplicate",
+                "fraudulent",
+                "merchandise_not_as_described",
+                "no_valid_authorization",
+                "not_received",
+                "other",
+                "reason",
+                "service_not_as_described",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
                 Ok(IssuingDisputeEvidence {
                     canceled: f0,
                     duplicate: f1,
@@ -1266,13 +1378,25 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidence {
                     no_valid_authorization: f4,
                     not_received: f5,
                     other: f6,
-                    reason: f7.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    reason: f7,
                     service_not_as_described: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f7.is_none(), "reason")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeEvidence {
@@ -1363,6 +1487,7 @@ impl IssuingDisputeEvidenceReason {
 }
 impl std::str::FromStr for IssuingDisputeEvidenceReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1400,6 +1525,11 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeEvidenceReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingDisputeEvidenceReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingDisputeFraudulentEvidence
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1411,39 +1541,36 @@ pub struct IssuingDisputeFraudulentEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeFraudulentEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_fraudulent_evidence object",
+            &["additional_documentation", "explanation"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingDisputeFraudulentEvidence {
+            additional_documentation: f0,
+            explanation: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeFraudulentEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeFraudulentEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_fraudulent_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeFraudulentEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeFraudulentEvidence {
-                    additional_documentation: f0,
-                    explanation: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeFraudulentEvidence {
@@ -1573,6 +1700,7 @@ impl IssuingDisputeLossReason {
 }
 impl std::str::FromStr for IssuingDisputeLossReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1650,6 +1778,11 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeLossReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingDisputeLossReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingDisputeMerchandiseNotAsDescribedEvidence
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1669,53 +1802,62 @@ pub struct IssuingDisputeMerchandiseNotAsDescribedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeMerchandiseNotAsDescribedEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
+            f5: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_merchandise_not_as_described_evidence object",
+            &[
+                "additional_documentation",
+                "explanation",
+                "received_at",
+                "return_description",
+                "return_status",
+                "returned_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingDisputeMerchandiseNotAsDescribedEvidence {
+            additional_documentation: f0,
+            explanation: f1,
+            received_at: f2,
+            return_description: f3,
+            return_status: f4,
+            returned_at: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeMerchandiseNotAsDescribedEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a issuing_dispute_merchandise_not_as_described_evidence object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeMerchandiseNotAsDescribedEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
-                        "received_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "return_description" => f3 = crate::rt::de::next(&mut map)?,
-                        "return_status" => f4 = crate::rt::de::next(&mut map)?,
-                        "returned_at" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeMerchandiseNotAsDescribedEvidence {
-                    additional_documentation: f0,
-                    explanation: f1,
-                    received_at: f2,
-                    return_description: f3,
-                    return_status: f4,
-                    returned_at: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeMerchandiseNotAsDescribedEvidence {
@@ -1763,39 +1905,36 @@ pub struct IssuingDisputeNoValidAuthorizationEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeNoValidAuthorizationEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_no_valid_authorization_evidence object",
+            &["additional_documentation", "explanation"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingDisputeNoValidAuthorizationEvidence {
+            additional_documentation: f0,
+            explanation: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeNoValidAuthorizationEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeNoValidAuthorizationEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_no_valid_authorization_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeNoValidAuthorizationEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeNoValidAuthorizationEvidence {
-                    additional_documentation: f0,
-                    explanation: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeNoValidAuthorizationEvidence {
@@ -1837,48 +1976,57 @@ pub struct IssuingDisputeNotReceivedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeNotReceivedEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_not_received_evidence object",
+            &[
+                "additional_documentation",
+                "expected_at",
+                "explanation",
+                "product_description",
+                "product_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingDisputeNotReceivedEvidence {
+            additional_documentation: f0,
+            expected_at: f1,
+            explanation: f2,
+            product_description: f3,
+            product_type: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeNotReceivedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeNotReceivedEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_not_received_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeNotReceivedEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingDisputeCanceledEvidenceProductType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "expected_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f2 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f3 = crate::rt::de::next(&mut map)?,
-                        "product_type" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeNotReceivedEvidence {
-                    additional_documentation: f0,
-                    expected_at: f1,
-                    explanation: f2,
-                    product_description: f3,
-                    product_type: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeNotReceivedEvidence {
@@ -1927,45 +2075,52 @@ pub struct IssuingDisputeOtherEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeOtherEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_other_evidence object",
+            &[
+                "additional_documentation",
+                "explanation",
+                "product_description",
+                "product_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(IssuingDisputeOtherEvidence {
+            additional_documentation: f0,
+            explanation: f1,
+            product_description: f2,
+            product_type: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeOtherEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeOtherEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_other_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeOtherEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::IssuingDisputeCanceledEvidenceProductType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f1 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f2 = crate::rt::de::next(&mut map)?,
-                        "product_type" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeOtherEvidence {
-                    additional_documentation: f0,
-                    explanation: f1,
-                    product_description: f2,
-                    product_type: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeOtherEvidence {
@@ -2013,48 +2168,57 @@ pub struct IssuingDisputeServiceNotAsDescribedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingDisputeServiceNotAsDescribedEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_service_not_as_described_evidence object",
+            &[
+                "additional_documentation",
+                "canceled_at",
+                "cancellation_reason",
+                "explanation",
+                "received_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingDisputeServiceNotAsDescribedEvidence {
+            additional_documentation: f0,
+            canceled_at: f1,
+            cancellation_reason: f2,
+            explanation: f3,
+            received_at: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingDisputeServiceNotAsDescribedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeServiceNotAsDescribedEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_service_not_as_described_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeServiceNotAsDescribedEvidence, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "additional_documentation" => f0 = crate::rt::de::next(&mut map)?,
-                        "canceled_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "cancellation_reason" => f2 = crate::rt::de::next(&mut map)?,
-                        "explanation" => f3 = crate::rt::de::next(&mut map)?,
-                        "received_at" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingDisputeServiceNotAsDescribedEvidence {
-                    additional_documentation: f0,
-                    canceled_at: f1,
-                    cancellation_reason: f2,
-                    explanation: f3,
-                    received_at: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeServiceNotAsDescribedEvidence {
@@ -2120,6 +2284,7 @@ impl IssuingDisputeStatus {
 }
 impl std::str::FromStr for IssuingDisputeStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2148,6 +2313,11 @@ impl<'de> serde::Deserialize<'de> for IssuingDisputeStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingDisputeStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// IssuingDisputeTreasury
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2159,40 +2329,49 @@ pub struct IssuingDisputeTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingDisputeTreasury {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingDisputeTreasury;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_dispute_treasury object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingDisputeTreasury, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "debit_reversal" => f0 = crate::rt::de::next(&mut map)?,
-                        "received_debit" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingDisputeTreasury {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_dispute_treasury object",
+            &["debit_reversal", "received_debit"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(IssuingDisputeTreasury {
                     debit_reversal: f0,
-                    received_debit: f1
-                        .ok_or_else(|| crate::rt::de::missing("received_debit"))?,
+                    received_debit: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "received_debit")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingDisputeTreasury {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingDisputeTreasury {
@@ -2369,6 +2548,7 @@ impl ListIssuingDisputesStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingDisputesStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

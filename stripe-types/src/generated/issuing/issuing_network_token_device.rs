@@ -19,51 +19,62 @@ pub struct IssuingNetworkTokenDevice {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingNetworkTokenDevice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::IssuingNetworkTokenDeviceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_network_token_device object",
+            &[
+                "device_fingerprint",
+                "ip_address",
+                "location",
+                "name",
+                "phone_number",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingNetworkTokenDevice {
+            device_fingerprint: f0,
+            ip_address: f1,
+            location: f2,
+            name: f3,
+            phone_number: f4,
+            r#type: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenDevice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingNetworkTokenDevice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_network_token_device object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingNetworkTokenDevice, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::IssuingNetworkTokenDeviceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "device_fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "location" => f2 = crate::rt::de::next(&mut map)?,
-                        "name" => f3 = crate::rt::de::next(&mut map)?,
-                        "phone_number" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingNetworkTokenDevice {
-                    device_fingerprint: f0,
-                    ip_address: f1,
-                    location: f2,
-                    name: f3,
-                    phone_number: f4,
-                    r#type: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingNetworkTokenDevice {
@@ -126,6 +137,7 @@ impl IssuingNetworkTokenDeviceType {
 }
 impl std::str::FromStr for IssuingNetworkTokenDeviceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -150,5 +162,10 @@ impl serde::Serialize for IssuingNetworkTokenDeviceType {
 impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenDeviceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingNetworkTokenDeviceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,47 +15,68 @@ pub struct IssuingNetworkTokenMastercard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenMastercard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingNetworkTokenMastercard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_network_token_mastercard object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingNetworkTokenMastercard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_reference_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "token_reference_id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "token_requestor_id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "token_requestor_name" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingNetworkTokenMastercard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_network_token_mastercard object",
+            &[
+                "card_reference_id",
+                "token_reference_id",
+                "token_requestor_id",
+                "token_requestor_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3 } => {
                 Ok(IssuingNetworkTokenMastercard {
                     card_reference_id: f0,
-                    token_reference_id: f1
-                        .ok_or_else(|| crate::rt::de::missing("token_reference_id"))?,
-                    token_requestor_id: f2
-                        .ok_or_else(|| crate::rt::de::missing("token_requestor_id"))?,
+                    token_reference_id: f1,
+                    token_requestor_id: f2,
                     token_requestor_name: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "token_reference_id"),
+                                    (b.f2.is_none(), "token_requestor_id"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenMastercard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingNetworkTokenMastercard {

@@ -13,48 +13,62 @@ pub struct IssuingNetworkTokenNetworkData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenNetworkData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingNetworkTokenNetworkData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_network_token_network_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingNetworkTokenNetworkData, A::Error> {
-                let mut f0: Option<crate::IssuingNetworkTokenDevice> = None;
-                let mut f1: Option<crate::IssuingNetworkTokenMastercard> = None;
-                let mut f2: Option<crate::IssuingNetworkTokenNetworkDataType> = None;
-                let mut f3: Option<crate::IssuingNetworkTokenVisa> = None;
-                let mut f4: Option<crate::IssuingNetworkTokenWalletProvider> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "device" => f0 = crate::rt::de::next(&mut map)?,
-                        "mastercard" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "visa" => f3 = crate::rt::de::next(&mut map)?,
-                        "wallet_provider" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingNetworkTokenNetworkData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingNetworkTokenDevice>,
+            f1: Option<crate::IssuingNetworkTokenMastercard>,
+            f2: Option<crate::IssuingNetworkTokenNetworkDataType>,
+            f3: Option<crate::IssuingNetworkTokenVisa>,
+            f4: Option<crate::IssuingNetworkTokenWalletProvider>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_network_token_network_data object",
+            &["device", "mastercard", "type", "visa", "wallet_provider"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4 } => {
                 Ok(IssuingNetworkTokenNetworkData {
                     device: f0,
                     mastercard: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     visa: f3,
                     wallet_provider: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenNetworkData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingNetworkTokenNetworkData {
@@ -109,6 +123,7 @@ impl IssuingNetworkTokenNetworkDataType {
 }
 impl std::str::FromStr for IssuingNetworkTokenNetworkDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -132,5 +147,10 @@ impl serde::Serialize for IssuingNetworkTokenNetworkDataType {
 impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenNetworkDataType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingNetworkTokenNetworkDataType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

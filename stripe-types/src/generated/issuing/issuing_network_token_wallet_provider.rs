@@ -30,73 +30,82 @@ pub struct IssuingNetworkTokenWalletProvider {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingNetworkTokenWalletProvider {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<crate::IssuingNetworkTokenWalletProviderCardNumberSource>,
+            f3: Option<crate::IssuingNetworkTokenAddress>,
+            f4: Option<String>,
+            f5: Option<i64>,
+            f6: Option<String>,
+            f7: Option<Vec<crate::IssuingNetworkTokenWalletProviderReasonCodes>>,
+            f8: Option<crate::IssuingNetworkTokenWalletProviderSuggestedDecision>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_network_token_wallet_provider object",
+            &[
+                "account_id",
+                "account_trust_score",
+                "card_number_source",
+                "cardholder_address",
+                "cardholder_name",
+                "device_trust_score",
+                "hashed_account_email_address",
+                "reason_codes",
+                "suggested_decision",
+                "suggested_decision_version",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        Ok(IssuingNetworkTokenWalletProvider {
+            account_id: f0,
+            account_trust_score: f1,
+            card_number_source: f2,
+            cardholder_address: f3,
+            cardholder_name: f4,
+            device_trust_score: f5,
+            hashed_account_email_address: f6,
+            reason_codes: f7,
+            suggested_decision: f8,
+            suggested_decision_version: f9,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenWalletProvider {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingNetworkTokenWalletProvider;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_network_token_wallet_provider object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingNetworkTokenWalletProvider, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<
-                    crate::IssuingNetworkTokenWalletProviderCardNumberSource,
-                > = None;
-                let mut f3: Option<crate::IssuingNetworkTokenAddress> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<
-                    Vec<crate::IssuingNetworkTokenWalletProviderReasonCodes>,
-                > = None;
-                let mut f8: Option<
-                    crate::IssuingNetworkTokenWalletProviderSuggestedDecision,
-                > = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_trust_score" => f1 = crate::rt::de::next(&mut map)?,
-                        "card_number_source" => f2 = crate::rt::de::next(&mut map)?,
-                        "cardholder_address" => f3 = crate::rt::de::next(&mut map)?,
-                        "cardholder_name" => f4 = crate::rt::de::next(&mut map)?,
-                        "device_trust_score" => f5 = crate::rt::de::next(&mut map)?,
-                        "hashed_account_email_address" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "reason_codes" => f7 = crate::rt::de::next(&mut map)?,
-                        "suggested_decision" => f8 = crate::rt::de::next(&mut map)?,
-                        "suggested_decision_version" => {
-                            f9 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingNetworkTokenWalletProvider {
-                    account_id: f0,
-                    account_trust_score: f1,
-                    card_number_source: f2,
-                    cardholder_address: f3,
-                    cardholder_name: f4,
-                    device_trust_score: f5,
-                    hashed_account_email_address: f6,
-                    reason_codes: f7,
-                    suggested_decision: f8,
-                    suggested_decision_version: f9,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingNetworkTokenWalletProvider {
@@ -174,6 +183,7 @@ impl IssuingNetworkTokenWalletProviderCardNumberSource {
 }
 impl std::str::FromStr for IssuingNetworkTokenWalletProviderCardNumberSource {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -203,6 +213,11 @@ impl serde::Serialize for IssuingNetworkTokenWalletProviderCardNumberSource {
 impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenWalletProviderCardNumberSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingNetworkTokenWalletProviderCardNumberSource {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingNetworkTokenWalletProviderReasonCodes`.
@@ -358,6 +373,7 @@ impl IssuingNetworkTokenWalletProviderReasonCodes {
 }
 impl std::str::FromStr for IssuingNetworkTokenWalletProviderReasonCodes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -463,6 +479,11 @@ impl<'de> serde::Deserialize<'de> for IssuingNetworkTokenWalletProviderReasonCod
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingNetworkTokenWalletProviderReasonCodes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingNetworkTokenWalletProviderSuggestedDecision`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -491,6 +512,7 @@ impl IssuingNetworkTokenWalletProviderSuggestedDecision {
 }
 impl std::str::FromStr for IssuingNetworkTokenWalletProviderSuggestedDecision {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -522,5 +544,10 @@ impl<'de> serde::Deserialize<'de>
 for IssuingNetworkTokenWalletProviderSuggestedDecision {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingNetworkTokenWalletProviderSuggestedDecision {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -347,79 +347,129 @@ impl IssuingPersonalizationDesign {
 }
 /// The id of a [`IssuingPersonalizationDesign`].
 pub type IssuingPersonalizationDesignId = crate::rt::Id<IssuingPersonalizationDesign>;
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesign {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPersonalizationDesign;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.personalization_design object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPersonalizationDesign, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f1: Option<crate::IssuingPersonalizationDesignCarrierText> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::IssuingPersonalizationDesignId> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Metadata> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<
-                    crate::rt::Expandable<crate::IssuingPhysicalBundle>,
-                > = None;
-                let mut f9: Option<crate::IssuingPersonalizationDesignPreferences> = None;
-                let mut f10: Option<
-                    crate::IssuingPersonalizationDesignRejectionReasons,
-                > = None;
-                let mut f11: Option<crate::IssuingPersonalizationDesignStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_logo" => f0 = crate::rt::de::next(&mut map)?,
-                        "carrier_text" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "lookup_key" => f5 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f7 = crate::rt::de::next(&mut map)?,
-                        "physical_bundle" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "preferences" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "rejection_reasons" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingPersonalizationDesign {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+            f1: Option<crate::IssuingPersonalizationDesignCarrierText>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::IssuingPersonalizationDesignId>,
+            f4: Option<bool>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Metadata>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Expandable<crate::IssuingPhysicalBundle>>,
+            f9: Option<crate::IssuingPersonalizationDesignPreferences>,
+            f10: Option<crate::IssuingPersonalizationDesignRejectionReasons>,
+            f11: Option<crate::IssuingPersonalizationDesignStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.personalization_design object",
+            &[
+                "card_logo",
+                "carrier_text",
+                "created",
+                "id",
+                "livemode",
+                "lookup_key",
+                "metadata",
+                "name",
+                "object",
+                "physical_bundle",
+                "preferences",
+                "rejection_reasons",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.skip(),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+            } => {
                 Ok(IssuingPersonalizationDesign {
                     card_logo: f0,
                     carrier_text: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f2,
+                    id: f3,
+                    livemode: f4,
                     lookup_key: f5,
-                    metadata: f6.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    metadata: f6,
                     name: f7,
-                    physical_bundle: f8
-                        .ok_or_else(|| crate::rt::de::missing("physical_bundle"))?,
-                    preferences: f9
-                        .ok_or_else(|| crate::rt::de::missing("preferences"))?,
-                    rejection_reasons: f10
-                        .ok_or_else(|| crate::rt::de::missing("rejection_reasons"))?,
-                    status: f11.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    physical_bundle: f8,
+                    preferences: f9,
+                    rejection_reasons: f10,
+                    status: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f6.is_none(), "metadata"),
+                                    (b.f8.is_none(), "physical_bundle"),
+                                    (b.f9.is_none(), "preferences"),
+                                    (b.f10.is_none(), "rejection_reasons"),
+                                    (b.f11.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesign {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPersonalizationDesign {
@@ -474,45 +524,47 @@ pub struct IssuingPersonalizationDesignCarrierText {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingPersonalizationDesignCarrierText {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_personalization_design_carrier_text object",
+            &["footer_body", "footer_title", "header_body", "header_title"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(IssuingPersonalizationDesignCarrierText {
+            footer_body: f0,
+            footer_title: f1,
+            header_body: f2,
+            header_title: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignCarrierText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPersonalizationDesignCarrierText;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_personalization_design_carrier_text object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPersonalizationDesignCarrierText, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "footer_body" => f0 = crate::rt::de::next(&mut map)?,
-                        "footer_title" => f1 = crate::rt::de::next(&mut map)?,
-                        "header_body" => f2 = crate::rt::de::next(&mut map)?,
-                        "header_title" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingPersonalizationDesignCarrierText {
-                    footer_body: f0,
-                    footer_title: f1,
-                    header_body: f2,
-                    header_title: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPersonalizationDesignCarrierText {
@@ -554,39 +606,49 @@ pub struct IssuingPersonalizationDesignPreferences {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignPreferences {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPersonalizationDesignPreferences;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_personalization_design_preferences object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPersonalizationDesignPreferences, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "is_default" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "is_platform_default" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingPersonalizationDesignPreferences {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_personalization_design_preferences object",
+            &["is_default", "is_platform_default"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(IssuingPersonalizationDesignPreferences {
-                    is_default: f0.ok_or_else(|| crate::rt::de::missing("is_default"))?,
+                    is_default: f0,
                     is_platform_default: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "is_default")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignPreferences {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPersonalizationDesignPreferences {
@@ -624,43 +686,38 @@ pub struct IssuingPersonalizationDesignRejectionReasons {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>>,
+            f1: Option<
+                Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_personalization_design_rejection_reasons object",
+            &["card_logo", "carrier_text"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingPersonalizationDesignRejectionReasons {
+            card_logo: f0,
+            carrier_text: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignRejectionReasons {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPersonalizationDesignRejectionReasons;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_personalization_design_rejection_reasons object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPersonalizationDesignRejectionReasons, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>,
-                > = None;
-                let mut f1: Option<
-                    Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_logo" => f0 = crate::rt::de::next(&mut map)?,
-                        "carrier_text" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingPersonalizationDesignRejectionReasons {
-                    card_logo: f0,
-                    carrier_text: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPersonalizationDesignRejectionReasons {
@@ -740,6 +797,7 @@ impl IssuingPersonalizationDesignRejectionReasonsCardLogo {
 }
 impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCardLogo {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -788,6 +846,11 @@ impl<'de> serde::Deserialize<'de>
 for IssuingPersonalizationDesignRejectionReasonsCardLogo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasonsCardLogo {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingPersonalizationDesignRejectionReasonsCarrierText`.
@@ -840,6 +903,7 @@ impl IssuingPersonalizationDesignRejectionReasonsCarrierText {
 }
 impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCarrierText {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -887,6 +951,11 @@ for IssuingPersonalizationDesignRejectionReasonsCarrierText {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasonsCarrierText {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingPersonalizationDesignStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -916,6 +985,7 @@ impl IssuingPersonalizationDesignStatus {
 }
 impl std::str::FromStr for IssuingPersonalizationDesignStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -941,6 +1011,11 @@ impl serde::Serialize for IssuingPersonalizationDesignStatus {
 impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPersonalizationDesignStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all personalization designs
@@ -1100,6 +1175,7 @@ impl ListIssuingPersonalizationDesignsStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingPersonalizationDesignsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1325,6 +1401,7 @@ impl RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
 impl std::str::FromStr
 for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1440,6 +1517,7 @@ impl RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
 impl std::str::FromStr
 for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

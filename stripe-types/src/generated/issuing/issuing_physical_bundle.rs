@@ -24,54 +24,83 @@ impl IssuingPhysicalBundle {
 }
 /// The id of a [`IssuingPhysicalBundle`].
 pub type IssuingPhysicalBundleId = crate::rt::Id<IssuingPhysicalBundle>;
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundle {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPhysicalBundle;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.physical_bundle object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPhysicalBundle, A::Error> {
-                let mut f0: Option<crate::IssuingPhysicalBundleFeatures> = None;
-                let mut f1: Option<crate::IssuingPhysicalBundleId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingPhysicalBundleStatus> = None;
-                let mut f5: Option<crate::IssuingPhysicalBundleType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "features" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingPhysicalBundle {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingPhysicalBundleFeatures>,
+            f1: Option<crate::IssuingPhysicalBundleId>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingPhysicalBundleStatus>,
+            f5: Option<crate::IssuingPhysicalBundleType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.physical_bundle object",
+            &["features", "id", "livemode", "name", "object", "status", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(IssuingPhysicalBundle {
-                    features: f0.ok_or_else(|| crate::rt::de::missing("features"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    name: f3.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    status: f4.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f5.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    features: f0,
+                    id: f1,
+                    livemode: f2,
+                    name: f3,
+                    status: f4,
+                    r#type: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "features"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "name"),
+                                    (b.f4.is_none(), "status"),
+                                    (b.f5.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundle {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPhysicalBundle {
@@ -110,44 +139,60 @@ pub struct IssuingPhysicalBundleFeatures {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingPhysicalBundleFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_physical_bundle_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingPhysicalBundleFeatures, A::Error> {
-                let mut f0: Option<crate::IssuingPhysicalBundleFeaturesCardLogo> = None;
-                let mut f1: Option<crate::IssuingPhysicalBundleFeaturesCarrierText> = None;
-                let mut f2: Option<crate::IssuingPhysicalBundleFeaturesSecondLine> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_logo" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "carrier_text" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "second_line" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingPhysicalBundleFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingPhysicalBundleFeaturesCardLogo>,
+            f1: Option<crate::IssuingPhysicalBundleFeaturesCarrierText>,
+            f2: Option<crate::IssuingPhysicalBundleFeaturesSecondLine>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_physical_bundle_features object",
+            &["card_logo", "carrier_text", "second_line"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(IssuingPhysicalBundleFeatures {
-                    card_logo: f0.ok_or_else(|| crate::rt::de::missing("card_logo"))?,
-                    carrier_text: f1
-                        .ok_or_else(|| crate::rt::de::missing("carrier_text"))?,
-                    second_line: f2
-                        .ok_or_else(|| crate::rt::de::missing("second_line"))?,
+                    card_logo: f0,
+                    carrier_text: f1,
+                    second_line: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "card_logo"),
+                                    (b.f1.is_none(), "carrier_text"),
+                                    (b.f2.is_none(), "second_line"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingPhysicalBundleFeatures {
@@ -195,6 +240,7 @@ impl IssuingPhysicalBundleFeaturesCardLogo {
 }
 impl std::str::FromStr for IssuingPhysicalBundleFeaturesCardLogo {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -219,6 +265,11 @@ impl serde::Serialize for IssuingPhysicalBundleFeaturesCardLogo {
 impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesCardLogo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPhysicalBundleFeaturesCardLogo {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingPhysicalBundleFeaturesCarrierText`.
@@ -247,6 +298,7 @@ impl IssuingPhysicalBundleFeaturesCarrierText {
 }
 impl std::str::FromStr for IssuingPhysicalBundleFeaturesCarrierText {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -271,6 +323,11 @@ impl serde::Serialize for IssuingPhysicalBundleFeaturesCarrierText {
 impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesCarrierText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPhysicalBundleFeaturesCarrierText {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingPhysicalBundleFeaturesSecondLine`.
@@ -299,6 +356,7 @@ impl IssuingPhysicalBundleFeaturesSecondLine {
 }
 impl std::str::FromStr for IssuingPhysicalBundleFeaturesSecondLine {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -323,6 +381,11 @@ impl serde::Serialize for IssuingPhysicalBundleFeaturesSecondLine {
 impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeaturesSecondLine {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPhysicalBundleFeaturesSecondLine {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingPhysicalBundleStatus`.
@@ -351,6 +414,7 @@ impl IssuingPhysicalBundleStatus {
 }
 impl std::str::FromStr for IssuingPhysicalBundleStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -377,6 +441,11 @@ impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for IssuingPhysicalBundleStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingPhysicalBundleType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -400,6 +469,7 @@ impl IssuingPhysicalBundleType {
 }
 impl std::str::FromStr for IssuingPhysicalBundleType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -423,6 +493,11 @@ impl serde::Serialize for IssuingPhysicalBundleType {
 impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingPhysicalBundleType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all physical bundles
@@ -568,6 +643,7 @@ impl ListIssuingPhysicalBundlesStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingPhysicalBundlesStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -623,6 +699,7 @@ impl ListIssuingPhysicalBundlesType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingPhysicalBundlesType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

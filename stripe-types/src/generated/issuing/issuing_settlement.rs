@@ -219,6 +219,7 @@ impl CreateTestHelpersIssuingSettlementNetwork {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for CreateTestHelpersIssuingSettlementNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -296,106 +297,162 @@ impl IssuingSettlement {
 #[cfg(feature = "issuing")]
 pub type IssuingSettlementId = crate::rt::Id<IssuingSettlement>;
 #[cfg(feature = "issuing")]
-impl<'de> serde::Deserialize<'de> for IssuingSettlement {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingSettlement;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.settlement object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingSettlement, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::IssuingSettlementId> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<crate::IssuingSettlementNetwork> = None;
-                let mut f10: Option<i64> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::IssuingSettlementStatus> = None;
-                let mut f14: Option<i64> = None;
-                let mut f15: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bin" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "clearing_date" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "interchange_fees_amount" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "net_total_amount" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "network_fees_amount" => {
-                            f10 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "network_settlement_identifier" => {
-                            f11 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "settlement_service" => {
-                            f12 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction_amount" => {
-                            f14 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "transaction_count" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingSettlement {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::IssuingSettlementId>,
+            f5: Option<i64>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<i64>,
+            f9: Option<crate::IssuingSettlementNetwork>,
+            f10: Option<i64>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<crate::IssuingSettlementStatus>,
+            f14: Option<i64>,
+            f15: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.settlement object",
+            &[
+                "bin",
+                "clearing_date",
+                "created",
+                "currency",
+                "id",
+                "interchange_fees_amount",
+                "livemode",
+                "metadata",
+                "net_total_amount",
+                "network",
+                "network_fees_amount",
+                "network_settlement_identifier",
+                "object",
+                "settlement_service",
+                "status",
+                "transaction_amount",
+                "transaction_count",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.skip(),
+                13 => r.required(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15: Some(f15),
+            } => {
                 Ok(IssuingSettlement {
-                    bin: f0.ok_or_else(|| crate::rt::de::missing("bin"))?,
-                    clearing_date: f1
-                        .ok_or_else(|| crate::rt::de::missing("clearing_date"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    interchange_fees_amount: f5
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "interchange_fees_amount",
-                        ))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    net_total_amount: f8
-                        .ok_or_else(|| crate::rt::de::missing("net_total_amount"))?,
-                    network: f9.ok_or_else(|| crate::rt::de::missing("network"))?,
-                    network_fees_amount: f10
-                        .ok_or_else(|| crate::rt::de::missing("network_fees_amount"))?,
-                    network_settlement_identifier: f11
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "network_settlement_identifier",
-                        ))?,
-                    settlement_service: f12
-                        .ok_or_else(|| crate::rt::de::missing("settlement_service"))?,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    transaction_amount: f14
-                        .ok_or_else(|| crate::rt::de::missing("transaction_amount"))?,
-                    transaction_count: f15
-                        .ok_or_else(|| crate::rt::de::missing("transaction_count"))?,
+                    bin: f0,
+                    clearing_date: f1,
+                    created: f2,
+                    currency: f3,
+                    id: f4,
+                    interchange_fees_amount: f5,
+                    livemode: f6,
+                    metadata: f7,
+                    net_total_amount: f8,
+                    network: f9,
+                    network_fees_amount: f10,
+                    network_settlement_identifier: f11,
+                    settlement_service: f12,
+                    status: f13,
+                    transaction_amount: f14,
+                    transaction_count: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "bin"),
+                                    (b.f1.is_none(), "clearing_date"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "interchange_fees_amount"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f8.is_none(), "net_total_amount"),
+                                    (b.f9.is_none(), "network"),
+                                    (b.f10.is_none(), "network_fees_amount"),
+                                    (b.f11.is_none(), "network_settlement_identifier"),
+                                    (b.f12.is_none(), "settlement_service"),
+                                    (b.f13.is_none(), "status"),
+                                    (b.f14.is_none(), "transaction_amount"),
+                                    (b.f15.is_none(), "transaction_count"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "issuing")]
+impl<'de> serde::Deserialize<'de> for IssuingSettlement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "issuing")]
@@ -462,6 +519,7 @@ impl IssuingSettlementNetwork {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for IssuingSettlementNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -490,6 +548,12 @@ impl<'de> serde::Deserialize<'de> for IssuingSettlementNetwork {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "issuing")]
+impl crate::rt::Decode for IssuingSettlementNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `IssuingSettlementStatus`.
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -516,6 +580,7 @@ impl IssuingSettlementStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for IssuingSettlementStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -542,6 +607,12 @@ impl serde::Serialize for IssuingSettlementStatus {
 impl<'de> serde::Deserialize<'de> for IssuingSettlementStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "issuing")]
+impl crate::rt::Decode for IssuingSettlementStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a settlement

@@ -34,70 +34,122 @@ impl IssuingToken {
 }
 /// The id of a [`IssuingToken`].
 pub type IssuingTokenId = crate::rt::Id<IssuingToken>;
-impl<'de> serde::Deserialize<'de> for IssuingToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingToken;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.token object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingToken, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::IssuingCard>> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::IssuingTokenId> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::IssuingTokenNetwork> = None;
-                let mut f7: Option<crate::IssuingNetworkTokenNetworkData> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<crate::IssuingTokenStatus> = None;
-                let mut f10: Option<crate::IssuingTokenWalletProvider> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "device_fingerprint" => f2 = crate::rt::de::next(&mut map)?,
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "network_data" => f7 = crate::rt::de::next(&mut map)?,
-                        "network_updated_at" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "wallet_provider" => f10 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::IssuingCard>>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<crate::IssuingTokenId>,
+            f4: Option<String>,
+            f5: Option<bool>,
+            f6: Option<crate::IssuingTokenNetwork>,
+            f7: Option<crate::IssuingNetworkTokenNetworkData>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<crate::IssuingTokenStatus>,
+            f10: Option<crate::IssuingTokenWalletProvider>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.token object",
+            &[
+                "card",
+                "created",
+                "device_fingerprint",
+                "id",
+                "last4",
+                "livemode",
+                "network",
+                "network_data",
+                "network_updated_at",
+                "object",
+                "status",
+                "wallet_provider",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.skip(),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+            } => {
                 Ok(IssuingToken {
-                    card: f0.ok_or_else(|| crate::rt::de::missing("card"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    card: f0,
+                    created: f1,
                     device_fingerprint: f2,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f3,
                     last4: f4,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    network: f6.ok_or_else(|| crate::rt::de::missing("network"))?,
+                    livemode: f5,
+                    network: f6,
                     network_data: f7,
-                    network_updated_at: f8
-                        .ok_or_else(|| crate::rt::de::missing("network_updated_at"))?,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    network_updated_at: f8,
+                    status: f9,
                     wallet_provider: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "card"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "network"),
+                                    (b.f8.is_none(), "network_updated_at"),
+                                    (b.f9.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingToken {
@@ -159,6 +211,7 @@ impl IssuingTokenNetwork {
 }
 impl std::str::FromStr for IssuingTokenNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -182,6 +235,11 @@ impl serde::Serialize for IssuingTokenNetwork {
 impl<'de> serde::Deserialize<'de> for IssuingTokenNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingTokenNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingTokenStatus`.
@@ -213,6 +271,7 @@ impl IssuingTokenStatus {
 }
 impl std::str::FromStr for IssuingTokenStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -238,6 +297,11 @@ impl serde::Serialize for IssuingTokenStatus {
 impl<'de> serde::Deserialize<'de> for IssuingTokenStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingTokenStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingTokenWalletProvider`.
@@ -266,6 +330,7 @@ impl IssuingTokenWalletProvider {
 }
 impl std::str::FromStr for IssuingTokenWalletProvider {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -290,6 +355,11 @@ impl serde::Serialize for IssuingTokenWalletProvider {
 impl<'de> serde::Deserialize<'de> for IssuingTokenWalletProvider {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingTokenWalletProvider {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all issuing tokens for card
@@ -467,6 +537,7 @@ impl ListIssuingTokensStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingTokensStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -653,6 +724,7 @@ impl UpdateIssuingTokenStatus {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for UpdateIssuingTokenStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -258,102 +258,186 @@ impl IssuingTransaction {
 }
 /// The id of a [`IssuingTransaction`].
 pub type IssuingTransactionId = crate::rt::Id<IssuingTransaction>;
-impl<'de> serde::Deserialize<'de> for IssuingTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing.transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransaction, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::IssuingTransactionAmountDetails> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::IssuingAuthorization>> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::IssuingCard>> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::IssuingCardholder>> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::IssuingDispute>> = None;
-                let mut f9: Option<crate::IssuingTransactionId> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<i64> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::IssuingAuthorizationMerchantData> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<crate::IssuingTransactionNetworkData> = None;
-                let mut f16: Option<crate::IssuingTransactionPurchaseDetails> = None;
-                let mut f17: Option<crate::rt::Expandable<crate::IssuingToken>> = None;
-                let mut f18: Option<crate::IssuingTransactionTreasury> = None;
-                let mut f19: Option<crate::IssuingTransactionType> = None;
-                let mut f20: Option<crate::IssuingTransactionWallet> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "authorization" => f2 = crate::rt::de::next(&mut map)?,
-                        "balance_transaction" => f3 = crate::rt::de::next(&mut map)?,
-                        "card" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "cardholder" => f5 = crate::rt::de::next(&mut map)?,
-                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "dispute" => f8 = crate::rt::de::next(&mut map)?,
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_amount" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_currency" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "merchant_data" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "network_data" => f15 = crate::rt::de::next(&mut map)?,
-                        "purchase_details" => f16 = crate::rt::de::next(&mut map)?,
-                        "token" => f17 = crate::rt::de::next(&mut map)?,
-                        "treasury" => f18 = crate::rt::de::next(&mut map)?,
-                        "type" => f19 = Some(crate::rt::de::next(&mut map)?),
-                        "wallet" => f20 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::IssuingTransactionAmountDetails>,
+            f2: Option<crate::rt::Expandable<crate::IssuingAuthorization>>,
+            f3: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f4: Option<crate::rt::Expandable<crate::IssuingCard>>,
+            f5: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Expandable<crate::IssuingDispute>>,
+            f9: Option<crate::IssuingTransactionId>,
+            f10: Option<bool>,
+            f11: Option<i64>,
+            f12: Option<String>,
+            f13: Option<crate::IssuingAuthorizationMerchantData>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<crate::IssuingTransactionNetworkData>,
+            f16: Option<crate::IssuingTransactionPurchaseDetails>,
+            f17: Option<crate::rt::Expandable<crate::IssuingToken>>,
+            f18: Option<crate::IssuingTransactionTreasury>,
+            f19: Option<crate::IssuingTransactionType>,
+            f20: Option<crate::IssuingTransactionWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing.transaction object",
+            &[
+                "amount",
+                "amount_details",
+                "authorization",
+                "balance_transaction",
+                "card",
+                "cardholder",
+                "created",
+                "currency",
+                "dispute",
+                "id",
+                "livemode",
+                "merchant_amount",
+                "merchant_currency",
+                "merchant_data",
+                "metadata",
+                "network_data",
+                "object",
+                "purchase_details",
+                "token",
+                "treasury",
+                "type",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.skip(),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.required(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19: Some(f19),
+                f20,
+            } => {
                 Ok(IssuingTransaction {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     amount_details: f1,
                     authorization: f2,
                     balance_transaction: f3,
-                    card: f4.ok_or_else(|| crate::rt::de::missing("card"))?,
+                    card: f4,
                     cardholder: f5,
-                    created: f6.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f7.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f6,
+                    currency: f7,
                     dispute: f8,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    merchant_amount: f11
-                        .ok_or_else(|| crate::rt::de::missing("merchant_amount"))?,
-                    merchant_currency: f12
-                        .ok_or_else(|| crate::rt::de::missing("merchant_currency"))?,
-                    merchant_data: f13
-                        .ok_or_else(|| crate::rt::de::missing("merchant_data"))?,
-                    metadata: f14.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f9,
+                    livemode: f10,
+                    merchant_amount: f11,
+                    merchant_currency: f12,
+                    merchant_data: f13,
+                    metadata: f14,
                     network_data: f15,
                     purchase_details: f16,
                     token: f17,
                     treasury: f18,
-                    r#type: f19.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f19,
                     wallet: f20,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f4.is_none(), "card"),
+                                    (b.f6.is_none(), "created"),
+                                    (b.f7.is_none(), "currency"),
+                                    (b.f9.is_none(), "id"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f11.is_none(), "merchant_amount"),
+                                    (b.f12.is_none(), "merchant_currency"),
+                                    (b.f13.is_none(), "merchant_data"),
+                                    (b.f14.is_none(), "metadata"),
+                                    (b.f19.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransaction {
@@ -425,39 +509,36 @@ pub struct IssuingTransactionAmountDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionAmountDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_amount_details object",
+            &["atm_fee", "cashback_amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingTransactionAmountDetails {
+            atm_fee: f0,
+            cashback_amount: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionAmountDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_amount_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionAmountDetails, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "atm_fee" => f0 = crate::rt::de::next(&mut map)?,
-                        "cashback_amount" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionAmountDetails {
-                    atm_fee: f0,
-                    cashback_amount: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionAmountDetails {
@@ -499,48 +580,51 @@ pub struct IssuingTransactionFleetCardholderPromptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetCardholderPromptData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_cardholder_prompt_data object",
+            &["driver_id", "odometer", "unspecified_id", "user_id", "vehicle_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingTransactionFleetCardholderPromptData {
+            driver_id: f0,
+            odometer: f1,
+            unspecified_id: f2,
+            user_id: f3,
+            vehicle_number: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetCardholderPromptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetCardholderPromptData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_cardholder_prompt_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetCardholderPromptData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "driver_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "odometer" => f1 = crate::rt::de::next(&mut map)?,
-                        "unspecified_id" => f2 = crate::rt::de::next(&mut map)?,
-                        "user_id" => f3 = crate::rt::de::next(&mut map)?,
-                        "vehicle_number" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetCardholderPromptData {
-                    driver_id: f0,
-                    odometer: f1,
-                    unspecified_id: f2,
-                    user_id: f3,
-                    vehicle_number: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetCardholderPromptData {
@@ -591,45 +675,52 @@ pub struct IssuingTransactionFleetData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingTransactionFleetCardholderPromptData>,
+            f1: Option<String>,
+            f2: Option<crate::IssuingTransactionFleetReportedBreakdown>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_data object",
+            &[
+                "cardholder_prompt_data",
+                "purchase_type",
+                "reported_breakdown",
+                "service_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(IssuingTransactionFleetData {
+            cardholder_prompt_data: f0,
+            purchase_type: f1,
+            reported_breakdown: f2,
+            service_type: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetData, A::Error> {
-                let mut f0: Option<crate::IssuingTransactionFleetCardholderPromptData> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::IssuingTransactionFleetReportedBreakdown> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cardholder_prompt_data" => f0 = crate::rt::de::next(&mut map)?,
-                        "purchase_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "reported_breakdown" => f2 = crate::rt::de::next(&mut map)?,
-                        "service_type" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetData {
-                    cardholder_prompt_data: f0,
-                    purchase_type: f1,
-                    reported_breakdown: f2,
-                    service_type: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetData {
@@ -669,36 +760,33 @@ pub struct IssuingTransactionFleetFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetFuelPriceData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_fuel_price_data object",
+            &["gross_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingTransactionFleetFuelPriceData {
+            gross_amount_decimal: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetFuelPriceData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_fuel_price_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetFuelPriceData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetFuelPriceData {
-                    gross_amount_decimal: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetFuelPriceData {
@@ -729,36 +817,33 @@ pub struct IssuingTransactionFleetNonFuelPriceData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetNonFuelPriceData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_non_fuel_price_data object",
+            &["gross_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(IssuingTransactionFleetNonFuelPriceData {
+            gross_amount_decimal: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetNonFuelPriceData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetNonFuelPriceData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_non_fuel_price_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetNonFuelPriceData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "gross_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetNonFuelPriceData {
-                    gross_amount_decimal: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetNonFuelPriceData {
@@ -793,42 +878,43 @@ pub struct IssuingTransactionFleetReportedBreakdown {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetReportedBreakdown {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingTransactionFleetFuelPriceData>,
+            f1: Option<crate::IssuingTransactionFleetNonFuelPriceData>,
+            f2: Option<crate::IssuingTransactionFleetTaxData>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_reported_breakdown object",
+            &["fuel", "non_fuel", "tax"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingTransactionFleetReportedBreakdown {
+            fuel: f0,
+            non_fuel: f1,
+            tax: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetReportedBreakdown {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetReportedBreakdown;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_reported_breakdown object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetReportedBreakdown, A::Error> {
-                let mut f0: Option<crate::IssuingTransactionFleetFuelPriceData> = None;
-                let mut f1: Option<crate::IssuingTransactionFleetNonFuelPriceData> = None;
-                let mut f2: Option<crate::IssuingTransactionFleetTaxData> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fuel" => f0 = crate::rt::de::next(&mut map)?,
-                        "non_fuel" => f1 = crate::rt::de::next(&mut map)?,
-                        "tax" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetReportedBreakdown {
-                    fuel: f0,
-                    non_fuel: f1,
-                    tax: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetReportedBreakdown {
@@ -867,39 +953,36 @@ pub struct IssuingTransactionFleetTaxData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFleetTaxData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Decimal>,
+            f1: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fleet_tax_data object",
+            &["local_amount_decimal", "national_amount_decimal"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingTransactionFleetTaxData {
+            local_amount_decimal: f0,
+            national_amount_decimal: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFleetTaxData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFleetTaxData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fleet_tax_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFleetTaxData, A::Error> {
-                let mut f0: Option<crate::rt::Decimal> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "local_amount_decimal" => f0 = crate::rt::de::next(&mut map)?,
-                        "national_amount_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFleetTaxData {
-                    local_amount_decimal: f0,
-                    national_amount_decimal: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFleetTaxData {
@@ -941,48 +1024,57 @@ pub struct IssuingTransactionFlightData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFlightData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<bool>,
+            f3: Option<Vec<crate::IssuingTransactionFlightDataLeg>>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_flight_data object",
+            &[
+                "departure_at",
+                "passenger_name",
+                "refundable",
+                "segments",
+                "travel_agency",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(IssuingTransactionFlightData {
+            departure_at: f0,
+            passenger_name: f1,
+            refundable: f2,
+            segments: f3,
+            travel_agency: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFlightData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_flight_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFlightData, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<Vec<crate::IssuingTransactionFlightDataLeg>> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "departure_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "passenger_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "refundable" => f2 = crate::rt::de::next(&mut map)?,
-                        "segments" => f3 = crate::rt::de::next(&mut map)?,
-                        "travel_agency" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFlightData {
-                    departure_at: f0,
-                    passenger_name: f1,
-                    refundable: f2,
-                    segments: f3,
-                    travel_agency: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFlightData {
@@ -1035,51 +1127,62 @@ pub struct IssuingTransactionFlightDataLeg {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionFlightDataLeg {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_flight_data_leg object",
+            &[
+                "arrival_airport_code",
+                "carrier",
+                "departure_airport_code",
+                "flight_number",
+                "service_class",
+                "stopover_allowed",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingTransactionFlightDataLeg {
+            arrival_airport_code: f0,
+            carrier: f1,
+            departure_airport_code: f2,
+            flight_number: f3,
+            service_class: f4,
+            stopover_allowed: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionFlightDataLeg {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFlightDataLeg;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_flight_data_leg object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFlightDataLeg, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "arrival_airport_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "carrier" => f1 = crate::rt::de::next(&mut map)?,
-                        "departure_airport_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "flight_number" => f3 = crate::rt::de::next(&mut map)?,
-                        "service_class" => f4 = crate::rt::de::next(&mut map)?,
-                        "stopover_allowed" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionFlightDataLeg {
-                    arrival_airport_code: f0,
-                    carrier: f1,
-                    departure_airport_code: f2,
-                    flight_number: f3,
-                    service_class: f4,
-                    stopover_allowed: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFlightDataLeg {
@@ -1133,49 +1236,74 @@ pub struct IssuingTransactionFuelData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for IssuingTransactionFuelData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionFuelData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_fuel_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionFuelData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Decimal> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Decimal> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "industry_product_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "quantity_decimal" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "unit" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "unit_cost_decimal" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for IssuingTransactionFuelData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Decimal>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_fuel_data object",
+            &[
+                "industry_product_code",
+                "quantity_decimal",
+                "type",
+                "unit",
+                "unit_cost_decimal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
                 Ok(IssuingTransactionFuelData {
                     industry_product_code: f0,
                     quantity_decimal: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
-                    unit: f3.ok_or_else(|| crate::rt::de::missing("unit"))?,
-                    unit_cost_decimal: f4
-                        .ok_or_else(|| crate::rt::de::missing("unit_cost_decimal"))?,
+                    r#type: f2,
+                    unit: f3,
+                    unit_cost_decimal: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "type"),
+                                    (b.f3.is_none(), "unit"),
+                                    (b.f4.is_none(), "unit_cost_decimal"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for IssuingTransactionFuelData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionFuelData {
@@ -1214,39 +1342,36 @@ pub struct IssuingTransactionLodgingData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionLodgingData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_lodging_data object",
+            &["check_in_at", "nights"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingTransactionLodgingData {
+            check_in_at: f0,
+            nights: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionLodgingData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionLodgingData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_lodging_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionLodgingData, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "check_in_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "nights" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionLodgingData {
-                    check_in_at: f0,
-                    nights: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionLodgingData {
@@ -1284,42 +1409,43 @@ pub struct IssuingTransactionNetworkData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionNetworkData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_network_data object",
+            &["authorization_code", "processing_date", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(IssuingTransactionNetworkData {
+            authorization_code: f0,
+            processing_date: f1,
+            transaction_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionNetworkData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionNetworkData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_network_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionNetworkData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authorization_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "processing_date" => f1 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionNetworkData {
-                    authorization_code: f0,
-                    processing_date: f1,
-                    transaction_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionNetworkData {
@@ -1366,51 +1492,55 @@ pub struct IssuingTransactionPurchaseDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionPurchaseDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::IssuingTransactionFleetData>,
+            f1: Option<crate::IssuingTransactionFlightData>,
+            f2: Option<crate::IssuingTransactionFuelData>,
+            f3: Option<crate::IssuingTransactionLodgingData>,
+            f4: Option<Vec<crate::IssuingTransactionReceiptData>>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_purchase_details object",
+            &["fleet", "flight", "fuel", "lodging", "receipt", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(IssuingTransactionPurchaseDetails {
+            fleet: f0,
+            flight: f1,
+            fuel: f2,
+            lodging: f3,
+            receipt: f4,
+            reference: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionPurchaseDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionPurchaseDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_purchase_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionPurchaseDetails, A::Error> {
-                let mut f0: Option<crate::IssuingTransactionFleetData> = None;
-                let mut f1: Option<crate::IssuingTransactionFlightData> = None;
-                let mut f2: Option<crate::IssuingTransactionFuelData> = None;
-                let mut f3: Option<crate::IssuingTransactionLodgingData> = None;
-                let mut f4: Option<Vec<crate::IssuingTransactionReceiptData>> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fleet" => f0 = crate::rt::de::next(&mut map)?,
-                        "flight" => f1 = crate::rt::de::next(&mut map)?,
-                        "fuel" => f2 = crate::rt::de::next(&mut map)?,
-                        "lodging" => f3 = crate::rt::de::next(&mut map)?,
-                        "receipt" => f4 = crate::rt::de::next(&mut map)?,
-                        "reference" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionPurchaseDetails {
-                    fleet: f0,
-                    flight: f1,
-                    fuel: f2,
-                    lodging: f3,
-                    receipt: f4,
-                    reference: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionPurchaseDetails {
@@ -1462,45 +1592,47 @@ pub struct IssuingTransactionReceiptData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionReceiptData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<f64>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_receipt_data object",
+            &["description", "quantity", "total", "unit_cost"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(IssuingTransactionReceiptData {
+            description: f0,
+            quantity: f1,
+            total: f2,
+            unit_cost: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionReceiptData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionReceiptData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_receipt_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionReceiptData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<f64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "description" => f0 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f1 = crate::rt::de::next(&mut map)?,
-                        "total" => f2 = crate::rt::de::next(&mut map)?,
-                        "unit_cost" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionReceiptData {
-                    description: f0,
-                    quantity: f1,
-                    total: f2,
-                    unit_cost: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionReceiptData {
@@ -1542,39 +1674,36 @@ pub struct IssuingTransactionTreasury {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for IssuingTransactionTreasury {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a issuing_transaction_treasury object",
+            &["received_credit", "received_debit"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(IssuingTransactionTreasury {
+            received_credit: f0,
+            received_debit: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for IssuingTransactionTreasury {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IssuingTransactionTreasury;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a issuing_transaction_treasury object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IssuingTransactionTreasury, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "received_credit" => f0 = crate::rt::de::next(&mut map)?,
-                        "received_debit" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(IssuingTransactionTreasury {
-                    received_credit: f0,
-                    received_debit: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for IssuingTransactionTreasury {
@@ -1622,6 +1751,7 @@ impl IssuingTransactionType {
 }
 impl std::str::FromStr for IssuingTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1645,6 +1775,11 @@ impl serde::Serialize for IssuingTransactionType {
 impl<'de> serde::Deserialize<'de> for IssuingTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `IssuingTransactionWallet`.
@@ -1673,6 +1808,7 @@ impl IssuingTransactionWallet {
 }
 impl std::str::FromStr for IssuingTransactionWallet {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1697,6 +1833,11 @@ impl serde::Serialize for IssuingTransactionWallet {
 impl<'de> serde::Deserialize<'de> for IssuingTransactionWallet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for IssuingTransactionWallet {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all transactions
@@ -1858,6 +1999,7 @@ impl ListIssuingTransactionsType {
 #[cfg(feature = "issuing")]
 impl std::str::FromStr for ListIssuingTransactionsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

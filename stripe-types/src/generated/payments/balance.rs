@@ -31,59 +31,87 @@ impl Balance {
     pub const OBJECT_NAME: &'static str = "balance";
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for Balance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Balance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Balance, A::Error> {
-                let mut f0: Option<Vec<crate::BalanceAmount>> = None;
-                let mut f1: Option<Vec<crate::BalanceAmount>> = None;
-                let mut f2: Option<Vec<crate::BalanceAmountNet>> = None;
-                let mut f3: Option<crate::BalanceDetail> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<Vec<crate::BalanceAmount>> = None;
-                let mut f6: Option<crate::BalanceDetailUngated> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "connect_reserved" => f1 = crate::rt::de::next(&mut map)?,
-                        "instant_available" => f2 = crate::rt::de::next(&mut map)?,
-                        "issuing" => f3 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "pending" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "refund_and_dispute_prefunding" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Balance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::BalanceAmount>>,
+            f1: Option<Vec<crate::BalanceAmount>>,
+            f2: Option<Vec<crate::BalanceAmountNet>>,
+            f3: Option<crate::BalanceDetail>,
+            f4: Option<bool>,
+            f5: Option<Vec<crate::BalanceAmount>>,
+            f6: Option<crate::BalanceDetailUngated>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance object",
+            &[
+                "available",
+                "connect_reserved",
+                "instant_available",
+                "issuing",
+                "livemode",
+                "object",
+                "pending",
+                "refund_and_dispute_prefunding",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4: Some(f4), f5: Some(f5), f6 } => {
                 Ok(Balance {
-                    available: f0.ok_or_else(|| crate::rt::de::missing("available"))?,
+                    available: f0,
                     connect_reserved: f1,
                     instant_available: f2,
                     issuing: f3,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    pending: f5.ok_or_else(|| crate::rt::de::missing("pending"))?,
+                    livemode: f4,
+                    pending: f5,
                     refund_and_dispute_prefunding: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "available"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f5.is_none(), "pending"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for Balance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -134,42 +162,57 @@ pub struct BalanceAmount {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_amount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceAmount, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::BalanceAmountBySourceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "source_types" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<crate::BalanceAmountBySourceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_amount object",
+            &["amount", "currency", "source_types"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(BalanceAmount {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     source_types: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -210,42 +253,44 @@ pub struct BalanceAmountBySourceType {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for BalanceAmountBySourceType {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_amount_by_source_type object",
+            &["bank_account", "card", "fpx"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(BalanceAmountBySourceType {
+            bank_account: f0,
+            card: f1,
+            fpx: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for BalanceAmountBySourceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceAmountBySourceType;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_amount_by_source_type object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceAmountBySourceType, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_account" => f0 = crate::rt::de::next(&mut map)?,
-                        "card" => f1 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BalanceAmountBySourceType {
-                    bank_account: f0,
-                    card: f1,
-                    fpx: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -291,45 +336,61 @@ pub struct BalanceAmountNet {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceAmountNet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceAmountNet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_amount_net object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceAmountNet, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<Vec<crate::BalanceNetAvailable>> = None;
-                let mut f3: Option<crate::BalanceAmountBySourceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "net_available" => f2 = crate::rt::de::next(&mut map)?,
-                        "source_types" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceAmountNet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<Vec<crate::BalanceNetAvailable>>,
+            f3: Option<crate::BalanceAmountBySourceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_amount_net object",
+            &["amount", "currency", "net_available", "source_types"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
                 Ok(BalanceAmountNet {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     net_available: f2,
                     source_types: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceAmountNet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -369,36 +430,47 @@ pub struct BalanceDetail {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceDetail {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceDetail;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_detail object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceDetail, A::Error> {
-                let mut f0: Option<Vec<crate::BalanceAmount>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceDetail {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::BalanceAmount>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_detail object",
+            &["available"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(BalanceDetail {
-                    available: f0.ok_or_else(|| crate::rt::de::missing("available"))?,
+                    available: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "available")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -433,39 +505,53 @@ pub struct BalanceDetailUngated {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceDetailUngated {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceDetailUngated;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_detail_ungated object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceDetailUngated, A::Error> {
-                let mut f0: Option<Vec<crate::BalanceAmount>> = None;
-                let mut f1: Option<Vec<crate::BalanceAmount>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "pending" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceDetailUngated {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::BalanceAmount>>,
+            f1: Option<Vec<crate::BalanceAmount>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_detail_ungated object",
+            &["available", "pending"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(BalanceDetailUngated {
-                    available: f0.ok_or_else(|| crate::rt::de::missing("available"))?,
-                    pending: f1.ok_or_else(|| crate::rt::de::missing("pending"))?,
+                    available: f0,
+                    pending: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "available"),
+                                    (b.f1.is_none(), "pending"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceDetailUngated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -502,43 +588,60 @@ pub struct BalanceNetAvailable {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceNetAvailable {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceNetAvailable;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_net_available object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceNetAvailable, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::BalanceAmountBySourceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "source_types" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceNetAvailable {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<crate::BalanceAmountBySourceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_net_available object",
+            &["amount", "destination", "source_types"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(BalanceNetAvailable {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    destination: f1
-                        .ok_or_else(|| crate::rt::de::missing("destination"))?,
+                    amount: f0,
+                    destination: f1,
                     source_types: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "destination"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceNetAvailable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

@@ -15,39 +15,48 @@ impl BalanceSettings {
     pub const OBJECT_NAME: &'static str = "balance_settings";
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceSettings, A::Error> {
-                let mut f0: Option<crate::BalanceSettingsResourcePayments> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payments" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BalanceSettingsResourcePayments>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_settings object",
+            &["object", "payments"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.skip(),
+                1 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(BalanceSettings {
-                    payments: f0.ok_or_else(|| crate::rt::de::missing("payments"))?,
+                    payments: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "payments")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -84,43 +93,57 @@ pub struct BalanceSettingsResourcePayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceSettingsResourcePayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_settings_resource_payments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceSettingsResourcePayments, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::BalanceSettingsResourcePayouts> = None;
-                let mut f2: Option<crate::BalanceSettingsResourceSettlementTiming> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "debit_negative_balances" => f0 = crate::rt::de::next(&mut map)?,
-                        "payouts" => f1 = crate::rt::de::next(&mut map)?,
-                        "settlement_timing" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceSettingsResourcePayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::BalanceSettingsResourcePayouts>,
+            f2: Option<crate::BalanceSettingsResourceSettlementTiming>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_settings_resource_payments object",
+            &["debit_negative_balances", "payouts", "settlement_timing"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(BalanceSettingsResourcePayments {
                     debit_negative_balances: f0,
                     payouts: f1,
-                    settlement_timing: f2
-                        .ok_or_else(|| crate::rt::de::missing("settlement_timing"))?,
+                    settlement_timing: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "settlement_timing")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -165,46 +188,46 @@ pub struct BalanceSettingsResourcePayoutSchedule {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for BalanceSettingsResourcePayoutSchedule {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::BalanceSettingsResourcePayoutScheduleInterval>,
+            f1: Option<Vec<i64>>,
+            f2: Option<
+                Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_settings_resource_payout_schedule object",
+            &["interval", "monthly_payout_days", "weekly_payout_days"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(BalanceSettingsResourcePayoutSchedule {
+            interval: f0,
+            monthly_payout_days: f1,
+            weekly_payout_days: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceSettingsResourcePayoutSchedule;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_settings_resource_payout_schedule object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceSettingsResourcePayoutSchedule, A::Error> {
-                let mut f0: Option<
-                    crate::BalanceSettingsResourcePayoutScheduleInterval,
-                > = None;
-                let mut f1: Option<Vec<i64>> = None;
-                let mut f2: Option<
-                    Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "interval" => f0 = crate::rt::de::next(&mut map)?,
-                        "monthly_payout_days" => f1 = crate::rt::de::next(&mut map)?,
-                        "weekly_payout_days" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(BalanceSettingsResourcePayoutSchedule {
-                    interval: f0,
-                    monthly_payout_days: f1,
-                    weekly_payout_days: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -266,6 +289,7 @@ impl BalanceSettingsResourcePayoutScheduleInterval {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -294,6 +318,12 @@ impl serde::Serialize for BalanceSettingsResourcePayoutScheduleInterval {
 impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutScheduleInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::Decode for BalanceSettingsResourcePayoutScheduleInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays`.
@@ -330,6 +360,7 @@ impl BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
 }
 impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -369,6 +400,11 @@ for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// BalanceSettingsResourcePayouts
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -386,47 +422,64 @@ pub struct BalanceSettingsResourcePayouts {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayouts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceSettingsResourcePayouts;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_settings_resource_payouts object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceSettingsResourcePayouts, A::Error> {
-                let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f1: Option<crate::BalanceSettingsResourcePayoutSchedule> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::BalanceSettingsResourcePayoutsStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "minimum_balance_by_currency" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "schedule" => f1 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
-                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceSettingsResourcePayouts {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<std::collections::BTreeMap<String, i64>>,
+            f1: Option<crate::BalanceSettingsResourcePayoutSchedule>,
+            f2: Option<String>,
+            f3: Option<crate::BalanceSettingsResourcePayoutsStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_settings_resource_payouts object",
+            &[
+                "minimum_balance_by_currency",
+                "schedule",
+                "statement_descriptor",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(BalanceSettingsResourcePayouts {
                     minimum_balance_by_currency: f0,
                     schedule: f1,
                     statement_descriptor: f2,
-                    status: f3.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayouts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -483,6 +536,7 @@ impl BalanceSettingsResourcePayoutsStatus {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for BalanceSettingsResourcePayoutsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -511,6 +565,12 @@ impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutsStatus {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payments")]
+impl crate::rt::Decode for BalanceSettingsResourcePayoutsStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// BalanceSettingsResourceSettlementTiming
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -524,39 +584,50 @@ pub struct BalanceSettingsResourceSettlementTiming {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourceSettlementTiming {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceSettingsResourceSettlementTiming;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_settings_resource_settlement_timing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceSettingsResourceSettlementTiming, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "delay_days" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "delay_days_override" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceSettingsResourceSettlementTiming {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_settings_resource_settlement_timing object",
+            &["delay_days", "delay_days_override"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(BalanceSettingsResourceSettlementTiming {
-                    delay_days: f0.ok_or_else(|| crate::rt::de::missing("delay_days"))?,
+                    delay_days: f0,
                     delay_days_override: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "delay_days")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for BalanceSettingsResourceSettlementTiming {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

@@ -46,89 +46,151 @@ impl BalanceTransaction {
 }
 /// The id of a [`BalanceTransaction`].
 pub type BalanceTransactionId = crate::rt::Id<BalanceTransaction>;
-impl<'de> serde::Deserialize<'de> for BalanceTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BalanceTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a balance_transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BalanceTransaction, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::BalanceTransactionBalanceType> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<f64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<Vec<crate::Fee>> = None;
-                let mut f9: Option<crate::BalanceTransactionId> = None;
-                let mut f10: Option<i64> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<
-                    crate::rt::Expandable<crate::BalanceTransactionSource>,
-                > = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<crate::BalanceTransactionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "available_on" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "exchange_rate" => f6 = crate::rt::de::next(&mut map)?,
-                        "fee" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "fee_details" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "net" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "reporting_category" => {
-                            f11 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "source" => f12 = crate::rt::de::next(&mut map)?,
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for BalanceTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::BalanceTransactionBalanceType>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<f64>,
+            f7: Option<i64>,
+            f8: Option<Vec<crate::Fee>>,
+            f9: Option<crate::BalanceTransactionId>,
+            f10: Option<i64>,
+            f11: Option<String>,
+            f12: Option<crate::rt::Expandable<crate::BalanceTransactionSource>>,
+            f13: Option<String>,
+            f14: Option<crate::BalanceTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a balance_transaction object",
+            &[
+                "amount",
+                "available_on",
+                "balance_type",
+                "created",
+                "currency",
+                "description",
+                "exchange_rate",
+                "fee",
+                "fee_details",
+                "id",
+                "net",
+                "object",
+                "reporting_category",
+                "source",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14: Some(f14),
+            } => {
                 Ok(BalanceTransaction {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    available_on: f1
-                        .ok_or_else(|| crate::rt::de::missing("available_on"))?,
-                    balance_type: f2
-                        .ok_or_else(|| crate::rt::de::missing("balance_type"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    available_on: f1,
+                    balance_type: f2,
+                    created: f3,
+                    currency: f4,
                     description: f5,
                     exchange_rate: f6,
-                    fee: f7.ok_or_else(|| crate::rt::de::missing("fee"))?,
-                    fee_details: f8
-                        .ok_or_else(|| crate::rt::de::missing("fee_details"))?,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    net: f10.ok_or_else(|| crate::rt::de::missing("net"))?,
-                    reporting_category: f11
-                        .ok_or_else(|| crate::rt::de::missing("reporting_category"))?,
+                    fee: f7,
+                    fee_details: f8,
+                    id: f9,
+                    net: f10,
+                    reporting_category: f11,
                     source: f12,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f14.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    status: f13,
+                    r#type: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "available_on"),
+                                    (b.f2.is_none(), "balance_type"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f7.is_none(), "fee"),
+                                    (b.f8.is_none(), "fee_details"),
+                                    (b.f9.is_none(), "id"),
+                                    (b.f10.is_none(), "net"),
+                                    (b.f11.is_none(), "reporting_category"),
+                                    (b.f13.is_none(), "status"),
+                                    (b.f14.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for BalanceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BalanceTransaction {
@@ -200,6 +262,7 @@ impl BalanceTransactionBalanceType {
 }
 impl std::str::FromStr for BalanceTransactionBalanceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -227,6 +290,11 @@ impl serde::Serialize for BalanceTransactionBalanceType {
 impl<'de> serde::Deserialize<'de> for BalanceTransactionBalanceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BalanceTransactionBalanceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `BalanceTransactionSource`.
@@ -372,80 +440,77 @@ impl From<crate::TransferReversal> for BalanceTransactionSource {
         BalanceTransactionSource::TransferReversal(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for BalanceTransactionSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for BalanceTransactionSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("application_fee"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::ApplicationFee(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::ApplicationFee(Box::new(x)))
             }
             (Some("charge"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Charge(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Charge(Box::new(x)))
             }
             (Some("connect_collection_transfer"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::ConnectCollectionTransfer(
                         Box::new(x),
                     ))
             }
             (Some("customer_cash_balance_transaction"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::CustomerCashBalanceTransaction(
                         Box::new(x),
                     ))
             }
             (Some("dispute"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Dispute(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Dispute(Box::new(x)))
             }
             (Some("fee_refund"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::FeeRefund(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::FeeRefund(Box::new(x)))
             }
             (Some("issuing.authorization"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::IssuingAuthorization(Box::new(x)))
             }
             (Some("issuing.dispute"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::IssuingDispute(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::IssuingDispute(Box::new(x)))
             }
             (Some("issuing.transaction"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::IssuingTransaction(Box::new(x)))
             }
             (Some("payout"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Payout(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Payout(Box::new(x)))
             }
             (Some("refund"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Refund(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Refund(Box::new(x)))
             }
             (Some("reserve_transaction"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::ReserveTransaction(Box::new(x)))
             }
             (Some("tax_deducted_at_source"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::TaxDeductedAtSource(Box::new(x)))
             }
             (Some("topup"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Topup(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Topup(Box::new(x)))
             }
             (Some("transfer"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| BalanceTransactionSource::Transfer(Box::new(x)))
+                r.decode().map(|x| BalanceTransactionSource::Transfer(Box::new(x)))
             }
             (Some("transfer_reversal"), _) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| BalanceTransactionSource::TransferReversal(Box::new(x)))
             }
-            _ => Ok(BalanceTransactionSource::Unknown(v)),
+            _ => r.decode().map(BalanceTransactionSource::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for BalanceTransactionSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for BalanceTransactionSource {
@@ -666,6 +731,7 @@ impl BalanceTransactionType {
 }
 impl std::str::FromStr for BalanceTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -753,6 +819,11 @@ impl serde::Serialize for BalanceTransactionType {
 impl<'de> serde::Deserialize<'de> for BalanceTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for BalanceTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List all balance transactions

@@ -79,96 +79,183 @@ impl Card {
 }
 /// The id of a [`Card`].
 pub type CardId = crate::rt::Id<Card>;
-impl<'de> serde::Deserialize<'de> for Card {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Card;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Card, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::CardAllowRedisplay> = None;
-                let mut f10: Option<Vec<crate::BankAccountAvailablePayoutMethods>> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<bool> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<i64> = None;
-                let mut f19: Option<i64> = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<crate::CardId> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<String> = None;
-                let mut f25: Option<crate::rt::Metadata> = None;
-                let mut f26: Option<String> = None;
-                let mut f27: Option<crate::TokenCardNetworks> = None;
-                let mut f28: Option<crate::CardRegulatedStatus> = None;
-                let mut f29: Option<String> = None;
-                let mut f30: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_city" => f1 = crate::rt::de::next(&mut map)?,
-                        "address_country" => f2 = crate::rt::de::next(&mut map)?,
-                        "address_line1" => f3 = crate::rt::de::next(&mut map)?,
-                        "address_line1_check" => f4 = crate::rt::de::next(&mut map)?,
-                        "address_line2" => f5 = crate::rt::de::next(&mut map)?,
-                        "address_state" => f6 = crate::rt::de::next(&mut map)?,
-                        "address_zip" => f7 = crate::rt::de::next(&mut map)?,
-                        "address_zip_check" => f8 = crate::rt::de::next(&mut map)?,
-                        "allow_redisplay" => f9 = crate::rt::de::next(&mut map)?,
-                        "available_payout_methods" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        "brand" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "country" => f12 = crate::rt::de::next(&mut map)?,
-                        "currency" => f13 = crate::rt::de::next(&mut map)?,
-                        "customer" => f14 = crate::rt::de::next(&mut map)?,
-                        "cvc_check" => f15 = crate::rt::de::next(&mut map)?,
-                        "default_for_currency" => f16 = crate::rt::de::next(&mut map)?,
-                        "dynamic_last4" => f17 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f19 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f20 = crate::rt::de::next(&mut map)?,
-                        "funding" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f22 = Some(crate::rt::de::next(&mut map)?),
-                        "iin" => f23 = crate::rt::de::next(&mut map)?,
-                        "last4" => f24 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f25 = crate::rt::de::next(&mut map)?,
-                        "name" => f26 = crate::rt::de::next(&mut map)?,
-                        "networks" => f27 = crate::rt::de::next(&mut map)?,
-                        "regulated_status" => f28 = crate::rt::de::next(&mut map)?,
-                        "status" => f29 = crate::rt::de::next(&mut map)?,
-                        "tokenization_method" => f30 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Card {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<crate::CardAllowRedisplay>,
+            f10: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<String>,
+            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f15: Option<String>,
+            f16: Option<bool>,
+            f17: Option<String>,
+            f18: Option<i64>,
+            f19: Option<i64>,
+            f20: Option<String>,
+            f21: Option<String>,
+            f22: Option<crate::CardId>,
+            f23: Option<String>,
+            f24: Option<String>,
+            f25: Option<crate::rt::Metadata>,
+            f26: Option<String>,
+            f27: Option<crate::TokenCardNetworks>,
+            f28: Option<crate::CardRegulatedStatus>,
+            f29: Option<String>,
+            f30: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a card object",
+            &[
+                "account",
+                "address_city",
+                "address_country",
+                "address_line1",
+                "address_line1_check",
+                "address_line2",
+                "address_state",
+                "address_zip",
+                "address_zip_check",
+                "allow_redisplay",
+                "available_payout_methods",
+                "brand",
+                "country",
+                "currency",
+                "customer",
+                "cvc_check",
+                "default_for_currency",
+                "dynamic_last4",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "id",
+                "iin",
+                "last4",
+                "metadata",
+                "name",
+                "networks",
+                "object",
+                "regulated_status",
+                "status",
+                "tokenization_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                19 => r.required(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.required(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.required(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.skip(),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18: Some(f18),
+                f19: Some(f19),
+                f20,
+                f21: Some(f21),
+                f22: Some(f22),
+                f23,
+                f24: Some(f24),
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+            } => {
                 Ok(Card {
                     account: f0,
                     address_city: f1,
@@ -181,20 +268,20 @@ impl<'de> serde::Deserialize<'de> for Card {
                     address_zip_check: f8,
                     allow_redisplay: f9,
                     available_payout_methods: f10,
-                    brand: f11.ok_or_else(|| crate::rt::de::missing("brand"))?,
+                    brand: f11,
                     country: f12,
                     currency: f13,
                     customer: f14,
                     cvc_check: f15,
                     default_for_currency: f16,
                     dynamic_last4: f17,
-                    exp_month: f18.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f19.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f18,
+                    exp_year: f19,
                     fingerprint: f20,
-                    funding: f21.ok_or_else(|| crate::rt::de::missing("funding"))?,
-                    id: f22.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    funding: f21,
+                    id: f22,
                     iin: f23,
-                    last4: f24.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    last4: f24,
                     metadata: f25,
                     name: f26,
                     networks: f27,
@@ -204,8 +291,29 @@ impl<'de> serde::Deserialize<'de> for Card {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f11.is_none(), "brand"),
+                                    (b.f18.is_none(), "exp_month"),
+                                    (b.f19.is_none(), "exp_year"),
+                                    (b.f21.is_none(), "funding"),
+                                    (b.f22.is_none(), "id"),
+                                    (b.f24.is_none(), "last4"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Card {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Card {
@@ -332,6 +440,7 @@ impl CardAllowRedisplay {
 }
 impl std::str::FromStr for CardAllowRedisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -358,6 +467,11 @@ impl<'de> serde::Deserialize<'de> for CardAllowRedisplay {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CardAllowRedisplay {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// card_generated_from_payment_method_details
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -368,39 +482,47 @@ pub struct CardGeneratedFromPaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CardGeneratedFromPaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CardGeneratedFromPaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a card_generated_from_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardGeneratedFromPaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsCardPresent> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_present" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CardGeneratedFromPaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsCardPresent>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a card_generated_from_payment_method_details object",
+            &["card_present", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(CardGeneratedFromPaymentMethodDetails {
                     card_present: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CardGeneratedFromPaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CardGeneratedFromPaymentMethodDetails {
@@ -436,42 +558,43 @@ pub struct CardIssuingAccountTermsOfService {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for CardIssuingAccountTermsOfService {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a card_issuing_account_terms_of_service object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CardIssuingAccountTermsOfService {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for CardIssuingAccountTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CardIssuingAccountTermsOfService;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a card_issuing_account_terms_of_service object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardIssuingAccountTermsOfService, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CardIssuingAccountTermsOfService {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CardIssuingAccountTermsOfService {
@@ -506,33 +629,29 @@ pub struct CardMandatePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for CardMandatePaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a card_mandate_payment_method_details object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(CardMandatePaymentMethodDetails {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for CardMandatePaymentMethodDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CardMandatePaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a card_mandate_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CardMandatePaymentMethodDetails, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CardMandatePaymentMethodDetails {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CardMandatePaymentMethodDetails {
@@ -574,6 +693,7 @@ impl CardRegulatedStatus {
 }
 impl std::str::FromStr for CardRegulatedStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -599,6 +719,11 @@ impl<'de> serde::Deserialize<'de> for CardRegulatedStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CardRegulatedStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DeletedCard
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -616,45 +741,57 @@ impl DeletedCard {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "card";
 }
-impl<'de> serde::Deserialize<'de> for DeletedCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "deleted" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<bool>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_card object",
+            &["currency", "deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(DeletedCard {
                     currency: f0,
-                    deleted: f1.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f1,
+                    id: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "deleted"), (b.f2.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedCard {

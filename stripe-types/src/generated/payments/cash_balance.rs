@@ -20,51 +20,76 @@ impl CashBalance {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "cash_balance";
 }
-impl<'de> serde::Deserialize<'de> for CashBalance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CashBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a cash_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CashBalance, A::Error> {
-                let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::CustomerBalanceCustomerBalanceSettings> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "settings" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CashBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<std::collections::BTreeMap<String, i64>>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<crate::CustomerBalanceCustomerBalanceSettings>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a cash_balance object",
+            &[
+                "available",
+                "customer",
+                "customer_account",
+                "livemode",
+                "object",
+                "settings",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4: Some(f4) } => {
                 Ok(CashBalance {
                     available: f0,
-                    customer: f1.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    customer: f1,
                     customer_account: f2,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    settings: f4.ok_or_else(|| crate::rt::de::missing("settings"))?,
+                    livemode: f3,
+                    settings: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "customer"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "settings"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CashBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CashBalance {

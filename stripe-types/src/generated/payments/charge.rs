@@ -292,157 +292,274 @@ impl Charge {
 }
 /// The id of a [`Charge`].
 pub type ChargeId = crate::rt::Id<Charge>;
-impl<'de> serde::Deserialize<'de> for Charge {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Charge;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a charge object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Charge, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::ApplicationFee>> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f7: Option<crate::BillingDetails> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Timestamp> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<bool> = None;
-                let mut f15: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<crate::ChargeFraudDetails> = None;
-                let mut f19: Option<crate::ChargeId> = None;
-                let mut f20: Option<bool> = None;
-                let mut f21: Option<crate::rt::Metadata> = None;
-                let mut f22: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f23: Option<crate::ChargeOutcome> = None;
-                let mut f24: Option<bool> = None;
-                let mut f25: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f26: Option<String> = None;
-                let mut f27: Option<crate::PaymentMethodDetails> = None;
-                let mut f28: Option<
-                    crate::PaymentFlowsPaymentIntentPresentmentDetails,
-                > = None;
-                let mut f29: Option<crate::RadarRadarOptions> = None;
-                let mut f30: Option<String> = None;
-                let mut f31: Option<String> = None;
-                let mut f32: Option<String> = None;
-                let mut f33: Option<bool> = None;
-                let mut f34: Option<crate::rt::List<crate::Refund>> = None;
-                let mut f35: Option<crate::rt::Expandable<crate::Review>> = None;
-                let mut f36: Option<crate::Shipping> = None;
-                let mut f37: Option<crate::rt::Expandable<crate::Transfer>> = None;
-                let mut f38: Option<String> = None;
-                let mut f39: Option<String> = None;
-                let mut f40: Option<crate::ChargeStatus> = None;
-                let mut f41: Option<crate::rt::Expandable<crate::Transfer>> = None;
-                let mut f42: Option<crate::ChargeTransferData> = None;
-                let mut f43: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_captured" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_refunded" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f3 = crate::rt::de::next(&mut map)?,
-                        "application_fee" => f4 = crate::rt::de::next(&mut map)?,
-                        "application_fee_amount" => f5 = crate::rt::de::next(&mut map)?,
-                        "balance_transaction" => f6 = crate::rt::de::next(&mut map)?,
-                        "billing_details" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "calculated_statement_descriptor" => {
-                            f8 = crate::rt::de::next(&mut map)?;
-                        }
-                        "captured" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f12 = crate::rt::de::next(&mut map)?,
-                        "description" => f13 = crate::rt::de::next(&mut map)?,
-                        "disputed" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "failure_balance_transaction" => {
-                            f15 = crate::rt::de::next(&mut map)?;
-                        }
-                        "failure_code" => f16 = crate::rt::de::next(&mut map)?,
-                        "failure_message" => f17 = crate::rt::de::next(&mut map)?,
-                        "fraud_details" => f18 = crate::rt::de::next(&mut map)?,
-                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f20 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "on_behalf_of" => f22 = crate::rt::de::next(&mut map)?,
-                        "outcome" => f23 = crate::rt::de::next(&mut map)?,
-                        "paid" => f24 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_intent" => f25 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f26 = crate::rt::de::next(&mut map)?,
-                        "payment_method_details" => f27 = crate::rt::de::next(&mut map)?,
-                        "presentment_details" => f28 = crate::rt::de::next(&mut map)?,
-                        "radar_options" => f29 = crate::rt::de::next(&mut map)?,
-                        "receipt_email" => f30 = crate::rt::de::next(&mut map)?,
-                        "receipt_number" => f31 = crate::rt::de::next(&mut map)?,
-                        "receipt_url" => f32 = crate::rt::de::next(&mut map)?,
-                        "refunded" => f33 = Some(crate::rt::de::next(&mut map)?),
-                        "refunds" => f34 = crate::rt::de::next(&mut map)?,
-                        "review" => f35 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f36 = crate::rt::de::next(&mut map)?,
-                        "source_transfer" => f37 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f38 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_suffix" => {
-                            f39 = crate::rt::de::next(&mut map)?;
-                        }
-                        "status" => f40 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer" => f41 = crate::rt::de::next(&mut map)?,
-                        "transfer_data" => f42 = crate::rt::de::next(&mut map)?,
-                        "transfer_group" => f43 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Charge {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Expandable<crate::Application>>,
+            f4: Option<crate::rt::Expandable<crate::ApplicationFee>>,
+            f5: Option<i64>,
+            f6: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f7: Option<crate::BillingDetails>,
+            f8: Option<String>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Timestamp>,
+            f11: Option<String>,
+            f12: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f13: Option<String>,
+            f14: Option<bool>,
+            f15: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f16: Option<String>,
+            f17: Option<String>,
+            f18: Option<crate::ChargeFraudDetails>,
+            f19: Option<crate::ChargeId>,
+            f20: Option<bool>,
+            f21: Option<crate::rt::Metadata>,
+            f22: Option<crate::rt::Expandable<crate::Account>>,
+            f23: Option<crate::ChargeOutcome>,
+            f24: Option<bool>,
+            f25: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f26: Option<String>,
+            f27: Option<crate::PaymentMethodDetails>,
+            f28: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+            f29: Option<crate::RadarRadarOptions>,
+            f30: Option<String>,
+            f31: Option<String>,
+            f32: Option<String>,
+            f33: Option<bool>,
+            f34: Option<crate::rt::List<crate::Refund>>,
+            f35: Option<crate::rt::Expandable<crate::Review>>,
+            f36: Option<crate::Shipping>,
+            f37: Option<crate::rt::Expandable<crate::Transfer>>,
+            f38: Option<String>,
+            f39: Option<String>,
+            f40: Option<crate::ChargeStatus>,
+            f41: Option<crate::rt::Expandable<crate::Transfer>>,
+            f42: Option<crate::ChargeTransferData>,
+            f43: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a charge object",
+            &[
+                "amount",
+                "amount_captured",
+                "amount_refunded",
+                "application",
+                "application_fee",
+                "application_fee_amount",
+                "balance_transaction",
+                "billing_details",
+                "calculated_statement_descriptor",
+                "captured",
+                "created",
+                "currency",
+                "customer",
+                "description",
+                "disputed",
+                "failure_balance_transaction",
+                "failure_code",
+                "failure_message",
+                "fraud_details",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "on_behalf_of",
+                "outcome",
+                "paid",
+                "payment_intent",
+                "payment_method",
+                "payment_method_details",
+                "presentment_details",
+                "radar_options",
+                "receipt_email",
+                "receipt_number",
+                "receipt_url",
+                "refunded",
+                "refunds",
+                "review",
+                "shipping",
+                "source_transfer",
+                "statement_descriptor",
+                "statement_descriptor_suffix",
+                "status",
+                "transfer",
+                "transfer_data",
+                "transfer_group",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.required(&mut b.f19),
+                20 => r.required(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.skip(),
+                23 => r.optional(&mut b.f22),
+                24 => r.optional(&mut b.f23),
+                25 => r.required(&mut b.f24),
+                26 => r.optional(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                32 => r.optional(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                34 => r.required(&mut b.f33),
+                35 => r.optional(&mut b.f34),
+                36 => r.optional(&mut b.f35),
+                37 => r.optional(&mut b.f36),
+                38 => r.optional(&mut b.f37),
+                39 => r.optional(&mut b.f38),
+                40 => r.optional(&mut b.f39),
+                41 => r.required(&mut b.f40),
+                42 => r.optional(&mut b.f41),
+                43 => r.optional(&mut b.f42),
+                44 => r.optional(&mut b.f43),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5,
+                f6,
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19: Some(f19),
+                f20: Some(f20),
+                f21: Some(f21),
+                f22,
+                f23,
+                f24: Some(f24),
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33: Some(f33),
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40: Some(f40),
+                f41,
+                f42,
+                f43,
+            } => {
                 Ok(Charge {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_captured: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_captured"))?,
-                    amount_refunded: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_refunded"))?,
+                    amount: f0,
+                    amount_captured: f1,
+                    amount_refunded: f2,
                     application: f3,
                     application_fee: f4,
                     application_fee_amount: f5,
                     balance_transaction: f6,
-                    billing_details: f7
-                        .ok_or_else(|| crate::rt::de::missing("billing_details"))?,
+                    billing_details: f7,
                     calculated_statement_descriptor: f8,
-                    captured: f9.ok_or_else(|| crate::rt::de::missing("captured"))?,
-                    created: f10.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f11.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    captured: f9,
+                    created: f10,
+                    currency: f11,
                     customer: f12,
                     description: f13,
-                    disputed: f14.ok_or_else(|| crate::rt::de::missing("disputed"))?,
+                    disputed: f14,
                     failure_balance_transaction: f15,
                     failure_code: f16,
                     failure_message: f17,
                     fraud_details: f18,
-                    id: f19.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f20.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f21.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f19,
+                    livemode: f20,
+                    metadata: f21,
                     on_behalf_of: f22,
                     outcome: f23,
-                    paid: f24.ok_or_else(|| crate::rt::de::missing("paid"))?,
+                    paid: f24,
                     payment_intent: f25,
                     payment_method: f26,
                     payment_method_details: f27,
@@ -451,22 +568,51 @@ impl<'de> serde::Deserialize<'de> for Charge {
                     receipt_email: f30,
                     receipt_number: f31,
                     receipt_url: f32,
-                    refunded: f33.ok_or_else(|| crate::rt::de::missing("refunded"))?,
+                    refunded: f33,
                     refunds: f34,
                     review: f35,
                     shipping: f36,
                     source_transfer: f37,
                     statement_descriptor: f38,
                     statement_descriptor_suffix: f39,
-                    status: f40.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f40,
                     transfer: f41,
                     transfer_data: f42,
                     transfer_group: f43,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_captured"),
+                                    (b.f2.is_none(), "amount_refunded"),
+                                    (b.f7.is_none(), "billing_details"),
+                                    (b.f9.is_none(), "captured"),
+                                    (b.f10.is_none(), "created"),
+                                    (b.f11.is_none(), "currency"),
+                                    (b.f14.is_none(), "disputed"),
+                                    (b.f19.is_none(), "id"),
+                                    (b.f20.is_none(), "livemode"),
+                                    (b.f21.is_none(), "metadata"),
+                                    (b.f24.is_none(), "paid"),
+                                    (b.f33.is_none(), "refunded"),
+                                    (b.f40.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Charge {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Charge {
@@ -601,39 +747,36 @@ pub struct ChargeFraudDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for ChargeFraudDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a charge_fraud_details object",
+            &["stripe_report", "user_report"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(ChargeFraudDetails {
+            stripe_report: f0,
+            user_report: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for ChargeFraudDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ChargeFraudDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a charge_fraud_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChargeFraudDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "stripe_report" => f0 = crate::rt::de::next(&mut map)?,
-                        "user_report" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(ChargeFraudDetails {
-                    stripe_report: f0,
-                    user_report: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ChargeFraudDetails {
@@ -685,47 +828,65 @@ pub struct ChargeOutcome {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ChargeOutcome {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ChargeOutcome;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a charge_outcome object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChargeOutcome, A::Error> {
-                let mut f0: Option<crate::ChargeOutcomeAdviceCode> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::Rule>> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "advice_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "network_advice_code" => f1 = crate::rt::de::next(&mut map)?,
-                        "network_decline_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "network_status" => f3 = crate::rt::de::next(&mut map)?,
-                        "reason" => f4 = crate::rt::de::next(&mut map)?,
-                        "risk_level" => f5 = crate::rt::de::next(&mut map)?,
-                        "risk_score" => f6 = crate::rt::de::next(&mut map)?,
-                        "rule" => f7 = crate::rt::de::next(&mut map)?,
-                        "seller_message" => f8 = crate::rt::de::next(&mut map)?,
-                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ChargeOutcome {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ChargeOutcomeAdviceCode>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<crate::rt::Expandable<crate::Rule>>,
+            f8: Option<String>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a charge_outcome object",
+            &[
+                "advice_code",
+                "network_advice_code",
+                "network_decline_code",
+                "network_status",
+                "reason",
+                "risk_level",
+                "risk_score",
+                "rule",
+                "seller_message",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9: Some(f9) } => {
                 Ok(ChargeOutcome {
                     advice_code: f0,
                     network_advice_code: f1,
@@ -736,12 +897,24 @@ impl<'de> serde::Deserialize<'de> for ChargeOutcome {
                     risk_score: f6,
                     rule: f7,
                     seller_message: f8,
-                    r#type: f9.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f9.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChargeOutcome {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ChargeOutcome {
@@ -814,6 +987,7 @@ impl ChargeOutcomeAdviceCode {
 }
 impl std::str::FromStr for ChargeOutcomeAdviceCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -838,6 +1012,11 @@ impl serde::Serialize for ChargeOutcomeAdviceCode {
 impl<'de> serde::Deserialize<'de> for ChargeOutcomeAdviceCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ChargeOutcomeAdviceCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `ChargeStatus`.
@@ -866,6 +1045,7 @@ impl ChargeStatus {
 }
 impl std::str::FromStr for ChargeStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -892,6 +1072,11 @@ impl<'de> serde::Deserialize<'de> for ChargeStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for ChargeStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// ChargeTransferData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -903,40 +1088,49 @@ pub struct ChargeTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for ChargeTransferData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ChargeTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a charge_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ChargeTransferData, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ChargeTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::Account>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a charge_transfer_data object",
+            &["amount", "destination"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(ChargeTransferData {
                     amount: f0,
-                    destination: f1
-                        .ok_or_else(|| crate::rt::de::missing("destination"))?,
+                    destination: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "destination")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChargeTransferData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for ChargeTransferData {
@@ -1281,6 +1475,7 @@ impl CreateChargeCardCustomerPaymentSourceCardObject {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateChargeCardCustomerPaymentSourceCardObject {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2040,6 +2235,7 @@ impl RefundChargeReason {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for RefundChargeReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2405,6 +2601,7 @@ impl UpdateChargeFraudDetailsUserReport {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for UpdateChargeFraudDetailsUserReport {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -91,65 +91,98 @@ impl ConfirmationToken {
 #[cfg(feature = "payments")]
 pub type ConfirmationTokenId = crate::rt::Id<ConfirmationToken>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ConfirmationToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ConfirmationToken;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a confirmation_token object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ConfirmationToken, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::ConfirmationTokenId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::ConfirmationTokensResourceMandateData> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::ConfirmationTokensResourcePaymentMethodOptions,
-                > = None;
-                let mut f7: Option<
-                    crate::ConfirmationTokensResourcePaymentMethodPreview,
-                > = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::ConfirmationTokenSetupFutureUsage> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::ConfirmationTokensResourceShipping> = None;
-                let mut f12: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "mandate_data" => f4 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f5 = crate::rt::de::next(&mut map)?,
-                        "payment_method_options" => f6 = crate::rt::de::next(&mut map)?,
-                        "payment_method_preview" => f7 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f8 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f9 = crate::rt::de::next(&mut map)?,
-                        "setup_intent" => f10 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f11 = crate::rt::de::next(&mut map)?,
-                        "use_stripe_sdk" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ConfirmationToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::ConfirmationTokenId>,
+            f3: Option<bool>,
+            f4: Option<crate::ConfirmationTokensResourceMandateData>,
+            f5: Option<String>,
+            f6: Option<crate::ConfirmationTokensResourcePaymentMethodOptions>,
+            f7: Option<crate::ConfirmationTokensResourcePaymentMethodPreview>,
+            f8: Option<String>,
+            f9: Option<crate::ConfirmationTokenSetupFutureUsage>,
+            f10: Option<String>,
+            f11: Option<crate::ConfirmationTokensResourceShipping>,
+            f12: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a confirmation_token object",
+            &[
+                "created",
+                "expires_at",
+                "id",
+                "livemode",
+                "mandate_data",
+                "object",
+                "payment_intent",
+                "payment_method_options",
+                "payment_method_preview",
+                "return_url",
+                "setup_future_usage",
+                "setup_intent",
+                "shipping",
+                "use_stripe_sdk",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.skip(),
+                6 => r.optional(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+            } => {
                 Ok(ConfirmationToken {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f0,
                     expires_at: f1,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f2,
+                    livemode: f3,
                     mandate_data: f4,
                     payment_intent: f5,
                     payment_method_options: f6,
@@ -158,13 +191,32 @@ impl<'de> serde::Deserialize<'de> for ConfirmationToken {
                     setup_future_usage: f9,
                     setup_intent: f10,
                     shipping: f11,
-                    use_stripe_sdk: f12
-                        .ok_or_else(|| crate::rt::de::missing("use_stripe_sdk"))?,
+                    use_stripe_sdk: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f12.is_none(), "use_stripe_sdk"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for ConfirmationToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -240,6 +292,7 @@ impl ConfirmationTokenSetupFutureUsage {
 }
 impl std::str::FromStr for ConfirmationTokenSetupFutureUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -263,6 +316,11 @@ impl serde::Serialize for ConfirmationTokenSetupFutureUsage {
 impl<'de> serde::Deserialize<'de> for ConfirmationTokenSetupFutureUsage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ConfirmationTokenSetupFutureUsage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Create a test Confirmation Token

@@ -392,6 +392,7 @@ impl CreateCustomerCashBalanceSettingsReconciliationMode {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateCustomerCashBalanceSettingsReconciliationMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -459,6 +460,7 @@ impl CreateCustomerTaxExempt {
 #[cfg(any(feature = "billing", feature = "payments", feature = "v2"))]
 impl std::str::FromStr for CreateCustomerTaxExempt {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -841,6 +843,7 @@ impl CreateCustomerTaxIdDataType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateCustomerTaxIdDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1004,6 +1007,7 @@ impl CreateCustomerTaxValidateLocation {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateCustomerTaxValidateLocation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1110,100 +1114,184 @@ impl Customer {
 }
 /// The id of a [`Customer`].
 pub type CustomerId = crate::rt::Id<Customer>;
-impl<'de> serde::Deserialize<'de> for Customer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Customer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Customer, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::CashBalance> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<
-                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
-                > = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::Discount> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::CustomerId> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<crate::InvoiceSettingCustomerSetting> = None;
-                let mut f17: Option<bool> = None;
-                let mut f18: Option<crate::rt::Metadata> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<i64> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<Vec<String>> = None;
-                let mut f23: Option<crate::Shipping> = None;
-                let mut f24: Option<crate::rt::List<crate::BankAccountOrCardOrSource>> = None;
-                let mut f25: Option<crate::rt::List<crate::Subscription>> = None;
-                let mut f26: Option<crate::CustomerTax> = None;
-                let mut f27: Option<crate::CustomerTaxExempt> = None;
-                let mut f28: Option<crate::rt::List<crate::TaxId>> = None;
-                let mut f29: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "balance" => f1 = crate::rt::de::next(&mut map)?,
-                        "business_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "cash_balance" => f3 = crate::rt::de::next(&mut map)?,
-                        "created" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f5 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f6 = crate::rt::de::next(&mut map)?,
-                        "default_source" => f7 = crate::rt::de::next(&mut map)?,
-                        "delinquent" => f8 = crate::rt::de::next(&mut map)?,
-                        "description" => f9 = crate::rt::de::next(&mut map)?,
-                        "discount" => f10 = crate::rt::de::next(&mut map)?,
-                        "email" => f11 = crate::rt::de::next(&mut map)?,
-                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "individual_name" => f13 = crate::rt::de::next(&mut map)?,
-                        "invoice_credit_balance" => f14 = crate::rt::de::next(&mut map)?,
-                        "invoice_prefix" => f15 = crate::rt::de::next(&mut map)?,
-                        "invoice_settings" => f16 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f18 = crate::rt::de::next(&mut map)?,
-                        "name" => f19 = crate::rt::de::next(&mut map)?,
-                        "next_invoice_sequence" => f20 = crate::rt::de::next(&mut map)?,
-                        "phone" => f21 = crate::rt::de::next(&mut map)?,
-                        "preferred_locales" => f22 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f23 = crate::rt::de::next(&mut map)?,
-                        "sources" => f24 = crate::rt::de::next(&mut map)?,
-                        "subscriptions" => f25 = crate::rt::de::next(&mut map)?,
-                        "tax" => f26 = crate::rt::de::next(&mut map)?,
-                        "tax_exempt" => f27 = crate::rt::de::next(&mut map)?,
-                        "tax_ids" => f28 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f29 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Customer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<crate::CashBalance>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
+            f8: Option<bool>,
+            f9: Option<String>,
+            f10: Option<crate::Discount>,
+            f11: Option<String>,
+            f12: Option<crate::CustomerId>,
+            f13: Option<String>,
+            f14: Option<std::collections::BTreeMap<String, i64>>,
+            f15: Option<String>,
+            f16: Option<crate::InvoiceSettingCustomerSetting>,
+            f17: Option<bool>,
+            f18: Option<crate::rt::Metadata>,
+            f19: Option<String>,
+            f20: Option<i64>,
+            f21: Option<String>,
+            f22: Option<Vec<String>>,
+            f23: Option<crate::Shipping>,
+            f24: Option<crate::rt::List<crate::BankAccountOrCardOrSource>>,
+            f25: Option<crate::rt::List<crate::Subscription>>,
+            f26: Option<crate::CustomerTax>,
+            f27: Option<crate::CustomerTaxExempt>,
+            f28: Option<crate::rt::List<crate::TaxId>>,
+            f29: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer object",
+            &[
+                "address",
+                "balance",
+                "business_name",
+                "cash_balance",
+                "created",
+                "currency",
+                "customer_account",
+                "default_source",
+                "delinquent",
+                "description",
+                "discount",
+                "email",
+                "id",
+                "individual_name",
+                "invoice_credit_balance",
+                "invoice_prefix",
+                "invoice_settings",
+                "livemode",
+                "metadata",
+                "name",
+                "next_invoice_sequence",
+                "object",
+                "phone",
+                "preferred_locales",
+                "shipping",
+                "sources",
+                "subscriptions",
+                "tax",
+                "tax_exempt",
+                "tax_ids",
+                "test_clock",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.skip(),
+                22 => r.optional(&mut b.f21),
+                23 => r.optional(&mut b.f22),
+                24 => r.optional(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.optional(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+                f13,
+                f14,
+                f15,
+                f16,
+                f17: Some(f17),
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+            } => {
                 Ok(Customer {
                     address: f0,
                     balance: f1,
                     business_name: f2,
                     cash_balance: f3,
-                    created: f4.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f4,
                     currency: f5,
                     customer_account: f6,
                     default_source: f7,
@@ -1211,12 +1299,12 @@ impl<'de> serde::Deserialize<'de> for Customer {
                     description: f9,
                     discount: f10,
                     email: f11,
-                    id: f12.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f12,
                     individual_name: f13,
                     invoice_credit_balance: f14,
                     invoice_prefix: f15,
                     invoice_settings: f16,
-                    livemode: f17.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f17,
                     metadata: f18,
                     name: f19,
                     next_invoice_sequence: f20,
@@ -1232,8 +1320,26 @@ impl<'de> serde::Deserialize<'de> for Customer {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f4.is_none(), "created"),
+                                    (b.f12.is_none(), "id"),
+                                    (b.f17.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Customer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Customer {
@@ -1350,45 +1456,58 @@ pub struct CustomerAcceptance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CustomerAcceptance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerAcceptance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_acceptance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerAcceptance, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::OfflineAcceptance> = None;
-                let mut f2: Option<crate::OnlineAcceptance> = None;
-                let mut f3: Option<crate::CustomerAcceptanceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "accepted_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "offline" => f1 = crate::rt::de::next(&mut map)?,
-                        "online" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerAcceptance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::OfflineAcceptance>,
+            f2: Option<crate::OnlineAcceptance>,
+            f3: Option<crate::CustomerAcceptanceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_acceptance object",
+            &["accepted_at", "offline", "online", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(CustomerAcceptance {
                     accepted_at: f0,
                     offline: f1,
                     online: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerAcceptance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerAcceptance {
@@ -1440,6 +1559,7 @@ impl CustomerAcceptanceType {
 }
 impl std::str::FromStr for CustomerAcceptanceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1465,6 +1585,11 @@ impl<'de> serde::Deserialize<'de> for CustomerAcceptanceType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CustomerAcceptanceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CustomerBalanceCustomerBalanceSettings
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1476,49 +1601,52 @@ pub struct CustomerBalanceCustomerBalanceSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CustomerBalanceCustomerBalanceSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceCustomerBalanceSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_balance_customer_balance_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerBalanceCustomerBalanceSettings, A::Error> {
-                let mut f0: Option<
-                    crate::CustomerBalanceCustomerBalanceSettingsReconciliationMode,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reconciliation_mode" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "using_merchant_default" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomerBalanceCustomerBalanceSettingsReconciliationMode>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_customer_balance_settings object",
+            &["reconciliation_mode", "using_merchant_default"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(CustomerBalanceCustomerBalanceSettings {
-                    reconciliation_mode: f0
-                        .ok_or_else(|| crate::rt::de::missing("reconciliation_mode"))?,
-                    using_merchant_default: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "using_merchant_default",
-                        ))?,
+                    reconciliation_mode: f0,
+                    using_merchant_default: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "reconciliation_mode"),
+                                    (b.f1.is_none(), "using_merchant_default"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerBalanceCustomerBalanceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerBalanceCustomerBalanceSettings {
@@ -1564,6 +1692,7 @@ impl CustomerBalanceCustomerBalanceSettingsReconciliationMode {
 }
 impl std::str::FromStr for CustomerBalanceCustomerBalanceSettingsReconciliationMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1598,6 +1727,11 @@ for CustomerBalanceCustomerBalanceSettingsReconciliationMode {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettingsReconciliationMode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1609,51 +1743,54 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverd
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_adjusted_for_overdraft object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::CustomerCashBalanceTransaction>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "balance_transaction" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "linked_transaction" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f1: Option<crate::rt::Expandable<crate::CustomerCashBalanceTransaction>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_adjusted_for_overdraft object",
+            &["balance_transaction", "linked_transaction"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
-                    balance_transaction: f0
-                        .ok_or_else(|| crate::rt::de::missing("balance_transaction"))?,
-                    linked_transaction: f1
-                        .ok_or_else(|| crate::rt::de::missing("linked_transaction"))?,
+                    balance_transaction: f0,
+                    linked_transaction: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "balance_transaction"),
+                                    (b.f1.is_none(), "linked_transaction"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -1685,43 +1822,48 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPayment
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_applied_to_payment_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_applied_to_payment_transaction object",
+            &["payment_intent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
-                    payment_intent: f0
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    payment_intent: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "payment_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -1751,45 +1893,50 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transfer" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction object",
+            &["bank_transfer"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
-                    bank_transfer: f0
-                        .ok_or_else(|| crate::rt::de::missing("bank_transfer"))?,
+                    bank_transfer: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "bank_transfer")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -1834,67 +1981,85 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer,
-                > = None;
-                let mut f2: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
-                > = None;
-                let mut f5: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "gb_bank_transfer" => f1 = crate::rt::de::next(&mut map)?,
-                        "jp_bank_transfer" => f2 = crate::rt::de::next(&mut map)?,
-                        "reference" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_transfer" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer,
+            >,
+            f1: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer,
+            >,
+            f2: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer,
+            >,
+            f3: Option<String>,
+            f4: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
+            >,
+            f5: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer object",
+            &[
+                "eu_bank_transfer",
+                "gb_bank_transfer",
+                "jp_bank_transfer",
+                "reference",
+                "type",
+                "us_bank_transfer",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4), f5 } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
                     eu_bank_transfer: f0,
                     gb_bank_transfer: f1,
                     jp_bank_transfer: f2,
                     reference: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     us_bank_transfer: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -1944,48 +2109,45 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_eu_bank_transfer object",
+            &["bic", "iban_last4", "sender_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
+            bic: f0,
+            iban_last4: f1,
+            sender_name: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_eu_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bic" => f0 = crate::rt::de::next(&mut map)?,
-                        "iban_last4" => f1 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
-                    bic: f0,
-                    iban_last4: f1,
-                    sender_name: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2028,48 +2190,45 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_gb_bank_transfer object",
+            &["account_number_last4", "sender_name", "sort_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
+            account_number_last4: f0,
+            sender_name: f1,
+            sort_code: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_gb_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_number_last4" => f0 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
-                    account_number_last4: f0,
-                    sender_name: f1,
-                    sort_code: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2112,48 +2271,45 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_jp_bank_transfer object",
+            &["sender_bank", "sender_branch", "sender_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
+            sender_bank: f0,
+            sender_branch: f1,
+            sender_name: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_jp_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "sender_bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "sender_branch" => f1 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
-                    sender_bank: f0,
-                    sender_branch: f1,
-                    sender_name: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2196,47 +2352,40 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork,
+            >,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_us_bank_transfer object",
+            &["network", "sender_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
+            network: f0,
+            sender_name: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_us_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network" => f0 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
-                    network: f0,
-                    sender_name: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2298,6 +2447,7 @@ impl CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResou
 impl std::str::FromStr
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2335,6 +2485,12 @@ impl<'de> serde::Deserialize<'de>
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType`.
@@ -2382,6 +2538,7 @@ impl CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResou
 impl std::str::FromStr
 for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2427,6 +2584,12 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2436,42 +2599,46 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaym
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_refunded_from_payment_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::Refund>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "refund" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Refund>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_refunded_from_payment_transaction object",
+            &["refund"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
-                    refund: f0.ok_or_else(|| crate::rt::de::missing("refund"))?,
+                    refund: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "refund")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2502,45 +2669,48 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBal
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_transferred_to_balance object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "balance_transaction" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_transferred_to_balance object",
+            &["balance_transaction"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
-                    balance_transaction: f0
-                        .ok_or_else(|| crate::rt::de::missing("balance_transaction"))?,
+                    balance_transaction: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "balance_transaction")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2571,43 +2741,48 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPay
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_balance_resource_cash_balance_transaction_resource_unapplied_from_payment_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_resource_cash_balance_transaction_resource_unapplied_from_payment_transaction object",
+            &["payment_intent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
-                    payment_intent: f0
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    payment_intent: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "payment_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -2884,46 +3059,63 @@ pub struct CustomerTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CustomerTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_tax object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerTax, A::Error> {
-                let mut f0: Option<crate::CustomerTaxAutomaticTax> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::CustomerTaxLocation> = None;
-                let mut f3: Option<crate::CustomerTaxProvider> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "automatic_tax" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "location" => f2 = crate::rt::de::next(&mut map)?,
-                        "provider" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomerTaxAutomaticTax>,
+            f1: Option<String>,
+            f2: Option<crate::CustomerTaxLocation>,
+            f3: Option<crate::CustomerTaxProvider>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_tax object",
+            &["automatic_tax", "ip_address", "location", "provider"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3: Some(f3) } => {
                 Ok(CustomerTax {
-                    automatic_tax: f0
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
+                    automatic_tax: f0,
                     ip_address: f1,
                     location: f2,
-                    provider: f3.ok_or_else(|| crate::rt::de::missing("provider"))?,
+                    provider: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "automatic_tax"),
+                                    (b.f3.is_none(), "provider"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerTax {
@@ -2979,6 +3171,7 @@ impl CustomerTaxAutomaticTax {
 }
 impl std::str::FromStr for CustomerTaxAutomaticTax {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3004,6 +3197,11 @@ impl serde::Serialize for CustomerTaxAutomaticTax {
 impl<'de> serde::Deserialize<'de> for CustomerTaxAutomaticTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CustomerTaxAutomaticTax {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CustomerTaxExempt`.
@@ -3032,6 +3230,7 @@ impl CustomerTaxExempt {
 }
 impl std::str::FromStr for CustomerTaxExempt {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3058,6 +3257,11 @@ impl<'de> serde::Deserialize<'de> for CustomerTaxExempt {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for CustomerTaxExempt {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// CustomerTaxLocation
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3071,42 +3275,56 @@ pub struct CustomerTaxLocation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for CustomerTaxLocation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerTaxLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_tax_location object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerTaxLocation, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::CustomerTaxLocationSource> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "source" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "state" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerTaxLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CustomerTaxLocationSource>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_tax_location object",
+            &["country", "source", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(CustomerTaxLocation {
-                    country: f0.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    source: f1.ok_or_else(|| crate::rt::de::missing("source"))?,
+                    country: f0,
+                    source: f1,
                     state: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "country"), (b.f1.is_none(), "source")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerTaxLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerTaxLocation {
@@ -3159,6 +3377,7 @@ impl CustomerTaxLocationSource {
 }
 impl std::str::FromStr for CustomerTaxLocationSource {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3184,6 +3403,11 @@ impl serde::Serialize for CustomerTaxLocationSource {
 impl<'de> serde::Deserialize<'de> for CustomerTaxLocationSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CustomerTaxLocationSource {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CustomerTaxProvider`.
@@ -3215,6 +3439,7 @@ impl CustomerTaxProvider {
 }
 impl std::str::FromStr for CustomerTaxProvider {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3240,6 +3465,11 @@ impl serde::Serialize for CustomerTaxProvider {
 impl<'de> serde::Deserialize<'de> for CustomerTaxProvider {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CustomerTaxProvider {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "payments")]
@@ -3336,42 +3566,50 @@ impl DeletedCustomer {
 }
 /// The id of a [`DeletedCustomer`].
 pub type DeletedCustomerId = crate::rt::Id<DeletedCustomer>;
-impl<'de> serde::Deserialize<'de> for DeletedCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedCustomer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_customer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedCustomer, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedCustomerId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedCustomer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedCustomerId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_customer object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedCustomer {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedCustomer {
@@ -4288,6 +4526,7 @@ impl UpdateCustomerTaxValidateLocation {
 #[cfg(any(feature = "payments", feature = "v2"))]
 impl std::str::FromStr for UpdateCustomerTaxValidateLocation {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -147,79 +147,142 @@ impl CustomerBalanceTransaction {
 #[cfg(any(feature = "billing", feature = "payments"))]
 pub type CustomerBalanceTransactionId = crate::rt::Id<CustomerBalanceTransaction>;
 #[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for CustomerBalanceTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerBalanceTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_balance_transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerBalanceTransaction, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::CheckoutSession>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::CreditNote>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<crate::CustomerBalanceTransactionId> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::rt::Metadata> = None;
-                let mut f13: Option<crate::CustomerBalanceTransactionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "checkout_session" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "credit_note" => f3 = crate::rt::de::next(&mut map)?,
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f6 = crate::rt::de::next(&mut map)?,
-                        "description" => f7 = crate::rt::de::next(&mut map)?,
-                        "ending_balance" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f10 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f12 = crate::rt::de::next(&mut map)?,
-                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerBalanceTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::CheckoutSession>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Expandable<crate::CreditNote>>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Expandable<crate::Customer>>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<i64>,
+            f9: Option<crate::CustomerBalanceTransactionId>,
+            f10: Option<crate::rt::Expandable<crate::Invoice>>,
+            f11: Option<bool>,
+            f12: Option<crate::rt::Metadata>,
+            f13: Option<crate::CustomerBalanceTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_balance_transaction object",
+            &[
+                "amount",
+                "checkout_session",
+                "created",
+                "credit_note",
+                "currency",
+                "customer",
+                "customer_account",
+                "description",
+                "ending_balance",
+                "id",
+                "invoice",
+                "livemode",
+                "metadata",
+                "object",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.skip(),
+                14 => r.required(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+            } => {
                 Ok(CustomerBalanceTransaction {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     checkout_session: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     credit_note: f3,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    customer: f5.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    currency: f4,
+                    customer: f5,
                     customer_account: f6,
                     description: f7,
-                    ending_balance: f8
-                        .ok_or_else(|| crate::rt::de::missing("ending_balance"))?,
-                    id: f9.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    ending_balance: f8,
+                    id: f9,
                     invoice: f10,
-                    livemode: f11.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f11,
                     metadata: f12,
-                    r#type: f13.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f5.is_none(), "customer"),
+                                    (b.f8.is_none(), "ending_balance"),
+                                    (b.f9.is_none(), "id"),
+                                    (b.f11.is_none(), "livemode"),
+                                    (b.f13.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for CustomerBalanceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -331,6 +394,7 @@ impl CustomerBalanceTransactionType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CustomerBalanceTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -375,6 +439,12 @@ impl serde::Serialize for CustomerBalanceTransactionType {
 impl<'de> serde::Deserialize<'de> for CustomerBalanceTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "billing", feature = "payments"))]
+impl crate::rt::Decode for CustomerBalanceTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// List customer balance transactions

@@ -54,94 +54,159 @@ impl CustomerCashBalanceTransaction {
 pub type CustomerCashBalanceTransactionId = crate::rt::Id<
     CustomerCashBalanceTransaction,
 >;
-impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerCashBalanceTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_cash_balance_transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerCashBalanceTransaction, A::Error> {
-                let mut f0: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
-                > = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
-                > = None;
-                let mut f8: Option<crate::CustomerCashBalanceTransactionId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<i64> = None;
-                let mut f11: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
-                > = None;
-                let mut f12: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
-                > = None;
-                let mut f13: Option<crate::CustomerCashBalanceTransactionType> = None;
-                let mut f14: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "adjusted_for_overdraft" => f0 = crate::rt::de::next(&mut map)?,
-                        "applied_to_payment" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f5 = crate::rt::de::next(&mut map)?,
-                        "ending_balance" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "funded" => f7 = crate::rt::de::next(&mut map)?,
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "net_amount" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "refunded_from_payment" => f11 = crate::rt::de::next(&mut map)?,
-                        "transferred_to_balance" => f12 = crate::rt::de::next(&mut map)?,
-                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "unapplied_from_payment" => f14 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerCashBalanceTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
+            >,
+            f1: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
+            >,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Expandable<crate::Customer>>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
+            >,
+            f8: Option<crate::CustomerCashBalanceTransactionId>,
+            f9: Option<bool>,
+            f10: Option<i64>,
+            f11: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
+            >,
+            f12: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
+            >,
+            f13: Option<crate::CustomerCashBalanceTransactionType>,
+            f14: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_cash_balance_transaction object",
+            &[
+                "adjusted_for_overdraft",
+                "applied_to_payment",
+                "created",
+                "currency",
+                "customer",
+                "customer_account",
+                "ending_balance",
+                "funded",
+                "id",
+                "livemode",
+                "net_amount",
+                "object",
+                "refunded_from_payment",
+                "transferred_to_balance",
+                "type",
+                "unapplied_from_payment",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.skip(),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+            } => {
                 Ok(CustomerCashBalanceTransaction {
                     adjusted_for_overdraft: f0,
                     applied_to_payment: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    customer: f4.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    created: f2,
+                    currency: f3,
+                    customer: f4,
                     customer_account: f5,
-                    ending_balance: f6
-                        .ok_or_else(|| crate::rt::de::missing("ending_balance"))?,
+                    ending_balance: f6,
                     funded: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    net_amount: f10.ok_or_else(|| crate::rt::de::missing("net_amount"))?,
+                    id: f8,
+                    livemode: f9,
+                    net_amount: f10,
                     refunded_from_payment: f11,
                     transferred_to_balance: f12,
-                    r#type: f13.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f13,
                     unapplied_from_payment: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "customer"),
+                                    (b.f6.is_none(), "ending_balance"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "net_amount"),
+                                    (b.f13.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for CustomerCashBalanceTransaction {
@@ -242,6 +307,7 @@ impl CustomerCashBalanceTransactionType {
 }
 impl std::str::FromStr for CustomerCashBalanceTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -282,6 +348,11 @@ impl serde::Serialize for CustomerCashBalanceTransactionType {
 impl<'de> serde::Deserialize<'de> for CustomerCashBalanceTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for CustomerCashBalanceTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Fund a test mode cash balance

@@ -311,6 +311,7 @@ impl CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRed
 impl std::str::FromStr
 for CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRedisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -388,6 +389,7 @@ impl CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSav
 impl std::str::FromStr
 for CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSaveAllowRedisplayOverride {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -578,6 +580,7 @@ impl CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage
 impl std::str::FromStr
 for CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -651,58 +654,97 @@ impl CustomerSession {
     pub const OBJECT_NAME: &'static str = "customer_session";
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CustomerSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerSession, A::Error> {
-                let mut f0: Option<crate::rt::Secret<String>> = None;
-                let mut f1: Option<crate::CustomerSessionResourceComponents> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut f6: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "client_secret" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "components" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Secret<String>>,
+            f1: Option<crate::CustomerSessionResourceComponents>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Expandable<crate::Customer>>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Timestamp>,
+            f6: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session object",
+            &[
+                "client_secret",
+                "components",
+                "created",
+                "customer",
+                "customer_account",
+                "expires_at",
+                "livemode",
+                "object",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(CustomerSession {
-                    client_secret: f0
-                        .ok_or_else(|| crate::rt::de::missing("client_secret"))?,
+                    client_secret: f0,
                     components: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    customer: f3.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    created: f2,
+                    customer: f3,
                     customer_account: f4,
-                    expires_at: f5.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    expires_at: f5,
+                    livemode: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "client_secret"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "customer"),
+                                    (b.f5.is_none(), "expires_at"),
+                                    (b.f6.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for CustomerSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -749,66 +791,85 @@ pub struct CustomerSessionResourceComponents {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CustomerSessionResourceComponents {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponents;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a customer_session_resource_components object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerSessionResourceComponents, A::Error> {
-                let mut f0: Option<
-                    crate::CustomerSessionResourceComponentsResourceBuyButton,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheet,
-                > = None;
-                let mut f2: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElement,
-                > = None;
-                let mut f3: Option<
-                    crate::CustomerSessionResourceComponentsResourcePaymentElement,
-                > = None;
-                let mut f4: Option<
-                    crate::CustomerSessionResourceComponentsResourcePricingTable,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buy_button" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_sheet" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "mobile_payment_element" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_element" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "pricing_table" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSessionResourceComponents {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomerSessionResourceComponentsResourceBuyButton>,
+            f1: Option<crate::CustomerSessionResourceComponentsResourceCustomerSheet>,
+            f2: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElement,
+            >,
+            f3: Option<crate::CustomerSessionResourceComponentsResourcePaymentElement>,
+            f4: Option<crate::CustomerSessionResourceComponentsResourcePricingTable>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components object",
+            &[
+                "buy_button",
+                "customer_sheet",
+                "mobile_payment_element",
+                "payment_element",
+                "pricing_table",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(CustomerSessionResourceComponents {
-                    buy_button: f0.ok_or_else(|| crate::rt::de::missing("buy_button"))?,
-                    customer_sheet: f1
-                        .ok_or_else(|| crate::rt::de::missing("customer_sheet"))?,
-                    mobile_payment_element: f2
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "mobile_payment_element",
-                        ))?,
-                    payment_element: f3
-                        .ok_or_else(|| crate::rt::de::missing("payment_element"))?,
-                    pricing_table: f4
-                        .ok_or_else(|| crate::rt::de::missing("pricing_table"))?,
+                    buy_button: f0,
+                    customer_sheet: f1,
+                    mobile_payment_element: f2,
+                    payment_element: f3,
+                    pricing_table: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "buy_button"),
+                                    (b.f1.is_none(), "customer_sheet"),
+                                    (b.f2.is_none(), "mobile_payment_element"),
+                                    (b.f3.is_none(), "payment_element"),
+                                    (b.f4.is_none(), "pricing_table"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for CustomerSessionResourceComponents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -845,39 +906,48 @@ pub struct CustomerSessionResourceComponentsResourceBuyButton {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CustomerSessionResourceComponentsResourceBuyButton {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourceBuyButton;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_buy_button object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CustomerSessionResourceComponentsResourceBuyButton, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSessionResourceComponentsResourceBuyButton {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_buy_button object",
+            &["enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerSessionResourceComponentsResourceBuyButton {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourceBuyButton {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -914,47 +984,53 @@ pub struct CustomerSessionResourceComponentsResourceCustomerSheet {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CustomerSessionResourceComponentsResourceCustomerSheet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourceCustomerSheet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_customer_sheet object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourceCustomerSheet,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "features" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSessionResourceComponentsResourceCustomerSheet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_customer_sheet object",
+            &["enabled", "features"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(CustomerSessionResourceComponentsResourceCustomerSheet {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f0,
                     features: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourceCustomerSheet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1002,53 +1078,45 @@ pub struct CustomerSessionResourceComponentsResourceCustomerSheetResourceFeature
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
+                >,
+            >,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_customer_sheet_resource_features object",
+            &["payment_method_allow_redisplay_filters", "payment_method_remove"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
+            payment_method_allow_redisplay_filters: f0,
+            payment_method_remove: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_customer_sheet_resource_features object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                    >,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_method_allow_redisplay_filters" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_remove" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
-                    payment_method_allow_redisplay_filters: f0,
-                    payment_method_remove: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1112,6 +1180,7 @@ impl CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPayme
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1151,6 +1220,12 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymen
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1181,6 +1256,7 @@ impl CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPayme
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1217,6 +1293,12 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymen
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// This hash contains whether the mobile payment element is enabled and the features it supports.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -1232,47 +1314,54 @@ pub struct CustomerSessionResourceComponentsResourceMobilePaymentElement {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourceMobilePaymentElement {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourceMobilePaymentElement;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_mobile_payment_element object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourceMobilePaymentElement,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "features" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_mobile_payment_element object",
+            &["enabled", "features"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(CustomerSessionResourceComponentsResourceMobilePaymentElement {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f0,
                     features: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourceMobilePaymentElement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1336,70 +1425,72 @@ pub struct CustomerSessionResourceComponentsResourceMobilePaymentElementResource
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
+                >,
+            >,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
+            >,
+            f2: Option<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+            >,
+            f3: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+            >,
+            f4: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_mobile_payment_element_resource_features object",
+            &[
+                "payment_method_allow_redisplay_filters",
+                "payment_method_redisplay",
+                "payment_method_remove",
+                "payment_method_save",
+                "payment_method_save_allow_redisplay_override",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
+            payment_method_allow_redisplay_filters: f0,
+            payment_method_redisplay: f1,
+            payment_method_remove: f2,
+            payment_method_save: f3,
+            payment_method_save_allow_redisplay_override: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_mobile_payment_element_resource_features object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                    >,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
-                > = None;
-                let mut f2: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
-                > = None;
-                let mut f3: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
-                > = None;
-                let mut f4: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_method_allow_redisplay_filters" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_redisplay" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_method_remove" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_method_save" => f3 = crate::rt::de::next(&mut map)?,
-                        "payment_method_save_allow_redisplay_override" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
-                    payment_method_allow_redisplay_filters: f0,
-                    payment_method_redisplay: f1,
-                    payment_method_remove: f2,
-                    payment_method_save: f3,
-                    payment_method_save_allow_redisplay_override: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1470,6 +1561,7 @@ impl CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatur
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1509,6 +1601,13 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payments")]
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1539,6 +1638,7 @@ impl CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatur
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1573,6 +1673,12 @@ impl<'de> serde::Deserialize<'de>
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride`.
@@ -1613,6 +1719,7 @@ impl CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatur
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1655,6 +1762,13 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payments")]
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// This hash contains whether the Payment Element is enabled and the features it supports.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -1670,47 +1784,53 @@ pub struct CustomerSessionResourceComponentsResourcePaymentElement {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CustomerSessionResourceComponentsResourcePaymentElement {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourcePaymentElement;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_payment_element object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourcePaymentElement,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "features" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePaymentElement {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_payment_element object",
+            &["enabled", "features"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(CustomerSessionResourceComponentsResourcePaymentElement {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f0,
                     features: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourcePaymentElement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1768,89 +1888,95 @@ pub struct CustomerSessionResourceComponentsResourcePaymentElementResourceFeatur
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_payment_element_resource_features object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                    >,
-                > = None;
-                let mut f1: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
-                > = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
-                > = None;
-                let mut f4: Option<
-                    crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
-                > = None;
-                let mut f5: Option<
-                    crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_method_allow_redisplay_filters" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_method_redisplay" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_method_redisplay_limit" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_remove" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_method_save" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "payment_method_save_usage" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
+                >,
+            >,
+            f1: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
+            >,
+            f2: Option<i64>,
+            f3: Option<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+            >,
+            f4: Option<
+                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+            >,
+            f5: Option<
+                crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_payment_element_resource_features object",
+            &[
+                "payment_method_allow_redisplay_filters",
+                "payment_method_redisplay",
+                "payment_method_redisplay_limit",
+                "payment_method_remove",
+                "payment_method_save",
+                "payment_method_save_usage",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4: Some(f4), f5 } => {
                 Ok(CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
-                    payment_method_allow_redisplay_filters: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "payment_method_allow_redisplay_filters",
-                        ))?,
-                    payment_method_redisplay: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "payment_method_redisplay",
-                        ))?,
+                    payment_method_allow_redisplay_filters: f0,
+                    payment_method_redisplay: f1,
                     payment_method_redisplay_limit: f2,
-                    payment_method_remove: f3
-                        .ok_or_else(|| crate::rt::de::missing("payment_method_remove"))?,
-                    payment_method_save: f4
-                        .ok_or_else(|| crate::rt::de::missing("payment_method_save"))?,
+                    payment_method_remove: f3,
+                    payment_method_save: f4,
                     payment_method_save_usage: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "payment_method_allow_redisplay_filters"),
+                                    (b.f1.is_none(), "payment_method_redisplay"),
+                                    (b.f3.is_none(), "payment_method_remove"),
+                                    (b.f4.is_none(), "payment_method_save"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -1919,6 +2045,7 @@ impl CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaym
 impl std::str::FromStr
 for CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1958,6 +2085,13 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPayme
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "payments")]
+impl crate::rt::Decode
+for CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// This hash contains whether the pricing table is enabled.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
@@ -1969,42 +2103,48 @@ pub struct CustomerSessionResourceComponentsResourcePricingTable {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for CustomerSessionResourceComponentsResourcePricingTable {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CustomerSessionResourceComponentsResourcePricingTable;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a customer_session_resource_components_resource_pricing_table object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                CustomerSessionResourceComponentsResourcePricingTable,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePricingTable {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a customer_session_resource_components_resource_pricing_table object",
+            &["enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(CustomerSessionResourceComponentsResourcePricingTable {
-                    enabled: f0.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for CustomerSessionResourceComponentsResourcePricingTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

@@ -138,74 +138,125 @@ impl DeletedDiscount {
 }
 /// The id of a [`DeletedDiscount`].
 pub type DeletedDiscountId = crate::rt::Id<DeletedDiscount>;
-impl<'de> serde::Deserialize<'de> for DeletedDiscount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedDiscount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_discount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedDiscount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::DeletedDiscountId> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::PromotionCode>> = None;
-                let mut f8: Option<crate::DiscountSource> = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "checkout_session" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer" => f1 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "deleted" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f5 = crate::rt::de::next(&mut map)?,
-                        "invoice_item" => f6 = crate::rt::de::next(&mut map)?,
-                        "promotion_code" => f7 = crate::rt::de::next(&mut map)?,
-                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "start" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription" => f10 = crate::rt::de::next(&mut map)?,
-                        "subscription_item" => f11 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedDiscount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<crate::DeletedDiscountId>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Expandable<crate::PromotionCode>>,
+            f8: Option<crate::DiscountSource>,
+            f9: Option<crate::rt::Timestamp>,
+            f10: Option<String>,
+            f11: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_discount object",
+            &[
+                "checkout_session",
+                "customer",
+                "customer_account",
+                "deleted",
+                "id",
+                "invoice",
+                "invoice_item",
+                "object",
+                "promotion_code",
+                "source",
+                "start",
+                "subscription",
+                "subscription_item",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.skip(),
+                8 => r.optional(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+            } => {
                 Ok(DeletedDiscount {
                     checkout_session: f0,
                     customer: f1,
                     customer_account: f2,
-                    deleted: f3.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f3,
+                    id: f4,
                     invoice: f5,
                     invoice_item: f6,
                     promotion_code: f7,
-                    source: f8.ok_or_else(|| crate::rt::de::missing("source"))?,
-                    start: f9.ok_or_else(|| crate::rt::de::missing("start"))?,
+                    source: f8,
+                    start: f9,
                     subscription: f10,
                     subscription_item: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "deleted"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f8.is_none(), "source"),
+                                    (b.f9.is_none(), "start"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedDiscount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedDiscount {
@@ -292,74 +343,124 @@ impl Discount {
 }
 /// The id of a [`Discount`].
 pub type DiscountId = crate::rt::Id<Discount>;
-impl<'de> serde::Deserialize<'de> for Discount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Discount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a discount object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Discount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::DiscountId> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Expandable<crate::PromotionCode>> = None;
-                let mut f8: Option<crate::DiscountSource> = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "checkout_session" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer" => f1 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "end" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice" => f5 = crate::rt::de::next(&mut map)?,
-                        "invoice_item" => f6 = crate::rt::de::next(&mut map)?,
-                        "promotion_code" => f7 = crate::rt::de::next(&mut map)?,
-                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "start" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "subscription" => f10 = crate::rt::de::next(&mut map)?,
-                        "subscription_item" => f11 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Discount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::DiscountId>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Expandable<crate::PromotionCode>>,
+            f8: Option<crate::DiscountSource>,
+            f9: Option<crate::rt::Timestamp>,
+            f10: Option<String>,
+            f11: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a discount object",
+            &[
+                "checkout_session",
+                "customer",
+                "customer_account",
+                "end",
+                "id",
+                "invoice",
+                "invoice_item",
+                "object",
+                "promotion_code",
+                "source",
+                "start",
+                "subscription",
+                "subscription_item",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.skip(),
+                8 => r.optional(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+            } => {
                 Ok(Discount {
                     checkout_session: f0,
                     customer: f1,
                     customer_account: f2,
                     end: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f4,
                     invoice: f5,
                     invoice_item: f6,
                     promotion_code: f7,
-                    source: f8.ok_or_else(|| crate::rt::de::missing("source"))?,
-                    start: f9.ok_or_else(|| crate::rt::de::missing("start"))?,
+                    source: f8,
+                    start: f9,
                     subscription: f10,
                     subscription_item: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f4.is_none(), "id"),
+                                    (b.f8.is_none(), "source"),
+                                    (b.f9.is_none(), "start"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Discount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Discount {
@@ -420,39 +521,47 @@ pub struct DiscountSource {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DiscountSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DiscountSource;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a discount_source object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DiscountSource, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Coupon>> = None;
-                let mut f1: Option<crate::DiscountSourceType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "coupon" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DiscountSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Coupon>>,
+            f1: Option<crate::DiscountSourceType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a discount_source object",
+            &["coupon", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(DiscountSource {
                     coupon: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DiscountSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DiscountSource {
@@ -495,6 +604,7 @@ impl DiscountSourceType {
 }
 impl std::str::FromStr for DiscountSourceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -517,6 +627,11 @@ impl serde::Serialize for DiscountSourceType {
 impl<'de> serde::Deserialize<'de> for DiscountSourceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for DiscountSourceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `GET /v1/customers/{customer}/discount`

@@ -243,6 +243,7 @@ impl CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedT
 impl std::str::FromStr
 for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -328,96 +329,159 @@ impl Dispute {
 }
 /// The id of a [`Dispute`].
 pub type DisputeId = crate::rt::Id<Dispute>;
-impl<'de> serde::Deserialize<'de> for Dispute {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Dispute;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Dispute, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<Vec<crate::BalanceTransaction>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<Vec<crate::DisputeEnhancedEligibilityTypes>> = None;
-                let mut f6: Option<crate::DisputeEvidence> = None;
-                let mut f7: Option<crate::DisputeEvidenceDetails> = None;
-                let mut f8: Option<crate::DisputeId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<crate::rt::Metadata> = None;
-                let mut f12: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f13: Option<crate::DisputePaymentMethodDetails> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::DisputeStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transactions" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "charge" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "enhanced_eligibility_types" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "evidence" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "evidence_details" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "is_charge_refundable" => {
-                            f9 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_intent" => f12 = crate::rt::de::next(&mut map)?,
-                        "payment_method_details" => f13 = crate::rt::de::next(&mut map)?,
-                        "reason" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Dispute {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<Vec<crate::BalanceTransaction>>,
+            f2: Option<crate::rt::Expandable<crate::Charge>>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<Vec<crate::DisputeEnhancedEligibilityTypes>>,
+            f6: Option<crate::DisputeEvidence>,
+            f7: Option<crate::DisputeEvidenceDetails>,
+            f8: Option<crate::DisputeId>,
+            f9: Option<bool>,
+            f10: Option<bool>,
+            f11: Option<crate::rt::Metadata>,
+            f12: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f13: Option<crate::DisputePaymentMethodDetails>,
+            f14: Option<String>,
+            f15: Option<crate::DisputeStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute object",
+            &[
+                "amount",
+                "balance_transactions",
+                "charge",
+                "created",
+                "currency",
+                "enhanced_eligibility_types",
+                "evidence",
+                "evidence_details",
+                "id",
+                "is_charge_refundable",
+                "livemode",
+                "metadata",
+                "object",
+                "payment_intent",
+                "payment_method_details",
+                "reason",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.skip(),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+            } => {
                 Ok(Dispute {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    balance_transactions: f1
-                        .ok_or_else(|| crate::rt::de::missing("balance_transactions"))?,
-                    charge: f2.ok_or_else(|| crate::rt::de::missing("charge"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    enhanced_eligibility_types: f5
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "enhanced_eligibility_types",
-                        ))?,
-                    evidence: f6.ok_or_else(|| crate::rt::de::missing("evidence"))?,
-                    evidence_details: f7
-                        .ok_or_else(|| crate::rt::de::missing("evidence_details"))?,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    is_charge_refundable: f9
-                        .ok_or_else(|| crate::rt::de::missing("is_charge_refundable"))?,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f11.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    amount: f0,
+                    balance_transactions: f1,
+                    charge: f2,
+                    created: f3,
+                    currency: f4,
+                    enhanced_eligibility_types: f5,
+                    evidence: f6,
+                    evidence_details: f7,
+                    id: f8,
+                    is_charge_refundable: f9,
+                    livemode: f10,
+                    metadata: f11,
                     payment_intent: f12,
                     payment_method_details: f13,
-                    reason: f14.ok_or_else(|| crate::rt::de::missing("reason"))?,
-                    status: f15.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    reason: f14,
+                    status: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "balance_transactions"),
+                                    (b.f2.is_none(), "charge"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f5.is_none(), "enhanced_eligibility_types"),
+                                    (b.f6.is_none(), "evidence"),
+                                    (b.f7.is_none(), "evidence_details"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "is_charge_refundable"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f11.is_none(), "metadata"),
+                                    (b.f14.is_none(), "reason"),
+                                    (b.f15.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Dispute {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Dispute {
@@ -471,43 +535,36 @@ pub struct DisputeEnhancedEligibility {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputeEnhancedEligibility {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputeEnhancedEligibilityVisaCompellingEvidence3>,
+            f1: Option<crate::DisputeEnhancedEligibilityVisaCompliance>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_eligibility object",
+            &["visa_compelling_evidence_3", "visa_compliance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(DisputeEnhancedEligibility {
+            visa_compelling_evidence_3: f0,
+            visa_compliance: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibility {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEligibility;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_enhanced_eligibility object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEligibility, A::Error> {
-                let mut f0: Option<
-                    crate::DisputeEnhancedEligibilityVisaCompellingEvidence3,
-                > = None;
-                let mut f1: Option<crate::DisputeEnhancedEligibilityVisaCompliance> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "visa_compelling_evidence_3" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "visa_compliance" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputeEnhancedEligibility {
-                    visa_compelling_evidence_3: f0,
-                    visa_compliance: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEligibility {
@@ -557,6 +614,7 @@ impl DisputeEnhancedEligibilityTypes {
 }
 impl std::str::FromStr for DisputeEnhancedEligibilityTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -584,6 +642,11 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityTypes {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputeEnhancedEligibilityTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputeEnhancedEligibilityVisaCompellingEvidence3
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -597,48 +660,56 @@ pub struct DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEligibilityVisaCompellingEvidence3;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a dispute_enhanced_eligibility_visa_compelling_evidence3 object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEligibilityVisaCompellingEvidence3, A::Error> {
-                let mut f0: Option<
-                    Vec<
-                        crate::DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions,
-                    >,
-                > = None;
-                let mut f1: Option<
-                    crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "required_actions" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions,
+                >,
+            >,
+            f1: Option<crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_eligibility_visa_compelling_evidence3 object",
+            &["required_actions", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DisputeEnhancedEligibilityVisaCompellingEvidence3 {
-                    required_actions: f0
-                        .ok_or_else(|| crate::rt::de::missing("required_actions"))?,
-                    status: f1.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    required_actions: f0,
+                    status: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "required_actions"),
+                                    (b.f1.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
@@ -704,6 +775,7 @@ impl DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
 impl std::str::FromStr
 for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -749,6 +821,12 @@ for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `DisputeEnhancedEligibilityVisaCompellingEvidence3Status`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -781,6 +859,7 @@ impl DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
 }
 impl std::str::FromStr for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -818,6 +897,11 @@ for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputeEnhancedEligibilityVisaCompliance
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -827,38 +911,44 @@ pub struct DisputeEnhancedEligibilityVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompliance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEligibilityVisaCompliance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_enhanced_eligibility_visa_compliance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEligibilityVisaCompliance, A::Error> {
-                let mut f0: Option<
-                    crate::DisputeEnhancedEligibilityVisaComplianceStatus,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputeEnhancedEligibilityVisaComplianceStatus>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_eligibility_visa_compliance object",
+            &["status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(DisputeEnhancedEligibilityVisaCompliance {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaCompliance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEligibilityVisaCompliance {
@@ -905,6 +995,7 @@ impl DisputeEnhancedEligibilityVisaComplianceStatus {
 }
 impl std::str::FromStr for DisputeEnhancedEligibilityVisaComplianceStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -936,6 +1027,11 @@ impl<'de> serde::Deserialize<'de> for DisputeEnhancedEligibilityVisaComplianceSt
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputeEnhancedEligibilityVisaComplianceStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputeEnhancedEvidence
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -947,43 +1043,36 @@ pub struct DisputeEnhancedEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputeEnhancedEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputeEnhancedEvidenceVisaCompellingEvidence3>,
+            f1: Option<crate::DisputeEnhancedEvidenceVisaCompliance>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_evidence object",
+            &["visa_compelling_evidence_3", "visa_compliance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(DisputeEnhancedEvidence {
+            visa_compelling_evidence_3: f0,
+            visa_compliance: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_enhanced_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEvidence, A::Error> {
-                let mut f0: Option<
-                    crate::DisputeEnhancedEvidenceVisaCompellingEvidence3,
-                > = None;
-                let mut f1: Option<crate::DisputeEnhancedEvidenceVisaCompliance> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "visa_compelling_evidence_3" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "visa_compliance" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputeEnhancedEvidence {
-                    visa_compelling_evidence_3: f0,
-                    visa_compliance: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEvidence {
@@ -1023,50 +1112,51 @@ pub struct DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEvidenceVisaCompellingEvidence3;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a dispute_enhanced_evidence_visa_compelling_evidence3 object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEvidenceVisaCompellingEvidence3, A::Error> {
-                let mut f0: Option<
-                    crate::DisputeVisaCompellingEvidence3DisputedTransaction,
-                > = None;
-                let mut f1: Option<
-                    Vec<crate::DisputeVisaCompellingEvidence3PriorUndisputedTransaction>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disputed_transaction" => f0 = crate::rt::de::next(&mut map)?,
-                        "prior_undisputed_transactions" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputeVisaCompellingEvidence3DisputedTransaction>,
+            f1: Option<
+                Vec<crate::DisputeVisaCompellingEvidence3PriorUndisputedTransaction>,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_evidence_visa_compelling_evidence3 object",
+            &["disputed_transaction", "prior_undisputed_transactions"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(DisputeEnhancedEvidenceVisaCompellingEvidence3 {
                     disputed_transaction: f0,
-                    prior_undisputed_transactions: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "prior_undisputed_transactions",
-                        ))?,
+                    prior_undisputed_transactions: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "prior_undisputed_transactions")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
@@ -1101,37 +1191,46 @@ pub struct DisputeEnhancedEvidenceVisaCompliance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompliance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEnhancedEvidenceVisaCompliance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_enhanced_evidence_visa_compliance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEnhancedEvidenceVisaCompliance, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fee_acknowledged" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_enhanced_evidence_visa_compliance object",
+            &["fee_acknowledged"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(DisputeEnhancedEvidenceVisaCompliance {
-                    fee_acknowledged: f0
-                        .ok_or_else(|| crate::rt::de::missing("fee_acknowledged"))?,
+                    fee_acknowledged: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "fee_acknowledged")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEnhancedEvidenceVisaCompliance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEnhancedEvidenceVisaCompliance {
@@ -1213,95 +1312,166 @@ pub struct DisputeEvidence {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEvidence {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEvidence;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_evidence object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEvidence, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::DisputeEnhancedEvidence> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f16: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<String> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f25: Option<String> = None;
-                let mut f26: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut f27: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "access_activity_log" => f0 = crate::rt::de::next(&mut map)?,
-                        "billing_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "cancellation_policy" => f2 = crate::rt::de::next(&mut map)?,
-                        "cancellation_policy_disclosure" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cancellation_rebuttal" => f4 = crate::rt::de::next(&mut map)?,
-                        "customer_communication" => f5 = crate::rt::de::next(&mut map)?,
-                        "customer_email_address" => f6 = crate::rt::de::next(&mut map)?,
-                        "customer_name" => f7 = crate::rt::de::next(&mut map)?,
-                        "customer_purchase_ip" => f8 = crate::rt::de::next(&mut map)?,
-                        "customer_signature" => f9 = crate::rt::de::next(&mut map)?,
-                        "duplicate_charge_documentation" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        "duplicate_charge_explanation" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "duplicate_charge_id" => f12 = crate::rt::de::next(&mut map)?,
-                        "enhanced_evidence" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "product_description" => f14 = crate::rt::de::next(&mut map)?,
-                        "receipt" => f15 = crate::rt::de::next(&mut map)?,
-                        "refund_policy" => f16 = crate::rt::de::next(&mut map)?,
-                        "refund_policy_disclosure" => {
-                            f17 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_refusal_explanation" => {
-                            f18 = crate::rt::de::next(&mut map)?;
-                        }
-                        "service_date" => f19 = crate::rt::de::next(&mut map)?,
-                        "service_documentation" => f20 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f21 = crate::rt::de::next(&mut map)?,
-                        "shipping_carrier" => f22 = crate::rt::de::next(&mut map)?,
-                        "shipping_date" => f23 = crate::rt::de::next(&mut map)?,
-                        "shipping_documentation" => f24 = crate::rt::de::next(&mut map)?,
-                        "shipping_tracking_number" => {
-                            f25 = crate::rt::de::next(&mut map)?;
-                        }
-                        "uncategorized_file" => f26 = crate::rt::de::next(&mut map)?,
-                        "uncategorized_text" => f27 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEvidence {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::rt::Expandable<crate::File>>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Expandable<crate::File>>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<crate::rt::Expandable<crate::File>>,
+            f10: Option<crate::rt::Expandable<crate::File>>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<crate::DisputeEnhancedEvidence>,
+            f14: Option<String>,
+            f15: Option<crate::rt::Expandable<crate::File>>,
+            f16: Option<crate::rt::Expandable<crate::File>>,
+            f17: Option<String>,
+            f18: Option<String>,
+            f19: Option<String>,
+            f20: Option<crate::rt::Expandable<crate::File>>,
+            f21: Option<String>,
+            f22: Option<String>,
+            f23: Option<String>,
+            f24: Option<crate::rt::Expandable<crate::File>>,
+            f25: Option<String>,
+            f26: Option<crate::rt::Expandable<crate::File>>,
+            f27: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_evidence object",
+            &[
+                "access_activity_log",
+                "billing_address",
+                "cancellation_policy",
+                "cancellation_policy_disclosure",
+                "cancellation_rebuttal",
+                "customer_communication",
+                "customer_email_address",
+                "customer_name",
+                "customer_purchase_ip",
+                "customer_signature",
+                "duplicate_charge_documentation",
+                "duplicate_charge_explanation",
+                "duplicate_charge_id",
+                "enhanced_evidence",
+                "product_description",
+                "receipt",
+                "refund_policy",
+                "refund_policy_disclosure",
+                "refund_refusal_explanation",
+                "service_date",
+                "service_documentation",
+                "shipping_address",
+                "shipping_carrier",
+                "shipping_date",
+                "shipping_documentation",
+                "shipping_tracking_number",
+                "uncategorized_file",
+                "uncategorized_text",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+            } => {
                 Ok(DisputeEvidence {
                     access_activity_log: f0,
                     billing_address: f1,
@@ -1316,8 +1486,7 @@ impl<'de> serde::Deserialize<'de> for DisputeEvidence {
                     duplicate_charge_documentation: f10,
                     duplicate_charge_explanation: f11,
                     duplicate_charge_id: f12,
-                    enhanced_evidence: f13
-                        .ok_or_else(|| crate::rt::de::missing("enhanced_evidence"))?,
+                    enhanced_evidence: f13,
                     product_description: f14,
                     receipt: f15,
                     refund_policy: f16,
@@ -1335,8 +1504,22 @@ impl<'de> serde::Deserialize<'de> for DisputeEvidence {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f13.is_none(), "enhanced_evidence")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEvidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEvidence {
@@ -1453,53 +1636,75 @@ pub struct DisputeEvidenceDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputeEvidenceDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeEvidenceDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_evidence_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeEvidenceDetails, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::DisputeEnhancedEligibility> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "due_by" => f0 = crate::rt::de::next(&mut map)?,
-                        "enhanced_eligibility" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "has_evidence" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "past_due" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "submission_count" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeEvidenceDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::DisputeEnhancedEligibility>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_evidence_details object",
+            &[
+                "due_by",
+                "enhanced_eligibility",
+                "has_evidence",
+                "past_due",
+                "submission_count",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
                 Ok(DisputeEvidenceDetails {
                     due_by: f0,
-                    enhanced_eligibility: f1
-                        .ok_or_else(|| crate::rt::de::missing("enhanced_eligibility"))?,
-                    has_evidence: f2
-                        .ok_or_else(|| crate::rt::de::missing("has_evidence"))?,
-                    past_due: f3.ok_or_else(|| crate::rt::de::missing("past_due"))?,
-                    submission_count: f4
-                        .ok_or_else(|| crate::rt::de::missing("submission_count"))?,
+                    enhanced_eligibility: f1,
+                    has_evidence: f2,
+                    past_due: f3,
+                    submission_count: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "enhanced_eligibility"),
+                                    (b.f2.is_none(), "has_evidence"),
+                                    (b.f3.is_none(), "past_due"),
+                                    (b.f4.is_none(), "submission_count"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputeEvidenceDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeEvidenceDetails {
@@ -1815,48 +2020,62 @@ pub struct DisputePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputePaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputePaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::DisputePaymentMethodDetailsAmazonPay> = None;
-                let mut f1: Option<crate::DisputePaymentMethodDetailsCard> = None;
-                let mut f2: Option<crate::DisputePaymentMethodDetailsKlarna> = None;
-                let mut f3: Option<crate::DisputePaymentMethodDetailsPaypal> = None;
-                let mut f4: Option<crate::DisputePaymentMethodDetailsType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amazon_pay" => f0 = crate::rt::de::next(&mut map)?,
-                        "card" => f1 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f2 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputePaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputePaymentMethodDetailsAmazonPay>,
+            f1: Option<crate::DisputePaymentMethodDetailsCard>,
+            f2: Option<crate::DisputePaymentMethodDetailsKlarna>,
+            f3: Option<crate::DisputePaymentMethodDetailsPaypal>,
+            f4: Option<crate::DisputePaymentMethodDetailsType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_payment_method_details object",
+            &["amazon_pay", "card", "klarna", "paypal", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
                 Ok(DisputePaymentMethodDetails {
                     amazon_pay: f0,
                     card: f1,
                     klarna: f2,
                     paypal: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputePaymentMethodDetails {
@@ -1897,38 +2116,33 @@ pub struct DisputePaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::DisputePaymentMethodDetailsAmazonPayDisputeType>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_payment_method_details_amazon_pay object",
+            &["dispute_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(DisputePaymentMethodDetailsAmazonPay {
+            dispute_type: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputePaymentMethodDetailsAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_payment_method_details_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputePaymentMethodDetailsAmazonPay, A::Error> {
-                let mut f0: Option<
-                    crate::DisputePaymentMethodDetailsAmazonPayDisputeType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dispute_type" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputePaymentMethodDetailsAmazonPay {
-                    dispute_type: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputePaymentMethodDetailsAmazonPay {
@@ -1973,6 +2187,7 @@ impl DisputePaymentMethodDetailsAmazonPayDisputeType {
 }
 impl std::str::FromStr for DisputePaymentMethodDetailsAmazonPayDisputeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2004,6 +2219,11 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsAmazonPayDisput
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPayDisputeType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputePaymentMethodDetailsCard
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2017,42 +2237,56 @@ pub struct DisputePaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputePaymentMethodDetailsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_payment_method_details_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputePaymentMethodDetailsCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::DisputePaymentMethodDetailsCardCaseType> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "case_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "network_reason_code" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::DisputePaymentMethodDetailsCardCaseType>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_payment_method_details_card object",
+            &["brand", "case_type", "network_reason_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(DisputePaymentMethodDetailsCard {
-                    brand: f0.ok_or_else(|| crate::rt::de::missing("brand"))?,
-                    case_type: f1.ok_or_else(|| crate::rt::de::missing("case_type"))?,
+                    brand: f0,
+                    case_type: f1,
                     network_reason_code: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "brand"), (b.f1.is_none(), "case_type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputePaymentMethodDetailsCard {
@@ -2108,6 +2342,7 @@ impl DisputePaymentMethodDetailsCardCaseType {
 }
 impl std::str::FromStr for DisputePaymentMethodDetailsCardCaseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2136,6 +2371,11 @@ impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsCardCaseType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputePaymentMethodDetailsCardCaseType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputePaymentMethodDetailsKlarna
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2147,41 +2387,36 @@ pub struct DisputePaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_payment_method_details_klarna object",
+            &["chargeback_loss_reason_code", "reason_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(DisputePaymentMethodDetailsKlarna {
+            chargeback_loss_reason_code: f0,
+            reason_code: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputePaymentMethodDetailsKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_payment_method_details_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputePaymentMethodDetailsKlarna, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "chargeback_loss_reason_code" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "reason_code" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputePaymentMethodDetailsKlarna {
-                    chargeback_loss_reason_code: f0,
-                    reason_code: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputePaymentMethodDetailsKlarna {
@@ -2217,39 +2452,36 @@ pub struct DisputePaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_payment_method_details_paypal object",
+            &["case_id", "reason_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(DisputePaymentMethodDetailsPaypal {
+            case_id: f0,
+            reason_code: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputePaymentMethodDetailsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_payment_method_details_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputePaymentMethodDetailsPaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "case_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "reason_code" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputePaymentMethodDetailsPaypal {
-                    case_id: f0,
-                    reason_code: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputePaymentMethodDetailsPaypal {
@@ -2303,6 +2535,7 @@ impl DisputePaymentMethodDetailsType {
 }
 impl std::str::FromStr for DisputePaymentMethodDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2328,6 +2561,11 @@ impl serde::Serialize for DisputePaymentMethodDetailsType {
 impl<'de> serde::Deserialize<'de> for DisputePaymentMethodDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for DisputePaymentMethodDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `DisputeStatus`.
@@ -2371,6 +2609,7 @@ impl DisputeStatus {
 }
 impl std::str::FromStr for DisputeStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2402,6 +2641,11 @@ impl<'de> serde::Deserialize<'de> for DisputeStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for DisputeStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputeTransactionShippingAddress
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2421,51 +2665,55 @@ pub struct DisputeTransactionShippingAddress {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputeTransactionShippingAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_transaction_shipping_address object",
+            &["city", "country", "line1", "line2", "postal_code", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(DisputeTransactionShippingAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputeTransactionShippingAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeTransactionShippingAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a dispute_transaction_shipping_address object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeTransactionShippingAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputeTransactionShippingAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeTransactionShippingAddress {
@@ -2527,63 +2775,74 @@ pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<
+                crate::DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
+            >,
+            f6: Option<String>,
+            f7: Option<crate::DisputeTransactionShippingAddress>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_visa_compelling_evidence3_disputed_transaction object",
+            &[
+                "customer_account_id",
+                "customer_device_fingerprint",
+                "customer_device_id",
+                "customer_email_address",
+                "customer_purchase_ip",
+                "merchandise_or_services",
+                "product_description",
+                "shipping_address",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(DisputeVisaCompellingEvidence3DisputedTransaction {
+            customer_account_id: f0,
+            customer_device_fingerprint: f1,
+            customer_device_id: f2,
+            customer_email_address: f3,
+            customer_purchase_ip: f4,
+            merchandise_or_services: f5,
+            product_description: f6,
+            shipping_address: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for DisputeVisaCompellingEvidence3DisputedTransaction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeVisaCompellingEvidence3DisputedTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a dispute_visa_compelling_evidence3_disputed_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DisputeVisaCompellingEvidence3DisputedTransaction, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::DisputeTransactionShippingAddress> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_account_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer_device_fingerprint" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "customer_device_id" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_email_address" => f3 = crate::rt::de::next(&mut map)?,
-                        "customer_purchase_ip" => f4 = crate::rt::de::next(&mut map)?,
-                        "merchandise_or_services" => f5 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(DisputeVisaCompellingEvidence3DisputedTransaction {
-                    customer_account_id: f0,
-                    customer_device_fingerprint: f1,
-                    customer_device_id: f2,
-                    customer_email_address: f3,
-                    customer_purchase_ip: f4,
-                    merchandise_or_services: f5,
-                    product_description: f6,
-                    shipping_address: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3DisputedTransaction {
@@ -2656,6 +2915,7 @@ impl DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
 impl std::str::FromStr
 for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2692,6 +2952,12 @@ for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// DisputeVisaCompellingEvidence3PriorUndisputedTransaction
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2715,53 +2981,59 @@ pub struct DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DisputeVisaCompellingEvidence3PriorUndisputedTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a dispute_visa_compelling_evidence3_prior_undisputed_transaction object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                DisputeVisaCompellingEvidence3PriorUndisputedTransaction,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::DisputeTransactionShippingAddress> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "charge" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account_id" => f1 = crate::rt::de::next(&mut map)?,
-                        "customer_device_fingerprint" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "customer_device_id" => f3 = crate::rt::de::next(&mut map)?,
-                        "customer_email_address" => f4 = crate::rt::de::next(&mut map)?,
-                        "customer_purchase_ip" => f5 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f6 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::DisputeTransactionShippingAddress>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a dispute_visa_compelling_evidence3_prior_undisputed_transaction object",
+            &[
+                "charge",
+                "customer_account_id",
+                "customer_device_fingerprint",
+                "customer_device_id",
+                "customer_email_address",
+                "customer_purchase_ip",
+                "product_description",
+                "shipping_address",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4, f5, f6, f7 } => {
                 Ok(DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
-                    charge: f0.ok_or_else(|| crate::rt::de::missing("charge"))?,
+                    charge: f0,
                     customer_account_id: f1,
                     customer_device_fingerprint: f2,
                     customer_device_id: f3,
@@ -2772,8 +3044,21 @@ for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "charge")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DisputeVisaCompellingEvidence3PriorUndisputedTransaction {

@@ -183,51 +183,71 @@ impl EphemeralKey {
 #[cfg(feature = "payments")]
 pub type EphemeralKeyId = crate::rt::Id<EphemeralKey>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for EphemeralKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = EphemeralKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a ephemeral_key object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EphemeralKey, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::EphemeralKeyId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::rt::Secret<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "secret" => f4 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for EphemeralKey {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::EphemeralKeyId>,
+            f3: Option<bool>,
+            f4: Option<crate::rt::Secret<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a ephemeral_key object",
+            &["created", "expires", "id", "livemode", "object", "secret"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3), f4 } => {
                 Ok(EphemeralKey {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires: f1.ok_or_else(|| crate::rt::de::missing("expires"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    created: f0,
+                    expires: f1,
+                    id: f2,
+                    livemode: f3,
                     secret: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "expires"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for EphemeralKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

@@ -46,42 +46,51 @@ impl ExchangeRate {
 #[cfg(feature = "payments")]
 pub type ExchangeRateId = crate::rt::Id<ExchangeRate>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ExchangeRate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ExchangeRate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a exchange_rate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ExchangeRate, A::Error> {
-                let mut f0: Option<crate::ExchangeRateId> = None;
-                let mut f1: Option<std::collections::BTreeMap<String, f64>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "rates" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ExchangeRate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::ExchangeRateId>,
+            f1: Option<std::collections::BTreeMap<String, f64>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a exchange_rate object",
+            &["id", "object", "rates"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.skip(),
+                2 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(ExchangeRate {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    rates: f1.ok_or_else(|| crate::rt::de::missing("rates"))?,
+                    id: f0,
+                    rates: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "id"), (b.f1.is_none(), "rates")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for ExchangeRate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

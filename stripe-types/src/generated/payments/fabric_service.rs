@@ -66,34 +66,29 @@ impl FabricService {
     pub const OBJECT_NAME: &'static str = "fabric_service";
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for FabricService {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a fabric_service object",
+            &["object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(FabricService { extra })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for FabricService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FabricService;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a fabric_service object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FabricService, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(FabricService { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

@@ -196,6 +196,7 @@ impl FundingInstructionsCustomerBankTransferRequestedAddressTypes {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for FundingInstructionsCustomerBankTransferRequestedAddressTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

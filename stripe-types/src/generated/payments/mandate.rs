@@ -29,75 +29,116 @@ impl Mandate {
 }
 /// The id of a [`Mandate`].
 pub type MandateId = crate::rt::Id<Mandate>;
-impl<'de> serde::Deserialize<'de> for Mandate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Mandate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Mandate, A::Error> {
-                let mut f0: Option<crate::CustomerAcceptance> = None;
-                let mut f1: Option<crate::MandateId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::MandateMultiUse> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f6: Option<crate::MandatePaymentMethodDetails> = None;
-                let mut f7: Option<crate::MandateSingleUse> = None;
-                let mut f8: Option<crate::MandateStatus> = None;
-                let mut f9: Option<crate::MandateType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_acceptance" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "multi_use" => f3 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f4 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method_details" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "single_use" => f7 = crate::rt::de::next(&mut map)?,
-                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Mandate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomerAcceptance>,
+            f1: Option<crate::MandateId>,
+            f2: Option<bool>,
+            f3: Option<crate::MandateMultiUse>,
+            f4: Option<String>,
+            f5: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f6: Option<crate::MandatePaymentMethodDetails>,
+            f7: Option<crate::MandateSingleUse>,
+            f8: Option<crate::MandateStatus>,
+            f9: Option<crate::MandateType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate object",
+            &[
+                "customer_acceptance",
+                "id",
+                "livemode",
+                "multi_use",
+                "object",
+                "on_behalf_of",
+                "payment_method",
+                "payment_method_details",
+                "single_use",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.skip(),
+                5 => r.optional(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+            } => {
                 Ok(Mandate {
-                    customer_acceptance: f0
-                        .ok_or_else(|| crate::rt::de::missing("customer_acceptance"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    customer_acceptance: f0,
+                    id: f1,
+                    livemode: f2,
                     multi_use: f3,
                     on_behalf_of: f4,
-                    payment_method: f5
-                        .ok_or_else(|| crate::rt::de::missing("payment_method"))?,
-                    payment_method_details: f6
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "payment_method_details",
-                        ))?,
+                    payment_method: f5,
+                    payment_method_details: f6,
                     single_use: f7,
-                    status: f8.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f9.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    status: f8,
+                    r#type: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "customer_acceptance"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f5.is_none(), "payment_method"),
+                                    (b.f6.is_none(), "payment_method_details"),
+                                    (b.f8.is_none(), "status"),
+                                    (b.f9.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Mandate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Mandate {
@@ -148,53 +189,68 @@ pub struct MandateAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandateAcssDebit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateAcssDebit, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
-                > = None;
-                let mut f3: Option<
-                    crate::CheckoutAcssDebitMandateOptionsTransactionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_for" => f0 = crate::rt::de::next(&mut map)?,
-                        "interval_description" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction_type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandateAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+            f3: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_acss_debit object",
+            &[
+                "default_for",
+                "interval_description",
+                "payment_schedule",
+                "transaction_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3: Some(f3) } => {
                 Ok(MandateAcssDebit {
                     default_for: f0,
                     interval_description: f1,
-                    payment_schedule: f2
-                        .ok_or_else(|| crate::rt::de::missing("payment_schedule"))?,
-                    transaction_type: f3
-                        .ok_or_else(|| crate::rt::de::missing("transaction_type"))?,
+                    payment_schedule: f2,
+                    transaction_type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "payment_schedule"),
+                                    (b.f3.is_none(), "transaction_type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandateAcssDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateAcssDebit {
@@ -228,31 +284,27 @@ pub struct MandateAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_amazon_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateAmazonPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateAmazonPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateAmazonPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateAmazonPay {
@@ -280,36 +332,41 @@ pub struct MandateAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandateAuBecsDebit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_au_becs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateAuBecsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "url" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandateAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_au_becs_debit object",
+            &["url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(MandateAuBecsDebit {
-                    url: f0.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    url: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "url")])),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandateAuBecsDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateAuBecsDebit {
@@ -344,46 +401,64 @@ pub struct MandateBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandateBacsDebit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateBacsDebit, A::Error> {
-                let mut f0: Option<crate::MandateBacsDebitNetworkStatus> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::MandateBacsDebitRevocationReason> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network_status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "reference" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "revocation_reason" => f2 = crate::rt::de::next(&mut map)?,
-                        "url" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandateBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::MandateBacsDebitNetworkStatus>,
+            f1: Option<String>,
+            f2: Option<crate::MandateBacsDebitRevocationReason>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_bacs_debit object",
+            &["network_status", "reference", "revocation_reason", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(MandateBacsDebit {
-                    network_status: f0
-                        .ok_or_else(|| crate::rt::de::missing("network_status"))?,
-                    reference: f1.ok_or_else(|| crate::rt::de::missing("reference"))?,
+                    network_status: f0,
+                    reference: f1,
                     revocation_reason: f2,
-                    url: f3.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "network_status"),
+                                    (b.f1.is_none(), "reference"),
+                                    (b.f3.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandateBacsDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateBacsDebit {
@@ -437,6 +512,7 @@ impl MandateBacsDebitNetworkStatus {
 }
 impl std::str::FromStr for MandateBacsDebitNetworkStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -462,6 +538,11 @@ impl serde::Serialize for MandateBacsDebitNetworkStatus {
 impl<'de> serde::Deserialize<'de> for MandateBacsDebitNetworkStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for MandateBacsDebitNetworkStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `MandateBacsDebitRevocationReason`.
@@ -502,6 +583,7 @@ impl MandateBacsDebitRevocationReason {
 }
 impl std::str::FromStr for MandateBacsDebitRevocationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -536,6 +618,11 @@ impl<'de> serde::Deserialize<'de> for MandateBacsDebitRevocationReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for MandateBacsDebitRevocationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// mandate_cashapp
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -543,31 +630,27 @@ pub struct MandateCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_cashapp object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateCashapp { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateCashapp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_cashapp object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateCashapp, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateCashapp { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateCashapp {
@@ -593,31 +676,27 @@ pub struct MandateKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateKakaoPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_kakao_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateKakaoPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateKakaoPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_kakao_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateKakaoPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateKakaoPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateKakaoPay {
@@ -643,31 +722,27 @@ pub struct MandateKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_klarna object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateKlarna { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateKlarna, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateKlarna { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateKlarna {
@@ -693,31 +768,27 @@ pub struct MandateKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_kr_card object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateKrCard { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateKrCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_kr_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateKrCard, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateKrCard { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateKrCard {
@@ -743,31 +814,27 @@ pub struct MandateLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_link object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateLink { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateLink, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateLink { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateLink {
@@ -793,31 +860,27 @@ pub struct MandateMultiUse {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateMultiUse {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_multi_use object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateMultiUse { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateMultiUse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateMultiUse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_multi_use object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateMultiUse, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateMultiUse { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateMultiUse {
@@ -843,31 +906,27 @@ pub struct MandateNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateNaverPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_naver_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateNaverPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateNaverPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_naver_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateNaverPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateNaverPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateNaverPay {
@@ -893,31 +952,27 @@ pub struct MandateNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateNzBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_nz_bank_account object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateNzBankAccount { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateNzBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_nz_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateNzBankAccount, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateNzBankAccount { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateNzBankAccount {
@@ -959,54 +1014,68 @@ pub struct MandateOptionsPayto {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for MandateOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: Option<i64>,
+            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_options_payto object",
+            &[
+                "amount",
+                "amount_type",
+                "end_date",
+                "payment_schedule",
+                "payments_per_period",
+                "purpose",
+                "start_date",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(MandateOptionsPayto {
+            amount: f0,
+            amount_type: f1,
+            end_date: f2,
+            payment_schedule: f3,
+            payments_per_period: f4,
+            purpose: f5,
+            start_date: f6,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for MandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_options_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateOptionsPayto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::MandateOptionsPaytoPaymentSchedule> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
-                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
-                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateOptionsPayto {
-                    amount: f0,
-                    amount_type: f1,
-                    end_date: f2,
-                    payment_schedule: f3,
-                    payments_per_period: f4,
-                    purpose: f5,
-                    start_date: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
@@ -1089,6 +1158,7 @@ impl MandateOptionsPaytoPaymentSchedule {
 }
 impl std::str::FromStr for MandateOptionsPaytoPaymentSchedule {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1120,6 +1190,11 @@ impl<'de> serde::Deserialize<'de> for MandateOptionsPaytoPaymentSchedule {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for MandateOptionsPaytoPaymentSchedule {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// mandate_payment_method_details
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1146,63 +1221,116 @@ pub struct MandatePaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandatePaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandatePaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandatePaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::MandateAcssDebit> = None;
-                let mut f1: Option<crate::MandateAmazonPay> = None;
-                let mut f2: Option<crate::MandateAuBecsDebit> = None;
-                let mut f3: Option<crate::MandateBacsDebit> = None;
-                let mut f4: Option<crate::CardMandatePaymentMethodDetails> = None;
-                let mut f5: Option<crate::MandateCashapp> = None;
-                let mut f6: Option<crate::MandateKakaoPay> = None;
-                let mut f7: Option<crate::MandateKlarna> = None;
-                let mut f8: Option<crate::MandateKrCard> = None;
-                let mut f9: Option<crate::MandateLink> = None;
-                let mut f10: Option<crate::MandateNaverPay> = None;
-                let mut f11: Option<crate::MandateNzBankAccount> = None;
-                let mut f12: Option<crate::MandatePaypal> = None;
-                let mut f13: Option<crate::MandatePayto> = None;
-                let mut f14: Option<crate::MandateRevolutPay> = None;
-                let mut f15: Option<crate::MandateSepaDebit> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::MandateUsBankAccount> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "card" => f4 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f5 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f7 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f8 = crate::rt::de::next(&mut map)?,
-                        "link" => f9 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f10 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f11 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f12 = crate::rt::de::next(&mut map)?,
-                        "payto" => f13 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f14 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f15 = crate::rt::de::next(&mut map)?,
-                        "type" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f17 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandatePaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::MandateAcssDebit>,
+            f1: Option<crate::MandateAmazonPay>,
+            f2: Option<crate::MandateAuBecsDebit>,
+            f3: Option<crate::MandateBacsDebit>,
+            f4: Option<crate::CardMandatePaymentMethodDetails>,
+            f5: Option<crate::MandateCashapp>,
+            f6: Option<crate::MandateKakaoPay>,
+            f7: Option<crate::MandateKlarna>,
+            f8: Option<crate::MandateKrCard>,
+            f9: Option<crate::MandateLink>,
+            f10: Option<crate::MandateNaverPay>,
+            f11: Option<crate::MandateNzBankAccount>,
+            f12: Option<crate::MandatePaypal>,
+            f13: Option<crate::MandatePayto>,
+            f14: Option<crate::MandateRevolutPay>,
+            f15: Option<crate::MandateSepaDebit>,
+            f16: Option<String>,
+            f17: Option<crate::MandateUsBankAccount>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_payment_method_details object",
+            &[
+                "acss_debit",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "card",
+                "cashapp",
+                "kakao_pay",
+                "klarna",
+                "kr_card",
+                "link",
+                "naver_pay",
+                "nz_bank_account",
+                "paypal",
+                "payto",
+                "revolut_pay",
+                "sepa_debit",
+                "type",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16: Some(f16),
+                f17,
+            } => {
                 Ok(MandatePaymentMethodDetails {
                     acss_debit: f0,
                     amazon_pay: f1,
@@ -1220,13 +1348,25 @@ impl<'de> serde::Deserialize<'de> for MandatePaymentMethodDetails {
                     payto: f13,
                     revolut_pay: f14,
                     sepa_debit: f15,
-                    r#type: f16.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f16,
                     us_bank_account: f17,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f16.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandatePaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandatePaymentMethodDetails {
@@ -1308,39 +1448,36 @@ pub struct MandatePaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandatePaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_paypal object",
+            &["billing_agreement_id", "payer_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(MandatePaypal {
+            billing_agreement_id: f0,
+            payer_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandatePaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandatePaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandatePaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_agreement_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "payer_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandatePaypal {
-                    billing_agreement_id: f0,
-                    payer_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandatePaypal {
@@ -1386,56 +1523,83 @@ pub struct MandatePayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandatePayto {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandatePayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandatePayto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::MandateOptionsPaytoPaymentSchedule> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
-                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandatePayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: Option<i64>,
+            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_payto object",
+            &[
+                "amount",
+                "amount_type",
+                "end_date",
+                "payment_schedule",
+                "payments_per_period",
+                "purpose",
+                "start_date",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4, f5, f6 } => {
                 Ok(MandatePayto {
                     amount: f0,
-                    amount_type: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_type"))?,
+                    amount_type: f1,
                     end_date: f2,
-                    payment_schedule: f3
-                        .ok_or_else(|| crate::rt::de::missing("payment_schedule"))?,
+                    payment_schedule: f3,
                     payments_per_period: f4,
                     purpose: f5,
                     start_date: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "amount_type"),
+                                    (b.f3.is_none(), "payment_schedule"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandatePayto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandatePayto {
@@ -1478,31 +1642,27 @@ pub struct MandateRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_revolut_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(MandateRevolutPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateRevolutPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_revolut_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateRevolutPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateRevolutPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateRevolutPay {
@@ -1532,39 +1692,49 @@ pub struct MandateSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandateSepaDebit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateSepaDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandateSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_sepa_debit object",
+            &["reference", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(MandateSepaDebit {
-                    reference: f0.ok_or_else(|| crate::rt::de::missing("reference"))?,
-                    url: f1.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    reference: f0,
+                    url: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "reference"), (b.f1.is_none(), "url")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandateSepaDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateSepaDebit {
@@ -1596,39 +1766,49 @@ pub struct MandateSingleUse {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for MandateSingleUse {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateSingleUse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_single_use object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateSingleUse, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for MandateSingleUse {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_single_use object",
+            &["amount", "currency"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(MandateSingleUse {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for MandateSingleUse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateSingleUse {
@@ -1675,6 +1855,7 @@ impl MandateStatus {
 }
 impl std::str::FromStr for MandateStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1701,6 +1882,11 @@ impl<'de> serde::Deserialize<'de> for MandateStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for MandateStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `MandateType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1724,6 +1910,7 @@ impl MandateType {
 }
 impl std::str::FromStr for MandateType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1749,6 +1936,11 @@ impl<'de> serde::Deserialize<'de> for MandateType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for MandateType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// mandate_us_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1758,36 +1950,33 @@ pub struct MandateUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for MandateUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::MandateUsBankAccountCollectionMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a mandate_us_bank_account object",
+            &["collection_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(MandateUsBankAccount {
+            collection_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for MandateUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MandateUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a mandate_us_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MandateUsBankAccount, A::Error> {
-                let mut f0: Option<crate::MandateUsBankAccountCollectionMethod> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collection_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(MandateUsBankAccount {
-                    collection_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for MandateUsBankAccount {
@@ -1829,6 +2018,7 @@ impl MandateUsBankAccountCollectionMethod {
 }
 impl std::str::FromStr for MandateUsBankAccountCollectionMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1851,6 +2041,11 @@ impl serde::Serialize for MandateUsBankAccountCollectionMethod {
 impl<'de> serde::Deserialize<'de> for MandateUsBankAccountCollectionMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for MandateUsBankAccountCollectionMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a Mandate

@@ -139,128 +139,187 @@ impl PaymentAttemptRecord {
 #[cfg(feature = "payments")]
 pub type PaymentAttemptRecordId = crate::rt::Id<PaymentAttemptRecord>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for PaymentAttemptRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentAttemptRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_attempt_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentAttemptRecord, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f2: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f3: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f4: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f5: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f6: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
-                > = None;
-                let mut f10: Option<
-                    crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
-                > = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::PaymentAttemptRecordId> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
-                > = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
-                > = None;
-                let mut f18: Option<crate::PaymentAttemptRecordReportedBy> = None;
-                let mut f19: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_authorized" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_canceled" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_failed" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_guaranteed" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_refunded" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_requested" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "application" => f7 = crate::rt::de::next(&mut map)?,
-                        "created" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_details" => f9 = crate::rt::de::next(&mut map)?,
-                        "customer_presence" => f10 = crate::rt::de::next(&mut map)?,
-                        "description" => f11 = crate::rt::de::next(&mut map)?,
-                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method_details" => f15 = crate::rt::de::next(&mut map)?,
-                        "payment_record" => f16 = crate::rt::de::next(&mut map)?,
-                        "processor_details" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "reported_by" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "shipping_details" => f19 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentAttemptRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f1: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f2: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f3: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f4: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f5: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f6: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails>,
+            f10: Option<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
+            >,
+            f11: Option<String>,
+            f12: Option<crate::PaymentAttemptRecordId>,
+            f13: Option<bool>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
+            >,
+            f16: Option<String>,
+            f17: Option<crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails>,
+            f18: Option<crate::PaymentAttemptRecordReportedBy>,
+            f19: Option<crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_attempt_record object",
+            &[
+                "amount",
+                "amount_authorized",
+                "amount_canceled",
+                "amount_failed",
+                "amount_guaranteed",
+                "amount_refunded",
+                "amount_requested",
+                "application",
+                "created",
+                "customer_details",
+                "customer_presence",
+                "description",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "payment_method_details",
+                "payment_record",
+                "processor_details",
+                "reported_by",
+                "shipping_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.skip(),
+                16 => r.optional(&mut b.f15),
+                17 => r.optional(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+                f16,
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+            } => {
                 Ok(PaymentAttemptRecord {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_authorized: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_authorized"))?,
-                    amount_canceled: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_canceled"))?,
-                    amount_failed: f3
-                        .ok_or_else(|| crate::rt::de::missing("amount_failed"))?,
-                    amount_guaranteed: f4
-                        .ok_or_else(|| crate::rt::de::missing("amount_guaranteed"))?,
-                    amount_refunded: f5
-                        .ok_or_else(|| crate::rt::de::missing("amount_refunded"))?,
-                    amount_requested: f6
-                        .ok_or_else(|| crate::rt::de::missing("amount_requested"))?,
+                    amount: f0,
+                    amount_authorized: f1,
+                    amount_canceled: f2,
+                    amount_failed: f3,
+                    amount_guaranteed: f4,
+                    amount_refunded: f5,
+                    amount_requested: f6,
                     application: f7,
-                    created: f8.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f8,
                     customer_details: f9,
                     customer_presence: f10,
                     description: f11,
-                    id: f12.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f13.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f14.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f12,
+                    livemode: f13,
+                    metadata: f14,
                     payment_method_details: f15,
                     payment_record: f16,
-                    processor_details: f17
-                        .ok_or_else(|| crate::rt::de::missing("processor_details"))?,
-                    reported_by: f18
-                        .ok_or_else(|| crate::rt::de::missing("reported_by"))?,
+                    processor_details: f17,
+                    reported_by: f18,
                     shipping_details: f19,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_authorized"),
+                                    (b.f2.is_none(), "amount_canceled"),
+                                    (b.f3.is_none(), "amount_failed"),
+                                    (b.f4.is_none(), "amount_guaranteed"),
+                                    (b.f5.is_none(), "amount_refunded"),
+                                    (b.f6.is_none(), "amount_requested"),
+                                    (b.f8.is_none(), "created"),
+                                    (b.f12.is_none(), "id"),
+                                    (b.f13.is_none(), "livemode"),
+                                    (b.f14.is_none(), "metadata"),
+                                    (b.f17.is_none(), "processor_details"),
+                                    (b.f18.is_none(), "reported_by"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for PaymentAttemptRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -339,6 +398,7 @@ impl PaymentAttemptRecordReportedBy {
 }
 impl std::str::FromStr for PaymentAttemptRecordReportedBy {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -362,6 +422,11 @@ impl serde::Serialize for PaymentAttemptRecordReportedBy {
 impl<'de> serde::Deserialize<'de> for PaymentAttemptRecordReportedBy {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentAttemptRecordReportedBy {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a Payment Attempt Record

@@ -815,6 +815,7 @@ impl CancelPaymentIntentCancellationReason {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CancelPaymentIntentCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1649,6 +1650,7 @@ impl ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptanceType {
 impl std::str::FromStr
 for ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptanceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2413,6 +2415,7 @@ impl CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory
 impl std::str::FromStr
 for CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2481,6 +2484,7 @@ impl CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2544,6 +2548,7 @@ impl CreatePaymentIntentConfirmationMethod {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentConfirmationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2598,6 +2603,7 @@ impl CreatePaymentIntentMandateDataCustomerAcceptanceType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentMandateDataCustomerAcceptanceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2690,6 +2696,7 @@ impl CreatePaymentIntentOffSessionString {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentOffSessionString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3012,6 +3019,7 @@ impl CreatePaymentIntentPaymentMethodDataEpsBank {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataEpsBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3229,6 +3237,7 @@ impl CreatePaymentIntentPaymentMethodDataFpxBank {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataFpxBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3405,6 +3414,7 @@ impl CreatePaymentIntentPaymentMethodDataIdealBank {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataIdealBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3544,6 +3554,7 @@ impl CreatePaymentIntentPaymentMethodDataNaverPayFunding {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataNaverPayFunding {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3782,6 +3793,7 @@ impl CreatePaymentIntentPaymentMethodDataP24Bank {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataP24Bank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3993,6 +4005,7 @@ impl CreatePaymentIntentPaymentMethodDataSofortCountry {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataSofortCountry {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4200,6 +4213,7 @@ impl CreatePaymentIntentPaymentMethodDataType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4392,6 +4406,7 @@ impl CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType {
 #[cfg(any(feature = "payments", feature = "treasury"))]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5778,6 +5793,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5854,6 +5870,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5994,6 +6011,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6066,6 +6084,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority 
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6266,6 +6285,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6368,6 +6388,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIn
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6449,6 +6470,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6541,6 +6563,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartes
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6640,6 +6663,7 @@ impl CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6969,6 +6993,7 @@ impl CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7172,6 +7197,7 @@ impl CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7821,6 +7847,7 @@ impl CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8175,6 +8202,7 @@ impl CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptionsCollectio
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptionsCollectionMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8244,6 +8272,7 @@ impl CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested {
 impl std::str::FromStr
 for CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9266,132 +9295,238 @@ impl PaymentIntent {
 }
 /// The id of a [`PaymentIntent`].
 pub type PaymentIntentId = crate::rt::Id<PaymentIntent>;
-impl<'de> serde::Deserialize<'de> for PaymentIntent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntent, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::PaymentIntentAmountDetails> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<
-                    crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent,
-                > = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<crate::PaymentIntentCancellationReason> = None;
-                let mut f9: Option<crate::PaymentIntentCaptureMethod> = None;
-                let mut f10: Option<crate::rt::Secret<String>> = None;
-                let mut f11: Option<crate::PaymentIntentConfirmationMethod> = None;
-                let mut f12: Option<crate::rt::Timestamp> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<
-                    Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
-                > = None;
-                let mut f18: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflows> = None;
-                let mut f19: Option<crate::PaymentIntentId> = None;
-                let mut f20: Option<Box<crate::ApiErrors>> = None;
-                let mut f21: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f22: Option<bool> = None;
-                let mut f23: Option<crate::rt::Metadata> = None;
-                let mut f24: Option<crate::PaymentIntentNextAction> = None;
-                let mut f25: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f26: Option<crate::PaymentFlowsPaymentDetails> = None;
-                let mut f27: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f28: Option<
-                    crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
-                > = None;
-                let mut f29: Option<crate::PaymentIntentPaymentMethodOptions> = None;
-                let mut f30: Option<Vec<String>> = None;
-                let mut f31: Option<
-                    crate::PaymentFlowsPaymentIntentPresentmentDetails,
-                > = None;
-                let mut f32: Option<crate::PaymentIntentProcessing> = None;
-                let mut f33: Option<String> = None;
-                let mut f34: Option<crate::rt::Expandable<crate::Review>> = None;
-                let mut f35: Option<crate::ConfirmationTokenSetupFutureUsage> = None;
-                let mut f36: Option<crate::Shipping> = None;
-                let mut f37: Option<String> = None;
-                let mut f38: Option<String> = None;
-                let mut f39: Option<crate::PaymentIntentStatus> = None;
-                let mut f40: Option<crate::TransferData> = None;
-                let mut f41: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_capturable" => f1 = crate::rt::de::next(&mut map)?,
-                        "amount_details" => f2 = crate::rt::de::next(&mut map)?,
-                        "amount_received" => f3 = crate::rt::de::next(&mut map)?,
-                        "application" => f4 = crate::rt::de::next(&mut map)?,
-                        "application_fee_amount" => f5 = crate::rt::de::next(&mut map)?,
-                        "automatic_payment_methods" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "canceled_at" => f7 = crate::rt::de::next(&mut map)?,
-                        "cancellation_reason" => f8 = crate::rt::de::next(&mut map)?,
-                        "capture_method" => f9 = crate::rt::de::next(&mut map)?,
-                        "client_secret" => f10 = crate::rt::de::next(&mut map)?,
-                        "confirmation_method" => f11 = crate::rt::de::next(&mut map)?,
-                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f13 = crate::rt::de::next(&mut map)?,
-                        "customer" => f14 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f15 = crate::rt::de::next(&mut map)?,
-                        "description" => f16 = crate::rt::de::next(&mut map)?,
-                        "excluded_payment_method_types" => {
-                            f17 = crate::rt::de::next(&mut map)?;
-                        }
-                        "hooks" => f18 = crate::rt::de::next(&mut map)?,
-                        "id" => f19 = Some(crate::rt::de::next(&mut map)?),
-                        "last_payment_error" => f20 = crate::rt::de::next(&mut map)?,
-                        "latest_charge" => f21 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f22 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f23 = crate::rt::de::next(&mut map)?,
-                        "next_action" => f24 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f25 = crate::rt::de::next(&mut map)?,
-                        "payment_details" => f26 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f27 = crate::rt::de::next(&mut map)?,
-                        "payment_method_configuration_details" => {
-                            f28 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_options" => f29 = crate::rt::de::next(&mut map)?,
-                        "payment_method_types" => f30 = crate::rt::de::next(&mut map)?,
-                        "presentment_details" => f31 = crate::rt::de::next(&mut map)?,
-                        "processing" => f32 = crate::rt::de::next(&mut map)?,
-                        "receipt_email" => f33 = crate::rt::de::next(&mut map)?,
-                        "review" => f34 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f35 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f36 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f37 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_suffix" => {
-                            f38 = crate::rt::de::next(&mut map)?;
-                        }
-                        "status" => f39 = Some(crate::rt::de::next(&mut map)?),
-                        "transfer_data" => f40 = crate::rt::de::next(&mut map)?,
-                        "transfer_group" => f41 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::PaymentIntentAmountDetails>,
+            f3: Option<i64>,
+            f4: Option<crate::rt::Expandable<crate::Application>>,
+            f5: Option<i64>,
+            f6: Option<crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<crate::PaymentIntentCancellationReason>,
+            f9: Option<crate::PaymentIntentCaptureMethod>,
+            f10: Option<crate::rt::Secret<String>>,
+            f11: Option<crate::PaymentIntentConfirmationMethod>,
+            f12: Option<crate::rt::Timestamp>,
+            f13: Option<String>,
+            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<Vec<crate::PaymentIntentExcludedPaymentMethodTypes>>,
+            f18: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
+            f19: Option<crate::PaymentIntentId>,
+            f20: Option<Box<crate::ApiErrors>>,
+            f21: Option<crate::rt::Expandable<crate::Charge>>,
+            f22: Option<bool>,
+            f23: Option<crate::rt::Metadata>,
+            f24: Option<crate::PaymentIntentNextAction>,
+            f25: Option<crate::rt::Expandable<crate::Account>>,
+            f26: Option<crate::PaymentFlowsPaymentDetails>,
+            f27: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f28: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
+            f29: Option<crate::PaymentIntentPaymentMethodOptions>,
+            f30: Option<Vec<String>>,
+            f31: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+            f32: Option<crate::PaymentIntentProcessing>,
+            f33: Option<String>,
+            f34: Option<crate::rt::Expandable<crate::Review>>,
+            f35: Option<crate::ConfirmationTokenSetupFutureUsage>,
+            f36: Option<crate::Shipping>,
+            f37: Option<String>,
+            f38: Option<String>,
+            f39: Option<crate::PaymentIntentStatus>,
+            f40: Option<crate::TransferData>,
+            f41: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent object",
+            &[
+                "amount",
+                "amount_capturable",
+                "amount_details",
+                "amount_received",
+                "application",
+                "application_fee_amount",
+                "automatic_payment_methods",
+                "canceled_at",
+                "cancellation_reason",
+                "capture_method",
+                "client_secret",
+                "confirmation_method",
+                "created",
+                "currency",
+                "customer",
+                "customer_account",
+                "description",
+                "excluded_payment_method_types",
+                "hooks",
+                "id",
+                "last_payment_error",
+                "latest_charge",
+                "livemode",
+                "metadata",
+                "next_action",
+                "object",
+                "on_behalf_of",
+                "payment_details",
+                "payment_method",
+                "payment_method_configuration_details",
+                "payment_method_options",
+                "payment_method_types",
+                "presentment_details",
+                "processing",
+                "receipt_email",
+                "review",
+                "setup_future_usage",
+                "shipping",
+                "statement_descriptor",
+                "statement_descriptor_suffix",
+                "status",
+                "transfer_data",
+                "transfer_group",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.required(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.required(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.skip(),
+                26 => r.optional(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                32 => r.optional(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                34 => r.optional(&mut b.f33),
+                35 => r.optional(&mut b.f34),
+                36 => r.optional(&mut b.f35),
+                37 => r.optional(&mut b.f36),
+                38 => r.optional(&mut b.f37),
+                39 => r.optional(&mut b.f38),
+                40 => r.required(&mut b.f39),
+                41 => r.optional(&mut b.f40),
+                42 => r.optional(&mut b.f41),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12: Some(f12),
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19: Some(f19),
+                f20,
+                f21,
+                f22: Some(f22),
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39: Some(f39),
+                f40,
+                f41,
+            } => {
                 Ok(PaymentIntent {
                     amount: f0,
                     amount_capturable: f1,
@@ -9405,17 +9540,17 @@ impl<'de> serde::Deserialize<'de> for PaymentIntent {
                     capture_method: f9,
                     client_secret: f10,
                     confirmation_method: f11,
-                    created: f12.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f12,
                     currency: f13,
                     customer: f14,
                     customer_account: f15,
                     description: f16,
                     excluded_payment_method_types: f17,
                     hooks: f18,
-                    id: f19.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f19,
                     last_payment_error: f20,
                     latest_charge: f21,
-                    livemode: f22.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f22,
                     metadata: f23,
                     next_action: f24,
                     on_behalf_of: f25,
@@ -9432,14 +9567,33 @@ impl<'de> serde::Deserialize<'de> for PaymentIntent {
                     shipping: f36,
                     statement_descriptor: f37,
                     statement_descriptor_suffix: f38,
-                    status: f39.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f39,
                     transfer_data: f40,
                     transfer_group: f41,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f12.is_none(), "created"),
+                                    (b.f19.is_none(), "id"),
+                                    (b.f22.is_none(), "livemode"),
+                                    (b.f39.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntent {
@@ -9610,21 +9764,34 @@ impl From<crate::PaymentFlowsAmountDetailsClient> for PaymentIntentAmountDetails
         PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(Box::new(v))
     }
 }
+impl crate::rt::Decode for PaymentIntentAmountDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(x)),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentAmountDetails::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentAmountDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(x)),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(Box::new(x)),
-            );
-        }
-        Ok(PaymentIntentAmountDetails::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentAmountDetails {
@@ -9714,6 +9881,7 @@ impl PaymentIntentCancellationReason {
 }
 impl std::str::FromStr for PaymentIntentCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9747,6 +9915,11 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentCancellationReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentIntentCancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentIntentCaptureMethod`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9773,6 +9946,7 @@ impl PaymentIntentCaptureMethod {
 }
 impl std::str::FromStr for PaymentIntentCaptureMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9799,6 +9973,11 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentCaptureMethod {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentIntentCaptureMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PaymentIntentCardProcessing
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9809,36 +9988,33 @@ pub struct PaymentIntentCardProcessing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentCardProcessing {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentProcessingCustomerNotification>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_card_processing object",
+            &["customer_notification"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentIntentCardProcessing {
+            customer_notification: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentCardProcessing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentCardProcessing;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_card_processing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentCardProcessing, A::Error> {
-                let mut f0: Option<crate::PaymentIntentProcessingCustomerNotification> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_notification" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentCardProcessing {
-                    customer_notification: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentCardProcessing {
@@ -9883,6 +10059,7 @@ impl PaymentIntentConfirmationMethod {
 }
 impl std::str::FromStr for PaymentIntentConfirmationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9906,6 +10083,11 @@ impl serde::Serialize for PaymentIntentConfirmationMethod {
 impl<'de> serde::Deserialize<'de> for PaymentIntentConfirmationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentIntentConfirmationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentIntentExcludedPaymentMethodTypes`.
@@ -10076,6 +10258,7 @@ impl PaymentIntentExcludedPaymentMethodTypes {
 }
 impl std::str::FromStr for PaymentIntentExcludedPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10156,6 +10339,11 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentExcludedPaymentMethodTypes {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentIntentExcludedPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PaymentIntentNextAction
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10208,103 +10396,125 @@ pub struct PaymentIntentNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextAction, A::Error> {
-                let mut f0: Option<crate::PaymentIntentNextActionAlipayHandleRedirect> = None;
-                let mut f1: Option<crate::PaymentIntentNextActionBoleto> = None;
-                let mut f2: Option<
-                    crate::PaymentIntentNextActionCardAwaitNotification,
-                > = None;
-                let mut f3: Option<
-                    crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
-                > = None;
-                let mut f4: Option<
-                    crate::PaymentIntentNextActionDisplayBankTransferInstructions,
-                > = None;
-                let mut f5: Option<crate::PaymentIntentNextActionKonbini> = None;
-                let mut f6: Option<
-                    crate::PaymentIntentNextActionDisplayMultibancoDetails,
-                > = None;
-                let mut f7: Option<crate::PaymentIntentNextActionDisplayOxxoDetails> = None;
-                let mut f8: Option<crate::PaymentIntentNextActionPaynowDisplayQrCode> = None;
-                let mut f9: Option<crate::PaymentIntentNextActionPixDisplayQrCode> = None;
-                let mut f10: Option<
-                    crate::PaymentIntentNextActionPromptpayDisplayQrCode,
-                > = None;
-                let mut f11: Option<crate::PaymentIntentNextActionRedirectToUrl> = None;
-                let mut f12: Option<
-                    crate::PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode,
-                > = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<serde_json::Value> = None;
-                let mut f15: Option<
-                    crate::PaymentIntentNextActionVerifyWithMicrodeposits,
-                > = None;
-                let mut f16: Option<
-                    crate::PaymentIntentNextActionWechatPayDisplayQrCode,
-                > = None;
-                let mut f17: Option<
-                    crate::PaymentIntentNextActionWechatPayRedirectToAndroidApp,
-                > = None;
-                let mut f18: Option<
-                    crate::PaymentIntentNextActionWechatPayRedirectToIosApp,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alipay_handle_redirect" => f0 = crate::rt::de::next(&mut map)?,
-                        "boleto_display_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "card_await_notification" => f2 = crate::rt::de::next(&mut map)?,
-                        "cashapp_handle_redirect_or_display_qr_code" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "display_bank_transfer_instructions" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "konbini_display_details" => f5 = crate::rt::de::next(&mut map)?,
-                        "multibanco_display_details" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "oxxo_display_details" => f7 = crate::rt::de::next(&mut map)?,
-                        "paynow_display_qr_code" => f8 = crate::rt::de::next(&mut map)?,
-                        "pix_display_qr_code" => f9 = crate::rt::de::next(&mut map)?,
-                        "promptpay_display_qr_code" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        "redirect_to_url" => f11 = crate::rt::de::next(&mut map)?,
-                        "swish_handle_redirect_or_display_qr_code" => {
-                            f12 = crate::rt::de::next(&mut map)?;
-                        }
-                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "use_stripe_sdk" => f14 = crate::rt::de::next(&mut map)?,
-                        "verify_with_microdeposits" => {
-                            f15 = crate::rt::de::next(&mut map)?;
-                        }
-                        "wechat_pay_display_qr_code" => {
-                            f16 = crate::rt::de::next(&mut map)?;
-                        }
-                        "wechat_pay_redirect_to_android_app" => {
-                            f17 = crate::rt::de::next(&mut map)?;
-                        }
-                        "wechat_pay_redirect_to_ios_app" => {
-                            f18 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentNextActionAlipayHandleRedirect>,
+            f1: Option<crate::PaymentIntentNextActionBoleto>,
+            f2: Option<crate::PaymentIntentNextActionCardAwaitNotification>,
+            f3: Option<
+                crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
+            >,
+            f4: Option<crate::PaymentIntentNextActionDisplayBankTransferInstructions>,
+            f5: Option<crate::PaymentIntentNextActionKonbini>,
+            f6: Option<crate::PaymentIntentNextActionDisplayMultibancoDetails>,
+            f7: Option<crate::PaymentIntentNextActionDisplayOxxoDetails>,
+            f8: Option<crate::PaymentIntentNextActionPaynowDisplayQrCode>,
+            f9: Option<crate::PaymentIntentNextActionPixDisplayQrCode>,
+            f10: Option<crate::PaymentIntentNextActionPromptpayDisplayQrCode>,
+            f11: Option<crate::PaymentIntentNextActionRedirectToUrl>,
+            f12: Option<
+                crate::PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode,
+            >,
+            f13: Option<String>,
+            f14: Option<serde_json::Value>,
+            f15: Option<crate::PaymentIntentNextActionVerifyWithMicrodeposits>,
+            f16: Option<crate::PaymentIntentNextActionWechatPayDisplayQrCode>,
+            f17: Option<crate::PaymentIntentNextActionWechatPayRedirectToAndroidApp>,
+            f18: Option<crate::PaymentIntentNextActionWechatPayRedirectToIosApp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action object",
+            &[
+                "alipay_handle_redirect",
+                "boleto_display_details",
+                "card_await_notification",
+                "cashapp_handle_redirect_or_display_qr_code",
+                "display_bank_transfer_instructions",
+                "konbini_display_details",
+                "multibanco_display_details",
+                "oxxo_display_details",
+                "paynow_display_qr_code",
+                "pix_display_qr_code",
+                "promptpay_display_qr_code",
+                "redirect_to_url",
+                "swish_handle_redirect_or_display_qr_code",
+                "type",
+                "use_stripe_sdk",
+                "verify_with_microdeposits",
+                "wechat_pay_display_qr_code",
+                "wechat_pay_redirect_to_android_app",
+                "wechat_pay_redirect_to_ios_app",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+            } => {
                 Ok(PaymentIntentNextAction {
                     alipay_handle_redirect: f0,
                     boleto_display_details: f1,
@@ -10319,7 +10529,7 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
                     promptpay_display_qr_code: f10,
                     redirect_to_url: f11,
                     swish_handle_redirect_or_display_qr_code: f12,
-                    r#type: f13.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f13,
                     use_stripe_sdk: f14,
                     verify_with_microdeposits: f15,
                     wechat_pay_display_qr_code: f16,
@@ -10328,8 +10538,20 @@ impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f13.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextAction {
@@ -10418,45 +10640,47 @@ pub struct PaymentIntentNextActionAlipayHandleRedirect {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionAlipayHandleRedirect {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_alipay_handle_redirect object",
+            &["native_data", "native_url", "return_url", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentNextActionAlipayHandleRedirect {
+            native_data: f0,
+            native_url: f1,
+            return_url: f2,
+            url: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionAlipayHandleRedirect {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionAlipayHandleRedirect;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_alipay_handle_redirect object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionAlipayHandleRedirect, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "native_data" => f0 = crate::rt::de::next(&mut map)?,
-                        "native_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f2 = crate::rt::de::next(&mut map)?,
-                        "url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionAlipayHandleRedirect {
-                    native_data: f0,
-                    native_url: f1,
-                    return_url: f2,
-                    url: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionAlipayHandleRedirect {
@@ -10502,45 +10726,47 @@ pub struct PaymentIntentNextActionBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_boleto object",
+            &["expires_at", "hosted_voucher_url", "number", "pdf"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentNextActionBoleto {
+            expires_at: f0,
+            hosted_voucher_url: f1,
+            number: f2,
+            pdf: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionBoleto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_boleto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionBoleto, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "number" => f2 = crate::rt::de::next(&mut map)?,
-                        "pdf" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionBoleto {
-                    expires_at: f0,
-                    hosted_voucher_url: f1,
-                    number: f2,
-                    pdf: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionBoleto {
@@ -10582,43 +10808,36 @@ pub struct PaymentIntentNextActionCardAwaitNotification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionCardAwaitNotification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_card_await_notification object",
+            &["charge_attempt_at", "customer_approval_required"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentNextActionCardAwaitNotification {
+            charge_attempt_at: f0,
+            customer_approval_required: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCardAwaitNotification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionCardAwaitNotification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_card_await_notification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionCardAwaitNotification, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "charge_attempt_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "customer_approval_required" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionCardAwaitNotification {
-                    charge_attempt_at: f0,
-                    customer_approval_required: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionCardAwaitNotification {
@@ -10655,54 +10874,61 @@ pub struct PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_cashapp_handle_redirect_or_display_qr_code object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::PaymentIntentNextActionCashappQrCode> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "hosted_instructions_url" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "mobile_auth_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "qr_code" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::PaymentIntentNextActionCashappQrCode>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_cashapp_handle_redirect_or_display_qr_code object",
+            &["hosted_instructions_url", "mobile_auth_url", "qr_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
-                    hosted_instructions_url: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_instructions_url",
-                        ))?,
-                    mobile_auth_url: f1
-                        .ok_or_else(|| crate::rt::de::missing("mobile_auth_url"))?,
-                    qr_code: f2.ok_or_else(|| crate::rt::de::missing("qr_code"))?,
+                    hosted_instructions_url: f0,
+                    mobile_auth_url: f1,
+                    qr_code: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "hosted_instructions_url"),
+                                    (b.f1.is_none(), "mobile_auth_url"),
+                                    (b.f2.is_none(), "qr_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
@@ -10737,44 +10963,60 @@ pub struct PaymentIntentNextActionCashappQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCashappQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionCashappQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_cashapp_qr_code object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionCashappQrCode, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_at" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_png" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_svg" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionCashappQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_cashapp_qr_code object",
+            &["expires_at", "image_url_png", "image_url_svg"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(PaymentIntentNextActionCashappQrCode {
-                    expires_at: f0.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    image_url_png: f1
-                        .ok_or_else(|| crate::rt::de::missing("image_url_png"))?,
-                    image_url_svg: f2
-                        .ok_or_else(|| crate::rt::de::missing("image_url_svg"))?,
+                    expires_at: f0,
+                    image_url_png: f1,
+                    image_url_svg: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "expires_at"),
+                                    (b.f1.is_none(), "image_url_png"),
+                                    (b.f2.is_none(), "image_url_svg"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionCashappQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionCashappQrCode {
@@ -10817,61 +11059,76 @@ pub struct PaymentIntentNextActionDisplayBankTransferInstructions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentIntentNextActionDisplayBankTransferInstructions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionDisplayBankTransferInstructions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_display_bank_transfer_instructions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentNextActionDisplayBankTransferInstructions,
-                A::Error,
-            > {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::PaymentIntentNextActionDisplayBankTransferInstructionsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_remaining" => f0 = crate::rt::de::next(&mut map)?,
-                        "currency" => f1 = crate::rt::de::next(&mut map)?,
-                        "financial_addresses" => f2 = crate::rt::de::next(&mut map)?,
-                        "hosted_instructions_url" => f3 = crate::rt::de::next(&mut map)?,
-                        "reference" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionDisplayBankTransferInstructions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<Vec<crate::FundingInstructionsBankTransferFinancialAddress>>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<
+                crate::PaymentIntentNextActionDisplayBankTransferInstructionsType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_display_bank_transfer_instructions object",
+            &[
+                "amount_remaining",
+                "currency",
+                "financial_addresses",
+                "hosted_instructions_url",
+                "reference",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5: Some(f5) } => {
                 Ok(PaymentIntentNextActionDisplayBankTransferInstructions {
                     amount_remaining: f0,
                     currency: f1,
                     financial_addresses: f2,
                     hosted_instructions_url: f3,
                     reference: f4,
-                    r#type: f5.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f5.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentIntentNextActionDisplayBankTransferInstructions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionDisplayBankTransferInstructions {
@@ -10948,6 +11205,7 @@ impl PaymentIntentNextActionDisplayBankTransferInstructionsType {
 }
 impl std::str::FromStr for PaymentIntentNextActionDisplayBankTransferInstructionsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10991,6 +11249,11 @@ for PaymentIntentNextActionDisplayBankTransferInstructionsType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentIntentNextActionDisplayBankTransferInstructionsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PaymentIntentNextActionDisplayMultibancoDetails
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11006,47 +11269,47 @@ pub struct PaymentIntentNextActionDisplayMultibancoDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionDisplayMultibancoDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_display_multibanco_details object",
+            &["entity", "expires_at", "hosted_voucher_url", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentNextActionDisplayMultibancoDetails {
+            entity: f0,
+            expires_at: f1,
+            hosted_voucher_url: f2,
+            reference: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayMultibancoDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionDisplayMultibancoDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_display_multibanco_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionDisplayMultibancoDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "entity" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "hosted_voucher_url" => f2 = crate::rt::de::next(&mut map)?,
-                        "reference" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionDisplayMultibancoDetails {
-                    entity: f0,
-                    expires_at: f1,
-                    hosted_voucher_url: f2,
-                    reference: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionDisplayMultibancoDetails {
@@ -11090,42 +11353,43 @@ pub struct PaymentIntentNextActionDisplayOxxoDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionDisplayOxxoDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_display_oxxo_details object",
+            &["expires_after", "hosted_voucher_url", "number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentIntentNextActionDisplayOxxoDetails {
+            expires_after: f0,
+            hosted_voucher_url: f1,
+            number: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionDisplayOxxoDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionDisplayOxxoDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_display_oxxo_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionDisplayOxxoDetails, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_after" => f0 = crate::rt::de::next(&mut map)?,
-                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "number" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionDisplayOxxoDetails {
-                    expires_after: f0,
-                    hosted_voucher_url: f1,
-                    number: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionDisplayOxxoDetails {
@@ -11165,42 +11429,59 @@ pub struct PaymentIntentNextActionKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbini {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbini, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::PaymentIntentNextActionKonbiniStores> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_at" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_voucher_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "stores" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<crate::PaymentIntentNextActionKonbiniStores>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini object",
+            &["expires_at", "hosted_voucher_url", "stores"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
                 Ok(PaymentIntentNextActionKonbini {
-                    expires_at: f0.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
+                    expires_at: f0,
                     hosted_voucher_url: f1,
-                    stores: f2.ok_or_else(|| crate::rt::de::missing("stores"))?,
+                    stores: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "expires_at"),
+                                    (b.f2.is_none(), "stores"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbini {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbini {
@@ -11235,40 +11516,49 @@ pub struct PaymentIntentNextActionKonbiniFamilymart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniFamilymart {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbiniFamilymart;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini_familymart object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbiniFamilymart, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionKonbiniFamilymart {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini_familymart object",
+            &["confirmation_number", "payment_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentIntentNextActionKonbiniFamilymart {
                     confirmation_number: f0,
-                    payment_code: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_code"))?,
+                    payment_code: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_code")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniFamilymart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniFamilymart {
@@ -11302,40 +11592,49 @@ pub struct PaymentIntentNextActionKonbiniLawson {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniLawson {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbiniLawson;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini_lawson object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbiniLawson, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionKonbiniLawson {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini_lawson object",
+            &["confirmation_number", "payment_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentIntentNextActionKonbiniLawson {
                     confirmation_number: f0,
-                    payment_code: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_code"))?,
+                    payment_code: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_code")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniLawson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniLawson {
@@ -11369,40 +11668,49 @@ pub struct PaymentIntentNextActionKonbiniMinistop {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniMinistop {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbiniMinistop;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini_ministop object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbiniMinistop, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionKonbiniMinistop {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini_ministop object",
+            &["confirmation_number", "payment_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentIntentNextActionKonbiniMinistop {
                     confirmation_number: f0,
-                    payment_code: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_code"))?,
+                    payment_code: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_code")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniMinistop {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniMinistop {
@@ -11436,40 +11744,49 @@ pub struct PaymentIntentNextActionKonbiniSeicomart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniSeicomart {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbiniSeicomart;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini_seicomart object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbiniSeicomart, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionKonbiniSeicomart {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini_seicomart object",
+            &["confirmation_number", "payment_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentIntentNextActionKonbiniSeicomart {
                     confirmation_number: f0,
-                    payment_code: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_code"))?,
+                    payment_code: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_code")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniSeicomart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniSeicomart {
@@ -11507,45 +11824,47 @@ pub struct PaymentIntentNextActionKonbiniStores {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionKonbiniStores {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentNextActionKonbiniFamilymart>,
+            f1: Option<crate::PaymentIntentNextActionKonbiniLawson>,
+            f2: Option<crate::PaymentIntentNextActionKonbiniMinistop>,
+            f3: Option<crate::PaymentIntentNextActionKonbiniSeicomart>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_konbini_stores object",
+            &["familymart", "lawson", "ministop", "seicomart"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentNextActionKonbiniStores {
+            familymart: f0,
+            lawson: f1,
+            ministop: f2,
+            seicomart: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionKonbiniStores {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionKonbiniStores;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_konbini_stores object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionKonbiniStores, A::Error> {
-                let mut f0: Option<crate::PaymentIntentNextActionKonbiniFamilymart> = None;
-                let mut f1: Option<crate::PaymentIntentNextActionKonbiniLawson> = None;
-                let mut f2: Option<crate::PaymentIntentNextActionKonbiniMinistop> = None;
-                let mut f3: Option<crate::PaymentIntentNextActionKonbiniSeicomart> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "familymart" => f0 = crate::rt::de::next(&mut map)?,
-                        "lawson" => f1 = crate::rt::de::next(&mut map)?,
-                        "ministop" => f2 = crate::rt::de::next(&mut map)?,
-                        "seicomart" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionKonbiniStores {
-                    familymart: f0,
-                    lawson: f1,
-                    ministop: f2,
-                    seicomart: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionKonbiniStores {
@@ -11591,47 +11910,64 @@ pub struct PaymentIntentNextActionPaynowDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPaynowDisplayQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionPaynowDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_paynow_display_qr_code object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionPaynowDisplayQrCode, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_instructions_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "image_url_png" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_svg" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionPaynowDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_paynow_display_qr_code object",
+            &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3) } => {
                 Ok(PaymentIntentNextActionPaynowDisplayQrCode {
-                    data: f0.ok_or_else(|| crate::rt::de::missing("data"))?,
+                    data: f0,
                     hosted_instructions_url: f1,
-                    image_url_png: f2
-                        .ok_or_else(|| crate::rt::de::missing("image_url_png"))?,
-                    image_url_svg: f3
-                        .ok_or_else(|| crate::rt::de::missing("image_url_svg"))?,
+                    image_url_png: f2,
+                    image_url_svg: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "data"),
+                                    (b.f2.is_none(), "image_url_png"),
+                                    (b.f3.is_none(), "image_url_svg"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPaynowDisplayQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionPaynowDisplayQrCode {
@@ -11673,48 +12009,57 @@ pub struct PaymentIntentNextActionPixDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionPixDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_pix_display_qr_code object",
+            &[
+                "data",
+                "expires_at",
+                "hosted_instructions_url",
+                "image_url_png",
+                "image_url_svg",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentIntentNextActionPixDisplayQrCode {
+            data: f0,
+            expires_at: f1,
+            hosted_instructions_url: f2,
+            image_url_png: f3,
+            image_url_svg: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPixDisplayQrCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionPixDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_pix_display_qr_code object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionPixDisplayQrCode, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f1 = crate::rt::de::next(&mut map)?,
-                        "hosted_instructions_url" => f2 = crate::rt::de::next(&mut map)?,
-                        "image_url_png" => f3 = crate::rt::de::next(&mut map)?,
-                        "image_url_svg" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionPixDisplayQrCode {
-                    data: f0,
-                    expires_at: f1,
-                    hosted_instructions_url: f2,
-                    image_url_png: f3,
-                    image_url_svg: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionPixDisplayQrCode {
@@ -11763,54 +12108,65 @@ pub struct PaymentIntentNextActionPromptpayDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPromptpayDisplayQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionPromptpayDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_promptpay_display_qr_code object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionPromptpayDisplayQrCode, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_instructions_url" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "image_url_png" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_svg" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionPromptpayDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_promptpay_display_qr_code object",
+            &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(PaymentIntentNextActionPromptpayDisplayQrCode {
-                    data: f0.ok_or_else(|| crate::rt::de::missing("data"))?,
-                    hosted_instructions_url: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_instructions_url",
-                        ))?,
-                    image_url_png: f2
-                        .ok_or_else(|| crate::rt::de::missing("image_url_png"))?,
-                    image_url_svg: f3
-                        .ok_or_else(|| crate::rt::de::missing("image_url_svg"))?,
+                    data: f0,
+                    hosted_instructions_url: f1,
+                    image_url_png: f2,
+                    image_url_svg: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "data"),
+                                    (b.f1.is_none(), "hosted_instructions_url"),
+                                    (b.f2.is_none(), "image_url_png"),
+                                    (b.f3.is_none(), "image_url_svg"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionPromptpayDisplayQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionPromptpayDisplayQrCode {
@@ -11844,39 +12200,36 @@ pub struct PaymentIntentNextActionRedirectToUrl {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentNextActionRedirectToUrl {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_redirect_to_url object",
+            &["return_url", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentNextActionRedirectToUrl {
+            return_url: f0,
+            url: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionRedirectToUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionRedirectToUrl;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_redirect_to_url object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionRedirectToUrl, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "url" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentNextActionRedirectToUrl {
-                    return_url: f0,
-                    url: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionRedirectToUrl {
@@ -11911,50 +12264,53 @@ pub struct PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_swish_handle_redirect_or_display_qr_code object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PaymentIntentNextActionSwishQrCode> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "hosted_instructions_url" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "qr_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentIntentNextActionSwishQrCode>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_swish_handle_redirect_or_display_qr_code object",
+            &["hosted_instructions_url", "qr_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
-                    hosted_instructions_url: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_instructions_url",
-                        ))?,
-                    qr_code: f1.ok_or_else(|| crate::rt::de::missing("qr_code"))?,
+                    hosted_instructions_url: f0,
+                    qr_code: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "hosted_instructions_url"),
+                                    (b.f1.is_none(), "qr_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
@@ -11988,44 +12344,60 @@ pub struct PaymentIntentNextActionSwishQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionSwishQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionSwishQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_next_action_swish_qr_code object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionSwishQrCode, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_png" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_svg" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionSwishQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_swish_qr_code object",
+            &["data", "image_url_png", "image_url_svg"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(PaymentIntentNextActionSwishQrCode {
-                    data: f0.ok_or_else(|| crate::rt::de::missing("data"))?,
-                    image_url_png: f1
-                        .ok_or_else(|| crate::rt::de::missing("image_url_png"))?,
-                    image_url_svg: f2
-                        .ok_or_else(|| crate::rt::de::missing("image_url_svg"))?,
+                    data: f0,
+                    image_url_png: f1,
+                    image_url_svg: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "data"),
+                                    (b.f1.is_none(), "image_url_png"),
+                                    (b.f2.is_none(), "image_url_svg"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionSwishQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionSwishQrCode {
@@ -12062,52 +12434,61 @@ pub struct PaymentIntentNextActionVerifyWithMicrodeposits {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionVerifyWithMicrodeposits {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionVerifyWithMicrodeposits;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_verify_with_microdeposits object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionVerifyWithMicrodeposits, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "arrival_date" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_verification_url" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "microdeposit_type" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionVerifyWithMicrodeposits {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<
+                crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_verify_with_microdeposits object",
+            &["arrival_date", "hosted_verification_url", "microdeposit_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(PaymentIntentNextActionVerifyWithMicrodeposits {
-                    arrival_date: f0
-                        .ok_or_else(|| crate::rt::de::missing("arrival_date"))?,
-                    hosted_verification_url: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_verification_url",
-                        ))?,
+                    arrival_date: f0,
+                    hosted_verification_url: f1,
                     microdeposit_type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "arrival_date"),
+                                    (b.f1.is_none(), "hosted_verification_url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionVerifyWithMicrodeposits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionVerifyWithMicrodeposits {
@@ -12161,6 +12542,7 @@ impl PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType {
 impl std::str::FromStr
 for PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -12197,6 +12579,12 @@ for PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PaymentIntentNextActionWechatPayDisplayQrCode
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12214,58 +12602,82 @@ pub struct PaymentIntentNextActionWechatPayDisplayQrCode {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayDisplayQrCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionWechatPayDisplayQrCode;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_wechat_pay_display_qr_code object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionWechatPayDisplayQrCode, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_instructions_url" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "image_data_url" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_png" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "image_url_svg" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionWechatPayDisplayQrCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_wechat_pay_display_qr_code object",
+            &[
+                "data",
+                "hosted_instructions_url",
+                "image_data_url",
+                "image_url_png",
+                "image_url_svg",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(PaymentIntentNextActionWechatPayDisplayQrCode {
-                    data: f0.ok_or_else(|| crate::rt::de::missing("data"))?,
-                    hosted_instructions_url: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_instructions_url",
-                        ))?,
-                    image_data_url: f2
-                        .ok_or_else(|| crate::rt::de::missing("image_data_url"))?,
-                    image_url_png: f3
-                        .ok_or_else(|| crate::rt::de::missing("image_url_png"))?,
-                    image_url_svg: f4
-                        .ok_or_else(|| crate::rt::de::missing("image_url_svg"))?,
+                    data: f0,
+                    hosted_instructions_url: f1,
+                    image_data_url: f2,
+                    image_url_png: f3,
+                    image_url_svg: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "data"),
+                                    (b.f1.is_none(), "hosted_instructions_url"),
+                                    (b.f2.is_none(), "image_data_url"),
+                                    (b.f3.is_none(), "image_url_png"),
+                                    (b.f4.is_none(), "image_url_svg"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayDisplayQrCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayDisplayQrCode {
@@ -12310,57 +12722,97 @@ pub struct PaymentIntentNextActionWechatPayRedirectToAndroidApp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionWechatPayRedirectToAndroidApp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_wechat_pay_redirect_to_android_app object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionWechatPayRedirectToAndroidApp, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "app_id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "nonce_str" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "package" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "partner_id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "prepay_id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "sign" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "timestamp" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_wechat_pay_redirect_to_android_app object",
+            &[
+                "app_id",
+                "nonce_str",
+                "package",
+                "partner_id",
+                "prepay_id",
+                "sign",
+                "timestamp",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(PaymentIntentNextActionWechatPayRedirectToAndroidApp {
-                    app_id: f0.ok_or_else(|| crate::rt::de::missing("app_id"))?,
-                    nonce_str: f1.ok_or_else(|| crate::rt::de::missing("nonce_str"))?,
-                    package: f2.ok_or_else(|| crate::rt::de::missing("package"))?,
-                    partner_id: f3.ok_or_else(|| crate::rt::de::missing("partner_id"))?,
-                    prepay_id: f4.ok_or_else(|| crate::rt::de::missing("prepay_id"))?,
-                    sign: f5.ok_or_else(|| crate::rt::de::missing("sign"))?,
-                    timestamp: f6.ok_or_else(|| crate::rt::de::missing("timestamp"))?,
+                    app_id: f0,
+                    nonce_str: f1,
+                    package: f2,
+                    partner_id: f3,
+                    prepay_id: f4,
+                    sign: f5,
+                    timestamp: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "app_id"),
+                                    (b.f1.is_none(), "nonce_str"),
+                                    (b.f2.is_none(), "package"),
+                                    (b.f3.is_none(), "partner_id"),
+                                    (b.f4.is_none(), "prepay_id"),
+                                    (b.f5.is_none(), "sign"),
+                                    (b.f6.is_none(), "timestamp"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayRedirectToAndroidApp {
@@ -12395,38 +12847,46 @@ pub struct PaymentIntentNextActionWechatPayRedirectToIosApp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayRedirectToIosApp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentNextActionWechatPayRedirectToIosApp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_next_action_wechat_pay_redirect_to_ios_app object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentNextActionWechatPayRedirectToIosApp, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "native_url" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToIosApp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_next_action_wechat_pay_redirect_to_ios_app object",
+            &["native_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentIntentNextActionWechatPayRedirectToIosApp {
-                    native_url: f0.ok_or_else(|| crate::rt::de::missing("native_url"))?,
+                    native_url: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "native_url")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentNextActionWechatPayRedirectToIosApp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentNextActionWechatPayRedirectToIosApp {
@@ -12743,213 +13203,345 @@ pub struct PaymentIntentPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentPaymentMethodOptionsAcssDebit2>,
+            f1: Option<crate::PaymentIntentPaymentMethodOptionsAffirm>,
+            f2: Option<crate::PaymentIntentPaymentMethodOptionsAfterpayClearpay>,
+            f3: Option<crate::PaymentIntentPaymentMethodOptionsAlipay>,
+            f4: Option<crate::PaymentIntentPaymentMethodOptionsAlma>,
+            f5: Option<crate::PaymentIntentPaymentMethodOptionsAmazonPay>,
+            f6: Option<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit2>,
+            f7: Option<crate::PaymentIntentPaymentMethodOptionsBacsDebit2>,
+            f8: Option<crate::PaymentIntentPaymentMethodOptionsBancontact>,
+            f9: Option<crate::PaymentIntentPaymentMethodOptionsBillie>,
+            f10: Option<crate::PaymentIntentPaymentMethodOptionsBlik2>,
+            f11: Option<crate::PaymentIntentPaymentMethodOptionsBoleto>,
+            f12: Option<crate::PaymentIntentPaymentMethodOptionsCard2>,
+            f13: Option<crate::PaymentIntentPaymentMethodOptionsCardPresent>,
+            f14: Option<crate::PaymentIntentPaymentMethodOptionsCashapp>,
+            f15: Option<crate::PaymentIntentPaymentMethodOptionsCrypto>,
+            f16: Option<crate::PaymentIntentPaymentMethodOptionsCustomerBalance>,
+            f17: Option<crate::PaymentIntentPaymentMethodOptionsEps2>,
+            f18: Option<crate::PaymentIntentPaymentMethodOptionsFpx>,
+            f19: Option<crate::PaymentIntentPaymentMethodOptionsGiropay>,
+            f20: Option<crate::PaymentIntentPaymentMethodOptionsGrabpay>,
+            f21: Option<crate::PaymentIntentPaymentMethodOptionsIdeal>,
+            f22: Option<crate::PaymentIntentPaymentMethodOptionsInteracPresent>,
+            f23: Option<crate::PaymentIntentPaymentMethodOptionsKakaoPay>,
+            f24: Option<crate::PaymentIntentPaymentMethodOptionsKlarna>,
+            f25: Option<crate::PaymentIntentPaymentMethodOptionsKonbini>,
+            f26: Option<crate::PaymentIntentPaymentMethodOptionsKrCard>,
+            f27: Option<crate::PaymentIntentPaymentMethodOptionsLink2>,
+            f28: Option<crate::PaymentIntentPaymentMethodOptionsMbWay>,
+            f29: Option<crate::PaymentIntentPaymentMethodOptionsMobilepay2>,
+            f30: Option<crate::PaymentIntentPaymentMethodOptionsMultibanco>,
+            f31: Option<crate::PaymentIntentPaymentMethodOptionsNaverPay>,
+            f32: Option<crate::PaymentIntentPaymentMethodOptionsNzBankAccount2>,
+            f33: Option<crate::PaymentIntentPaymentMethodOptionsOxxo>,
+            f34: Option<crate::PaymentIntentPaymentMethodOptionsP24>,
+            f35: Option<crate::PaymentIntentPaymentMethodOptionsPayByBank>,
+            f36: Option<crate::PaymentIntentPaymentMethodOptionsPayco>,
+            f37: Option<crate::PaymentIntentPaymentMethodOptionsPaynow>,
+            f38: Option<crate::PaymentIntentPaymentMethodOptionsPaypal>,
+            f39: Option<crate::PaymentIntentPaymentMethodOptionsPayto2>,
+            f40: Option<crate::PaymentIntentPaymentMethodOptionsPix>,
+            f41: Option<crate::PaymentIntentPaymentMethodOptionsPromptpay>,
+            f42: Option<crate::PaymentIntentPaymentMethodOptionsRevolutPay>,
+            f43: Option<crate::PaymentIntentPaymentMethodOptionsSamsungPay>,
+            f44: Option<crate::PaymentIntentPaymentMethodOptionsSatispay>,
+            f45: Option<crate::PaymentIntentPaymentMethodOptionsSepaDebit2>,
+            f46: Option<crate::PaymentIntentPaymentMethodOptionsSofort>,
+            f47: Option<crate::PaymentIntentPaymentMethodOptionsSwish2>,
+            f48: Option<crate::PaymentIntentPaymentMethodOptionsTwint>,
+            f49: Option<crate::PaymentIntentPaymentMethodOptionsUsBankAccount2>,
+            f50: Option<crate::PaymentIntentPaymentMethodOptionsWechatPay>,
+            f51: Option<crate::PaymentIntentPaymentMethodOptionsZip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options object",
+            &[
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "blik",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "crypto",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "ideal",
+                "interac_present",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "mb_way",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "nz_bank_account",
+                "oxxo",
+                "p24",
+                "pay_by_bank",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "swish",
+                "twint",
+                "us_bank_account",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+            f26,
+            f27,
+            f28,
+            f29,
+            f30,
+            f31,
+            f32,
+            f33,
+            f34,
+            f35,
+            f36,
+            f37,
+            f38,
+            f39,
+            f40,
+            f41,
+            f42,
+            f43,
+            f44,
+            f45,
+            f46,
+            f47,
+            f48,
+            f49,
+            f50,
+            f51,
+        } = b;
+        Ok(PaymentIntentPaymentMethodOptions {
+            acss_debit: f0,
+            affirm: f1,
+            afterpay_clearpay: f2,
+            alipay: f3,
+            alma: f4,
+            amazon_pay: f5,
+            au_becs_debit: f6,
+            bacs_debit: f7,
+            bancontact: f8,
+            billie: f9,
+            blik: f10,
+            boleto: f11,
+            card: f12,
+            card_present: f13,
+            cashapp: f14,
+            crypto: f15,
+            customer_balance: f16,
+            eps: f17,
+            fpx: f18,
+            giropay: f19,
+            grabpay: f20,
+            ideal: f21,
+            interac_present: f22,
+            kakao_pay: f23,
+            klarna: f24,
+            konbini: f25,
+            kr_card: f26,
+            link: f27,
+            mb_way: f28,
+            mobilepay: f29,
+            multibanco: f30,
+            naver_pay: f31,
+            nz_bank_account: f32,
+            oxxo: f33,
+            p24: f34,
+            pay_by_bank: f35,
+            payco: f36,
+            paynow: f37,
+            paypal: f38,
+            payto: f39,
+            pix: f40,
+            promptpay: f41,
+            revolut_pay: f42,
+            samsung_pay: f43,
+            satispay: f44,
+            sepa_debit: f45,
+            sofort: f46,
+            swish: f47,
+            twint: f48,
+            us_bank_account: f49,
+            wechat_pay: f50,
+            zip: f51,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptions, A::Error> {
-                let mut f0: Option<crate::PaymentIntentPaymentMethodOptionsAcssDebit2> = None;
-                let mut f1: Option<crate::PaymentIntentPaymentMethodOptionsAffirm> = None;
-                let mut f2: Option<
-                    crate::PaymentIntentPaymentMethodOptionsAfterpayClearpay,
-                > = None;
-                let mut f3: Option<crate::PaymentIntentPaymentMethodOptionsAlipay> = None;
-                let mut f4: Option<crate::PaymentIntentPaymentMethodOptionsAlma> = None;
-                let mut f5: Option<crate::PaymentIntentPaymentMethodOptionsAmazonPay> = None;
-                let mut f6: Option<
-                    crate::PaymentIntentPaymentMethodOptionsAuBecsDebit2,
-                > = None;
-                let mut f7: Option<crate::PaymentIntentPaymentMethodOptionsBacsDebit2> = None;
-                let mut f8: Option<crate::PaymentIntentPaymentMethodOptionsBancontact> = None;
-                let mut f9: Option<crate::PaymentIntentPaymentMethodOptionsBillie> = None;
-                let mut f10: Option<crate::PaymentIntentPaymentMethodOptionsBlik2> = None;
-                let mut f11: Option<crate::PaymentIntentPaymentMethodOptionsBoleto> = None;
-                let mut f12: Option<crate::PaymentIntentPaymentMethodOptionsCard2> = None;
-                let mut f13: Option<
-                    crate::PaymentIntentPaymentMethodOptionsCardPresent,
-                > = None;
-                let mut f14: Option<crate::PaymentIntentPaymentMethodOptionsCashapp> = None;
-                let mut f15: Option<crate::PaymentIntentPaymentMethodOptionsCrypto> = None;
-                let mut f16: Option<
-                    crate::PaymentIntentPaymentMethodOptionsCustomerBalance,
-                > = None;
-                let mut f17: Option<crate::PaymentIntentPaymentMethodOptionsEps2> = None;
-                let mut f18: Option<crate::PaymentIntentPaymentMethodOptionsFpx> = None;
-                let mut f19: Option<crate::PaymentIntentPaymentMethodOptionsGiropay> = None;
-                let mut f20: Option<crate::PaymentIntentPaymentMethodOptionsGrabpay> = None;
-                let mut f21: Option<crate::PaymentIntentPaymentMethodOptionsIdeal> = None;
-                let mut f22: Option<
-                    crate::PaymentIntentPaymentMethodOptionsInteracPresent,
-                > = None;
-                let mut f23: Option<crate::PaymentIntentPaymentMethodOptionsKakaoPay> = None;
-                let mut f24: Option<crate::PaymentIntentPaymentMethodOptionsKlarna> = None;
-                let mut f25: Option<crate::PaymentIntentPaymentMethodOptionsKonbini> = None;
-                let mut f26: Option<crate::PaymentIntentPaymentMethodOptionsKrCard> = None;
-                let mut f27: Option<crate::PaymentIntentPaymentMethodOptionsLink2> = None;
-                let mut f28: Option<crate::PaymentIntentPaymentMethodOptionsMbWay> = None;
-                let mut f29: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMobilepay2,
-                > = None;
-                let mut f30: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMultibanco,
-                > = None;
-                let mut f31: Option<crate::PaymentIntentPaymentMethodOptionsNaverPay> = None;
-                let mut f32: Option<
-                    crate::PaymentIntentPaymentMethodOptionsNzBankAccount2,
-                > = None;
-                let mut f33: Option<crate::PaymentIntentPaymentMethodOptionsOxxo> = None;
-                let mut f34: Option<crate::PaymentIntentPaymentMethodOptionsP24> = None;
-                let mut f35: Option<crate::PaymentIntentPaymentMethodOptionsPayByBank> = None;
-                let mut f36: Option<crate::PaymentIntentPaymentMethodOptionsPayco> = None;
-                let mut f37: Option<crate::PaymentIntentPaymentMethodOptionsPaynow> = None;
-                let mut f38: Option<crate::PaymentIntentPaymentMethodOptionsPaypal> = None;
-                let mut f39: Option<crate::PaymentIntentPaymentMethodOptionsPayto2> = None;
-                let mut f40: Option<crate::PaymentIntentPaymentMethodOptionsPix> = None;
-                let mut f41: Option<crate::PaymentIntentPaymentMethodOptionsPromptpay> = None;
-                let mut f42: Option<
-                    crate::PaymentIntentPaymentMethodOptionsRevolutPay,
-                > = None;
-                let mut f43: Option<
-                    crate::PaymentIntentPaymentMethodOptionsSamsungPay,
-                > = None;
-                let mut f44: Option<crate::PaymentIntentPaymentMethodOptionsSatispay> = None;
-                let mut f45: Option<
-                    crate::PaymentIntentPaymentMethodOptionsSepaDebit2,
-                > = None;
-                let mut f46: Option<crate::PaymentIntentPaymentMethodOptionsSofort> = None;
-                let mut f47: Option<crate::PaymentIntentPaymentMethodOptionsSwish2> = None;
-                let mut f48: Option<crate::PaymentIntentPaymentMethodOptionsTwint> = None;
-                let mut f49: Option<
-                    crate::PaymentIntentPaymentMethodOptionsUsBankAccount2,
-                > = None;
-                let mut f50: Option<crate::PaymentIntentPaymentMethodOptionsWechatPay> = None;
-                let mut f51: Option<crate::PaymentIntentPaymentMethodOptionsZip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
-                        "alma" => f4 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f5 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f8 = crate::rt::de::next(&mut map)?,
-                        "billie" => f9 = crate::rt::de::next(&mut map)?,
-                        "blik" => f10 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f11 = crate::rt::de::next(&mut map)?,
-                        "card" => f12 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f13 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f14 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f15 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f16 = crate::rt::de::next(&mut map)?,
-                        "eps" => f17 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f18 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f19 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f20 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f21 = crate::rt::de::next(&mut map)?,
-                        "interac_present" => f22 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f23 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f24 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f25 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f26 = crate::rt::de::next(&mut map)?,
-                        "link" => f27 = crate::rt::de::next(&mut map)?,
-                        "mb_way" => f28 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f29 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f30 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f31 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f32 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f33 = crate::rt::de::next(&mut map)?,
-                        "p24" => f34 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f35 = crate::rt::de::next(&mut map)?,
-                        "payco" => f36 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f37 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f38 = crate::rt::de::next(&mut map)?,
-                        "payto" => f39 = crate::rt::de::next(&mut map)?,
-                        "pix" => f40 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f41 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f42 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f43 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f44 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f45 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f46 = crate::rt::de::next(&mut map)?,
-                        "swish" => f47 = crate::rt::de::next(&mut map)?,
-                        "twint" => f48 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account" => f49 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f50 = crate::rt::de::next(&mut map)?,
-                        "zip" => f51 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptions {
-                    acss_debit: f0,
-                    affirm: f1,
-                    afterpay_clearpay: f2,
-                    alipay: f3,
-                    alma: f4,
-                    amazon_pay: f5,
-                    au_becs_debit: f6,
-                    bacs_debit: f7,
-                    bancontact: f8,
-                    billie: f9,
-                    blik: f10,
-                    boleto: f11,
-                    card: f12,
-                    card_present: f13,
-                    cashapp: f14,
-                    crypto: f15,
-                    customer_balance: f16,
-                    eps: f17,
-                    fpx: f18,
-                    giropay: f19,
-                    grabpay: f20,
-                    ideal: f21,
-                    interac_present: f22,
-                    kakao_pay: f23,
-                    klarna: f24,
-                    konbini: f25,
-                    kr_card: f26,
-                    link: f27,
-                    mb_way: f28,
-                    mobilepay: f29,
-                    multibanco: f30,
-                    naver_pay: f31,
-                    nz_bank_account: f32,
-                    oxxo: f33,
-                    p24: f34,
-                    pay_by_bank: f35,
-                    payco: f36,
-                    paynow: f37,
-                    paypal: f38,
-                    payto: f39,
-                    pix: f40,
-                    promptpay: f41,
-                    revolut_pay: f42,
-                    samsung_pay: f43,
-                    satispay: f44,
-                    sepa_debit: f45,
-                    sofort: f46,
-                    swish: f47,
-                    twint: f48,
-                    us_bank_account: f49,
-                    wechat_pay: f50,
-                    zip: f51,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptions {
@@ -13150,51 +13742,52 @@ pub struct PaymentIntentPaymentMethodOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f2: Option<String>,
+            f3: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_acss_debit object",
+            &[
+                "mandate_options",
+                "setup_future_usage",
+                "target_date",
+                "verification_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsAcssDebit {
+            mandate_options: f0,
+            setup_future_usage: f1,
+            target_date: f2,
+            verification_method: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsAcssDebit, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsAcssDebit {
-                    mandate_options: f0,
-                    setup_future_usage: f1,
-                    target_date: f2,
-                    verification_method: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAcssDebit {
@@ -13270,25 +13863,36 @@ for PaymentIntentPaymentMethodOptionsAcssDebit2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAcssDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAcssDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAcssDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAcssDebit2 {
@@ -13347,25 +13951,36 @@ for PaymentIntentPaymentMethodOptionsAffirm {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAffirm {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAffirm::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAffirm::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAffirm {
@@ -13430,25 +14045,36 @@ for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAfterpayClearpay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAfterpayClearpay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
@@ -13507,25 +14133,36 @@ for PaymentIntentPaymentMethodOptionsAlipay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlipay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAlipay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAlipay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAlipay {
@@ -13583,25 +14220,36 @@ for PaymentIntentPaymentMethodOptionsAlma {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlma {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAlma::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAlma::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAlma {
@@ -13662,25 +14310,36 @@ for PaymentIntentPaymentMethodOptionsAmazonPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAmazonPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAmazonPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAmazonPay {
@@ -13717,43 +14376,36 @@ pub struct PaymentIntentPaymentMethodOptionsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_au_becs_debit object",
+            &["setup_future_usage", "target_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsAuBecsDebit {
+            setup_future_usage: f0,
+            target_date: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_au_becs_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsAuBecsDebit, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsAuBecsDebit {
-                    setup_future_usage: f0,
-                    target_date: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAuBecsDebit {
@@ -13823,25 +14475,36 @@ for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsAuBecsDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsAuBecsDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
@@ -13881,46 +14544,43 @@ pub struct PaymentIntentPaymentMethodOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_bacs_debit object",
+            &["mandate_options", "setup_future_usage", "target_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsBacsDebit {
+            mandate_options: f0,
+            setup_future_usage: f1,
+            target_date: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsBacsDebit, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsBacsDebit {
-                    mandate_options: f0,
-                    setup_future_usage: f1,
-                    target_date: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBacsDebit {
@@ -13993,25 +14653,36 @@ for PaymentIntentPaymentMethodOptionsBacsDebit2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsBacsDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBacsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsBacsDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBacsDebit2 {
@@ -14072,25 +14743,36 @@ for PaymentIntentPaymentMethodOptionsBancontact {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsBancontact::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsBancontact::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBancontact {
@@ -14149,25 +14831,36 @@ for PaymentIntentPaymentMethodOptionsBillie {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBillie {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsBillie::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsBillie::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBillie {
@@ -14202,38 +14895,33 @@ pub struct PaymentIntentPaymentMethodOptionsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_blik object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsBlik {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsBlik;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_blik object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsBlik, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsBlik {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBlik {
@@ -14300,25 +14988,36 @@ for PaymentIntentPaymentMethodOptionsBlik2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsBlik2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBlik2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsBlik2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBlik2 {
@@ -14377,25 +15076,36 @@ for PaymentIntentPaymentMethodOptionsBoleto {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsBoleto::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsBoleto::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBoleto {
@@ -14466,96 +15176,101 @@ pub struct PaymentIntentPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::PaymentMethodOptionsCardInstallments>,
+            f2: Option<crate::PaymentMethodOptionsCardMandateOptions>,
+            f3: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
+            f4: Option<
+                crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
+            >,
+            f5: Option<
+                crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
+            >,
+            f6: Option<crate::CheckoutCardPaymentMethodOptionsRequestMulticapture>,
+            f7: Option<crate::CheckoutCardPaymentMethodOptionsRequestOvercapture>,
+            f8: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+            f9: Option<bool>,
+            f10: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f11: Option<String>,
+            f12: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_card object",
+            &[
+                "capture_method",
+                "installments",
+                "mandate_options",
+                "network",
+                "request_extended_authorization",
+                "request_incremental_authorization",
+                "request_multicapture",
+                "request_overcapture",
+                "request_three_d_secure",
+                "require_cvc_recollection",
+                "setup_future_usage",
+                "statement_descriptor_suffix_kana",
+                "statement_descriptor_suffix_kanji",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsCard {
+            capture_method: f0,
+            installments: f1,
+            mandate_options: f2,
+            network: f3,
+            request_extended_authorization: f4,
+            request_incremental_authorization: f5,
+            request_multicapture: f6,
+            request_overcapture: f7,
+            request_three_d_secure: f8,
+            require_cvc_recollection: f9,
+            setup_future_usage: f10,
+            statement_descriptor_suffix_kana: f11,
+            statement_descriptor_suffix_kanji: f12,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsCard, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<crate::PaymentMethodOptionsCardInstallments> = None;
-                let mut f2: Option<crate::PaymentMethodOptionsCardMandateOptions> = None;
-                let mut f3: Option<
-                    crate::PaymentIntentPaymentMethodOptionsCardNetwork,
-                > = None;
-                let mut f4: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
-                > = None;
-                let mut f5: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
-                > = None;
-                let mut f6: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
-                > = None;
-                let mut f7: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
-                > = None;
-                let mut f8: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
-                > = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "installments" => f1 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f2 = crate::rt::de::next(&mut map)?,
-                        "network" => f3 = crate::rt::de::next(&mut map)?,
-                        "request_extended_authorization" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "request_incremental_authorization" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "request_multicapture" => f6 = crate::rt::de::next(&mut map)?,
-                        "request_overcapture" => f7 = crate::rt::de::next(&mut map)?,
-                        "request_three_d_secure" => f8 = crate::rt::de::next(&mut map)?,
-                        "require_cvc_recollection" => f9 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f10 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor_suffix_kana" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "statement_descriptor_suffix_kanji" => {
-                            f12 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsCard {
-                    capture_method: f0,
-                    installments: f1,
-                    mandate_options: f2,
-                    network: f3,
-                    request_extended_authorization: f4,
-                    request_incremental_authorization: f5,
-                    request_multicapture: f6,
-                    request_overcapture: f7,
-                    request_three_d_secure: f8,
-                    require_cvc_recollection: f9,
-                    setup_future_usage: f10,
-                    statement_descriptor_suffix_kana: f11,
-                    statement_descriptor_suffix_kanji: f12,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCard {
@@ -14658,25 +15373,36 @@ for PaymentIntentPaymentMethodOptionsCard2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsCard2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCard2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsCard2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCard2 {
@@ -14752,6 +15478,7 @@ impl PaymentIntentPaymentMethodOptionsCardNetwork {
 }
 impl std::str::FromStr for PaymentIntentPaymentMethodOptionsCardNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -14788,6 +15515,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCardNetwork {
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCardNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCardNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `PaymentIntentPaymentMethodOptionsCardPresent`.
@@ -14833,25 +15565,36 @@ for PaymentIntentPaymentMethodOptionsCardPresent {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsCardPresent::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsCardPresent::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCardPresent {
@@ -14912,25 +15655,36 @@ for PaymentIntentPaymentMethodOptionsCashapp {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsCashapp::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsCashapp::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCashapp {
@@ -14989,25 +15743,36 @@ for PaymentIntentPaymentMethodOptionsCrypto {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCrypto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsCrypto::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsCrypto::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCrypto {
@@ -15070,25 +15835,36 @@ for PaymentIntentPaymentMethodOptionsCustomerBalance {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsCustomerBalance::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsCustomerBalance::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCustomerBalance {
@@ -15123,38 +15899,33 @@ pub struct PaymentIntentPaymentMethodOptionsEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_eps object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsEps {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsEps;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_eps object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsEps, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsEps {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsEps {
@@ -15221,25 +15992,36 @@ for PaymentIntentPaymentMethodOptionsEps2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsEps2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsEps2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsEps2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsEps2 {
@@ -15297,25 +16079,36 @@ for PaymentIntentPaymentMethodOptionsFpx {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsFpx {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsFpx::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsFpx::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsFpx {
@@ -15376,25 +16169,36 @@ for PaymentIntentPaymentMethodOptionsGiropay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGiropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsGiropay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsGiropay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsGiropay {
@@ -15455,25 +16259,36 @@ for PaymentIntentPaymentMethodOptionsGrabpay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGrabpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsGrabpay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsGrabpay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsGrabpay {
@@ -15531,25 +16346,36 @@ for PaymentIntentPaymentMethodOptionsIdeal {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsIdeal::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsIdeal::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsIdeal {
@@ -15610,25 +16436,36 @@ for PaymentIntentPaymentMethodOptionsInteracPresent {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsInteracPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsInteracPresent::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsInteracPresent::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsInteracPresent {
@@ -15693,25 +16530,36 @@ for PaymentIntentPaymentMethodOptionsKakaoPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKakaoPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKakaoPay::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsKakaoPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKakaoPay::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsKakaoPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKakaoPay {
@@ -15770,25 +16618,36 @@ for PaymentIntentPaymentMethodOptionsKlarna {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsKlarna::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsKlarna::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKlarna {
@@ -15849,25 +16708,36 @@ for PaymentIntentPaymentMethodOptionsKonbini {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsKonbini::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsKonbini::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKonbini {
@@ -15926,25 +16796,36 @@ for PaymentIntentPaymentMethodOptionsKrCard {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsKrCard::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsKrCard::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKrCard {
@@ -15981,43 +16862,36 @@ pub struct PaymentIntentPaymentMethodOptionsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_link object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsLink {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsLink, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsLink {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsLink {
@@ -16087,25 +16961,36 @@ for PaymentIntentPaymentMethodOptionsLink2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsLink2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsLink2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsLink2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsLink2 {
@@ -16138,55 +17023,53 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+            f3: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_mandate_options_acss_debit object",
+            &[
+                "custom_mandate_url",
+                "interval_description",
+                "payment_schedule",
+                "transaction_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
+            custom_mandate_url: f0,
+            interval_description: f1,
+            payment_schedule: f2,
+            transaction_type: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_mandate_options_acss_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
-                > = None;
-                let mut f3: Option<
-                    crate::CheckoutAcssDebitMandateOptionsTransactionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "interval_description" => f1 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f2 = crate::rt::de::next(&mut map)?,
-                        "transaction_type" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-                    custom_mandate_url: f0,
-                    interval_description: f1,
-                    payment_schedule: f2,
-                    transaction_type: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -16226,42 +17109,34 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_mandate_options_bacs_debit object",
+            &["reference_prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
+            reference_prefix: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_mandate_options_bacs_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-                    reference_prefix: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -16377,54 +17252,63 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: Option<i64>,
+            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_mandate_options_payto object",
+            &[
+                "amount",
+                "amount_type",
+                "end_date",
+                "payment_schedule",
+                "payments_per_period",
+                "purpose",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
+            amount: f0,
+            amount_type: f1,
+            end_date: f2,
+            payment_schedule: f3,
+            payments_per_period: f4,
+            purpose: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsMandateOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_mandate_options_payto object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsMandateOptionsPayto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::MandateOptionsPaytoPaymentSchedule> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
-                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
-                    amount: f0,
-                    amount_type: f1,
-                    end_date: f2,
-                    payment_schedule: f3,
-                    payments_per_period: f4,
-                    purpose: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -16470,42 +17354,34 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_mandate_options_sepa_debit object",
+            &["reference_prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
+            reference_prefix: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_mandate_options_sepa_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-                    reference_prefix: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -16567,25 +17443,36 @@ for PaymentIntentPaymentMethodOptionsMbWay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsMbWay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsMbWay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMbWay {
@@ -16622,43 +17509,36 @@ pub struct PaymentIntentPaymentMethodOptionsMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_mobilepay object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsMobilepay {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsMobilepay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_mobilepay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsMobilepay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsMobilepay {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMobilepay {
@@ -16728,25 +17608,36 @@ for PaymentIntentPaymentMethodOptionsMobilepay2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsMobilepay2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMobilepay2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsMobilepay2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMobilepay2 {
@@ -16807,25 +17698,36 @@ for PaymentIntentPaymentMethodOptionsMultibanco {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsMultibanco::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsMultibanco::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMultibanco {
@@ -16890,25 +17792,36 @@ for PaymentIntentPaymentMethodOptionsNaverPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNaverPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsNaverPay::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsNaverPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsNaverPay::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsNaverPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsNaverPay {
@@ -16945,43 +17858,36 @@ pub struct PaymentIntentPaymentMethodOptionsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_nz_bank_account object",
+            &["setup_future_usage", "target_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsNzBankAccount {
+            setup_future_usage: f0,
+            target_date: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsNzBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_nz_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsNzBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsNzBankAccount {
-                    setup_future_usage: f0,
-                    target_date: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsNzBankAccount {
@@ -17051,25 +17957,36 @@ for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsNzBankAccount2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsNzBankAccount2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
@@ -17127,25 +18044,36 @@ for PaymentIntentPaymentMethodOptionsOxxo {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsOxxo {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsOxxo::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsOxxo::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsOxxo {
@@ -17203,25 +18131,36 @@ for PaymentIntentPaymentMethodOptionsP24 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsP24::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsP24::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsP24 {
@@ -17359,25 +18298,36 @@ for PaymentIntentPaymentMethodOptionsPayByBank {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayByBank {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPayByBank::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPayByBank::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayByBank {
@@ -17442,25 +18392,36 @@ for PaymentIntentPaymentMethodOptionsPayco {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayco::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPayco::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayco::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPayco::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayco {
@@ -17519,25 +18480,36 @@ for PaymentIntentPaymentMethodOptionsPaynow {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaynow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPaynow::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPaynow::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPaynow {
@@ -17596,25 +18568,36 @@ for PaymentIntentPaymentMethodOptionsPaypal {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPaypal::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPaypal::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPaypal {
@@ -17652,43 +18635,36 @@ pub struct PaymentIntentPaymentMethodOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_payto object",
+            &["mandate_options", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsPayto {
+            mandate_options: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsPayto, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsPayto {
-                    mandate_options: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayto {
@@ -17758,25 +18734,36 @@ for PaymentIntentPaymentMethodOptionsPayto2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPayto2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPayto2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPayto2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayto2 {
@@ -17834,25 +18821,36 @@ for PaymentIntentPaymentMethodOptionsPix {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPix {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPix::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPix::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPix {
@@ -17913,25 +18911,36 @@ for PaymentIntentPaymentMethodOptionsPromptpay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPromptpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsPromptpay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsPromptpay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPromptpay {
@@ -17992,25 +19001,36 @@ for PaymentIntentPaymentMethodOptionsRevolutPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsRevolutPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsRevolutPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsRevolutPay {
@@ -18075,25 +19095,36 @@ for PaymentIntentPaymentMethodOptionsSamsungPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSamsungPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSamsungPay::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsSamsungPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSamsungPay::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsSamsungPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSamsungPay {
@@ -18154,25 +19185,36 @@ for PaymentIntentPaymentMethodOptionsSatispay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSatispay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsSatispay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsSatispay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSatispay {
@@ -18212,46 +19254,43 @@ pub struct PaymentIntentPaymentMethodOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_sepa_debit object",
+            &["mandate_options", "setup_future_usage", "target_date"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsSepaDebit {
+            mandate_options: f0,
+            setup_future_usage: f1,
+            target_date: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsSepaDebit, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsSepaDebit {
-                    mandate_options: f0,
-                    setup_future_usage: f1,
-                    target_date: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSepaDebit {
@@ -18324,25 +19363,36 @@ for PaymentIntentPaymentMethodOptionsSepaDebit2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsSepaDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSepaDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsSepaDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSepaDebit2 {
@@ -18401,25 +19451,36 @@ for PaymentIntentPaymentMethodOptionsSofort {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsSofort::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsSofort::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSofort {
@@ -18456,41 +19517,36 @@ pub struct PaymentIntentPaymentMethodOptionsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_swish object",
+            &["reference", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsSwish {
+            reference: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsSwish;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_payment_method_options_swish object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsSwish, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsSwish {
-                    reference: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSwish {
@@ -18560,25 +19616,36 @@ for PaymentIntentPaymentMethodOptionsSwish2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsSwish2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsSwish2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsSwish2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSwish2 {
@@ -18636,25 +19703,36 @@ for PaymentIntentPaymentMethodOptionsTwint {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsTwint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsTwint::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsTwint::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsTwint {
@@ -18697,56 +19775,57 @@ pub struct PaymentIntentPaymentMethodOptionsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::LinkedAccountOptionsCommon>,
+            f1: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
+            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f3: Option<String>,
+            f4: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_payment_method_options_us_bank_account object",
+            &[
+                "financial_connections",
+                "mandate_options",
+                "setup_future_usage",
+                "target_date",
+                "verification_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentIntentPaymentMethodOptionsUsBankAccount {
+            financial_connections: f0,
+            mandate_options: f1,
+            setup_future_usage: f2,
+            target_date: f3,
+            verification_method: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentPaymentMethodOptionsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_payment_method_options_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentPaymentMethodOptionsUsBankAccount, A::Error> {
-                let mut f0: Option<crate::LinkedAccountOptionsCommon> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodOptionsUsBankAccountMandateOptions,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        "target_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentPaymentMethodOptionsUsBankAccount {
-                    financial_connections: f0,
-                    mandate_options: f1,
-                    setup_future_usage: f2,
-                    target_date: f3,
-                    verification_method: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsUsBankAccount {
@@ -18825,25 +19904,36 @@ for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsUsBankAccount2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsUsBankAccount2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
@@ -18904,25 +19994,36 @@ for PaymentIntentPaymentMethodOptionsWechatPay {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsWechatPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsWechatPay::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsWechatPay::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsWechatPay {
@@ -18980,25 +20081,36 @@ for PaymentIntentPaymentMethodOptionsZip {
         )
     }
 }
+impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsZip {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(PaymentIntentPaymentMethodOptionsZip::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentPaymentMethodOptionsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(PaymentIntentPaymentMethodOptionsZip::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsZip {
@@ -19026,39 +20138,47 @@ pub struct PaymentIntentProcessing {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentIntentProcessing {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentProcessing;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_processing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentProcessing, A::Error> {
-                let mut f0: Option<crate::PaymentIntentCardProcessing> = None;
-                let mut f1: Option<crate::PaymentIntentProcessingType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentProcessing {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentIntentCardProcessing>,
+            f1: Option<crate::PaymentIntentProcessingType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_processing object",
+            &["card", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentIntentProcessing {
                     card: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentProcessing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentProcessing {
@@ -19092,39 +20212,36 @@ pub struct PaymentIntentProcessingCustomerNotification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentProcessingCustomerNotification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_processing_customer_notification object",
+            &["approval_requested", "completes_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentIntentProcessingCustomerNotification {
+            approval_requested: f0,
+            completes_at: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentIntentProcessingCustomerNotification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentProcessingCustomerNotification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_processing_customer_notification object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentProcessingCustomerNotification, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "approval_requested" => f0 = crate::rt::de::next(&mut map)?,
-                        "completes_at" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentProcessingCustomerNotification {
-                    approval_requested: f0,
-                    completes_at: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentProcessingCustomerNotification {
@@ -19169,6 +20286,7 @@ impl PaymentIntentProcessingType {
 }
 impl std::str::FromStr for PaymentIntentProcessingType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19191,6 +20309,11 @@ impl serde::Serialize for PaymentIntentProcessingType {
 impl<'de> serde::Deserialize<'de> for PaymentIntentProcessingType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentIntentProcessingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentIntentStatus`.
@@ -19231,6 +20354,7 @@ impl PaymentIntentStatus {
 }
 impl std::str::FromStr for PaymentIntentStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19259,6 +20383,11 @@ impl serde::Serialize for PaymentIntentStatus {
 impl<'de> serde::Deserialize<'de> for PaymentIntentStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentIntentStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// PaymentIntentTypeSpecificPaymentMethodOptionsClient
@@ -19295,70 +20424,75 @@ pub struct PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
+            >,
+            f1: Option<crate::PaymentFlowsInstallmentOptions>,
+            f2: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+            f5: Option<crate::PaymentMethodOptionsCardPresentRouting>,
+            f6: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f7: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_type_specific_payment_method_options_client object",
+            &[
+                "capture_method",
+                "installments",
+                "mandate_options",
+                "request_incremental_authorization_support",
+                "require_cvc_recollection",
+                "routing",
+                "setup_future_usage",
+                "verification_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(PaymentIntentTypeSpecificPaymentMethodOptionsClient {
+            capture_method: f0,
+            installments: f1,
+            mandate_options: f2,
+            request_incremental_authorization_support: f3,
+            require_cvc_recollection: f4,
+            routing: f5,
+            setup_future_usage: f6,
+            verification_method: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentTypeSpecificPaymentMethodOptionsClient;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_intent_type_specific_payment_method_options_client object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentTypeSpecificPaymentMethodOptionsClient, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
-                > = None;
-                let mut f1: Option<crate::PaymentFlowsInstallmentOptions> = None;
-                let mut f2: Option<
-                    crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
-                > = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::PaymentMethodOptionsCardPresentRouting> = None;
-                let mut f6: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut f7: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "installments" => f1 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f2 = crate::rt::de::next(&mut map)?,
-                        "request_incremental_authorization_support" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "require_cvc_recollection" => f4 = crate::rt::de::next(&mut map)?,
-                        "routing" => f5 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f6 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentIntentTypeSpecificPaymentMethodOptionsClient {
-                    capture_method: f0,
-                    installments: f1,
-                    mandate_options: f2,
-                    request_incremental_authorization_support: f3,
-                    require_cvc_recollection: f4,
-                    routing: f5,
-                    setup_future_usage: f6,
-                    verification_method: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
@@ -19431,6 +20565,7 @@ impl PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod {
 impl std::str::FromStr
 for PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19465,6 +20600,12 @@ impl<'de> serde::Deserialize<'de>
 for PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "payments")]

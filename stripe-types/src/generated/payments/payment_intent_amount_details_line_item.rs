@@ -134,68 +134,111 @@ impl PaymentIntentAmountDetailsLineItem {
 pub type PaymentIntentAmountDetailsLineItemId = crate::rt::Id<
     PaymentIntentAmountDetailsLineItem,
 >;
-impl<'de> serde::Deserialize<'de> for PaymentIntentAmountDetailsLineItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentIntentAmountDetailsLineItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_intent_amount_details_line_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentIntentAmountDetailsLineItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::PaymentIntentAmountDetailsLineItemId> = None;
-                let mut f2: Option<
-                    crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<
-                    crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
-                > = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "discount_amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method_options" => f2 = crate::rt::de::next(&mut map)?,
-                        "product_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "product_name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "tax" => f6 = crate::rt::de::next(&mut map)?,
-                        "unit_cost" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "unit_of_measure" => f8 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentIntentAmountDetailsLineItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::PaymentIntentAmountDetailsLineItemId>,
+            f2: Option<
+                crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions,
+            >,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<i64>,
+            f6: Option<
+                crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
+            >,
+            f7: Option<i64>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_intent_amount_details_line_item object",
+            &[
+                "discount_amount",
+                "id",
+                "object",
+                "payment_method_options",
+                "product_code",
+                "product_name",
+                "quantity",
+                "tax",
+                "unit_cost",
+                "unit_of_measure",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.optional(&mut b.f2),
+                4 => r.optional(&mut b.f3),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8,
+            } => {
                 Ok(PaymentIntentAmountDetailsLineItem {
                     discount_amount: f0,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f1,
                     payment_method_options: f2,
                     product_code: f3,
-                    product_name: f4
-                        .ok_or_else(|| crate::rt::de::missing("product_name"))?,
-                    quantity: f5.ok_or_else(|| crate::rt::de::missing("quantity"))?,
+                    product_name: f4,
+                    quantity: f5,
                     tax: f6,
-                    unit_cost: f7.ok_or_else(|| crate::rt::de::missing("unit_cost"))?,
+                    unit_cost: f7,
                     unit_of_measure: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "id"),
+                                    (b.f4.is_none(), "product_name"),
+                                    (b.f5.is_none(), "quantity"),
+                                    (b.f7.is_none(), "unit_cost"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentIntentAmountDetailsLineItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentIntentAmountDetailsLineItem {

@@ -1100,6 +1100,7 @@ impl CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentMethodCardCardDetailsParamsNetworksPreferred {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1311,6 +1312,7 @@ impl CreatePaymentMethodType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePaymentMethodType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1744,6 +1746,7 @@ impl ListCustomerPaymentMethodsType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for ListCustomerPaymentMethodsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2114,156 +2117,343 @@ impl PaymentMethod {
 }
 /// The id of a [`PaymentMethod`].
 pub type PaymentMethodId = crate::rt::Id<PaymentMethod>;
-impl<'de> serde::Deserialize<'de> for PaymentMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethod;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethod, A::Error> {
-                let mut f0: Option<crate::PaymentMethodAcssDebit> = None;
-                let mut f1: Option<crate::PaymentMethodAffirm> = None;
-                let mut f2: Option<crate::PaymentMethodAfterpayClearpay> = None;
-                let mut f3: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay> = None;
-                let mut f4: Option<crate::CardAllowRedisplay> = None;
-                let mut f5: Option<crate::PaymentMethodAlma> = None;
-                let mut f6: Option<crate::PaymentMethodAmazonPay> = None;
-                let mut f7: Option<crate::PaymentMethodAuBecsDebit> = None;
-                let mut f8: Option<crate::PaymentMethodBacsDebit> = None;
-                let mut f9: Option<crate::PaymentMethodBancontact> = None;
-                let mut f10: Option<crate::PaymentMethodBillie> = None;
-                let mut f11: Option<crate::BillingDetails> = None;
-                let mut f12: Option<crate::PaymentMethodBlik> = None;
-                let mut f13: Option<crate::PaymentMethodBoleto> = None;
-                let mut f14: Option<crate::PaymentMethodCard> = None;
-                let mut f15: Option<crate::PaymentMethodCardPresent> = None;
-                let mut f16: Option<crate::PaymentMethodCashapp> = None;
-                let mut f17: Option<crate::rt::Timestamp> = None;
-                let mut f18: Option<crate::PaymentMethodCrypto> = None;
-                let mut f19: Option<crate::PaymentMethodCustom> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<crate::PaymentMethodCustomerBalance> = None;
-                let mut f23: Option<crate::PaymentMethodEps> = None;
-                let mut f24: Option<crate::PaymentMethodFpx> = None;
-                let mut f25: Option<crate::PaymentMethodGiropay> = None;
-                let mut f26: Option<crate::PaymentMethodGrabpay> = None;
-                let mut f27: Option<crate::PaymentMethodId> = None;
-                let mut f28: Option<crate::PaymentMethodIdeal> = None;
-                let mut f29: Option<crate::PaymentMethodInteracPresent> = None;
-                let mut f30: Option<crate::PaymentMethodKakaoPay> = None;
-                let mut f31: Option<crate::PaymentMethodKlarna> = None;
-                let mut f32: Option<crate::PaymentMethodKonbini> = None;
-                let mut f33: Option<crate::PaymentMethodKrCard> = None;
-                let mut f34: Option<crate::PaymentMethodLink> = None;
-                let mut f35: Option<bool> = None;
-                let mut f36: Option<crate::PaymentMethodMbWay> = None;
-                let mut f37: Option<crate::rt::Metadata> = None;
-                let mut f38: Option<crate::PaymentMethodMobilepay> = None;
-                let mut f39: Option<crate::PaymentMethodMultibanco> = None;
-                let mut f40: Option<crate::PaymentMethodNaverPay> = None;
-                let mut f41: Option<crate::PaymentMethodNzBankAccount> = None;
-                let mut f42: Option<crate::PaymentMethodOxxo> = None;
-                let mut f43: Option<crate::PaymentMethodP24> = None;
-                let mut f44: Option<crate::PaymentMethodPayByBank> = None;
-                let mut f45: Option<crate::PaymentMethodPayco> = None;
-                let mut f46: Option<crate::PaymentMethodPaynow> = None;
-                let mut f47: Option<crate::PaymentMethodPaypal> = None;
-                let mut f48: Option<crate::PaymentMethodPayto> = None;
-                let mut f49: Option<crate::PaymentMethodPix> = None;
-                let mut f50: Option<crate::PaymentMethodPromptpay> = None;
-                let mut f51: Option<crate::RadarRadarOptions> = None;
-                let mut f52: Option<crate::PaymentMethodRevolutPay> = None;
-                let mut f53: Option<crate::PaymentMethodSamsungPay> = None;
-                let mut f54: Option<crate::PaymentMethodSatispay> = None;
-                let mut f55: Option<crate::PaymentMethodSepaDebit> = None;
-                let mut f56: Option<crate::PaymentMethodSofort> = None;
-                let mut f57: Option<crate::PaymentMethodSwish> = None;
-                let mut f58: Option<crate::PaymentMethodTwint> = None;
-                let mut f59: Option<crate::PaymentMethodType> = None;
-                let mut f60: Option<crate::PaymentMethodUsBankAccount> = None;
-                let mut f61: Option<crate::PaymentMethodWechatPay> = None;
-                let mut f62: Option<crate::PaymentMethodZip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f1 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f2 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
-                        "allow_redisplay" => f4 = crate::rt::de::next(&mut map)?,
-                        "alma" => f5 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f8 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f9 = crate::rt::de::next(&mut map)?,
-                        "billie" => f10 = crate::rt::de::next(&mut map)?,
-                        "billing_details" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "blik" => f12 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f13 = crate::rt::de::next(&mut map)?,
-                        "card" => f14 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f15 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f16 = crate::rt::de::next(&mut map)?,
-                        "created" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "crypto" => f18 = crate::rt::de::next(&mut map)?,
-                        "custom" => f19 = crate::rt::de::next(&mut map)?,
-                        "customer" => f20 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f21 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f22 = crate::rt::de::next(&mut map)?,
-                        "eps" => f23 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f24 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f25 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f26 = crate::rt::de::next(&mut map)?,
-                        "id" => f27 = Some(crate::rt::de::next(&mut map)?),
-                        "ideal" => f28 = crate::rt::de::next(&mut map)?,
-                        "interac_present" => f29 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f30 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f31 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f32 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f33 = crate::rt::de::next(&mut map)?,
-                        "link" => f34 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f35 = Some(crate::rt::de::next(&mut map)?),
-                        "mb_way" => f36 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f37 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f38 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f39 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f40 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f41 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f42 = crate::rt::de::next(&mut map)?,
-                        "p24" => f43 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f44 = crate::rt::de::next(&mut map)?,
-                        "payco" => f45 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f46 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f47 = crate::rt::de::next(&mut map)?,
-                        "payto" => f48 = crate::rt::de::next(&mut map)?,
-                        "pix" => f49 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f50 = crate::rt::de::next(&mut map)?,
-                        "radar_options" => f51 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f52 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f53 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f54 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f55 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f56 = crate::rt::de::next(&mut map)?,
-                        "swish" => f57 = crate::rt::de::next(&mut map)?,
-                        "twint" => f58 = crate::rt::de::next(&mut map)?,
-                        "type" => f59 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f60 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f61 = crate::rt::de::next(&mut map)?,
-                        "zip" => f62 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethod {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodAcssDebit>,
+            f1: Option<crate::PaymentMethodAffirm>,
+            f2: Option<crate::PaymentMethodAfterpayClearpay>,
+            f3: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
+            f4: Option<crate::CardAllowRedisplay>,
+            f5: Option<crate::PaymentMethodAlma>,
+            f6: Option<crate::PaymentMethodAmazonPay>,
+            f7: Option<crate::PaymentMethodAuBecsDebit>,
+            f8: Option<crate::PaymentMethodBacsDebit>,
+            f9: Option<crate::PaymentMethodBancontact>,
+            f10: Option<crate::PaymentMethodBillie>,
+            f11: Option<crate::BillingDetails>,
+            f12: Option<crate::PaymentMethodBlik>,
+            f13: Option<crate::PaymentMethodBoleto>,
+            f14: Option<crate::PaymentMethodCard>,
+            f15: Option<crate::PaymentMethodCardPresent>,
+            f16: Option<crate::PaymentMethodCashapp>,
+            f17: Option<crate::rt::Timestamp>,
+            f18: Option<crate::PaymentMethodCrypto>,
+            f19: Option<crate::PaymentMethodCustom>,
+            f20: Option<crate::rt::Expandable<crate::Customer>>,
+            f21: Option<String>,
+            f22: Option<crate::PaymentMethodCustomerBalance>,
+            f23: Option<crate::PaymentMethodEps>,
+            f24: Option<crate::PaymentMethodFpx>,
+            f25: Option<crate::PaymentMethodGiropay>,
+            f26: Option<crate::PaymentMethodGrabpay>,
+            f27: Option<crate::PaymentMethodId>,
+            f28: Option<crate::PaymentMethodIdeal>,
+            f29: Option<crate::PaymentMethodInteracPresent>,
+            f30: Option<crate::PaymentMethodKakaoPay>,
+            f31: Option<crate::PaymentMethodKlarna>,
+            f32: Option<crate::PaymentMethodKonbini>,
+            f33: Option<crate::PaymentMethodKrCard>,
+            f34: Option<crate::PaymentMethodLink>,
+            f35: Option<bool>,
+            f36: Option<crate::PaymentMethodMbWay>,
+            f37: Option<crate::rt::Metadata>,
+            f38: Option<crate::PaymentMethodMobilepay>,
+            f39: Option<crate::PaymentMethodMultibanco>,
+            f40: Option<crate::PaymentMethodNaverPay>,
+            f41: Option<crate::PaymentMethodNzBankAccount>,
+            f42: Option<crate::PaymentMethodOxxo>,
+            f43: Option<crate::PaymentMethodP24>,
+            f44: Option<crate::PaymentMethodPayByBank>,
+            f45: Option<crate::PaymentMethodPayco>,
+            f46: Option<crate::PaymentMethodPaynow>,
+            f47: Option<crate::PaymentMethodPaypal>,
+            f48: Option<crate::PaymentMethodPayto>,
+            f49: Option<crate::PaymentMethodPix>,
+            f50: Option<crate::PaymentMethodPromptpay>,
+            f51: Option<crate::RadarRadarOptions>,
+            f52: Option<crate::PaymentMethodRevolutPay>,
+            f53: Option<crate::PaymentMethodSamsungPay>,
+            f54: Option<crate::PaymentMethodSatispay>,
+            f55: Option<crate::PaymentMethodSepaDebit>,
+            f56: Option<crate::PaymentMethodSofort>,
+            f57: Option<crate::PaymentMethodSwish>,
+            f58: Option<crate::PaymentMethodTwint>,
+            f59: Option<crate::PaymentMethodType>,
+            f60: Option<crate::PaymentMethodUsBankAccount>,
+            f61: Option<crate::PaymentMethodWechatPay>,
+            f62: Option<crate::PaymentMethodZip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+            f61: None,
+            f62: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method object",
+            &[
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "allow_redisplay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "billing_details",
+                "blik",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "created",
+                "crypto",
+                "custom",
+                "customer",
+                "customer_account",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "id",
+                "ideal",
+                "interac_present",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "livemode",
+                "mb_way",
+                "metadata",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "nz_bank_account",
+                "object",
+                "oxxo",
+                "p24",
+                "pay_by_bank",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "radar_options",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "swish",
+                "twint",
+                "type",
+                "us_bank_account",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.required(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.required(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.required(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.skip(),
+                43 => r.optional(&mut b.f42),
+                44 => r.optional(&mut b.f43),
+                45 => r.optional(&mut b.f44),
+                46 => r.optional(&mut b.f45),
+                47 => r.optional(&mut b.f46),
+                48 => r.optional(&mut b.f47),
+                49 => r.optional(&mut b.f48),
+                50 => r.optional(&mut b.f49),
+                51 => r.optional(&mut b.f50),
+                52 => r.optional(&mut b.f51),
+                53 => r.optional(&mut b.f52),
+                54 => r.optional(&mut b.f53),
+                55 => r.optional(&mut b.f54),
+                56 => r.optional(&mut b.f55),
+                57 => r.optional(&mut b.f56),
+                58 => r.optional(&mut b.f57),
+                59 => r.optional(&mut b.f58),
+                60 => r.required(&mut b.f59),
+                61 => r.optional(&mut b.f60),
+                62 => r.optional(&mut b.f61),
+                63 => r.optional(&mut b.f62),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17: Some(f17),
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27: Some(f27),
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35: Some(f35),
+                f36,
+                f37,
+                f38,
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+                f44,
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52,
+                f53,
+                f54,
+                f55,
+                f56,
+                f57,
+                f58,
+                f59: Some(f59),
+                f60,
+                f61,
+                f62,
+            } => {
                 Ok(PaymentMethod {
                     acss_debit: f0,
                     affirm: f1,
@@ -2276,14 +2466,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
                     bacs_debit: f8,
                     bancontact: f9,
                     billie: f10,
-                    billing_details: f11
-                        .ok_or_else(|| crate::rt::de::missing("billing_details"))?,
+                    billing_details: f11,
                     blik: f12,
                     boleto: f13,
                     card: f14,
                     card_present: f15,
                     cashapp: f16,
-                    created: f17.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f17,
                     crypto: f18,
                     custom: f19,
                     customer: f20,
@@ -2293,7 +2482,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
                     fpx: f24,
                     giropay: f25,
                     grabpay: f26,
-                    id: f27.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f27,
                     ideal: f28,
                     interac_present: f29,
                     kakao_pay: f30,
@@ -2301,7 +2490,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
                     konbini: f32,
                     kr_card: f33,
                     link: f34,
-                    livemode: f35.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f35,
                     mb_way: f36,
                     metadata: f37,
                     mobilepay: f38,
@@ -2325,15 +2514,35 @@ impl<'de> serde::Deserialize<'de> for PaymentMethod {
                     sofort: f56,
                     swish: f57,
                     twint: f58,
-                    r#type: f59.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f59,
                     us_bank_account: f60,
                     wechat_pay: f61,
                     zip: f62,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f11.is_none(), "billing_details"),
+                                    (b.f17.is_none(), "created"),
+                                    (b.f27.is_none(), "id"),
+                                    (b.f35.is_none(), "livemode"),
+                                    (b.f59.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethod {
@@ -2549,48 +2758,57 @@ pub struct PaymentMethodAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_acss_debit object",
+            &[
+                "bank_name",
+                "fingerprint",
+                "institution_number",
+                "last4",
+                "transit_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentMethodAcssDebit {
+            bank_name: f0,
+            fingerprint: f1,
+            institution_number: f2,
+            last4: f3,
+            transit_number: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAcssDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
-                        "institution_number" => f2 = crate::rt::de::next(&mut map)?,
-                        "last4" => f3 = crate::rt::de::next(&mut map)?,
-                        "transit_number" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAcssDebit {
-                    bank_name: f0,
-                    fingerprint: f1,
-                    institution_number: f2,
-                    last4: f3,
-                    transit_number: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAcssDebit {
@@ -2631,31 +2849,27 @@ pub struct PaymentMethodAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAffirm {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_affirm object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodAffirm { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAffirm;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_affirm object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAffirm, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAffirm { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAffirm {
@@ -2681,33 +2895,29 @@ pub struct PaymentMethodAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAfterpayClearpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_afterpay_clearpay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodAfterpayClearpay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAfterpayClearpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_afterpay_clearpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAfterpayClearpay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAfterpayClearpay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAfterpayClearpay {
@@ -2733,31 +2943,27 @@ pub struct PaymentMethodAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAlma {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_alma object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodAlma { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAlma;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_alma object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAlma, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAlma { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAlma {
@@ -2783,31 +2989,27 @@ pub struct PaymentMethodAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_amazon_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodAmazonPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAmazonPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAmazonPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAmazonPay {
@@ -2839,42 +3041,43 @@ pub struct PaymentMethodAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_au_becs_debit object",
+            &["bsb_number", "fingerprint", "last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodAuBecsDebit {
+            bsb_number: f0,
+            fingerprint: f1,
+            last4: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_au_becs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodAuBecsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodAuBecsDebit {
-                    bsb_number: f0,
-                    fingerprint: f1,
-                    last4: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodAuBecsDebit {
@@ -2915,42 +3118,43 @@ pub struct PaymentMethodBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_bacs_debit object",
+            &["fingerprint", "last4", "sort_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodBacsDebit {
+            fingerprint: f0,
+            last4: f1,
+            sort_code: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodBacsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "last4" => f1 = crate::rt::de::next(&mut map)?,
-                        "sort_code" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodBacsDebit {
-                    fingerprint: f0,
-                    last4: f1,
-                    sort_code: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodBacsDebit {
@@ -2985,31 +3189,27 @@ pub struct PaymentMethodBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_bancontact object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodBancontact { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodBancontact, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodBancontact { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodBancontact {
@@ -3035,31 +3235,27 @@ pub struct PaymentMethodBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodBillie {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_billie object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodBillie { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodBillie;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_billie object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodBillie, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodBillie { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodBillie {
@@ -3085,31 +3281,27 @@ pub struct PaymentMethodBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodBlik {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_blik object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodBlik { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodBlik;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_blik object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodBlik, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodBlik { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodBlik {
@@ -3137,36 +3329,44 @@ pub struct PaymentMethodBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodBoleto {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodBoleto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_boleto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodBoleto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "tax_id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_boleto object",
+            &["tax_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodBoleto {
-                    tax_id: f0.ok_or_else(|| crate::rt::de::missing("tax_id"))?,
+                    tax_id: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "tax_id")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodBoleto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodBoleto {
@@ -3223,66 +3423,107 @@ pub struct PaymentMethodCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PaymentMethodCardChecks> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::PaymentMethodCardGeneratedCard> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::Networks> = None;
-                let mut f11: Option<crate::CardRegulatedStatus> = None;
-                let mut f12: Option<crate::ThreeDSecureUsage> = None;
-                let mut f13: Option<crate::PaymentMethodCardWallet> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "checks" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "display_brand" => f3 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f6 = crate::rt::de::next(&mut map)?,
-                        "funding" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "generated_from" => f8 = crate::rt::de::next(&mut map)?,
-                        "last4" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "networks" => f10 = crate::rt::de::next(&mut map)?,
-                        "regulated_status" => f11 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure_usage" => f12 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f13 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentMethodCardChecks>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<i64>,
+            f5: Option<i64>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::PaymentMethodCardGeneratedCard>,
+            f9: Option<String>,
+            f10: Option<crate::Networks>,
+            f11: Option<crate::CardRegulatedStatus>,
+            f12: Option<crate::ThreeDSecureUsage>,
+            f13: Option<crate::PaymentMethodCardWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card object",
+            &[
+                "brand",
+                "checks",
+                "country",
+                "display_brand",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "generated_from",
+                "last4",
+                "networks",
+                "regulated_status",
+                "three_d_secure_usage",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13,
+            } => {
                 Ok(PaymentMethodCard {
-                    brand: f0.ok_or_else(|| crate::rt::de::missing("brand"))?,
+                    brand: f0,
                     checks: f1,
                     country: f2,
                     display_brand: f3,
-                    exp_month: f4.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f5.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f4,
+                    exp_year: f5,
                     fingerprint: f6,
-                    funding: f7.ok_or_else(|| crate::rt::de::missing("funding"))?,
+                    funding: f7,
                     generated_from: f8,
-                    last4: f9.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    last4: f9,
                     networks: f10,
                     regulated_status: f11,
                     three_d_secure_usage: f12,
@@ -3290,8 +3531,28 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCard {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "brand"),
+                                    (b.f4.is_none(), "exp_month"),
+                                    (b.f5.is_none(), "exp_year"),
+                                    (b.f7.is_none(), "funding"),
+                                    (b.f9.is_none(), "last4"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCard {
@@ -3355,44 +3616,43 @@ pub struct PaymentMethodCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardChecks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_checks object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodCardChecks {
+            address_line1_check: f0,
+            address_postal_code_check: f1,
+            cvc_check: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardChecks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_checks object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardChecks, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_postal_code_check" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardChecks {
-                    address_line1_check: f0,
-                    address_postal_code_check: f1,
-                    cvc_check: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardChecks {
@@ -3433,42 +3693,43 @@ pub struct PaymentMethodCardGeneratedCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardGeneratedCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CardGeneratedFromPaymentMethodDetails>,
+            f2: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_generated_card object",
+            &["charge", "payment_method_details", "setup_attempt"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodCardGeneratedCard {
+            charge: f0,
+            payment_method_details: f1,
+            setup_attempt: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardGeneratedCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardGeneratedCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_generated_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardGeneratedCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::CardGeneratedFromPaymentMethodDetails> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::SetupAttempt>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "charge" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_method_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_attempt" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardGeneratedCard {
-                    charge: f0,
-                    payment_method_details: f1,
-                    setup_attempt: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardGeneratedCard {
@@ -3536,69 +3797,114 @@ pub struct PaymentMethodCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardPresent, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::PaymentMethodCardPresentNetworks> = None;
-                let mut f12: Option<crate::PaymentMethodDetailsCardPresentOffline> = None;
-                let mut f13: Option<Vec<String>> = None;
-                let mut f14: Option<crate::PaymentMethodCardPresentReadMethod> = None;
-                let mut f15: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "brand_product" => f1 = crate::rt::de::next(&mut map)?,
-                        "cardholder_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "country" => f3 = crate::rt::de::next(&mut map)?,
-                        "description" => f4 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
-                        "funding" => f8 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f9 = crate::rt::de::next(&mut map)?,
-                        "last4" => f10 = crate::rt::de::next(&mut map)?,
-                        "networks" => f11 = crate::rt::de::next(&mut map)?,
-                        "offline" => f12 = crate::rt::de::next(&mut map)?,
-                        "preferred_locales" => f13 = crate::rt::de::next(&mut map)?,
-                        "read_method" => f14 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f15 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<i64>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<crate::PaymentMethodCardPresentNetworks>,
+            f12: Option<crate::PaymentMethodDetailsCardPresentOffline>,
+            f13: Option<Vec<String>>,
+            f14: Option<crate::PaymentMethodCardPresentReadMethod>,
+            f15: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_present object",
+            &[
+                "brand",
+                "brand_product",
+                "cardholder_name",
+                "country",
+                "description",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "issuer",
+                "last4",
+                "networks",
+                "offline",
+                "preferred_locales",
+                "read_method",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+            } => {
                 Ok(PaymentMethodCardPresent {
                     brand: f0,
                     brand_product: f1,
                     cardholder_name: f2,
                     country: f3,
                     description: f4,
-                    exp_month: f5.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f6.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f5,
+                    exp_year: f6,
                     fingerprint: f7,
                     funding: f8,
                     issuer: f9,
@@ -3611,8 +3917,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresent {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f5.is_none(), "exp_month"),
+                                    (b.f6.is_none(), "exp_year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardPresent {
@@ -3686,39 +4009,49 @@ pub struct PaymentMethodCardPresentNetworks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentNetworks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardPresentNetworks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_present_networks object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardPresentNetworks, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "preferred" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodCardPresentNetworks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_present_networks object",
+            &["available", "preferred"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodCardPresentNetworks {
-                    available: f0.ok_or_else(|| crate::rt::de::missing("available"))?,
+                    available: f0,
                     preferred: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "available")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentNetworks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardPresentNetworks {
@@ -3779,6 +4112,7 @@ impl PaymentMethodCardPresentReadMethod {
 }
 impl std::str::FromStr for PaymentMethodCardPresentReadMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3813,6 +4147,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardPresentReadMethod {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodCardPresentReadMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_card_wallet
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3831,45 +4170,61 @@ pub struct PaymentMethodCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodCardWallet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWallet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWallet, A::Error> {
-                let mut f0: Option<crate::PaymentMethodCardWalletAmexExpressCheckout> = None;
-                let mut f1: Option<crate::PaymentMethodCardWalletApplePay> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::PaymentMethodCardWalletGooglePay> = None;
-                let mut f4: Option<crate::PaymentMethodCardWalletLink> = None;
-                let mut f5: Option<crate::PaymentMethodCardWalletMasterpass> = None;
-                let mut f6: Option<crate::PaymentMethodCardWalletSamsungPay> = None;
-                let mut f7: Option<crate::PaymentMethodCardWalletType> = None;
-                let mut f8: Option<crate::PaymentMethodCardWalletVisaCheckout> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amex_express_checkout" => f0 = crate::rt::de::next(&mut map)?,
-                        "apple_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "dynamic_last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "google_pay" => f3 = crate::rt::de::next(&mut map)?,
-                        "link" => f4 = crate::rt::de::next(&mut map)?,
-                        "masterpass" => f5 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "visa_checkout" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodCardWallet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodCardWalletAmexExpressCheckout>,
+            f1: Option<crate::PaymentMethodCardWalletApplePay>,
+            f2: Option<String>,
+            f3: Option<crate::PaymentMethodCardWalletGooglePay>,
+            f4: Option<crate::PaymentMethodCardWalletLink>,
+            f5: Option<crate::PaymentMethodCardWalletMasterpass>,
+            f6: Option<crate::PaymentMethodCardWalletSamsungPay>,
+            f7: Option<crate::PaymentMethodCardWalletType>,
+            f8: Option<crate::PaymentMethodCardWalletVisaCheckout>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet object",
+            &[
+                "amex_express_checkout",
+                "apple_pay",
+                "dynamic_last4",
+                "google_pay",
+                "link",
+                "masterpass",
+                "samsung_pay",
+                "type",
+                "visa_checkout",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
                 Ok(PaymentMethodCardWallet {
                     amex_express_checkout: f0,
                     apple_pay: f1,
@@ -3878,13 +4233,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWallet {
                     link: f4,
                     masterpass: f5,
                     samsung_pay: f6,
-                    r#type: f7.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f7,
                     visa_checkout: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f7.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodCardWallet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWallet {
@@ -3935,33 +4302,29 @@ pub struct PaymentMethodCardWalletAmexExpressCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletAmexExpressCheckout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_amex_express_checkout object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCardWalletAmexExpressCheckout {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletAmexExpressCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletAmexExpressCheckout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_amex_express_checkout object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletAmexExpressCheckout, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletAmexExpressCheckout {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletAmexExpressCheckout {
@@ -3987,33 +4350,29 @@ pub struct PaymentMethodCardWalletApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletApplePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_apple_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCardWalletApplePay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletApplePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletApplePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_apple_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletApplePay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletApplePay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletApplePay {
@@ -4039,33 +4398,29 @@ pub struct PaymentMethodCardWalletGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletGooglePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_google_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCardWalletGooglePay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletGooglePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletGooglePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_google_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletGooglePay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletGooglePay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletGooglePay {
@@ -4091,33 +4446,29 @@ pub struct PaymentMethodCardWalletLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_link object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCardWalletLink {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletLink, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletLink {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletLink {
@@ -4151,45 +4502,47 @@ pub struct PaymentMethodCardWalletMasterpass {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletMasterpass {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::Address>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_masterpass object",
+            &["billing_address", "email", "name", "shipping_address"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodCardWalletMasterpass {
+            billing_address: f0,
+            email: f1,
+            name: f2,
+            shipping_address: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletMasterpass {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletMasterpass;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_masterpass object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletMasterpass, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::Address> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletMasterpass {
-                    billing_address: f0,
-                    email: f1,
-                    name: f2,
-                    shipping_address: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletMasterpass {
@@ -4227,33 +4580,29 @@ pub struct PaymentMethodCardWalletSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletSamsungPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_samsung_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCardWalletSamsungPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletSamsungPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_samsung_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletSamsungPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletSamsungPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletSamsungPay {
@@ -4310,6 +4659,7 @@ impl PaymentMethodCardWalletType {
 }
 impl std::str::FromStr for PaymentMethodCardWalletType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4342,6 +4692,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodCardWalletType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_card_wallet_visa_checkout
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4357,45 +4712,47 @@ pub struct PaymentMethodCardWalletVisaCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCardWalletVisaCheckout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::Address>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_card_wallet_visa_checkout object",
+            &["billing_address", "email", "name", "shipping_address"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodCardWalletVisaCheckout {
+            billing_address: f0,
+            email: f1,
+            name: f2,
+            shipping_address: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCardWalletVisaCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCardWalletVisaCheckout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_card_wallet_visa_checkout object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCardWalletVisaCheckout, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::Address> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCardWalletVisaCheckout {
-                    billing_address: f0,
-                    email: f1,
-                    name: f2,
-                    shipping_address: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCardWalletVisaCheckout {
@@ -4437,39 +4794,36 @@ pub struct PaymentMethodCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_cashapp object",
+            &["buyer_id", "cashtag"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodCashapp {
+            buyer_id: f0,
+            cashtag: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCashapp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_cashapp object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCashapp, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "cashtag" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCashapp {
-                    buyer_id: f0,
-                    cashtag: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCashapp {
@@ -4505,45 +4859,43 @@ pub struct PaymentMethodConfigBizPaymentMethodConfigurationDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodConfigBizPaymentMethodConfigurationDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_config_biz_payment_method_configuration_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentMethodConfigBizPaymentMethodConfigurationDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "parent" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_config_biz_payment_method_configuration_details object",
+            &["id", "parent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodConfigBizPaymentMethodConfigurationDetails {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f0,
                     parent: f1,
                     extra,
                 })
             }
+            b => {
+                Err(r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "id")])))
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodConfigBizPaymentMethodConfigurationDetails {
@@ -4581,46 +4933,57 @@ pub struct PaymentMethodConfigResourceDisplayPreference {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreference {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodConfigResourceDisplayPreference;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_config_resource_display_preference object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodConfigResourceDisplayPreference, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodConfigResourceDisplayPreferencePreference,
-                > = None;
-                let mut f2: Option<
-                    crate::PaymentMethodConfigResourceDisplayPreferenceValue,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "overridable" => f0 = crate::rt::de::next(&mut map)?,
-                        "preference" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::PaymentMethodConfigResourceDisplayPreferencePreference>,
+            f2: Option<crate::PaymentMethodConfigResourceDisplayPreferenceValue>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_config_resource_display_preference object",
+            &["overridable", "preference", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
                 Ok(PaymentMethodConfigResourceDisplayPreference {
                     overridable: f0,
-                    preference: f1.ok_or_else(|| crate::rt::de::missing("preference"))?,
-                    value: f2.ok_or_else(|| crate::rt::de::missing("value"))?,
+                    preference: f1,
+                    value: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "preference"), (b.f2.is_none(), "value")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreference {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
@@ -4675,6 +5038,7 @@ impl PaymentMethodConfigResourceDisplayPreferencePreference {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferencePreference {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4709,6 +5073,12 @@ for PaymentMethodConfigResourceDisplayPreferencePreference {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreferencePreference {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentMethodConfigResourceDisplayPreferenceValue`.
 #[cfg(any(feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4735,6 +5105,7 @@ impl PaymentMethodConfigResourceDisplayPreferenceValue {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferenceValue {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4767,6 +5138,12 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodConfigResourceDisplayPreferen
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreferenceValue {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// PaymentMethodConfigResourcePaymentMethodProperties
 #[cfg(any(feature = "checkout", feature = "payments"))]
 #[derive(Clone, Debug)]
@@ -4779,45 +5156,54 @@ pub struct PaymentMethodConfigResourcePaymentMethodProperties {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodConfigResourcePaymentMethodProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodConfigResourcePaymentMethodProperties;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_config_resource_payment_method_properties object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodConfigResourcePaymentMethodProperties, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodConfigResourceDisplayPreference,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "display_preference" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodConfigResourcePaymentMethodProperties {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::PaymentMethodConfigResourceDisplayPreference>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_config_resource_payment_method_properties object",
+            &["available", "display_preference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(PaymentMethodConfigResourcePaymentMethodProperties {
-                    available: f0.ok_or_else(|| crate::rt::de::missing("available"))?,
-                    display_preference: f1
-                        .ok_or_else(|| crate::rt::de::missing("display_preference"))?,
+                    available: f0,
+                    display_preference: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "available"),
+                                    (b.f1.is_none(), "display_preference"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de>
+for PaymentMethodConfigResourcePaymentMethodProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]
@@ -4847,31 +5233,27 @@ pub struct PaymentMethodCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCrypto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_crypto object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCrypto { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCrypto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_crypto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCrypto, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCrypto { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCrypto {
@@ -4903,42 +5285,54 @@ pub struct PaymentMethodCustom {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodCustom {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCustom;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_custom object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCustom, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::CustomLogo> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "logo" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodCustom {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::CustomLogo>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_custom object",
+            &["display_name", "logo", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(PaymentMethodCustom {
                     display_name: f0,
                     logo: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodCustom {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCustom {
@@ -4971,33 +5365,29 @@ pub struct PaymentMethodCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodCustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_customer_balance object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodCustomerBalance {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodCustomerBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_customer_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodCustomerBalance, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodCustomerBalance {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodCustomerBalance {
@@ -5083,143 +5473,311 @@ pub struct PaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsAchCreditTransfer> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsAchDebit> = None;
-                let mut f2: Option<crate::PaymentMethodDetailsAcssDebit> = None;
-                let mut f3: Option<crate::PaymentMethodDetailsAffirm> = None;
-                let mut f4: Option<crate::PaymentMethodDetailsAfterpayClearpay> = None;
-                let mut f5: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails,
-                > = None;
-                let mut f6: Option<crate::PaymentMethodDetailsAlma> = None;
-                let mut f7: Option<crate::PaymentMethodDetailsAmazonPay> = None;
-                let mut f8: Option<crate::PaymentMethodDetailsAuBecsDebit> = None;
-                let mut f9: Option<crate::PaymentMethodDetailsBacsDebit> = None;
-                let mut f10: Option<crate::PaymentMethodDetailsBancontact> = None;
-                let mut f11: Option<crate::PaymentMethodDetailsBillie> = None;
-                let mut f12: Option<crate::PaymentMethodDetailsBlik> = None;
-                let mut f13: Option<crate::PaymentMethodDetailsBoleto> = None;
-                let mut f14: Option<crate::PaymentMethodDetailsCard> = None;
-                let mut f15: Option<crate::PaymentMethodDetailsCardPresent> = None;
-                let mut f16: Option<crate::PaymentMethodDetailsCashapp> = None;
-                let mut f17: Option<crate::PaymentMethodDetailsCrypto> = None;
-                let mut f18: Option<crate::PaymentMethodDetailsCustomerBalance> = None;
-                let mut f19: Option<crate::PaymentMethodDetailsEps> = None;
-                let mut f20: Option<crate::PaymentMethodDetailsFpx> = None;
-                let mut f21: Option<crate::PaymentMethodDetailsGiropay> = None;
-                let mut f22: Option<crate::PaymentMethodDetailsGrabpay> = None;
-                let mut f23: Option<crate::PaymentMethodDetailsIdeal> = None;
-                let mut f24: Option<crate::PaymentMethodDetailsInteracPresent> = None;
-                let mut f25: Option<crate::PaymentMethodDetailsKakaoPay> = None;
-                let mut f26: Option<crate::PaymentMethodDetailsKlarna> = None;
-                let mut f27: Option<crate::PaymentMethodDetailsKonbini> = None;
-                let mut f28: Option<crate::PaymentMethodDetailsKrCard> = None;
-                let mut f29: Option<crate::PaymentMethodDetailsLink> = None;
-                let mut f30: Option<crate::PaymentMethodDetailsMbWay> = None;
-                let mut f31: Option<crate::PaymentMethodDetailsMobilepay> = None;
-                let mut f32: Option<crate::PaymentMethodDetailsMultibanco> = None;
-                let mut f33: Option<crate::PaymentMethodDetailsNaverPay> = None;
-                let mut f34: Option<crate::PaymentMethodDetailsNzBankAccount> = None;
-                let mut f35: Option<crate::PaymentMethodDetailsOxxo> = None;
-                let mut f36: Option<crate::PaymentMethodDetailsP24> = None;
-                let mut f37: Option<crate::PaymentMethodDetailsPayByBank> = None;
-                let mut f38: Option<crate::PaymentMethodDetailsPayco> = None;
-                let mut f39: Option<crate::PaymentMethodDetailsPaynow> = None;
-                let mut f40: Option<crate::PaymentMethodDetailsPaypal> = None;
-                let mut f41: Option<crate::PaymentMethodDetailsPayto> = None;
-                let mut f42: Option<crate::PaymentMethodDetailsPix> = None;
-                let mut f43: Option<crate::PaymentMethodDetailsPromptpay> = None;
-                let mut f44: Option<crate::PaymentMethodDetailsRevolutPay> = None;
-                let mut f45: Option<crate::PaymentMethodDetailsSamsungPay> = None;
-                let mut f46: Option<crate::PaymentMethodDetailsSatispay> = None;
-                let mut f47: Option<crate::PaymentMethodDetailsSepaDebit> = None;
-                let mut f48: Option<crate::PaymentMethodDetailsSofort> = None;
-                let mut f49: Option<crate::PaymentMethodDetailsStripeAccount> = None;
-                let mut f50: Option<crate::PaymentMethodDetailsSwish> = None;
-                let mut f51: Option<crate::PaymentMethodDetailsTwint> = None;
-                let mut f52: Option<String> = None;
-                let mut f53: Option<crate::PaymentMethodDetailsUsBankAccount> = None;
-                let mut f54: Option<crate::PaymentMethodDetailsWechat> = None;
-                let mut f55: Option<crate::PaymentMethodDetailsWechatPay> = None;
-                let mut f56: Option<crate::PaymentMethodDetailsZip> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "ach_debit" => f1 = crate::rt::de::next(&mut map)?,
-                        "acss_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "affirm" => f3 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f4 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f5 = crate::rt::de::next(&mut map)?,
-                        "alma" => f6 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f7 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f8 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f9 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f10 = crate::rt::de::next(&mut map)?,
-                        "billie" => f11 = crate::rt::de::next(&mut map)?,
-                        "blik" => f12 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f13 = crate::rt::de::next(&mut map)?,
-                        "card" => f14 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f15 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f16 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f17 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f18 = crate::rt::de::next(&mut map)?,
-                        "eps" => f19 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f20 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f21 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f22 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f23 = crate::rt::de::next(&mut map)?,
-                        "interac_present" => f24 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f25 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f26 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f27 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f28 = crate::rt::de::next(&mut map)?,
-                        "link" => f29 = crate::rt::de::next(&mut map)?,
-                        "mb_way" => f30 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f31 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f32 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f33 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f34 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f35 = crate::rt::de::next(&mut map)?,
-                        "p24" => f36 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f37 = crate::rt::de::next(&mut map)?,
-                        "payco" => f38 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f39 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f40 = crate::rt::de::next(&mut map)?,
-                        "payto" => f41 = crate::rt::de::next(&mut map)?,
-                        "pix" => f42 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f43 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f44 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f45 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f46 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f47 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f48 = crate::rt::de::next(&mut map)?,
-                        "stripe_account" => f49 = crate::rt::de::next(&mut map)?,
-                        "swish" => f50 = crate::rt::de::next(&mut map)?,
-                        "twint" => f51 = crate::rt::de::next(&mut map)?,
-                        "type" => f52 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f53 = crate::rt::de::next(&mut map)?,
-                        "wechat" => f54 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f55 = crate::rt::de::next(&mut map)?,
-                        "zip" => f56 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsAchCreditTransfer>,
+            f1: Option<crate::PaymentMethodDetailsAchDebit>,
+            f2: Option<crate::PaymentMethodDetailsAcssDebit>,
+            f3: Option<crate::PaymentMethodDetailsAffirm>,
+            f4: Option<crate::PaymentMethodDetailsAfterpayClearpay>,
+            f5: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails>,
+            f6: Option<crate::PaymentMethodDetailsAlma>,
+            f7: Option<crate::PaymentMethodDetailsAmazonPay>,
+            f8: Option<crate::PaymentMethodDetailsAuBecsDebit>,
+            f9: Option<crate::PaymentMethodDetailsBacsDebit>,
+            f10: Option<crate::PaymentMethodDetailsBancontact>,
+            f11: Option<crate::PaymentMethodDetailsBillie>,
+            f12: Option<crate::PaymentMethodDetailsBlik>,
+            f13: Option<crate::PaymentMethodDetailsBoleto>,
+            f14: Option<crate::PaymentMethodDetailsCard>,
+            f15: Option<crate::PaymentMethodDetailsCardPresent>,
+            f16: Option<crate::PaymentMethodDetailsCashapp>,
+            f17: Option<crate::PaymentMethodDetailsCrypto>,
+            f18: Option<crate::PaymentMethodDetailsCustomerBalance>,
+            f19: Option<crate::PaymentMethodDetailsEps>,
+            f20: Option<crate::PaymentMethodDetailsFpx>,
+            f21: Option<crate::PaymentMethodDetailsGiropay>,
+            f22: Option<crate::PaymentMethodDetailsGrabpay>,
+            f23: Option<crate::PaymentMethodDetailsIdeal>,
+            f24: Option<crate::PaymentMethodDetailsInteracPresent>,
+            f25: Option<crate::PaymentMethodDetailsKakaoPay>,
+            f26: Option<crate::PaymentMethodDetailsKlarna>,
+            f27: Option<crate::PaymentMethodDetailsKonbini>,
+            f28: Option<crate::PaymentMethodDetailsKrCard>,
+            f29: Option<crate::PaymentMethodDetailsLink>,
+            f30: Option<crate::PaymentMethodDetailsMbWay>,
+            f31: Option<crate::PaymentMethodDetailsMobilepay>,
+            f32: Option<crate::PaymentMethodDetailsMultibanco>,
+            f33: Option<crate::PaymentMethodDetailsNaverPay>,
+            f34: Option<crate::PaymentMethodDetailsNzBankAccount>,
+            f35: Option<crate::PaymentMethodDetailsOxxo>,
+            f36: Option<crate::PaymentMethodDetailsP24>,
+            f37: Option<crate::PaymentMethodDetailsPayByBank>,
+            f38: Option<crate::PaymentMethodDetailsPayco>,
+            f39: Option<crate::PaymentMethodDetailsPaynow>,
+            f40: Option<crate::PaymentMethodDetailsPaypal>,
+            f41: Option<crate::PaymentMethodDetailsPayto>,
+            f42: Option<crate::PaymentMethodDetailsPix>,
+            f43: Option<crate::PaymentMethodDetailsPromptpay>,
+            f44: Option<crate::PaymentMethodDetailsRevolutPay>,
+            f45: Option<crate::PaymentMethodDetailsSamsungPay>,
+            f46: Option<crate::PaymentMethodDetailsSatispay>,
+            f47: Option<crate::PaymentMethodDetailsSepaDebit>,
+            f48: Option<crate::PaymentMethodDetailsSofort>,
+            f49: Option<crate::PaymentMethodDetailsStripeAccount>,
+            f50: Option<crate::PaymentMethodDetailsSwish>,
+            f51: Option<crate::PaymentMethodDetailsTwint>,
+            f52: Option<String>,
+            f53: Option<crate::PaymentMethodDetailsUsBankAccount>,
+            f54: Option<crate::PaymentMethodDetailsWechat>,
+            f55: Option<crate::PaymentMethodDetailsWechatPay>,
+            f56: Option<crate::PaymentMethodDetailsZip>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details object",
+            &[
+                "ach_credit_transfer",
+                "ach_debit",
+                "acss_debit",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "blik",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "crypto",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "grabpay",
+                "ideal",
+                "interac_present",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "mb_way",
+                "mobilepay",
+                "multibanco",
+                "naver_pay",
+                "nz_bank_account",
+                "oxxo",
+                "p24",
+                "pay_by_bank",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "stripe_account",
+                "swish",
+                "twint",
+                "type",
+                "us_bank_account",
+                "wechat",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                52 => r.required(&mut b.f52),
+                53 => r.optional(&mut b.f53),
+                54 => r.optional(&mut b.f54),
+                55 => r.optional(&mut b.f55),
+                56 => r.optional(&mut b.f56),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35,
+                f36,
+                f37,
+                f38,
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+                f44,
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52: Some(f52),
+                f53,
+                f54,
+                f55,
+                f56,
+            } => {
                 Ok(PaymentMethodDetails {
                     ach_credit_transfer: f0,
                     ach_debit: f1,
@@ -5273,7 +5831,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
                     stripe_account: f49,
                     swish: f50,
                     twint: f51,
-                    r#type: f52.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f52,
                     us_bank_account: f53,
                     wechat: f54,
                     wechat_pay: f55,
@@ -5281,8 +5839,20 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f52.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetails {
@@ -5485,45 +6055,47 @@ pub struct PaymentMethodDetailsAchCreditTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAchCreditTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_ach_credit_transfer object",
+            &["account_number", "bank_name", "routing_number", "swift_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsAchCreditTransfer {
+            account_number: f0,
+            bank_name: f1,
+            routing_number: f2,
+            swift_code: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchCreditTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAchCreditTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_ach_credit_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAchCreditTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f2 = crate::rt::de::next(&mut map)?,
-                        "swift_code" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAchCreditTransfer {
-                    account_number: f0,
-                    bank_name: f1,
-                    routing_number: f2,
-                    swift_code: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAchCreditTransfer {
@@ -5575,53 +6147,64 @@ pub struct PaymentMethodDetailsAchDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAchDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_ach_debit object",
+            &[
+                "account_holder_type",
+                "bank_name",
+                "country",
+                "fingerprint",
+                "last4",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentMethodDetailsAchDebit {
+            account_holder_type: f0,
+            bank_name: f1,
+            country: f2,
+            fingerprint: f3,
+            last4: f4,
+            routing_number: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAchDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAchDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_ach_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAchDebit, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAchDebit {
-                    account_holder_type: f0,
-                    bank_name: f1,
-                    country: f2,
-                    fingerprint: f3,
-                    last4: f4,
-                    routing_number: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAchDebit {
@@ -5679,54 +6262,67 @@ pub struct PaymentMethodDetailsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_acss_debit object",
+            &[
+                "bank_name",
+                "expected_debit_date",
+                "fingerprint",
+                "institution_number",
+                "last4",
+                "mandate",
+                "transit_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(PaymentMethodDetailsAcssDebit {
+            bank_name: f0,
+            expected_debit_date: f1,
+            fingerprint: f2,
+            institution_number: f3,
+            last4: f4,
+            mandate: f5,
+            transit_number: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAcssDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "expected_debit_date" => f1 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
-                        "institution_number" => f3 = crate::rt::de::next(&mut map)?,
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f5 = crate::rt::de::next(&mut map)?,
-                        "transit_number" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAcssDebit {
-                    bank_name: f0,
-                    expected_debit_date: f1,
-                    fingerprint: f2,
-                    institution_number: f3,
-                    last4: f4,
-                    mandate: f5,
-                    transit_number: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAcssDebit {
@@ -5779,42 +6375,43 @@ pub struct PaymentMethodDetailsAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAffirm {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_affirm object",
+            &["location", "reader", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsAffirm {
+            location: f0,
+            reader: f1,
+            transaction_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAffirm;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_affirm object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAffirm, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "location" => f0 = crate::rt::de::next(&mut map)?,
-                        "reader" => f1 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAffirm {
-                    location: f0,
-                    reader: f1,
-                    transaction_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAffirm {
@@ -5853,39 +6450,36 @@ pub struct PaymentMethodDetailsAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAfterpayClearpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_afterpay_clearpay object",
+            &["order_id", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsAfterpayClearpay {
+            order_id: f0,
+            reference: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAfterpayClearpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_afterpay_clearpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAfterpayClearpay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "order_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAfterpayClearpay {
-                    order_id: f0,
-                    reference: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAfterpayClearpay {
@@ -5920,39 +6514,36 @@ pub struct PaymentMethodDetailsAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAlma {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AlmaInstallments>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_alma object",
+            &["installments", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsAlma {
+            installments: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAlma;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_alma object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAlma, A::Error> {
-                let mut f0: Option<crate::AlmaInstallments> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "installments" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAlma {
-                    installments: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAlma {
@@ -5987,41 +6578,36 @@ pub struct PaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetails>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_amazon_pay object",
+            &["funding", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsAmazonPay {
+            funding: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAmazonPay, A::Error> {
-                let mut f0: Option<
-                    crate::AmazonPayUnderlyingPaymentMethodFundingDetails,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "funding" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAmazonPay {
-                    funding: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAmazonPay {
@@ -6063,48 +6649,51 @@ pub struct PaymentMethodDetailsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_au_becs_debit object",
+            &["bsb_number", "expected_debit_date", "fingerprint", "last4", "mandate"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentMethodDetailsAuBecsDebit {
+            bsb_number: f0,
+            expected_debit_date: f1,
+            fingerprint: f2,
+            last4: f3,
+            mandate: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_au_becs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsAuBecsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "expected_debit_date" => f1 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
-                        "last4" => f3 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsAuBecsDebit {
-                    bsb_number: f0,
-                    expected_debit_date: f1,
-                    fingerprint: f2,
-                    last4: f3,
-                    mandate: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsAuBecsDebit {
@@ -6155,48 +6744,51 @@ pub struct PaymentMethodDetailsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_bacs_debit object",
+            &["expected_debit_date", "fingerprint", "last4", "mandate", "sort_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentMethodDetailsBacsDebit {
+            expected_debit_date: f0,
+            fingerprint: f1,
+            last4: f2,
+            mandate: f3,
+            sort_code: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsBacsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expected_debit_date" => f0 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f3 = crate::rt::de::next(&mut map)?,
-                        "sort_code" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsBacsDebit {
-                    expected_debit_date: f0,
-                    fingerprint: f1,
-                    last4: f2,
-                    mandate: f3,
-                    sort_code: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsBacsDebit {
@@ -6257,61 +6849,72 @@ pub struct PaymentMethodDetailsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: Option<crate::rt::Expandable<crate::Mandate>>,
+            f5: Option<String>,
+            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_bancontact object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "preferred_language",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(PaymentMethodDetailsBancontact {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            generated_sepa_debit: f3,
+            generated_sepa_debit_mandate: f4,
+            iban_last4: f5,
+            preferred_language: f6,
+            verified_name: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsBancontact, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsBancontact {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    generated_sepa_debit: f3,
-                    generated_sepa_debit_mandate: f4,
-                    iban_last4: f5,
-                    preferred_language: f6,
-                    verified_name: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsBancontact {
@@ -6363,36 +6966,33 @@ pub struct PaymentMethodDetailsBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsBillie {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_billie object",
+            &["transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsBillie {
+            transaction_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsBillie;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_billie object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsBillie, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsBillie {
-                    transaction_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsBillie {
@@ -6423,36 +7023,33 @@ pub struct PaymentMethodDetailsBlik {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsBlik {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_blik object",
+            &["buyer_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsBlik {
+            buyer_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBlik {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsBlik;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_blik object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsBlik, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsBlik {
-                    buyer_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsBlik {
@@ -6483,36 +7080,44 @@ pub struct PaymentMethodDetailsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBoleto {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsBoleto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_boleto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsBoleto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "tax_id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_boleto object",
+            &["tax_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodDetailsBoleto {
-                    tax_id: f0.ok_or_else(|| crate::rt::de::missing("tax_id"))?,
+                    tax_id: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "tax_id")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsBoleto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsBoleto {
@@ -6593,83 +7198,149 @@ pub struct PaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCard, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::PaymentMethodDetailsCardChecks> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization,
-                > = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization,
-                > = None;
-                let mut f12: Option<crate::PaymentMethodDetailsCardInstallments> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture,
-                > = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::PaymentMethodDetailsCardNetworkToken> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
-                > = None;
-                let mut f20: Option<crate::CardRegulatedStatus> = None;
-                let mut f21: Option<crate::ThreeDSecureDetailsCharge> = None;
-                let mut f22: Option<crate::PaymentMethodDetailsCardWallet> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_authorized" => f0 = crate::rt::de::next(&mut map)?,
-                        "authorization_code" => f1 = crate::rt::de::next(&mut map)?,
-                        "brand" => f2 = crate::rt::de::next(&mut map)?,
-                        "capture_before" => f3 = crate::rt::de::next(&mut map)?,
-                        "checks" => f4 = crate::rt::de::next(&mut map)?,
-                        "country" => f5 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "extended_authorization" => f8 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f9 = crate::rt::de::next(&mut map)?,
-                        "funding" => f10 = crate::rt::de::next(&mut map)?,
-                        "incremental_authorization" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "installments" => f12 = crate::rt::de::next(&mut map)?,
-                        "last4" => f13 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f14 = crate::rt::de::next(&mut map)?,
-                        "multicapture" => f15 = crate::rt::de::next(&mut map)?,
-                        "network" => f16 = crate::rt::de::next(&mut map)?,
-                        "network_token" => f17 = crate::rt::de::next(&mut map)?,
-                        "network_transaction_id" => f18 = crate::rt::de::next(&mut map)?,
-                        "overcapture" => f19 = crate::rt::de::next(&mut map)?,
-                        "regulated_status" => f20 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f21 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f22 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::PaymentMethodDetailsCardChecks>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<i64>,
+            f8: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization,
+            >,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization,
+            >,
+            f12: Option<crate::PaymentMethodDetailsCardInstallments>,
+            f13: Option<String>,
+            f14: Option<String>,
+            f15: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture,
+            >,
+            f16: Option<String>,
+            f17: Option<crate::PaymentMethodDetailsCardNetworkToken>,
+            f18: Option<String>,
+            f19: Option<
+                crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
+            >,
+            f20: Option<crate::CardRegulatedStatus>,
+            f21: Option<crate::ThreeDSecureDetailsCharge>,
+            f22: Option<crate::PaymentMethodDetailsCardWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card object",
+            &[
+                "amount_authorized",
+                "authorization_code",
+                "brand",
+                "capture_before",
+                "checks",
+                "country",
+                "exp_month",
+                "exp_year",
+                "extended_authorization",
+                "fingerprint",
+                "funding",
+                "incremental_authorization",
+                "installments",
+                "last4",
+                "mandate",
+                "multicapture",
+                "network",
+                "network_token",
+                "network_transaction_id",
+                "overcapture",
+                "regulated_status",
+                "three_d_secure",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+            } => {
                 Ok(PaymentMethodDetailsCard {
                     amount_authorized: f0,
                     authorization_code: f1,
@@ -6677,8 +7348,8 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
                     capture_before: f3,
                     checks: f4,
                     country: f5,
-                    exp_month: f6.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f7.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f6,
+                    exp_year: f7,
                     extended_authorization: f8,
                     fingerprint: f9,
                     funding: f10,
@@ -6697,8 +7368,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f6.is_none(), "exp_month"),
+                                    (b.f7.is_none(), "exp_year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCard {
@@ -6795,44 +7483,43 @@ pub struct PaymentMethodDetailsCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardChecks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_checks object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsCardChecks {
+            address_line1_check: f0,
+            address_postal_code_check: f1,
+            cvc_check: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardChecks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_checks object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardChecks, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_postal_code_check" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardChecks {
-                    address_line1_check: f0,
-                    address_postal_code_check: f1,
-                    cvc_check: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardChecks {
@@ -6869,36 +7556,33 @@ pub struct PaymentMethodDetailsCardInstallments {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardInstallments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_installments object",
+            &["plan"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsCardInstallments {
+            plan: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardInstallments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_installments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardInstallments, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsCardInstallmentsPlan> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "plan" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardInstallments {
-                    plan: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardInstallments {
@@ -6934,46 +7618,54 @@ pub struct PaymentMethodDetailsCardInstallmentsPlan {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardInstallmentsPlan;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_installments_plan object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardInstallmentsPlan, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
-                > = None;
-                let mut f2: Option<
-                    crate::PaymentMethodDetailsCardInstallmentsPlanType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "count" => f0 = crate::rt::de::next(&mut map)?,
-                        "interval" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
+            f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlanType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_installments_plan object",
+            &["count", "interval", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(PaymentMethodDetailsCardInstallmentsPlan {
                     count: f0,
                     interval: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardInstallmentsPlan {
@@ -7019,6 +7711,7 @@ impl PaymentMethodDetailsCardInstallmentsPlanInterval {
 }
 impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7047,6 +7740,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlanIn
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlanInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentMethodDetailsCardInstallmentsPlanType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7073,6 +7771,7 @@ impl PaymentMethodDetailsCardInstallmentsPlanType {
 }
 impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7099,6 +7798,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardInstallmentsPlanTy
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlanType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_card_network_token
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7108,36 +7812,44 @@ pub struct PaymentMethodDetailsCardNetworkToken {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardNetworkToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardNetworkToken;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_network_token object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardNetworkToken, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "used" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsCardNetworkToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_network_token object",
+            &["used"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodDetailsCardNetworkToken {
-                    used: f0.ok_or_else(|| crate::rt::de::missing("used"))?,
+                    used: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "used")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardNetworkToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardNetworkToken {
@@ -7213,81 +7925,146 @@ pub struct PaymentMethodDetailsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardPresent, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<i64> = None;
-                let mut f9: Option<i64> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<crate::PaymentMethodDetailsCardPresentOffline> = None;
-                let mut f19: Option<bool> = None;
-                let mut f20: Option<Vec<String>> = None;
-                let mut f21: Option<crate::PaymentMethodCardPresentReadMethod> = None;
-                let mut f22: Option<crate::PaymentMethodDetailsCardPresentReceipt> = None;
-                let mut f23: Option<
-                    crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_authorized" => f0 = crate::rt::de::next(&mut map)?,
-                        "brand" => f1 = crate::rt::de::next(&mut map)?,
-                        "brand_product" => f2 = crate::rt::de::next(&mut map)?,
-                        "capture_before" => f3 = crate::rt::de::next(&mut map)?,
-                        "cardholder_name" => f4 = crate::rt::de::next(&mut map)?,
-                        "country" => f5 = crate::rt::de::next(&mut map)?,
-                        "description" => f6 = crate::rt::de::next(&mut map)?,
-                        "emv_auth_data" => f7 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f10 = crate::rt::de::next(&mut map)?,
-                        "funding" => f11 = crate::rt::de::next(&mut map)?,
-                        "generated_card" => f12 = crate::rt::de::next(&mut map)?,
-                        "incremental_authorization_supported" => {
-                            f13 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "issuer" => f14 = crate::rt::de::next(&mut map)?,
-                        "last4" => f15 = crate::rt::de::next(&mut map)?,
-                        "network" => f16 = crate::rt::de::next(&mut map)?,
-                        "network_transaction_id" => f17 = crate::rt::de::next(&mut map)?,
-                        "offline" => f18 = crate::rt::de::next(&mut map)?,
-                        "overcapture_supported" => {
-                            f19 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "preferred_locales" => f20 = crate::rt::de::next(&mut map)?,
-                        "read_method" => f21 = crate::rt::de::next(&mut map)?,
-                        "receipt" => f22 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f23 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<i64>,
+            f9: Option<i64>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<bool>,
+            f14: Option<String>,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<String>,
+            f18: Option<crate::PaymentMethodDetailsCardPresentOffline>,
+            f19: Option<bool>,
+            f20: Option<Vec<String>>,
+            f21: Option<crate::PaymentMethodCardPresentReadMethod>,
+            f22: Option<crate::PaymentMethodDetailsCardPresentReceipt>,
+            f23: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_present object",
+            &[
+                "amount_authorized",
+                "brand",
+                "brand_product",
+                "capture_before",
+                "cardholder_name",
+                "country",
+                "description",
+                "emv_auth_data",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "generated_card",
+                "incremental_authorization_supported",
+                "issuer",
+                "last4",
+                "network",
+                "network_transaction_id",
+                "offline",
+                "overcapture_supported",
+                "preferred_locales",
+                "read_method",
+                "receipt",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.required(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19: Some(f19),
+                f20,
+                f21,
+                f22,
+                f23,
+            } => {
                 Ok(PaymentMethodDetailsCardPresent {
                     amount_authorized: f0,
                     brand: f1,
@@ -7297,22 +8074,18 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
                     country: f5,
                     description: f6,
                     emv_auth_data: f7,
-                    exp_month: f8.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f9.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f8,
+                    exp_year: f9,
                     fingerprint: f10,
                     funding: f11,
                     generated_card: f12,
-                    incremental_authorization_supported: f13
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "incremental_authorization_supported",
-                        ))?,
+                    incremental_authorization_supported: f13,
                     issuer: f14,
                     last4: f15,
                     network: f16,
                     network_transaction_id: f17,
                     offline: f18,
-                    overcapture_supported: f19
-                        .ok_or_else(|| crate::rt::de::missing("overcapture_supported"))?,
+                    overcapture_supported: f19,
                     preferred_locales: f20,
                     read_method: f21,
                     receipt: f22,
@@ -7320,8 +8093,27 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f8.is_none(), "exp_month"),
+                                    (b.f9.is_none(), "exp_year"),
+                                    (b.f13.is_none(), "incremental_authorization_supported"),
+                                    (b.f19.is_none(), "overcapture_supported"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardPresent {
@@ -7418,39 +8210,36 @@ pub struct PaymentMethodDetailsCardPresentOffline {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardPresentOffline {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::PaymentMethodDetailsCardPresentOfflineType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_present_offline object",
+            &["stored_at", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsCardPresentOffline {
+            stored_at: f0,
+            r#type: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentOffline {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardPresentOffline;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_present_offline object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardPresentOffline, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsCardPresentOfflineType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "stored_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardPresentOffline {
-                    stored_at: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardPresentOffline {
@@ -7495,6 +8284,7 @@ impl PaymentMethodDetailsCardPresentOfflineType {
 }
 impl std::str::FromStr for PaymentMethodDetailsCardPresentOfflineType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7517,6 +8307,11 @@ impl serde::Serialize for PaymentMethodDetailsCardPresentOfflineType {
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentOfflineType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentMethodDetailsCardPresentOfflineType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// payment_method_details_card_present_receipt
@@ -7544,72 +8339,77 @@ pub struct PaymentMethodDetailsCardPresentReceipt {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceipt {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsCardPresentReceiptAccountType>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_present_receipt object",
+            &[
+                "account_type",
+                "application_cryptogram",
+                "application_preferred_name",
+                "authorization_code",
+                "authorization_response_code",
+                "cardholder_verification_method",
+                "dedicated_file_name",
+                "terminal_verification_results",
+                "transaction_status_information",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodDetailsCardPresentReceipt {
+            account_type: f0,
+            application_cryptogram: f1,
+            application_preferred_name: f2,
+            authorization_code: f3,
+            authorization_response_code: f4,
+            cardholder_verification_method: f5,
+            dedicated_file_name: f6,
+            terminal_verification_results: f7,
+            transaction_status_information: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentReceipt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardPresentReceipt;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_present_receipt object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardPresentReceipt, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodDetailsCardPresentReceiptAccountType,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "application_cryptogram" => f1 = crate::rt::de::next(&mut map)?,
-                        "application_preferred_name" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "authorization_response_code" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cardholder_verification_method" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "dedicated_file_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "terminal_verification_results" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transaction_status_information" => {
-                            f8 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardPresentReceipt {
-                    account_type: f0,
-                    application_cryptogram: f1,
-                    application_preferred_name: f2,
-                    authorization_code: f3,
-                    authorization_response_code: f4,
-                    cardholder_verification_method: f5,
-                    dedicated_file_name: f6,
-                    terminal_verification_results: f7,
-                    transaction_status_information: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardPresentReceipt {
@@ -7684,6 +8484,7 @@ impl PaymentMethodDetailsCardPresentReceiptAccountType {
 }
 impl std::str::FromStr for PaymentMethodDetailsCardPresentReceiptAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7717,6 +8518,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardPresentReceiptAcco
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceiptAccountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_card_wallet
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7737,47 +8543,61 @@ pub struct PaymentMethodDetailsCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWallet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWallet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWallet, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodDetailsCardWalletAmexExpressCheckout,
-                > = None;
-                let mut f1: Option<crate::PaymentMethodDetailsCardWalletApplePay> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::PaymentMethodDetailsCardWalletGooglePay> = None;
-                let mut f4: Option<crate::PaymentMethodDetailsCardWalletLink> = None;
-                let mut f5: Option<crate::PaymentMethodDetailsCardWalletMasterpass> = None;
-                let mut f6: Option<crate::PaymentMethodDetailsCardWalletSamsungPay> = None;
-                let mut f7: Option<crate::PaymentMethodCardWalletType> = None;
-                let mut f8: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amex_express_checkout" => f0 = crate::rt::de::next(&mut map)?,
-                        "apple_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "dynamic_last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "google_pay" => f3 = crate::rt::de::next(&mut map)?,
-                        "link" => f4 = crate::rt::de::next(&mut map)?,
-                        "masterpass" => f5 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "visa_checkout" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsCardWallet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsCardWalletAmexExpressCheckout>,
+            f1: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
+            f2: Option<String>,
+            f3: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
+            f4: Option<crate::PaymentMethodDetailsCardWalletLink>,
+            f5: Option<crate::PaymentMethodDetailsCardWalletMasterpass>,
+            f6: Option<crate::PaymentMethodDetailsCardWalletSamsungPay>,
+            f7: Option<crate::PaymentMethodCardWalletType>,
+            f8: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet object",
+            &[
+                "amex_express_checkout",
+                "apple_pay",
+                "dynamic_last4",
+                "google_pay",
+                "link",
+                "masterpass",
+                "samsung_pay",
+                "type",
+                "visa_checkout",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
                 Ok(PaymentMethodDetailsCardWallet {
                     amex_express_checkout: f0,
                     apple_pay: f1,
@@ -7786,13 +8606,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWallet {
                     link: f4,
                     masterpass: f5,
                     samsung_pay: f6,
-                    r#type: f7.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f7,
                     visa_checkout: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f7.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWallet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWallet {
@@ -7843,35 +8675,29 @@ pub struct PaymentMethodDetailsCardWalletAmexExpressCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletAmexExpressCheckout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_amex_express_checkout object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCardWalletAmexExpressCheckout {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletAmexExpressCheckout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_details_card_wallet_amex_express_checkout object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletAmexExpressCheckout, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletAmexExpressCheckout {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletAmexExpressCheckout {
@@ -7897,33 +8723,29 @@ pub struct PaymentMethodDetailsCardWalletApplePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletApplePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_apple_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCardWalletApplePay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletApplePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletApplePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_apple_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletApplePay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletApplePay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletApplePay {
@@ -7949,33 +8771,29 @@ pub struct PaymentMethodDetailsCardWalletGooglePay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletGooglePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_google_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCardWalletGooglePay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletGooglePay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletGooglePay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_google_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletGooglePay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletGooglePay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletGooglePay {
@@ -8001,33 +8819,29 @@ pub struct PaymentMethodDetailsCardWalletLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_link object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCardWalletLink {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletLink, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletLink {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletLink {
@@ -8061,45 +8875,47 @@ pub struct PaymentMethodDetailsCardWalletMasterpass {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletMasterpass {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::Address>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_masterpass object",
+            &["billing_address", "email", "name", "shipping_address"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsCardWalletMasterpass {
+            billing_address: f0,
+            email: f1,
+            name: f2,
+            shipping_address: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletMasterpass {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletMasterpass;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_masterpass object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletMasterpass, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::Address> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletMasterpass {
-                    billing_address: f0,
-                    email: f1,
-                    name: f2,
-                    shipping_address: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletMasterpass {
@@ -8137,33 +8953,29 @@ pub struct PaymentMethodDetailsCardWalletSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletSamsungPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_samsung_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCardWalletSamsungPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletSamsungPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_samsung_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletSamsungPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletSamsungPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletSamsungPay {
@@ -8197,45 +9009,47 @@ pub struct PaymentMethodDetailsCardWalletVisaCheckout {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCardWalletVisaCheckout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::Address>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_card_wallet_visa_checkout object",
+            &["billing_address", "email", "name", "shipping_address"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsCardWalletVisaCheckout {
+            billing_address: f0,
+            email: f1,
+            name: f2,
+            shipping_address: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCardWalletVisaCheckout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCardWalletVisaCheckout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_card_wallet_visa_checkout object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCardWalletVisaCheckout, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::Address> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "shipping_address" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCardWalletVisaCheckout {
-                    billing_address: f0,
-                    email: f1,
-                    name: f2,
-                    shipping_address: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCardWalletVisaCheckout {
@@ -8279,42 +9093,43 @@ pub struct PaymentMethodDetailsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_cashapp object",
+            &["buyer_id", "cashtag", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsCashapp {
+            buyer_id: f0,
+            cashtag: f1,
+            transaction_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCashapp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_cashapp object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCashapp, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "cashtag" => f1 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCashapp {
-                    buyer_id: f0,
-                    cashtag: f1,
-                    transaction_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCashapp {
@@ -8357,45 +9172,47 @@ pub struct PaymentMethodDetailsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCrypto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentMethodDetailsCryptoNetwork>,
+            f2: Option<crate::PaymentMethodDetailsCryptoTokenCurrency>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_crypto object",
+            &["buyer_address", "network", "token_currency", "transaction_hash"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsCrypto {
+            buyer_address: f0,
+            network: f1,
+            token_currency: f2,
+            transaction_hash: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCrypto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_crypto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCrypto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsCryptoNetwork> = None;
-                let mut f2: Option<crate::PaymentMethodDetailsCryptoTokenCurrency> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "network" => f1 = crate::rt::de::next(&mut map)?,
-                        "token_currency" => f2 = crate::rt::de::next(&mut map)?,
-                        "transaction_hash" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCrypto {
-                    buyer_address: f0,
-                    network: f1,
-                    token_currency: f2,
-                    transaction_hash: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCrypto {
@@ -8455,6 +9272,7 @@ impl PaymentMethodDetailsCryptoNetwork {
 }
 impl std::str::FromStr for PaymentMethodDetailsCryptoNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8480,6 +9298,11 @@ impl serde::Serialize for PaymentMethodDetailsCryptoNetwork {
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCryptoNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentMethodDetailsCryptoNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentMethodDetailsCryptoTokenCurrency`.
@@ -8508,6 +9331,7 @@ impl PaymentMethodDetailsCryptoTokenCurrency {
 }
 impl std::str::FromStr for PaymentMethodDetailsCryptoTokenCurrency {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8534,6 +9358,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCryptoTokenCurrency {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsCryptoTokenCurrency {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_customer_balance
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8541,33 +9370,29 @@ pub struct PaymentMethodDetailsCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsCustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_customer_balance object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsCustomerBalance {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsCustomerBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_customer_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsCustomerBalance, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsCustomerBalance {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsCustomerBalance {
@@ -8599,39 +9424,36 @@ pub struct PaymentMethodDetailsEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsEps {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsEpsBank>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_eps object",
+            &["bank", "verified_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsEps {
+            bank: f0,
+            verified_name: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsEps;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_eps object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsEps, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsEpsBank> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsEps {
-                    bank: f0,
-                    verified_name: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsEps {
@@ -8777,6 +9599,7 @@ impl PaymentMethodDetailsEpsBank {
 }
 impl std::str::FromStr for PaymentMethodDetailsEpsBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8854,6 +9677,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsEpsBank {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsEpsBank {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_fpx
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8865,39 +9693,47 @@ pub struct PaymentMethodDetailsFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpx {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsFpx;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_fpx object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsFpx, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsFpxBank> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsFpx {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsFpxBank>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_fpx object",
+            &["bank", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodDetailsFpx {
-                    bank: f0.ok_or_else(|| crate::rt::de::missing("bank"))?,
+                    bank: f0,
                     transaction_id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "bank")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpx {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsFpx {
@@ -9003,6 +9839,7 @@ impl PaymentMethodDetailsFpxBank {
 }
 impl std::str::FromStr for PaymentMethodDetailsFpxBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9048,6 +9885,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsFpxBank {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsFpxBank {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_giropay
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9065,45 +9907,47 @@ pub struct PaymentMethodDetailsGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsGiropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_giropay object",
+            &["bank_code", "bank_name", "bic", "verified_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsGiropay {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            verified_name: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsGiropay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_giropay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsGiropay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsGiropay {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    verified_name: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsGiropay {
@@ -9143,36 +9987,33 @@ pub struct PaymentMethodDetailsGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsGrabpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_grabpay object",
+            &["transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsGrabpay {
+            transaction_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsGrabpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_grabpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsGrabpay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsGrabpay {
-                    transaction_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsGrabpay {
@@ -9216,56 +10057,67 @@ pub struct PaymentMethodDetailsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsIdealBank>,
+            f1: Option<crate::PaymentMethodDetailsIdealBic>,
+            f2: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f3: Option<crate::rt::Expandable<crate::Mandate>>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_ideal object",
+            &[
+                "bank",
+                "bic",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "transaction_id",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(PaymentMethodDetailsIdeal {
+            bank: f0,
+            bic: f1,
+            generated_sepa_debit: f2,
+            generated_sepa_debit_mandate: f3,
+            iban_last4: f4,
+            transaction_id: f5,
+            verified_name: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsIdeal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_ideal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsIdeal, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsIdealBank> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsIdealBic> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "bic" => f1 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f5 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsIdeal {
-                    bank: f0,
-                    bic: f1,
-                    generated_sepa_debit: f2,
-                    generated_sepa_debit_mandate: f3,
-                    iban_last4: f4,
-                    transaction_id: f5,
-                    verified_name: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsIdeal {
@@ -9382,6 +10234,7 @@ impl PaymentMethodDetailsIdealBank {
 }
 impl std::str::FromStr for PaymentMethodDetailsIdealBank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9423,6 +10276,11 @@ impl serde::Serialize for PaymentMethodDetailsIdealBank {
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdealBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentMethodDetailsIdealBank {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentMethodDetailsIdealBic`.
@@ -9505,6 +10363,7 @@ impl PaymentMethodDetailsIdealBic {
 }
 impl std::str::FromStr for PaymentMethodDetailsIdealBic {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9547,6 +10406,11 @@ impl serde::Serialize for PaymentMethodDetailsIdealBic {
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsIdealBic {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentMethodDetailsIdealBic {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// payment_method_details_interac_present
@@ -9592,69 +10456,119 @@ pub struct PaymentMethodDetailsInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsInteracPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_interac_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsInteracPresent, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<Vec<String>> = None;
-                let mut f15: Option<crate::PaymentMethodCardPresentReadMethod> = None;
-                let mut f16: Option<crate::PaymentMethodDetailsInteracPresentReceipt> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "cardholder_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "emv_auth_data" => f4 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
-                        "funding" => f8 = crate::rt::de::next(&mut map)?,
-                        "generated_card" => f9 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f10 = crate::rt::de::next(&mut map)?,
-                        "last4" => f11 = crate::rt::de::next(&mut map)?,
-                        "network" => f12 = crate::rt::de::next(&mut map)?,
-                        "network_transaction_id" => f13 = crate::rt::de::next(&mut map)?,
-                        "preferred_locales" => f14 = crate::rt::de::next(&mut map)?,
-                        "read_method" => f15 = crate::rt::de::next(&mut map)?,
-                        "receipt" => f16 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsInteracPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<i64>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<String>,
+            f14: Option<Vec<String>>,
+            f15: Option<crate::PaymentMethodCardPresentReadMethod>,
+            f16: Option<crate::PaymentMethodDetailsInteracPresentReceipt>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_interac_present object",
+            &[
+                "brand",
+                "cardholder_name",
+                "country",
+                "description",
+                "emv_auth_data",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "generated_card",
+                "issuer",
+                "last4",
+                "network",
+                "network_transaction_id",
+                "preferred_locales",
+                "read_method",
+                "receipt",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+            } => {
                 Ok(PaymentMethodDetailsInteracPresent {
                     brand: f0,
                     cardholder_name: f1,
                     country: f2,
                     description: f3,
                     emv_auth_data: f4,
-                    exp_month: f5.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f6.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f5,
+                    exp_year: f6,
                     fingerprint: f7,
                     funding: f8,
                     generated_card: f9,
@@ -9668,8 +10582,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresent {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f5.is_none(), "exp_month"),
+                                    (b.f6.is_none(), "exp_year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsInteracPresent {
@@ -9762,72 +10693,77 @@ pub struct PaymentMethodDetailsInteracPresentReceipt {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceipt {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsInteracPresentReceiptAccountType>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_interac_present_receipt object",
+            &[
+                "account_type",
+                "application_cryptogram",
+                "application_preferred_name",
+                "authorization_code",
+                "authorization_response_code",
+                "cardholder_verification_method",
+                "dedicated_file_name",
+                "terminal_verification_results",
+                "transaction_status_information",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodDetailsInteracPresentReceipt {
+            account_type: f0,
+            application_cryptogram: f1,
+            application_preferred_name: f2,
+            authorization_code: f3,
+            authorization_response_code: f4,
+            cardholder_verification_method: f5,
+            dedicated_file_name: f6,
+            terminal_verification_results: f7,
+            transaction_status_information: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsInteracPresentReceipt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsInteracPresentReceipt;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_interac_present_receipt object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsInteracPresentReceipt, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodDetailsInteracPresentReceiptAccountType,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "application_cryptogram" => f1 = crate::rt::de::next(&mut map)?,
-                        "application_preferred_name" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "authorization_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "authorization_response_code" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cardholder_verification_method" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "dedicated_file_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "terminal_verification_results" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transaction_status_information" => {
-                            f8 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsInteracPresentReceipt {
-                    account_type: f0,
-                    application_cryptogram: f1,
-                    application_preferred_name: f2,
-                    authorization_code: f3,
-                    authorization_response_code: f4,
-                    cardholder_verification_method: f5,
-                    dedicated_file_name: f6,
-                    terminal_verification_results: f7,
-                    transaction_status_information: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsInteracPresentReceipt {
@@ -9901,6 +10837,7 @@ impl PaymentMethodDetailsInteracPresentReceiptAccountType {
 }
 impl std::str::FromStr for PaymentMethodDetailsInteracPresentReceiptAccountType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9938,6 +10875,11 @@ for PaymentMethodDetailsInteracPresentReceiptAccountType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceiptAccountType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_kakao_pay
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9949,39 +10891,36 @@ pub struct PaymentMethodDetailsKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsKakaoPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_kakao_pay object",
+            &["buyer_id", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsKakaoPay {
+            buyer_id: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsKakaoPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_kakao_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsKakaoPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsKakaoPay {
-                    buyer_id: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsKakaoPay {
@@ -10021,42 +10960,43 @@ pub struct PaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::KlarnaPayerDetails>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_klarna object",
+            &["payer_details", "payment_method_category", "preferred_locale"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsKlarna {
+            payer_details: f0,
+            payment_method_category: f1,
+            preferred_locale: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsKlarna, A::Error> {
-                let mut f0: Option<crate::KlarnaPayerDetails> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payer_details" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_method_category" => f1 = crate::rt::de::next(&mut map)?,
-                        "preferred_locale" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsKlarna {
-                    payer_details: f0,
-                    payment_method_category: f1,
-                    preferred_locale: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsKlarna {
@@ -10093,36 +11033,33 @@ pub struct PaymentMethodDetailsKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsKonbiniStore>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_konbini object",
+            &["store"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsKonbini {
+            store: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsKonbini, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsKonbiniStore> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "store" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsKonbini {
-                    store: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsKonbini {
@@ -10153,36 +11090,33 @@ pub struct PaymentMethodDetailsKonbiniStore {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsKonbiniStore {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsKonbiniStoreChain>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_konbini_store object",
+            &["chain"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsKonbiniStore {
+            chain: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbiniStore {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsKonbiniStore;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_konbini_store object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsKonbiniStore, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsKonbiniStoreChain> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "chain" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsKonbiniStore {
-                    chain: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsKonbiniStore {
@@ -10233,6 +11167,7 @@ impl PaymentMethodDetailsKonbiniStoreChain {
 }
 impl std::str::FromStr for PaymentMethodDetailsKonbiniStoreChain {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10260,6 +11195,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKonbiniStoreChain {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsKonbiniStoreChain {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_kr_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10275,45 +11215,47 @@ pub struct PaymentMethodDetailsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsKrCardBrand>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_kr_card object",
+            &["brand", "buyer_id", "last4", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsKrCard {
+            brand: f0,
+            buyer_id: f1,
+            last4: f2,
+            transaction_id: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsKrCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_kr_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsKrCard, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsKrCardBrand> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "buyer_id" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsKrCard {
-                    brand: f0,
-                    buyer_id: f1,
-                    last4: f2,
-                    transaction_id: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsKrCard {
@@ -10427,6 +11369,7 @@ impl PaymentMethodDetailsKrCardBrand {
 }
 impl std::str::FromStr for PaymentMethodDetailsKrCardBrand {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10472,6 +11415,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsKrCardBrand {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsKrCardBrand {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_link
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10482,36 +11430,33 @@ pub struct PaymentMethodDetailsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_link object",
+            &["country"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsLink {
+            country: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsLink, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsLink {
-                    country: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsLink {
@@ -10540,31 +11485,27 @@ pub struct PaymentMethodDetailsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_mb_way object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsMbWay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsMbWay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_mb_way object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsMbWay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsMbWay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsMbWay {
@@ -10592,36 +11533,33 @@ pub struct PaymentMethodDetailsMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsMobilepay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InternalCard>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_mobilepay object",
+            &["card"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsMobilepay {
+            card: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsMobilepay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_mobilepay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsMobilepay, A::Error> {
-                let mut f0: Option<crate::InternalCard> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsMobilepay {
-                    card: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsMobilepay {
@@ -10654,39 +11592,36 @@ pub struct PaymentMethodDetailsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_multibanco object",
+            &["entity", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsMultibanco {
+            entity: f0,
+            reference: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsMultibanco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_multibanco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsMultibanco, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "entity" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsMultibanco {
-                    entity: f0,
-                    reference: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsMultibanco {
@@ -10722,39 +11657,36 @@ pub struct PaymentMethodDetailsNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsNaverPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_naver_pay object",
+            &["buyer_id", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsNaverPay {
+            buyer_id: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsNaverPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_naver_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsNaverPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsNaverPay {
-                    buyer_id: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsNaverPay {
@@ -10800,55 +11732,93 @@ pub struct PaymentMethodDetailsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNzBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsNzBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_nz_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsNzBankAccount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_name" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "branch_code" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "expected_debit_date" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "suffix" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDetailsNzBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_nz_bank_account object",
+            &[
+                "account_holder_name",
+                "bank_code",
+                "bank_name",
+                "branch_code",
+                "expected_debit_date",
+                "last4",
+                "suffix",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6,
+            } => {
                 Ok(PaymentMethodDetailsNzBankAccount {
                     account_holder_name: f0,
-                    bank_code: f1.ok_or_else(|| crate::rt::de::missing("bank_code"))?,
-                    bank_name: f2.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    branch_code: f3
-                        .ok_or_else(|| crate::rt::de::missing("branch_code"))?,
+                    bank_code: f1,
+                    bank_name: f2,
+                    branch_code: f3,
                     expected_debit_date: f4,
-                    last4: f5.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    last4: f5,
                     suffix: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "bank_code"),
+                                    (b.f2.is_none(), "bank_name"),
+                                    (b.f3.is_none(), "branch_code"),
+                                    (b.f5.is_none(), "last4"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsNzBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsNzBankAccount {
@@ -10889,36 +11859,33 @@ pub struct PaymentMethodDetailsOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsOxxo {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_oxxo object",
+            &["number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsOxxo {
+            number: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsOxxo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_oxxo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsOxxo, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "number" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsOxxo {
-                    number: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsOxxo {
@@ -10955,42 +11922,43 @@ pub struct PaymentMethodDetailsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsP24Bank>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_p24 object",
+            &["bank", "reference", "verified_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsP24 {
+            bank: f0,
+            reference: f1,
+            verified_name: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsP24;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_p24 object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsP24, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsP24Bank> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsP24 {
-                    bank: f0,
-                    reference: f1,
-                    verified_name: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsP24 {
@@ -11113,6 +12081,7 @@ impl PaymentMethodDetailsP24Bank {
 }
 impl std::str::FromStr for PaymentMethodDetailsP24Bank {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11166,6 +12135,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsP24Bank {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsP24Bank {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_passthrough_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11185,51 +12159,55 @@ pub struct PaymentMethodDetailsPassthroughCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPassthroughCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_passthrough_card object",
+            &["brand", "country", "exp_month", "exp_year", "funding", "last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentMethodDetailsPassthroughCard {
+            brand: f0,
+            country: f1,
+            exp_month: f2,
+            exp_year: f3,
+            funding: f4,
+            last4: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPassthroughCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPassthroughCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_passthrough_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPassthroughCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f2 = crate::rt::de::next(&mut map)?,
-                        "exp_year" => f3 = crate::rt::de::next(&mut map)?,
-                        "funding" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPassthroughCard {
-                    brand: f0,
-                    country: f1,
-                    exp_month: f2,
-                    exp_year: f3,
-                    funding: f4,
-                    last4: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPassthroughCard {
@@ -11273,33 +12251,29 @@ pub struct PaymentMethodDetailsPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPayByBank {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_pay_by_bank object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsPayByBank {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPayByBank;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_pay_by_bank object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPayByBank, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPayByBank {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPayByBank {
@@ -11329,39 +12303,36 @@ pub struct PaymentMethodDetailsPayco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPayco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payco object",
+            &["buyer_id", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsPayco {
+            buyer_id: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPayco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPayco, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPayco {
-                    buyer_id: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPayco {
@@ -11397,38 +12368,35 @@ pub struct PaymentMethodDetailsPaymentRecordKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_konbini object",
+            &["store"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsPaymentRecordKonbini {
+            store: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordKonbini, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "store" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordKonbini {
-                    store: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordKonbini {
@@ -11457,33 +12425,29 @@ pub struct PaymentMethodDetailsPaymentRecordMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_mb_way object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsPaymentRecordMbWay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordMbWay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_mb_way object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordMbWay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordMbWay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordMbWay {
@@ -11515,42 +12479,43 @@ pub struct PaymentMethodDetailsPaymentRecordPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPaynow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_paynow object",
+            &["location", "reader", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsPaymentRecordPaynow {
+            location: f0,
+            reader: f1,
+            reference: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordPaynow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_paynow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordPaynow, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "location" => f0 = crate::rt::de::next(&mut map)?,
-                        "reader" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordPaynow {
-                    location: f0,
-                    reader: f1,
-                    reference: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordPaynow {
@@ -11587,36 +12552,33 @@ pub struct PaymentMethodDetailsPaymentRecordPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPromptpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_promptpay object",
+            &["reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsPaymentRecordPromptpay {
+            reference: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordPromptpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_promptpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordPromptpay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordPromptpay {
-                    reference: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordPromptpay {
@@ -11667,66 +12629,81 @@ pub struct PaymentMethodDetailsPaymentRecordUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Expandable<crate::Mandate>>,
+            f7: Option<String>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_us_bank_account object",
+            &[
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "expected_debit_date",
+                "fingerprint",
+                "last4",
+                "mandate",
+                "payment_reference",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodDetailsPaymentRecordUsBankAccount {
+            account_holder_type: f0,
+            account_type: f1,
+            bank_name: f2,
+            expected_debit_date: f3,
+            fingerprint: f4,
+            last4: f5,
+            mandate: f6,
+            payment_reference: f7,
+            routing_number: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_details_payment_record_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
-                        "payment_reference" => f7 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordUsBankAccount {
-                    account_holder_type: f0,
-                    account_type: f1,
-                    bank_name: f2,
-                    expected_debit_date: f3,
-                    fingerprint: f4,
-                    last4: f5,
-                    mandate: f6,
-                    payment_reference: f7,
-                    routing_number: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordUsBankAccount {
@@ -11787,45 +12764,47 @@ pub struct PaymentMethodDetailsPaymentRecordWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordWechatPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_wechat_pay object",
+            &["fingerprint", "location", "reader", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsPaymentRecordWechatPay {
+            fingerprint: f0,
+            location: f1,
+            reader: f2,
+            transaction_id: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordWechatPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_wechat_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordWechatPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "location" => f1 = crate::rt::de::next(&mut map)?,
-                        "reader" => f2 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordWechatPay {
-                    fingerprint: f0,
-                    location: f1,
-                    reader: f2,
-                    transaction_id: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordWechatPay {
@@ -11863,33 +12842,29 @@ pub struct PaymentMethodDetailsPaymentRecordZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordZip {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payment_record_zip object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsPaymentRecordZip {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaymentRecordZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaymentRecordZip;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payment_record_zip object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaymentRecordZip, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaymentRecordZip {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaymentRecordZip {
@@ -11921,42 +12896,43 @@ pub struct PaymentMethodDetailsPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaynow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_paynow object",
+            &["location", "reader", "reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsPaynow {
+            location: f0,
+            reader: f1,
+            reference: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaynow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_paynow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaynow, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "location" => f0 = crate::rt::de::next(&mut map)?,
-                        "reader" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaynow {
-                    location: f0,
-                    reader: f1,
-                    reference: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaynow {
@@ -12005,51 +12981,62 @@ pub struct PaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::PaypalSellerProtection>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_paypal object",
+            &[
+                "country",
+                "payer_email",
+                "payer_id",
+                "payer_name",
+                "seller_protection",
+                "transaction_id",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentMethodDetailsPaypal {
+            country: f0,
+            payer_email: f1,
+            payer_id: f2,
+            payer_name: f3,
+            seller_protection: f4,
+            transaction_id: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::PaypalSellerProtection> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        "payer_email" => f1 = crate::rt::de::next(&mut map)?,
-                        "payer_id" => f2 = crate::rt::de::next(&mut map)?,
-                        "payer_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "seller_protection" => f4 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPaypal {
-                    country: f0,
-                    payer_email: f1,
-                    payer_id: f2,
-                    payer_name: f3,
-                    seller_protection: f4,
-                    transaction_id: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPaypal {
@@ -12101,45 +13088,47 @@ pub struct PaymentMethodDetailsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_payto object",
+            &["bsb_number", "last4", "mandate", "pay_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsPayto {
+            bsb_number: f0,
+            last4: f1,
+            mandate: f2,
+            pay_id: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPayto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "last4" => f1 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f2 = crate::rt::de::next(&mut map)?,
-                        "pay_id" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPayto {
-                    bsb_number: f0,
-                    last4: f1,
-                    mandate: f2,
-                    pay_id: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPayto {
@@ -12179,36 +13168,33 @@ pub struct PaymentMethodDetailsPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPix {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_pix object",
+            &["bank_transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsPix {
+            bank_transaction_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPix;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_pix object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPix, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transaction_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPix {
-                    bank_transaction_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPix {
@@ -12239,36 +13225,33 @@ pub struct PaymentMethodDetailsPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsPromptpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_promptpay object",
+            &["reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsPromptpay {
+            reference: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsPromptpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_promptpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsPromptpay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsPromptpay {
-                    reference: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsPromptpay {
@@ -12300,41 +13283,36 @@ pub struct PaymentMethodDetailsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::RevolutPayUnderlyingPaymentMethodFundingDetails>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_revolut_pay object",
+            &["funding", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsRevolutPay {
+            funding: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsRevolutPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_revolut_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsRevolutPay, A::Error> {
-                let mut f0: Option<
-                    crate::RevolutPayUnderlyingPaymentMethodFundingDetails,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "funding" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsRevolutPay {
-                    funding: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsRevolutPay {
@@ -12370,39 +13348,36 @@ pub struct PaymentMethodDetailsSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsSamsungPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_samsung_pay object",
+            &["buyer_id", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodDetailsSamsungPay {
+            buyer_id: f0,
+            transaction_id: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsSamsungPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_samsung_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsSamsungPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsSamsungPay {
-                    buyer_id: f0,
-                    transaction_id: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsSamsungPay {
@@ -12436,36 +13411,33 @@ pub struct PaymentMethodDetailsSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsSatispay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_satispay object",
+            &["transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodDetailsSatispay {
+            transaction_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsSatispay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_satispay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsSatispay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "transaction_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsSatispay {
-                    transaction_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsSatispay {
@@ -12508,54 +13480,67 @@ pub struct PaymentMethodDetailsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_sepa_debit object",
+            &[
+                "bank_code",
+                "branch_code",
+                "country",
+                "expected_debit_date",
+                "fingerprint",
+                "last4",
+                "mandate",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(PaymentMethodDetailsSepaDebit {
+            bank_code: f0,
+            branch_code: f1,
+            country: f2,
+            expected_debit_date: f3,
+            fingerprint: f4,
+            last4: f5,
+            mandate: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsSepaDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsSepaDebit {
-                    bank_code: f0,
-                    branch_code: f1,
-                    country: f2,
-                    expected_debit_date: f3,
-                    fingerprint: f4,
-                    last4: f5,
-                    mandate: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsSepaDebit {
@@ -12622,62 +13607,77 @@ pub struct PaymentMethodDetailsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f5: Option<crate::rt::Expandable<crate::Mandate>>,
+            f6: Option<String>,
+            f7: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_sofort object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "country",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "preferred_language",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodDetailsSofort {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            country: f3,
+            generated_sepa_debit: f4,
+            generated_sepa_debit_mandate: f5,
+            iban_last4: f6,
+            preferred_language: f7,
+            verified_name: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsSofort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_sofort object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsSofort, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::PaymentMethodDetailsSofortPreferredLanguage> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "country" => f3 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f4 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f6 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f7 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsSofort {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    country: f3,
-                    generated_sepa_debit: f4,
-                    generated_sepa_debit_mandate: f5,
-                    iban_last4: f6,
-                    preferred_language: f7,
-                    verified_name: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsSofort {
@@ -12761,6 +13761,7 @@ impl PaymentMethodDetailsSofortPreferredLanguage {
 }
 impl std::str::FromStr for PaymentMethodDetailsSofortPreferredLanguage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -12791,6 +13792,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSofortPreferredLanguag
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodDetailsSofortPreferredLanguage {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_details_stripe_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12798,33 +13804,29 @@ pub struct PaymentMethodDetailsStripeAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsStripeAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_stripe_account object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsStripeAccount {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsStripeAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsStripeAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_stripe_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsStripeAccount, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsStripeAccount {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsStripeAccount {
@@ -12856,42 +13858,43 @@ pub struct PaymentMethodDetailsSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsSwish {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_swish object",
+            &["fingerprint", "payment_reference", "verified_phone_last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodDetailsSwish {
+            fingerprint: f0,
+            payment_reference: f1,
+            verified_phone_last4: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsSwish;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_swish object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsSwish, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "verified_phone_last4" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsSwish {
-                    fingerprint: f0,
-                    payment_reference: f1,
-                    verified_phone_last4: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsSwish {
@@ -12926,31 +13929,27 @@ pub struct PaymentMethodDetailsTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsTwint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_twint object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsTwint { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsTwint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_twint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsTwint, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsTwint { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsTwint {
@@ -12998,64 +13997,81 @@ pub struct PaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Expandable<crate::Mandate>>,
+            f7: Option<String>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_us_bank_account object",
+            &[
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "expected_debit_date",
+                "fingerprint",
+                "last4",
+                "mandate",
+                "payment_reference",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodDetailsUsBankAccount {
+            account_holder_type: f0,
+            account_type: f1,
+            bank_name: f2,
+            expected_debit_date: f3,
+            fingerprint: f4,
+            last4: f5,
+            mandate: f6,
+            payment_reference: f7,
+            routing_number: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_us_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "expected_debit_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "mandate" => f6 = crate::rt::de::next(&mut map)?,
-                        "payment_reference" => f7 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsUsBankAccount {
-                    account_holder_type: f0,
-                    account_type: f1,
-                    bank_name: f2,
-                    expected_debit_date: f3,
-                    fingerprint: f4,
-                    last4: f5,
-                    mandate: f6,
-                    payment_reference: f7,
-                    routing_number: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsUsBankAccount {
@@ -13108,33 +14124,29 @@ pub struct PaymentMethodDetailsWechat {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsWechat {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_wechat object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsWechat {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechat {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsWechat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_wechat object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsWechat, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsWechat {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsWechat {
@@ -13168,45 +14180,47 @@ pub struct PaymentMethodDetailsWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsWechatPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_wechat_pay object",
+            &["fingerprint", "location", "reader", "transaction_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodDetailsWechatPay {
+            fingerprint: f0,
+            location: f1,
+            reader: f2,
+            transaction_id: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsWechatPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_wechat_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsWechatPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "location" => f1 = crate::rt::de::next(&mut map)?,
-                        "reader" => f2 = crate::rt::de::next(&mut map)?,
-                        "transaction_id" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsWechatPay {
-                    fingerprint: f0,
-                    location: f1,
-                    reader: f2,
-                    transaction_id: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsWechatPay {
@@ -13244,31 +14258,27 @@ pub struct PaymentMethodDetailsZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodDetailsZip {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_details_zip object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodDetailsZip { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodDetailsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDetailsZip;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_details_zip object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDetailsZip, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodDetailsZip { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodDetailsZip {
@@ -13296,36 +14306,33 @@ pub struct PaymentMethodEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodEps {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsEpsBank>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_eps object",
+            &["bank"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodEps {
+            bank: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodEps;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_eps object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodEps, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsEpsBank> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodEps {
-                    bank: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodEps {
@@ -13356,36 +14363,44 @@ pub struct PaymentMethodFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodFpx {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodFpx;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_fpx object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodFpx, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsFpxBank> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodFpx {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsFpxBank>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_fpx object",
+            &["bank"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodFpx {
-                    bank: f0.ok_or_else(|| crate::rt::de::missing("bank"))?,
+                    bank: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "bank")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodFpx {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodFpx {
@@ -13412,31 +14427,27 @@ pub struct PaymentMethodGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodGiropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_giropay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodGiropay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodGiropay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_giropay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodGiropay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodGiropay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodGiropay {
@@ -13462,31 +14473,27 @@ pub struct PaymentMethodGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodGrabpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_grabpay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodGrabpay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodGrabpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_grabpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodGrabpay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodGrabpay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodGrabpay {
@@ -13516,39 +14523,36 @@ pub struct PaymentMethodIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsIdealBank>,
+            f1: Option<crate::PaymentMethodDetailsIdealBic>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_ideal object",
+            &["bank", "bic"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodIdeal {
+            bank: f0,
+            bic: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodIdeal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_ideal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodIdeal, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsIdealBank> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsIdealBic> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "bic" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodIdeal {
-                    bank: f0,
-                    bic: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodIdeal {
@@ -13608,60 +14612,98 @@ pub struct PaymentMethodInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodInteracPresent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodInteracPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_interac_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodInteracPresent, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::PaymentMethodCardPresentNetworks> = None;
-                let mut f11: Option<Vec<String>> = None;
-                let mut f12: Option<crate::PaymentMethodCardPresentReadMethod> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "cardholder_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "exp_year" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "fingerprint" => f6 = crate::rt::de::next(&mut map)?,
-                        "funding" => f7 = crate::rt::de::next(&mut map)?,
-                        "issuer" => f8 = crate::rt::de::next(&mut map)?,
-                        "last4" => f9 = crate::rt::de::next(&mut map)?,
-                        "networks" => f10 = crate::rt::de::next(&mut map)?,
-                        "preferred_locales" => f11 = crate::rt::de::next(&mut map)?,
-                        "read_method" => f12 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodInteracPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<i64>,
+            f5: Option<i64>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<crate::PaymentMethodCardPresentNetworks>,
+            f11: Option<Vec<String>>,
+            f12: Option<crate::PaymentMethodCardPresentReadMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_interac_present object",
+            &[
+                "brand",
+                "cardholder_name",
+                "country",
+                "description",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "issuer",
+                "last4",
+                "networks",
+                "preferred_locales",
+                "read_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+            } => {
                 Ok(PaymentMethodInteracPresent {
                     brand: f0,
                     cardholder_name: f1,
                     country: f2,
                     description: f3,
-                    exp_month: f4.ok_or_else(|| crate::rt::de::missing("exp_month"))?,
-                    exp_year: f5.ok_or_else(|| crate::rt::de::missing("exp_year"))?,
+                    exp_month: f4,
+                    exp_year: f5,
                     fingerprint: f6,
                     funding: f7,
                     issuer: f8,
@@ -13672,8 +14714,25 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodInteracPresent {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f4.is_none(), "exp_month"),
+                                    (b.f5.is_none(), "exp_year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodInteracPresent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodInteracPresent {
@@ -13734,31 +14793,27 @@ pub struct PaymentMethodKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodKakaoPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_kakao_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodKakaoPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodKakaoPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_kakao_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodKakaoPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodKakaoPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodKakaoPay {
@@ -13786,36 +14841,33 @@ pub struct PaymentMethodKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_klarna object",
+            &["dob"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodKlarna {
+            dob: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodKlarna, A::Error> {
-                let mut f0: Option<crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dob" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodKlarna {
-                    dob: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodKlarna {
@@ -13844,31 +14896,27 @@ pub struct PaymentMethodKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_konbini object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodKonbini { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodKonbini, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodKonbini { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodKonbini {
@@ -13898,39 +14946,36 @@ pub struct PaymentMethodKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsKrCardBrand>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_kr_card object",
+            &["brand", "last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodKrCard {
+            brand: f0,
+            last4: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodKrCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_kr_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodKrCard, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsKrCardBrand> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "last4" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodKrCard {
-                    brand: f0,
-                    last4: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodKrCard {
@@ -13964,36 +15009,33 @@ pub struct PaymentMethodLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_link object",
+            &["email"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodLink {
+            email: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodLink, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "email" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodLink {
-                    email: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodLink {
@@ -14022,31 +15064,27 @@ pub struct PaymentMethodMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_mb_way object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodMbWay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodMbWay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_mb_way object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodMbWay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodMbWay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodMbWay {
@@ -14072,31 +15110,27 @@ pub struct PaymentMethodMobilepay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodMobilepay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_mobilepay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodMobilepay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodMobilepay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodMobilepay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_mobilepay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodMobilepay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodMobilepay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodMobilepay {
@@ -14122,31 +15156,27 @@ pub struct PaymentMethodMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_multibanco object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodMultibanco { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodMultibanco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_multibanco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodMultibanco, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodMultibanco { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodMultibanco {
@@ -14176,39 +15206,49 @@ pub struct PaymentMethodNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodNaverPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_naver_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodNaverPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PaymentMethodNaverPayFunding> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "funding" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodNaverPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentMethodNaverPayFunding>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_naver_pay object",
+            &["buyer_id", "funding"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(PaymentMethodNaverPay {
                     buyer_id: f0,
-                    funding: f1.ok_or_else(|| crate::rt::de::missing("funding"))?,
+                    funding: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "funding")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodNaverPay {
@@ -14254,6 +15294,7 @@ impl PaymentMethodNaverPayFunding {
 }
 impl std::str::FromStr for PaymentMethodNaverPayFunding {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -14279,6 +15320,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodNaverPayFunding {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodNaverPayFunding {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_nz_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14298,52 +15344,80 @@ pub struct PaymentMethodNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodNzBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodNzBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_nz_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodNzBankAccount, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "bank_name" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "branch_code" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "last4" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "suffix" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodNzBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_nz_bank_account object",
+            &[
+                "account_holder_name",
+                "bank_code",
+                "bank_name",
+                "branch_code",
+                "last4",
+                "suffix",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4), f5 } => {
                 Ok(PaymentMethodNzBankAccount {
                     account_holder_name: f0,
-                    bank_code: f1.ok_or_else(|| crate::rt::de::missing("bank_code"))?,
-                    bank_name: f2.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    branch_code: f3
-                        .ok_or_else(|| crate::rt::de::missing("branch_code"))?,
-                    last4: f4.ok_or_else(|| crate::rt::de::missing("last4"))?,
+                    bank_code: f1,
+                    bank_name: f2,
+                    branch_code: f3,
+                    last4: f4,
                     suffix: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "bank_code"),
+                                    (b.f2.is_none(), "bank_name"),
+                                    (b.f3.is_none(), "branch_code"),
+                                    (b.f4.is_none(), "last4"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodNzBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodNzBankAccount {
@@ -14393,46 +15467,43 @@ pub struct PaymentMethodOptionsAffirm {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsAffirm {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_affirm object",
+            &["capture_method", "preferred_locale", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsAffirm {
+            capture_method: f0,
+            preferred_locale: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAffirm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsAffirm;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_affirm object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsAffirm, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsAffirm {
-                    capture_method: f0,
-                    preferred_locale: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsAffirm {
@@ -14482,46 +15553,43 @@ pub struct PaymentMethodOptionsAfterpayClearpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_afterpay_clearpay object",
+            &["capture_method", "reference", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsAfterpayClearpay {
+            capture_method: f0,
+            reference: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAfterpayClearpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsAfterpayClearpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_afterpay_clearpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsAfterpayClearpay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsAfterpayClearpay {
-                    capture_method: f0,
-                    reference: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsAfterpayClearpay {
@@ -14566,38 +15634,33 @@ pub struct PaymentMethodOptionsAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsAlipay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_alipay object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsAlipay {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsAlipay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_alipay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsAlipay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsAlipay {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsAlipay {
@@ -14628,38 +15691,33 @@ pub struct PaymentMethodOptionsAlma {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsAlma {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_alma object",
+            &["capture_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsAlma {
+            capture_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAlma {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsAlma;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_alma object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsAlma, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsAlma {
-                    capture_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsAlma {
@@ -14700,43 +15758,36 @@ pub struct PaymentMethodOptionsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_amazon_pay object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodOptionsAmazonPay {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsAmazonPay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsAmazonPay {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsAmazonPay {
@@ -14780,44 +15831,49 @@ pub struct PaymentMethodOptionsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBancontact {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsBancontact, A::Error> {
-                let mut f0: Option<
-                    crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "preferred_language" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_bancontact object",
+            &["preferred_language", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodOptionsBancontact {
-                    preferred_language: f0
-                        .ok_or_else(|| crate::rt::de::missing("preferred_language"))?,
+                    preferred_language: f0,
                     setup_future_usage: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "preferred_language")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBancontact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsBancontact {
@@ -14849,38 +15905,33 @@ pub struct PaymentMethodOptionsBillie {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsBillie {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_billie object",
+            &["capture_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsBillie {
+            capture_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBillie {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsBillie;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_billie object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsBillie, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsBillie {
-                    capture_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsBillie {
@@ -14921,42 +15972,49 @@ pub struct PaymentMethodOptionsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBoleto {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsBoleto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_boleto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsBoleto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_after_days" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_boleto object",
+            &["expires_after_days", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodOptionsBoleto {
-                    expires_after_days: f0
-                        .ok_or_else(|| crate::rt::de::missing("expires_after_days"))?,
+                    expires_after_days: f0,
                     setup_future_usage: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "expires_after_days")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsBoleto {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsBoleto {
@@ -14992,44 +16050,56 @@ pub struct PaymentMethodOptionsCardInstallments {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardInstallments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCardInstallments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_card_installments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCardInstallments, A::Error> {
-                let mut f0: Option<
-                    Vec<crate::PaymentMethodDetailsCardInstallmentsPlan>,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlan> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available_plans" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "plan" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsCardInstallments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::PaymentMethodDetailsCardInstallmentsPlan>>,
+            f1: Option<bool>,
+            f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_card_installments object",
+            &["available_plans", "enabled", "plan"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(PaymentMethodOptionsCardInstallments {
                     available_plans: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     plan: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardInstallments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCardInstallments {
@@ -15082,65 +16152,106 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCardMandateOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_card_mandate_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCardMandateOptions, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<
-                    crate::PaymentMethodOptionsCardMandateOptionsInterval,
-                > = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<
-                    Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        "end_date" => f3 = crate::rt::de::next(&mut map)?,
-                        "interval" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f5 = crate::rt::de::next(&mut map)?,
-                        "reference" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "start_date" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "supported_types" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::PaymentMethodOptionsCardMandateOptionsInterval>,
+            f5: Option<i64>,
+            f6: Option<String>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_card_mandate_options object",
+            &[
+                "amount",
+                "amount_type",
+                "description",
+                "end_date",
+                "interval",
+                "interval_count",
+                "reference",
+                "start_date",
+                "supported_types",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+            } => {
                 Ok(PaymentMethodOptionsCardMandateOptions {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_type: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_type"))?,
+                    amount: f0,
+                    amount_type: f1,
                     description: f2,
                     end_date: f3,
-                    interval: f4.ok_or_else(|| crate::rt::de::missing("interval"))?,
+                    interval: f4,
                     interval_count: f5,
-                    reference: f6.ok_or_else(|| crate::rt::de::missing("reference"))?,
-                    start_date: f7.ok_or_else(|| crate::rt::de::missing("start_date"))?,
+                    reference: f6,
+                    start_date: f7,
                     supported_types: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_type"),
+                                    (b.f4.is_none(), "interval"),
+                                    (b.f6.is_none(), "reference"),
+                                    (b.f7.is_none(), "start_date"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCardMandateOptions {
@@ -15208,6 +16319,7 @@ impl PaymentMethodOptionsCardMandateOptionsInterval {
 }
 impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -15238,6 +16350,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardMandateOptionsInte
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptionsInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PaymentMethodOptionsCardMandateOptionsSupportedTypes`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -15258,6 +16375,7 @@ impl PaymentMethodOptionsCardMandateOptionsSupportedTypes {
 }
 impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -15287,6 +16405,11 @@ for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptionsSupportedTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_options_card_present
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15303,51 +16426,54 @@ pub struct PaymentMethodOptionsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
+            >,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<crate::PaymentMethodOptionsCardPresentRouting>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_card_present object",
+            &[
+                "capture_method",
+                "request_extended_authorization",
+                "request_incremental_authorization_support",
+                "routing",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodOptionsCardPresent {
+            capture_method: f0,
+            request_extended_authorization: f1,
+            request_incremental_authorization_support: f2,
+            routing: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCardPresent, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::PaymentMethodOptionsCardPresentRouting> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "request_extended_authorization" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "request_incremental_authorization_support" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "routing" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCardPresent {
-                    capture_method: f0,
-                    request_extended_authorization: f1,
-                    request_incremental_authorization_support: f2,
-                    routing: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCardPresent {
@@ -15389,38 +16515,33 @@ pub struct PaymentMethodOptionsCardPresentRouting {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_card_present_routing object",
+            &["requested_priority"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsCardPresentRouting {
+            requested_priority: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCardPresentRouting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCardPresentRouting;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_card_present_routing object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCardPresentRouting, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "requested_priority" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCardPresentRouting {
-                    requested_priority: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCardPresentRouting {
@@ -15469,6 +16590,7 @@ impl PaymentMethodOptionsCardPresentRoutingRequestedPriority {
 }
 impl std::str::FromStr for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -15503,6 +16625,11 @@ for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodOptionsCardPresentRoutingRequestedPriority {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_options_cashapp
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15522,43 +16649,36 @@ pub struct PaymentMethodOptionsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_cashapp object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodOptionsCashapp {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCashapp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_cashapp object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCashapp, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCashapp {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCashapp {
@@ -15600,38 +16720,33 @@ pub struct PaymentMethodOptionsCrypto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCrypto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_crypto object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsCrypto {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCrypto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCrypto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_crypto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCrypto, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCrypto {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCrypto {
@@ -15675,48 +16790,43 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodOptionsCustomerBalanceBankTransfer>,
+            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_customer_balance object",
+            &["bank_transfer", "funding_type", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsCustomerBalance {
+            bank_transfer: f0,
+            funding_type: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCustomerBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_customer_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCustomerBalance, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodOptionsCustomerBalanceBankTransfer,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "funding_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCustomerBalance {
-                    bank_transfer: f0,
-                    funding_type: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalance {
@@ -15766,52 +16876,49 @@ pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccount>,
+            f1: Option<
+                Vec<
+                    crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
+                >,
+            >,
+            f2: Option<
+                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_customer_balance_bank_transfer object",
+            &["eu_bank_transfer", "requested_address_types", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsCustomerBalanceBankTransfer {
+            eu_bank_transfer: f0,
+            requested_address_types: f1,
+            r#type: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceBankTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCustomerBalanceBankTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_options_customer_balance_bank_transfer object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCustomerBalanceBankTransfer, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
-                    >,
-                > = None;
-                let mut f2: Option<
-                    crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "eu_bank_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "requested_address_types" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsCustomerBalanceBankTransfer {
-                    eu_bank_transfer: f0,
-                    requested_address_types: f1,
-                    r#type: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalanceBankTransfer {
@@ -15848,40 +16955,46 @@ pub struct PaymentMethodOptionsCustomerBalanceEuBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceEuBankAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsCustomerBalanceEuBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_options_customer_balance_eu_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsCustomerBalanceEuBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_customer_balance_eu_bank_account object",
+            &["country"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodOptionsCustomerBalanceEuBankAccount {
-                    country: f0.ok_or_else(|| crate::rt::de::missing("country"))?,
+                    country: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "country")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsCustomerBalanceEuBankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsCustomerBalanceEuBankAccount {
@@ -15936,6 +17049,7 @@ impl PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
 }
 impl std::str::FromStr for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -15970,6 +17084,11 @@ for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccountCountry {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_options_fpx
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15987,38 +17106,33 @@ pub struct PaymentMethodOptionsFpx {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsFpx {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_fpx object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsFpx {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsFpx {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsFpx;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_fpx object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsFpx, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsFpx {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsFpx {
@@ -16057,38 +17171,33 @@ pub struct PaymentMethodOptionsGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsGiropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_giropay object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsGiropay {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsGiropay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_giropay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsGiropay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsGiropay {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsGiropay {
@@ -16127,38 +17236,33 @@ pub struct PaymentMethodOptionsGrabpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_grabpay object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsGrabpay {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsGrabpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsGrabpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_grabpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsGrabpay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsGrabpay {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsGrabpay {
@@ -16197,38 +17301,33 @@ pub struct PaymentMethodOptionsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_ideal object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsIdeal {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsIdeal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_ideal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsIdeal, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsIdeal {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsIdeal {
@@ -16257,33 +17356,29 @@ pub struct PaymentMethodOptionsInteracPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsInteracPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_interac_present object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodOptionsInteracPresent {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsInteracPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsInteracPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_interac_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsInteracPresent, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsInteracPresent {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsInteracPresent {
@@ -16323,46 +17418,43 @@ pub struct PaymentMethodOptionsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<String>,
+            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_klarna object",
+            &["capture_method", "preferred_locale", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsKlarna {
+            capture_method: f0,
+            preferred_locale: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsKlarna, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsKlarna {
-                    capture_method: f0,
-                    preferred_locale: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsKlarna {
@@ -16415,50 +17507,57 @@ pub struct PaymentMethodOptionsKonbini {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsKonbini {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_konbini object",
+            &[
+                "confirmation_number",
+                "expires_after_days",
+                "expires_at",
+                "product_description",
+                "setup_future_usage",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(PaymentMethodOptionsKonbini {
+            confirmation_number: f0,
+            expires_after_days: f1,
+            expires_at: f2,
+            product_description: f3,
+            setup_future_usage: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKonbini {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsKonbini;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_konbini object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsKonbini, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirmation_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_after_days" => f1 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f3 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsKonbini {
-                    confirmation_number: f0,
-                    expires_after_days: f1,
-                    expires_at: f2,
-                    product_description: f3,
-                    setup_future_usage: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsKonbini {
@@ -16511,43 +17610,36 @@ pub struct PaymentMethodOptionsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_kr_card object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodOptionsKrCard {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsKrCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_kr_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsKrCard, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsKrCard {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsKrCard {
@@ -16589,38 +17681,33 @@ pub struct PaymentMethodOptionsMbWay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsMbWay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_mb_way object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsMbWay {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMbWay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsMbWay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_mb_way object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsMbWay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsMbWay {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsMbWay {
@@ -16659,38 +17746,33 @@ pub struct PaymentMethodOptionsMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_multibanco object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsMultibanco {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsMultibanco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_multibanco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsMultibanco, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsMultibanco {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsMultibanco {
@@ -16731,42 +17813,49 @@ pub struct PaymentMethodOptionsOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsOxxo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsOxxo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_oxxo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsOxxo, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "expires_after_days" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodOptionsOxxo {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_oxxo object",
+            &["expires_after_days", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodOptionsOxxo {
-                    expires_after_days: f0
-                        .ok_or_else(|| crate::rt::de::missing("expires_after_days"))?,
+                    expires_after_days: f0,
                     setup_future_usage: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "expires_after_days")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsOxxo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsOxxo {
@@ -16806,38 +17895,33 @@ pub struct PaymentMethodOptionsP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_p24 object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsP24 {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsP24;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_p24 object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsP24, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsP24 {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsP24 {
@@ -16866,33 +17950,29 @@ pub struct PaymentMethodOptionsPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsPayByBank {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_pay_by_bank object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodOptionsPayByBank {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsPayByBank;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_pay_by_bank object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsPayByBank, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsPayByBank {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsPayByBank {
@@ -16928,38 +18008,33 @@ pub struct PaymentMethodOptionsPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsPaynow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_paynow object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsPaynow {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsPaynow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_paynow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsPaynow, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsPaynow {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsPaynow {
@@ -17004,49 +18079,47 @@ pub struct PaymentMethodOptionsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_paypal object",
+            &["capture_method", "preferred_locale", "reference", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodOptionsPaypal {
+            capture_method: f0,
+            preferred_locale: f1,
+            reference: f2,
+            setup_future_usage: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsPaypal, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
-                        "reference" => f2 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsPaypal {
-                    capture_method: f0,
-                    preferred_locale: f1,
-                    reference: f2,
-                    setup_future_usage: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsPaypal {
@@ -17102,49 +18175,52 @@ pub struct PaymentMethodOptionsPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsPix {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_pix object",
+            &[
+                "amount_includes_iof",
+                "expires_after_seconds",
+                "expires_at",
+                "setup_future_usage",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(PaymentMethodOptionsPix {
+            amount_includes_iof: f0,
+            expires_after_seconds: f1,
+            expires_at: f2,
+            setup_future_usage: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsPix;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_pix object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsPix, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
-                > = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_includes_iof" => f0 = crate::rt::de::next(&mut map)?,
-                        "expires_after_seconds" => f1 = crate::rt::de::next(&mut map)?,
-                        "expires_at" => f2 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsPix {
-                    amount_includes_iof: f0,
-                    expires_after_seconds: f1,
-                    expires_at: f2,
-                    setup_future_usage: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsPix {
@@ -17192,38 +18268,33 @@ pub struct PaymentMethodOptionsPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_promptpay object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsPromptpay {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsPromptpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_promptpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsPromptpay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsPromptpay {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsPromptpay {
@@ -17264,43 +18335,36 @@ pub struct PaymentMethodOptionsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_revolut_pay object",
+            &["capture_method", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodOptionsRevolutPay {
+            capture_method: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsRevolutPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_revolut_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsRevolutPay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsRevolutPay {
-                    capture_method: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsRevolutPay {
@@ -17334,38 +18398,33 @@ pub struct PaymentMethodOptionsSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsSatispay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_satispay object",
+            &["capture_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsSatispay {
+            capture_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsSatispay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_satispay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsSatispay, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capture_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsSatispay {
-                    capture_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsSatispay {
@@ -17406,41 +18465,36 @@ pub struct PaymentMethodOptionsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
+            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_sofort object",
+            &["preferred_language", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodOptionsSofort {
+            preferred_language: f0,
+            setup_future_usage: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsSofort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_sofort object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsSofort, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsSofortPreferredLanguage> = None;
-                let mut f1: Option<
-                    crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "preferred_language" => f0 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsSofort {
-                    preferred_language: f0,
-                    setup_future_usage: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsSofort {
@@ -17482,38 +18536,33 @@ pub struct PaymentMethodOptionsTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsTwint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_twint object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsTwint {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsTwint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_twint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsTwint, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsTwint {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsTwint {
@@ -17544,38 +18593,33 @@ pub struct PaymentMethodOptionsUsBankAccountMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::MandateUsBankAccountCollectionMethod>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_us_bank_account_mandate_options object",
+            &["collection_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsUsBankAccountMandateOptions {
+            collection_method: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsUsBankAccountMandateOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsUsBankAccountMandateOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_options_us_bank_account_mandate_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsUsBankAccountMandateOptions, A::Error> {
-                let mut f0: Option<crate::MandateUsBankAccountCollectionMethod> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collection_method" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsUsBankAccountMandateOptions {
-                    collection_method: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsUsBankAccountMandateOptions {
@@ -17618,44 +18662,43 @@ pub struct PaymentMethodOptionsWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::PaymentMethodOptionsWechatPayClient>,
+            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_wechat_pay object",
+            &["app_id", "client", "setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodOptionsWechatPay {
+            app_id: f0,
+            client: f1,
+            setup_future_usage: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsWechatPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_wechat_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsWechatPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::PaymentMethodOptionsWechatPayClient> = None;
-                let mut f2: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "app_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "client" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_future_usage" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsWechatPay {
-                    app_id: f0,
-                    client: f1,
-                    setup_future_usage: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsWechatPay {
@@ -17709,6 +18752,7 @@ impl PaymentMethodOptionsWechatPayClient {
 }
 impl std::str::FromStr for PaymentMethodOptionsWechatPayClient {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17735,6 +18779,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsWechatPayClient {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodOptionsWechatPayClient {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_options_zip
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17752,38 +18801,33 @@ pub struct PaymentMethodOptionsZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOptionsZip {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_options_zip object",
+            &["setup_future_usage"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodOptionsZip {
+            setup_future_usage: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOptionsZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOptionsZip;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_options_zip object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOptionsZip, A::Error> {
-                let mut f0: Option<
-                    crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "setup_future_usage" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOptionsZip {
-                    setup_future_usage: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOptionsZip {
@@ -17812,31 +18856,27 @@ pub struct PaymentMethodOxxo {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodOxxo {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_oxxo object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodOxxo { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodOxxo {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodOxxo;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_oxxo object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodOxxo, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodOxxo { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodOxxo {
@@ -17864,36 +18904,33 @@ pub struct PaymentMethodP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsP24Bank>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_p24 object",
+            &["bank"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodP24 {
+            bank: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodP24;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_p24 object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodP24, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsP24Bank> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodP24 {
-                    bank: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodP24 {
@@ -17922,31 +18959,27 @@ pub struct PaymentMethodPayByBank {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPayByBank {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_pay_by_bank object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodPayByBank { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayByBank {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPayByBank;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_pay_by_bank object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPayByBank, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPayByBank { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPayByBank {
@@ -17972,31 +19005,27 @@ pub struct PaymentMethodPayco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPayco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_payco object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodPayco { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPayco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_payco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPayco, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPayco { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPayco {
@@ -18022,31 +19051,27 @@ pub struct PaymentMethodPaynow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPaynow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_paynow object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodPaynow { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPaynow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPaynow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_paynow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPaynow, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPaynow { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPaynow {
@@ -18079,42 +19104,43 @@ pub struct PaymentMethodPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_paypal object",
+            &["country", "payer_email", "payer_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodPaypal {
+            country: f0,
+            payer_email: f1,
+            payer_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        "payer_email" => f1 = crate::rt::de::next(&mut map)?,
-                        "payer_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPaypal {
-                    country: f0,
-                    payer_email: f1,
-                    payer_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPaypal {
@@ -18155,42 +19181,43 @@ pub struct PaymentMethodPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_payto object",
+            &["bsb_number", "last4", "pay_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(PaymentMethodPayto {
+            bsb_number: f0,
+            last4: f1,
+            pay_id: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPayto, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "last4" => f1 = crate::rt::de::next(&mut map)?,
-                        "pay_id" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPayto {
-                    bsb_number: f0,
-                    last4: f1,
-                    pay_id: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPayto {
@@ -18225,31 +19252,27 @@ pub struct PaymentMethodPix {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPix {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_pix object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodPix { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPix {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPix;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_pix object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPix, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPix { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPix {
@@ -18275,31 +19298,27 @@ pub struct PaymentMethodPromptpay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodPromptpay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_promptpay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodPromptpay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodPromptpay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodPromptpay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_promptpay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodPromptpay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodPromptpay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodPromptpay {
@@ -18325,31 +19344,27 @@ pub struct PaymentMethodRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_revolut_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodRevolutPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodRevolutPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_revolut_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodRevolutPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodRevolutPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodRevolutPay {
@@ -18375,31 +19390,27 @@ pub struct PaymentMethodSamsungPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodSamsungPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_samsung_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodSamsungPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodSamsungPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodSamsungPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_samsung_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodSamsungPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodSamsungPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodSamsungPay {
@@ -18425,31 +19436,27 @@ pub struct PaymentMethodSatispay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodSatispay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_satispay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodSatispay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodSatispay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodSatispay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_satispay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodSatispay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodSatispay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodSatispay {
@@ -18487,51 +19494,62 @@ pub struct PaymentMethodSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::SepaDebitGeneratedFrom>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_sepa_debit object",
+            &[
+                "bank_code",
+                "branch_code",
+                "country",
+                "fingerprint",
+                "generated_from",
+                "last4",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(PaymentMethodSepaDebit {
+            bank_code: f0,
+            branch_code: f1,
+            country: f2,
+            fingerprint: f3,
+            generated_from: f4,
+            last4: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodSepaDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::SepaDebitGeneratedFrom> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
-                        "generated_from" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodSepaDebit {
-                    bank_code: f0,
-                    branch_code: f1,
-                    country: f2,
-                    fingerprint: f3,
-                    generated_from: f4,
-                    last4: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodSepaDebit {
@@ -18577,36 +19595,33 @@ pub struct PaymentMethodSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_sofort object",
+            &["country"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodSofort {
+            country: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodSofort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_sofort object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodSofort, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodSofort {
-                    country: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodSofort {
@@ -18635,31 +19650,27 @@ pub struct PaymentMethodSwish {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodSwish {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_swish object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodSwish { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodSwish {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodSwish;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_swish object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodSwish, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodSwish { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodSwish {
@@ -18685,31 +19696,27 @@ pub struct PaymentMethodTwint {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodTwint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_twint object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodTwint { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodTwint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodTwint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_twint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodTwint, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodTwint { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodTwint {
@@ -18904,6 +19911,7 @@ impl PaymentMethodType {
 }
 impl std::str::FromStr for PaymentMethodType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -18980,6 +19988,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_us_bank_account
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19009,66 +20022,81 @@ pub struct PaymentMethodUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
+            >,
+            f1: Option<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::UsBankAccountNetworks>,
+            f7: Option<String>,
+            f8: Option<crate::PaymentMethodUsBankAccountStatusDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_us_bank_account object",
+            &[
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "financial_connections_account",
+                "fingerprint",
+                "last4",
+                "networks",
+                "routing_number",
+                "status_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(PaymentMethodUsBankAccount {
+            account_holder_type: f0,
+            account_type: f1,
+            bank_name: f2,
+            financial_connections_account: f3,
+            fingerprint: f4,
+            last4: f5,
+            networks: f6,
+            routing_number: f7,
+            status_details: f8,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_us_bank_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodUsBankAccount, A::Error> {
-                let mut f0: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
-                > = None;
-                let mut f1: Option<
-                    crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::UsBankAccountNetworks> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::PaymentMethodUsBankAccountStatusDetails> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_type" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "financial_connections_account" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "fingerprint" => f4 = crate::rt::de::next(&mut map)?,
-                        "last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "networks" => f6 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f7 = crate::rt::de::next(&mut map)?,
-                        "status_details" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodUsBankAccount {
-                    account_holder_type: f0,
-                    account_type: f1,
-                    bank_name: f2,
-                    financial_connections_account: f3,
-                    fingerprint: f4,
-                    last4: f5,
-                    networks: f6,
-                    routing_number: f7,
-                    status_details: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodUsBankAccount {
@@ -19125,41 +20153,36 @@ pub struct PaymentMethodUsBankAccountBlocked {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodUsBankAccountBlocked {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodUsBankAccountBlockedNetworkCode>,
+            f1: Option<crate::PaymentMethodUsBankAccountBlockedReason>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_us_bank_account_blocked object",
+            &["network_code", "reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(PaymentMethodUsBankAccountBlocked {
+            network_code: f0,
+            reason: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlocked {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodUsBankAccountBlocked;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_us_bank_account_blocked object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodUsBankAccountBlocked, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodUsBankAccountBlockedNetworkCode,
-                > = None;
-                let mut f1: Option<crate::PaymentMethodUsBankAccountBlockedReason> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "network_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "reason" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodUsBankAccountBlocked {
-                    network_code: f0,
-                    reason: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodUsBankAccountBlocked {
@@ -19237,6 +20260,7 @@ impl PaymentMethodUsBankAccountBlockedNetworkCode {
 }
 impl std::str::FromStr for PaymentMethodUsBankAccountBlockedNetworkCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19270,6 +20294,11 @@ impl serde::Serialize for PaymentMethodUsBankAccountBlockedNetworkCode {
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlockedNetworkCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PaymentMethodUsBankAccountBlockedNetworkCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `PaymentMethodUsBankAccountBlockedReason`.
@@ -19324,6 +20353,7 @@ impl PaymentMethodUsBankAccountBlockedReason {
 }
 impl std::str::FromStr for PaymentMethodUsBankAccountBlockedReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19368,6 +20398,11 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountBlockedReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PaymentMethodUsBankAccountBlockedReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// payment_method_us_bank_account_status_details
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19376,36 +20411,33 @@ pub struct PaymentMethodUsBankAccountStatusDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodUsBankAccountStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodUsBankAccountBlocked>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_us_bank_account_status_details object",
+            &["blocked"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(PaymentMethodUsBankAccountStatusDetails {
+            blocked: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodUsBankAccountStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodUsBankAccountStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_us_bank_account_status_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodUsBankAccountStatusDetails, A::Error> {
-                let mut f0: Option<crate::PaymentMethodUsBankAccountBlocked> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "blocked" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodUsBankAccountStatusDetails {
-                    blocked: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodUsBankAccountStatusDetails {
@@ -19434,31 +20466,27 @@ pub struct PaymentMethodWechatPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodWechatPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_wechat_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodWechatPay { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodWechatPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodWechatPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_wechat_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodWechatPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodWechatPay { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodWechatPay {
@@ -19484,31 +20512,27 @@ pub struct PaymentMethodZip {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for PaymentMethodZip {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_zip object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(PaymentMethodZip { extra })
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaymentMethodZip {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodZip;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_zip object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodZip, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(PaymentMethodZip { extra })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PaymentMethodZip {

@@ -929,6 +929,7 @@ impl CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
 impl std::str::FromStr
 for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1210,263 +1211,336 @@ impl PaymentMethodConfiguration {
 #[cfg(any(feature = "checkout", feature = "payments"))]
 pub type PaymentMethodConfigurationId = crate::rt::Id<PaymentMethodConfiguration>;
 #[cfg(any(feature = "checkout", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for PaymentMethodConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_configuration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodConfiguration, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f3: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f4: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f5: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f6: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f7: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f10: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f11: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f12: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f13: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f14: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f15: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f16: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f17: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f18: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f19: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f20: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f21: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f22: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f23: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f24: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f25: Option<crate::PaymentMethodConfigurationId> = None;
-                let mut f26: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f27: Option<bool> = None;
-                let mut f28: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f29: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f30: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f31: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f32: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f33: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f34: Option<bool> = None;
-                let mut f35: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f36: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f37: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f38: Option<String> = None;
-                let mut f39: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f40: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f41: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f42: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f43: Option<String> = None;
-                let mut f44: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f45: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f46: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f47: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f48: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f49: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f50: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f51: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f52: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f53: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f54: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f55: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f56: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f57: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f58: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f59: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut f60: Option<
-                    crate::PaymentMethodConfigResourcePaymentMethodProperties,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "active" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "affirm" => f2 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay" => f3 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f4 = crate::rt::de::next(&mut map)?,
-                        "alma" => f5 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f6 = crate::rt::de::next(&mut map)?,
-                        "apple_pay" => f7 = crate::rt::de::next(&mut map)?,
-                        "application" => f8 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f9 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f10 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f11 = crate::rt::de::next(&mut map)?,
-                        "billie" => f12 = crate::rt::de::next(&mut map)?,
-                        "blik" => f13 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f14 = crate::rt::de::next(&mut map)?,
-                        "card" => f15 = crate::rt::de::next(&mut map)?,
-                        "cartes_bancaires" => f16 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f17 = crate::rt::de::next(&mut map)?,
-                        "crypto" => f18 = crate::rt::de::next(&mut map)?,
-                        "customer_balance" => f19 = crate::rt::de::next(&mut map)?,
-                        "eps" => f20 = crate::rt::de::next(&mut map)?,
-                        "fpx" => f21 = crate::rt::de::next(&mut map)?,
-                        "giropay" => f22 = crate::rt::de::next(&mut map)?,
-                        "google_pay" => f23 = crate::rt::de::next(&mut map)?,
-                        "grabpay" => f24 = crate::rt::de::next(&mut map)?,
-                        "id" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "ideal" => f26 = crate::rt::de::next(&mut map)?,
-                        "is_default" => f27 = Some(crate::rt::de::next(&mut map)?),
-                        "jcb" => f28 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f29 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f30 = crate::rt::de::next(&mut map)?,
-                        "konbini" => f31 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f32 = crate::rt::de::next(&mut map)?,
-                        "link" => f33 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f34 = Some(crate::rt::de::next(&mut map)?),
-                        "mb_way" => f35 = crate::rt::de::next(&mut map)?,
-                        "mobilepay" => f36 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f37 = crate::rt::de::next(&mut map)?,
-                        "name" => f38 = Some(crate::rt::de::next(&mut map)?),
-                        "naver_pay" => f39 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f40 = crate::rt::de::next(&mut map)?,
-                        "oxxo" => f41 = crate::rt::de::next(&mut map)?,
-                        "p24" => f42 = crate::rt::de::next(&mut map)?,
-                        "parent" => f43 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank" => f44 = crate::rt::de::next(&mut map)?,
-                        "payco" => f45 = crate::rt::de::next(&mut map)?,
-                        "paynow" => f46 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f47 = crate::rt::de::next(&mut map)?,
-                        "payto" => f48 = crate::rt::de::next(&mut map)?,
-                        "pix" => f49 = crate::rt::de::next(&mut map)?,
-                        "promptpay" => f50 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f51 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay" => f52 = crate::rt::de::next(&mut map)?,
-                        "satispay" => f53 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f54 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f55 = crate::rt::de::next(&mut map)?,
-                        "swish" => f56 = crate::rt::de::next(&mut map)?,
-                        "twint" => f57 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account" => f58 = crate::rt::de::next(&mut map)?,
-                        "wechat_pay" => f59 = crate::rt::de::next(&mut map)?,
-                        "zip" => f60 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f1: Option<bool>,
+            f2: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f3: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f4: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f5: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f6: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f7: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f8: Option<String>,
+            f9: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f10: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f11: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f12: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f13: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f14: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f15: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f16: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f17: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f18: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f19: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f20: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f21: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f22: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f23: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f24: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f25: Option<crate::PaymentMethodConfigurationId>,
+            f26: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f27: Option<bool>,
+            f28: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f29: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f30: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f31: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f32: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f33: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f34: Option<bool>,
+            f35: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f36: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f37: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f38: Option<String>,
+            f39: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f40: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f41: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f42: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f43: Option<String>,
+            f44: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f45: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f46: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f47: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f48: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f49: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f50: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f51: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f52: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f53: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f54: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f55: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f56: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f57: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f58: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f59: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+            f60: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_configuration object",
+            &[
+                "acss_debit",
+                "active",
+                "affirm",
+                "afterpay_clearpay",
+                "alipay",
+                "alma",
+                "amazon_pay",
+                "apple_pay",
+                "application",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "billie",
+                "blik",
+                "boleto",
+                "card",
+                "cartes_bancaires",
+                "cashapp",
+                "crypto",
+                "customer_balance",
+                "eps",
+                "fpx",
+                "giropay",
+                "google_pay",
+                "grabpay",
+                "id",
+                "ideal",
+                "is_default",
+                "jcb",
+                "kakao_pay",
+                "klarna",
+                "konbini",
+                "kr_card",
+                "link",
+                "livemode",
+                "mb_way",
+                "mobilepay",
+                "multibanco",
+                "name",
+                "naver_pay",
+                "nz_bank_account",
+                "object",
+                "oxxo",
+                "p24",
+                "parent",
+                "pay_by_bank",
+                "payco",
+                "paynow",
+                "paypal",
+                "payto",
+                "pix",
+                "promptpay",
+                "revolut_pay",
+                "samsung_pay",
+                "satispay",
+                "sepa_debit",
+                "sofort",
+                "swish",
+                "twint",
+                "us_bank_account",
+                "wechat_pay",
+                "zip",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.required(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.required(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.required(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.required(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.skip(),
+                42 => r.optional(&mut b.f41),
+                43 => r.optional(&mut b.f42),
+                44 => r.optional(&mut b.f43),
+                45 => r.optional(&mut b.f44),
+                46 => r.optional(&mut b.f45),
+                47 => r.optional(&mut b.f46),
+                48 => r.optional(&mut b.f47),
+                49 => r.optional(&mut b.f48),
+                50 => r.optional(&mut b.f49),
+                51 => r.optional(&mut b.f50),
+                52 => r.optional(&mut b.f51),
+                53 => r.optional(&mut b.f52),
+                54 => r.optional(&mut b.f53),
+                55 => r.optional(&mut b.f54),
+                56 => r.optional(&mut b.f55),
+                57 => r.optional(&mut b.f56),
+                58 => r.optional(&mut b.f57),
+                59 => r.optional(&mut b.f58),
+                60 => r.optional(&mut b.f59),
+                61 => r.optional(&mut b.f60),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22,
+                f23,
+                f24,
+                f25: Some(f25),
+                f26,
+                f27: Some(f27),
+                f28,
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34: Some(f34),
+                f35,
+                f36,
+                f37,
+                f38: Some(f38),
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+                f44,
+                f45,
+                f46,
+                f47,
+                f48,
+                f49,
+                f50,
+                f51,
+                f52,
+                f53,
+                f54,
+                f55,
+                f56,
+                f57,
+                f58,
+                f59,
+                f60,
+            } => {
                 Ok(PaymentMethodConfiguration {
                     acss_debit: f0,
-                    active: f1.ok_or_else(|| crate::rt::de::missing("active"))?,
+                    active: f1,
                     affirm: f2,
                     afterpay_clearpay: f3,
                     alipay: f4,
@@ -1490,20 +1564,20 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodConfiguration {
                     giropay: f22,
                     google_pay: f23,
                     grabpay: f24,
-                    id: f25.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f25,
                     ideal: f26,
-                    is_default: f27.ok_or_else(|| crate::rt::de::missing("is_default"))?,
+                    is_default: f27,
                     jcb: f28,
                     kakao_pay: f29,
                     klarna: f30,
                     konbini: f31,
                     kr_card: f32,
                     link: f33,
-                    livemode: f34.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f34,
                     mb_way: f35,
                     mobilepay: f36,
                     multibanco: f37,
-                    name: f38.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    name: f38,
                     naver_pay: f39,
                     nz_bank_account: f40,
                     oxxo: f41,
@@ -1529,8 +1603,29 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodConfiguration {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "active"),
+                                    (b.f25.is_none(), "id"),
+                                    (b.f27.is_none(), "is_default"),
+                                    (b.f34.is_none(), "livemode"),
+                                    (b.f38.is_none(), "name"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "checkout", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for PaymentMethodConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "checkout", feature = "payments"))]

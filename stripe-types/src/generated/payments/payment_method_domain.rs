@@ -212,82 +212,127 @@ impl PaymentMethodDomain {
 #[cfg(feature = "payments")]
 pub type PaymentMethodDomainId = crate::rt::Id<PaymentMethodDomain>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for PaymentMethodDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDomain;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payment_method_domain object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDomain, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut f6: Option<crate::PaymentMethodDomainId> = None;
-                let mut f7: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut f8: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatus,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amazon_pay" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "apple_pay" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "domain_name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "enabled" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "google_pay" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "klarna" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "link" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "paypal" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDomain {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f1: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<bool>,
+            f5: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f6: Option<crate::PaymentMethodDomainId>,
+            f7: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f8: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f9: Option<bool>,
+            f10: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_domain object",
+            &[
+                "amazon_pay",
+                "apple_pay",
+                "created",
+                "domain_name",
+                "enabled",
+                "google_pay",
+                "id",
+                "klarna",
+                "link",
+                "livemode",
+                "object",
+                "paypal",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(PaymentMethodDomain {
-                    amazon_pay: f0.ok_or_else(|| crate::rt::de::missing("amazon_pay"))?,
-                    apple_pay: f1.ok_or_else(|| crate::rt::de::missing("apple_pay"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    domain_name: f3
-                        .ok_or_else(|| crate::rt::de::missing("domain_name"))?,
-                    enabled: f4.ok_or_else(|| crate::rt::de::missing("enabled"))?,
-                    google_pay: f5.ok_or_else(|| crate::rt::de::missing("google_pay"))?,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    klarna: f7.ok_or_else(|| crate::rt::de::missing("klarna"))?,
-                    link: f8.ok_or_else(|| crate::rt::de::missing("link"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    paypal: f10.ok_or_else(|| crate::rt::de::missing("paypal"))?,
+                    amazon_pay: f0,
+                    apple_pay: f1,
+                    created: f2,
+                    domain_name: f3,
+                    enabled: f4,
+                    google_pay: f5,
+                    id: f6,
+                    klarna: f7,
+                    link: f8,
+                    livemode: f9,
+                    paypal: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amazon_pay"),
+                                    (b.f1.is_none(), "apple_pay"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "domain_name"),
+                                    (b.f4.is_none(), "enabled"),
+                                    (b.f5.is_none(), "google_pay"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "klarna"),
+                                    (b.f8.is_none(), "link"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "paypal"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for PaymentMethodDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -334,45 +379,48 @@ pub struct PaymentMethodDomainResourcePaymentMethodStatus {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for PaymentMethodDomainResourcePaymentMethodStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDomainResourcePaymentMethodStatus;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_domain_resource_payment_method_status object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<PaymentMethodDomainResourcePaymentMethodStatus, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatusStatus,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDomainResourcePaymentMethodStatusStatus>,
+            f1: Option<crate::PaymentMethodDomainResourcePaymentMethodStatusDetails>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_domain_resource_payment_method_status object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(PaymentMethodDomainResourcePaymentMethodStatus {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for PaymentMethodDomainResourcePaymentMethodStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -408,43 +456,48 @@ pub struct PaymentMethodDomainResourcePaymentMethodStatusDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PaymentMethodDomainResourcePaymentMethodStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a payment_method_domain_resource_payment_method_status_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                PaymentMethodDomainResourcePaymentMethodStatusDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error_message" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payment_method_domain_resource_payment_method_status_details object",
+            &["error_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(PaymentMethodDomainResourcePaymentMethodStatusDetails {
-                    error_message: f0
-                        .ok_or_else(|| crate::rt::de::missing("error_message"))?,
+                    error_message: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "error_message")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de>
+for PaymentMethodDomainResourcePaymentMethodStatusDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -492,6 +545,7 @@ impl PaymentMethodDomainResourcePaymentMethodStatusStatus {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for PaymentMethodDomainResourcePaymentMethodStatusStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -525,6 +579,12 @@ impl<'de> serde::Deserialize<'de>
 for PaymentMethodDomainResourcePaymentMethodStatusStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a payment method domain

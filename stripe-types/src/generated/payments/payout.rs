@@ -228,6 +228,7 @@ impl CreatePayoutMethod {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreatePayoutMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -285,6 +286,7 @@ impl CreatePayoutSourceType {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for CreatePayoutSourceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -580,121 +582,217 @@ impl Payout {
 }
 /// The id of a [`Payout`].
 pub type PayoutId = crate::rt::Id<Payout>;
-impl<'de> serde::Deserialize<'de> for Payout {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Payout;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a payout object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Payout, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::ApplicationFee>> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::rt::Expandable<crate::PayoutDestination>> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::BalanceTransaction>> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::PayoutId> = None;
-                let mut f14: Option<bool> = None;
-                let mut f15: Option<crate::rt::Metadata> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::rt::Expandable<crate::Payout>> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<crate::PayoutReconciliationStatus> = None;
-                let mut f20: Option<crate::rt::Expandable<crate::Payout>> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<String> = None;
-                let mut f23: Option<String> = None;
-                let mut f24: Option<crate::PayoutsTraceId> = None;
-                let mut f25: Option<crate::PayoutType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "application_fee" => f1 = crate::rt::de::next(&mut map)?,
-                        "application_fee_amount" => f2 = crate::rt::de::next(&mut map)?,
-                        "arrival_date" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "automatic" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_transaction" => f5 = crate::rt::de::next(&mut map)?,
-                        "created" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f8 = crate::rt::de::next(&mut map)?,
-                        "destination" => f9 = crate::rt::de::next(&mut map)?,
-                        "failure_balance_transaction" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        "failure_code" => f11 = crate::rt::de::next(&mut map)?,
-                        "failure_message" => f12 = crate::rt::de::next(&mut map)?,
-                        "id" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f15 = crate::rt::de::next(&mut map)?,
-                        "method" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "original_payout" => f17 = crate::rt::de::next(&mut map)?,
-                        "payout_method" => f18 = crate::rt::de::next(&mut map)?,
-                        "reconciliation_status" => {
-                            f19 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "reversed_by" => f20 = crate::rt::de::next(&mut map)?,
-                        "source_type" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "statement_descriptor" => f22 = crate::rt::de::next(&mut map)?,
-                        "status" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "trace_id" => f24 = crate::rt::de::next(&mut map)?,
-                        "type" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Payout {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::ApplicationFee>>,
+            f2: Option<i64>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<bool>,
+            f5: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<crate::rt::Expandable<crate::PayoutDestination>>,
+            f10: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<crate::PayoutId>,
+            f14: Option<bool>,
+            f15: Option<crate::rt::Metadata>,
+            f16: Option<String>,
+            f17: Option<crate::rt::Expandable<crate::Payout>>,
+            f18: Option<String>,
+            f19: Option<crate::PayoutReconciliationStatus>,
+            f20: Option<crate::rt::Expandable<crate::Payout>>,
+            f21: Option<String>,
+            f22: Option<String>,
+            f23: Option<String>,
+            f24: Option<crate::PayoutsTraceId>,
+            f25: Option<crate::PayoutType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a payout object",
+            &[
+                "amount",
+                "application_fee",
+                "application_fee_amount",
+                "arrival_date",
+                "automatic",
+                "balance_transaction",
+                "created",
+                "currency",
+                "description",
+                "destination",
+                "failure_balance_transaction",
+                "failure_code",
+                "failure_message",
+                "id",
+                "livemode",
+                "metadata",
+                "method",
+                "object",
+                "original_payout",
+                "payout_method",
+                "reconciliation_status",
+                "reversed_by",
+                "source_type",
+                "statement_descriptor",
+                "status",
+                "trace_id",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.skip(),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.required(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                22 => r.required(&mut b.f21),
+                23 => r.optional(&mut b.f22),
+                24 => r.required(&mut b.f23),
+                25 => r.optional(&mut b.f24),
+                26 => r.required(&mut b.f25),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+                f16: Some(f16),
+                f17,
+                f18,
+                f19: Some(f19),
+                f20,
+                f21: Some(f21),
+                f22,
+                f23: Some(f23),
+                f24,
+                f25: Some(f25),
+            } => {
                 Ok(Payout {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f0,
                     application_fee: f1,
                     application_fee_amount: f2,
-                    arrival_date: f3
-                        .ok_or_else(|| crate::rt::de::missing("arrival_date"))?,
-                    automatic: f4.ok_or_else(|| crate::rt::de::missing("automatic"))?,
+                    arrival_date: f3,
+                    automatic: f4,
                     balance_transaction: f5,
-                    created: f6.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f7.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f6,
+                    currency: f7,
                     description: f8,
                     destination: f9,
                     failure_balance_transaction: f10,
                     failure_code: f11,
                     failure_message: f12,
-                    id: f13.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f14.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f13,
+                    livemode: f14,
                     metadata: f15,
-                    method: f16.ok_or_else(|| crate::rt::de::missing("method"))?,
+                    method: f16,
                     original_payout: f17,
                     payout_method: f18,
-                    reconciliation_status: f19
-                        .ok_or_else(|| crate::rt::de::missing("reconciliation_status"))?,
+                    reconciliation_status: f19,
                     reversed_by: f20,
-                    source_type: f21
-                        .ok_or_else(|| crate::rt::de::missing("source_type"))?,
+                    source_type: f21,
                     statement_descriptor: f22,
-                    status: f23.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f23,
                     trace_id: f24,
-                    r#type: f25.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f25,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f3.is_none(), "arrival_date"),
+                                    (b.f4.is_none(), "automatic"),
+                                    (b.f6.is_none(), "created"),
+                                    (b.f7.is_none(), "currency"),
+                                    (b.f13.is_none(), "id"),
+                                    (b.f14.is_none(), "livemode"),
+                                    (b.f16.is_none(), "method"),
+                                    (b.f19.is_none(), "reconciliation_status"),
+                                    (b.f21.is_none(), "source_type"),
+                                    (b.f23.is_none(), "status"),
+                                    (b.f25.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Payout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Payout {
@@ -815,28 +913,30 @@ impl From<crate::DeletedCard> for PayoutDestination {
         PayoutDestination::DeletedCard(Box::new(v))
     }
 }
-impl<'de> serde::Deserialize<'de> for PayoutDestination {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for PayoutDestination {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("bank_account"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PayoutDestination::BankAccount(Box::new(x)))
+                r.decode().map(|x| PayoutDestination::BankAccount(Box::new(x)))
             }
             (Some("card"), false) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PayoutDestination::Card(Box::new(x)))
+                r.decode().map(|x| PayoutDestination::Card(Box::new(x)))
             }
             (Some("bank_account"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PayoutDestination::DeletedBankAccount(Box::new(x)))
+                r.decode().map(|x| PayoutDestination::DeletedBankAccount(Box::new(x)))
             }
             (Some("card"), true) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| PayoutDestination::DeletedCard(Box::new(x)))
+                r.decode().map(|x| PayoutDestination::DeletedCard(Box::new(x)))
             }
-            _ => Ok(PayoutDestination::Unknown(v)),
+            _ => r.decode().map(PayoutDestination::Unknown),
         }
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayoutDestination {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for PayoutDestination {
@@ -878,6 +978,7 @@ impl PayoutReconciliationStatus {
 }
 impl std::str::FromStr for PayoutReconciliationStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -904,6 +1005,11 @@ impl<'de> serde::Deserialize<'de> for PayoutReconciliationStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for PayoutReconciliationStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `PayoutType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -927,6 +1033,7 @@ impl PayoutType {
 }
 impl std::str::FromStr for PayoutType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -950,6 +1057,11 @@ impl serde::Serialize for PayoutType {
 impl<'de> serde::Deserialize<'de> for PayoutType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for PayoutType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a payout

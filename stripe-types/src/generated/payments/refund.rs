@@ -271,6 +271,7 @@ impl CreateChargeRefundOrigin {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateChargeRefundOrigin {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -327,6 +328,7 @@ impl CreateChargeRefundReason {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateChargeRefundReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

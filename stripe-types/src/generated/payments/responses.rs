@@ -45,24 +45,28 @@ impl From<crate::Source> for CardOrBankAccountOrSource {
     }
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for CardOrBankAccountOrSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for CardOrBankAccountOrSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("card"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CardOrBankAccountOrSource::Card(Box::new(x)))
+                r.decode().map(|x| CardOrBankAccountOrSource::Card(Box::new(x)))
             }
             (Some("bank_account"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CardOrBankAccountOrSource::BankAccount(Box::new(x)))
+                r.decode().map(|x| CardOrBankAccountOrSource::BankAccount(Box::new(x)))
             }
             (Some("source"), _) => {
-                crate::rt::de::from_value(v)
-                    .map(|x| CardOrBankAccountOrSource::Source(Box::new(x)))
+                r.decode().map(|x| CardOrBankAccountOrSource::Source(Box::new(x)))
             }
-            _ => Ok(CardOrBankAccountOrSource::Unknown(v)),
+            _ => r.decode().map(CardOrBankAccountOrSource::Unknown),
         }
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for CardOrBankAccountOrSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -119,19 +123,35 @@ for DeleteCustomersCustomerBankAccountsIdResponse {
     }
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for DeleteCustomersCustomerBankAccountsIdResponse {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    DeleteCustomersCustomerBankAccountsIdResponse::PaymentSource(x),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    DeleteCustomersCustomerBankAccountsIdResponse::DeletedPaymentSource(
+                        x,
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(DeleteCustomersCustomerBankAccountsIdResponse::Unknown)
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for DeleteCustomersCustomerBankAccountsIdResponse {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(DeleteCustomersCustomerBankAccountsIdResponse::PaymentSource(x));
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                DeleteCustomersCustomerBankAccountsIdResponse::DeletedPaymentSource(x),
-            );
-        }
-        Ok(DeleteCustomersCustomerBankAccountsIdResponse::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

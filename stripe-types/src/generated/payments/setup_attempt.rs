@@ -186,90 +186,147 @@ impl SetupAttempt {
 }
 /// The id of a [`SetupAttempt`].
 pub type SetupAttemptId = crate::rt::Id<SetupAttempt>;
-impl<'de> serde::Deserialize<'de> for SetupAttempt {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttempt;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttempt, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<Vec<crate::SetupAttemptFlowDirections>> = None;
-                let mut f6: Option<crate::SetupAttemptId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f9: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f10: Option<crate::SetupAttemptPaymentMethodDetails> = None;
-                let mut f11: Option<crate::ApiErrors> = None;
-                let mut f12: Option<crate::rt::Expandable<crate::SetupIntent>> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application" => f0 = crate::rt::de::next(&mut map)?,
-                        "attach_to_self" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f3 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f4 = crate::rt::de::next(&mut map)?,
-                        "flow_directions" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method_details" => {
-                            f10 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "setup_error" => f11 = crate::rt::de::next(&mut map)?,
-                        "setup_intent" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "usage" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupAttempt {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Application>>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f4: Option<String>,
+            f5: Option<Vec<crate::SetupAttemptFlowDirections>>,
+            f6: Option<crate::SetupAttemptId>,
+            f7: Option<bool>,
+            f8: Option<crate::rt::Expandable<crate::Account>>,
+            f9: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f10: Option<crate::SetupAttemptPaymentMethodDetails>,
+            f11: Option<crate::ApiErrors>,
+            f12: Option<crate::rt::Expandable<crate::SetupIntent>>,
+            f13: Option<String>,
+            f14: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt object",
+            &[
+                "application",
+                "attach_to_self",
+                "created",
+                "customer",
+                "customer_account",
+                "flow_directions",
+                "id",
+                "livemode",
+                "object",
+                "on_behalf_of",
+                "payment_method",
+                "payment_method_details",
+                "setup_error",
+                "setup_intent",
+                "status",
+                "usage",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+            } => {
                 Ok(SetupAttempt {
                     application: f0,
                     attach_to_self: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     customer: f3,
                     customer_account: f4,
                     flow_directions: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f6,
+                    livemode: f7,
                     on_behalf_of: f8,
-                    payment_method: f9
-                        .ok_or_else(|| crate::rt::de::missing("payment_method"))?,
-                    payment_method_details: f10
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "payment_method_details",
-                        ))?,
+                    payment_method: f9,
+                    payment_method_details: f10,
                     setup_error: f11,
-                    setup_intent: f12
-                        .ok_or_else(|| crate::rt::de::missing("setup_intent"))?,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    usage: f14.ok_or_else(|| crate::rt::de::missing("usage"))?,
+                    setup_intent: f12,
+                    status: f13,
+                    usage: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f9.is_none(), "payment_method"),
+                                    (b.f10.is_none(), "payment_method_details"),
+                                    (b.f12.is_none(), "setup_intent"),
+                                    (b.f13.is_none(), "status"),
+                                    (b.f14.is_none(), "usage"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupAttempt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttempt {
@@ -341,6 +398,7 @@ impl SetupAttemptFlowDirections {
 }
 impl std::str::FromStr for SetupAttemptFlowDirections {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -364,6 +422,11 @@ impl serde::Serialize for SetupAttemptFlowDirections {
 impl<'de> serde::Deserialize<'de> for SetupAttemptFlowDirections {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SetupAttemptFlowDirections {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// SetupAttemptPaymentMethodDetails
@@ -397,77 +460,141 @@ pub struct SetupAttemptPaymentMethodDetails {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetails, A::Error> {
-                let mut f0: Option<crate::SetupAttemptPaymentMethodDetailsAcssDebit> = None;
-                let mut f1: Option<crate::SetupAttemptPaymentMethodDetailsAmazonPay> = None;
-                let mut f2: Option<crate::SetupAttemptPaymentMethodDetailsAuBecsDebit> = None;
-                let mut f3: Option<crate::SetupAttemptPaymentMethodDetailsBacsDebit> = None;
-                let mut f4: Option<crate::SetupAttemptPaymentMethodDetailsBancontact> = None;
-                let mut f5: Option<crate::SetupAttemptPaymentMethodDetailsBoleto> = None;
-                let mut f6: Option<crate::SetupAttemptPaymentMethodDetailsCard> = None;
-                let mut f7: Option<crate::SetupAttemptPaymentMethodDetailsCardPresent> = None;
-                let mut f8: Option<crate::SetupAttemptPaymentMethodDetailsCashapp> = None;
-                let mut f9: Option<crate::SetupAttemptPaymentMethodDetailsIdeal> = None;
-                let mut f10: Option<crate::SetupAttemptPaymentMethodDetailsKakaoPay> = None;
-                let mut f11: Option<crate::SetupAttemptPaymentMethodDetailsKlarna> = None;
-                let mut f12: Option<crate::SetupAttemptPaymentMethodDetailsKrCard> = None;
-                let mut f13: Option<crate::SetupAttemptPaymentMethodDetailsLink> = None;
-                let mut f14: Option<crate::SetupAttemptPaymentMethodDetailsNaverPay> = None;
-                let mut f15: Option<
-                    crate::SetupAttemptPaymentMethodDetailsNzBankAccount,
-                > = None;
-                let mut f16: Option<crate::SetupAttemptPaymentMethodDetailsPaypal> = None;
-                let mut f17: Option<crate::SetupAttemptPaymentMethodDetailsPayto> = None;
-                let mut f18: Option<crate::SetupAttemptPaymentMethodDetailsRevolutPay> = None;
-                let mut f19: Option<crate::SetupAttemptPaymentMethodDetailsSepaDebit> = None;
-                let mut f20: Option<crate::SetupAttemptPaymentMethodDetailsSofort> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<
-                    crate::SetupAttemptPaymentMethodDetailsUsBankAccount,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f4 = crate::rt::de::next(&mut map)?,
-                        "boleto" => f5 = crate::rt::de::next(&mut map)?,
-                        "card" => f6 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f7 = crate::rt::de::next(&mut map)?,
-                        "cashapp" => f8 = crate::rt::de::next(&mut map)?,
-                        "ideal" => f9 = crate::rt::de::next(&mut map)?,
-                        "kakao_pay" => f10 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f11 = crate::rt::de::next(&mut map)?,
-                        "kr_card" => f12 = crate::rt::de::next(&mut map)?,
-                        "link" => f13 = crate::rt::de::next(&mut map)?,
-                        "naver_pay" => f14 = crate::rt::de::next(&mut map)?,
-                        "nz_bank_account" => f15 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f16 = crate::rt::de::next(&mut map)?,
-                        "payto" => f17 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay" => f18 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f19 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f20 = crate::rt::de::next(&mut map)?,
-                        "type" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f22 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupAttemptPaymentMethodDetailsAcssDebit>,
+            f1: Option<crate::SetupAttemptPaymentMethodDetailsAmazonPay>,
+            f2: Option<crate::SetupAttemptPaymentMethodDetailsAuBecsDebit>,
+            f3: Option<crate::SetupAttemptPaymentMethodDetailsBacsDebit>,
+            f4: Option<crate::SetupAttemptPaymentMethodDetailsBancontact>,
+            f5: Option<crate::SetupAttemptPaymentMethodDetailsBoleto>,
+            f6: Option<crate::SetupAttemptPaymentMethodDetailsCard>,
+            f7: Option<crate::SetupAttemptPaymentMethodDetailsCardPresent>,
+            f8: Option<crate::SetupAttemptPaymentMethodDetailsCashapp>,
+            f9: Option<crate::SetupAttemptPaymentMethodDetailsIdeal>,
+            f10: Option<crate::SetupAttemptPaymentMethodDetailsKakaoPay>,
+            f11: Option<crate::SetupAttemptPaymentMethodDetailsKlarna>,
+            f12: Option<crate::SetupAttemptPaymentMethodDetailsKrCard>,
+            f13: Option<crate::SetupAttemptPaymentMethodDetailsLink>,
+            f14: Option<crate::SetupAttemptPaymentMethodDetailsNaverPay>,
+            f15: Option<crate::SetupAttemptPaymentMethodDetailsNzBankAccount>,
+            f16: Option<crate::SetupAttemptPaymentMethodDetailsPaypal>,
+            f17: Option<crate::SetupAttemptPaymentMethodDetailsPayto>,
+            f18: Option<crate::SetupAttemptPaymentMethodDetailsRevolutPay>,
+            f19: Option<crate::SetupAttemptPaymentMethodDetailsSepaDebit>,
+            f20: Option<crate::SetupAttemptPaymentMethodDetailsSofort>,
+            f21: Option<String>,
+            f22: Option<crate::SetupAttemptPaymentMethodDetailsUsBankAccount>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details object",
+            &[
+                "acss_debit",
+                "amazon_pay",
+                "au_becs_debit",
+                "bacs_debit",
+                "bancontact",
+                "boleto",
+                "card",
+                "card_present",
+                "cashapp",
+                "ideal",
+                "kakao_pay",
+                "klarna",
+                "kr_card",
+                "link",
+                "naver_pay",
+                "nz_bank_account",
+                "paypal",
+                "payto",
+                "revolut_pay",
+                "sepa_debit",
+                "sofort",
+                "type",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21: Some(f21),
+                f22,
+            } => {
                 Ok(SetupAttemptPaymentMethodDetails {
                     acss_debit: f0,
                     amazon_pay: f1,
@@ -490,13 +617,25 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetails {
                     revolut_pay: f18,
                     sepa_debit: f19,
                     sofort: f20,
-                    r#type: f21.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f21,
                     us_bank_account: f22,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f21.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetails {
@@ -589,33 +728,29 @@ pub struct SetupAttemptPaymentMethodDetailsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_acss_debit object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsAcssDebit {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsAcssDebit, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsAcssDebit {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAcssDebit {
@@ -641,33 +776,29 @@ pub struct SetupAttemptPaymentMethodDetailsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_amazon_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsAmazonPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsAmazonPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsAmazonPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAmazonPay {
@@ -693,35 +824,29 @@ pub struct SetupAttemptPaymentMethodDetailsAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_au_becs_debit object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsAuBecsDebit {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_attempt_payment_method_details_au_becs_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsAuBecsDebit, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsAuBecsDebit {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsAuBecsDebit {
@@ -747,33 +872,29 @@ pub struct SetupAttemptPaymentMethodDetailsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_bacs_debit object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsBacsDebit {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsBacsDebit, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsBacsDebit {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBacsDebit {
@@ -819,61 +940,72 @@ pub struct SetupAttemptPaymentMethodDetailsBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: Option<crate::rt::Expandable<crate::Mandate>>,
+            f5: Option<String>,
+            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_bancontact object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "preferred_language",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsBancontact {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            generated_sepa_debit: f3,
+            generated_sepa_debit_mandate: f4,
+            iban_last4: f5,
+            preferred_language: f6,
+            verified_name: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsBancontact, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsBancontact {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    generated_sepa_debit: f3,
-                    generated_sepa_debit_mandate: f4,
-                    iban_last4: f5,
-                    preferred_language: f6,
-                    verified_name: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBancontact {
@@ -923,33 +1055,29 @@ pub struct SetupAttemptPaymentMethodDetailsBoleto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBoleto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_boleto object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsBoleto {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsBoleto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsBoleto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_boleto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsBoleto, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsBoleto {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsBoleto {
@@ -999,66 +1127,87 @@ pub struct SetupAttemptPaymentMethodDetailsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::SetupAttemptPaymentMethodDetailsCardChecks>,
+            f2: Option<String>,
+            f3: Option<i64>,
+            f4: Option<i64>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<crate::ThreeDSecureDetails>,
+            f10: Option<crate::SetupAttemptPaymentMethodDetailsCardWallet>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_card object",
+            &[
+                "brand",
+                "checks",
+                "country",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "last4",
+                "network",
+                "three_d_secure",
+                "wallet",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsCard {
+            brand: f0,
+            checks: f1,
+            country: f2,
+            exp_month: f3,
+            exp_year: f4,
+            fingerprint: f5,
+            funding: f6,
+            last4: f7,
+            network: f8,
+            three_d_secure: f9,
+            wallet: f10,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::SetupAttemptPaymentMethodDetailsCardChecks> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::ThreeDSecureDetails> = None;
-                let mut f10: Option<crate::SetupAttemptPaymentMethodDetailsCardWallet> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "brand" => f0 = crate::rt::de::next(&mut map)?,
-                        "checks" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f3 = crate::rt::de::next(&mut map)?,
-                        "exp_year" => f4 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f5 = crate::rt::de::next(&mut map)?,
-                        "funding" => f6 = crate::rt::de::next(&mut map)?,
-                        "last4" => f7 = crate::rt::de::next(&mut map)?,
-                        "network" => f8 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f9 = crate::rt::de::next(&mut map)?,
-                        "wallet" => f10 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsCard {
-                    brand: f0,
-                    checks: f1,
-                    country: f2,
-                    exp_month: f3,
-                    exp_year: f4,
-                    fingerprint: f5,
-                    funding: f6,
-                    last4: f7,
-                    network: f8,
-                    three_d_secure: f9,
-                    wallet: f10,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCard {
@@ -1123,44 +1272,43 @@ pub struct SetupAttemptPaymentMethodDetailsCardChecks {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardChecks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_card_checks object",
+            &["address_line1_check", "address_postal_code_check", "cvc_check"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsCardChecks {
+            address_line1_check: f0,
+            address_postal_code_check: f1,
+            cvc_check: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardChecks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsCardChecks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_card_checks object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsCardChecks, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_postal_code_check" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cvc_check" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsCardChecks {
-                    address_line1_check: f0,
-                    address_postal_code_check: f1,
-                    cvc_check: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardChecks {
@@ -1199,39 +1347,36 @@ pub struct SetupAttemptPaymentMethodDetailsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f1: Option<crate::PaymentMethodDetailsCardPresentOffline>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_card_present object",
+            &["generated_card", "offline"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsCardPresent {
+            generated_card: f0,
+            offline: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsCardPresent, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsCardPresentOffline> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "generated_card" => f0 = crate::rt::de::next(&mut map)?,
-                        "offline" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsCardPresent {
-                    generated_card: f0,
-                    offline: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardPresent {
@@ -1267,44 +1412,54 @@ pub struct SetupAttemptPaymentMethodDetailsCardWallet {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWallet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsCardWallet;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_card_wallet object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsCardWallet, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsCardWalletApplePay> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsCardWalletGooglePay> = None;
-                let mut f2: Option<
-                    crate::SetupAttemptPaymentMethodDetailsCardWalletType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "apple_pay" => f0 = crate::rt::de::next(&mut map)?,
-                        "google_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWallet {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
+            f1: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
+            f2: Option<crate::SetupAttemptPaymentMethodDetailsCardWalletType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_card_wallet object",
+            &["apple_pay", "google_pay", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(SetupAttemptPaymentMethodDetailsCardWallet {
                     apple_pay: f0,
                     google_pay: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWallet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCardWallet {
@@ -1356,6 +1511,7 @@ impl SetupAttemptPaymentMethodDetailsCardWalletType {
 }
 impl std::str::FromStr for SetupAttemptPaymentMethodDetailsCardWalletType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1384,6 +1540,11 @@ impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCardWallet
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWalletType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// setup_attempt_payment_method_details_cashapp
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1391,33 +1552,29 @@ pub struct SetupAttemptPaymentMethodDetailsCashapp {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCashapp {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_cashapp object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsCashapp {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsCashapp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsCashapp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_cashapp object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsCashapp, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsCashapp {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsCashapp {
@@ -1456,53 +1613,62 @@ pub struct SetupAttemptPaymentMethodDetailsIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::PaymentMethodDetailsIdealBank>,
+            f1: Option<crate::PaymentMethodDetailsIdealBic>,
+            f2: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f3: Option<crate::rt::Expandable<crate::Mandate>>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_ideal object",
+            &[
+                "bank",
+                "bic",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsIdeal {
+            bank: f0,
+            bic: f1,
+            generated_sepa_debit: f2,
+            generated_sepa_debit_mandate: f3,
+            iban_last4: f4,
+            verified_name: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsIdeal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_ideal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsIdeal, A::Error> {
-                let mut f0: Option<crate::PaymentMethodDetailsIdealBank> = None;
-                let mut f1: Option<crate::PaymentMethodDetailsIdealBic> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "bic" => f1 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsIdeal {
-                    bank: f0,
-                    bic: f1,
-                    generated_sepa_debit: f2,
-                    generated_sepa_debit_mandate: f3,
-                    iban_last4: f4,
-                    verified_name: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsIdeal {
@@ -1546,33 +1712,29 @@ pub struct SetupAttemptPaymentMethodDetailsKakaoPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKakaoPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_kakao_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsKakaoPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKakaoPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsKakaoPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_kakao_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsKakaoPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsKakaoPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKakaoPay {
@@ -1598,33 +1760,29 @@ pub struct SetupAttemptPaymentMethodDetailsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_klarna object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsKlarna {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsKlarna, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsKlarna {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKlarna {
@@ -1650,33 +1808,29 @@ pub struct SetupAttemptPaymentMethodDetailsKrCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKrCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_kr_card object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsKrCard {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsKrCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsKrCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_kr_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsKrCard, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsKrCard {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsKrCard {
@@ -1702,33 +1856,29 @@ pub struct SetupAttemptPaymentMethodDetailsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_link object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsLink {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsLink, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsLink {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsLink {
@@ -1756,36 +1906,33 @@ pub struct SetupAttemptPaymentMethodDetailsNaverPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNaverPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_naver_pay object",
+            &["buyer_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsNaverPay {
+            buyer_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNaverPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsNaverPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_naver_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsNaverPay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "buyer_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsNaverPay {
-                    buyer_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsNaverPay {
@@ -1814,35 +1961,29 @@ pub struct SetupAttemptPaymentMethodDetailsNzBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNzBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_nz_bank_account object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsNzBankAccount {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsNzBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsNzBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_attempt_payment_method_details_nz_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsNzBankAccount, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsNzBankAccount {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsNzBankAccount {
@@ -1868,33 +2009,29 @@ pub struct SetupAttemptPaymentMethodDetailsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_paypal object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsPaypal {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsPaypal, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsPaypal {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsPaypal {
@@ -1920,33 +2057,29 @@ pub struct SetupAttemptPaymentMethodDetailsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_payto object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsPayto {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsPayto, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsPayto {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsPayto {
@@ -1972,33 +2105,29 @@ pub struct SetupAttemptPaymentMethodDetailsRevolutPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsRevolutPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_revolut_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsRevolutPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsRevolutPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsRevolutPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_revolut_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsRevolutPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsRevolutPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsRevolutPay {
@@ -2024,33 +2153,29 @@ pub struct SetupAttemptPaymentMethodDetailsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_sepa_debit object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsSepaDebit {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsSepaDebit, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsSepaDebit {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsSepaDebit {
@@ -2096,61 +2221,72 @@ pub struct SetupAttemptPaymentMethodDetailsSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: Option<crate::rt::Expandable<crate::Mandate>>,
+            f5: Option<String>,
+            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_sofort object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "generated_sepa_debit",
+                "generated_sepa_debit_mandate",
+                "iban_last4",
+                "preferred_language",
+                "verified_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(SetupAttemptPaymentMethodDetailsSofort {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            generated_sepa_debit: f3,
+            generated_sepa_debit_mandate: f4,
+            iban_last4: f5,
+            preferred_language: f6,
+            verified_name: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsSofort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_attempt_payment_method_details_sofort object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsSofort, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f4: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit" => f3 = crate::rt::de::next(&mut map)?,
-                        "generated_sepa_debit_mandate" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "iban_last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f6 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsSofort {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    generated_sepa_debit: f3,
-                    generated_sepa_debit_mandate: f4,
-                    iban_last4: f5,
-                    preferred_language: f6,
-                    verified_name: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsSofort {
@@ -2200,35 +2336,29 @@ pub struct SetupAttemptPaymentMethodDetailsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_attempt_payment_method_details_us_bank_account object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupAttemptPaymentMethodDetailsUsBankAccount {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupAttemptPaymentMethodDetailsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupAttemptPaymentMethodDetailsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_attempt_payment_method_details_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupAttemptPaymentMethodDetailsUsBankAccount, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupAttemptPaymentMethodDetailsUsBankAccount {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupAttemptPaymentMethodDetailsUsBankAccount {

@@ -107,6 +107,7 @@ impl CancelSetupIntentCancellationReason {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CancelSetupIntentCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -696,6 +697,7 @@ impl CreateSetupIntentFlowDirections {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSetupIntentFlowDirections {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1366,6 +1368,7 @@ impl CreateSetupIntentUsage {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSetupIntentUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1717,114 +1720,174 @@ impl SetupIntent {
 }
 /// The id of a [`SetupIntent`].
 pub type SetupIntentId = crate::rt::Id<SetupIntent>;
-impl<'de> serde::Deserialize<'de> for SetupIntent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntent, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<
-                    crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
-                > = None;
-                let mut f3: Option<crate::SetupIntentCancellationReason> = None;
-                let mut f4: Option<crate::rt::Secret<String>> = None;
-                let mut f5: Option<crate::rt::Timestamp> = None;
-                let mut f6: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<
-                    Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
-                > = None;
-                let mut f10: Option<Vec<crate::SetupAttemptFlowDirections>> = None;
-                let mut f11: Option<crate::SetupIntentId> = None;
-                let mut f12: Option<Box<crate::ApiErrors>> = None;
-                let mut f13: Option<crate::rt::Expandable<crate::SetupAttempt>> = None;
-                let mut f14: Option<bool> = None;
-                let mut f15: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f16: Option<crate::rt::Metadata> = None;
-                let mut f17: Option<crate::SetupIntentNextAction> = None;
-                let mut f18: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f19: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f20: Option<
-                    crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
-                > = None;
-                let mut f21: Option<crate::SetupIntentPaymentMethodOptions> = None;
-                let mut f22: Option<Vec<String>> = None;
-                let mut f23: Option<crate::rt::Expandable<crate::Mandate>> = None;
-                let mut f24: Option<crate::SetupIntentStatus> = None;
-                let mut f25: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application" => f0 = crate::rt::de::next(&mut map)?,
-                        "attach_to_self" => f1 = crate::rt::de::next(&mut map)?,
-                        "automatic_payment_methods" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cancellation_reason" => f3 = crate::rt::de::next(&mut map)?,
-                        "client_secret" => f4 = crate::rt::de::next(&mut map)?,
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f6 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f7 = crate::rt::de::next(&mut map)?,
-                        "description" => f8 = crate::rt::de::next(&mut map)?,
-                        "excluded_payment_method_types" => {
-                            f9 = crate::rt::de::next(&mut map)?;
-                        }
-                        "flow_directions" => f10 = crate::rt::de::next(&mut map)?,
-                        "id" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "last_setup_error" => f12 = crate::rt::de::next(&mut map)?,
-                        "latest_attempt" => f13 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "mandate" => f15 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f16 = crate::rt::de::next(&mut map)?,
-                        "next_action" => f17 = crate::rt::de::next(&mut map)?,
-                        "on_behalf_of" => f18 = crate::rt::de::next(&mut map)?,
-                        "payment_method" => f19 = crate::rt::de::next(&mut map)?,
-                        "payment_method_configuration_details" => {
-                            f20 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_options" => f21 = crate::rt::de::next(&mut map)?,
-                        "payment_method_types" => {
-                            f22 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "single_use_mandate" => f23 = crate::rt::de::next(&mut map)?,
-                        "status" => f24 = Some(crate::rt::de::next(&mut map)?),
-                        "usage" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupIntent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Application>>,
+            f1: Option<bool>,
+            f2: Option<crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent>,
+            f3: Option<crate::SetupIntentCancellationReason>,
+            f4: Option<crate::rt::Secret<String>>,
+            f5: Option<crate::rt::Timestamp>,
+            f6: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<Vec<crate::PaymentIntentExcludedPaymentMethodTypes>>,
+            f10: Option<Vec<crate::SetupAttemptFlowDirections>>,
+            f11: Option<crate::SetupIntentId>,
+            f12: Option<Box<crate::ApiErrors>>,
+            f13: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+            f14: Option<bool>,
+            f15: Option<crate::rt::Expandable<crate::Mandate>>,
+            f16: Option<crate::rt::Metadata>,
+            f17: Option<crate::SetupIntentNextAction>,
+            f18: Option<crate::rt::Expandable<crate::Account>>,
+            f19: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f20: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
+            f21: Option<crate::SetupIntentPaymentMethodOptions>,
+            f22: Option<Vec<String>>,
+            f23: Option<crate::rt::Expandable<crate::Mandate>>,
+            f24: Option<crate::SetupIntentStatus>,
+            f25: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent object",
+            &[
+                "application",
+                "attach_to_self",
+                "automatic_payment_methods",
+                "cancellation_reason",
+                "client_secret",
+                "created",
+                "customer",
+                "customer_account",
+                "description",
+                "excluded_payment_method_types",
+                "flow_directions",
+                "id",
+                "last_setup_error",
+                "latest_attempt",
+                "livemode",
+                "mandate",
+                "metadata",
+                "next_action",
+                "object",
+                "on_behalf_of",
+                "payment_method",
+                "payment_method_configuration_details",
+                "payment_method_options",
+                "payment_method_types",
+                "single_use_mandate",
+                "status",
+                "usage",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.skip(),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                22 => r.optional(&mut b.f21),
+                23 => r.required(&mut b.f22),
+                24 => r.optional(&mut b.f23),
+                25 => r.required(&mut b.f24),
+                26 => r.required(&mut b.f25),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11: Some(f11),
+                f12,
+                f13,
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22: Some(f22),
+                f23,
+                f24: Some(f24),
+                f25: Some(f25),
+            } => {
                 Ok(SetupIntent {
                     application: f0,
                     attach_to_self: f1,
                     automatic_payment_methods: f2,
                     cancellation_reason: f3,
                     client_secret: f4,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f5,
                     customer: f6,
                     customer_account: f7,
                     description: f8,
                     excluded_payment_method_types: f9,
                     flow_directions: f10,
-                    id: f11.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f11,
                     last_setup_error: f12,
                     latest_attempt: f13,
-                    livemode: f14.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f14,
                     mandate: f15,
                     metadata: f16,
                     next_action: f17,
@@ -1832,16 +1895,36 @@ impl<'de> serde::Deserialize<'de> for SetupIntent {
                     payment_method: f19,
                     payment_method_configuration_details: f20,
                     payment_method_options: f21,
-                    payment_method_types: f22
-                        .ok_or_else(|| crate::rt::de::missing("payment_method_types"))?,
+                    payment_method_types: f22,
                     single_use_mandate: f23,
-                    status: f24.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    usage: f25.ok_or_else(|| crate::rt::de::missing("usage"))?,
+                    status: f24,
+                    usage: f25,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f5.is_none(), "created"),
+                                    (b.f11.is_none(), "id"),
+                                    (b.f14.is_none(), "livemode"),
+                                    (b.f22.is_none(), "payment_method_types"),
+                                    (b.f24.is_none(), "status"),
+                                    (b.f25.is_none(), "usage"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupIntent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntent {
@@ -1953,6 +2036,7 @@ impl SetupIntentCancellationReason {
 }
 impl std::str::FromStr for SetupIntentCancellationReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1979,6 +2063,11 @@ impl serde::Serialize for SetupIntentCancellationReason {
 impl<'de> serde::Deserialize<'de> for SetupIntentCancellationReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for SetupIntentCancellationReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "payments")]
@@ -2097,56 +2186,70 @@ pub struct SetupIntentNextAction {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SetupIntentNextAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentNextAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_next_action object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentNextAction, A::Error> {
-                let mut f0: Option<
-                    crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
-                > = None;
-                let mut f1: Option<crate::SetupIntentNextActionRedirectToUrl> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<serde_json::Value> = None;
-                let mut f4: Option<
-                    crate::SetupIntentNextActionVerifyWithMicrodeposits,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cashapp_handle_redirect_or_display_qr_code" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "redirect_to_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "use_stripe_sdk" => f3 = crate::rt::de::next(&mut map)?,
-                        "verify_with_microdeposits" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupIntentNextAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
+            >,
+            f1: Option<crate::SetupIntentNextActionRedirectToUrl>,
+            f2: Option<String>,
+            f3: Option<serde_json::Value>,
+            f4: Option<crate::SetupIntentNextActionVerifyWithMicrodeposits>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_next_action object",
+            &[
+                "cashapp_handle_redirect_or_display_qr_code",
+                "redirect_to_url",
+                "type",
+                "use_stripe_sdk",
+                "verify_with_microdeposits",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4 } => {
                 Ok(SetupIntentNextAction {
                     cashapp_handle_redirect_or_display_qr_code: f0,
                     redirect_to_url: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     use_stripe_sdk: f3,
                     verify_with_microdeposits: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupIntentNextAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentNextAction {
@@ -2189,39 +2292,36 @@ pub struct SetupIntentNextActionRedirectToUrl {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentNextActionRedirectToUrl {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_next_action_redirect_to_url object",
+            &["return_url", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SetupIntentNextActionRedirectToUrl {
+            return_url: f0,
+            url: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentNextActionRedirectToUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentNextActionRedirectToUrl;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_next_action_redirect_to_url object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentNextActionRedirectToUrl, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "url" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentNextActionRedirectToUrl {
-                    return_url: f0,
-                    url: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentNextActionRedirectToUrl {
@@ -2261,52 +2361,61 @@ pub struct SetupIntentNextActionVerifyWithMicrodeposits {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SetupIntentNextActionVerifyWithMicrodeposits {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentNextActionVerifyWithMicrodeposits;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_next_action_verify_with_microdeposits object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentNextActionVerifyWithMicrodeposits, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "arrival_date" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_verification_url" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "microdeposit_type" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupIntentNextActionVerifyWithMicrodeposits {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<
+                crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_next_action_verify_with_microdeposits object",
+            &["arrival_date", "hosted_verification_url", "microdeposit_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
                 Ok(SetupIntentNextActionVerifyWithMicrodeposits {
-                    arrival_date: f0
-                        .ok_or_else(|| crate::rt::de::missing("arrival_date"))?,
-                    hosted_verification_url: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "hosted_verification_url",
-                        ))?,
+                    arrival_date: f0,
+                    hosted_verification_url: f1,
                     microdeposit_type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "arrival_date"),
+                                    (b.f1.is_none(), "hosted_verification_url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupIntentNextActionVerifyWithMicrodeposits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentNextActionVerifyWithMicrodeposits {
@@ -2428,68 +2537,87 @@ pub struct SetupIntentPaymentMethodOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
+            f1: Option<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
+            f2: Option<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
+            f3: Option<crate::SetupIntentPaymentMethodOptionsCard2>,
+            f4: Option<crate::SetupIntentPaymentMethodOptionsCardPresent2>,
+            f5: Option<crate::SetupIntentPaymentMethodOptionsKlarna2>,
+            f6: Option<crate::SetupIntentPaymentMethodOptionsLink2>,
+            f7: Option<crate::SetupIntentPaymentMethodOptionsPaypal2>,
+            f8: Option<crate::SetupIntentPaymentMethodOptionsPayto2>,
+            f9: Option<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
+            f10: Option<crate::SetupIntentPaymentMethodOptionsUsBankAccount2>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options object",
+            &[
+                "acss_debit",
+                "amazon_pay",
+                "bacs_debit",
+                "card",
+                "card_present",
+                "klarna",
+                "link",
+                "paypal",
+                "payto",
+                "sepa_debit",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } = b;
+        Ok(SetupIntentPaymentMethodOptions {
+            acss_debit: f0,
+            amazon_pay: f1,
+            bacs_debit: f2,
+            card: f3,
+            card_present: f4,
+            klarna: f5,
+            link: f6,
+            paypal: f7,
+            payto: f8,
+            sepa_debit: f9,
+            us_bank_account: f10,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptions, A::Error> {
-                let mut f0: Option<crate::SetupIntentPaymentMethodOptionsAcssDebit2> = None;
-                let mut f1: Option<crate::SetupIntentPaymentMethodOptionsAmazonPay2> = None;
-                let mut f2: Option<crate::SetupIntentPaymentMethodOptionsBacsDebit2> = None;
-                let mut f3: Option<crate::SetupIntentPaymentMethodOptionsCard2> = None;
-                let mut f4: Option<crate::SetupIntentPaymentMethodOptionsCardPresent2> = None;
-                let mut f5: Option<crate::SetupIntentPaymentMethodOptionsKlarna2> = None;
-                let mut f6: Option<crate::SetupIntentPaymentMethodOptionsLink2> = None;
-                let mut f7: Option<crate::SetupIntentPaymentMethodOptionsPaypal2> = None;
-                let mut f8: Option<crate::SetupIntentPaymentMethodOptionsPayto2> = None;
-                let mut f9: Option<crate::SetupIntentPaymentMethodOptionsSepaDebit2> = None;
-                let mut f10: Option<
-                    crate::SetupIntentPaymentMethodOptionsUsBankAccount2,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay" => f1 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "card" => f3 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f4 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f5 = crate::rt::de::next(&mut map)?,
-                        "link" => f6 = crate::rt::de::next(&mut map)?,
-                        "paypal" => f7 = crate::rt::de::next(&mut map)?,
-                        "payto" => f8 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f9 = crate::rt::de::next(&mut map)?,
-                        "us_bank_account" => f10 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptions {
-                    acss_debit: f0,
-                    amazon_pay: f1,
-                    bacs_debit: f2,
-                    card: f3,
-                    card_present: f4,
-                    klarna: f5,
-                    link: f6,
-                    paypal: f7,
-                    payto: f8,
-                    sepa_debit: f9,
-                    us_bank_account: f10,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptions {
@@ -2557,48 +2685,43 @@ pub struct SetupIntentPaymentMethodOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency>,
+            f1: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit>,
+            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_acss_debit object",
+            &["currency", "mandate_options", "verification_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SetupIntentPaymentMethodOptionsAcssDebit {
+            currency: f0,
+            mandate_options: f1,
+            verification_method: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsAcssDebit, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency,
-                > = None;
-                let mut f1: Option<
-                    crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsAcssDebit {
-                    currency: f0,
-                    mandate_options: f1,
-                    verification_method: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAcssDebit {
@@ -2671,25 +2794,36 @@ for SetupIntentPaymentMethodOptionsAcssDebit2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsAcssDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsAcssDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAcssDebit2 {
@@ -2730,6 +2864,7 @@ impl SetupIntentPaymentMethodOptionsAcssDebitCurrency {
 }
 impl std::str::FromStr for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2759,6 +2894,11 @@ impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAcssDebitCu
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// setup_intent_payment_method_options_amazon_pay
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2766,33 +2906,29 @@ pub struct SetupIntentPaymentMethodOptionsAmazonPay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_amazon_pay object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupIntentPaymentMethodOptionsAmazonPay {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsAmazonPay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_amazon_pay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsAmazonPay, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsAmazonPay {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAmazonPay {
@@ -2856,25 +2992,36 @@ for SetupIntentPaymentMethodOptionsAmazonPay2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsAmazonPay2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsAmazonPay2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsAmazonPay2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAmazonPay2 {
@@ -2902,38 +3049,33 @@ pub struct SetupIntentPaymentMethodOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_bacs_debit object",
+            &["mandate_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsBacsDebit {
+            mandate_options: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_bacs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsBacsDebit, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsBacsDebit {
-                    mandate_options: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsBacsDebit {
@@ -3000,25 +3142,36 @@ for SetupIntentPaymentMethodOptionsBacsDebit2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsBacsDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsBacsDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsBacsDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsBacsDebit2 {
@@ -3053,48 +3206,43 @@ pub struct SetupIntentPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsCardMandateOptions>,
+            f1: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
+            f2: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_card object",
+            &["mandate_options", "network", "request_three_d_secure"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SetupIntentPaymentMethodOptionsCard {
+            mandate_options: f0,
+            network: f1,
+            request_three_d_secure: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsCard, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
-                > = None;
-                let mut f1: Option<
-                    crate::PaymentIntentPaymentMethodOptionsCardNetwork,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "network" => f1 = crate::rt::de::next(&mut map)?,
-                        "request_three_d_secure" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsCard {
-                    mandate_options: f0,
-                    network: f1,
-                    request_three_d_secure: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCard {
@@ -3165,25 +3313,36 @@ for SetupIntentPaymentMethodOptionsCard2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsCard2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCard2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsCard2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCard2 {
@@ -3230,70 +3389,113 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardMandateOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsCardMandateOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_card_mandate_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsCardMandateOptions, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<
-                    crate::PaymentMethodOptionsCardMandateOptionsInterval,
-                > = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<
-                    Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f3 = crate::rt::de::next(&mut map)?,
-                        "end_date" => f4 = crate::rt::de::next(&mut map)?,
-                        "interval" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f6 = crate::rt::de::next(&mut map)?,
-                        "reference" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "start_date" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "supported_types" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::PaymentMethodOptionsCardMandateOptionsInterval>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_card_mandate_options object",
+            &[
+                "amount",
+                "amount_type",
+                "currency",
+                "description",
+                "end_date",
+                "interval",
+                "interval_count",
+                "reference",
+                "start_date",
+                "supported_types",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+            } => {
                 Ok(SetupIntentPaymentMethodOptionsCardMandateOptions {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_type: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_type"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    amount_type: f1,
+                    currency: f2,
                     description: f3,
                     end_date: f4,
-                    interval: f5.ok_or_else(|| crate::rt::de::missing("interval"))?,
+                    interval: f5,
                     interval_count: f6,
-                    reference: f7.ok_or_else(|| crate::rt::de::missing("reference"))?,
-                    start_date: f8.ok_or_else(|| crate::rt::de::missing("start_date"))?,
+                    reference: f7,
+                    start_date: f8,
                     supported_types: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_type"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f5.is_none(), "interval"),
+                                    (b.f7.is_none(), "reference"),
+                                    (b.f8.is_none(), "start_date"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardMandateOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardMandateOptions {
@@ -3337,33 +3539,29 @@ pub struct SetupIntentPaymentMethodOptionsCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_card_present object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupIntentPaymentMethodOptionsCardPresent {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsCardPresent, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsCardPresent {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardPresent {
@@ -3427,25 +3625,36 @@ for SetupIntentPaymentMethodOptionsCardPresent2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsCardPresent2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsCardPresent2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsCardPresent2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsCardPresent2 {
@@ -3474,39 +3683,36 @@ pub struct SetupIntentPaymentMethodOptionsKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_klarna object",
+            &["currency", "preferred_locale"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SetupIntentPaymentMethodOptionsKlarna {
+            currency: f0,
+            preferred_locale: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsKlarna, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "preferred_locale" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsKlarna {
-                    currency: f0,
-                    preferred_locale: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsKlarna {
@@ -3576,25 +3782,36 @@ for SetupIntentPaymentMethodOptionsKlarna2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsKlarna2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsKlarna2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsKlarna2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsKlarna2 {
@@ -3619,33 +3836,29 @@ pub struct SetupIntentPaymentMethodOptionsLink {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_link object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(SetupIntentPaymentMethodOptionsLink {
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsLink, A::Error> {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsLink {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsLink {
@@ -3707,25 +3920,36 @@ for SetupIntentPaymentMethodOptionsLink2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsLink2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsLink2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsLink2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsLink2 {
@@ -3760,60 +3984,58 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
+            f2: Option<String>,
+            f3: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
+            f4: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_mandate_options_acss_debit object",
+            &[
+                "custom_mandate_url",
+                "default_for",
+                "interval_description",
+                "payment_schedule",
+                "transaction_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
+            custom_mandate_url: f0,
+            default_for: f1,
+            interval_description: f2,
+            payment_schedule: f3,
+            transaction_type: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_mandate_options_acss_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
-                > = None;
-                let mut f4: Option<
-                    crate::CheckoutAcssDebitMandateOptionsTransactionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_mandate_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "default_for" => f1 = crate::rt::de::next(&mut map)?,
-                        "interval_description" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
-                        "transaction_type" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-                    custom_mandate_url: f0,
-                    default_for: f1,
-                    interval_description: f2,
-                    payment_schedule: f3,
-                    transaction_type: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
@@ -3856,42 +4078,34 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_mandate_options_bacs_debit object",
+            &["reference_prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
+            reference_prefix: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_mandate_options_bacs_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-                    reference_prefix: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
@@ -3934,57 +4148,68 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: Option<String>,
+            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: Option<i64>,
+            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_mandate_options_payto object",
+            &[
+                "amount",
+                "amount_type",
+                "end_date",
+                "payment_schedule",
+                "payments_per_period",
+                "purpose",
+                "start_date",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(SetupIntentPaymentMethodOptionsMandateOptionsPayto {
+            amount: f0,
+            amount_type: f1,
+            end_date: f2,
+            payment_schedule: f3,
+            payments_per_period: f4,
+            purpose: f5,
+            start_date: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsMandateOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_mandate_options_payto object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsMandateOptionsPayto, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::InvoiceMandateOptionsCardAmountType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::MandateOptionsPaytoPaymentSchedule> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<crate::InvoiceMandateOptionsPaytoPurpose> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_type" => f1 = crate::rt::de::next(&mut map)?,
-                        "end_date" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_schedule" => f3 = crate::rt::de::next(&mut map)?,
-                        "payments_per_period" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = crate::rt::de::next(&mut map)?,
-                        "start_date" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsMandateOptionsPayto {
-                    amount: f0,
-                    amount_type: f1,
-                    end_date: f2,
-                    payment_schedule: f3,
-                    payments_per_period: f4,
-                    purpose: f5,
-                    start_date: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
@@ -4033,42 +4258,34 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_mandate_options_sepa_debit object",
+            &["reference_prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
+            reference_prefix: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de>
 for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_mandate_options_sepa_debit object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference_prefix" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-                    reference_prefix: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
@@ -4165,36 +4382,33 @@ pub struct SetupIntentPaymentMethodOptionsPaypal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_paypal object",
+            &["billing_agreement_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsPaypal {
+            billing_agreement_id: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsPaypal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_paypal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsPaypal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_agreement_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsPaypal {
-                    billing_agreement_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPaypal {
@@ -4261,25 +4475,36 @@ for SetupIntentPaymentMethodOptionsPaypal2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsPaypal2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPaypal2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsPaypal2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPaypal2 {
@@ -4307,38 +4532,33 @@ pub struct SetupIntentPaymentMethodOptionsPayto {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_payto object",
+            &["mandate_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsPayto {
+            mandate_options: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsPayto;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_payto object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsPayto, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsPayto {
-                    mandate_options: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPayto {
@@ -4405,25 +4625,36 @@ for SetupIntentPaymentMethodOptionsPayto2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsPayto2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsPayto2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsPayto2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPayto2 {
@@ -4451,38 +4682,33 @@ pub struct SetupIntentPaymentMethodOptionsSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_sepa_debit object",
+            &["mandate_options"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SetupIntentPaymentMethodOptionsSepaDebit {
+            mandate_options: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a setup_intent_payment_method_options_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsSepaDebit, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsSepaDebit {
-                    mandate_options: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsSepaDebit {
@@ -4549,25 +4775,36 @@ for SetupIntentPaymentMethodOptionsSepaDebit2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsSepaDebit2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsSepaDebit2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsSepaDebit2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsSepaDebit2 {
@@ -4598,48 +4835,43 @@ pub struct SetupIntentPaymentMethodOptionsUsBankAccount {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::LinkedAccountOptionsCommon>,
+            f1: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
+            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_payment_method_options_us_bank_account object",
+            &["financial_connections", "mandate_options", "verification_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SetupIntentPaymentMethodOptionsUsBankAccount {
+            financial_connections: f0,
+            mandate_options: f1,
+            verification_method: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentPaymentMethodOptionsUsBankAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_payment_method_options_us_bank_account object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentPaymentMethodOptionsUsBankAccount, A::Error> {
-                let mut f0: Option<crate::LinkedAccountOptionsCommon> = None;
-                let mut f1: Option<
-                    crate::PaymentMethodOptionsUsBankAccountMandateOptions,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "financial_connections" => f0 = crate::rt::de::next(&mut map)?,
-                        "mandate_options" => f1 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentPaymentMethodOptionsUsBankAccount {
-                    financial_connections: f0,
-                    mandate_options: f1,
-                    verification_method: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsUsBankAccount {
@@ -4712,25 +4944,36 @@ for SetupIntentPaymentMethodOptionsUsBankAccount2 {
         )
     }
 }
+impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let back = r.checkpoint();
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        match r.decode() {
+            Ok(x) => {
+                return Ok(
+                    SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
+                        Box::new(x),
+                    ),
+                );
+            }
+            Err(_) => r.restore(back),
+        }
+        r.decode().map(SetupIntentPaymentMethodOptionsUsBankAccount2::Unknown)
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentPaymentMethodOptionsUsBankAccount2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        let text = crate::rt::de::json_text(&v);
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-                    Box::new(x),
-                ),
-            );
-        }
-        if let Some(x) = crate::rt::de::try_json(&text) {
-            return Ok(
-                SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                    Box::new(x),
-                ),
-            );
-        }
-        Ok(SetupIntentPaymentMethodOptionsUsBankAccount2::Unknown(v))
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentPaymentMethodOptionsUsBankAccount2 {
@@ -4811,6 +5054,7 @@ impl SetupIntentStatus {
 }
 impl std::str::FromStr for SetupIntentStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4840,6 +5084,11 @@ impl<'de> serde::Deserialize<'de> for SetupIntentStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SetupIntentStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// SetupIntentTypeSpecificPaymentMethodOptionsClient
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4854,45 +5103,36 @@ pub struct SetupIntentTypeSpecificPaymentMethodOptionsClient {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SetupIntentTypeSpecificPaymentMethodOptionsClient {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto>,
+            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a setup_intent_type_specific_payment_method_options_client object",
+            &["mandate_options", "verification_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SetupIntentTypeSpecificPaymentMethodOptionsClient {
+            mandate_options: f0,
+            verification_method: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SetupIntentTypeSpecificPaymentMethodOptionsClient;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a setup_intent_type_specific_payment_method_options_client object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SetupIntentTypeSpecificPaymentMethodOptionsClient, A::Error> {
-                let mut f0: Option<
-                    crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
-                > = None;
-                let mut f1: Option<
-                    crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "verification_method" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SetupIntentTypeSpecificPaymentMethodOptionsClient {
-                    mandate_options: f0,
-                    verification_method: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SetupIntentTypeSpecificPaymentMethodOptionsClient {

@@ -246,6 +246,7 @@ impl CreateSourceFlow {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceFlow {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -308,6 +309,7 @@ impl CreateSourceMandateAcceptanceStatus {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceMandateAcceptanceStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -367,6 +369,7 @@ impl CreateSourceMandateInterval {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceMandateInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -431,6 +434,7 @@ impl CreateSourceMandateNotificationMethod {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceMandateNotificationMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -493,6 +497,7 @@ impl CreateSourceReceiverRefundAttributesMethod {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceReceiverRefundAttributesMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -554,6 +559,7 @@ impl CreateSourceSourceOrderItemsType {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceSourceOrderItemsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -610,6 +616,7 @@ impl CreateSourceUsage {
 #[cfg(feature = "payments")]
 impl std::str::FromStr for CreateSourceUsage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1298,104 +1305,213 @@ impl Source {
 }
 /// The id of a [`Source`].
 pub type SourceId = crate::rt::Id<Source>;
-impl<'de> serde::Deserialize<'de> for Source {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Source;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Source, A::Error> {
-                let mut f0: Option<crate::SourceTypeAchCreditTransfer> = None;
-                let mut f1: Option<crate::SourceTypeAchDebit> = None;
-                let mut f2: Option<crate::SourceTypeAcssDebit> = None;
-                let mut f3: Option<crate::SourceTypeAlipay> = None;
-                let mut f4: Option<crate::CardAllowRedisplay> = None;
-                let mut f5: Option<i64> = None;
-                let mut f6: Option<crate::SourceTypeAuBecsDebit> = None;
-                let mut f7: Option<crate::SourceTypeBancontact> = None;
-                let mut f8: Option<crate::SourceTypeCard> = None;
-                let mut f9: Option<crate::SourceTypeCardPresent> = None;
-                let mut f10: Option<crate::rt::Secret<String>> = None;
-                let mut f11: Option<crate::SourceCodeVerificationFlow> = None;
-                let mut f12: Option<crate::rt::Timestamp> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::SourceTypeEps> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::SourceTypeGiropay> = None;
-                let mut f18: Option<crate::SourceId> = None;
-                let mut f19: Option<crate::SourceTypeIdeal> = None;
-                let mut f20: Option<crate::SourceTypeKlarna> = None;
-                let mut f21: Option<bool> = None;
-                let mut f22: Option<crate::rt::Metadata> = None;
-                let mut f23: Option<crate::SourceTypeMultibanco> = None;
-                let mut f24: Option<crate::SourceOwner> = None;
-                let mut f25: Option<crate::SourceTypeP24> = None;
-                let mut f26: Option<crate::SourceReceiverFlow> = None;
-                let mut f27: Option<crate::SourceRedirectFlow> = None;
-                let mut f28: Option<crate::SourceTypeSepaDebit> = None;
-                let mut f29: Option<crate::SourceTypeSofort> = None;
-                let mut f30: Option<crate::SourceOrder> = None;
-                let mut f31: Option<String> = None;
-                let mut f32: Option<String> = None;
-                let mut f33: Option<crate::SourceTypeThreeDSecure> = None;
-                let mut f34: Option<crate::SourceType> = None;
-                let mut f35: Option<String> = None;
-                let mut f36: Option<crate::SourceTypeWechat> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "ach_debit" => f1 = crate::rt::de::next(&mut map)?,
-                        "acss_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "alipay" => f3 = crate::rt::de::next(&mut map)?,
-                        "allow_redisplay" => f4 = crate::rt::de::next(&mut map)?,
-                        "amount" => f5 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit" => f6 = crate::rt::de::next(&mut map)?,
-                        "bancontact" => f7 = crate::rt::de::next(&mut map)?,
-                        "card" => f8 = crate::rt::de::next(&mut map)?,
-                        "card_present" => f9 = crate::rt::de::next(&mut map)?,
-                        "client_secret" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "code_verification" => f11 = crate::rt::de::next(&mut map)?,
-                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f13 = crate::rt::de::next(&mut map)?,
-                        "customer" => f14 = crate::rt::de::next(&mut map)?,
-                        "eps" => f15 = crate::rt::de::next(&mut map)?,
-                        "flow" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "giropay" => f17 = crate::rt::de::next(&mut map)?,
-                        "id" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "ideal" => f19 = crate::rt::de::next(&mut map)?,
-                        "klarna" => f20 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f22 = crate::rt::de::next(&mut map)?,
-                        "multibanco" => f23 = crate::rt::de::next(&mut map)?,
-                        "owner" => f24 = crate::rt::de::next(&mut map)?,
-                        "p24" => f25 = crate::rt::de::next(&mut map)?,
-                        "receiver" => f26 = crate::rt::de::next(&mut map)?,
-                        "redirect" => f27 = crate::rt::de::next(&mut map)?,
-                        "sepa_debit" => f28 = crate::rt::de::next(&mut map)?,
-                        "sofort" => f29 = crate::rt::de::next(&mut map)?,
-                        "source_order" => f30 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f31 = crate::rt::de::next(&mut map)?,
-                        "status" => f32 = Some(crate::rt::de::next(&mut map)?),
-                        "three_d_secure" => f33 = crate::rt::de::next(&mut map)?,
-                        "type" => f34 = Some(crate::rt::de::next(&mut map)?),
-                        "usage" => f35 = crate::rt::de::next(&mut map)?,
-                        "wechat" => f36 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Source {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SourceTypeAchCreditTransfer>,
+            f1: Option<crate::SourceTypeAchDebit>,
+            f2: Option<crate::SourceTypeAcssDebit>,
+            f3: Option<crate::SourceTypeAlipay>,
+            f4: Option<crate::CardAllowRedisplay>,
+            f5: Option<i64>,
+            f6: Option<crate::SourceTypeAuBecsDebit>,
+            f7: Option<crate::SourceTypeBancontact>,
+            f8: Option<crate::SourceTypeCard>,
+            f9: Option<crate::SourceTypeCardPresent>,
+            f10: Option<crate::rt::Secret<String>>,
+            f11: Option<crate::SourceCodeVerificationFlow>,
+            f12: Option<crate::rt::Timestamp>,
+            f13: Option<String>,
+            f14: Option<String>,
+            f15: Option<crate::SourceTypeEps>,
+            f16: Option<String>,
+            f17: Option<crate::SourceTypeGiropay>,
+            f18: Option<crate::SourceId>,
+            f19: Option<crate::SourceTypeIdeal>,
+            f20: Option<crate::SourceTypeKlarna>,
+            f21: Option<bool>,
+            f22: Option<crate::rt::Metadata>,
+            f23: Option<crate::SourceTypeMultibanco>,
+            f24: Option<crate::SourceOwner>,
+            f25: Option<crate::SourceTypeP24>,
+            f26: Option<crate::SourceReceiverFlow>,
+            f27: Option<crate::SourceRedirectFlow>,
+            f28: Option<crate::SourceTypeSepaDebit>,
+            f29: Option<crate::SourceTypeSofort>,
+            f30: Option<crate::SourceOrder>,
+            f31: Option<String>,
+            f32: Option<String>,
+            f33: Option<crate::SourceTypeThreeDSecure>,
+            f34: Option<crate::SourceType>,
+            f35: Option<String>,
+            f36: Option<crate::SourceTypeWechat>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source object",
+            &[
+                "ach_credit_transfer",
+                "ach_debit",
+                "acss_debit",
+                "alipay",
+                "allow_redisplay",
+                "amount",
+                "au_becs_debit",
+                "bancontact",
+                "card",
+                "card_present",
+                "client_secret",
+                "code_verification",
+                "created",
+                "currency",
+                "customer",
+                "eps",
+                "flow",
+                "giropay",
+                "id",
+                "ideal",
+                "klarna",
+                "livemode",
+                "metadata",
+                "multibanco",
+                "object",
+                "owner",
+                "p24",
+                "receiver",
+                "redirect",
+                "sepa_debit",
+                "sofort",
+                "source_order",
+                "statement_descriptor",
+                "status",
+                "three_d_secure",
+                "type",
+                "usage",
+                "wechat",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.required(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.required(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.skip(),
+                25 => r.optional(&mut b.f24),
+                26 => r.optional(&mut b.f25),
+                27 => r.optional(&mut b.f26),
+                28 => r.optional(&mut b.f27),
+                29 => r.optional(&mut b.f28),
+                30 => r.optional(&mut b.f29),
+                31 => r.optional(&mut b.f30),
+                32 => r.optional(&mut b.f31),
+                33 => r.required(&mut b.f32),
+                34 => r.optional(&mut b.f33),
+                35 => r.required(&mut b.f34),
+                36 => r.optional(&mut b.f35),
+                37 => r.optional(&mut b.f36),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13,
+                f14,
+                f15,
+                f16: Some(f16),
+                f17,
+                f18: Some(f18),
+                f19,
+                f20,
+                f21: Some(f21),
+                f22,
+                f23,
+                f24,
+                f25,
+                f26,
+                f27,
+                f28,
+                f29,
+                f30,
+                f31,
+                f32: Some(f32),
+                f33,
+                f34: Some(f34),
+                f35,
+                f36,
+            } => {
                 Ok(Source {
                     ach_credit_transfer: f0,
                     ach_debit: f1,
@@ -1407,19 +1523,18 @@ impl<'de> serde::Deserialize<'de> for Source {
                     bancontact: f7,
                     card: f8,
                     card_present: f9,
-                    client_secret: f10
-                        .ok_or_else(|| crate::rt::de::missing("client_secret"))?,
+                    client_secret: f10,
                     code_verification: f11,
-                    created: f12.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f12,
                     currency: f13,
                     customer: f14,
                     eps: f15,
-                    flow: f16.ok_or_else(|| crate::rt::de::missing("flow"))?,
+                    flow: f16,
                     giropay: f17,
-                    id: f18.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f18,
                     ideal: f19,
                     klarna: f20,
-                    livemode: f21.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f21,
                     metadata: f22,
                     multibanco: f23,
                     owner: f24,
@@ -1430,16 +1545,38 @@ impl<'de> serde::Deserialize<'de> for Source {
                     sofort: f29,
                     source_order: f30,
                     statement_descriptor: f31,
-                    status: f32.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f32,
                     three_d_secure: f33,
-                    r#type: f34.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f34,
                     usage: f35,
                     wechat: f36,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f10.is_none(), "client_secret"),
+                                    (b.f12.is_none(), "created"),
+                                    (b.f16.is_none(), "flow"),
+                                    (b.f18.is_none(), "id"),
+                                    (b.f21.is_none(), "livemode"),
+                                    (b.f32.is_none(), "status"),
+                                    (b.f34.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Source {
@@ -1567,40 +1704,52 @@ pub struct SourceCodeVerificationFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SourceCodeVerificationFlow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceCodeVerificationFlow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_code_verification_flow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceCodeVerificationFlow, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "attempts_remaining" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceCodeVerificationFlow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_code_verification_flow object",
+            &["attempts_remaining", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(SourceCodeVerificationFlow {
-                    attempts_remaining: f0
-                        .ok_or_else(|| crate::rt::de::missing("attempts_remaining"))?,
-                    status: f1.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    attempts_remaining: f0,
+                    status: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "attempts_remaining"),
+                                    (b.f1.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SourceCodeVerificationFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceCodeVerificationFlow {
@@ -1637,48 +1786,64 @@ pub struct SourceOrder {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SourceOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceOrder;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_order object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceOrder, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<Vec<crate::SourceOrderItem>> = None;
-                let mut f4: Option<crate::Shipping> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "email" => f2 = crate::rt::de::next(&mut map)?,
-                        "items" => f3 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceOrder {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<Vec<crate::SourceOrderItem>>,
+            f4: Option<crate::Shipping>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_order object",
+            &["amount", "currency", "email", "items", "shipping"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4 } => {
                 Ok(SourceOrder {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    currency: f1,
                     email: f2,
                     items: f3,
                     shipping: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SourceOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceOrder {
@@ -1727,51 +1892,55 @@ pub struct SourceOrderItem {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceOrderItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<i64>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_order_item object",
+            &["amount", "currency", "description", "parent", "quantity", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(SourceOrderItem {
+            amount: f0,
+            currency: f1,
+            description: f2,
+            parent: f3,
+            quantity: f4,
+            r#type: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceOrderItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceOrderItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_order_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceOrderItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<i64> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "currency" => f1 = crate::rt::de::next(&mut map)?,
-                        "description" => f2 = crate::rt::de::next(&mut map)?,
-                        "parent" => f3 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceOrderItem {
-                    amount: f0,
-                    currency: f1,
-                    description: f2,
-                    parent: f3,
-                    quantity: f4,
-                    r#type: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceOrderItem {
@@ -1831,57 +2000,72 @@ pub struct SourceOwner {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceOwner {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::Address>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_owner object",
+            &[
+                "address",
+                "email",
+                "name",
+                "phone",
+                "verified_address",
+                "verified_email",
+                "verified_name",
+                "verified_phone",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(SourceOwner {
+            address: f0,
+            email: f1,
+            name: f2,
+            phone: f3,
+            verified_address: f4,
+            verified_email: f5,
+            verified_name: f6,
+            verified_phone: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceOwner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceOwner;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_owner object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceOwner, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::Address> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "name" => f2 = crate::rt::de::next(&mut map)?,
-                        "phone" => f3 = crate::rt::de::next(&mut map)?,
-                        "verified_address" => f4 = crate::rt::de::next(&mut map)?,
-                        "verified_email" => f5 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f6 = crate::rt::de::next(&mut map)?,
-                        "verified_phone" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceOwner {
-                    address: f0,
-                    email: f1,
-                    name: f2,
-                    phone: f3,
-                    verified_address: f4,
-                    verified_email: f5,
-                    verified_name: f6,
-                    verified_phone: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceOwner {
@@ -1943,64 +2127,88 @@ pub struct SourceReceiverFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SourceReceiverFlow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceReceiverFlow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_receiver_flow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceReceiverFlow, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount_charged" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_received" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_returned" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "refund_attributes_method" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "refund_attributes_status" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceReceiverFlow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_receiver_flow object",
+            &[
+                "address",
+                "amount_charged",
+                "amount_received",
+                "amount_returned",
+                "refund_attributes_method",
+                "refund_attributes_status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(SourceReceiverFlow {
                     address: f0,
-                    amount_charged: f1
-                        .ok_or_else(|| crate::rt::de::missing("amount_charged"))?,
-                    amount_received: f2
-                        .ok_or_else(|| crate::rt::de::missing("amount_received"))?,
-                    amount_returned: f3
-                        .ok_or_else(|| crate::rt::de::missing("amount_returned"))?,
-                    refund_attributes_method: f4
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "refund_attributes_method",
-                        ))?,
-                    refund_attributes_status: f5
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "refund_attributes_status",
-                        ))?,
+                    amount_charged: f1,
+                    amount_received: f2,
+                    amount_returned: f3,
+                    refund_attributes_method: f4,
+                    refund_attributes_status: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "amount_charged"),
+                                    (b.f2.is_none(), "amount_received"),
+                                    (b.f3.is_none(), "amount_returned"),
+                                    (b.f4.is_none(), "refund_attributes_method"),
+                                    (b.f5.is_none(), "refund_attributes_status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SourceReceiverFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceReceiverFlow {
@@ -2042,45 +2250,64 @@ pub struct SourceRedirectFlow {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SourceRedirectFlow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceRedirectFlow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_redirect_flow object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceRedirectFlow, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "failure_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "return_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceRedirectFlow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_redirect_flow object",
+            &["failure_reason", "return_url", "status", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(SourceRedirectFlow {
                     failure_reason: f0,
-                    return_url: f1.ok_or_else(|| crate::rt::de::missing("return_url"))?,
-                    status: f2.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    url: f3.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    return_url: f1,
+                    status: f2,
+                    url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "return_url"),
+                                    (b.f2.is_none(), "status"),
+                                    (b.f3.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SourceRedirectFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceRedirectFlow {
@@ -2176,6 +2403,7 @@ impl SourceType {
 }
 impl std::str::FromStr for SourceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2217,6 +2445,11 @@ impl<'de> serde::Deserialize<'de> for SourceType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SourceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchCreditTransfer {
@@ -2231,61 +2464,72 @@ pub struct SourceTypeAchCreditTransfer {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeAchCreditTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_ach_credit_transfer object",
+            &[
+                "account_number",
+                "bank_name",
+                "fingerprint",
+                "refund_account_holder_name",
+                "refund_account_holder_type",
+                "refund_routing_number",
+                "routing_number",
+                "swift_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(SourceTypeAchCreditTransfer {
+            account_number: f0,
+            bank_name: f1,
+            fingerprint: f2,
+            refund_account_holder_name: f3,
+            refund_account_holder_type: f4,
+            refund_routing_number: f5,
+            routing_number: f6,
+            swift_code: f7,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeAchCreditTransfer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeAchCreditTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_ach_credit_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeAchCreditTransfer, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
-                        "refund_account_holder_name" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_type" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_routing_number" => f5 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f6 = crate::rt::de::next(&mut map)?,
-                        "swift_code" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeAchCreditTransfer {
-                    account_number: f0,
-                    bank_name: f1,
-                    fingerprint: f2,
-                    refund_account_holder_name: f3,
-                    refund_account_holder_type: f4,
-                    refund_routing_number: f5,
-                    routing_number: f6,
-                    swift_code: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeAchCreditTransfer {
@@ -2340,51 +2584,55 @@ pub struct SourceTypeAchDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeAchDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_ach_debit object",
+            &["bank_name", "country", "fingerprint", "last4", "routing_number", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(SourceTypeAchDebit {
+            bank_name: f0,
+            country: f1,
+            fingerprint: f2,
+            last4: f3,
+            routing_number: f4,
+            r#type: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeAchDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeAchDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_ach_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeAchDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f2 = crate::rt::de::next(&mut map)?,
-                        "last4" => f3 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f4 = crate::rt::de::next(&mut map)?,
-                        "type" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeAchDebit {
-                    bank_name: f0,
-                    country: f1,
-                    fingerprint: f2,
-                    last4: f3,
-                    routing_number: f4,
-                    r#type: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeAchDebit {
@@ -2437,63 +2685,82 @@ pub struct SourceTypeAcssDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeAcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_acss_debit object",
+            &[
+                "bank_address_city",
+                "bank_address_line_1",
+                "bank_address_line_2",
+                "bank_address_postal_code",
+                "bank_name",
+                "category",
+                "country",
+                "fingerprint",
+                "last4",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        Ok(SourceTypeAcssDebit {
+            bank_address_city: f0,
+            bank_address_line_1: f1,
+            bank_address_line_2: f2,
+            bank_address_postal_code: f3,
+            bank_name: f4,
+            category: f5,
+            country: f6,
+            fingerprint: f7,
+            last4: f8,
+            routing_number: f9,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeAcssDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeAcssDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_acss_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeAcssDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_address_city" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_address_line_1" => f1 = crate::rt::de::next(&mut map)?,
-                        "bank_address_line_2" => f2 = crate::rt::de::next(&mut map)?,
-                        "bank_address_postal_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f4 = crate::rt::de::next(&mut map)?,
-                        "category" => f5 = crate::rt::de::next(&mut map)?,
-                        "country" => f6 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f7 = crate::rt::de::next(&mut map)?,
-                        "last4" => f8 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeAcssDebit {
-                    bank_address_city: f0,
-                    bank_address_line_1: f1,
-                    bank_address_line_2: f2,
-                    bank_address_postal_code: f3,
-                    bank_name: f4,
-                    category: f5,
-                    country: f6,
-                    fingerprint: f7,
-                    last4: f8,
-                    routing_number: f9,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeAcssDebit {
@@ -2551,42 +2818,43 @@ pub struct SourceTypeAlipay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeAlipay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_alipay object",
+            &["data_string", "native_url", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SourceTypeAlipay {
+            data_string: f0,
+            native_url: f1,
+            statement_descriptor: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeAlipay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeAlipay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_alipay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeAlipay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data_string" => f0 = crate::rt::de::next(&mut map)?,
-                        "native_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeAlipay {
-                    data_string: f0,
-                    native_url: f1,
-                    statement_descriptor: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeAlipay {
@@ -2623,42 +2891,43 @@ pub struct SourceTypeAuBecsDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeAuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_au_becs_debit object",
+            &["bsb_number", "fingerprint", "last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SourceTypeAuBecsDebit {
+            bsb_number: f0,
+            fingerprint: f1,
+            last4: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeAuBecsDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeAuBecsDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_au_becs_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeAuBecsDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bsb_number" => f0 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeAuBecsDebit {
-                    bsb_number: f0,
-                    fingerprint: f1,
-                    last4: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeAuBecsDebit {
@@ -2698,51 +2967,62 @@ pub struct SourceTypeBancontact {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeBancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_bancontact object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "iban_last4",
+                "preferred_language",
+                "statement_descriptor",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(SourceTypeBancontact {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            iban_last4: f3,
+            preferred_language: f4,
+            statement_descriptor: f5,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeBancontact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeBancontact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_bancontact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeBancontact, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "iban_last4" => f3 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f4 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeBancontact {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    iban_last4: f3,
-                    preferred_language: f4,
-                    statement_descriptor: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeBancontact {
@@ -2799,75 +3079,102 @@ pub struct SourceTypeCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<i64>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_card object",
+            &[
+                "address_line1_check",
+                "address_zip_check",
+                "brand",
+                "country",
+                "cvc_check",
+                "dynamic_last4",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "last4",
+                "name",
+                "three_d_secure",
+                "tokenization_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13 } = b;
+        Ok(SourceTypeCard {
+            address_line1_check: f0,
+            address_zip_check: f1,
+            brand: f2,
+            country: f3,
+            cvc_check: f4,
+            dynamic_last4: f5,
+            exp_month: f6,
+            exp_year: f7,
+            fingerprint: f8,
+            funding: f9,
+            last4: f10,
+            name: f11,
+            three_d_secure: f12,
+            tokenization_method: f13,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeCard, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<i64> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_zip_check" => f1 = crate::rt::de::next(&mut map)?,
-                        "brand" => f2 = crate::rt::de::next(&mut map)?,
-                        "country" => f3 = crate::rt::de::next(&mut map)?,
-                        "cvc_check" => f4 = crate::rt::de::next(&mut map)?,
-                        "dynamic_last4" => f5 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f6 = crate::rt::de::next(&mut map)?,
-                        "exp_year" => f7 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f8 = crate::rt::de::next(&mut map)?,
-                        "funding" => f9 = crate::rt::de::next(&mut map)?,
-                        "last4" => f10 = crate::rt::de::next(&mut map)?,
-                        "name" => f11 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f12 = crate::rt::de::next(&mut map)?,
-                        "tokenization_method" => f13 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeCard {
-                    address_line1_check: f0,
-                    address_zip_check: f1,
-                    brand: f2,
-                    country: f3,
-                    cvc_check: f4,
-                    dynamic_last4: f5,
-                    exp_month: f6,
-                    exp_year: f7,
-                    fingerprint: f8,
-                    funding: f9,
-                    last4: f10,
-                    name: f11,
-                    three_d_secure: f12,
-                    tokenization_method: f13,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeCard {
@@ -2957,114 +3264,171 @@ pub struct SourceTypeCardPresent {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeCardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<i64>,
+            f13: Option<i64>,
+            f14: Option<String>,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<String>,
+            f18: Option<String>,
+            f19: Option<String>,
+            f20: Option<String>,
+            f21: Option<String>,
+            f22: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_card_present object",
+            &[
+                "application_cryptogram",
+                "application_preferred_name",
+                "authorization_code",
+                "authorization_response_code",
+                "brand",
+                "country",
+                "cvm_type",
+                "data_type",
+                "dedicated_file_name",
+                "emv_auth_data",
+                "evidence_customer_signature",
+                "evidence_transaction_certificate",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "last4",
+                "pos_device_id",
+                "pos_entry_mode",
+                "read_method",
+                "reader",
+                "terminal_verification_results",
+                "transaction_status_information",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+        } = b;
+        Ok(SourceTypeCardPresent {
+            application_cryptogram: f0,
+            application_preferred_name: f1,
+            authorization_code: f2,
+            authorization_response_code: f3,
+            brand: f4,
+            country: f5,
+            cvm_type: f6,
+            data_type: f7,
+            dedicated_file_name: f8,
+            emv_auth_data: f9,
+            evidence_customer_signature: f10,
+            evidence_transaction_certificate: f11,
+            exp_month: f12,
+            exp_year: f13,
+            fingerprint: f14,
+            funding: f15,
+            last4: f16,
+            pos_device_id: f17,
+            pos_entry_mode: f18,
+            read_method: f19,
+            reader: f20,
+            terminal_verification_results: f21,
+            transaction_status_information: f22,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeCardPresent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeCardPresent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_card_present object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeCardPresent, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<i64> = None;
-                let mut f13: Option<i64> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application_cryptogram" => f0 = crate::rt::de::next(&mut map)?,
-                        "application_preferred_name" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        "authorization_code" => f2 = crate::rt::de::next(&mut map)?,
-                        "authorization_response_code" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "brand" => f4 = crate::rt::de::next(&mut map)?,
-                        "country" => f5 = crate::rt::de::next(&mut map)?,
-                        "cvm_type" => f6 = crate::rt::de::next(&mut map)?,
-                        "data_type" => f7 = crate::rt::de::next(&mut map)?,
-                        "dedicated_file_name" => f8 = crate::rt::de::next(&mut map)?,
-                        "emv_auth_data" => f9 = crate::rt::de::next(&mut map)?,
-                        "evidence_customer_signature" => {
-                            f10 = crate::rt::de::next(&mut map)?;
-                        }
-                        "evidence_transaction_certificate" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "exp_month" => f12 = crate::rt::de::next(&mut map)?,
-                        "exp_year" => f13 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f14 = crate::rt::de::next(&mut map)?,
-                        "funding" => f15 = crate::rt::de::next(&mut map)?,
-                        "last4" => f16 = crate::rt::de::next(&mut map)?,
-                        "pos_device_id" => f17 = crate::rt::de::next(&mut map)?,
-                        "pos_entry_mode" => f18 = crate::rt::de::next(&mut map)?,
-                        "read_method" => f19 = crate::rt::de::next(&mut map)?,
-                        "reader" => f20 = crate::rt::de::next(&mut map)?,
-                        "terminal_verification_results" => {
-                            f21 = crate::rt::de::next(&mut map)?;
-                        }
-                        "transaction_status_information" => {
-                            f22 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeCardPresent {
-                    application_cryptogram: f0,
-                    application_preferred_name: f1,
-                    authorization_code: f2,
-                    authorization_response_code: f3,
-                    brand: f4,
-                    country: f5,
-                    cvm_type: f6,
-                    data_type: f7,
-                    dedicated_file_name: f8,
-                    emv_auth_data: f9,
-                    evidence_customer_signature: f10,
-                    evidence_transaction_certificate: f11,
-                    exp_month: f12,
-                    exp_year: f13,
-                    fingerprint: f14,
-                    funding: f15,
-                    last4: f16,
-                    pos_device_id: f17,
-                    pos_entry_mode: f18,
-                    read_method: f19,
-                    reader: f20,
-                    terminal_verification_results: f21,
-                    transaction_status_information: f22,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeCardPresent {
@@ -3160,39 +3524,36 @@ pub struct SourceTypeEps {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeEps {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_eps object",
+            &["reference", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SourceTypeEps {
+            reference: f0,
+            statement_descriptor: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeEps {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeEps;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_eps object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeEps, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeEps {
-                    reference: f0,
-                    statement_descriptor: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeEps {
@@ -3227,45 +3588,47 @@ pub struct SourceTypeGiropay {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeGiropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_giropay object",
+            &["bank_code", "bank_name", "bic", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(SourceTypeGiropay {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            statement_descriptor: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeGiropay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeGiropay;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_giropay object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeGiropay, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeGiropay {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    statement_descriptor: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeGiropay {
@@ -3306,45 +3669,47 @@ pub struct SourceTypeIdeal {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeIdeal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_ideal object",
+            &["bank", "bic", "iban_last4", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(SourceTypeIdeal {
+            bank: f0,
+            bic: f1,
+            iban_last4: f2,
+            statement_descriptor: f3,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeIdeal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeIdeal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_ideal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeIdeal, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank" => f0 = crate::rt::de::next(&mut map)?,
-                        "bic" => f1 = crate::rt::de::next(&mut map)?,
-                        "iban_last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeIdeal {
-                    bank: f0,
-                    bic: f1,
-                    iban_last4: f2,
-                    statement_descriptor: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeIdeal {
@@ -3407,127 +3772,189 @@ pub struct SourceTypeKlarna {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeKlarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<String>,
+            f14: Option<String>,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<String>,
+            f18: Option<String>,
+            f19: Option<String>,
+            f20: Option<String>,
+            f21: Option<String>,
+            f22: Option<String>,
+            f23: Option<i64>,
+            f24: Option<String>,
+            f25: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_klarna object",
+            &[
+                "background_image_url",
+                "client_token",
+                "first_name",
+                "last_name",
+                "locale",
+                "logo_url",
+                "page_title",
+                "pay_later_asset_urls_descriptive",
+                "pay_later_asset_urls_standard",
+                "pay_later_name",
+                "pay_later_redirect_url",
+                "pay_now_asset_urls_descriptive",
+                "pay_now_asset_urls_standard",
+                "pay_now_name",
+                "pay_now_redirect_url",
+                "pay_over_time_asset_urls_descriptive",
+                "pay_over_time_asset_urls_standard",
+                "pay_over_time_name",
+                "pay_over_time_redirect_url",
+                "payment_method_categories",
+                "purchase_country",
+                "purchase_type",
+                "redirect_url",
+                "shipping_delay",
+                "shipping_first_name",
+                "shipping_last_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+        } = b;
+        Ok(SourceTypeKlarna {
+            background_image_url: f0,
+            client_token: f1,
+            first_name: f2,
+            last_name: f3,
+            locale: f4,
+            logo_url: f5,
+            page_title: f6,
+            pay_later_asset_urls_descriptive: f7,
+            pay_later_asset_urls_standard: f8,
+            pay_later_name: f9,
+            pay_later_redirect_url: f10,
+            pay_now_asset_urls_descriptive: f11,
+            pay_now_asset_urls_standard: f12,
+            pay_now_name: f13,
+            pay_now_redirect_url: f14,
+            pay_over_time_asset_urls_descriptive: f15,
+            pay_over_time_asset_urls_standard: f16,
+            pay_over_time_name: f17,
+            pay_over_time_redirect_url: f18,
+            payment_method_categories: f19,
+            purchase_country: f20,
+            purchase_type: f21,
+            redirect_url: f22,
+            shipping_delay: f23,
+            shipping_first_name: f24,
+            shipping_last_name: f25,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeKlarna {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeKlarna;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_klarna object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeKlarna, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<String> = None;
-                let mut f18: Option<String> = None;
-                let mut f19: Option<String> = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<String> = None;
-                let mut f23: Option<i64> = None;
-                let mut f24: Option<String> = None;
-                let mut f25: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "background_image_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "client_token" => f1 = crate::rt::de::next(&mut map)?,
-                        "first_name" => f2 = crate::rt::de::next(&mut map)?,
-                        "last_name" => f3 = crate::rt::de::next(&mut map)?,
-                        "locale" => f4 = crate::rt::de::next(&mut map)?,
-                        "logo_url" => f5 = crate::rt::de::next(&mut map)?,
-                        "page_title" => f6 = crate::rt::de::next(&mut map)?,
-                        "pay_later_asset_urls_descriptive" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_later_asset_urls_standard" => {
-                            f8 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_later_name" => f9 = crate::rt::de::next(&mut map)?,
-                        "pay_later_redirect_url" => f10 = crate::rt::de::next(&mut map)?,
-                        "pay_now_asset_urls_descriptive" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_now_asset_urls_standard" => {
-                            f12 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_now_name" => f13 = crate::rt::de::next(&mut map)?,
-                        "pay_now_redirect_url" => f14 = crate::rt::de::next(&mut map)?,
-                        "pay_over_time_asset_urls_descriptive" => {
-                            f15 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_over_time_asset_urls_standard" => {
-                            f16 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pay_over_time_name" => f17 = crate::rt::de::next(&mut map)?,
-                        "pay_over_time_redirect_url" => {
-                            f18 = crate::rt::de::next(&mut map)?;
-                        }
-                        "payment_method_categories" => {
-                            f19 = crate::rt::de::next(&mut map)?;
-                        }
-                        "purchase_country" => f20 = crate::rt::de::next(&mut map)?,
-                        "purchase_type" => f21 = crate::rt::de::next(&mut map)?,
-                        "redirect_url" => f22 = crate::rt::de::next(&mut map)?,
-                        "shipping_delay" => f23 = crate::rt::de::next(&mut map)?,
-                        "shipping_first_name" => f24 = crate::rt::de::next(&mut map)?,
-                        "shipping_last_name" => f25 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeKlarna {
-                    background_image_url: f0,
-                    client_token: f1,
-                    first_name: f2,
-                    last_name: f3,
-                    locale: f4,
-                    logo_url: f5,
-                    page_title: f6,
-                    pay_later_asset_urls_descriptive: f7,
-                    pay_later_asset_urls_standard: f8,
-                    pay_later_name: f9,
-                    pay_later_redirect_url: f10,
-                    pay_now_asset_urls_descriptive: f11,
-                    pay_now_asset_urls_standard: f12,
-                    pay_now_name: f13,
-                    pay_now_redirect_url: f14,
-                    pay_over_time_asset_urls_descriptive: f15,
-                    pay_over_time_asset_urls_standard: f16,
-                    pay_over_time_name: f17,
-                    pay_over_time_redirect_url: f18,
-                    payment_method_categories: f19,
-                    purchase_country: f20,
-                    purchase_type: f21,
-                    redirect_url: f22,
-                    shipping_delay: f23,
-                    shipping_first_name: f24,
-                    shipping_last_name: f25,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeKlarna {
@@ -3640,77 +4067,82 @@ pub struct SourceTypeMultibanco {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeMultibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_multibanco object",
+            &[
+                "entity",
+                "reference",
+                "refund_account_holder_address_city",
+                "refund_account_holder_address_country",
+                "refund_account_holder_address_line1",
+                "refund_account_holder_address_line2",
+                "refund_account_holder_address_postal_code",
+                "refund_account_holder_address_state",
+                "refund_account_holder_name",
+                "refund_iban",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        Ok(SourceTypeMultibanco {
+            entity: f0,
+            reference: f1,
+            refund_account_holder_address_city: f2,
+            refund_account_holder_address_country: f3,
+            refund_account_holder_address_line1: f4,
+            refund_account_holder_address_line2: f5,
+            refund_account_holder_address_postal_code: f6,
+            refund_account_holder_address_state: f7,
+            refund_account_holder_name: f8,
+            refund_iban: f9,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeMultibanco {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeMultibanco;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_multibanco object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeMultibanco, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "entity" => f0 = crate::rt::de::next(&mut map)?,
-                        "reference" => f1 = crate::rt::de::next(&mut map)?,
-                        "refund_account_holder_address_city" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_address_country" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_address_line1" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_address_line2" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_address_postal_code" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_address_state" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_account_holder_name" => {
-                            f8 = crate::rt::de::next(&mut map)?;
-                        }
-                        "refund_iban" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeMultibanco {
-                    entity: f0,
-                    reference: f1,
-                    refund_account_holder_address_city: f2,
-                    refund_account_holder_address_country: f3,
-                    refund_account_holder_address_line1: f4,
-                    refund_account_holder_address_line2: f5,
-                    refund_account_holder_address_postal_code: f6,
-                    refund_account_holder_address_state: f7,
-                    refund_account_holder_name: f8,
-                    refund_iban: f9,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeMultibanco {
@@ -3766,36 +4198,33 @@ pub struct SourceTypeP24 {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeP24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_p24 object",
+            &["reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SourceTypeP24 {
+            reference: f0,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeP24 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeP24;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_p24 object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeP24, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeP24 {
-                    reference: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeP24 {
@@ -3830,54 +4259,67 @@ pub struct SourceTypeSepaDebit {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeSepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_sepa_debit object",
+            &[
+                "bank_code",
+                "branch_code",
+                "country",
+                "fingerprint",
+                "last4",
+                "mandate_reference",
+                "mandate_url",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(SourceTypeSepaDebit {
+            bank_code: f0,
+            branch_code: f1,
+            country: f2,
+            fingerprint: f3,
+            last4: f4,
+            mandate_reference: f5,
+            mandate_url: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeSepaDebit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeSepaDebit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_sepa_debit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeSepaDebit, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "branch_code" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f3 = crate::rt::de::next(&mut map)?,
-                        "last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "mandate_reference" => f5 = crate::rt::de::next(&mut map)?,
-                        "mandate_url" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeSepaDebit {
-                    bank_code: f0,
-                    branch_code: f1,
-                    country: f2,
-                    fingerprint: f3,
-                    last4: f4,
-                    mandate_reference: f5,
-                    mandate_url: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeSepaDebit {
@@ -3930,54 +4372,67 @@ pub struct SourceTypeSofort {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeSofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_sofort object",
+            &[
+                "bank_code",
+                "bank_name",
+                "bic",
+                "country",
+                "iban_last4",
+                "preferred_language",
+                "statement_descriptor",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(SourceTypeSofort {
+            bank_code: f0,
+            bank_name: f1,
+            bic: f2,
+            country: f3,
+            iban_last4: f4,
+            preferred_language: f5,
+            statement_descriptor: f6,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeSofort {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeSofort;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_sofort object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeSofort, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_code" => f0 = crate::rt::de::next(&mut map)?,
-                        "bank_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "bic" => f2 = crate::rt::de::next(&mut map)?,
-                        "country" => f3 = crate::rt::de::next(&mut map)?,
-                        "iban_last4" => f4 = crate::rt::de::next(&mut map)?,
-                        "preferred_language" => f5 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeSofort {
-                    bank_code: f0,
-                    bank_name: f1,
-                    bic: f2,
-                    country: f3,
-                    iban_last4: f4,
-                    preferred_language: f5,
-                    statement_descriptor: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeSofort {
@@ -4040,84 +4495,135 @@ pub struct SourceTypeThreeDSecure {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeThreeDSecure {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<i64>,
+            f10: Option<i64>,
+            f11: Option<String>,
+            f12: Option<String>,
+            f13: Option<String>,
+            f14: Option<String>,
+            f15: Option<String>,
+            f16: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_three_d_secure object",
+            &[
+                "address_line1_check",
+                "address_zip_check",
+                "authenticated",
+                "brand",
+                "card",
+                "country",
+                "customer",
+                "cvc_check",
+                "dynamic_last4",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "last4",
+                "name",
+                "three_d_secure",
+                "tokenization_method",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+        } = b;
+        Ok(SourceTypeThreeDSecure {
+            address_line1_check: f0,
+            address_zip_check: f1,
+            authenticated: f2,
+            brand: f3,
+            card: f4,
+            country: f5,
+            customer: f6,
+            cvc_check: f7,
+            dynamic_last4: f8,
+            exp_month: f9,
+            exp_year: f10,
+            fingerprint: f11,
+            funding: f12,
+            last4: f13,
+            name: f14,
+            three_d_secure: f15,
+            tokenization_method: f16,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeThreeDSecure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeThreeDSecure;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_three_d_secure object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeThreeDSecure, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<i64> = None;
-                let mut f10: Option<i64> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address_line1_check" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_zip_check" => f1 = crate::rt::de::next(&mut map)?,
-                        "authenticated" => f2 = crate::rt::de::next(&mut map)?,
-                        "brand" => f3 = crate::rt::de::next(&mut map)?,
-                        "card" => f4 = crate::rt::de::next(&mut map)?,
-                        "country" => f5 = crate::rt::de::next(&mut map)?,
-                        "customer" => f6 = crate::rt::de::next(&mut map)?,
-                        "cvc_check" => f7 = crate::rt::de::next(&mut map)?,
-                        "dynamic_last4" => f8 = crate::rt::de::next(&mut map)?,
-                        "exp_month" => f9 = crate::rt::de::next(&mut map)?,
-                        "exp_year" => f10 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f11 = crate::rt::de::next(&mut map)?,
-                        "funding" => f12 = crate::rt::de::next(&mut map)?,
-                        "last4" => f13 = crate::rt::de::next(&mut map)?,
-                        "name" => f14 = crate::rt::de::next(&mut map)?,
-                        "three_d_secure" => f15 = crate::rt::de::next(&mut map)?,
-                        "tokenization_method" => f16 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeThreeDSecure {
-                    address_line1_check: f0,
-                    address_zip_check: f1,
-                    authenticated: f2,
-                    brand: f3,
-                    card: f4,
-                    country: f5,
-                    customer: f6,
-                    cvc_check: f7,
-                    dynamic_last4: f8,
-                    exp_month: f9,
-                    exp_year: f10,
-                    fingerprint: f11,
-                    funding: f12,
-                    last4: f13,
-                    name: f14,
-                    three_d_secure: f15,
-                    tokenization_method: f16,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeThreeDSecure {
@@ -4196,42 +4702,43 @@ pub struct SourceTypeWechat {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SourceTypeWechat {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_type_wechat object",
+            &["prepay_id", "qr_code_url", "statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SourceTypeWechat {
+            prepay_id: f0,
+            qr_code_url: f1,
+            statement_descriptor: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SourceTypeWechat {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTypeWechat;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_type_wechat object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTypeWechat, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "prepay_id" => f0 = crate::rt::de::next(&mut map)?,
-                        "qr_code_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTypeWechat {
-                    prepay_id: f0,
-                    qr_code_url: f1,
-                    statement_descriptor: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SourceTypeWechat {

@@ -103,69 +103,123 @@ impl SourceMandateNotification {
 #[cfg(feature = "payments")]
 pub type SourceMandateNotificationId = crate::rt::Id<SourceMandateNotification>;
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for SourceMandateNotification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceMandateNotification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_mandate_notification object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceMandateNotification, A::Error> {
-                let mut f0: Option<crate::SourceMandateNotificationAcssDebitData> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::SourceMandateNotificationBacsDebitData> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::SourceMandateNotificationId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::SourceMandateNotificationSepaDebitData> = None;
-                let mut f8: Option<crate::Source> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "acss_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount" => f1 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "reason" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "sepa_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "source" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceMandateNotification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SourceMandateNotificationAcssDebitData>,
+            f1: Option<i64>,
+            f2: Option<crate::SourceMandateNotificationBacsDebitData>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::SourceMandateNotificationId>,
+            f5: Option<bool>,
+            f6: Option<String>,
+            f7: Option<crate::SourceMandateNotificationSepaDebitData>,
+            f8: Option<crate::Source>,
+            f9: Option<String>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_mandate_notification object",
+            &[
+                "acss_debit",
+                "amount",
+                "bacs_debit",
+                "created",
+                "id",
+                "livemode",
+                "object",
+                "reason",
+                "sepa_debit",
+                "source",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(SourceMandateNotification {
                     acss_debit: f0,
                     amount: f1,
                     bacs_debit: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    reason: f6.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    created: f3,
+                    id: f4,
+                    livemode: f5,
+                    reason: f6,
                     sepa_debit: f7,
-                    source: f8.ok_or_else(|| crate::rt::de::missing("source"))?,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f10.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    source: f8,
+                    status: f9,
+                    r#type: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "reason"),
+                                    (b.f8.is_none(), "source"),
+                                    (b.f9.is_none(), "status"),
+                                    (b.f10.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "payments")]
+impl<'de> serde::Deserialize<'de> for SourceMandateNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -217,36 +271,34 @@ pub struct SourceMandateNotificationAcssDebitData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for SourceMandateNotificationAcssDebitData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_mandate_notification_acss_debit_data object",
+            &["statement_descriptor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SourceMandateNotificationAcssDebitData {
+            statement_descriptor: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationAcssDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceMandateNotificationAcssDebitData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_mandate_notification_acss_debit_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceMandateNotificationAcssDebitData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "statement_descriptor" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceMandateNotificationAcssDebitData {
-                    statement_descriptor: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -281,36 +333,34 @@ pub struct SourceMandateNotificationBacsDebitData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for SourceMandateNotificationBacsDebitData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_mandate_notification_bacs_debit_data object",
+            &["last4"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(SourceMandateNotificationBacsDebitData {
+            last4: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationBacsDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceMandateNotificationBacsDebitData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_mandate_notification_bacs_debit_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceMandateNotificationBacsDebitData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "last4" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceMandateNotificationBacsDebitData {
-                    last4: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]
@@ -349,42 +399,44 @@ pub struct SourceMandateNotificationSepaDebitData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "payments")]
+impl crate::rt::Decode for SourceMandateNotificationSepaDebitData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_mandate_notification_sepa_debit_data object",
+            &["creditor_identifier", "last4", "mandate_reference"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SourceMandateNotificationSepaDebitData {
+            creditor_identifier: f0,
+            last4: f1,
+            mandate_reference: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "payments")]
 impl<'de> serde::Deserialize<'de> for SourceMandateNotificationSepaDebitData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceMandateNotificationSepaDebitData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_mandate_notification_sepa_debit_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceMandateNotificationSepaDebitData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "creditor_identifier" => f0 = crate::rt::de::next(&mut map)?,
-                        "last4" => f1 = crate::rt::de::next(&mut map)?,
-                        "mandate_reference" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceMandateNotificationSepaDebitData {
-                    creditor_identifier: f0,
-                    last4: f1,
-                    mandate_reference: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "payments")]

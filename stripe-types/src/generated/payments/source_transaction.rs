@@ -198,75 +198,136 @@ impl SourceTransaction {
 #[cfg(any(feature = "connect", feature = "payments"))]
 pub type SourceTransactionId = crate::rt::Id<SourceTransaction>;
 #[cfg(any(feature = "connect", feature = "payments"))]
-impl<'de> serde::Deserialize<'de> for SourceTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransaction, A::Error> {
-                let mut f0: Option<crate::SourceTransactionAchCreditTransferData> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::SourceTransactionChfCreditTransferData> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::SourceTransactionGbpCreditTransferData> = None;
-                let mut f6: Option<crate::SourceTransactionId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::SourceTransactionPaperCheckData> = None;
-                let mut f9: Option<crate::SourceTransactionSepaCreditTransferData> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::SourceTransactionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach_credit_transfer" => f0 = crate::rt::de::next(&mut map)?,
-                        "amount" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "chf_credit_transfer" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "gbp_credit_transfer" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "paper_check" => f8 = crate::rt::de::next(&mut map)?,
-                        "sepa_credit_transfer" => f9 = crate::rt::de::next(&mut map)?,
-                        "source" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SourceTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SourceTransactionAchCreditTransferData>,
+            f1: Option<i64>,
+            f2: Option<crate::SourceTransactionChfCreditTransferData>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<crate::SourceTransactionGbpCreditTransferData>,
+            f6: Option<crate::SourceTransactionId>,
+            f7: Option<bool>,
+            f8: Option<crate::SourceTransactionPaperCheckData>,
+            f9: Option<crate::SourceTransactionSepaCreditTransferData>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<crate::SourceTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction object",
+            &[
+                "ach_credit_transfer",
+                "amount",
+                "chf_credit_transfer",
+                "created",
+                "currency",
+                "gbp_credit_transfer",
+                "id",
+                "livemode",
+                "object",
+                "paper_check",
+                "sepa_credit_transfer",
+                "source",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+            } => {
                 Ok(SourceTransaction {
                     ach_credit_transfer: f0,
-                    amount: f1.ok_or_else(|| crate::rt::de::missing("amount"))?,
+                    amount: f1,
                     chf_credit_transfer: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f4.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f3,
+                    currency: f4,
                     gbp_credit_transfer: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f6,
+                    livemode: f7,
                     paper_check: f8,
                     sepa_credit_transfer: f9,
-                    source: f10.ok_or_else(|| crate::rt::de::missing("source"))?,
-                    status: f11.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f12.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    source: f10,
+                    status: f11,
+                    r#type: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "amount"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "currency"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f10.is_none(), "source"),
+                                    (b.f11.is_none(), "status"),
+                                    (b.f12.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
+impl<'de> serde::Deserialize<'de> for SourceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -328,45 +389,48 @@ pub struct SourceTransactionAchCreditTransferData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionAchCreditTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction_ach_credit_transfer_data object",
+            &["customer_data", "fingerprint", "last4", "routing_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(SourceTransactionAchCreditTransferData {
+            customer_data: f0,
+            fingerprint: f1,
+            last4: f2,
+            routing_number: f3,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionAchCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransactionAchCreditTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction_ach_credit_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransactionAchCreditTransferData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer_data" => f0 = crate::rt::de::next(&mut map)?,
-                        "fingerprint" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "routing_number" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTransactionAchCreditTransferData {
-                    customer_data: f0,
-                    fingerprint: f1,
-                    last4: f2,
-                    routing_number: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -418,48 +482,58 @@ pub struct SourceTransactionChfCreditTransferData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionChfCreditTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction_chf_credit_transfer_data object",
+            &[
+                "reference",
+                "sender_address_country",
+                "sender_address_line1",
+                "sender_iban",
+                "sender_name",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(SourceTransactionChfCreditTransferData {
+            reference: f0,
+            sender_address_country: f1,
+            sender_address_line1: f2,
+            sender_iban: f3,
+            sender_name: f4,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionChfCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransactionChfCreditTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction_chf_credit_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransactionChfCreditTransferData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "sender_address_country" => f1 = crate::rt::de::next(&mut map)?,
-                        "sender_address_line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "sender_iban" => f3 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTransactionChfCreditTransferData {
-                    reference: f0,
-                    sender_address_country: f1,
-                    sender_address_line1: f2,
-                    sender_iban: f3,
-                    sender_name: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -518,54 +592,68 @@ pub struct SourceTransactionGbpCreditTransferData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionGbpCreditTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction_gbp_credit_transfer_data object",
+            &[
+                "fingerprint",
+                "funding_method",
+                "last4",
+                "reference",
+                "sender_account_number",
+                "sender_name",
+                "sender_sort_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(SourceTransactionGbpCreditTransferData {
+            fingerprint: f0,
+            funding_method: f1,
+            last4: f2,
+            reference: f3,
+            sender_account_number: f4,
+            sender_name: f5,
+            sender_sort_code: f6,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionGbpCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransactionGbpCreditTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction_gbp_credit_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransactionGbpCreditTransferData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fingerprint" => f0 = crate::rt::de::next(&mut map)?,
-                        "funding_method" => f1 = crate::rt::de::next(&mut map)?,
-                        "last4" => f2 = crate::rt::de::next(&mut map)?,
-                        "reference" => f3 = crate::rt::de::next(&mut map)?,
-                        "sender_account_number" => f4 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f5 = crate::rt::de::next(&mut map)?,
-                        "sender_sort_code" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTransactionGbpCreditTransferData {
-                    fingerprint: f0,
-                    funding_method: f1,
-                    last4: f2,
-                    reference: f3,
-                    sender_account_number: f4,
-                    sender_name: f5,
-                    sender_sort_code: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -620,39 +708,37 @@ pub struct SourceTransactionPaperCheckData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionPaperCheckData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction_paper_check_data object",
+            &["available_at", "invoices"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SourceTransactionPaperCheckData {
+            available_at: f0,
+            invoices: f1,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionPaperCheckData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransactionPaperCheckData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction_paper_check_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransactionPaperCheckData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "available_at" => f0 = crate::rt::de::next(&mut map)?,
-                        "invoices" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTransactionPaperCheckData {
-                    available_at: f0,
-                    invoices: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -694,42 +780,44 @@ pub struct SourceTransactionSepaCreditTransferData {
     pub extra: crate::rt::Extra,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionSepaCreditTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a source_transaction_sepa_credit_transfer_data object",
+            &["reference", "sender_iban", "sender_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SourceTransactionSepaCreditTransferData {
+            reference: f0,
+            sender_iban: f1,
+            sender_name: f2,
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
 impl<'de> serde::Deserialize<'de> for SourceTransactionSepaCreditTransferData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SourceTransactionSepaCreditTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a source_transaction_sepa_credit_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SourceTransactionSepaCreditTransferData, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reference" => f0 = crate::rt::de::next(&mut map)?,
-                        "sender_iban" => f1 = crate::rt::de::next(&mut map)?,
-                        "sender_name" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SourceTransactionSepaCreditTransferData {
-                    reference: f0,
-                    sender_iban: f1,
-                    sender_name: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -827,6 +915,7 @@ impl SourceTransactionType {
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl std::str::FromStr for SourceTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -867,5 +956,11 @@ impl serde::Serialize for SourceTransactionType {
 impl<'de> serde::Deserialize<'de> for SourceTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "connect", feature = "payments"))]
+impl crate::rt::Decode for SourceTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

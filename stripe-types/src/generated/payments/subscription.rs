@@ -677,6 +677,7 @@ impl CreateCustomerSubscriptionAddInvoiceItemsPeriodEndType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionAddInvoiceItemsPeriodEndType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -747,6 +748,7 @@ impl CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -843,6 +845,7 @@ impl CreateCustomerSubscriptionCancelAtString {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionCancelAtString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -903,6 +906,7 @@ impl CreateCustomerSubscriptionCollectionMethod {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionCollectionMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -973,6 +977,7 @@ impl CreateCustomerSubscriptionPaymentBehavior {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionPaymentBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1128,6 +1133,7 @@ impl CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPref
 impl std::str::FromStr
 for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1318,6 +1324,7 @@ impl CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork {
 impl std::str::FromStr
 for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1669,6 +1676,7 @@ impl CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountF
 impl std::str::FromStr
 for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountFinancialConnectionsFiltersAccountSubcategories {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1915,6 +1923,7 @@ impl CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2096,6 +2105,7 @@ impl CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod {
 impl std::str::FromStr
 for CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2169,6 +2179,7 @@ impl CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2267,6 +2278,7 @@ impl CreateCustomerSubscriptionTrialEndString {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for CreateCustomerSubscriptionTrialEndString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3514,178 +3526,278 @@ impl Subscription {
 }
 /// The id of a [`Subscription`].
 pub type SubscriptionId = crate::rt::Id<Subscription>;
-impl<'de> serde::Deserialize<'de> for Subscription {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Subscription;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Subscription, A::Error> {
-                let mut f0: Option<
-                    crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
-                > = None;
-                let mut f1: Option<f64> = None;
-                let mut f2: Option<crate::SubscriptionAutomaticTax> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<
-                    crate::SubscriptionsResourceBillingCycleAnchorConfig,
-                > = None;
-                let mut f5: Option<crate::SubscriptionsResourceBillingMode> = None;
-                let mut f6: Option<crate::SubscriptionBillingThresholds> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut f10: Option<crate::CancellationDetails> = None;
-                let mut f11: Option<crate::InvoiceCollectionMethod> = None;
-                let mut f12: Option<crate::rt::Timestamp> = None;
-                let mut f13: Option<String> = None;
-                let mut f14: Option<
-                    crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-                > = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<i64> = None;
-                let mut f17: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f18: Option<
-                    crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
-                > = None;
-                let mut f19: Option<Vec<crate::TaxRate>> = None;
-                let mut f20: Option<String> = None;
-                let mut f21: Option<Vec<crate::rt::Expandable<crate::Discount>>> = None;
-                let mut f22: Option<crate::rt::Timestamp> = None;
-                let mut f23: Option<crate::SubscriptionId> = None;
-                let mut f24: Option<
-                    crate::SubscriptionsResourceSubscriptionInvoiceSettings,
-                > = None;
-                let mut f25: Option<crate::rt::List<crate::SubscriptionItem>> = None;
-                let mut f26: Option<crate::rt::Expandable<crate::Invoice>> = None;
-                let mut f27: Option<bool> = None;
-                let mut f28: Option<crate::rt::Metadata> = None;
-                let mut f29: Option<crate::rt::Timestamp> = None;
-                let mut f30: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f31: Option<crate::SubscriptionsResourcePauseCollection> = None;
-                let mut f32: Option<crate::SubscriptionsResourcePaymentSettings> = None;
-                let mut f33: Option<crate::SubscriptionPendingInvoiceItemInterval> = None;
-                let mut f34: Option<crate::rt::Expandable<crate::SetupIntent>> = None;
-                let mut f35: Option<crate::SubscriptionsResourcePendingUpdate> = None;
-                let mut f36: Option<
-                    crate::rt::Expandable<crate::SubscriptionSchedule>,
-                > = None;
-                let mut f37: Option<crate::rt::Timestamp> = None;
-                let mut f38: Option<crate::SubscriptionStatus> = None;
-                let mut f39: Option<
-                    crate::rt::Expandable<crate::TestHelpersTestClock>,
-                > = None;
-                let mut f40: Option<crate::SubscriptionTransferData> = None;
-                let mut f41: Option<crate::rt::Timestamp> = None;
-                let mut f42: Option<crate::SubscriptionsTrialsResourceTrialSettings> = None;
-                let mut f43: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application" => f0 = crate::rt::de::next(&mut map)?,
-                        "application_fee_percent" => f1 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "billing_cycle_anchor" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "billing_cycle_anchor_config" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "billing_mode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "billing_thresholds" => f6 = crate::rt::de::next(&mut map)?,
-                        "cancel_at" => f7 = crate::rt::de::next(&mut map)?,
-                        "cancel_at_period_end" => {
-                            f8 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "canceled_at" => f9 = crate::rt::de::next(&mut map)?,
-                        "cancellation_details" => f10 = crate::rt::de::next(&mut map)?,
-                        "collection_method" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_account" => f15 = crate::rt::de::next(&mut map)?,
-                        "days_until_due" => f16 = crate::rt::de::next(&mut map)?,
-                        "default_payment_method" => f17 = crate::rt::de::next(&mut map)?,
-                        "default_source" => f18 = crate::rt::de::next(&mut map)?,
-                        "default_tax_rates" => f19 = crate::rt::de::next(&mut map)?,
-                        "description" => f20 = crate::rt::de::next(&mut map)?,
-                        "discounts" => f21 = Some(crate::rt::de::next(&mut map)?),
-                        "ended_at" => f22 = crate::rt::de::next(&mut map)?,
-                        "id" => f23 = Some(crate::rt::de::next(&mut map)?),
-                        "invoice_settings" => f24 = Some(crate::rt::de::next(&mut map)?),
-                        "items" => f25 = Some(crate::rt::de::next(&mut map)?),
-                        "latest_invoice" => f26 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f27 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f28 = Some(crate::rt::de::next(&mut map)?),
-                        "next_pending_invoice_item_invoice" => {
-                            f29 = crate::rt::de::next(&mut map)?;
-                        }
-                        "on_behalf_of" => f30 = crate::rt::de::next(&mut map)?,
-                        "pause_collection" => f31 = crate::rt::de::next(&mut map)?,
-                        "payment_settings" => f32 = crate::rt::de::next(&mut map)?,
-                        "pending_invoice_item_interval" => {
-                            f33 = crate::rt::de::next(&mut map)?;
-                        }
-                        "pending_setup_intent" => f34 = crate::rt::de::next(&mut map)?,
-                        "pending_update" => f35 = crate::rt::de::next(&mut map)?,
-                        "schedule" => f36 = crate::rt::de::next(&mut map)?,
-                        "start_date" => f37 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f38 = Some(crate::rt::de::next(&mut map)?),
-                        "test_clock" => f39 = crate::rt::de::next(&mut map)?,
-                        "transfer_data" => f40 = crate::rt::de::next(&mut map)?,
-                        "trial_end" => f41 = crate::rt::de::next(&mut map)?,
-                        "trial_settings" => f42 = crate::rt::de::next(&mut map)?,
-                        "trial_start" => f43 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Subscription {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
+            f1: Option<f64>,
+            f2: Option<crate::SubscriptionAutomaticTax>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::SubscriptionsResourceBillingCycleAnchorConfig>,
+            f5: Option<crate::SubscriptionsResourceBillingMode>,
+            f6: Option<crate::SubscriptionBillingThresholds>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<bool>,
+            f9: Option<crate::rt::Timestamp>,
+            f10: Option<crate::CancellationDetails>,
+            f11: Option<crate::InvoiceCollectionMethod>,
+            f12: Option<crate::rt::Timestamp>,
+            f13: Option<String>,
+            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+            f15: Option<String>,
+            f16: Option<i64>,
+            f17: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f18: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
+            f19: Option<Vec<crate::TaxRate>>,
+            f20: Option<String>,
+            f21: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f22: Option<crate::rt::Timestamp>,
+            f23: Option<crate::SubscriptionId>,
+            f24: Option<crate::SubscriptionsResourceSubscriptionInvoiceSettings>,
+            f25: Option<crate::rt::List<crate::SubscriptionItem>>,
+            f26: Option<crate::rt::Expandable<crate::Invoice>>,
+            f27: Option<bool>,
+            f28: Option<crate::rt::Metadata>,
+            f29: Option<crate::rt::Timestamp>,
+            f30: Option<crate::rt::Expandable<crate::Account>>,
+            f31: Option<crate::SubscriptionsResourcePauseCollection>,
+            f32: Option<crate::SubscriptionsResourcePaymentSettings>,
+            f33: Option<crate::SubscriptionPendingInvoiceItemInterval>,
+            f34: Option<crate::rt::Expandable<crate::SetupIntent>>,
+            f35: Option<crate::SubscriptionsResourcePendingUpdate>,
+            f36: Option<crate::rt::Expandable<crate::SubscriptionSchedule>>,
+            f37: Option<crate::rt::Timestamp>,
+            f38: Option<crate::SubscriptionStatus>,
+            f39: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f40: Option<crate::SubscriptionTransferData>,
+            f41: Option<crate::rt::Timestamp>,
+            f42: Option<crate::SubscriptionsTrialsResourceTrialSettings>,
+            f43: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription object",
+            &[
+                "application",
+                "application_fee_percent",
+                "automatic_tax",
+                "billing_cycle_anchor",
+                "billing_cycle_anchor_config",
+                "billing_mode",
+                "billing_thresholds",
+                "cancel_at",
+                "cancel_at_period_end",
+                "canceled_at",
+                "cancellation_details",
+                "collection_method",
+                "created",
+                "currency",
+                "customer",
+                "customer_account",
+                "days_until_due",
+                "default_payment_method",
+                "default_source",
+                "default_tax_rates",
+                "description",
+                "discounts",
+                "ended_at",
+                "id",
+                "invoice_settings",
+                "items",
+                "latest_invoice",
+                "livemode",
+                "metadata",
+                "next_pending_invoice_item_invoice",
+                "object",
+                "on_behalf_of",
+                "pause_collection",
+                "payment_settings",
+                "pending_invoice_item_interval",
+                "pending_setup_intent",
+                "pending_update",
+                "schedule",
+                "start_date",
+                "status",
+                "test_clock",
+                "transfer_data",
+                "trial_end",
+                "trial_settings",
+                "trial_start",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.required(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.required(&mut b.f23),
+                24 => r.required(&mut b.f24),
+                25 => r.required(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.required(&mut b.f27),
+                28 => r.required(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.skip(),
+                31 => r.optional(&mut b.f30),
+                32 => r.optional(&mut b.f31),
+                33 => r.optional(&mut b.f32),
+                34 => r.optional(&mut b.f33),
+                35 => r.optional(&mut b.f34),
+                36 => r.optional(&mut b.f35),
+                37 => r.optional(&mut b.f36),
+                38 => r.required(&mut b.f37),
+                39 => r.required(&mut b.f38),
+                40 => r.optional(&mut b.f39),
+                41 => r.optional(&mut b.f40),
+                42 => r.optional(&mut b.f41),
+                43 => r.optional(&mut b.f42),
+                44 => r.optional(&mut b.f43),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8: Some(f8),
+                f9,
+                f10,
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21: Some(f21),
+                f22,
+                f23: Some(f23),
+                f24: Some(f24),
+                f25: Some(f25),
+                f26,
+                f27: Some(f27),
+                f28: Some(f28),
+                f29,
+                f30,
+                f31,
+                f32,
+                f33,
+                f34,
+                f35,
+                f36,
+                f37: Some(f37),
+                f38: Some(f38),
+                f39,
+                f40,
+                f41,
+                f42,
+                f43,
+            } => {
                 Ok(Subscription {
                     application: f0,
                     application_fee_percent: f1,
-                    automatic_tax: f2
-                        .ok_or_else(|| crate::rt::de::missing("automatic_tax"))?,
-                    billing_cycle_anchor: f3
-                        .ok_or_else(|| crate::rt::de::missing("billing_cycle_anchor"))?,
+                    automatic_tax: f2,
+                    billing_cycle_anchor: f3,
                     billing_cycle_anchor_config: f4,
-                    billing_mode: f5
-                        .ok_or_else(|| crate::rt::de::missing("billing_mode"))?,
+                    billing_mode: f5,
                     billing_thresholds: f6,
                     cancel_at: f7,
-                    cancel_at_period_end: f8
-                        .ok_or_else(|| crate::rt::de::missing("cancel_at_period_end"))?,
+                    cancel_at_period_end: f8,
                     canceled_at: f9,
                     cancellation_details: f10,
-                    collection_method: f11
-                        .ok_or_else(|| crate::rt::de::missing("collection_method"))?,
-                    created: f12.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f13.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    customer: f14.ok_or_else(|| crate::rt::de::missing("customer"))?,
+                    collection_method: f11,
+                    created: f12,
+                    currency: f13,
+                    customer: f14,
                     customer_account: f15,
                     days_until_due: f16,
                     default_payment_method: f17,
                     default_source: f18,
                     default_tax_rates: f19,
                     description: f20,
-                    discounts: f21.ok_or_else(|| crate::rt::de::missing("discounts"))?,
+                    discounts: f21,
                     ended_at: f22,
-                    id: f23.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    invoice_settings: f24
-                        .ok_or_else(|| crate::rt::de::missing("invoice_settings"))?,
-                    items: f25.ok_or_else(|| crate::rt::de::missing("items"))?,
+                    id: f23,
+                    invoice_settings: f24,
+                    items: f25,
                     latest_invoice: f26,
-                    livemode: f27.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f28.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    livemode: f27,
+                    metadata: f28,
                     next_pending_invoice_item_invoice: f29,
                     on_behalf_of: f30,
                     pause_collection: f31,
@@ -3694,8 +3806,8 @@ impl<'de> serde::Deserialize<'de> for Subscription {
                     pending_setup_intent: f34,
                     pending_update: f35,
                     schedule: f36,
-                    start_date: f37.ok_or_else(|| crate::rt::de::missing("start_date"))?,
-                    status: f38.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    start_date: f37,
+                    status: f38,
                     test_clock: f39,
                     transfer_data: f40,
                     trial_end: f41,
@@ -3704,8 +3816,39 @@ impl<'de> serde::Deserialize<'de> for Subscription {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "automatic_tax"),
+                                    (b.f3.is_none(), "billing_cycle_anchor"),
+                                    (b.f5.is_none(), "billing_mode"),
+                                    (b.f8.is_none(), "cancel_at_period_end"),
+                                    (b.f11.is_none(), "collection_method"),
+                                    (b.f12.is_none(), "created"),
+                                    (b.f13.is_none(), "currency"),
+                                    (b.f14.is_none(), "customer"),
+                                    (b.f21.is_none(), "discounts"),
+                                    (b.f23.is_none(), "id"),
+                                    (b.f24.is_none(), "invoice_settings"),
+                                    (b.f25.is_none(), "items"),
+                                    (b.f27.is_none(), "livemode"),
+                                    (b.f28.is_none(), "metadata"),
+                                    (b.f37.is_none(), "start_date"),
+                                    (b.f38.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Subscription {
@@ -3838,42 +3981,56 @@ pub struct SubscriptionAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionAutomaticTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_automatic_tax object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionAutomaticTax, A::Error> {
-                let mut f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "liability" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionAutomaticTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: Option<bool>,
+            f2: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_automatic_tax object",
+            &["disabled_reason", "enabled", "liability"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(SubscriptionAutomaticTax {
                     disabled_reason: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     liability: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionAutomaticTax {
@@ -3910,41 +4067,36 @@ pub struct SubscriptionBillingThresholds {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SubscriptionBillingThresholds {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_billing_thresholds object",
+            &["amount_gte", "reset_billing_cycle_anchor"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(SubscriptionBillingThresholds {
+            amount_gte: f0,
+            reset_billing_cycle_anchor: f1,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SubscriptionBillingThresholds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionBillingThresholds;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_billing_thresholds object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionBillingThresholds, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_gte" => f0 = crate::rt::de::next(&mut map)?,
-                        "reset_billing_cycle_anchor" => {
-                            f1 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SubscriptionBillingThresholds {
-                    amount_gte: f0,
-                    reset_billing_cycle_anchor: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionBillingThresholds {
@@ -4199,46 +4351,43 @@ pub struct SubscriptionPaymentMethodOptionsCard {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InvoiceMandateOptionsCard>,
+            f1: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
+            f2: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_payment_method_options_card object",
+            &["mandate_options", "network", "request_three_d_secure"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(SubscriptionPaymentMethodOptionsCard {
+            mandate_options: f0,
+            network: f1,
+            request_three_d_secure: f2,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for SubscriptionPaymentMethodOptionsCard {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionPaymentMethodOptionsCard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_payment_method_options_card object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionPaymentMethodOptionsCard, A::Error> {
-                let mut f0: Option<crate::InvoiceMandateOptionsCard> = None;
-                let mut f1: Option<
-                    crate::PaymentIntentPaymentMethodOptionsCardNetwork,
-                > = None;
-                let mut f2: Option<
-                    crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "mandate_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "network" => f1 = crate::rt::de::next(&mut map)?,
-                        "request_three_d_secure" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(SubscriptionPaymentMethodOptionsCard {
-                    mandate_options: f0,
-                    network: f1,
-                    request_three_d_secure: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionPaymentMethodOptionsCard {
@@ -4347,42 +4496,52 @@ pub struct SubscriptionPendingInvoiceItemInterval {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionPendingInvoiceItemInterval;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_pending_invoice_item_interval object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionPendingInvoiceItemInterval, A::Error> {
-                let mut f0: Option<
-                    crate::SubscriptionPendingInvoiceItemIntervalInterval,
-                > = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "interval" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "interval_count" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SubscriptionPendingInvoiceItemIntervalInterval>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_pending_invoice_item_interval object",
+            &["interval", "interval_count"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(SubscriptionPendingInvoiceItemInterval {
-                    interval: f0.ok_or_else(|| crate::rt::de::missing("interval"))?,
-                    interval_count: f1
-                        .ok_or_else(|| crate::rt::de::missing("interval_count"))?,
+                    interval: f0,
+                    interval_count: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "interval"),
+                                    (b.f1.is_none(), "interval_count"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionPendingInvoiceItemInterval {
@@ -4432,6 +4591,7 @@ impl SubscriptionPendingInvoiceItemIntervalInterval {
 }
 impl std::str::FromStr for SubscriptionPendingInvoiceItemIntervalInterval {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4461,6 +4621,11 @@ impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemIntervalInte
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SubscriptionPendingInvoiceItemIntervalInterval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// SubscriptionSchedulesResourceDefaultSettings
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4488,71 +4653,98 @@ pub struct SubscriptionSchedulesResourceDefaultSettings {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionSchedulesResourceDefaultSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedulesResourceDefaultSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_schedules_resource_default_settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionSchedulesResourceDefaultSettings, A::Error> {
-                let mut f0: Option<f64> = None;
-                let mut f1: Option<
-                    crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax,
-                > = None;
-                let mut f2: Option<
-                    crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
-                > = None;
-                let mut f3: Option<crate::SubscriptionBillingThresholds> = None;
-                let mut f4: Option<crate::InvoiceCollectionMethod> = None;
-                let mut f5: Option<crate::rt::Expandable<crate::PaymentMethod>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::InvoiceSettingSubscriptionScheduleSetting> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f9: Option<crate::SubscriptionTransferData> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "application_fee_percent" => f0 = crate::rt::de::next(&mut map)?,
-                        "automatic_tax" => f1 = crate::rt::de::next(&mut map)?,
-                        "billing_cycle_anchor" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "billing_thresholds" => f3 = crate::rt::de::next(&mut map)?,
-                        "collection_method" => f4 = crate::rt::de::next(&mut map)?,
-                        "default_payment_method" => f5 = crate::rt::de::next(&mut map)?,
-                        "description" => f6 = crate::rt::de::next(&mut map)?,
-                        "invoice_settings" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "on_behalf_of" => f8 = crate::rt::de::next(&mut map)?,
-                        "transfer_data" => f9 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<f64>,
+            f1: Option<crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax>,
+            f2: Option<crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor>,
+            f3: Option<crate::SubscriptionBillingThresholds>,
+            f4: Option<crate::InvoiceCollectionMethod>,
+            f5: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f6: Option<String>,
+            f7: Option<crate::InvoiceSettingSubscriptionScheduleSetting>,
+            f8: Option<crate::rt::Expandable<crate::Account>>,
+            f9: Option<crate::SubscriptionTransferData>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedules_resource_default_settings object",
+            &[
+                "application_fee_percent",
+                "automatic_tax",
+                "billing_cycle_anchor",
+                "billing_thresholds",
+                "collection_method",
+                "default_payment_method",
+                "description",
+                "invoice_settings",
+                "on_behalf_of",
+                "transfer_data",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4, f5, f6, f7: Some(f7), f8, f9 } => {
                 Ok(SubscriptionSchedulesResourceDefaultSettings {
                     application_fee_percent: f0,
                     automatic_tax: f1,
-                    billing_cycle_anchor: f2
-                        .ok_or_else(|| crate::rt::de::missing("billing_cycle_anchor"))?,
+                    billing_cycle_anchor: f2,
                     billing_thresholds: f3,
                     collection_method: f4,
                     default_payment_method: f5,
                     description: f6,
-                    invoice_settings: f7
-                        .ok_or_else(|| crate::rt::de::missing("invoice_settings"))?,
+                    invoice_settings: f7,
                     on_behalf_of: f8,
                     transfer_data: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "billing_cycle_anchor"),
+                                    (b.f7.is_none(), "invoice_settings"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionSchedulesResourceDefaultSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettings {
@@ -4610,48 +4802,57 @@ pub struct SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
-for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedulesResourceDefaultSettingsAutomaticTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a subscription_schedules_resource_default_settings_automatic_tax object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SubscriptionSchedulesResourceDefaultSettingsAutomaticTax,
-                A::Error,
-            > {
-                let mut f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::ConnectAccountReference> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled_reason" => f0 = crate::rt::de::next(&mut map)?,
-                        "enabled" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "liability" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: Option<bool>,
+            f2: Option<crate::ConnectAccountReference>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedules_resource_default_settings_automatic_tax object",
+            &["disabled_reason", "enabled", "liability"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
                     disabled_reason: f0,
-                    enabled: f1.ok_or_else(|| crate::rt::de::missing("enabled"))?,
+                    enabled: f1,
                     liability: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "enabled")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
@@ -4688,47 +4889,51 @@ pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a subscription_schedules_resource_invoice_item_period_resource_period_end object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "timestamp" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<
+                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedules_resource_invoice_item_period_resource_period_end object",
+            &["timestamp", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
                     timestamp: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -4788,6 +4993,7 @@ impl SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType {
 impl std::str::FromStr
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4827,6 +5033,12 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode
+for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4838,47 +5050,51 @@ pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a subscription_schedules_resource_invoice_item_period_resource_period_start object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "timestamp" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<
+                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_schedules_resource_invoice_item_period_resource_period_start object",
+            &["timestamp", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
                     timestamp: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId
@@ -4938,6 +5154,7 @@ impl SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType {
 impl std::str::FromStr
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4975,6 +5192,12 @@ impl<'de> serde::Deserialize<'de>
 for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode
+for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `SubscriptionStatus`.
@@ -5018,6 +5241,7 @@ impl SubscriptionStatus {
 }
 impl std::str::FromStr for SubscriptionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5049,6 +5273,11 @@ impl<'de> serde::Deserialize<'de> for SubscriptionStatus {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for SubscriptionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// SubscriptionTransferData
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5060,40 +5289,49 @@ pub struct SubscriptionTransferData {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for SubscriptionTransferData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SubscriptionTransferData;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a subscription_transfer_data object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SubscriptionTransferData, A::Error> {
-                let mut f0: Option<f64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_percent" => f0 = crate::rt::de::next(&mut map)?,
-                        "destination" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SubscriptionTransferData {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<f64>,
+            f1: Option<crate::rt::Expandable<crate::Account>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a subscription_transfer_data object",
+            &["amount_percent", "destination"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(SubscriptionTransferData {
                     amount_percent: f0,
-                    destination: f1
-                        .ok_or_else(|| crate::rt::de::missing("destination"))?,
+                    destination: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "destination")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionTransferData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for SubscriptionTransferData {
@@ -5630,6 +5868,7 @@ impl UpdateCustomerSubscriptionCancellationDetailsFeedback {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for UpdateCustomerSubscriptionCancellationDetailsFeedback {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5714,6 +5953,7 @@ impl UpdateCustomerSubscriptionPauseCollectionBehavior {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl std::str::FromStr for UpdateCustomerSubscriptionPauseCollectionBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

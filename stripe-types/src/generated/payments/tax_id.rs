@@ -425,6 +425,7 @@ impl CreateCustomerTaxIdType {
 #[cfg(any(feature = "payments", feature = "tax"))]
 impl std::str::FromStr for CreateCustomerTaxIdType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -633,42 +634,50 @@ impl DeletedTaxId {
 }
 /// The id of a [`DeletedTaxId`].
 pub type DeletedTaxIdId = crate::rt::Id<DeletedTaxId>;
-impl<'de> serde::Deserialize<'de> for DeletedTaxId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedTaxId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_tax_id object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedTaxId, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedTaxIdId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedTaxId {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedTaxIdId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_tax_id object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedTaxId {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeletedTaxId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for DeletedTaxId {
@@ -884,66 +893,114 @@ impl TaxId {
 }
 /// The id of a [`TaxId`].
 pub type TaxIdId = crate::rt::Id<TaxId>;
-impl<'de> serde::Deserialize<'de> for TaxId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_id object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxId, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::TaxIdId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::TaxIDsOwner> = None;
-                let mut f7: Option<crate::InvoicesResourceInvoiceTaxIdType> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::TaxIdVerification> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "owner" => f6 = crate::rt::de::next(&mut map)?,
-                        "type" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "verification" => f9 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxId {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Expandable<crate::Customer>>,
+            f3: Option<String>,
+            f4: Option<crate::TaxIdId>,
+            f5: Option<bool>,
+            f6: Option<crate::TaxIDsOwner>,
+            f7: Option<crate::InvoicesResourceInvoiceTaxIdType>,
+            f8: Option<String>,
+            f9: Option<crate::TaxIdVerification>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_id object",
+            &[
+                "country",
+                "created",
+                "customer",
+                "customer_account",
+                "id",
+                "livemode",
+                "object",
+                "owner",
+                "type",
+                "value",
+                "verification",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.optional(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+            } => {
                 Ok(TaxId {
                     country: f0,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f1,
                     customer: f2,
                     customer_account: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f4,
+                    livemode: f5,
                     owner: f6,
-                    r#type: f7.ok_or_else(|| crate::rt::de::missing("type"))?,
-                    value: f8.ok_or_else(|| crate::rt::de::missing("value"))?,
+                    r#type: f7,
+                    value: f8,
                     verification: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f7.is_none(), "type"),
+                                    (b.f8.is_none(), "value"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxId {
@@ -996,42 +1053,54 @@ pub struct TaxIdVerification {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for TaxIdVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxIdVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_id_verification object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxIdVerification, A::Error> {
-                let mut f0: Option<crate::TaxIdVerificationStatus> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "verified_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "verified_name" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxIdVerification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TaxIdVerificationStatus>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_id_verification object",
+            &["status", "verified_address", "verified_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2 } => {
                 Ok(TaxIdVerification {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     verified_address: f1,
                     verified_name: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxIdVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxIdVerification {
@@ -1086,6 +1155,7 @@ impl TaxIdVerificationStatus {
 }
 impl std::str::FromStr for TaxIdVerificationStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1111,5 +1181,10 @@ impl serde::Serialize for TaxIdVerificationStatus {
 impl<'de> serde::Deserialize<'de> for TaxIdVerificationStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxIdVerificationStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -187,57 +187,98 @@ impl RadarEarlyFraudWarning {
 #[cfg(feature = "radar")]
 pub type RadarEarlyFraudWarningId = crate::rt::Id<RadarEarlyFraudWarning>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for RadarEarlyFraudWarning {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RadarEarlyFraudWarning;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a radar.early_fraud_warning object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RadarEarlyFraudWarning, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::RadarEarlyFraudWarningId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "actionable" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "charge" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "fraud_type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_intent" => f6 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RadarEarlyFraudWarning {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::rt::Expandable<crate::Charge>>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<crate::RadarEarlyFraudWarningId>,
+            f5: Option<bool>,
+            f6: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a radar.early_fraud_warning object",
+            &[
+                "actionable",
+                "charge",
+                "created",
+                "fraud_type",
+                "id",
+                "livemode",
+                "object",
+                "payment_intent",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+            } => {
                 Ok(RadarEarlyFraudWarning {
-                    actionable: f0.ok_or_else(|| crate::rt::de::missing("actionable"))?,
-                    charge: f1.ok_or_else(|| crate::rt::de::missing("charge"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    fraud_type: f3.ok_or_else(|| crate::rt::de::missing("fraud_type"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    actionable: f0,
+                    charge: f1,
+                    created: f2,
+                    fraud_type: f3,
+                    id: f4,
+                    livemode: f5,
                     payment_intent: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "actionable"),
+                                    (b.f1.is_none(), "charge"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "fraud_type"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for RadarEarlyFraudWarning {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]

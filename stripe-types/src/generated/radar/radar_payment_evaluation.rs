@@ -300,6 +300,7 @@ impl CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentTy
 impl std::str::FromStr
 for CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -373,6 +374,7 @@ impl CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsMoneyMovement
 impl std::str::FromStr
 for CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsMoneyMovementType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -578,76 +580,115 @@ impl RadarPaymentEvaluation {
 #[cfg(feature = "radar")]
 pub type RadarPaymentEvaluationId = crate::rt::Id<RadarPaymentEvaluation>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for RadarPaymentEvaluation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RadarPaymentEvaluation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a radar.payment_evaluation object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RadarPaymentEvaluation, A::Error> {
-                let mut f0: Option<
-                    crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata,
-                > = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<
-                    crate::InsightsResourcesPaymentEvaluationCustomerDetails,
-                > = None;
-                let mut f3: Option<
-                    Vec<crate::InsightsResourcesPaymentEvaluationEvent>,
-                > = None;
-                let mut f4: Option<crate::RadarPaymentEvaluationId> = None;
-                let mut f5: Option<crate::InsightsResourcesPaymentEvaluationInsights> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::InsightsResourcesPaymentEvaluationOutcome> = None;
-                let mut f9: Option<
-                    crate::InsightsResourcesPaymentEvaluationPaymentDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "client_device_metadata_details" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "created_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer_details" => f2 = crate::rt::de::next(&mut map)?,
-                        "events" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "insights" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = crate::rt::de::next(&mut map)?,
-                        "outcome" => f8 = crate::rt::de::next(&mut map)?,
-                        "payment_details" => f9 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RadarPaymentEvaluation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::InsightsResourcesPaymentEvaluationCustomerDetails>,
+            f3: Option<Vec<crate::InsightsResourcesPaymentEvaluationEvent>>,
+            f4: Option<crate::RadarPaymentEvaluationId>,
+            f5: Option<crate::InsightsResourcesPaymentEvaluationInsights>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::InsightsResourcesPaymentEvaluationOutcome>,
+            f9: Option<crate::InsightsResourcesPaymentEvaluationPaymentDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a radar.payment_evaluation object",
+            &[
+                "client_device_metadata_details",
+                "created_at",
+                "customer_details",
+                "events",
+                "id",
+                "insights",
+                "livemode",
+                "metadata",
+                "object",
+                "outcome",
+                "payment_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8,
+                f9,
+            } => {
                 Ok(RadarPaymentEvaluation {
                     client_device_metadata_details: f0,
-                    created_at: f1.ok_or_else(|| crate::rt::de::missing("created_at"))?,
+                    created_at: f1,
                     customer_details: f2,
-                    events: f3.ok_or_else(|| crate::rt::de::missing("events"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    insights: f5.ok_or_else(|| crate::rt::de::missing("insights"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    events: f3,
+                    id: f4,
+                    insights: f5,
+                    livemode: f6,
                     metadata: f7,
                     outcome: f8,
                     payment_details: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "created_at"),
+                                    (b.f3.is_none(), "events"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "insights"),
+                                    (b.f6.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for RadarPaymentEvaluation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]

@@ -17,48 +17,51 @@ pub struct RadarReviewResourceLocation {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
+impl crate::rt::Decode for RadarReviewResourceLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<f64>,
+            f3: Option<f64>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a radar_review_resource_location object",
+            &["city", "country", "latitude", "longitude", "region"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(RadarReviewResourceLocation {
+            city: f0,
+            country: f1,
+            latitude: f2,
+            longitude: f3,
+            region: f4,
+            extra,
+        })
+    }
+}
 impl<'de> serde::Deserialize<'de> for RadarReviewResourceLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RadarReviewResourceLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a radar_review_resource_location object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RadarReviewResourceLocation, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<f64> = None;
-                let mut f3: Option<f64> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "latitude" => f2 = crate::rt::de::next(&mut map)?,
-                        "longitude" => f3 = crate::rt::de::next(&mut map)?,
-                        "region" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(RadarReviewResourceLocation {
-                    city: f0,
-                    country: f1,
-                    latitude: f2,
-                    longitude: f3,
-                    region: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for RadarReviewResourceLocation {

@@ -140,6 +140,7 @@ impl CreateRadarValueListItemType {
 #[cfg(feature = "radar")]
 impl std::str::FromStr for CreateRadarValueListItemType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -252,42 +253,51 @@ impl DeletedRadarValueList {
 #[cfg(feature = "radar")]
 pub type DeletedRadarValueListId = crate::rt::Id<DeletedRadarValueList>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for DeletedRadarValueList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedRadarValueList;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_radar.value_list object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedRadarValueList, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedRadarValueListId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedRadarValueList {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedRadarValueListId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_radar.value_list object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedRadarValueList {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for DeletedRadarValueList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]
@@ -498,63 +508,113 @@ impl RadarValueList {
 #[cfg(feature = "radar")]
 pub type RadarValueListId = crate::rt::Id<RadarValueList>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for RadarValueList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RadarValueList;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a radar.value_list object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RadarValueList, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::RadarValueListId> = None;
-                let mut f4: Option<crate::RadarValueListItemType> = None;
-                let mut f5: Option<crate::rt::List<crate::RadarValueListItem>> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "alias" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created_by" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "item_type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "list_items" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RadarValueList {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<crate::RadarValueListId>,
+            f4: Option<crate::RadarValueListItemType>,
+            f5: Option<crate::rt::List<crate::RadarValueListItem>>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a radar.value_list object",
+            &[
+                "alias",
+                "created",
+                "created_by",
+                "id",
+                "item_type",
+                "list_items",
+                "livemode",
+                "metadata",
+                "name",
+                "object",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+            } => {
                 Ok(RadarValueList {
-                    alias: f0.ok_or_else(|| crate::rt::de::missing("alias"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    created_by: f2.ok_or_else(|| crate::rt::de::missing("created_by"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    item_type: f4.ok_or_else(|| crate::rt::de::missing("item_type"))?,
-                    list_items: f5.ok_or_else(|| crate::rt::de::missing("list_items"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    name: f8.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    alias: f0,
+                    created: f1,
+                    created_by: f2,
+                    id: f3,
+                    item_type: f4,
+                    list_items: f5,
+                    livemode: f6,
+                    metadata: f7,
+                    name: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "alias"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "created_by"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "item_type"),
+                                    (b.f5.is_none(), "list_items"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f8.is_none(), "name"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for RadarValueList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]
@@ -637,6 +697,7 @@ impl RadarValueListItemType {
 #[cfg(feature = "radar")]
 impl std::str::FromStr for RadarValueListItemType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -673,6 +734,12 @@ impl serde::Serialize for RadarValueListItemType {
 impl<'de> serde::Deserialize<'de> for RadarValueListItemType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "radar")]
+impl crate::rt::Decode for RadarValueListItemType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Retrieve a value list

@@ -129,42 +129,51 @@ impl DeletedRadarValueListItem {
 #[cfg(feature = "radar")]
 pub type DeletedRadarValueListItemId = crate::rt::Id<DeletedRadarValueListItem>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for DeletedRadarValueListItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedRadarValueListItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_radar.value_list_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedRadarValueListItem, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedRadarValueListItemId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedRadarValueListItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedRadarValueListItemId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_radar.value_list_item object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedRadarValueListItem {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for DeletedRadarValueListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]
@@ -365,54 +374,92 @@ impl RadarValueListItem {
 #[cfg(feature = "radar")]
 pub type RadarValueListItemId = crate::rt::Id<RadarValueListItem>;
 #[cfg(feature = "radar")]
-impl<'de> serde::Deserialize<'de> for RadarValueListItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RadarValueListItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a radar.value_list_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RadarValueListItem, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::RadarValueListItemId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created_by" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "value_list" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for RadarValueListItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<crate::RadarValueListItemId>,
+            f3: Option<bool>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a radar.value_list_item object",
+            &[
+                "created",
+                "created_by",
+                "id",
+                "livemode",
+                "object",
+                "value",
+                "value_list",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(RadarValueListItem {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    created_by: f1.ok_or_else(|| crate::rt::de::missing("created_by"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    value: f4.ok_or_else(|| crate::rt::de::missing("value"))?,
-                    value_list: f5.ok_or_else(|| crate::rt::de::missing("value_list"))?,
+                    created: f0,
+                    created_by: f1,
+                    id: f2,
+                    livemode: f3,
+                    value: f4,
+                    value_list: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "created_by"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "value"),
+                                    (b.f5.is_none(), "value_list"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "radar")]
+impl<'de> serde::Deserialize<'de> for RadarValueListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "radar")]

@@ -287,76 +287,133 @@ impl Review {
 }
 /// The id of a [`Review`].
 pub type ReviewId = crate::rt::Id<Review>;
-impl<'de> serde::Deserialize<'de> for Review {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Review;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a review object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Review, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f2: Option<crate::ReviewClosedReason> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::ReviewId> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::RadarReviewResourceLocation> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::ReviewOpenedReason> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::RadarReviewResourceSession> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "billing_zip" => f0 = crate::rt::de::next(&mut map)?,
-                        "charge" => f1 = crate::rt::de::next(&mut map)?,
-                        "closed_reason" => f2 = crate::rt::de::next(&mut map)?,
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "ip_address" => f5 = crate::rt::de::next(&mut map)?,
-                        "ip_address_location" => f6 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "open" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "opened_reason" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_intent" => f10 = crate::rt::de::next(&mut map)?,
-                        "reason" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "session" => f12 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for Review {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Expandable<crate::Charge>>,
+            f2: Option<crate::ReviewClosedReason>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::ReviewId>,
+            f5: Option<String>,
+            f6: Option<crate::RadarReviewResourceLocation>,
+            f7: Option<bool>,
+            f8: Option<bool>,
+            f9: Option<crate::ReviewOpenedReason>,
+            f10: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f11: Option<String>,
+            f12: Option<crate::RadarReviewResourceSession>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a review object",
+            &[
+                "billing_zip",
+                "charge",
+                "closed_reason",
+                "created",
+                "id",
+                "ip_address",
+                "ip_address_location",
+                "livemode",
+                "object",
+                "open",
+                "opened_reason",
+                "payment_intent",
+                "reason",
+                "session",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+            } => {
                 Ok(Review {
                     billing_zip: f0,
                     charge: f1,
                     closed_reason: f2,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    created: f3,
+                    id: f4,
                     ip_address: f5,
                     ip_address_location: f6,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    open: f8.ok_or_else(|| crate::rt::de::missing("open"))?,
-                    opened_reason: f9
-                        .ok_or_else(|| crate::rt::de::missing("opened_reason"))?,
+                    livemode: f7,
+                    open: f8,
+                    opened_reason: f9,
                     payment_intent: f10,
-                    reason: f11.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    reason: f11,
                     session: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f8.is_none(), "open"),
+                                    (b.f9.is_none(), "opened_reason"),
+                                    (b.f11.is_none(), "reason"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Review {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for Review {
@@ -444,6 +501,7 @@ impl ReviewClosedReason {
 }
 impl std::str::FromStr for ReviewClosedReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -475,6 +533,11 @@ impl<'de> serde::Deserialize<'de> for ReviewClosedReason {
         crate::rt::de::str_enum(d)
     }
 }
+impl crate::rt::Decode for ReviewClosedReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `ReviewOpenedReason`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -498,6 +561,7 @@ impl ReviewOpenedReason {
 }
 impl std::str::FromStr for ReviewOpenedReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -521,5 +585,10 @@ impl serde::Serialize for ReviewOpenedReason {
 impl<'de> serde::Deserialize<'de> for ReviewOpenedReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for ReviewOpenedReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

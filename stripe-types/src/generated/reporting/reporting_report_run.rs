@@ -255,6 +255,7 @@ impl CreateReportingReportRunParametersReportingCategory {
 #[cfg(feature = "reporting")]
 impl std::str::FromStr for CreateReportingReportRunParametersReportingCategory {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2762,6 +2763,7 @@ impl CreateReportingReportRunParametersTimezone {
 #[cfg(feature = "reporting")]
 impl std::str::FromStr for CreateReportingReportRunParametersTimezone {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4398,66 +4400,110 @@ impl ReportingReportRun {
 #[cfg(feature = "reporting")]
 pub type ReportingReportRunId = crate::rt::Id<ReportingReportRun>;
 #[cfg(feature = "reporting")]
-impl<'de> serde::Deserialize<'de> for ReportingReportRun {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ReportingReportRun;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a reporting.report_run object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ReportingReportRun, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::ReportingReportRunId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<
-                    crate::FinancialReportingFinanceReportRunRunParameters,
-                > = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::File> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "error" => f1 = crate::rt::de::next(&mut map)?,
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "parameters" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "report_type" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "result" => f6 = crate::rt::de::next(&mut map)?,
-                        "status" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "succeeded_at" => f8 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ReportingReportRun {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<crate::ReportingReportRunId>,
+            f3: Option<bool>,
+            f4: Option<crate::FinancialReportingFinanceReportRunRunParameters>,
+            f5: Option<String>,
+            f6: Option<crate::File>,
+            f7: Option<String>,
+            f8: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a reporting.report_run object",
+            &[
+                "created",
+                "error",
+                "id",
+                "livemode",
+                "object",
+                "parameters",
+                "report_type",
+                "result",
+                "status",
+                "succeeded_at",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8,
+            } => {
                 Ok(ReportingReportRun {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f0,
                     error: f1,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    parameters: f4.ok_or_else(|| crate::rt::de::missing("parameters"))?,
-                    report_type: f5
-                        .ok_or_else(|| crate::rt::de::missing("report_type"))?,
+                    id: f2,
+                    livemode: f3,
+                    parameters: f4,
+                    report_type: f5,
                     result: f6,
-                    status: f7.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f7,
                     succeeded_at: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "parameters"),
+                                    (b.f5.is_none(), "report_type"),
+                                    (b.f7.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "reporting")]
+impl<'de> serde::Deserialize<'de> for ReportingReportRun {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "reporting")]

@@ -91,64 +91,105 @@ impl ReportingReportType {
 #[cfg(feature = "reporting")]
 pub type ReportingReportTypeId = crate::rt::Id<ReportingReportType>;
 #[cfg(feature = "reporting")]
-impl<'de> serde::Deserialize<'de> for ReportingReportType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ReportingReportType;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a reporting.report_type object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ReportingReportType, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<Vec<String>> = None;
-                let mut f3: Option<crate::ReportingReportTypeId> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "data_available_end" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "data_available_start" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "default_columns" => f2 = crate::rt::de::next(&mut map)?,
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "updated" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "version" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ReportingReportType {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<Vec<String>>,
+            f3: Option<crate::ReportingReportTypeId>,
+            f4: Option<bool>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a reporting.report_type object",
+            &[
+                "data_available_end",
+                "data_available_start",
+                "default_columns",
+                "id",
+                "livemode",
+                "name",
+                "object",
+                "updated",
+                "version",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(ReportingReportType {
-                    data_available_end: f0
-                        .ok_or_else(|| crate::rt::de::missing("data_available_end"))?,
-                    data_available_start: f1
-                        .ok_or_else(|| crate::rt::de::missing("data_available_start"))?,
+                    data_available_end: f0,
+                    data_available_start: f1,
                     default_columns: f2,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    name: f5.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    updated: f6.ok_or_else(|| crate::rt::de::missing("updated"))?,
-                    version: f7.ok_or_else(|| crate::rt::de::missing("version"))?,
+                    id: f3,
+                    livemode: f4,
+                    name: f5,
+                    updated: f6,
+                    version: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "data_available_end"),
+                                    (b.f1.is_none(), "data_available_start"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f5.is_none(), "name"),
+                                    (b.f6.is_none(), "updated"),
+                                    (b.f7.is_none(), "version"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "reporting")]
+impl<'de> serde::Deserialize<'de> for ReportingReportType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "reporting")]

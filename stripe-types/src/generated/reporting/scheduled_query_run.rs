@@ -185,72 +185,118 @@ impl ScheduledQueryRun {
 #[cfg(feature = "reporting")]
 pub type ScheduledQueryRunId = crate::rt::Id<ScheduledQueryRun>;
 #[cfg(feature = "reporting")]
-impl<'de> serde::Deserialize<'de> for ScheduledQueryRun {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ScheduledQueryRun;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a scheduled_query_run object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ScheduledQueryRun, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::SigmaScheduledQueryRunError> = None;
-                let mut f3: Option<crate::File> = None;
-                let mut f4: Option<crate::ScheduledQueryRunId> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "data_load_time" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "error" => f2 = crate::rt::de::next(&mut map)?,
-                        "file" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "result_available_until" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "sql" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "title" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for ScheduledQueryRun {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::SigmaScheduledQueryRunError>,
+            f3: Option<crate::File>,
+            f4: Option<crate::ScheduledQueryRunId>,
+            f5: Option<bool>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<String>,
+            f8: Option<String>,
+            f9: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a scheduled_query_run object",
+            &[
+                "created",
+                "data_load_time",
+                "error",
+                "file",
+                "id",
+                "livemode",
+                "object",
+                "result_available_until",
+                "sql",
+                "status",
+                "title",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.required(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+            } => {
                 Ok(ScheduledQueryRun {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    data_load_time: f1
-                        .ok_or_else(|| crate::rt::de::missing("data_load_time"))?,
+                    created: f0,
+                    data_load_time: f1,
                     error: f2,
                     file: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    result_available_until: f6
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "result_available_until",
-                        ))?,
-                    sql: f7.ok_or_else(|| crate::rt::de::missing("sql"))?,
-                    status: f8.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    title: f9.ok_or_else(|| crate::rt::de::missing("title"))?,
+                    id: f4,
+                    livemode: f5,
+                    result_available_until: f6,
+                    sql: f7,
+                    status: f8,
+                    title: f9,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "data_load_time"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f6.is_none(), "result_available_until"),
+                                    (b.f7.is_none(), "sql"),
+                                    (b.f8.is_none(), "status"),
+                                    (b.f9.is_none(), "title"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "reporting")]
+impl<'de> serde::Deserialize<'de> for ScheduledQueryRun {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "reporting")]

@@ -27,51 +27,78 @@ impl SigmaSigmaApiQuery {
 #[cfg(feature = "reporting")]
 pub type SigmaSigmaApiQueryId = crate::rt::Id<SigmaSigmaApiQuery>;
 #[cfg(feature = "reporting")]
-impl<'de> serde::Deserialize<'de> for SigmaSigmaApiQuery {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SigmaSigmaApiQuery;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a sigma.sigma_api_query object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<SigmaSigmaApiQuery, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::SigmaSigmaApiQueryId> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "sql" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for SigmaSigmaApiQuery {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::SigmaSigmaApiQueryId>,
+            f2: Option<bool>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a sigma.sigma_api_query object",
+            &["created", "id", "livemode", "name", "object", "sql"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(SigmaSigmaApiQuery {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    name: f3.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    sql: f4.ok_or_else(|| crate::rt::de::missing("sql"))?,
+                    created: f0,
+                    id: f1,
+                    livemode: f2,
+                    name: f3,
+                    sql: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "name"),
+                                    (b.f4.is_none(), "sql"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "reporting")]
+impl<'de> serde::Deserialize<'de> for SigmaSigmaApiQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "reporting")]

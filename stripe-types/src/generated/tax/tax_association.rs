@@ -84,52 +84,72 @@ impl TaxAssociation {
 #[cfg(feature = "tax")]
 pub type TaxAssociationId = crate::rt::Id<TaxAssociation>;
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxAssociation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxAssociation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.association object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxAssociation, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::TaxAssociationId> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "calculation" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_intent" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_transaction_attempts" => f3 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxAssociation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::TaxAssociationId>,
+            f2: Option<String>,
+            f3: Option<Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.association object",
+            &[
+                "calculation",
+                "id",
+                "object",
+                "payment_intent",
+                "tax_transaction_attempts",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.required(&mut b.f2),
+                4 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3 } => {
                 Ok(TaxAssociation {
-                    calculation: f0
-                        .ok_or_else(|| crate::rt::de::missing("calculation"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    payment_intent: f2
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    calculation: f0,
+                    id: f1,
+                    payment_intent: f2,
                     tax_transaction_attempts: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "calculation"),
+                                    (b.f1.is_none(), "id"),
+                                    (b.f2.is_none(), "payment_intent"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxAssociation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

@@ -313,6 +313,7 @@ impl CreateTaxCalculationCustomerDetailsAddressSource {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxCalculationCustomerDetailsAddressSource {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -378,6 +379,7 @@ impl CreateTaxCalculationCustomerDetailsTaxabilityOverride {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxCalculationCustomerDetailsTaxabilityOverride {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -442,6 +444,7 @@ impl CreateTaxCalculationLineItemsTaxBehavior {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxCalculationLineItemsTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -800,89 +803,142 @@ impl TaxCalculation {
 #[cfg(feature = "tax")]
 pub type TaxCalculationId = crate::rt::Id<TaxCalculation>;
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxCalculation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxCalculation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.calculation object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxCalculation, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::TaxProductResourceCustomerDetails> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::TaxCalculationId> = None;
-                let mut f6: Option<crate::rt::List<crate::TaxCalculationLineItem>> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::TaxProductResourceShipFromDetails> = None;
-                let mut f9: Option<
-                    crate::TaxProductResourceTaxCalculationShippingCost,
-                > = None;
-                let mut f10: Option<i64> = None;
-                let mut f11: Option<i64> = None;
-                let mut f12: Option<Vec<crate::TaxProductResourceTaxBreakdown>> = None;
-                let mut f13: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_total" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_details" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f4 = crate::rt::de::next(&mut map)?,
-                        "id" => f5 = crate::rt::de::next(&mut map)?,
-                        "line_items" => f6 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "ship_from_details" => f8 = crate::rt::de::next(&mut map)?,
-                        "shipping_cost" => f9 = crate::rt::de::next(&mut map)?,
-                        "tax_amount_exclusive" => {
-                            f10 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "tax_amount_inclusive" => {
-                            f11 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "tax_breakdown" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_date" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxCalculation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::TaxProductResourceCustomerDetails>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::TaxCalculationId>,
+            f6: Option<crate::rt::List<crate::TaxCalculationLineItem>>,
+            f7: Option<bool>,
+            f8: Option<crate::TaxProductResourceShipFromDetails>,
+            f9: Option<crate::TaxProductResourceTaxCalculationShippingCost>,
+            f10: Option<i64>,
+            f11: Option<i64>,
+            f12: Option<Vec<crate::TaxProductResourceTaxBreakdown>>,
+            f13: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.calculation object",
+            &[
+                "amount_total",
+                "currency",
+                "customer",
+                "customer_details",
+                "expires_at",
+                "id",
+                "line_items",
+                "livemode",
+                "object",
+                "ship_from_details",
+                "shipping_cost",
+                "tax_amount_exclusive",
+                "tax_amount_inclusive",
+                "tax_breakdown",
+                "tax_date",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.skip(),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4,
+                f5,
+                f6,
+                f7: Some(f7),
+                f8,
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+            } => {
                 Ok(TaxCalculation {
-                    amount_total: f0
-                        .ok_or_else(|| crate::rt::de::missing("amount_total"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount_total: f0,
+                    currency: f1,
                     customer: f2,
-                    customer_details: f3
-                        .ok_or_else(|| crate::rt::de::missing("customer_details"))?,
+                    customer_details: f3,
                     expires_at: f4,
                     id: f5,
                     line_items: f6,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f7,
                     ship_from_details: f8,
                     shipping_cost: f9,
-                    tax_amount_exclusive: f10
-                        .ok_or_else(|| crate::rt::de::missing("tax_amount_exclusive"))?,
-                    tax_amount_inclusive: f11
-                        .ok_or_else(|| crate::rt::de::missing("tax_amount_inclusive"))?,
-                    tax_breakdown: f12
-                        .ok_or_else(|| crate::rt::de::missing("tax_breakdown"))?,
-                    tax_date: f13.ok_or_else(|| crate::rt::de::missing("tax_date"))?,
+                    tax_amount_exclusive: f10,
+                    tax_amount_inclusive: f11,
+                    tax_breakdown: f12,
+                    tax_date: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount_total"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f3.is_none(), "customer_details"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f10.is_none(), "tax_amount_exclusive"),
+                                    (b.f11.is_none(), "tax_amount_inclusive"),
+                                    (b.f12.is_none(), "tax_breakdown"),
+                                    (b.f13.is_none(), "tax_date"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

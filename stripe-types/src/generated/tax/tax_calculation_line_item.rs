@@ -132,72 +132,124 @@ impl TaxCalculationLineItem {
 #[cfg(feature = "tax")]
 pub type TaxCalculationLineItemId = crate::rt::Id<TaxCalculationLineItem>;
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxCalculationLineItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxCalculationLineItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.calculation_line_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxCalculationLineItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<crate::TaxCalculationLineItemId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::rt::Metadata> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<i64> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
-                > = None;
-                let mut f9: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f4 = crate::rt::de::next(&mut map)?,
-                        "product" => f5 = crate::rt::de::next(&mut map)?,
-                        "quantity" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "reference" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_behavior" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_breakdown" => f9 = crate::rt::de::next(&mut map)?,
-                        "tax_code" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxCalculationLineItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<crate::TaxCalculationLineItemId>,
+            f3: Option<bool>,
+            f4: Option<crate::rt::Metadata>,
+            f5: Option<String>,
+            f6: Option<i64>,
+            f7: Option<String>,
+            f8: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
+            f9: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.calculation_line_item object",
+            &[
+                "amount",
+                "amount_tax",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "product",
+                "quantity",
+                "reference",
+                "tax_behavior",
+                "tax_breakdown",
+                "tax_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.skip(),
+                6 => r.optional(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                8 => r.required(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10: Some(f10),
+            } => {
                 Ok(TaxCalculationLineItem {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_tax: f1.ok_or_else(|| crate::rt::de::missing("amount_tax"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    amount: f0,
+                    amount_tax: f1,
+                    id: f2,
+                    livemode: f3,
                     metadata: f4,
                     product: f5,
-                    quantity: f6.ok_or_else(|| crate::rt::de::missing("quantity"))?,
-                    reference: f7.ok_or_else(|| crate::rt::de::missing("reference"))?,
-                    tax_behavior: f8
-                        .ok_or_else(|| crate::rt::de::missing("tax_behavior"))?,
+                    quantity: f6,
+                    reference: f7,
+                    tax_behavior: f8,
                     tax_breakdown: f9,
-                    tax_code: f10.ok_or_else(|| crate::rt::de::missing("tax_code"))?,
+                    tax_code: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_tax"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f6.is_none(), "quantity"),
+                                    (b.f7.is_none(), "reference"),
+                                    (b.f8.is_none(), "tax_behavior"),
+                                    (b.f10.is_none(), "tax_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxCalculationLineItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

@@ -19,54 +19,72 @@ impl TaxDeductedAtSource {
     /// The value of this object's `object` field.
     pub const OBJECT_NAME: &'static str = "tax_deducted_at_source";
 }
-impl<'de> serde::Deserialize<'de> for TaxDeductedAtSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxDeductedAtSource;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_deducted_at_source object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxDeductedAtSource, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "period_end" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "period_start" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_deduction_account_number" => {
-                            f3 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxDeductedAtSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_deducted_at_source object",
+            &[
+                "id",
+                "object",
+                "period_end",
+                "period_start",
+                "tax_deduction_account_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.skip(),
+                2 => r.required(&mut b.f1),
+                3 => r.required(&mut b.f2),
+                4 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(TaxDeductedAtSource {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    period_end: f1.ok_or_else(|| crate::rt::de::missing("period_end"))?,
-                    period_start: f2
-                        .ok_or_else(|| crate::rt::de::missing("period_start"))?,
-                    tax_deduction_account_number: f3
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "tax_deduction_account_number",
-                        ))?,
+                    id: f0,
+                    period_end: f1,
+                    period_start: f2,
+                    tax_deduction_account_number: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "id"),
+                                    (b.f1.is_none(), "period_end"),
+                                    (b.f2.is_none(), "period_start"),
+                                    (b.f3.is_none(), "tax_deduction_account_number"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxDeductedAtSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxDeductedAtSource {

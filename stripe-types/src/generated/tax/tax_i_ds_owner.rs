@@ -17,48 +17,62 @@ pub struct TaxIDsOwner {
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
-impl<'de> serde::Deserialize<'de> for TaxIDsOwner {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxIDsOwner;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_i_ds_owner object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxIDsOwner, A::Error> {
-                let mut f0: Option<crate::rt::Expandable<crate::Account>> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Application>> = None;
-                let mut f2: Option<crate::rt::Expandable<crate::Customer>> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::TaxIDsOwnerType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        "application" => f1 = crate::rt::de::next(&mut map)?,
-                        "customer" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_account" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxIDsOwner {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::Account>>,
+            f1: Option<crate::rt::Expandable<crate::Application>>,
+            f2: Option<crate::rt::Expandable<crate::Customer>>,
+            f3: Option<String>,
+            f4: Option<crate::TaxIDsOwnerType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_i_ds_owner object",
+            &["account", "application", "customer", "customer_account", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
                 Ok(TaxIDsOwner {
                     account: f0,
                     application: f1,
                     customer: f2,
                     customer_account: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxIDsOwner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 impl crate::rt::HasId for TaxIDsOwner {
@@ -119,6 +133,7 @@ impl TaxIDsOwnerType {
 }
 impl std::str::FromStr for TaxIDsOwnerType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -144,5 +159,10 @@ impl serde::Serialize for TaxIDsOwnerType {
 impl<'de> serde::Deserialize<'de> for TaxIDsOwnerType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxIDsOwnerType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

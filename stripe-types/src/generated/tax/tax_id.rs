@@ -248,6 +248,7 @@ impl ListTaxIdsOwnerType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for ListTaxIdsOwnerType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

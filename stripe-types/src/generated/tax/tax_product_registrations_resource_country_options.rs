@@ -125,535 +125,652 @@ pub struct TaxProductRegistrationsResourceCountryOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f1: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f2: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f3: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f4: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f5: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f6: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f7: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f8: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f9: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f10: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f11: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f12: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f13: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f14: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f15: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f16: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f17: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f18: Option<crate::TaxProductRegistrationsResourceCountryOptionsCanada>,
+            f19: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f20: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f21: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f22: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f23: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f24: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f25: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f26: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f27: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f28: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f29: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f30: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f31: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f32: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f33: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f34: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f35: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f36: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f37: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f38: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f39: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f40: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f41: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f42: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f43: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f44: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f45: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f46: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f47: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f48: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f49: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f50: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f51: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f52: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f53: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f54: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f55: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f56: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f57: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f58: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f59: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f60: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f61: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f62: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f63: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f64: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f65: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f66: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f67: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f68: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f69: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f70: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f71: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f72: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f73: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f74: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f75: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f76: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f77: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f78: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f79: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f80: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f81: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
+            >,
+            f82: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f83: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+            f84: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f85: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f86: Option<crate::TaxProductRegistrationsResourceCountryOptionsThailand>,
+            f87: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f88: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f89: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f90: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f91: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f92: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f93: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsUnitedStates,
+            >,
+            f94: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f95: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f96: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f97: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+            f98: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+            f99: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+            f45: None,
+            f46: None,
+            f47: None,
+            f48: None,
+            f49: None,
+            f50: None,
+            f51: None,
+            f52: None,
+            f53: None,
+            f54: None,
+            f55: None,
+            f56: None,
+            f57: None,
+            f58: None,
+            f59: None,
+            f60: None,
+            f61: None,
+            f62: None,
+            f63: None,
+            f64: None,
+            f65: None,
+            f66: None,
+            f67: None,
+            f68: None,
+            f69: None,
+            f70: None,
+            f71: None,
+            f72: None,
+            f73: None,
+            f74: None,
+            f75: None,
+            f76: None,
+            f77: None,
+            f78: None,
+            f79: None,
+            f80: None,
+            f81: None,
+            f82: None,
+            f83: None,
+            f84: None,
+            f85: None,
+            f86: None,
+            f87: None,
+            f88: None,
+            f89: None,
+            f90: None,
+            f91: None,
+            f92: None,
+            f93: None,
+            f94: None,
+            f95: None,
+            f96: None,
+            f97: None,
+            f98: None,
+            f99: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_registrations_resource_country_options object",
+            &[
+                "ae",
+                "al",
+                "am",
+                "ao",
+                "at",
+                "au",
+                "aw",
+                "az",
+                "ba",
+                "bb",
+                "bd",
+                "be",
+                "bf",
+                "bg",
+                "bh",
+                "bj",
+                "bs",
+                "by",
+                "ca",
+                "cd",
+                "ch",
+                "cl",
+                "cm",
+                "co",
+                "cr",
+                "cv",
+                "cy",
+                "cz",
+                "de",
+                "dk",
+                "ec",
+                "ee",
+                "eg",
+                "es",
+                "et",
+                "fi",
+                "fr",
+                "gb",
+                "ge",
+                "gn",
+                "gr",
+                "hr",
+                "hu",
+                "id",
+                "ie",
+                "in",
+                "is",
+                "it",
+                "jp",
+                "ke",
+                "kg",
+                "kh",
+                "kr",
+                "kz",
+                "la",
+                "lt",
+                "lu",
+                "lv",
+                "ma",
+                "md",
+                "me",
+                "mk",
+                "mr",
+                "mt",
+                "mx",
+                "my",
+                "ng",
+                "nl",
+                "no",
+                "np",
+                "nz",
+                "om",
+                "pe",
+                "ph",
+                "pl",
+                "pt",
+                "ro",
+                "rs",
+                "ru",
+                "sa",
+                "se",
+                "sg",
+                "si",
+                "sk",
+                "sn",
+                "sr",
+                "th",
+                "tj",
+                "tr",
+                "tw",
+                "tz",
+                "ua",
+                "ug",
+                "us",
+                "uy",
+                "uz",
+                "vn",
+                "za",
+                "zm",
+                "zw",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                45 => r.optional(&mut b.f45),
+                46 => r.optional(&mut b.f46),
+                47 => r.optional(&mut b.f47),
+                48 => r.optional(&mut b.f48),
+                49 => r.optional(&mut b.f49),
+                50 => r.optional(&mut b.f50),
+                51 => r.optional(&mut b.f51),
+                52 => r.optional(&mut b.f52),
+                53 => r.optional(&mut b.f53),
+                54 => r.optional(&mut b.f54),
+                55 => r.optional(&mut b.f55),
+                56 => r.optional(&mut b.f56),
+                57 => r.optional(&mut b.f57),
+                58 => r.optional(&mut b.f58),
+                59 => r.optional(&mut b.f59),
+                60 => r.optional(&mut b.f60),
+                61 => r.optional(&mut b.f61),
+                62 => r.optional(&mut b.f62),
+                63 => r.optional(&mut b.f63),
+                64 => r.optional(&mut b.f64),
+                65 => r.optional(&mut b.f65),
+                66 => r.optional(&mut b.f66),
+                67 => r.optional(&mut b.f67),
+                68 => r.optional(&mut b.f68),
+                69 => r.optional(&mut b.f69),
+                70 => r.optional(&mut b.f70),
+                71 => r.optional(&mut b.f71),
+                72 => r.optional(&mut b.f72),
+                73 => r.optional(&mut b.f73),
+                74 => r.optional(&mut b.f74),
+                75 => r.optional(&mut b.f75),
+                76 => r.optional(&mut b.f76),
+                77 => r.optional(&mut b.f77),
+                78 => r.optional(&mut b.f78),
+                79 => r.optional(&mut b.f79),
+                80 => r.optional(&mut b.f80),
+                81 => r.optional(&mut b.f81),
+                82 => r.optional(&mut b.f82),
+                83 => r.optional(&mut b.f83),
+                84 => r.optional(&mut b.f84),
+                85 => r.optional(&mut b.f85),
+                86 => r.optional(&mut b.f86),
+                87 => r.optional(&mut b.f87),
+                88 => r.optional(&mut b.f88),
+                89 => r.optional(&mut b.f89),
+                90 => r.optional(&mut b.f90),
+                91 => r.optional(&mut b.f91),
+                92 => r.optional(&mut b.f92),
+                93 => r.optional(&mut b.f93),
+                94 => r.optional(&mut b.f94),
+                95 => r.optional(&mut b.f95),
+                96 => r.optional(&mut b.f96),
+                97 => r.optional(&mut b.f97),
+                98 => r.optional(&mut b.f98),
+                99 => r.optional(&mut b.f99),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+            f26,
+            f27,
+            f28,
+            f29,
+            f30,
+            f31,
+            f32,
+            f33,
+            f34,
+            f35,
+            f36,
+            f37,
+            f38,
+            f39,
+            f40,
+            f41,
+            f42,
+            f43,
+            f44,
+            f45,
+            f46,
+            f47,
+            f48,
+            f49,
+            f50,
+            f51,
+            f52,
+            f53,
+            f54,
+            f55,
+            f56,
+            f57,
+            f58,
+            f59,
+            f60,
+            f61,
+            f62,
+            f63,
+            f64,
+            f65,
+            f66,
+            f67,
+            f68,
+            f69,
+            f70,
+            f71,
+            f72,
+            f73,
+            f74,
+            f75,
+            f76,
+            f77,
+            f78,
+            f79,
+            f80,
+            f81,
+            f82,
+            f83,
+            f84,
+            f85,
+            f86,
+            f87,
+            f88,
+            f89,
+            f90,
+            f91,
+            f92,
+            f93,
+            f94,
+            f95,
+            f96,
+            f97,
+            f98,
+            f99,
+        } = b;
+        Ok(TaxProductRegistrationsResourceCountryOptions {
+            ae: f0,
+            al: f1,
+            am: f2,
+            ao: f3,
+            at: f4,
+            au: f5,
+            aw: f6,
+            az: f7,
+            ba: f8,
+            bb: f9,
+            bd: f10,
+            be: f11,
+            bf: f12,
+            bg: f13,
+            bh: f14,
+            bj: f15,
+            bs: f16,
+            by: f17,
+            ca: f18,
+            cd: f19,
+            ch: f20,
+            cl: f21,
+            cm: f22,
+            co: f23,
+            cr: f24,
+            cv: f25,
+            cy: f26,
+            cz: f27,
+            de: f28,
+            dk: f29,
+            ec: f30,
+            ee: f31,
+            eg: f32,
+            es: f33,
+            et: f34,
+            fi: f35,
+            fr: f36,
+            gb: f37,
+            ge: f38,
+            gn: f39,
+            gr: f40,
+            hr: f41,
+            hu: f42,
+            id: f43,
+            ie: f44,
+            r#in: f45,
+            is: f46,
+            it: f47,
+            jp: f48,
+            ke: f49,
+            kg: f50,
+            kh: f51,
+            kr: f52,
+            kz: f53,
+            la: f54,
+            lt: f55,
+            lu: f56,
+            lv: f57,
+            ma: f58,
+            md: f59,
+            me: f60,
+            mk: f61,
+            mr: f62,
+            mt: f63,
+            mx: f64,
+            my: f65,
+            ng: f66,
+            nl: f67,
+            no: f68,
+            np: f69,
+            nz: f70,
+            om: f71,
+            pe: f72,
+            ph: f73,
+            pl: f74,
+            pt: f75,
+            ro: f76,
+            rs: f77,
+            ru: f78,
+            sa: f79,
+            se: f80,
+            sg: f81,
+            si: f82,
+            sk: f83,
+            sn: f84,
+            sr: f85,
+            th: f86,
+            tj: f87,
+            tr: f88,
+            tw: f89,
+            tz: f90,
+            ua: f91,
+            ug: f92,
+            us: f93,
+            uy: f94,
+            uz: f95,
+            vn: f96,
+            za: f97,
+            zm: f98,
+            zw: f99,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax")]
 impl<'de> serde::Deserialize<'de> for TaxProductRegistrationsResourceCountryOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductRegistrationsResourceCountryOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_registrations_resource_country_options object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductRegistrationsResourceCountryOptions, A::Error> {
-                let mut f0: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f1: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f2: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f3: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f4: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f5: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f6: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f7: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f8: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f9: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f10: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f11: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f12: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f13: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f14: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f15: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f16: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f17: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f18: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsCanada,
-                > = None;
-                let mut f19: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f20: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f21: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f22: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f23: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f24: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f25: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f26: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f27: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f28: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f29: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f30: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f31: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f32: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f33: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f34: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f35: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f36: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f37: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f38: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f39: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f40: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f41: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f42: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f43: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f44: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f45: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f46: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f47: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f48: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f49: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f50: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f51: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f52: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f53: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f54: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f55: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f56: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f57: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f58: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f59: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f60: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f61: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f62: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f63: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f64: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f65: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f66: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f67: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f68: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f69: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f70: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f71: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f72: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f73: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f74: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f75: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f76: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f77: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f78: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f79: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f80: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f81: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
-                > = None;
-                let mut f82: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f83: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEurope,
-                > = None;
-                let mut f84: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f85: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f86: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsThailand,
-                > = None;
-                let mut f87: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f88: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f89: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f90: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f91: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f92: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f93: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsUnitedStates,
-                > = None;
-                let mut f94: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f95: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f96: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f97: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut f98: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplified,
-                > = None;
-                let mut f99: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsDefault,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ae" => f0 = crate::rt::de::next(&mut map)?,
-                        "al" => f1 = crate::rt::de::next(&mut map)?,
-                        "am" => f2 = crate::rt::de::next(&mut map)?,
-                        "ao" => f3 = crate::rt::de::next(&mut map)?,
-                        "at" => f4 = crate::rt::de::next(&mut map)?,
-                        "au" => f5 = crate::rt::de::next(&mut map)?,
-                        "aw" => f6 = crate::rt::de::next(&mut map)?,
-                        "az" => f7 = crate::rt::de::next(&mut map)?,
-                        "ba" => f8 = crate::rt::de::next(&mut map)?,
-                        "bb" => f9 = crate::rt::de::next(&mut map)?,
-                        "bd" => f10 = crate::rt::de::next(&mut map)?,
-                        "be" => f11 = crate::rt::de::next(&mut map)?,
-                        "bf" => f12 = crate::rt::de::next(&mut map)?,
-                        "bg" => f13 = crate::rt::de::next(&mut map)?,
-                        "bh" => f14 = crate::rt::de::next(&mut map)?,
-                        "bj" => f15 = crate::rt::de::next(&mut map)?,
-                        "bs" => f16 = crate::rt::de::next(&mut map)?,
-                        "by" => f17 = crate::rt::de::next(&mut map)?,
-                        "ca" => f18 = crate::rt::de::next(&mut map)?,
-                        "cd" => f19 = crate::rt::de::next(&mut map)?,
-                        "ch" => f20 = crate::rt::de::next(&mut map)?,
-                        "cl" => f21 = crate::rt::de::next(&mut map)?,
-                        "cm" => f22 = crate::rt::de::next(&mut map)?,
-                        "co" => f23 = crate::rt::de::next(&mut map)?,
-                        "cr" => f24 = crate::rt::de::next(&mut map)?,
-                        "cv" => f25 = crate::rt::de::next(&mut map)?,
-                        "cy" => f26 = crate::rt::de::next(&mut map)?,
-                        "cz" => f27 = crate::rt::de::next(&mut map)?,
-                        "de" => f28 = crate::rt::de::next(&mut map)?,
-                        "dk" => f29 = crate::rt::de::next(&mut map)?,
-                        "ec" => f30 = crate::rt::de::next(&mut map)?,
-                        "ee" => f31 = crate::rt::de::next(&mut map)?,
-                        "eg" => f32 = crate::rt::de::next(&mut map)?,
-                        "es" => f33 = crate::rt::de::next(&mut map)?,
-                        "et" => f34 = crate::rt::de::next(&mut map)?,
-                        "fi" => f35 = crate::rt::de::next(&mut map)?,
-                        "fr" => f36 = crate::rt::de::next(&mut map)?,
-                        "gb" => f37 = crate::rt::de::next(&mut map)?,
-                        "ge" => f38 = crate::rt::de::next(&mut map)?,
-                        "gn" => f39 = crate::rt::de::next(&mut map)?,
-                        "gr" => f40 = crate::rt::de::next(&mut map)?,
-                        "hr" => f41 = crate::rt::de::next(&mut map)?,
-                        "hu" => f42 = crate::rt::de::next(&mut map)?,
-                        "id" => f43 = crate::rt::de::next(&mut map)?,
-                        "ie" => f44 = crate::rt::de::next(&mut map)?,
-                        "in" => f45 = crate::rt::de::next(&mut map)?,
-                        "is" => f46 = crate::rt::de::next(&mut map)?,
-                        "it" => f47 = crate::rt::de::next(&mut map)?,
-                        "jp" => f48 = crate::rt::de::next(&mut map)?,
-                        "ke" => f49 = crate::rt::de::next(&mut map)?,
-                        "kg" => f50 = crate::rt::de::next(&mut map)?,
-                        "kh" => f51 = crate::rt::de::next(&mut map)?,
-                        "kr" => f52 = crate::rt::de::next(&mut map)?,
-                        "kz" => f53 = crate::rt::de::next(&mut map)?,
-                        "la" => f54 = crate::rt::de::next(&mut map)?,
-                        "lt" => f55 = crate::rt::de::next(&mut map)?,
-                        "lu" => f56 = crate::rt::de::next(&mut map)?,
-                        "lv" => f57 = crate::rt::de::next(&mut map)?,
-                        "ma" => f58 = crate::rt::de::next(&mut map)?,
-                        "md" => f59 = crate::rt::de::next(&mut map)?,
-                        "me" => f60 = crate::rt::de::next(&mut map)?,
-                        "mk" => f61 = crate::rt::de::next(&mut map)?,
-                        "mr" => f62 = crate::rt::de::next(&mut map)?,
-                        "mt" => f63 = crate::rt::de::next(&mut map)?,
-                        "mx" => f64 = crate::rt::de::next(&mut map)?,
-                        "my" => f65 = crate::rt::de::next(&mut map)?,
-                        "ng" => f66 = crate::rt::de::next(&mut map)?,
-                        "nl" => f67 = crate::rt::de::next(&mut map)?,
-                        "no" => f68 = crate::rt::de::next(&mut map)?,
-                        "np" => f69 = crate::rt::de::next(&mut map)?,
-                        "nz" => f70 = crate::rt::de::next(&mut map)?,
-                        "om" => f71 = crate::rt::de::next(&mut map)?,
-                        "pe" => f72 = crate::rt::de::next(&mut map)?,
-                        "ph" => f73 = crate::rt::de::next(&mut map)?,
-                        "pl" => f74 = crate::rt::de::next(&mut map)?,
-                        "pt" => f75 = crate::rt::de::next(&mut map)?,
-                        "ro" => f76 = crate::rt::de::next(&mut map)?,
-                        "rs" => f77 = crate::rt::de::next(&mut map)?,
-                        "ru" => f78 = crate::rt::de::next(&mut map)?,
-                        "sa" => f79 = crate::rt::de::next(&mut map)?,
-                        "se" => f80 = crate::rt::de::next(&mut map)?,
-                        "sg" => f81 = crate::rt::de::next(&mut map)?,
-                        "si" => f82 = crate::rt::de::next(&mut map)?,
-                        "sk" => f83 = crate::rt::de::next(&mut map)?,
-                        "sn" => f84 = crate::rt::de::next(&mut map)?,
-                        "sr" => f85 = crate::rt::de::next(&mut map)?,
-                        "th" => f86 = crate::rt::de::next(&mut map)?,
-                        "tj" => f87 = crate::rt::de::next(&mut map)?,
-                        "tr" => f88 = crate::rt::de::next(&mut map)?,
-                        "tw" => f89 = crate::rt::de::next(&mut map)?,
-                        "tz" => f90 = crate::rt::de::next(&mut map)?,
-                        "ua" => f91 = crate::rt::de::next(&mut map)?,
-                        "ug" => f92 = crate::rt::de::next(&mut map)?,
-                        "us" => f93 = crate::rt::de::next(&mut map)?,
-                        "uy" => f94 = crate::rt::de::next(&mut map)?,
-                        "uz" => f95 = crate::rt::de::next(&mut map)?,
-                        "vn" => f96 = crate::rt::de::next(&mut map)?,
-                        "za" => f97 = crate::rt::de::next(&mut map)?,
-                        "zm" => f98 = crate::rt::de::next(&mut map)?,
-                        "zw" => f99 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TaxProductRegistrationsResourceCountryOptions {
-                    ae: f0,
-                    al: f1,
-                    am: f2,
-                    ao: f3,
-                    at: f4,
-                    au: f5,
-                    aw: f6,
-                    az: f7,
-                    ba: f8,
-                    bb: f9,
-                    bd: f10,
-                    be: f11,
-                    bf: f12,
-                    bg: f13,
-                    bh: f14,
-                    bj: f15,
-                    bs: f16,
-                    by: f17,
-                    ca: f18,
-                    cd: f19,
-                    ch: f20,
-                    cl: f21,
-                    cm: f22,
-                    co: f23,
-                    cr: f24,
-                    cv: f25,
-                    cy: f26,
-                    cz: f27,
-                    de: f28,
-                    dk: f29,
-                    ec: f30,
-                    ee: f31,
-                    eg: f32,
-                    es: f33,
-                    et: f34,
-                    fi: f35,
-                    fr: f36,
-                    gb: f37,
-                    ge: f38,
-                    gn: f39,
-                    gr: f40,
-                    hr: f41,
-                    hu: f42,
-                    id: f43,
-                    ie: f44,
-                    r#in: f45,
-                    is: f46,
-                    it: f47,
-                    jp: f48,
-                    ke: f49,
-                    kg: f50,
-                    kh: f51,
-                    kr: f52,
-                    kz: f53,
-                    la: f54,
-                    lt: f55,
-                    lu: f56,
-                    lv: f57,
-                    ma: f58,
-                    md: f59,
-                    me: f60,
-                    mk: f61,
-                    mr: f62,
-                    mt: f63,
-                    mx: f64,
-                    my: f65,
-                    ng: f66,
-                    nl: f67,
-                    no: f68,
-                    np: f69,
-                    nz: f70,
-                    om: f71,
-                    pe: f72,
-                    ph: f73,
-                    pl: f74,
-                    pt: f75,
-                    ro: f76,
-                    rs: f77,
-                    ru: f78,
-                    sa: f79,
-                    se: f80,
-                    sg: f81,
-                    si: f82,
-                    sk: f83,
-                    sn: f84,
-                    sr: f85,
-                    th: f86,
-                    tj: f87,
-                    tr: f88,
-                    tw: f89,
-                    tz: f90,
-                    ua: f91,
-                    ug: f92,
-                    us: f93,
-                    uy: f94,
-                    uz: f95,
-                    vn: f96,
-                    za: f97,
-                    zm: f98,
-                    zw: f99,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

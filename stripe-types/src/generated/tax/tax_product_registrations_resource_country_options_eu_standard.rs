@@ -11,49 +11,50 @@ pub struct TaxProductRegistrationsResourceCountryOptionsEuStandard {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsEuStandard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductRegistrationsResourceCountryOptionsEuStandard;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_registrations_resource_country_options_eu_standard object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductRegistrationsResourceCountryOptionsEuStandard,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "place_of_supply_scheme" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEuStandard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_registrations_resource_country_options_eu_standard object",
+            &["place_of_supply_scheme"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsEuStandard {
-                    place_of_supply_scheme: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "place_of_supply_scheme",
-                        ))?,
+                    place_of_supply_scheme: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "place_of_supply_scheme")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de>
+for TaxProductRegistrationsResourceCountryOptionsEuStandard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -113,6 +114,7 @@ impl TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme 
 impl std::str::FromStr
 for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -153,5 +155,12 @@ impl<'de> serde::Deserialize<'de>
 for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode
+for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

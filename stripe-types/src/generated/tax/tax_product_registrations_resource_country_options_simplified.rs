@@ -11,44 +11,48 @@ pub struct TaxProductRegistrationsResourceCountryOptionsSimplified {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsSimplified {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductRegistrationsResourceCountryOptionsSimplified;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_registrations_resource_country_options_simplified object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductRegistrationsResourceCountryOptionsSimplified,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsSimplifiedType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsSimplified {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsSimplifiedType,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_registrations_resource_country_options_simplified object",
+            &["type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsSimplified {
-                    r#type: f0.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de>
+for TaxProductRegistrationsResourceCountryOptionsSimplified {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -95,6 +99,7 @@ impl TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -127,5 +132,11 @@ impl<'de> serde::Deserialize<'de>
 for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsSimplifiedType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -22,62 +22,80 @@ pub struct TaxProductRegistrationsResourceCountryOptionsUnitedStates {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductRegistrationsResourceCountryOptionsUnitedStates {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductRegistrationsResourceCountryOptionsUnitedStates;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_registrations_resource_country_options_united_states object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductRegistrationsResourceCountryOptionsUnitedStates,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax,
-                > = None;
-                let mut f1: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
-                > = None;
-                let mut f4: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "local_amusement_tax" => f0 = crate::rt::de::next(&mut map)?,
-                        "local_lease_tax" => f1 = crate::rt::de::next(&mut map)?,
-                        "state" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "state_sales_tax" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsUnitedStates {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax,
+            >,
+            f1: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax,
+            >,
+            f2: Option<String>,
+            f3: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
+            >,
+            f4: Option<
+                crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_registrations_resource_country_options_united_states object",
+            &[
+                "local_amusement_tax",
+                "local_lease_tax",
+                "state",
+                "state_sales_tax",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4: Some(f4) } => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsUnitedStates {
                     local_amusement_tax: f0,
                     local_lease_tax: f1,
-                    state: f2.ok_or_else(|| crate::rt::de::missing("state"))?,
+                    state: f2,
                     state_sales_tax: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "state"), (b.f4.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de>
+for TaxProductRegistrationsResourceCountryOptionsUnitedStates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -157,6 +175,7 @@ impl TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
 impl std::str::FromStr
 for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -202,5 +221,12 @@ impl<'de> serde::Deserialize<'de>
 for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode
+for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,46 +13,39 @@ pub struct TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_registrations_resource_country_options_us_state_sales_tax object",
+            &["elections"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
+            elections: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax")]
 impl<'de> serde::Deserialize<'de>
 for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_registrations_resource_country_options_us_state_sales_tax object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    Vec<
-                        crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "elections" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
-                    elections: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

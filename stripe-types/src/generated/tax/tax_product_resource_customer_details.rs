@@ -19,57 +19,74 @@ pub struct TaxProductResourceCustomerDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceCustomerDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceCustomerDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_customer_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceCustomerDetails, A::Error> {
-                let mut f0: Option<crate::TaxProductResourcePostalAddress> = None;
-                let mut f1: Option<
-                    crate::TaxProductResourceCustomerDetailsAddressSource,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
-                > = None;
-                let mut f4: Option<
-                    crate::TaxProductResourceCustomerDetailsTaxabilityOverride,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "address_source" => f1 = crate::rt::de::next(&mut map)?,
-                        "ip_address" => f2 = crate::rt::de::next(&mut map)?,
-                        "tax_ids" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "taxability_override" => {
-                            f4 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceCustomerDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TaxProductResourcePostalAddress>,
+            f1: Option<crate::TaxProductResourceCustomerDetailsAddressSource>,
+            f2: Option<String>,
+            f3: Option<Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>>,
+            f4: Option<crate::TaxProductResourceCustomerDetailsTaxabilityOverride>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_customer_details object",
+            &[
+                "address",
+                "address_source",
+                "ip_address",
+                "tax_ids",
+                "taxability_override",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3), f4: Some(f4) } => {
                 Ok(TaxProductResourceCustomerDetails {
                     address: f0,
                     address_source: f1,
                     ip_address: f2,
-                    tax_ids: f3.ok_or_else(|| crate::rt::de::missing("tax_ids"))?,
-                    taxability_override: f4
-                        .ok_or_else(|| crate::rt::de::missing("taxability_override"))?,
+                    tax_ids: f3,
+                    taxability_override: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f3.is_none(), "tax_ids"),
+                                    (b.f4.is_none(), "taxability_override"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceCustomerDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -127,6 +144,7 @@ impl TaxProductResourceCustomerDetailsAddressSource {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceCustomerDetailsAddressSource {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -155,6 +173,12 @@ impl serde::Serialize for TaxProductResourceCustomerDetailsAddressSource {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceCustomerDetailsAddressSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceCustomerDetailsAddressSource {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TaxProductResourceCustomerDetailsTaxabilityOverride`.
@@ -190,6 +214,7 @@ impl TaxProductResourceCustomerDetailsTaxabilityOverride {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceCustomerDetailsTaxabilityOverride {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -226,5 +251,11 @@ impl<'de> serde::Deserialize<'de>
 for TaxProductResourceCustomerDetailsTaxabilityOverride {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceCustomerDetailsTaxabilityOverride {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

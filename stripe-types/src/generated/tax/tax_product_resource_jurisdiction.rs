@@ -17,46 +17,65 @@ pub struct TaxProductResourceJurisdiction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceJurisdiction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceJurisdiction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_jurisdiction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceJurisdiction, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::TaxProductResourceJurisdictionLevel> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "display_name" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "level" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "state" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceJurisdiction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::TaxProductResourceJurisdictionLevel>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_jurisdiction object",
+            &["country", "display_name", "level", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3 } => {
                 Ok(TaxProductResourceJurisdiction {
-                    country: f0.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    display_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
-                    level: f2.ok_or_else(|| crate::rt::de::missing("level"))?,
+                    country: f0,
+                    display_name: f1,
+                    level: f2,
                     state: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "country"),
+                                    (b.f1.is_none(), "display_name"),
+                                    (b.f2.is_none(), "level"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceJurisdiction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -118,6 +137,7 @@ impl TaxProductResourceJurisdictionLevel {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceJurisdictionLevel {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -147,5 +167,11 @@ impl serde::Serialize for TaxProductResourceJurisdictionLevel {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceJurisdictionLevel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceJurisdictionLevel {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

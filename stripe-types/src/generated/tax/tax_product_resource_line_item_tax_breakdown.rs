@@ -20,56 +20,89 @@ pub struct TaxProductResourceLineItemTaxBreakdown {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxBreakdown {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceLineItemTaxBreakdown;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_line_item_tax_breakdown object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceLineItemTaxBreakdown, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::TaxProductResourceJurisdiction> = None;
-                let mut f2: Option<
-                    crate::TaxProductResourceLineItemTaxBreakdownSourcing,
-                > = None;
-                let mut f3: Option<crate::TaxProductResourceLineItemTaxRateDetails> = None;
-                let mut f4: Option<crate::LineItemsTaxAmountTaxabilityReason> = None;
-                let mut f5: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "jurisdiction" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "sourcing" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_rate_details" => f3 = crate::rt::de::next(&mut map)?,
-                        "taxability_reason" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "taxable_amount" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceLineItemTaxBreakdown {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::TaxProductResourceJurisdiction>,
+            f2: Option<crate::TaxProductResourceLineItemTaxBreakdownSourcing>,
+            f3: Option<crate::TaxProductResourceLineItemTaxRateDetails>,
+            f4: Option<crate::LineItemsTaxAmountTaxabilityReason>,
+            f5: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_line_item_tax_breakdown object",
+            &[
+                "amount",
+                "jurisdiction",
+                "sourcing",
+                "tax_rate_details",
+                "taxability_reason",
+                "taxable_amount",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(TaxProductResourceLineItemTaxBreakdown {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    jurisdiction: f1
-                        .ok_or_else(|| crate::rt::de::missing("jurisdiction"))?,
-                    sourcing: f2.ok_or_else(|| crate::rt::de::missing("sourcing"))?,
+                    amount: f0,
+                    jurisdiction: f1,
+                    sourcing: f2,
                     tax_rate_details: f3,
-                    taxability_reason: f4
-                        .ok_or_else(|| crate::rt::de::missing("taxability_reason"))?,
-                    taxable_amount: f5
-                        .ok_or_else(|| crate::rt::de::missing("taxable_amount"))?,
+                    taxability_reason: f4,
+                    taxable_amount: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "jurisdiction"),
+                                    (b.f2.is_none(), "sourcing"),
+                                    (b.f4.is_none(), "taxability_reason"),
+                                    (b.f5.is_none(), "taxable_amount"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxBreakdown {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -124,6 +157,7 @@ impl TaxProductResourceLineItemTaxBreakdownSourcing {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceLineItemTaxBreakdownSourcing {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -154,5 +188,11 @@ impl serde::Serialize for TaxProductResourceLineItemTaxBreakdownSourcing {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxBreakdownSourcing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceLineItemTaxBreakdownSourcing {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -15,46 +15,61 @@ pub struct TaxProductResourceLineItemTaxRateDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxRateDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceLineItemTaxRateDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_line_item_tax_rate_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceLineItemTaxRateDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_name" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "percentage_decimal" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_line_item_tax_rate_details object",
+            &["display_name", "percentage_decimal", "tax_type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(TaxProductResourceLineItemTaxRateDetails {
-                    display_name: f0
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
-                    percentage_decimal: f1
-                        .ok_or_else(|| crate::rt::de::missing("percentage_decimal"))?,
-                    tax_type: f2.ok_or_else(|| crate::rt::de::missing("tax_type"))?,
+                    display_name: f0,
+                    percentage_decimal: f1,
+                    tax_type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "display_name"),
+                                    (b.f1.is_none(), "percentage_decimal"),
+                                    (b.f2.is_none(), "tax_type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxRateDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -143,6 +158,7 @@ impl TaxProductResourceLineItemTaxRateDetailsTaxType {
 }
 impl std::str::FromStr for TaxProductResourceLineItemTaxRateDetailsTaxType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -190,5 +206,10 @@ impl serde::Serialize for TaxProductResourceLineItemTaxRateDetailsTaxType {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceLineItemTaxRateDetailsTaxType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetailsTaxType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

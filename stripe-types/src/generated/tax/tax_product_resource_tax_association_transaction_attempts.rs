@@ -19,52 +19,66 @@ pub struct TaxProductResourceTaxAssociationTransactionAttempts {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
-for TaxProductResourceTaxAssociationTransactionAttempts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxAssociationTransactionAttempts;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_resource_tax_association_transaction_attempts object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxAssociationTransactionAttempts, A::Error> {
-                let mut f0: Option<
-                    crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceCommitted,
-                > = None;
-                let mut f1: Option<
-                    crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "committed" => f0 = crate::rt::de::next(&mut map)?,
-                        "errored" => f1 = crate::rt::de::next(&mut map)?,
-                        "source" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxAssociationTransactionAttempts {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceCommitted,
+            >,
+            f1: Option<
+                crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_association_transaction_attempts object",
+            &["committed", "errored", "source", "status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3: Some(f3) } => {
                 Ok(TaxProductResourceTaxAssociationTransactionAttempts {
                     committed: f0,
                     errored: f1,
-                    source: f2.ok_or_else(|| crate::rt::de::missing("source"))?,
-                    status: f3.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    source: f2,
+                    status: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "source"), (b.f3.is_none(), "status")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de>
+for TaxProductResourceTaxAssociationTransactionAttempts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

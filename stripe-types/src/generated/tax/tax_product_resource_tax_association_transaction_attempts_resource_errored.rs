@@ -11,44 +11,49 @@ pub struct TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_resource_tax_association_transaction_attempts_resource_errored object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reason" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_association_transaction_attempts_resource_errored object",
+            &["reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
-                    reason: f0.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    reason: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "reason")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de>
+for TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -120,6 +125,7 @@ impl TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
 impl std::str::FromStr
 for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -166,5 +172,12 @@ impl<'de> serde::Deserialize<'de>
 for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode
+for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -18,51 +18,83 @@ pub struct TaxProductResourceTaxBreakdown {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxBreakdown {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxBreakdown;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_tax_breakdown object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxBreakdown, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::TaxProductResourceTaxRateDetails> = None;
-                let mut f3: Option<crate::LineItemsTaxAmountTaxabilityReason> = None;
-                let mut f4: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "inclusive" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_rate_details" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "taxability_reason" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "taxable_amount" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxBreakdown {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<bool>,
+            f2: Option<crate::TaxProductResourceTaxRateDetails>,
+            f3: Option<crate::LineItemsTaxAmountTaxabilityReason>,
+            f4: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_breakdown object",
+            &[
+                "amount",
+                "inclusive",
+                "tax_rate_details",
+                "taxability_reason",
+                "taxable_amount",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(TaxProductResourceTaxBreakdown {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    inclusive: f1.ok_or_else(|| crate::rt::de::missing("inclusive"))?,
-                    tax_rate_details: f2
-                        .ok_or_else(|| crate::rt::de::missing("tax_rate_details"))?,
-                    taxability_reason: f3
-                        .ok_or_else(|| crate::rt::de::missing("taxability_reason"))?,
-                    taxable_amount: f4
-                        .ok_or_else(|| crate::rt::de::missing("taxable_amount"))?,
+                    amount: f0,
+                    inclusive: f1,
+                    tax_rate_details: f2,
+                    taxability_reason: f3,
+                    taxable_amount: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "inclusive"),
+                                    (b.f2.is_none(), "tax_rate_details"),
+                                    (b.f3.is_none(), "taxability_reason"),
+                                    (b.f4.is_none(), "taxable_amount"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxBreakdown {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

@@ -21,56 +21,81 @@ pub struct TaxProductResourceTaxCalculationShippingCost {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxCalculationShippingCost {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxCalculationShippingCost;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_resource_tax_calculation_shipping_cost object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxCalculationShippingCost, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
-                > = None;
-                let mut f4: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "shipping_rate" => f2 = crate::rt::de::next(&mut map)?,
-                        "tax_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_breakdown" => f4 = crate::rt::de::next(&mut map)?,
-                        "tax_code" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxCalculationShippingCost {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
+            f4: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_calculation_shipping_cost object",
+            &[
+                "amount",
+                "amount_tax",
+                "shipping_rate",
+                "tax_behavior",
+                "tax_breakdown",
+                "tax_code",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4, f5: Some(f5) } => {
                 Ok(TaxProductResourceTaxCalculationShippingCost {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_tax: f1.ok_or_else(|| crate::rt::de::missing("amount_tax"))?,
+                    amount: f0,
+                    amount_tax: f1,
                     shipping_rate: f2,
-                    tax_behavior: f3
-                        .ok_or_else(|| crate::rt::de::missing("tax_behavior"))?,
+                    tax_behavior: f3,
                     tax_breakdown: f4,
-                    tax_code: f5.ok_or_else(|| crate::rt::de::missing("tax_code"))?,
+                    tax_code: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_tax"),
+                                    (b.f3.is_none(), "tax_behavior"),
+                                    (b.f5.is_none(), "tax_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxCalculationShippingCost {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

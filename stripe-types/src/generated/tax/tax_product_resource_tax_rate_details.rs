@@ -21,54 +21,76 @@ pub struct TaxProductResourceTaxRateDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxRateDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxRateDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_tax_rate_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxRateDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::TaxRateFlatAmount> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::TaxProductResourceTaxRateDetailsRateType> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        "flat_amount" => f1 = crate::rt::de::next(&mut map)?,
-                        "percentage_decimal" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "rate_type" => f3 = crate::rt::de::next(&mut map)?,
-                        "state" => f4 = crate::rt::de::next(&mut map)?,
-                        "tax_type" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxRateDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::TaxRateFlatAmount>,
+            f2: Option<String>,
+            f3: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f4: Option<String>,
+            f5: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_rate_details object",
+            &[
+                "country",
+                "flat_amount",
+                "percentage_decimal",
+                "rate_type",
+                "state",
+                "tax_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3, f4, f5 } => {
                 Ok(TaxProductResourceTaxRateDetails {
                     country: f0,
                     flat_amount: f1,
-                    percentage_decimal: f2
-                        .ok_or_else(|| crate::rt::de::missing("percentage_decimal"))?,
+                    percentage_decimal: f2,
                     rate_type: f3,
                     state: f4,
                     tax_type: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "percentage_decimal")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxRateDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -128,6 +150,7 @@ impl TaxProductResourceTaxRateDetailsRateType {
 }
 impl std::str::FromStr for TaxProductResourceTaxRateDetailsRateType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -151,5 +174,10 @@ impl serde::Serialize for TaxProductResourceTaxRateDetailsRateType {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxRateDetailsRateType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+impl crate::rt::Decode for TaxProductResourceTaxRateDetailsRateType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

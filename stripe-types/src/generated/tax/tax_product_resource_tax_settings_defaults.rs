@@ -15,46 +15,57 @@ pub struct TaxProductResourceTaxSettingsDefaults {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaults {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxSettingsDefaults;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_tax_settings_defaults object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxSettingsDefaults, A::Error> {
-                let mut f0: Option<
-                    crate::TaxProductResourceTaxSettingsDefaultsProvider,
-                > = None;
-                let mut f1: Option<
-                    crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "provider" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_behavior" => f1 = crate::rt::de::next(&mut map)?,
-                        "tax_code" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaults {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TaxProductResourceTaxSettingsDefaultsProvider>,
+            f1: Option<crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_settings_defaults object",
+            &["provider", "tax_behavior", "tax_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2 } => {
                 Ok(TaxProductResourceTaxSettingsDefaults {
-                    provider: f0.ok_or_else(|| crate::rt::de::missing("provider"))?,
+                    provider: f0,
                     tax_behavior: f1,
                     tax_code: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "provider")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaults {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -114,6 +125,7 @@ impl TaxProductResourceTaxSettingsDefaultsProvider {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsProvider {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -142,6 +154,12 @@ impl serde::Serialize for TaxProductResourceTaxSettingsDefaultsProvider {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaultsProvider {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaultsProvider {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TaxProductResourceTaxSettingsDefaultsTaxBehavior`.
@@ -175,6 +193,7 @@ impl TaxProductResourceTaxSettingsDefaultsTaxBehavior {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -212,5 +231,11 @@ impl serde::Serialize for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
 impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

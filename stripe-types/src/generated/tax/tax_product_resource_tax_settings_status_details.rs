@@ -13,43 +13,37 @@ pub struct TaxProductResourceTaxSettingsStatusDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceTaxSettingsStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive>,
+            f1: Option<crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_settings_status_details object",
+            &["active", "pending"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(TaxProductResourceTaxSettingsStatusDetails {
+            active: f0,
+            pending: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax")]
 impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxSettingsStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxSettingsStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax_product_resource_tax_settings_status_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxSettingsStatusDetails, A::Error> {
-                let mut f0: Option<
-                    crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive,
-                > = None;
-                let mut f1: Option<
-                    crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active" => f0 = crate::rt::de::next(&mut map)?,
-                        "pending" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TaxProductResourceTaxSettingsStatusDetails {
-                    active: f0,
-                    pending: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

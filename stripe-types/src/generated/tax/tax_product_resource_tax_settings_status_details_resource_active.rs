@@ -9,39 +9,31 @@ pub struct TaxProductResourceTaxSettingsStatusDetailsResourceActive {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxProductResourceTaxSettingsStatusDetailsResourceActive {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {}
+        let mut b = Slots {};
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_settings_status_details_resource_active object",
+            &[],
+            &mut extra,
+            &mut |r, i| match i {
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {} = b;
+        Ok(TaxProductResourceTaxSettingsStatusDetailsResourceActive {
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax")]
 impl<'de> serde::Deserialize<'de>
 for TaxProductResourceTaxSettingsStatusDetailsResourceActive {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxSettingsStatusDetailsResourceActive;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_resource_tax_settings_status_details_resource_active object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TaxProductResourceTaxSettingsStatusDetailsResourceActive,
-                A::Error,
-            > {
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TaxProductResourceTaxSettingsStatusDetailsResourceActive {
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

@@ -19,53 +19,70 @@ pub struct TaxProductResourceTaxTransactionShippingCost {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxTransactionShippingCost {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxProductResourceTaxTransactionShippingCost;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a tax_product_resource_tax_transaction_shipping_cost object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxProductResourceTaxTransactionShippingCost, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
-                > = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "amount_tax" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "shipping_rate" => f2 = crate::rt::de::next(&mut map)?,
-                        "tax_behavior" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "tax_code" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxProductResourceTaxTransactionShippingCost {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<String>,
+            f3: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax_product_resource_tax_transaction_shipping_cost object",
+            &["amount", "amount_tax", "shipping_rate", "tax_behavior", "tax_code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4: Some(f4) } => {
                 Ok(TaxProductResourceTaxTransactionShippingCost {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    amount_tax: f1.ok_or_else(|| crate::rt::de::missing("amount_tax"))?,
+                    amount: f0,
+                    amount_tax: f1,
                     shipping_rate: f2,
-                    tax_behavior: f3
-                        .ok_or_else(|| crate::rt::de::missing("tax_behavior"))?,
-                    tax_code: f4.ok_or_else(|| crate::rt::de::missing("tax_code"))?,
+                    tax_behavior: f3,
+                    tax_code: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "amount_tax"),
+                                    (b.f3.is_none(), "tax_behavior"),
+                                    (b.f4.is_none(), "tax_code"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxProductResourceTaxTransactionShippingCost {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]

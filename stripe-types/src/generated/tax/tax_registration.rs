@@ -1375,6 +1375,7 @@ impl CreateTaxRegistrationActiveFromString {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationActiveFromString {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1435,6 +1436,7 @@ impl CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme {
 impl std::str::FromStr
 for CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1497,6 +1499,7 @@ impl CreateTaxRegistrationCountryOptionsAeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1583,6 +1586,7 @@ impl CreateTaxRegistrationCountryOptionsAlType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAlType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1633,6 +1637,7 @@ impl CreateTaxRegistrationCountryOptionsAmType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAmType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1719,6 +1724,7 @@ impl CreateTaxRegistrationCountryOptionsAoType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAoType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1813,6 +1819,7 @@ impl CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme {
 impl std::str::FromStr
 for CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1887,6 +1894,7 @@ impl CreateTaxRegistrationCountryOptionsAtType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAtType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1976,6 +1984,7 @@ impl CreateTaxRegistrationCountryOptionsAuType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAuType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2062,6 +2071,7 @@ impl CreateTaxRegistrationCountryOptionsAwType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAwType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2137,6 +2147,7 @@ impl CreateTaxRegistrationCountryOptionsAzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2223,6 +2234,7 @@ impl CreateTaxRegistrationCountryOptionsBaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2309,6 +2321,7 @@ impl CreateTaxRegistrationCountryOptionsBbType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBbType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2395,6 +2408,7 @@ impl CreateTaxRegistrationCountryOptionsBdType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBdType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2493,6 +2507,7 @@ impl CreateTaxRegistrationCountryOptionsBeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2582,6 +2597,7 @@ impl CreateTaxRegistrationCountryOptionsBfType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBfType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2680,6 +2696,7 @@ impl CreateTaxRegistrationCountryOptionsBgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2769,6 +2786,7 @@ impl CreateTaxRegistrationCountryOptionsBhType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBhType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2844,6 +2862,7 @@ impl CreateTaxRegistrationCountryOptionsBjType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBjType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2930,6 +2949,7 @@ impl CreateTaxRegistrationCountryOptionsBsType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3005,6 +3025,7 @@ impl CreateTaxRegistrationCountryOptionsByType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsByType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3063,6 +3084,7 @@ impl CreateTaxRegistrationCountryOptionsCaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3153,6 +3175,7 @@ impl CreateTaxRegistrationCountryOptionsCdType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCdType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3239,6 +3262,7 @@ impl CreateTaxRegistrationCountryOptionsChType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsChType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3314,6 +3338,7 @@ impl CreateTaxRegistrationCountryOptionsClType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsClType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3389,6 +3414,7 @@ impl CreateTaxRegistrationCountryOptionsCmType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCmType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3464,6 +3490,7 @@ impl CreateTaxRegistrationCountryOptionsCoType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCoType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3539,6 +3566,7 @@ impl CreateTaxRegistrationCountryOptionsCrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3614,6 +3642,7 @@ impl CreateTaxRegistrationCountryOptionsCvType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCvType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3712,6 +3741,7 @@ impl CreateTaxRegistrationCountryOptionsCyType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCyType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3813,6 +3843,7 @@ impl CreateTaxRegistrationCountryOptionsCzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3914,6 +3945,7 @@ impl CreateTaxRegistrationCountryOptionsDeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsDeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4015,6 +4047,7 @@ impl CreateTaxRegistrationCountryOptionsDkType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsDkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4093,6 +4126,7 @@ impl CreateTaxRegistrationCountryOptionsEcType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEcType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4191,6 +4225,7 @@ impl CreateTaxRegistrationCountryOptionsEeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4269,6 +4304,7 @@ impl CreateTaxRegistrationCountryOptionsEgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4367,6 +4403,7 @@ impl CreateTaxRegistrationCountryOptionsEsType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4456,6 +4493,7 @@ impl CreateTaxRegistrationCountryOptionsEtType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEtType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4554,6 +4592,7 @@ impl CreateTaxRegistrationCountryOptionsFiType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsFiType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4655,6 +4694,7 @@ impl CreateTaxRegistrationCountryOptionsFrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsFrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4744,6 +4784,7 @@ impl CreateTaxRegistrationCountryOptionsGbType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGbType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4819,6 +4860,7 @@ impl CreateTaxRegistrationCountryOptionsGeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4905,6 +4947,7 @@ impl CreateTaxRegistrationCountryOptionsGnType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGnType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5003,6 +5046,7 @@ impl CreateTaxRegistrationCountryOptionsGrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5104,6 +5148,7 @@ impl CreateTaxRegistrationCountryOptionsHrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsHrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5205,6 +5250,7 @@ impl CreateTaxRegistrationCountryOptionsHuType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsHuType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5283,6 +5329,7 @@ impl CreateTaxRegistrationCountryOptionsIdType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIdType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5381,6 +5428,7 @@ impl CreateTaxRegistrationCountryOptionsIeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5459,6 +5507,7 @@ impl CreateTaxRegistrationCountryOptionsInType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsInType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5545,6 +5594,7 @@ impl CreateTaxRegistrationCountryOptionsIsType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5643,6 +5693,7 @@ impl CreateTaxRegistrationCountryOptionsItType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsItType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5732,6 +5783,7 @@ impl CreateTaxRegistrationCountryOptionsJpType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsJpType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5807,6 +5859,7 @@ impl CreateTaxRegistrationCountryOptionsKeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5882,6 +5935,7 @@ impl CreateTaxRegistrationCountryOptionsKgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5957,6 +6011,7 @@ impl CreateTaxRegistrationCountryOptionsKhType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKhType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6032,6 +6087,7 @@ impl CreateTaxRegistrationCountryOptionsKrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6107,6 +6163,7 @@ impl CreateTaxRegistrationCountryOptionsKzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6182,6 +6239,7 @@ impl CreateTaxRegistrationCountryOptionsLaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6280,6 +6338,7 @@ impl CreateTaxRegistrationCountryOptionsLtType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLtType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6381,6 +6440,7 @@ impl CreateTaxRegistrationCountryOptionsLuType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLuType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6482,6 +6542,7 @@ impl CreateTaxRegistrationCountryOptionsLvType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLvType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6560,6 +6621,7 @@ impl CreateTaxRegistrationCountryOptionsMaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6635,6 +6697,7 @@ impl CreateTaxRegistrationCountryOptionsMdType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMdType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6721,6 +6784,7 @@ impl CreateTaxRegistrationCountryOptionsMeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6807,6 +6871,7 @@ impl CreateTaxRegistrationCountryOptionsMkType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6893,6 +6958,7 @@ impl CreateTaxRegistrationCountryOptionsMrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6991,6 +7057,7 @@ impl CreateTaxRegistrationCountryOptionsMtType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMtType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7069,6 +7136,7 @@ impl CreateTaxRegistrationCountryOptionsMxType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMxType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7144,6 +7212,7 @@ impl CreateTaxRegistrationCountryOptionsMyType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMyType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7219,6 +7288,7 @@ impl CreateTaxRegistrationCountryOptionsNgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7317,6 +7387,7 @@ impl CreateTaxRegistrationCountryOptionsNlType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNlType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7406,6 +7477,7 @@ impl CreateTaxRegistrationCountryOptionsNoType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNoType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7481,6 +7553,7 @@ impl CreateTaxRegistrationCountryOptionsNpType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNpType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7567,6 +7640,7 @@ impl CreateTaxRegistrationCountryOptionsNzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7653,6 +7727,7 @@ impl CreateTaxRegistrationCountryOptionsOmType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsOmType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7728,6 +7803,7 @@ impl CreateTaxRegistrationCountryOptionsPeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7803,6 +7879,7 @@ impl CreateTaxRegistrationCountryOptionsPhType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPhType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -7901,6 +7978,7 @@ impl CreateTaxRegistrationCountryOptionsPlType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPlType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8002,6 +8080,7 @@ impl CreateTaxRegistrationCountryOptionsPtType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPtType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8103,6 +8182,7 @@ impl CreateTaxRegistrationCountryOptionsRoType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRoType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8192,6 +8272,7 @@ impl CreateTaxRegistrationCountryOptionsRsType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8267,6 +8348,7 @@ impl CreateTaxRegistrationCountryOptionsRuType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRuType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8342,6 +8424,7 @@ impl CreateTaxRegistrationCountryOptionsSaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8440,6 +8523,7 @@ impl CreateTaxRegistrationCountryOptionsSeType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8529,6 +8613,7 @@ impl CreateTaxRegistrationCountryOptionsSgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8627,6 +8712,7 @@ impl CreateTaxRegistrationCountryOptionsSiType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSiType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8728,6 +8814,7 @@ impl CreateTaxRegistrationCountryOptionsSkType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8806,6 +8893,7 @@ impl CreateTaxRegistrationCountryOptionsSnType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSnType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8892,6 +8980,7 @@ impl CreateTaxRegistrationCountryOptionsSrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -8942,6 +9031,7 @@ impl CreateTaxRegistrationCountryOptionsThType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsThType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9017,6 +9107,7 @@ impl CreateTaxRegistrationCountryOptionsTjType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTjType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9092,6 +9183,7 @@ impl CreateTaxRegistrationCountryOptionsTrType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTrType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9167,6 +9259,7 @@ impl CreateTaxRegistrationCountryOptionsTwType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTwType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9242,6 +9335,7 @@ impl CreateTaxRegistrationCountryOptionsTzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9317,6 +9411,7 @@ impl CreateTaxRegistrationCountryOptionsUaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9392,6 +9487,7 @@ impl CreateTaxRegistrationCountryOptionsUgType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUgType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9457,6 +9553,7 @@ impl CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType {
 impl std::str::FromStr
 for CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9540,6 +9637,7 @@ impl CreateTaxRegistrationCountryOptionsUsType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9640,6 +9738,7 @@ impl CreateTaxRegistrationCountryOptionsUyType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUyType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9715,6 +9814,7 @@ impl CreateTaxRegistrationCountryOptionsUzType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUzType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9790,6 +9890,7 @@ impl CreateTaxRegistrationCountryOptionsVnType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsVnType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9876,6 +9977,7 @@ impl CreateTaxRegistrationCountryOptionsZaType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9951,6 +10053,7 @@ impl CreateTaxRegistrationCountryOptionsZmType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZmType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10037,6 +10140,7 @@ impl CreateTaxRegistrationCountryOptionsZwType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZwType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10268,6 +10372,7 @@ impl ListTaxRegistrationsStatus {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for ListTaxRegistrationsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10595,64 +10700,105 @@ impl TaxRegistration {
 #[cfg(feature = "tax")]
 pub type TaxRegistrationId = crate::rt::Id<TaxRegistration>;
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxRegistration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxRegistration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.registration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxRegistration, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::TaxProductRegistrationsResourceCountryOptions,
-                > = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::rt::Timestamp> = None;
-                let mut f5: Option<crate::TaxRegistrationId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::TaxRegistrationStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active_from" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "country" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "country_options" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f4 = crate::rt::de::next(&mut map)?,
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxRegistration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<crate::TaxProductRegistrationsResourceCountryOptions>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::rt::Timestamp>,
+            f5: Option<crate::TaxRegistrationId>,
+            f6: Option<bool>,
+            f7: Option<crate::TaxRegistrationStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.registration object",
+            &[
+                "active_from",
+                "country",
+                "country_options",
+                "created",
+                "expires_at",
+                "id",
+                "livemode",
+                "object",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.skip(),
+                8 => r.required(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+            } => {
                 Ok(TaxRegistration {
-                    active_from: f0
-                        .ok_or_else(|| crate::rt::de::missing("active_from"))?,
-                    country: f1.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    country_options: f2
-                        .ok_or_else(|| crate::rt::de::missing("country_options"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    active_from: f0,
+                    country: f1,
+                    country_options: f2,
+                    created: f3,
                     expires_at: f4,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f7.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    id: f5,
+                    livemode: f6,
+                    status: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "active_from"),
+                                    (b.f1.is_none(), "country"),
+                                    (b.f2.is_none(), "country_options"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxRegistration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -10713,6 +10859,7 @@ impl TaxRegistrationStatus {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxRegistrationStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10740,6 +10887,12 @@ impl serde::Serialize for TaxRegistrationStatus {
 impl<'de> serde::Deserialize<'de> for TaxRegistrationStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxRegistrationStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "tax")]

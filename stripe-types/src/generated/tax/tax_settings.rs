@@ -106,6 +106,7 @@ impl CreateTaxSettingsDefaultsTaxBehavior {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxSettingsDefaultsTaxBehavior {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -278,52 +279,78 @@ impl TaxSettings {
     pub const OBJECT_NAME: &'static str = "tax.settings";
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.settings object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxSettings, A::Error> {
-                let mut f0: Option<crate::TaxProductResourceTaxSettingsDefaults> = None;
-                let mut f1: Option<crate::TaxProductResourceTaxSettingsHeadOffice> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::TaxSettingsStatus> = None;
-                let mut f4: Option<crate::TaxProductResourceTaxSettingsStatusDetails> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "defaults" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "head_office" => f1 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TaxProductResourceTaxSettingsDefaults>,
+            f1: Option<crate::TaxProductResourceTaxSettingsHeadOffice>,
+            f2: Option<bool>,
+            f3: Option<crate::TaxSettingsStatus>,
+            f4: Option<crate::TaxProductResourceTaxSettingsStatusDetails>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.settings object",
+            &[
+                "defaults",
+                "head_office",
+                "livemode",
+                "object",
+                "status",
+                "status_details",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.skip(),
+                4 => r.required(&mut b.f3),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
                 Ok(TaxSettings {
-                    defaults: f0.ok_or_else(|| crate::rt::de::missing("defaults"))?,
+                    defaults: f0,
                     head_office: f1,
-                    livemode: f2.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f3.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f4
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    livemode: f2,
+                    status: f3,
+                    status_details: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "defaults"),
+                                    (b.f2.is_none(), "livemode"),
+                                    (b.f3.is_none(), "status"),
+                                    (b.f4.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -378,6 +405,7 @@ impl TaxSettingsStatus {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxSettingsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -404,6 +432,12 @@ impl serde::Serialize for TaxSettingsStatus {
 impl<'de> serde::Deserialize<'de> for TaxSettingsStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxSettingsStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "tax")]

@@ -230,6 +230,7 @@ impl CreateTaxTransactionsCreateReversalMode {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for CreateTaxTransactionsCreateReversalMode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -366,86 +367,149 @@ impl TaxTransaction {
 #[cfg(feature = "tax")]
 pub type TaxTransactionId = crate::rt::Id<TaxTransaction>;
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TaxTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a tax.transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TaxTransaction, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::TaxProductResourceCustomerDetails> = None;
-                let mut f4: Option<crate::TaxTransactionId> = None;
-                let mut f5: Option<crate::rt::List<crate::TaxTransactionLineItem>> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::rt::Timestamp> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<
-                    crate::TaxProductResourceTaxTransactionResourceReversal,
-                > = None;
-                let mut f11: Option<crate::TaxProductResourceShipFromDetails> = None;
-                let mut f12: Option<
-                    crate::TaxProductResourceTaxTransactionShippingCost,
-                > = None;
-                let mut f13: Option<crate::rt::Timestamp> = None;
-                let mut f14: Option<crate::TaxTransactionType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f2 = crate::rt::de::next(&mut map)?,
-                        "customer_details" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "line_items" => f5 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = crate::rt::de::next(&mut map)?,
-                        "posted_at" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "reference" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "reversal" => f10 = crate::rt::de::next(&mut map)?,
-                        "ship_from_details" => f11 = crate::rt::de::next(&mut map)?,
-                        "shipping_cost" => f12 = crate::rt::de::next(&mut map)?,
-                        "tax_date" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TaxTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::TaxProductResourceCustomerDetails>,
+            f4: Option<crate::TaxTransactionId>,
+            f5: Option<crate::rt::List<crate::TaxTransactionLineItem>>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::rt::Timestamp>,
+            f9: Option<String>,
+            f10: Option<crate::TaxProductResourceTaxTransactionResourceReversal>,
+            f11: Option<crate::TaxProductResourceShipFromDetails>,
+            f12: Option<crate::TaxProductResourceTaxTransactionShippingCost>,
+            f13: Option<crate::rt::Timestamp>,
+            f14: Option<crate::TaxTransactionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a tax.transaction object",
+            &[
+                "created",
+                "currency",
+                "customer",
+                "customer_details",
+                "id",
+                "line_items",
+                "livemode",
+                "metadata",
+                "object",
+                "posted_at",
+                "reference",
+                "reversal",
+                "ship_from_details",
+                "shipping_cost",
+                "tax_date",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.skip(),
+                9 => r.required(&mut b.f8),
+                10 => r.required(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2,
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+                f11,
+                f12,
+                f13: Some(f13),
+                f14: Some(f14),
+            } => {
                 Ok(TaxTransaction {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f1.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    created: f0,
+                    currency: f1,
                     customer: f2,
-                    customer_details: f3
-                        .ok_or_else(|| crate::rt::de::missing("customer_details"))?,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    customer_details: f3,
+                    id: f4,
                     line_items: f5,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f6,
                     metadata: f7,
-                    posted_at: f8.ok_or_else(|| crate::rt::de::missing("posted_at"))?,
-                    reference: f9.ok_or_else(|| crate::rt::de::missing("reference"))?,
+                    posted_at: f8,
+                    reference: f9,
                     reversal: f10,
                     ship_from_details: f11,
                     shipping_cost: f12,
-                    tax_date: f13.ok_or_else(|| crate::rt::de::missing("tax_date"))?,
-                    r#type: f14.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    tax_date: f13,
+                    r#type: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "currency"),
+                                    (b.f3.is_none(), "customer_details"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f8.is_none(), "posted_at"),
+                                    (b.f9.is_none(), "reference"),
+                                    (b.f13.is_none(), "tax_date"),
+                                    (b.f14.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "tax")]
+impl<'de> serde::Deserialize<'de> for TaxTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "tax")]
@@ -520,6 +584,7 @@ impl TaxTransactionType {
 #[cfg(feature = "tax")]
 impl std::str::FromStr for TaxTransactionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -546,6 +611,12 @@ impl serde::Serialize for TaxTransactionType {
 impl<'de> serde::Deserialize<'de> for TaxTransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax")]
+impl crate::rt::Decode for TaxTransactionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "tax")]

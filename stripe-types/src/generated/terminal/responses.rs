@@ -48,25 +48,35 @@ for TerminalConfigurationOrDeletedTerminalConfiguration {
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationOrDeletedTerminalConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for TerminalConfigurationOrDeletedTerminalConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("terminal.configuration"), false) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
                         Box::new(x),
                     ))
             }
             (Some("terminal.configuration"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
                         Box::new(x),
                     ))
             }
-            _ => Ok(TerminalConfigurationOrDeletedTerminalConfiguration::Unknown(v)),
+            _ => {
+                r.decode()
+                    .map(TerminalConfigurationOrDeletedTerminalConfiguration::Unknown)
+            }
         }
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationOrDeletedTerminalConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -125,24 +135,31 @@ impl From<crate::DeletedTerminalLocation> for TerminalLocationOrDeletedTerminalL
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalLocationOrDeletedTerminalLocation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for TerminalLocationOrDeletedTerminalLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("terminal.location"), false) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalLocationOrDeletedTerminalLocation::TerminalLocation(
                         Box::new(x),
                     ))
             }
             (Some("terminal.location"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(
                         Box::new(x),
                     ))
             }
-            _ => Ok(TerminalLocationOrDeletedTerminalLocation::Unknown(v)),
+            _ => r.decode().map(TerminalLocationOrDeletedTerminalLocation::Unknown),
         }
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalLocationOrDeletedTerminalLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -199,24 +216,31 @@ impl From<crate::DeletedTerminalReader> for TerminalReaderOrDeletedTerminalReade
     }
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderOrDeletedTerminalReader {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        match crate::rt::de::discriminator(&v) {
+impl crate::rt::Decode for TerminalReaderOrDeletedTerminalReader {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let (object, deleted) = r.discriminator()?;
+        match (object.as_deref(), deleted) {
             (Some("terminal.reader"), false) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalReaderOrDeletedTerminalReader::TerminalReader(
                         Box::new(x),
                     ))
             }
             (Some("terminal.reader"), true) => {
-                crate::rt::de::from_value(v)
+                r.decode()
                     .map(|x| TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(
                         Box::new(x),
                     ))
             }
-            _ => Ok(TerminalReaderOrDeletedTerminalReader::Unknown(v)),
+            _ => r.decode().map(TerminalReaderOrDeletedTerminalReader::Unknown),
         }
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderOrDeletedTerminalReader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]

@@ -247,6 +247,7 @@ impl CreateTerminalConfigurationWifiType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for CreateTerminalConfigurationWifiType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -399,42 +400,51 @@ impl DeletedTerminalConfiguration {
 #[cfg(feature = "terminal")]
 pub type DeletedTerminalConfigurationId = crate::rt::Id<DeletedTerminalConfiguration>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for DeletedTerminalConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedTerminalConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_terminal.configuration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedTerminalConfiguration, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedTerminalConfigurationId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedTerminalConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedTerminalConfigurationId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_terminal.configuration object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedTerminalConfiguration {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for DeletedTerminalConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -864,76 +874,102 @@ impl TerminalConfiguration {
 #[cfg(feature = "terminal")]
 pub type TerminalConfigurationId = crate::rt::Id<TerminalConfiguration>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal.configuration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalConfiguration, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-                > = None;
-                let mut f1: Option<
-                    crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-                > = None;
-                let mut f2: Option<crate::TerminalConfigurationId> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<
-                    crate::TerminalConfigurationConfigurationResourceOfflineConfig,
-                > = None;
-                let mut f7: Option<
-                    crate::TerminalConfigurationConfigurationResourceRebootWindow,
-                > = None;
-                let mut f8: Option<
-                    crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-                > = None;
-                let mut f9: Option<
-                    crate::TerminalConfigurationConfigurationResourceTipping,
-                > = None;
-                let mut f10: Option<
-                    crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-                > = None;
-                let mut f11: Option<
-                    crate::TerminalConfigurationConfigurationResourceWifiConfig,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bbpos_wisepad3" => f0 = crate::rt::de::next(&mut map)?,
-                        "bbpos_wisepos_e" => f1 = crate::rt::de::next(&mut map)?,
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "is_account_default" => f3 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "name" => f5 = crate::rt::de::next(&mut map)?,
-                        "offline" => f6 = crate::rt::de::next(&mut map)?,
-                        "reboot_window" => f7 = crate::rt::de::next(&mut map)?,
-                        "stripe_s700" => f8 = crate::rt::de::next(&mut map)?,
-                        "tipping" => f9 = crate::rt::de::next(&mut map)?,
-                        "verifone_p400" => f10 = crate::rt::de::next(&mut map)?,
-                        "wifi" => f11 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
+            >,
+            f1: Option<
+                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
+            >,
+            f2: Option<crate::TerminalConfigurationId>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+            f5: Option<String>,
+            f6: Option<crate::TerminalConfigurationConfigurationResourceOfflineConfig>,
+            f7: Option<crate::TerminalConfigurationConfigurationResourceRebootWindow>,
+            f8: Option<
+                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
+            >,
+            f9: Option<crate::TerminalConfigurationConfigurationResourceTipping>,
+            f10: Option<
+                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
+            >,
+            f11: Option<crate::TerminalConfigurationConfigurationResourceWifiConfig>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal.configuration object",
+            &[
+                "bbpos_wisepad3",
+                "bbpos_wisepos_e",
+                "id",
+                "is_account_default",
+                "livemode",
+                "name",
+                "object",
+                "offline",
+                "reboot_window",
+                "stripe_s700",
+                "tipping",
+                "verifone_p400",
+                "wifi",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.skip(),
+                7 => r.optional(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.optional(&mut b.f8),
+                10 => r.optional(&mut b.f9),
+                11 => r.optional(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5,
+                f6,
+                f7,
+                f8,
+                f9,
+                f10,
+                f11,
+            } => {
                 Ok(TerminalConfiguration {
                     bbpos_wisepad3: f0,
                     bbpos_wisepos_e: f1,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f2,
                     is_account_default: f3,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f4,
                     name: f5,
                     offline: f6,
                     reboot_window: f7,
@@ -944,8 +980,23 @@ impl<'de> serde::Deserialize<'de> for TerminalConfiguration {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "id"), (b.f4.is_none(), "livemode")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1014,48 +1065,46 @@ pub struct TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode
+for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<i64>>,
+            f1: Option<Vec<i64>>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_currency_specific_config object",
+            &["fixed_amounts", "percentages", "smart_tip_threshold"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
+            fixed_amounts: f0,
+            percentages: f1,
+            smart_tip_threshold: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceCurrencySpecificConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_currency_specific_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<i64>> = None;
-                let mut f1: Option<Vec<i64>> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fixed_amounts" => f0 = crate::rt::de::next(&mut map)?,
-                        "percentages" => f1 = crate::rt::de::next(&mut map)?,
-                        "smart_tip_threshold" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-                    fixed_amounts: f0,
-                    percentages: f1,
-                    smart_tip_threshold: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1098,42 +1147,36 @@ pub struct TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode
+for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::File>>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_device_type_specific_config object",
+            &["splashscreen"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
+            splashscreen: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_device_type_specific_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::File>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "splashscreen" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-                    splashscreen: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1176,51 +1219,66 @@ pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceEnterprisePeapWifi;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_enterprise_peap_wifi object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ca_certificate_file" => f0 = crate::rt::de::next(&mut map)?,
-                        "password" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "ssid" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "username" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_enterprise_peap_wifi object",
+            &["ca_certificate_file", "password", "ssid", "username"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
                     ca_certificate_file: f0,
-                    password: f1.ok_or_else(|| crate::rt::de::missing("password"))?,
-                    ssid: f2.ok_or_else(|| crate::rt::de::missing("ssid"))?,
-                    username: f3.ok_or_else(|| crate::rt::de::missing("username"))?,
+                    password: f1,
+                    ssid: f2,
+                    username: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "password"),
+                                    (b.f2.is_none(), "ssid"),
+                                    (b.f3.is_none(), "username"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1266,62 +1324,76 @@ pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceEnterpriseTlsWifi;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_enterprise_tls_wifi object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ca_certificate_file" => f0 = crate::rt::de::next(&mut map)?,
-                        "client_certificate_file" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "private_key_file" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "private_key_file_password" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "ssid" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_enterprise_tls_wifi object",
+            &[
+                "ca_certificate_file",
+                "client_certificate_file",
+                "private_key_file",
+                "private_key_file_password",
+                "ssid",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3, f4: Some(f4) } => {
                 Ok(TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
                     ca_certificate_file: f0,
-                    client_certificate_file: f1
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "client_certificate_file",
-                        ))?,
-                    private_key_file: f2
-                        .ok_or_else(|| crate::rt::de::missing("private_key_file"))?,
+                    client_certificate_file: f1,
+                    private_key_file: f2,
                     private_key_file_password: f3,
-                    ssid: f4.ok_or_else(|| crate::rt::de::missing("ssid"))?,
+                    ssid: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "client_certificate_file"),
+                                    (b.f2.is_none(), "private_key_file"),
+                                    (b.f4.is_none(), "ssid"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1362,42 +1434,35 @@ pub struct TerminalConfigurationConfigurationResourceOfflineConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceOfflineConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_offline_config object",
+            &["enabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalConfigurationConfigurationResourceOfflineConfig {
+            enabled: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceOfflineConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceOfflineConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_offline_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceOfflineConfig,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enabled" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalConfigurationConfigurationResourceOfflineConfig {
-                    enabled: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1434,45 +1499,51 @@ pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourcePersonalPskWifi;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_personal_psk_wifi object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourcePersonalPskWifi,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "password" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "ssid" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPskWifi {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_personal_psk_wifi object",
+            &["password", "ssid"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(TerminalConfigurationConfigurationResourcePersonalPskWifi {
-                    password: f0.ok_or_else(|| crate::rt::de::missing("password"))?,
-                    ssid: f1.ok_or_else(|| crate::rt::de::missing("ssid"))?,
+                    password: f0,
+                    ssid: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "password"), (b.f1.is_none(), "ssid")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationConfigurationResourcePersonalPskWifi {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1508,45 +1579,54 @@ pub struct TerminalConfigurationConfigurationResourceRebootWindow {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceRebootWindow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceRebootWindow;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_reboot_window object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalConfigurationConfigurationResourceRebootWindow,
-                A::Error,
-            > {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "end_hour" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "start_hour" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceRebootWindow {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_reboot_window object",
+            &["end_hour", "start_hour"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(TerminalConfigurationConfigurationResourceRebootWindow {
-                    end_hour: f0.ok_or_else(|| crate::rt::de::missing("end_hour"))?,
-                    start_hour: f1.ok_or_else(|| crate::rt::de::missing("start_hour"))?,
+                    end_hour: f0,
+                    start_hour: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "end_hour"),
+                                    (b.f1.is_none(), "start_hour"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationConfigurationResourceRebootWindow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1641,140 +1721,202 @@ pub struct TerminalConfigurationConfigurationResourceTipping {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceTipping {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f1: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f2: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f3: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f4: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f5: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f6: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f7: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f8: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f9: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f10: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f11: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f12: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f13: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f14: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f15: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f16: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f17: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f18: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f19: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+            f20: Option<
+                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_tipping object",
+            &[
+                "aed",
+                "aud",
+                "cad",
+                "chf",
+                "czk",
+                "dkk",
+                "eur",
+                "gbp",
+                "gip",
+                "hkd",
+                "huf",
+                "jpy",
+                "mxn",
+                "myr",
+                "nok",
+                "nzd",
+                "pln",
+                "ron",
+                "sek",
+                "sgd",
+                "usd",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+        } = b;
+        Ok(TerminalConfigurationConfigurationResourceTipping {
+            aed: f0,
+            aud: f1,
+            cad: f2,
+            chf: f3,
+            czk: f4,
+            dkk: f5,
+            eur: f6,
+            gbp: f7,
+            gip: f8,
+            hkd: f9,
+            huf: f10,
+            jpy: f11,
+            mxn: f12,
+            myr: f13,
+            nok: f14,
+            nzd: f15,
+            pln: f16,
+            ron: f17,
+            sek: f18,
+            sgd: f19,
+            usd: f20,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalConfigurationConfigurationResourceTipping {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceTipping;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_tipping object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalConfigurationConfigurationResourceTipping, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f1: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f2: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f3: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f4: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f5: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f6: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f7: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f8: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f9: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f10: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f11: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f12: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f13: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f14: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f15: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f16: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f17: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f18: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f19: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut f20: Option<
-                    crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "aed" => f0 = crate::rt::de::next(&mut map)?,
-                        "aud" => f1 = crate::rt::de::next(&mut map)?,
-                        "cad" => f2 = crate::rt::de::next(&mut map)?,
-                        "chf" => f3 = crate::rt::de::next(&mut map)?,
-                        "czk" => f4 = crate::rt::de::next(&mut map)?,
-                        "dkk" => f5 = crate::rt::de::next(&mut map)?,
-                        "eur" => f6 = crate::rt::de::next(&mut map)?,
-                        "gbp" => f7 = crate::rt::de::next(&mut map)?,
-                        "gip" => f8 = crate::rt::de::next(&mut map)?,
-                        "hkd" => f9 = crate::rt::de::next(&mut map)?,
-                        "huf" => f10 = crate::rt::de::next(&mut map)?,
-                        "jpy" => f11 = crate::rt::de::next(&mut map)?,
-                        "mxn" => f12 = crate::rt::de::next(&mut map)?,
-                        "myr" => f13 = crate::rt::de::next(&mut map)?,
-                        "nok" => f14 = crate::rt::de::next(&mut map)?,
-                        "nzd" => f15 = crate::rt::de::next(&mut map)?,
-                        "pln" => f16 = crate::rt::de::next(&mut map)?,
-                        "ron" => f17 = crate::rt::de::next(&mut map)?,
-                        "sek" => f18 = crate::rt::de::next(&mut map)?,
-                        "sgd" => f19 = crate::rt::de::next(&mut map)?,
-                        "usd" => f20 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalConfigurationConfigurationResourceTipping {
-                    aed: f0,
-                    aud: f1,
-                    cad: f2,
-                    chf: f3,
-                    czk: f4,
-                    dkk: f5,
-                    eur: f6,
-                    gbp: f7,
-                    gip: f8,
-                    hkd: f9,
-                    huf: f10,
-                    jpy: f11,
-                    mxn: f12,
-                    myr: f13,
-                    nok: f14,
-                    nzd: f15,
-                    pln: f16,
-                    ron: f17,
-                    sek: f18,
-                    sgd: f19,
-                    usd: f20,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1878,56 +2020,64 @@ pub struct TerminalConfigurationConfigurationResourceWifiConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceWifiConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalConfigurationConfigurationResourceWifiConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_configuration_configuration_resource_wifi_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalConfigurationConfigurationResourceWifiConfig, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
-                > = None;
-                let mut f1: Option<
-                    crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
-                > = None;
-                let mut f2: Option<
-                    crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
-                > = None;
-                let mut f3: Option<
-                    crate::TerminalConfigurationConfigurationResourceWifiConfigType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enterprise_eap_peap" => f0 = crate::rt::de::next(&mut map)?,
-                        "enterprise_eap_tls" => f1 = crate::rt::de::next(&mut map)?,
-                        "personal_psk" => f2 = crate::rt::de::next(&mut map)?,
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
+            >,
+            f1: Option<
+                crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
+            >,
+            f2: Option<crate::TerminalConfigurationConfigurationResourcePersonalPskWifi>,
+            f3: Option<crate::TerminalConfigurationConfigurationResourceWifiConfigType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_configuration_configuration_resource_wifi_config object",
+            &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(TerminalConfigurationConfigurationResourceWifiConfig {
                     enterprise_eap_peap: f0,
                     enterprise_eap_tls: f1,
                     personal_psk: f2,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalConfigurationConfigurationResourceWifiConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1993,6 +2143,7 @@ impl TerminalConfigurationConfigurationResourceWifiConfigType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalConfigurationConfigurationResourceWifiConfigType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2031,6 +2182,12 @@ impl<'de> serde::Deserialize<'de>
 for TerminalConfigurationConfigurationResourceWifiConfigType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfigType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "terminal")]

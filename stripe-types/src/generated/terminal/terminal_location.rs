@@ -294,42 +294,51 @@ impl DeletedTerminalLocation {
 #[cfg(feature = "terminal")]
 pub type DeletedTerminalLocationId = crate::rt::Id<DeletedTerminalLocation>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for DeletedTerminalLocation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedTerminalLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_terminal.location object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedTerminalLocation, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedTerminalLocationId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedTerminalLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedTerminalLocationId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_terminal.location object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedTerminalLocation {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for DeletedTerminalLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -537,70 +546,121 @@ impl TerminalLocation {
 #[cfg(feature = "terminal")]
 pub type TerminalLocationId = crate::rt::Id<TerminalLocation>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalLocation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal.location object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalLocation, A::Error> {
-                let mut f0: Option<crate::Address> = None;
-                let mut f1: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f2: Option<crate::LegalEntityJapanAddress> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::TerminalLocationId> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "address_kana" => f1 = crate::rt::de::next(&mut map)?,
-                        "address_kanji" => f2 = crate::rt::de::next(&mut map)?,
-                        "configuration_overrides" => f3 = crate::rt::de::next(&mut map)?,
-                        "display_name" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "display_name_kana" => f5 = crate::rt::de::next(&mut map)?,
-                        "display_name_kanji" => f6 = crate::rt::de::next(&mut map)?,
-                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "phone" => f10 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::Address>,
+            f1: Option<crate::LegalEntityJapanAddress>,
+            f2: Option<crate::LegalEntityJapanAddress>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::TerminalLocationId>,
+            f8: Option<bool>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal.location object",
+            &[
+                "address",
+                "address_kana",
+                "address_kanji",
+                "configuration_overrides",
+                "display_name",
+                "display_name_kana",
+                "display_name_kanji",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "phone",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10,
+            } => {
                 Ok(TerminalLocation {
-                    address: f0.ok_or_else(|| crate::rt::de::missing("address"))?,
+                    address: f0,
                     address_kana: f1,
                     address_kanji: f2,
                     configuration_overrides: f3,
-                    display_name: f4
-                        .ok_or_else(|| crate::rt::de::missing("display_name"))?,
+                    display_name: f4,
                     display_name_kana: f5,
                     display_name_kanji: f6,
-                    id: f7.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f8.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f9.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f7,
+                    livemode: f8,
+                    metadata: f9,
                     phone: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "address"),
+                                    (b.f4.is_none(), "display_name"),
+                                    (b.f7.is_none(), "id"),
+                                    (b.f8.is_none(), "livemode"),
+                                    (b.f9.is_none(), "metadata"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]

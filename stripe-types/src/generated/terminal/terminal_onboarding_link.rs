@@ -134,6 +134,7 @@ impl CreateTerminalOnboardingLinkLinkType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for CreateTerminalOnboardingLinkLinkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -218,50 +219,66 @@ impl TerminalOnboardingLink {
     pub const OBJECT_NAME: &'static str = "terminal.onboarding_link";
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalOnboardingLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalOnboardingLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal.onboarding_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalOnboardingLink, A::Error> {
-                let mut f0: Option<crate::TerminalOnboardingLinkLinkOptions> = None;
-                let mut f1: Option<crate::TerminalOnboardingLinkLinkType> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "link_options" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "link_type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "on_behalf_of" => f2 = crate::rt::de::next(&mut map)?,
-                        "redirect_url" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalOnboardingLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalOnboardingLinkLinkOptions>,
+            f1: Option<crate::TerminalOnboardingLinkLinkType>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal.onboarding_link object",
+            &["link_options", "link_type", "object", "on_behalf_of", "redirect_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                3 => r.optional(&mut b.f2),
+                4 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(TerminalOnboardingLink {
-                    link_options: f0
-                        .ok_or_else(|| crate::rt::de::missing("link_options"))?,
-                    link_type: f1.ok_or_else(|| crate::rt::de::missing("link_type"))?,
+                    link_options: f0,
+                    link_type: f1,
                     on_behalf_of: f2,
-                    redirect_url: f3
-                        .ok_or_else(|| crate::rt::de::missing("redirect_url"))?,
+                    redirect_url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "link_options"),
+                                    (b.f1.is_none(), "link_type"),
+                                    (b.f3.is_none(), "redirect_url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalOnboardingLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -302,44 +319,50 @@ pub struct TerminalOnboardingLinkAppleTermsAndConditions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkAppleTermsAndConditions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalOnboardingLinkAppleTermsAndConditions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_onboarding_link_apple_terms_and_conditions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalOnboardingLinkAppleTermsAndConditions, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "allow_relinking" => f0 = crate::rt::de::next(&mut map)?,
-                        "merchant_display_name" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalOnboardingLinkAppleTermsAndConditions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_onboarding_link_apple_terms_and_conditions object",
+            &["allow_relinking", "merchant_display_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(TerminalOnboardingLinkAppleTermsAndConditions {
                     allow_relinking: f0,
-                    merchant_display_name: f1
-                        .ok_or_else(|| crate::rt::de::missing("merchant_display_name"))?,
+                    merchant_display_name: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "merchant_display_name")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkAppleTermsAndConditions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -377,40 +400,34 @@ pub struct TerminalOnboardingLinkLinkOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalOnboardingLinkLinkOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalOnboardingLinkAppleTermsAndConditions>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_onboarding_link_link_options object",
+            &["apple_terms_and_conditions"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalOnboardingLinkLinkOptions {
+            apple_terms_and_conditions: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkLinkOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalOnboardingLinkLinkOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_onboarding_link_link_options object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalOnboardingLinkLinkOptions, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalOnboardingLinkAppleTermsAndConditions,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "apple_terms_and_conditions" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalOnboardingLinkLinkOptions {
-                    apple_terms_and_conditions: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -459,6 +476,7 @@ impl TerminalOnboardingLinkLinkType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalOnboardingLinkLinkType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -486,5 +504,11 @@ impl serde::Serialize for TerminalOnboardingLinkLinkType {
 impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkLinkType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalOnboardingLinkLinkType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

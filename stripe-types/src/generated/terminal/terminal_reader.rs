@@ -344,6 +344,7 @@ impl CollectInputsTerminalReaderInputsSelectionChoicesStyle {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for CollectInputsTerminalReaderInputsSelectionChoicesStyle {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -407,6 +408,7 @@ impl CollectInputsTerminalReaderInputsTogglesDefaultValue {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for CollectInputsTerminalReaderInputsTogglesDefaultValue {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -482,6 +484,7 @@ impl CollectInputsTerminalReaderInputsType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for CollectInputsTerminalReaderInputsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -912,42 +915,51 @@ impl DeletedTerminalReader {
 #[cfg(feature = "terminal")]
 pub type DeletedTerminalReaderId = crate::rt::Id<DeletedTerminalReader>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for DeletedTerminalReader {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DeletedTerminalReader;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a deleted_terminal.reader object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DeletedTerminalReader, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<crate::DeletedTerminalReaderId> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deleted" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for DeletedTerminalReader {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::DeletedTerminalReaderId>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a deleted_terminal.reader object",
+            &["deleted", "id", "object"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(DeletedTerminalReader {
-                    deleted: f0.ok_or_else(|| crate::rt::de::missing("deleted"))?,
-                    id: f1.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    deleted: f0,
+                    id: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for DeletedTerminalReader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -1241,6 +1253,7 @@ impl ListTerminalReadersDeviceType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for ListTerminalReadersDeviceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1304,6 +1317,7 @@ impl ListTerminalReadersStatus {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for ListTerminalReadersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1530,6 +1544,7 @@ impl PresentPaymentMethodTestHelpersTerminalReaderType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for PresentPaymentMethodTestHelpersTerminalReaderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2227,6 +2242,7 @@ impl SetReaderDisplayTerminalReaderType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for SetReaderDisplayTerminalReaderType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2365,6 +2381,7 @@ impl SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
 impl std::str::FromStr
 for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2447,74 +2464,128 @@ impl TerminalReader {
 #[cfg(feature = "terminal")]
 pub type TerminalReaderId = crate::rt::Id<TerminalReader>;
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReader {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReader;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal.reader object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReader, A::Error> {
-                let mut f0: Option<crate::TerminalReaderReaderResourceReaderAction> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::TerminalReaderDeviceType> = None;
-                let mut f3: Option<crate::TerminalReaderId> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::rt::Timestamp> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::rt::Expandable<crate::TerminalLocation>> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::TerminalReaderStatus> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "action" => f0 = crate::rt::de::next(&mut map)?,
-                        "device_sw_version" => f1 = crate::rt::de::next(&mut map)?,
-                        "device_type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "ip_address" => f4 = crate::rt::de::next(&mut map)?,
-                        "label" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "last_seen_at" => f6 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "location" => f8 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "serial_number" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f11 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReader {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceReaderAction>,
+            f1: Option<String>,
+            f2: Option<crate::TerminalReaderDeviceType>,
+            f3: Option<crate::TerminalReaderId>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::rt::Timestamp>,
+            f7: Option<bool>,
+            f8: Option<crate::rt::Expandable<crate::TerminalLocation>>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<String>,
+            f11: Option<crate::TerminalReaderStatus>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal.reader object",
+            &[
+                "action",
+                "device_sw_version",
+                "device_type",
+                "id",
+                "ip_address",
+                "label",
+                "last_seen_at",
+                "livemode",
+                "location",
+                "metadata",
+                "object",
+                "serial_number",
+                "status",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.required(&mut b.f10),
+                12 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+            } => {
                 Ok(TerminalReader {
                     action: f0,
                     device_sw_version: f1,
-                    device_type: f2
-                        .ok_or_else(|| crate::rt::de::missing("device_type"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    device_type: f2,
+                    id: f3,
                     ip_address: f4,
-                    label: f5.ok_or_else(|| crate::rt::de::missing("label"))?,
+                    label: f5,
                     last_seen_at: f6,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f7,
                     location: f8,
-                    metadata: f9.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    serial_number: f10
-                        .ok_or_else(|| crate::rt::de::missing("serial_number"))?,
+                    metadata: f9,
+                    serial_number: f10,
                     status: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "device_type"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f5.is_none(), "label"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f9.is_none(), "metadata"),
+                                    (b.f10.is_none(), "serial_number"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -2607,6 +2678,7 @@ impl TerminalReaderDeviceType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderDeviceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2642,6 +2714,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderDeviceType {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderDeviceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Represents a cart to be displayed on the reader
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -2659,45 +2737,65 @@ pub struct TerminalReaderReaderResourceCart {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCart {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceCart;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_cart object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceCart, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<Vec<crate::TerminalReaderReaderResourceLineItem>> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "line_items" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "tax" => f2 = crate::rt::de::next(&mut map)?,
-                        "total" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceCart {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::TerminalReaderReaderResourceLineItem>>,
+            f2: Option<i64>,
+            f3: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_cart object",
+            &["currency", "line_items", "tax", "total"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
                 Ok(TerminalReaderReaderResourceCart {
-                    currency: f0.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    line_items: f1.ok_or_else(|| crate::rt::de::missing("line_items"))?,
+                    currency: f0,
+                    line_items: f1,
                     tax: f2,
-                    total: f3.ok_or_else(|| crate::rt::de::missing("total"))?,
+                    total: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "currency"),
+                                    (b.f1.is_none(), "line_items"),
+                                    (b.f3.is_none(), "total"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -2739,42 +2837,55 @@ pub struct TerminalReaderReaderResourceChoice {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceChoice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_choice object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceChoice, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::TerminalReaderReaderResourceChoiceStyle> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = crate::rt::de::next(&mut map)?,
-                        "style" => f1 = crate::rt::de::next(&mut map)?,
-                        "text" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceChoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::TerminalReaderReaderResourceChoiceStyle>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_choice object",
+            &["id", "style", "text"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(TerminalReaderReaderResourceChoice {
                     id: f0,
                     style: f1,
-                    text: f2.ok_or_else(|| crate::rt::de::missing("text"))?,
+                    text: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "text")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -2828,6 +2939,7 @@ impl TerminalReaderReaderResourceChoiceStyle {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceChoiceStyle {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2856,6 +2968,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceChoiceStyle {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceChoiceStyle {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Represents a per-transaction override of a reader configuration
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -2870,44 +2988,44 @@ pub struct TerminalReaderReaderResourceCollectConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceCollectConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<crate::TerminalReaderReaderResourceTippingConfig>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_collect_config object",
+            &["enable_customer_cancellation", "skip_tipping", "tipping"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(TerminalReaderReaderResourceCollectConfig {
+            enable_customer_cancellation: f0,
+            skip_tipping: f1,
+            tipping: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceCollectConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_collect_config object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceCollectConfig, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::TerminalReaderReaderResourceTippingConfig> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enable_customer_cancellation" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "skip_tipping" => f1 = crate::rt::de::next(&mut map)?,
-                        "tipping" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceCollectConfig {
-                    enable_customer_cancellation: f0,
-                    skip_tipping: f1,
-                    tipping: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -2950,41 +3068,48 @@ pub struct TerminalReaderReaderResourceCollectInputsAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectInputsAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceCollectInputsAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_collect_inputs_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceCollectInputsAction, A::Error> {
-                let mut f0: Option<Vec<crate::TerminalReaderReaderResourceInput>> = None;
-                let mut f1: Option<crate::rt::Metadata> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "inputs" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceCollectInputsAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::TerminalReaderReaderResourceInput>>,
+            f1: Option<crate::rt::Metadata>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_collect_inputs_action object",
+            &["inputs", "metadata"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(TerminalReaderReaderResourceCollectInputsAction {
-                    inputs: f0.ok_or_else(|| crate::rt::de::missing("inputs"))?,
+                    inputs: f0,
                     metadata: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "inputs")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCollectInputsAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3022,49 +3147,58 @@ pub struct TerminalReaderReaderResourceCollectPaymentMethodAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceCollectPaymentMethodAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceCollectPaymentMethodAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_collect_payment_method_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalReaderReaderResourceCollectPaymentMethodAction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::TerminalReaderReaderResourceCollectConfig> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f2: Option<crate::PaymentMethod> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collect_config" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "payment_method" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceCollectPaymentMethodAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceCollectConfig>,
+            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f2: Option<crate::PaymentMethod>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_collect_payment_method_action object",
+            &["collect_config", "payment_intent", "payment_method"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(TerminalReaderReaderResourceCollectPaymentMethodAction {
                     collect_config: f0,
-                    payment_intent: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    payment_intent: f1,
                     payment_method: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalReaderReaderResourceCollectPaymentMethodAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3103,36 +3237,34 @@ pub struct TerminalReaderReaderResourceConfirmConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceConfirmConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_confirm_config object",
+            &["return_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceConfirmConfig {
+            return_url: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceConfirmConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceConfirmConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_confirm_config object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceConfirmConfig, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "return_url" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceConfirmConfig {
-                    return_url: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3168,46 +3300,51 @@ pub struct TerminalReaderReaderResourceConfirmPaymentIntentAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceConfirmPaymentIntentAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceConfirmPaymentIntentAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_confirm_payment_intent_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalReaderReaderResourceConfirmPaymentIntentAction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::TerminalReaderReaderResourceConfirmConfig> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "confirm_config" => f0 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceConfirmPaymentIntentAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceConfirmConfig>,
+            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_confirm_payment_intent_action object",
+            &["confirm_config", "payment_intent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(TerminalReaderReaderResourceConfirmPaymentIntentAction {
                     confirm_config: f0,
-                    payment_intent: f1
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    payment_intent: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "payment_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalReaderReaderResourceConfirmPaymentIntentAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3249,45 +3386,48 @@ pub struct TerminalReaderReaderResourceCustomText {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceCustomText {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_custom_text object",
+            &["description", "skip_button", "submit_button", "title"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(TerminalReaderReaderResourceCustomText {
+            description: f0,
+            skip_button: f1,
+            submit_button: f2,
+            title: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceCustomText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceCustomText;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_custom_text object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceCustomText, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "description" => f0 = crate::rt::de::next(&mut map)?,
-                        "skip_button" => f1 = crate::rt::de::next(&mut map)?,
-                        "submit_button" => f2 = crate::rt::de::next(&mut map)?,
-                        "title" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceCustomText {
-                    description: f0,
-                    skip_button: f1,
-                    submit_button: f2,
-                    title: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3331,36 +3471,34 @@ pub struct TerminalReaderReaderResourceEmail {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceEmail {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_email object",
+            &["value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceEmail {
+            value: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceEmail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceEmail;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_email object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceEmail, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "value" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceEmail {
-                    value: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3409,49 +3547,69 @@ pub struct TerminalReaderReaderResourceInput {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_input object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceInput, A::Error> {
-                let mut f0: Option<crate::TerminalReaderReaderResourceCustomText> = None;
-                let mut f1: Option<crate::TerminalReaderReaderResourceEmail> = None;
-                let mut f2: Option<crate::TerminalReaderReaderResourceNumeric> = None;
-                let mut f3: Option<crate::TerminalReaderReaderResourcePhone> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::TerminalReaderReaderResourceSelection> = None;
-                let mut f6: Option<crate::TerminalReaderReaderResourceSignature> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::TerminalReaderReaderResourceText> = None;
-                let mut f9: Option<Vec<crate::TerminalReaderReaderResourceToggle>> = None;
-                let mut f10: Option<crate::TerminalReaderReaderResourceInputType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_text" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "numeric" => f2 = crate::rt::de::next(&mut map)?,
-                        "phone" => f3 = crate::rt::de::next(&mut map)?,
-                        "required" => f4 = crate::rt::de::next(&mut map)?,
-                        "selection" => f5 = crate::rt::de::next(&mut map)?,
-                        "signature" => f6 = crate::rt::de::next(&mut map)?,
-                        "skipped" => f7 = crate::rt::de::next(&mut map)?,
-                        "text" => f8 = crate::rt::de::next(&mut map)?,
-                        "toggles" => f9 = crate::rt::de::next(&mut map)?,
-                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceInput {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceCustomText>,
+            f1: Option<crate::TerminalReaderReaderResourceEmail>,
+            f2: Option<crate::TerminalReaderReaderResourceNumeric>,
+            f3: Option<crate::TerminalReaderReaderResourcePhone>,
+            f4: Option<bool>,
+            f5: Option<crate::TerminalReaderReaderResourceSelection>,
+            f6: Option<crate::TerminalReaderReaderResourceSignature>,
+            f7: Option<bool>,
+            f8: Option<crate::TerminalReaderReaderResourceText>,
+            f9: Option<Vec<crate::TerminalReaderReaderResourceToggle>>,
+            f10: Option<crate::TerminalReaderReaderResourceInputType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_input object",
+            &[
+                "custom_text",
+                "email",
+                "numeric",
+                "phone",
+                "required",
+                "selection",
+                "signature",
+                "skipped",
+                "text",
+                "toggles",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10: Some(f10) } => {
                 Ok(TerminalReaderReaderResourceInput {
                     custom_text: f0,
                     email: f1,
@@ -3463,12 +3621,25 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInput {
                     skipped: f7,
                     text: f8,
                     toggles: f9,
-                    r#type: f10.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f10.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3558,6 +3729,7 @@ impl TerminalReaderReaderResourceInputType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceInputType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3590,6 +3762,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceInputType {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceInputType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Represents a line item to be displayed on the reader
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -3605,43 +3783,61 @@ pub struct TerminalReaderReaderResourceLineItem {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceLineItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceLineItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_line_item object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceLineItem, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "quantity" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceLineItem {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<String>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_line_item object",
+            &["amount", "description", "quantity"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(TerminalReaderReaderResourceLineItem {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    description: f1
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
-                    quantity: f2.ok_or_else(|| crate::rt::de::missing("quantity"))?,
+                    amount: f0,
+                    description: f1,
+                    quantity: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "description"),
+                                    (b.f2.is_none(), "quantity"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceLineItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3676,36 +3872,34 @@ pub struct TerminalReaderReaderResourceNumeric {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceNumeric {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_numeric object",
+            &["value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceNumeric {
+            value: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceNumeric {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceNumeric;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_numeric object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceNumeric, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "value" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceNumeric {
-                    value: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3740,36 +3934,34 @@ pub struct TerminalReaderReaderResourcePhone {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourcePhone {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_phone object",
+            &["value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourcePhone {
+            value: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourcePhone {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourcePhone;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_phone object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourcePhone, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "value" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourcePhone {
-                    value: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3809,47 +4001,48 @@ pub struct TerminalReaderReaderResourceProcessConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceProcessConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<String>,
+            f2: Option<bool>,
+            f3: Option<crate::TerminalReaderReaderResourceTippingConfig>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_process_config object",
+            &["enable_customer_cancellation", "return_url", "skip_tipping", "tipping"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(TerminalReaderReaderResourceProcessConfig {
+            enable_customer_cancellation: f0,
+            return_url: f1,
+            skip_tipping: f2,
+            tipping: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceProcessConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_process_config object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceProcessConfig, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::TerminalReaderReaderResourceTippingConfig> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enable_customer_cancellation" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "return_url" => f1 = crate::rt::de::next(&mut map)?,
-                        "skip_tipping" => f2 = crate::rt::de::next(&mut map)?,
-                        "tipping" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceProcessConfig {
-                    enable_customer_cancellation: f0,
-                    return_url: f1,
-                    skip_tipping: f2,
-                    tipping: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3894,46 +4087,51 @@ pub struct TerminalReaderReaderResourceProcessPaymentIntentAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceProcessPaymentIntentAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceProcessPaymentIntentAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_process_payment_intent_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TerminalReaderReaderResourceProcessPaymentIntentAction,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f1: Option<crate::TerminalReaderReaderResourceProcessConfig> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payment_intent" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "process_config" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceProcessPaymentIntentAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f1: Option<crate::TerminalReaderReaderResourceProcessConfig>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_process_payment_intent_action object",
+            &["payment_intent", "process_config"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(TerminalReaderReaderResourceProcessPaymentIntentAction {
-                    payment_intent: f0
-                        .ok_or_else(|| crate::rt::de::missing("payment_intent"))?,
+                    payment_intent: f0,
                     process_config: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "payment_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalReaderReaderResourceProcessPaymentIntentAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -3969,40 +4167,34 @@ pub struct TerminalReaderReaderResourceProcessSetupConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_process_setup_config object",
+            &["enable_customer_cancellation"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceProcessSetupConfig {
+            enable_customer_cancellation: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceProcessSetupConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceProcessSetupConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_process_setup_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceProcessSetupConfig, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enable_customer_cancellation" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceProcessSetupConfig {
-                    enable_customer_cancellation: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4040,48 +4232,58 @@ pub struct TerminalReaderReaderResourceProcessSetupIntentAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceProcessSetupIntentAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceProcessSetupIntentAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_process_setup_intent_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceProcessSetupIntentAction, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::TerminalReaderReaderResourceProcessSetupConfig,
-                > = None;
-                let mut f2: Option<crate::rt::Expandable<crate::SetupIntent>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "generated_card" => f0 = crate::rt::de::next(&mut map)?,
-                        "process_config" => f1 = crate::rt::de::next(&mut map)?,
-                        "setup_intent" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupIntentAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::TerminalReaderReaderResourceProcessSetupConfig>,
+            f2: Option<crate::rt::Expandable<crate::SetupIntent>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_process_setup_intent_action object",
+            &["generated_card", "process_config", "setup_intent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(TerminalReaderReaderResourceProcessSetupIntentAction {
                     generated_card: f0,
                     process_config: f1,
-                    setup_intent: f2
-                        .ok_or_else(|| crate::rt::de::missing("setup_intent"))?,
+                    setup_intent: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "setup_intent")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalReaderReaderResourceProcessSetupIntentAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4143,67 +4345,81 @@ pub struct TerminalReaderReaderResourceReaderAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceReaderAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_reader_action object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceReaderAction, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalReaderReaderResourceCollectInputsAction,
-                > = None;
-                let mut f1: Option<
-                    crate::TerminalReaderReaderResourceCollectPaymentMethodAction,
-                > = None;
-                let mut f2: Option<
-                    crate::TerminalReaderReaderResourceConfirmPaymentIntentAction,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::TerminalReaderReaderResourceProcessPaymentIntentAction,
-                > = None;
-                let mut f6: Option<
-                    crate::TerminalReaderReaderResourceProcessSetupIntentAction,
-                > = None;
-                let mut f7: Option<
-                    crate::TerminalReaderReaderResourceRefundPaymentAction,
-                > = None;
-                let mut f8: Option<
-                    crate::TerminalReaderReaderResourceSetReaderDisplayAction,
-                > = None;
-                let mut f9: Option<
-                    crate::TerminalReaderReaderResourceReaderActionStatus,
-                > = None;
-                let mut f10: Option<
-                    crate::TerminalReaderReaderResourceReaderActionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collect_inputs" => f0 = crate::rt::de::next(&mut map)?,
-                        "collect_payment_method" => f1 = crate::rt::de::next(&mut map)?,
-                        "confirm_payment_intent" => f2 = crate::rt::de::next(&mut map)?,
-                        "failure_code" => f3 = crate::rt::de::next(&mut map)?,
-                        "failure_message" => f4 = crate::rt::de::next(&mut map)?,
-                        "process_payment_intent" => f5 = crate::rt::de::next(&mut map)?,
-                        "process_setup_intent" => f6 = crate::rt::de::next(&mut map)?,
-                        "refund_payment" => f7 = crate::rt::de::next(&mut map)?,
-                        "set_reader_display" => f8 = crate::rt::de::next(&mut map)?,
-                        "status" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceReaderAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceCollectInputsAction>,
+            f1: Option<crate::TerminalReaderReaderResourceCollectPaymentMethodAction>,
+            f2: Option<crate::TerminalReaderReaderResourceConfirmPaymentIntentAction>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::TerminalReaderReaderResourceProcessPaymentIntentAction>,
+            f6: Option<crate::TerminalReaderReaderResourceProcessSetupIntentAction>,
+            f7: Option<crate::TerminalReaderReaderResourceRefundPaymentAction>,
+            f8: Option<crate::TerminalReaderReaderResourceSetReaderDisplayAction>,
+            f9: Option<crate::TerminalReaderReaderResourceReaderActionStatus>,
+            f10: Option<crate::TerminalReaderReaderResourceReaderActionType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_reader_action object",
+            &[
+                "collect_inputs",
+                "collect_payment_method",
+                "confirm_payment_intent",
+                "failure_code",
+                "failure_message",
+                "process_payment_intent",
+                "process_setup_intent",
+                "refund_payment",
+                "set_reader_display",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+            } => {
                 Ok(TerminalReaderReaderResourceReaderAction {
                     collect_inputs: f0,
                     collect_payment_method: f1,
@@ -4214,13 +4430,28 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderAction {
                     process_setup_intent: f6,
                     refund_payment: f7,
                     set_reader_display: f8,
-                    status: f9.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f10.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    status: f9,
+                    r#type: f10,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f9.is_none(), "status"), (b.f10.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4299,6 +4530,7 @@ impl TerminalReaderReaderResourceReaderActionStatus {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceReaderActionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4330,6 +4562,12 @@ impl serde::Serialize for TerminalReaderReaderResourceReaderActionStatus {
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderActionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceReaderActionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TerminalReaderReaderResourceReaderActionType`.
@@ -4387,6 +4625,7 @@ impl TerminalReaderReaderResourceReaderActionType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceReaderActionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4434,6 +4673,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceReaderActionTy
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceReaderActionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Represents a reader action to refund a payment
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -4462,66 +4707,78 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Expandable<crate::Charge>>,
+            f2: Option<crate::rt::Metadata>,
+            f3: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f4: Option<crate::TerminalReaderReaderResourceRefundPaymentActionReason>,
+            f5: Option<crate::rt::Expandable<crate::Refund>>,
+            f6: Option<bool>,
+            f7: Option<crate::TerminalReaderReaderResourceRefundPaymentConfig>,
+            f8: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_refund_payment_action object",
+            &[
+                "amount",
+                "charge",
+                "metadata",
+                "payment_intent",
+                "reason",
+                "refund",
+                "refund_application_fee",
+                "refund_payment_config",
+                "reverse_transfer",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        Ok(TerminalReaderReaderResourceRefundPaymentAction {
+            amount: f0,
+            charge: f1,
+            metadata: f2,
+            payment_intent: f3,
+            reason: f4,
+            refund: f5,
+            refund_application_fee: f6,
+            refund_payment_config: f7,
+            reverse_transfer: f8,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceRefundPaymentAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_refund_payment_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceRefundPaymentAction, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Expandable<crate::Charge>> = None;
-                let mut f2: Option<crate::rt::Metadata> = None;
-                let mut f3: Option<crate::rt::Expandable<crate::PaymentIntent>> = None;
-                let mut f4: Option<
-                    crate::TerminalReaderReaderResourceRefundPaymentActionReason,
-                > = None;
-                let mut f5: Option<crate::rt::Expandable<crate::Refund>> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<
-                    crate::TerminalReaderReaderResourceRefundPaymentConfig,
-                > = None;
-                let mut f8: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "charge" => f1 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f2 = crate::rt::de::next(&mut map)?,
-                        "payment_intent" => f3 = crate::rt::de::next(&mut map)?,
-                        "reason" => f4 = crate::rt::de::next(&mut map)?,
-                        "refund" => f5 = crate::rt::de::next(&mut map)?,
-                        "refund_application_fee" => f6 = crate::rt::de::next(&mut map)?,
-                        "refund_payment_config" => f7 = crate::rt::de::next(&mut map)?,
-                        "reverse_transfer" => f8 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceRefundPaymentAction {
-                    amount: f0,
-                    charge: f1,
-                    metadata: f2,
-                    payment_intent: f3,
-                    reason: f4,
-                    refund: f5,
-                    refund_application_fee: f6,
-                    refund_payment_config: f7,
-                    reverse_transfer: f8,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4604,6 +4861,7 @@ impl TerminalReaderReaderResourceRefundPaymentActionReason {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceRefundPaymentActionReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4644,6 +4902,12 @@ for TerminalReaderReaderResourceRefundPaymentActionReason {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentActionReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Represents a per-transaction override of a reader configuration
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -4655,40 +4919,34 @@ pub struct TerminalReaderReaderResourceRefundPaymentConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_refund_payment_config object",
+            &["enable_customer_cancellation"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceRefundPaymentConfig {
+            enable_customer_cancellation: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceRefundPaymentConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceRefundPaymentConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_refund_payment_config object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceRefundPaymentConfig, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "enable_customer_cancellation" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceRefundPaymentConfig {
-                    enable_customer_cancellation: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4727,42 +4985,57 @@ pub struct TerminalReaderReaderResourceSelection {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSelection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceSelection;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_selection object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceSelection, A::Error> {
-                let mut f0: Option<Vec<crate::TerminalReaderReaderResourceChoice>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "choices" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f1 = crate::rt::de::next(&mut map)?,
-                        "text" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceSelection {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::TerminalReaderReaderResourceChoice>>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_selection object",
+            &["choices", "id", "text"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2 } => {
                 Ok(TerminalReaderReaderResourceSelection {
-                    choices: f0.ok_or_else(|| crate::rt::de::missing("choices"))?,
+                    choices: f0,
                     id: f1,
                     text: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "choices")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSelection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4803,44 +5076,49 @@ pub struct TerminalReaderReaderResourceSetReaderDisplayAction {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
-impl<'de> serde::Deserialize<'de>
-for TerminalReaderReaderResourceSetReaderDisplayAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceSetReaderDisplayAction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a terminal_reader_reader_resource_set_reader_display_action object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceSetReaderDisplayAction, A::Error> {
-                let mut f0: Option<crate::TerminalReaderReaderResourceCart> = None;
-                let mut f1: Option<
-                    crate::TerminalReaderReaderResourceSetReaderDisplayActionType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cart" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayAction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceCart>,
+            f1: Option<crate::TerminalReaderReaderResourceSetReaderDisplayActionType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_set_reader_display_action object",
+            &["cart", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(TerminalReaderReaderResourceSetReaderDisplayAction {
                     cart: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "terminal")]
+impl<'de> serde::Deserialize<'de>
+for TerminalReaderReaderResourceSetReaderDisplayAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4888,6 +5166,7 @@ impl TerminalReaderReaderResourceSetReaderDisplayActionType {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceSetReaderDisplayActionType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4920,6 +5199,12 @@ for TerminalReaderReaderResourceSetReaderDisplayActionType {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayActionType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Information about a signature being collected using a reader
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
@@ -4931,36 +5216,34 @@ pub struct TerminalReaderReaderResourceSignature {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceSignature {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_signature object",
+            &["value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceSignature {
+            value: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceSignature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceSignature;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_signature object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceSignature, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "value" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceSignature {
-                    value: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -4995,36 +5278,34 @@ pub struct TerminalReaderReaderResourceText {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceText {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_text object",
+            &["value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceText {
+            value: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceText;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_text object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceText, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "value" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceText {
-                    value: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -5059,36 +5340,34 @@ pub struct TerminalReaderReaderResourceTippingConfig {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceTippingConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_tipping_config object",
+            &["amount_eligible"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TerminalReaderReaderResourceTippingConfig {
+            amount_eligible: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceTippingConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceTippingConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_tipping_config object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceTippingConfig, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_eligible" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceTippingConfig {
-                    amount_eligible: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -5129,47 +5408,48 @@ pub struct TerminalReaderReaderResourceToggle {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceToggle {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TerminalReaderReaderResourceToggleDefaultValue>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::TerminalReaderReaderResourceToggleValue>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a terminal_reader_reader_resource_toggle object",
+            &["default_value", "description", "title", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(TerminalReaderReaderResourceToggle {
+            default_value: f0,
+            description: f1,
+            title: f2,
+            value: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "terminal")]
 impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggle {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TerminalReaderReaderResourceToggle;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a terminal_reader_reader_resource_toggle object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TerminalReaderReaderResourceToggle, A::Error> {
-                let mut f0: Option<
-                    crate::TerminalReaderReaderResourceToggleDefaultValue,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::TerminalReaderReaderResourceToggleValue> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_value" => f0 = crate::rt::de::next(&mut map)?,
-                        "description" => f1 = crate::rt::de::next(&mut map)?,
-                        "title" => f2 = crate::rt::de::next(&mut map)?,
-                        "value" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TerminalReaderReaderResourceToggle {
-                    default_value: f0,
-                    description: f1,
-                    title: f2,
-                    value: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "terminal")]
@@ -5228,6 +5508,7 @@ impl TerminalReaderReaderResourceToggleDefaultValue {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceToggleDefaultValue {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5258,6 +5539,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggleDefaultV
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceToggleDefaultValue {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TerminalReaderReaderResourceToggleValue`.
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -5284,6 +5571,7 @@ impl TerminalReaderReaderResourceToggleValue {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderReaderResourceToggleValue {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5312,6 +5600,12 @@ impl<'de> serde::Deserialize<'de> for TerminalReaderReaderResourceToggleValue {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderReaderResourceToggleValue {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TerminalReaderStatus`.
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -5338,6 +5632,7 @@ impl TerminalReaderStatus {
 #[cfg(feature = "terminal")]
 impl std::str::FromStr for TerminalReaderStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5364,6 +5659,12 @@ impl serde::Serialize for TerminalReaderStatus {
 impl<'de> serde::Deserialize<'de> for TerminalReaderStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "terminal")]
+impl crate::rt::Decode for TerminalReaderStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Simulate an input collection timeout

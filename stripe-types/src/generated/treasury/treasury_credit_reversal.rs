@@ -212,6 +212,7 @@ impl ListTreasuryCreditReversalsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryCreditReversalsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -343,84 +344,139 @@ impl TreasuryCreditReversal {
 #[cfg(feature = "treasury")]
 pub type TreasuryCreditReversalId = crate::rt::Id<TreasuryCreditReversal>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryCreditReversal {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryCreditReversal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.credit_reversal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryCreditReversal, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::TreasuryCreditReversalId> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<crate::rt::Metadata> = None;
-                let mut f8: Option<crate::TreasuryCreditReversalNetwork> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::TreasuryCreditReversalStatus> = None;
-                let mut f11: Option<
-                    crate::TreasuryReceivedCreditsResourceStatusTransitions,
-                > = None;
-                let mut f12: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_regulatory_receipt_url" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "received_credit" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f11 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "transaction" => f12 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryCreditReversal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::TreasuryCreditReversalId>,
+            f6: Option<bool>,
+            f7: Option<crate::rt::Metadata>,
+            f8: Option<crate::TreasuryCreditReversalNetwork>,
+            f9: Option<String>,
+            f10: Option<crate::TreasuryCreditReversalStatus>,
+            f11: Option<crate::TreasuryReceivedCreditsResourceStatusTransitions>,
+            f12: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.credit_reversal object",
+            &[
+                "amount",
+                "created",
+                "currency",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "livemode",
+                "metadata",
+                "network",
+                "object",
+                "received_credit",
+                "status",
+                "status_transitions",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.skip(),
+                10 => r.required(&mut b.f9),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+            } => {
                 Ok(TreasuryCreditReversal {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    financial_account: f3
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    amount: f0,
+                    created: f1,
+                    currency: f2,
+                    financial_account: f3,
                     hosted_regulatory_receipt_url: f4,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f6.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f7.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    network: f8.ok_or_else(|| crate::rt::de::missing("network"))?,
-                    received_credit: f9
-                        .ok_or_else(|| crate::rt::de::missing("received_credit"))?,
-                    status: f10.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f11
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    id: f5,
+                    livemode: f6,
+                    metadata: f7,
+                    network: f8,
+                    received_credit: f9,
+                    status: f10,
+                    status_transitions: f11,
                     transaction: f12,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f3.is_none(), "financial_account"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f6.is_none(), "livemode"),
+                                    (b.f7.is_none(), "metadata"),
+                                    (b.f8.is_none(), "network"),
+                                    (b.f9.is_none(), "received_credit"),
+                                    (b.f10.is_none(), "status"),
+                                    (b.f11.is_none(), "status_transitions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryCreditReversal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -485,6 +541,7 @@ impl TreasuryCreditReversalNetwork {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryCreditReversalNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -511,6 +568,12 @@ impl serde::Serialize for TreasuryCreditReversalNetwork {
 impl<'de> serde::Deserialize<'de> for TreasuryCreditReversalNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryCreditReversalNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasuryCreditReversalStatus`.
@@ -542,6 +605,7 @@ impl TreasuryCreditReversalStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryCreditReversalStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -569,5 +633,11 @@ impl serde::Serialize for TreasuryCreditReversalStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryCreditReversalStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryCreditReversalStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

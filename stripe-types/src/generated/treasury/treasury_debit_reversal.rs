@@ -223,6 +223,7 @@ impl ListTreasuryDebitReversalsResolution {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryDebitReversalsResolution {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -280,6 +281,7 @@ impl ListTreasuryDebitReversalsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryDebitReversalsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -415,88 +417,144 @@ impl TreasuryDebitReversal {
 #[cfg(feature = "treasury")]
 pub type TreasuryDebitReversalId = crate::rt::Id<TreasuryDebitReversal>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryDebitReversal {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryDebitReversal;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.debit_reversal object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryDebitReversal, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::TreasuryDebitReversalId> = None;
-                let mut f6: Option<
-                    crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows,
-                > = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::rt::Metadata> = None;
-                let mut f9: Option<crate::TreasuryDebitReversalNetwork> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::TreasuryDebitReversalStatus> = None;
-                let mut f12: Option<
-                    crate::TreasuryReceivedDebitsResourceStatusTransitions,
-                > = None;
-                let mut f13: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f3 = crate::rt::de::next(&mut map)?,
-                        "hosted_regulatory_receipt_url" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "linked_flows" => f6 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "received_debit" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f12 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "transaction" => f13 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryDebitReversal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::TreasuryDebitReversalId>,
+            f6: Option<crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows>,
+            f7: Option<bool>,
+            f8: Option<crate::rt::Metadata>,
+            f9: Option<crate::TreasuryDebitReversalNetwork>,
+            f10: Option<String>,
+            f11: Option<crate::TreasuryDebitReversalStatus>,
+            f12: Option<crate::TreasuryReceivedDebitsResourceStatusTransitions>,
+            f13: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.debit_reversal object",
+            &[
+                "amount",
+                "created",
+                "currency",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "linked_flows",
+                "livemode",
+                "metadata",
+                "network",
+                "object",
+                "received_debit",
+                "status",
+                "status_transitions",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.required(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13,
+            } => {
                 Ok(TreasuryDebitReversal {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    created: f1,
+                    currency: f2,
                     financial_account: f3,
                     hosted_regulatory_receipt_url: f4,
-                    id: f5.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f5,
                     linked_flows: f6,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f8.ok_or_else(|| crate::rt::de::missing("metadata"))?,
-                    network: f9.ok_or_else(|| crate::rt::de::missing("network"))?,
-                    received_debit: f10
-                        .ok_or_else(|| crate::rt::de::missing("received_debit"))?,
-                    status: f11.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f12
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    livemode: f7,
+                    metadata: f8,
+                    network: f9,
+                    received_debit: f10,
+                    status: f11,
+                    status_transitions: f12,
                     transaction: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f5.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f8.is_none(), "metadata"),
+                                    (b.f9.is_none(), "network"),
+                                    (b.f10.is_none(), "received_debit"),
+                                    (b.f11.is_none(), "status"),
+                                    (b.f12.is_none(), "status_transitions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryDebitReversal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -566,6 +624,7 @@ impl TreasuryDebitReversalNetwork {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryDebitReversalNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -592,6 +651,12 @@ impl serde::Serialize for TreasuryDebitReversalNetwork {
 impl<'de> serde::Deserialize<'de> for TreasuryDebitReversalNetwork {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryDebitReversalNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasuryDebitReversalStatus`.
@@ -623,6 +688,7 @@ impl TreasuryDebitReversalStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryDebitReversalStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -650,5 +716,11 @@ impl serde::Serialize for TreasuryDebitReversalStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryDebitReversalStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryDebitReversalStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -345,6 +345,7 @@ impl CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows {
 impl std::str::FromStr
 for CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -417,6 +418,7 @@ impl CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows {
 impl std::str::FromStr
 for CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -760,6 +762,7 @@ impl ListTreasuryFinancialAccountsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryFinancialAccountsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1036,104 +1039,161 @@ impl TreasuryFinancialAccount {
 #[cfg(feature = "treasury")]
 pub type TreasuryFinancialAccountId = crate::rt::Id<TreasuryFinancialAccount>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.financial_account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccount, A::Error> {
-                let mut f0: Option<Vec<crate::TreasuryFinancialAccountActiveFeatures>> = None;
-                let mut f1: Option<crate::TreasuryFinancialAccountsResourceBalance> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<crate::TreasuryFinancialAccountFeatures> = None;
-                let mut f5: Option<
-                    Vec<crate::TreasuryFinancialAccountsResourceFinancialAddress>,
-                > = None;
-                let mut f6: Option<crate::TreasuryFinancialAccountId> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<bool> = None;
-                let mut f9: Option<crate::rt::Metadata> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    Vec<crate::TreasuryFinancialAccountPendingFeatures>,
-                > = None;
-                let mut f12: Option<
-                    crate::TreasuryFinancialAccountsResourcePlatformRestrictions,
-                > = None;
-                let mut f13: Option<
-                    Vec<crate::TreasuryFinancialAccountRestrictedFeatures>,
-                > = None;
-                let mut f14: Option<crate::TreasuryFinancialAccountStatus> = None;
-                let mut f15: Option<
-                    crate::TreasuryFinancialAccountsResourceStatusDetails,
-                > = None;
-                let mut f16: Option<Vec<String>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "active_features" => f0 = crate::rt::de::next(&mut map)?,
-                        "balance" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "country" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "features" => f4 = crate::rt::de::next(&mut map)?,
-                        "financial_addresses" => {
-                            f5 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "is_default" => f7 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f9 = crate::rt::de::next(&mut map)?,
-                        "nickname" => f10 = crate::rt::de::next(&mut map)?,
-                        "pending_features" => f11 = crate::rt::de::next(&mut map)?,
-                        "platform_restrictions" => f12 = crate::rt::de::next(&mut map)?,
-                        "restricted_features" => f13 = crate::rt::de::next(&mut map)?,
-                        "status" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "supported_currencies" => {
-                            f16 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::TreasuryFinancialAccountActiveFeatures>>,
+            f1: Option<crate::TreasuryFinancialAccountsResourceBalance>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<crate::TreasuryFinancialAccountFeatures>,
+            f5: Option<Vec<crate::TreasuryFinancialAccountsResourceFinancialAddress>>,
+            f6: Option<crate::TreasuryFinancialAccountId>,
+            f7: Option<bool>,
+            f8: Option<bool>,
+            f9: Option<crate::rt::Metadata>,
+            f10: Option<String>,
+            f11: Option<Vec<crate::TreasuryFinancialAccountPendingFeatures>>,
+            f12: Option<crate::TreasuryFinancialAccountsResourcePlatformRestrictions>,
+            f13: Option<Vec<crate::TreasuryFinancialAccountRestrictedFeatures>>,
+            f14: Option<crate::TreasuryFinancialAccountStatus>,
+            f15: Option<crate::TreasuryFinancialAccountsResourceStatusDetails>,
+            f16: Option<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.financial_account object",
+            &[
+                "active_features",
+                "balance",
+                "country",
+                "created",
+                "features",
+                "financial_addresses",
+                "id",
+                "is_default",
+                "livemode",
+                "metadata",
+                "nickname",
+                "object",
+                "pending_features",
+                "platform_restrictions",
+                "restricted_features",
+                "status",
+                "status_details",
+                "supported_currencies",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.skip(),
+                12 => r.optional(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5: Some(f5),
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9,
+                f10,
+                f11,
+                f12,
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+                f16: Some(f16),
+            } => {
                 Ok(TreasuryFinancialAccount {
                     active_features: f0,
-                    balance: f1.ok_or_else(|| crate::rt::de::missing("balance"))?,
-                    country: f2.ok_or_else(|| crate::rt::de::missing("country"))?,
-                    created: f3.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    balance: f1,
+                    country: f2,
+                    created: f3,
                     features: f4,
-                    financial_addresses: f5
-                        .ok_or_else(|| crate::rt::de::missing("financial_addresses"))?,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    financial_addresses: f5,
+                    id: f6,
                     is_default: f7,
-                    livemode: f8.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f8,
                     metadata: f9,
                     nickname: f10,
                     pending_features: f11,
                     platform_restrictions: f12,
                     restricted_features: f13,
-                    status: f14.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f15
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
-                    supported_currencies: f16
-                        .ok_or_else(|| crate::rt::de::missing("supported_currencies"))?,
+                    status: f14,
+                    status_details: f15,
+                    supported_currencies: f16,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "balance"),
+                                    (b.f2.is_none(), "country"),
+                                    (b.f3.is_none(), "created"),
+                                    (b.f5.is_none(), "financial_addresses"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f8.is_none(), "livemode"),
+                                    (b.f14.is_none(), "status"),
+                                    (b.f15.is_none(), "status_details"),
+                                    (b.f16.is_none(), "supported_currencies"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -1261,6 +1321,7 @@ impl TreasuryFinancialAccountActiveFeatures {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryFinancialAccountActiveFeatures {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1316,6 +1377,12 @@ impl serde::Serialize for TreasuryFinancialAccountActiveFeatures {
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountActiveFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountActiveFeatures {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasuryFinancialAccountPendingFeatures`.
@@ -1391,6 +1458,7 @@ impl TreasuryFinancialAccountPendingFeatures {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryFinancialAccountPendingFeatures {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1446,6 +1514,12 @@ impl serde::Serialize for TreasuryFinancialAccountPendingFeatures {
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountPendingFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountPendingFeatures {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasuryFinancialAccountRestrictedFeatures`.
@@ -1521,6 +1595,7 @@ impl TreasuryFinancialAccountRestrictedFeatures {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryFinancialAccountRestrictedFeatures {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1578,6 +1653,12 @@ impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountRestrictedFeatures
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountRestrictedFeatures {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryFinancialAccountStatus`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1604,6 +1685,7 @@ impl TreasuryFinancialAccountStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryFinancialAccountStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1630,6 +1712,12 @@ impl serde::Serialize for TreasuryFinancialAccountStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Update a FinancialAccount
@@ -1783,6 +1871,7 @@ impl UpdateTreasuryFinancialAccountForwardingSettingsType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for UpdateTreasuryFinancialAccountForwardingSettingsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

@@ -239,71 +239,72 @@ impl TreasuryFinancialAccountFeatures {
     pub const OBJECT_NAME: &'static str = "treasury.financial_account_features";
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+            f1: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+            f2: Option<
+                crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures,
+            >,
+            f3: Option<crate::TreasuryFinancialAccountsResourceInboundTransfers>,
+            f4: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+            f5: Option<crate::TreasuryFinancialAccountsResourceOutboundPayments>,
+            f6: Option<crate::TreasuryFinancialAccountsResourceOutboundTransfers>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.financial_account_features object",
+            &[
+                "card_issuing",
+                "deposit_insurance",
+                "financial_addresses",
+                "inbound_transfers",
+                "intra_stripe_flows",
+                "object",
+                "outbound_payments",
+                "outbound_transfers",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.skip(),
+                6 => r.optional(&mut b.f5),
+                7 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(TreasuryFinancialAccountFeatures {
+            card_issuing: f0,
+            deposit_insurance: f1,
+            financial_addresses: f2,
+            inbound_transfers: f3,
+            intra_stripe_flows: f4,
+            outbound_payments: f5,
+            outbound_transfers: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountFeatures {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountFeatures;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.financial_account_features object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountFeatures, A::Error> {
-                let mut f0: Option<
-                    crate::TreasuryFinancialAccountsResourceToggleSettings,
-                > = None;
-                let mut f1: Option<
-                    crate::TreasuryFinancialAccountsResourceToggleSettings,
-                > = None;
-                let mut f2: Option<
-                    crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures,
-                > = None;
-                let mut f3: Option<
-                    crate::TreasuryFinancialAccountsResourceInboundTransfers,
-                > = None;
-                let mut f4: Option<
-                    crate::TreasuryFinancialAccountsResourceToggleSettings,
-                > = None;
-                let mut f5: Option<
-                    crate::TreasuryFinancialAccountsResourceOutboundPayments,
-                > = None;
-                let mut f6: Option<
-                    crate::TreasuryFinancialAccountsResourceOutboundTransfers,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "card_issuing" => f0 = crate::rt::de::next(&mut map)?,
-                        "deposit_insurance" => f1 = crate::rt::de::next(&mut map)?,
-                        "financial_addresses" => f2 = crate::rt::de::next(&mut map)?,
-                        "inbound_transfers" => f3 = crate::rt::de::next(&mut map)?,
-                        "intra_stripe_flows" => f4 = crate::rt::de::next(&mut map)?,
-                        "outbound_payments" => f5 = crate::rt::de::next(&mut map)?,
-                        "outbound_transfers" => f6 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryFinancialAccountFeatures {
-                    card_issuing: f0,
-                    deposit_insurance: f1,
-                    financial_addresses: f2,
-                    inbound_transfers: f3,
-                    intra_stripe_flows: f4,
-                    outbound_payments: f5,
-                    outbound_transfers: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

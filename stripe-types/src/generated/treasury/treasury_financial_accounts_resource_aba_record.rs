@@ -19,55 +19,76 @@ pub struct TreasuryFinancialAccountsResourceAbaRecord {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceAbaRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceAbaRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury_financial_accounts_resource_aba_record object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceAbaRecord, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_holder_name" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "account_number" => f1 = crate::rt::de::next(&mut map)?,
-                        "account_number_last4" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "bank_name" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "routing_number" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceAbaRecord {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_aba_record object",
+            &[
+                "account_holder_name",
+                "account_number",
+                "account_number_last4",
+                "bank_name",
+                "routing_number",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
                 Ok(TreasuryFinancialAccountsResourceAbaRecord {
-                    account_holder_name: f0
-                        .ok_or_else(|| crate::rt::de::missing("account_holder_name"))?,
+                    account_holder_name: f0,
                     account_number: f1,
-                    account_number_last4: f2
-                        .ok_or_else(|| crate::rt::de::missing("account_number_last4"))?,
-                    bank_name: f3.ok_or_else(|| crate::rt::de::missing("bank_name"))?,
-                    routing_number: f4
-                        .ok_or_else(|| crate::rt::de::missing("routing_number"))?,
+                    account_number_last4: f2,
+                    bank_name: f3,
+                    routing_number: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account_holder_name"),
+                                    (b.f2.is_none(), "account_number_last4"),
+                                    (b.f3.is_none(), "bank_name"),
+                                    (b.f4.is_none(), "routing_number"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceAbaRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -15,44 +15,61 @@ pub struct TreasuryFinancialAccountsResourceBalance {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceBalance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury_financial_accounts_resource_balance object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceBalance, A::Error> {
-                let mut f0: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f1: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut f2: Option<std::collections::BTreeMap<String, i64>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cash" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "inbound_pending" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "outbound_pending" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<std::collections::BTreeMap<String, i64>>,
+            f1: Option<std::collections::BTreeMap<String, i64>>,
+            f2: Option<std::collections::BTreeMap<String, i64>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_balance object",
+            &["cash", "inbound_pending", "outbound_pending"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(TreasuryFinancialAccountsResourceBalance {
-                    cash: f0.ok_or_else(|| crate::rt::de::missing("cash"))?,
-                    inbound_pending: f1
-                        .ok_or_else(|| crate::rt::de::missing("inbound_pending"))?,
-                    outbound_pending: f2
-                        .ok_or_else(|| crate::rt::de::missing("outbound_pending"))?,
+                    cash: f0,
+                    inbound_pending: f1,
+                    outbound_pending: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "cash"),
+                                    (b.f1.is_none(), "inbound_pending"),
+                                    (b.f2.is_none(), "outbound_pending"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

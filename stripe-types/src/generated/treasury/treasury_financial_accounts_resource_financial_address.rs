@@ -16,50 +16,59 @@ pub struct TreasuryFinancialAccountsResourceFinancialAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceFinancialAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceFinancialAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_financial_address object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceFinancialAddress, A::Error> {
-                let mut f0: Option<crate::TreasuryFinancialAccountsResourceAbaRecord> = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks,
-                    >,
-                > = None;
-                let mut f2: Option<
-                    crate::TreasuryFinancialAccountsResourceFinancialAddressType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "aba" => f0 = crate::rt::de::next(&mut map)?,
-                        "supported_networks" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceFinancialAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryFinancialAccountsResourceAbaRecord>,
+            f1: Option<
+                Vec<
+                    crate::TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks,
+                >,
+            >,
+            f2: Option<crate::TreasuryFinancialAccountsResourceFinancialAddressType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_financial_address object",
+            &["aba", "supported_networks", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(TreasuryFinancialAccountsResourceFinancialAddress {
                     aba: f0,
                     supported_networks: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceFinancialAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -120,6 +129,7 @@ impl TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -159,6 +169,13 @@ for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryFinancialAccountsResourceFinancialAddressType`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -182,6 +199,7 @@ impl TreasuryFinancialAccountsResourceFinancialAddressType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryFinancialAccountsResourceFinancialAddressType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -212,5 +230,11 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryFinancialAccountsResourceFinancialAddressType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceFinancialAddressType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,46 +11,40 @@ pub struct TreasuryFinancialAccountsResourceOutboundTransfers {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceOutboundTransfers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TreasuryFinancialAccountsResourceOutboundAchToggleSettings,
+            >,
+            f1: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_outbound_transfers object",
+            &["ach", "us_domestic_wire"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(TreasuryFinancialAccountsResourceOutboundTransfers {
+            ach: f0,
+            us_domestic_wire: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de>
 for TreasuryFinancialAccountsResourceOutboundTransfers {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceOutboundTransfers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_outbound_transfers object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceOutboundTransfers, A::Error> {
-                let mut f0: Option<
-                    crate::TreasuryFinancialAccountsResourceOutboundAchToggleSettings,
-                > = None;
-                let mut f1: Option<
-                    crate::TreasuryFinancialAccountsResourceToggleSettings,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach" => f0 = crate::rt::de::next(&mut map)?,
-                        "us_domestic_wire" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryFinancialAccountsResourceOutboundTransfers {
-                    ach: f0,
-                    us_domestic_wire: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -17,49 +17,42 @@ pub struct TreasuryFinancialAccountsResourcePlatformRestrictions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountsResourcePlatformRestrictions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows,
+            >,
+            f1: Option<
+                crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_platform_restrictions object",
+            &["inbound_flows", "outbound_flows"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(TreasuryFinancialAccountsResourcePlatformRestrictions {
+            inbound_flows: f0,
+            outbound_flows: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de>
 for TreasuryFinancialAccountsResourcePlatformRestrictions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourcePlatformRestrictions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_platform_restrictions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryFinancialAccountsResourcePlatformRestrictions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows,
-                > = None;
-                let mut f1: Option<
-                    crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "inbound_flows" => f0 = crate::rt::de::next(&mut map)?,
-                        "outbound_flows" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryFinancialAccountsResourcePlatformRestrictions {
-                    inbound_flows: f0,
-                    outbound_flows: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -119,6 +112,7 @@ impl TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -158,6 +152,13 @@ for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -191,6 +192,7 @@ impl TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -228,5 +230,12 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,40 +11,34 @@ pub struct TreasuryFinancialAccountsResourceStatusDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryFinancialAccountsResourceClosedStatusDetails>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_status_details object",
+            &["closed"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TreasuryFinancialAccountsResourceStatusDetails {
+            closed: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_status_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceStatusDetails, A::Error> {
-                let mut f0: Option<
-                    crate::TreasuryFinancialAccountsResourceClosedStatusDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "closed" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryFinancialAccountsResourceStatusDetails {
-                    closed: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -17,51 +17,63 @@ pub struct TreasuryFinancialAccountsResourceToggleSettings {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceToggleSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceToggleSettings;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_toggle_settings object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryFinancialAccountsResourceToggleSettings, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
-                > = None;
-                let mut f2: Option<
-                    Vec<
-                        crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "requested" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceToggleSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus>,
+            f2: Option<
+                Vec<crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_toggle_settings object",
+            &["requested", "status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(TreasuryFinancialAccountsResourceToggleSettings {
-                    requested: f0.ok_or_else(|| crate::rt::de::missing("requested"))?,
-                    status: f1.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f2
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    requested: f0,
+                    status: f1,
+                    status_details: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "requested"),
+                                    (b.f1.is_none(), "status"),
+                                    (b.f2.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryFinancialAccountsResourceToggleSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

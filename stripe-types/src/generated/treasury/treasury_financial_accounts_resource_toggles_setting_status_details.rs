@@ -19,54 +19,62 @@ pub struct TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryFinancialAccountsResourceTogglesSettingStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_financial_accounts_resource_toggles_setting_status_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryFinancialAccountsResourceTogglesSettingStatusDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode,
-                > = None;
-                let mut f1: Option<
-                    crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution,
-                > = None;
-                let mut f2: Option<
-                    crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "resolution" => f1 = crate::rt::de::next(&mut map)?,
-                        "restriction" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode,
+            >,
+            f1: Option<
+                crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution,
+            >,
+            f2: Option<
+                crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_financial_accounts_resource_toggles_setting_status_details object",
+            &["code", "resolution", "restriction"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2 } => {
                 Ok(TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
+                    code: f0,
                     resolution: f1,
                     restriction: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de>
+for TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -162,6 +170,7 @@ impl TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -222,6 +231,13 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -260,6 +276,7 @@ impl TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -302,6 +319,13 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -335,6 +359,7 @@ impl TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction {
 impl std::str::FromStr
 for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -372,5 +397,12 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -321,6 +321,7 @@ impl FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -559,6 +560,7 @@ impl ListTreasuryInboundTransfersStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryInboundTransfersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -824,111 +826,180 @@ impl TreasuryInboundTransfer {
 #[cfg(feature = "treasury")]
 pub type TreasuryInboundTransferId = crate::rt::Id<TreasuryInboundTransfer>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryInboundTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.inbound_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryInboundTransfer, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::TreasuryInboundTransfersResourceFailureDetails,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::TreasuryInboundTransferId> = None;
-                let mut f9: Option<
-                    crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
-                > = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<crate::rt::Metadata> = None;
-                let mut f12: Option<String> = None;
-                let mut f13: Option<crate::InboundTransfers> = None;
-                let mut f14: Option<bool> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<crate::TreasuryInboundTransferStatus> = None;
-                let mut f17: Option<
-                    crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
-                > = None;
-                let mut f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f4 = crate::rt::de::next(&mut map)?,
-                        "failure_details" => f5 = crate::rt::de::next(&mut map)?,
-                        "financial_account" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_regulatory_receipt_url" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "linked_flows" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "origin_payment_method" => f12 = crate::rt::de::next(&mut map)?,
-                        "origin_payment_method_details" => {
-                            f13 = crate::rt::de::next(&mut map)?;
-                        }
-                        "returned" => f14 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => {
-                            f15 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "status" => f16 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f17 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "transaction" => f18 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryInboundTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::TreasuryInboundTransfersResourceFailureDetails>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::TreasuryInboundTransferId>,
+            f9: Option<
+                crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
+            >,
+            f10: Option<bool>,
+            f11: Option<crate::rt::Metadata>,
+            f12: Option<String>,
+            f13: Option<crate::InboundTransfers>,
+            f14: Option<bool>,
+            f15: Option<String>,
+            f16: Option<crate::TreasuryInboundTransferStatus>,
+            f17: Option<
+                crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
+            >,
+            f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.inbound_transfer object",
+            &[
+                "amount",
+                "cancelable",
+                "created",
+                "currency",
+                "description",
+                "failure_details",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "linked_flows",
+                "livemode",
+                "metadata",
+                "object",
+                "origin_payment_method",
+                "origin_payment_method_details",
+                "returned",
+                "statement_descriptor",
+                "status",
+                "status_transitions",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.skip(),
+                13 => r.optional(&mut b.f12),
+                14 => r.optional(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+                f7,
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13,
+                f14,
+                f15: Some(f15),
+                f16: Some(f16),
+                f17: Some(f17),
+                f18,
+            } => {
                 Ok(TreasuryInboundTransfer {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    cancelable: f1.ok_or_else(|| crate::rt::de::missing("cancelable"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    cancelable: f1,
+                    created: f2,
+                    currency: f3,
                     description: f4,
                     failure_details: f5,
-                    financial_account: f6
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    financial_account: f6,
                     hosted_regulatory_receipt_url: f7,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    linked_flows: f9
-                        .ok_or_else(|| crate::rt::de::missing("linked_flows"))?,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f11.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f8,
+                    linked_flows: f9,
+                    livemode: f10,
+                    metadata: f11,
                     origin_payment_method: f12,
                     origin_payment_method_details: f13,
                     returned: f14,
-                    statement_descriptor: f15
-                        .ok_or_else(|| crate::rt::de::missing("statement_descriptor"))?,
-                    status: f16.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f17
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    statement_descriptor: f15,
+                    status: f16,
+                    status_transitions: f17,
                     transaction: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "cancelable"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f6.is_none(), "financial_account"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "linked_flows"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f11.is_none(), "metadata"),
+                                    (b.f15.is_none(), "statement_descriptor"),
+                                    (b.f16.is_none(), "status"),
+                                    (b.f17.is_none(), "status_transitions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -1015,6 +1086,7 @@ impl TreasuryInboundTransferStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryInboundTransferStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1043,5 +1115,11 @@ impl serde::Serialize for TreasuryInboundTransferStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryInboundTransferStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryInboundTransferStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,40 +11,45 @@ pub struct TreasuryInboundTransfersResourceFailureDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfersResourceFailureDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryInboundTransfersResourceFailureDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_inbound_transfers_resource_failure_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryInboundTransfersResourceFailureDetails, A::Error> {
-                let mut f0: Option<
-                    crate::TreasuryInboundTransfersResourceFailureDetailsCode,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryInboundTransfersResourceFailureDetailsCode>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_inbound_transfers_resource_failure_details object",
+            &["code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(TreasuryInboundTransfersResourceFailureDetails {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
+                    code: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryInboundTransfersResourceFailureDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -147,6 +152,7 @@ impl TreasuryInboundTransfersResourceFailureDetailsCode {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryInboundTransfersResourceFailureDetailsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -213,5 +219,11 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryInboundTransfersResourceFailureDetailsCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetailsCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,42 +11,36 @@ pub struct TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_inbound_transfers_resource_inbound_transfer_resource_linked_flows object",
+            &["received_debit"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
+            received_debit: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de>
 for TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_inbound_transfers_resource_inbound_transfer_resource_linked_flows object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "received_debit" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
-                    received_debit: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

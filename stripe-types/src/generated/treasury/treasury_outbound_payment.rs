@@ -346,6 +346,7 @@ impl CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType {
 impl std::str::FromStr
 for CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -494,6 +495,7 @@ impl CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNe
 impl std::str::FromStr
 for CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -788,6 +790,7 @@ impl ListTreasuryOutboundPaymentsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryOutboundPaymentsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1158,6 +1161,7 @@ impl ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1369,124 +1373,195 @@ impl TreasuryOutboundPayment {
 #[cfg(feature = "treasury")]
 pub type TreasuryOutboundPaymentId = crate::rt::Id<TreasuryOutboundPayment>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryOutboundPayment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundPayment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.outbound_payment object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryOutboundPayment, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::OutboundPaymentsPaymentMethodDetails> = None;
-                let mut f8: Option<
-                    crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
-                > = None;
-                let mut f9: Option<crate::rt::Timestamp> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<String> = None;
-                let mut f12: Option<crate::TreasuryOutboundPaymentId> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<
-                    crate::TreasuryOutboundPaymentsResourceReturnedStatus,
-                > = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::TreasuryOutboundPaymentStatus> = None;
-                let mut f18: Option<
-                    crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
-                > = None;
-                let mut f19: Option<
-                    crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
-                > = None;
-                let mut f20: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "customer" => f4 = crate::rt::de::next(&mut map)?,
-                        "description" => f5 = crate::rt::de::next(&mut map)?,
-                        "destination_payment_method" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "destination_payment_method_details" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "end_user_details" => f8 = crate::rt::de::next(&mut map)?,
-                        "expected_arrival_date" => {
-                            f9 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "financial_account" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_regulatory_receipt_url" => {
-                            f11 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "returned_details" => f15 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => {
-                            f16 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "status" => f17 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f18 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "tracking_details" => f19 = crate::rt::de::next(&mut map)?,
-                        "transaction" => f20 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryOutboundPayment {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::OutboundPaymentsPaymentMethodDetails>,
+            f8: Option<
+                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
+            >,
+            f9: Option<crate::rt::Timestamp>,
+            f10: Option<String>,
+            f11: Option<String>,
+            f12: Option<crate::TreasuryOutboundPaymentId>,
+            f13: Option<bool>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<crate::TreasuryOutboundPaymentsResourceReturnedStatus>,
+            f16: Option<String>,
+            f17: Option<crate::TreasuryOutboundPaymentStatus>,
+            f18: Option<
+                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
+            >,
+            f19: Option<
+                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
+            >,
+            f20: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.outbound_payment object",
+            &[
+                "amount",
+                "cancelable",
+                "created",
+                "currency",
+                "customer",
+                "description",
+                "destination_payment_method",
+                "destination_payment_method_details",
+                "end_user_details",
+                "expected_arrival_date",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "returned_details",
+                "statement_descriptor",
+                "status",
+                "status_transitions",
+                "tracking_details",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.required(&mut b.f14),
+                15 => r.skip(),
+                16 => r.optional(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.required(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.required(&mut b.f20),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6,
+                f7,
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+                f16: Some(f16),
+                f17: Some(f17),
+                f18: Some(f18),
+                f19,
+                f20: Some(f20),
+            } => {
                 Ok(TreasuryOutboundPayment {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    cancelable: f1.ok_or_else(|| crate::rt::de::missing("cancelable"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    cancelable: f1,
+                    created: f2,
+                    currency: f3,
                     customer: f4,
                     description: f5,
                     destination_payment_method: f6,
                     destination_payment_method_details: f7,
                     end_user_details: f8,
-                    expected_arrival_date: f9
-                        .ok_or_else(|| crate::rt::de::missing("expected_arrival_date"))?,
-                    financial_account: f10
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    expected_arrival_date: f9,
+                    financial_account: f10,
                     hosted_regulatory_receipt_url: f11,
-                    id: f12.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f13.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f14.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f12,
+                    livemode: f13,
+                    metadata: f14,
                     returned_details: f15,
-                    statement_descriptor: f16
-                        .ok_or_else(|| crate::rt::de::missing("statement_descriptor"))?,
-                    status: f17.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f18
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    statement_descriptor: f16,
+                    status: f17,
+                    status_transitions: f18,
                     tracking_details: f19,
-                    transaction: f20
-                        .ok_or_else(|| crate::rt::de::missing("transaction"))?,
+                    transaction: f20,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "cancelable"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f9.is_none(), "expected_arrival_date"),
+                                    (b.f10.is_none(), "financial_account"),
+                                    (b.f12.is_none(), "id"),
+                                    (b.f13.is_none(), "livemode"),
+                                    (b.f14.is_none(), "metadata"),
+                                    (b.f16.is_none(), "statement_descriptor"),
+                                    (b.f17.is_none(), "status"),
+                                    (b.f18.is_none(), "status_transitions"),
+                                    (b.f20.is_none(), "transaction"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryOutboundPayment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -1580,6 +1655,7 @@ impl TreasuryOutboundPaymentStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryOutboundPaymentStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1609,6 +1685,12 @@ impl serde::Serialize for TreasuryOutboundPaymentStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryOutboundPaymentStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryOutboundPaymentStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Test mode: Update an OutboundPayment
@@ -1706,6 +1788,7 @@ impl UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {

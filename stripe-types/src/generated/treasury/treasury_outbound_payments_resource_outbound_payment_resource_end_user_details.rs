@@ -13,45 +13,52 @@ pub struct TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_outbound_payments_resource_outbound_payment_resource_end_user_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ip_address" => f0 = crate::rt::de::next(&mut map)?,
-                        "present" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_outbound_payments_resource_outbound_payment_resource_end_user_details object",
+            &["ip_address", "present"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails {
                     ip_address: f0,
-                    present: f1.ok_or_else(|| crate::rt::de::missing("present"))?,
+                    present: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f1.is_none(), "present")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de>
+for TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

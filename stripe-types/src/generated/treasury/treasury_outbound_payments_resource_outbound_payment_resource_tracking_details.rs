@@ -15,54 +15,61 @@ pub struct TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetail
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_outbound_payments_resource_outbound_payment_resource_tracking_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TreasuryOutboundPaymentsResourceAchTrackingDetails,
-                > = None;
-                let mut f1: Option<
-                    crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
-                > = None;
-                let mut f2: Option<
-                    crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "us_domestic_wire" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryOutboundPaymentsResourceAchTrackingDetails>,
+            f1: Option<
+                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+            >,
+            f2: Option<
+                crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_outbound_payments_resource_outbound_payment_resource_tracking_details object",
+            &["ach", "type", "us_domestic_wire"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2 } => {
                 Ok(TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
                     ach: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     us_domestic_wire: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de>
+for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -125,6 +132,7 @@ impl TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType 
 impl std::str::FromStr
 for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -162,5 +170,12 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -13,44 +13,50 @@ pub struct TreasuryOutboundPaymentsResourceReturnedStatus {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryOutboundPaymentsResourceReturnedStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundPaymentsResourceReturnedStatus;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_outbound_payments_resource_returned_status object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryOutboundPaymentsResourceReturnedStatus, A::Error> {
-                let mut f0: Option<
-                    crate::TreasuryOutboundPaymentsResourceReturnedStatusCode,
-                > = None;
-                let mut f1: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatus {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryOutboundPaymentsResourceReturnedStatusCode>,
+            f1: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_outbound_payments_resource_returned_status object",
+            &["code", "transaction"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(TreasuryOutboundPaymentsResourceReturnedStatus {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    transaction: f1
-                        .ok_or_else(|| crate::rt::de::missing("transaction"))?,
+                    code: f0,
+                    transaction: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "transaction")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryOutboundPaymentsResourceReturnedStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -137,6 +143,7 @@ impl TreasuryOutboundPaymentsResourceReturnedStatusCode {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryOutboundPaymentsResourceReturnedStatusCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -194,5 +201,11 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryOutboundPaymentsResourceReturnedStatusCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatusCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

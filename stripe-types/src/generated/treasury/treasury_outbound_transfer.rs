@@ -271,6 +271,7 @@ impl CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
 impl std::str::FromStr
 for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -506,6 +507,7 @@ impl ListTreasuryOutboundTransfersStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryOutboundTransfersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -792,119 +794,180 @@ impl TreasuryOutboundTransfer {
 #[cfg(feature = "treasury")]
 pub type TreasuryOutboundTransferId = crate::rt::Id<TreasuryOutboundTransfer>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundTransfer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.outbound_transfer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryOutboundTransfer, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::OutboundTransfersPaymentMethodDetails> = None;
-                let mut f7: Option<crate::rt::Timestamp> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<crate::TreasuryOutboundTransferId> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::rt::Metadata> = None;
-                let mut f13: Option<
-                    crate::TreasuryOutboundTransfersResourceReturnedDetails,
-                > = None;
-                let mut f14: Option<String> = None;
-                let mut f15: Option<crate::TreasuryOutboundTransferStatus> = None;
-                let mut f16: Option<
-                    crate::TreasuryOutboundTransfersResourceStatusTransitions,
-                > = None;
-                let mut f17: Option<
-                    crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
-                > = None;
-                let mut f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "cancelable" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f4 = crate::rt::de::next(&mut map)?,
-                        "destination_payment_method" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "destination_payment_method_details" => {
-                            f6 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "expected_arrival_date" => {
-                            f7 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "financial_account" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "hosted_regulatory_receipt_url" => {
-                            f9 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "returned_details" => f13 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => {
-                            f14 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "status" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f16 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "tracking_details" => f17 = crate::rt::de::next(&mut map)?,
-                        "transaction" => f18 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryOutboundTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<bool>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::OutboundTransfersPaymentMethodDetails>,
+            f7: Option<crate::rt::Timestamp>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<crate::TreasuryOutboundTransferId>,
+            f11: Option<bool>,
+            f12: Option<crate::rt::Metadata>,
+            f13: Option<crate::TreasuryOutboundTransfersResourceReturnedDetails>,
+            f14: Option<String>,
+            f15: Option<crate::TreasuryOutboundTransferStatus>,
+            f16: Option<crate::TreasuryOutboundTransfersResourceStatusTransitions>,
+            f17: Option<
+                crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
+            >,
+            f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.outbound_transfer object",
+            &[
+                "amount",
+                "cancelable",
+                "created",
+                "currency",
+                "description",
+                "destination_payment_method",
+                "destination_payment_method_details",
+                "expected_arrival_date",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "livemode",
+                "metadata",
+                "object",
+                "returned_details",
+                "statement_descriptor",
+                "status",
+                "status_transitions",
+                "tracking_details",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.skip(),
+                14 => r.optional(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.required(&mut b.f15),
+                17 => r.required(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.required(&mut b.f18),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8: Some(f8),
+                f9,
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13,
+                f14: Some(f14),
+                f15: Some(f15),
+                f16: Some(f16),
+                f17,
+                f18: Some(f18),
+            } => {
                 Ok(TreasuryOutboundTransfer {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    cancelable: f1.ok_or_else(|| crate::rt::de::missing("cancelable"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
+                    amount: f0,
+                    cancelable: f1,
+                    created: f2,
+                    currency: f3,
                     description: f4,
                     destination_payment_method: f5,
-                    destination_payment_method_details: f6
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "destination_payment_method_details",
-                        ))?,
-                    expected_arrival_date: f7
-                        .ok_or_else(|| crate::rt::de::missing("expected_arrival_date"))?,
-                    financial_account: f8
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    destination_payment_method_details: f6,
+                    expected_arrival_date: f7,
+                    financial_account: f8,
                     hosted_regulatory_receipt_url: f9,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f11.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    metadata: f12.ok_or_else(|| crate::rt::de::missing("metadata"))?,
+                    id: f10,
+                    livemode: f11,
+                    metadata: f12,
                     returned_details: f13,
-                    statement_descriptor: f14
-                        .ok_or_else(|| crate::rt::de::missing("statement_descriptor"))?,
-                    status: f15.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f16
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    statement_descriptor: f14,
+                    status: f15,
+                    status_transitions: f16,
                     tracking_details: f17,
-                    transaction: f18
-                        .ok_or_else(|| crate::rt::de::missing("transaction"))?,
+                    transaction: f18,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "cancelable"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f6.is_none(), "destination_payment_method_details"),
+                                    (b.f7.is_none(), "expected_arrival_date"),
+                                    (b.f8.is_none(), "financial_account"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f11.is_none(), "livemode"),
+                                    (b.f12.is_none(), "metadata"),
+                                    (b.f14.is_none(), "statement_descriptor"),
+                                    (b.f15.is_none(), "status"),
+                                    (b.f16.is_none(), "status_transitions"),
+                                    (b.f18.is_none(), "transaction"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -993,6 +1056,7 @@ impl TreasuryOutboundTransferStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryOutboundTransferStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1022,6 +1086,12 @@ impl serde::Serialize for TreasuryOutboundTransferStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryOutboundTransferStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryOutboundTransferStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Test mode: Update an OutboundTransfer

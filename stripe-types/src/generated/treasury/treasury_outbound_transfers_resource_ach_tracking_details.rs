@@ -11,39 +11,48 @@ pub struct TreasuryOutboundTransfersResourceAchTrackingDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
-for TreasuryOutboundTransfersResourceAchTrackingDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundTransfersResourceAchTrackingDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_outbound_transfers_resource_ach_tracking_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryOutboundTransfersResourceAchTrackingDetails, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "trace_id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryOutboundTransfersResourceAchTrackingDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_outbound_transfers_resource_ach_tracking_details object",
+            &["trace_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(TreasuryOutboundTransfersResourceAchTrackingDetails {
-                    trace_id: f0.ok_or_else(|| crate::rt::de::missing("trace_id"))?,
+                    trace_id: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "trace_id")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de>
+for TreasuryOutboundTransfersResourceAchTrackingDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

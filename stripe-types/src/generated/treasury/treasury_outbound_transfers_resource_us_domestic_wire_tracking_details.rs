@@ -15,48 +15,46 @@ pub struct TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_outbound_transfers_resource_us_domestic_wire_tracking_details object",
+            &["chips", "imad", "omad"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
+            chips: f0,
+            imad: f1,
+            omad: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de>
 for TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_outbound_transfers_resource_us_domestic_wire_tracking_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "chips" => f0 = crate::rt::de::next(&mut map)?,
-                        "imad" => f1 = crate::rt::de::next(&mut map)?,
-                        "omad" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
-                    chips: f0,
-                    imad: f1,
-                    omad: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -129,6 +129,7 @@ impl CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
 impl std::str::FromStr
 for CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -193,6 +194,7 @@ impl CreateTestHelpersTreasuryReceivedCreditNetwork {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for CreateTestHelpersTreasuryReceivedCreditNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -410,6 +412,7 @@ impl ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -478,6 +481,7 @@ impl ListTreasuryReceivedCreditsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryReceivedCreditsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -652,94 +656,152 @@ impl TreasuryReceivedCredit {
 #[cfg(feature = "treasury")]
 pub type TreasuryReceivedCreditId = crate::rt::Id<TreasuryReceivedCredit>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedCredit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedCredit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.received_credit object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedCredit, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<crate::TreasuryReceivedCreditFailureCode> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<crate::TreasuryReceivedCreditId> = None;
-                let mut f8: Option<
-                    crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
-                > = None;
-                let mut f9: Option<crate::TreasuryReceivedCreditsResourceLinkedFlows> = None;
-                let mut f10: Option<bool> = None;
-                let mut f11: Option<crate::TreasuryReceivedCreditNetwork> = None;
-                let mut f12: Option<
-                    crate::TreasuryReceivedCreditsResourceReversalDetails,
-                > = None;
-                let mut f13: Option<crate::TreasuryReceivedCreditStatus> = None;
-                let mut f14: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "failure_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "financial_account" => f5 = crate::rt::de::next(&mut map)?,
-                        "hosted_regulatory_receipt_url" => {
-                            f6 = crate::rt::de::next(&mut map)?;
-                        }
-                        "id" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "initiating_payment_method_details" => {
-                            f8 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "linked_flows" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "network" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "reversal_details" => f12 = crate::rt::de::next(&mut map)?,
-                        "status" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction" => f14 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryReceivedCredit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::TreasuryReceivedCreditFailureCode>,
+            f5: Option<String>,
+            f6: Option<String>,
+            f7: Option<crate::TreasuryReceivedCreditId>,
+            f8: Option<
+                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+            >,
+            f9: Option<crate::TreasuryReceivedCreditsResourceLinkedFlows>,
+            f10: Option<bool>,
+            f11: Option<crate::TreasuryReceivedCreditNetwork>,
+            f12: Option<crate::TreasuryReceivedCreditsResourceReversalDetails>,
+            f13: Option<crate::TreasuryReceivedCreditStatus>,
+            f14: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.received_credit object",
+            &[
+                "amount",
+                "created",
+                "currency",
+                "description",
+                "failure_code",
+                "financial_account",
+                "hosted_regulatory_receipt_url",
+                "id",
+                "initiating_payment_method_details",
+                "linked_flows",
+                "livemode",
+                "network",
+                "object",
+                "reversal_details",
+                "status",
+                "transaction",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.skip(),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.optional(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4,
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14,
+            } => {
                 Ok(TreasuryReceivedCredit {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    description: f3
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
+                    amount: f0,
+                    created: f1,
+                    currency: f2,
+                    description: f3,
                     failure_code: f4,
                     financial_account: f5,
                     hosted_regulatory_receipt_url: f6,
-                    id: f7.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    initiating_payment_method_details: f8
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "initiating_payment_method_details",
-                        ))?,
-                    linked_flows: f9
-                        .ok_or_else(|| crate::rt::de::missing("linked_flows"))?,
-                    livemode: f10.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    network: f11.ok_or_else(|| crate::rt::de::missing("network"))?,
+                    id: f7,
+                    initiating_payment_method_details: f8,
+                    linked_flows: f9,
+                    livemode: f10,
+                    network: f11,
                     reversal_details: f12,
-                    status: f13.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f13,
                     transaction: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f3.is_none(), "description"),
+                                    (b.f7.is_none(), "id"),
+                                    (b.f8.is_none(), "initiating_payment_method_details"),
+                                    (b.f9.is_none(), "linked_flows"),
+                                    (b.f10.is_none(), "livemode"),
+                                    (b.f11.is_none(), "network"),
+                                    (b.f13.is_none(), "status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryReceivedCredit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -823,6 +885,7 @@ impl TreasuryReceivedCreditFailureCode {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryReceivedCreditFailureCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -853,6 +916,12 @@ impl serde::Serialize for TreasuryReceivedCreditFailureCode {
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditFailureCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditFailureCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasuryReceivedCreditNetwork`.
@@ -887,6 +956,7 @@ impl TreasuryReceivedCreditNetwork {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryReceivedCreditNetwork {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -917,6 +987,12 @@ impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditNetwork {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditNetwork {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryReceivedCreditStatus`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -943,6 +1019,7 @@ impl TreasuryReceivedCreditStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryReceivedCreditStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -969,6 +1046,12 @@ impl serde::Serialize for TreasuryReceivedCreditStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "treasury")]

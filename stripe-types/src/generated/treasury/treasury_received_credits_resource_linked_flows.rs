@@ -23,53 +23,63 @@ pub struct TreasuryReceivedCreditsResourceLinkedFlows {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditsResourceLinkedFlows {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<crate::TreasuryReceivedCreditsResourceSourceFlowsDetails>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_received_credits_resource_linked_flows object",
+            &[
+                "credit_reversal",
+                "issuing_authorization",
+                "issuing_transaction",
+                "source_flow",
+                "source_flow_details",
+                "source_flow_type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(TreasuryReceivedCreditsResourceLinkedFlows {
+            credit_reversal: f0,
+            issuing_authorization: f1,
+            issuing_transaction: f2,
+            source_flow: f3,
+            source_flow_details: f4,
+            source_flow_type: f5,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceLinkedFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedCreditsResourceLinkedFlows;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury_received_credits_resource_linked_flows object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedCreditsResourceLinkedFlows, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::TreasuryReceivedCreditsResourceSourceFlowsDetails,
-                > = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
-                        "issuing_authorization" => f1 = crate::rt::de::next(&mut map)?,
-                        "issuing_transaction" => f2 = crate::rt::de::next(&mut map)?,
-                        "source_flow" => f3 = crate::rt::de::next(&mut map)?,
-                        "source_flow_details" => f4 = crate::rt::de::next(&mut map)?,
-                        "source_flow_type" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryReceivedCreditsResourceLinkedFlows {
-                    credit_reversal: f0,
-                    issuing_authorization: f1,
-                    issuing_transaction: f2,
-                    source_flow: f3,
-                    source_flow_details: f4,
-                    source_flow_type: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -15,43 +15,39 @@ pub struct TreasuryReceivedCreditsResourceReversalDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditsResourceReversalDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+            f1: Option<
+                crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_received_credits_resource_reversal_details object",
+            &["deadline", "restricted_reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(TreasuryReceivedCreditsResourceReversalDetails {
+            deadline: f0,
+            restricted_reason: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceReversalDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedCreditsResourceReversalDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_received_credits_resource_reversal_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedCreditsResourceReversalDetails, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut f1: Option<
-                    crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "deadline" => f0 = crate::rt::de::next(&mut map)?,
-                        "restricted_reason" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryReceivedCreditsResourceReversalDetails {
-                    deadline: f0,
-                    restricted_reason: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -126,6 +122,7 @@ impl TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
 impl std::str::FromStr
 for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -172,5 +169,12 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

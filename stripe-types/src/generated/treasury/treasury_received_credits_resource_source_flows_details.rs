@@ -15,52 +15,69 @@ pub struct TreasuryReceivedCreditsResourceSourceFlowsDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceSourceFlowsDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedCreditsResourceSourceFlowsDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_received_credits_resource_source_flows_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedCreditsResourceSourceFlowsDetails, A::Error> {
-                let mut f0: Option<crate::TreasuryCreditReversal> = None;
-                let mut f1: Option<crate::TreasuryOutboundPayment> = None;
-                let mut f2: Option<crate::TreasuryOutboundTransfer> = None;
-                let mut f3: Option<crate::Payout> = None;
-                let mut f4: Option<
-                    crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
-                        "outbound_payment" => f1 = crate::rt::de::next(&mut map)?,
-                        "outbound_transfer" => f2 = crate::rt::de::next(&mut map)?,
-                        "payout" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryReceivedCreditsResourceSourceFlowsDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryCreditReversal>,
+            f1: Option<crate::TreasuryOutboundPayment>,
+            f2: Option<crate::TreasuryOutboundTransfer>,
+            f3: Option<crate::Payout>,
+            f4: Option<crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_received_credits_resource_source_flows_details object",
+            &[
+                "credit_reversal",
+                "outbound_payment",
+                "outbound_transfer",
+                "payout",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
                 Ok(TreasuryReceivedCreditsResourceSourceFlowsDetails {
                     credit_reversal: f0,
                     outbound_payment: f1,
                     outbound_transfer: f2,
                     payout: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceSourceFlowsDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -135,6 +152,7 @@ impl TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -175,5 +193,11 @@ impl<'de> serde::Deserialize<'de>
 for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditsResourceSourceFlowsDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,38 +11,34 @@ pub struct TreasuryReceivedCreditsResourceStatusTransitions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedCreditsResourceStatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Timestamp>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_received_credits_resource_status_transitions object",
+            &["posted_at"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(TreasuryReceivedCreditsResourceStatusTransitions {
+            posted_at: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedCreditsResourceStatusTransitions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedCreditsResourceStatusTransitions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_received_credits_resource_status_transitions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedCreditsResourceStatusTransitions, A::Error> {
-                let mut f0: Option<crate::rt::Timestamp> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "posted_at" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryReceivedCreditsResourceStatusTransitions {
-                    posted_at: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

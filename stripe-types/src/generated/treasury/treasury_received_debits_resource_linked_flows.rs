@@ -21,51 +21,63 @@ pub struct TreasuryReceivedDebitsResourceLinkedFlows {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryReceivedDebitsResourceLinkedFlows {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_received_debits_resource_linked_flows object",
+            &[
+                "debit_reversal",
+                "inbound_transfer",
+                "issuing_authorization",
+                "issuing_transaction",
+                "payout",
+                "topup",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(TreasuryReceivedDebitsResourceLinkedFlows {
+            debit_reversal: f0,
+            inbound_transfer: f1,
+            issuing_authorization: f2,
+            issuing_transaction: f3,
+            payout: f4,
+            topup: f5,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "treasury")]
 impl<'de> serde::Deserialize<'de> for TreasuryReceivedDebitsResourceLinkedFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryReceivedDebitsResourceLinkedFlows;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury_received_debits_resource_linked_flows object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryReceivedDebitsResourceLinkedFlows, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "debit_reversal" => f0 = crate::rt::de::next(&mut map)?,
-                        "inbound_transfer" => f1 = crate::rt::de::next(&mut map)?,
-                        "issuing_authorization" => f2 = crate::rt::de::next(&mut map)?,
-                        "issuing_transaction" => f3 = crate::rt::de::next(&mut map)?,
-                        "payout" => f4 = crate::rt::de::next(&mut map)?,
-                        "topup" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(TreasuryReceivedDebitsResourceLinkedFlows {
-                    debit_reversal: f0,
-                    inbound_transfer: f1,
-                    issuing_authorization: f2,
-                    issuing_transaction: f3,
-                    payout: f4,
-                    topup: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]

@@ -22,66 +22,87 @@ pub struct TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPayment
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance,
-                > = None;
-                let mut f1: Option<crate::TreasurySharedResourceBillingDetails> = None;
-                let mut f2: Option<
-                    crate::ReceivedPaymentMethodDetailsFinancialAccount,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType,
-                > = None;
-                let mut f5: Option<
-                    crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "balance" => f0 = crate::rt::de::next(&mut map)?,
-                        "billing_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f2 = crate::rt::de::next(&mut map)?,
-                        "issuing_card" => f3 = crate::rt::de::next(&mut map)?,
-                        "type" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "us_bank_account" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance,
+            >,
+            f1: Option<crate::TreasurySharedResourceBillingDetails>,
+            f2: Option<crate::ReceivedPaymentMethodDetailsFinancialAccount>,
+            f3: Option<String>,
+            f4: Option<
+                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType,
+            >,
+            f5: Option<
+                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details object",
+            &[
+                "balance",
+                "billing_details",
+                "financial_account",
+                "issuing_card",
+                "type",
+                "us_bank_account",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2, f3, f4: Some(f4), f5 } => {
                 Ok(TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {
                     balance: f0,
-                    billing_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("billing_details"))?,
+                    billing_details: f1,
                     financial_account: f2,
                     issuing_card: f3,
-                    r#type: f4.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f4,
                     us_bank_account: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "billing_details"),
+                                    (b.f4.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de>
+for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -146,6 +167,7 @@ impl TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethod
 impl std::str::FromStr
 for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -180,6 +202,13 @@ impl<'de> serde::Deserialize<'de>
 for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType`.
@@ -230,6 +259,7 @@ impl TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethod
 impl std::str::FromStr
 for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -276,5 +306,12 @@ impl<'de> serde::Deserialize<'de>
 for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode
+for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -172,6 +172,7 @@ impl ListTreasuryTransactionsOrderBy {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryTransactionsOrderBy {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -229,6 +230,7 @@ impl ListTreasuryTransactionsStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryTransactionsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -428,86 +430,147 @@ impl TreasuryTransaction {
 #[cfg(feature = "treasury")]
 pub type TreasuryTransactionId = crate::rt::Id<TreasuryTransaction>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransaction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryTransaction;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.transaction object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryTransaction, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<crate::TreasuryTransactionsResourceBalanceImpact> = None;
-                let mut f2: Option<crate::rt::Timestamp> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::List<crate::TreasuryTransactionEntry>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<crate::TreasuryTransactionsResourceFlowDetails> = None;
-                let mut f9: Option<crate::TreasuryTransactionFlowType> = None;
-                let mut f10: Option<crate::TreasuryTransactionId> = None;
-                let mut f11: Option<bool> = None;
-                let mut f12: Option<crate::TreasuryTransactionStatus> = None;
-                let mut f13: Option<
-                    crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "balance_impact" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "entries" => f5 = crate::rt::de::next(&mut map)?,
-                        "financial_account" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "flow" => f7 = crate::rt::de::next(&mut map)?,
-                        "flow_details" => f8 = crate::rt::de::next(&mut map)?,
-                        "flow_type" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "status_transitions" => {
-                            f13 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryTransaction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f2: Option<crate::rt::Timestamp>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::rt::List<crate::TreasuryTransactionEntry>>,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::TreasuryTransactionsResourceFlowDetails>,
+            f9: Option<crate::TreasuryTransactionFlowType>,
+            f10: Option<crate::TreasuryTransactionId>,
+            f11: Option<bool>,
+            f12: Option<crate::TreasuryTransactionStatus>,
+            f13: Option<
+                crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.transaction object",
+            &[
+                "amount",
+                "balance_impact",
+                "created",
+                "currency",
+                "description",
+                "entries",
+                "financial_account",
+                "flow",
+                "flow_details",
+                "flow_type",
+                "id",
+                "livemode",
+                "object",
+                "status",
+                "status_transitions",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.required(&mut b.f11),
+                12 => r.skip(),
+                13 => r.required(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7,
+                f8,
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+                f12: Some(f12),
+                f13: Some(f13),
+            } => {
                 Ok(TreasuryTransaction {
-                    amount: f0.ok_or_else(|| crate::rt::de::missing("amount"))?,
-                    balance_impact: f1
-                        .ok_or_else(|| crate::rt::de::missing("balance_impact"))?,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f3.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    description: f4
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
+                    amount: f0,
+                    balance_impact: f1,
+                    created: f2,
+                    currency: f3,
+                    description: f4,
                     entries: f5,
-                    financial_account: f6
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    financial_account: f6,
                     flow: f7,
                     flow_details: f8,
-                    flow_type: f9.ok_or_else(|| crate::rt::de::missing("flow_type"))?,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f11.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f12.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_transitions: f13
-                        .ok_or_else(|| crate::rt::de::missing("status_transitions"))?,
+                    flow_type: f9,
+                    id: f10,
+                    livemode: f11,
+                    status: f12,
+                    status_transitions: f13,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "amount"),
+                                    (b.f1.is_none(), "balance_impact"),
+                                    (b.f2.is_none(), "created"),
+                                    (b.f3.is_none(), "currency"),
+                                    (b.f4.is_none(), "description"),
+                                    (b.f6.is_none(), "financial_account"),
+                                    (b.f9.is_none(), "flow_type"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f11.is_none(), "livemode"),
+                                    (b.f12.is_none(), "status"),
+                                    (b.f13.is_none(), "status_transitions"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -596,6 +659,7 @@ impl TreasuryTransactionFlowType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryTransactionFlowType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -633,6 +697,12 @@ impl<'de> serde::Deserialize<'de> for TreasuryTransactionFlowType {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryTransactionFlowType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `TreasuryTransactionStatus`.
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -662,6 +732,7 @@ impl TreasuryTransactionStatus {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryTransactionStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -689,5 +760,11 @@ impl serde::Serialize for TreasuryTransactionStatus {
 impl<'de> serde::Deserialize<'de> for TreasuryTransactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryTransactionStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -231,6 +231,7 @@ impl ListTreasuryTransactionEntriesOrderBy {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for ListTreasuryTransactionEntriesOrderBy {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -359,76 +360,132 @@ impl TreasuryTransactionEntry {
 #[cfg(feature = "treasury")]
 pub type TreasuryTransactionEntryId = crate::rt::Id<TreasuryTransactionEntry>;
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryTransactionEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury.transaction_entry object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryTransactionEntry, A::Error> {
-                let mut f0: Option<crate::TreasuryTransactionsResourceBalanceImpact> = None;
-                let mut f1: Option<crate::rt::Timestamp> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::rt::Timestamp> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<crate::TreasuryTransactionsResourceFlowDetails> = None;
-                let mut f7: Option<crate::TreasuryTransactionFlowType> = None;
-                let mut f8: Option<crate::TreasuryTransactionEntryId> = None;
-                let mut f9: Option<bool> = None;
-                let mut f10: Option<crate::rt::Expandable<crate::TreasuryTransaction>> = None;
-                let mut f11: Option<crate::TreasuryTransactionEntryType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "balance_impact" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "currency" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "effective_at" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "financial_account" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "flow" => f5 = crate::rt::de::next(&mut map)?,
-                        "flow_details" => f6 = crate::rt::de::next(&mut map)?,
-                        "flow_type" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "transaction" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryTransactionEntry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f1: Option<crate::rt::Timestamp>,
+            f2: Option<String>,
+            f3: Option<crate::rt::Timestamp>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<crate::TreasuryTransactionsResourceFlowDetails>,
+            f7: Option<crate::TreasuryTransactionFlowType>,
+            f8: Option<crate::TreasuryTransactionEntryId>,
+            f9: Option<bool>,
+            f10: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f11: Option<crate::TreasuryTransactionEntryType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury.transaction_entry object",
+            &[
+                "balance_impact",
+                "created",
+                "currency",
+                "effective_at",
+                "financial_account",
+                "flow",
+                "flow_details",
+                "flow_type",
+                "id",
+                "livemode",
+                "object",
+                "transaction",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.required(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6,
+                f7: Some(f7),
+                f8: Some(f8),
+                f9: Some(f9),
+                f10: Some(f10),
+                f11: Some(f11),
+            } => {
                 Ok(TreasuryTransactionEntry {
-                    balance_impact: f0
-                        .ok_or_else(|| crate::rt::de::missing("balance_impact"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    currency: f2.ok_or_else(|| crate::rt::de::missing("currency"))?,
-                    effective_at: f3
-                        .ok_or_else(|| crate::rt::de::missing("effective_at"))?,
-                    financial_account: f4
-                        .ok_or_else(|| crate::rt::de::missing("financial_account"))?,
+                    balance_impact: f0,
+                    created: f1,
+                    currency: f2,
+                    effective_at: f3,
+                    financial_account: f4,
                     flow: f5,
                     flow_details: f6,
-                    flow_type: f7.ok_or_else(|| crate::rt::de::missing("flow_type"))?,
-                    id: f8.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f9.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    transaction: f10
-                        .ok_or_else(|| crate::rt::de::missing("transaction"))?,
-                    r#type: f11.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    flow_type: f7,
+                    id: f8,
+                    livemode: f9,
+                    transaction: f10,
+                    r#type: f11,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "balance_impact"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "currency"),
+                                    (b.f3.is_none(), "effective_at"),
+                                    (b.f4.is_none(), "financial_account"),
+                                    (b.f7.is_none(), "flow_type"),
+                                    (b.f8.is_none(), "id"),
+                                    (b.f9.is_none(), "livemode"),
+                                    (b.f10.is_none(), "transaction"),
+                                    (b.f11.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -570,6 +627,7 @@ impl TreasuryTransactionEntryType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryTransactionEntryType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -638,5 +696,11 @@ impl serde::Serialize for TreasuryTransactionEntryType {
 impl<'de> serde::Deserialize<'de> for TreasuryTransactionEntryType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryTransactionEntryType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -19,45 +19,61 @@ pub struct TreasuryTransactionsResourceFlowDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "treasury")]
-impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TreasuryTransactionsResourceFlowDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a treasury_transactions_resource_flow_details object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TreasuryTransactionsResourceFlowDetails, A::Error> {
-                let mut f0: Option<crate::TreasuryCreditReversal> = None;
-                let mut f1: Option<crate::TreasuryDebitReversal> = None;
-                let mut f2: Option<crate::TreasuryInboundTransfer> = None;
-                let mut f3: Option<crate::IssuingAuthorization> = None;
-                let mut f4: Option<crate::TreasuryOutboundPayment> = None;
-                let mut f5: Option<crate::TreasuryOutboundTransfer> = None;
-                let mut f6: Option<crate::TreasuryReceivedCredit> = None;
-                let mut f7: Option<crate::TreasuryReceivedDebit> = None;
-                let mut f8: Option<crate::TreasuryTransactionsResourceFlowDetailsType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "credit_reversal" => f0 = crate::rt::de::next(&mut map)?,
-                        "debit_reversal" => f1 = crate::rt::de::next(&mut map)?,
-                        "inbound_transfer" => f2 = crate::rt::de::next(&mut map)?,
-                        "issuing_authorization" => f3 = crate::rt::de::next(&mut map)?,
-                        "outbound_payment" => f4 = crate::rt::de::next(&mut map)?,
-                        "outbound_transfer" => f5 = crate::rt::de::next(&mut map)?,
-                        "received_credit" => f6 = crate::rt::de::next(&mut map)?,
-                        "received_debit" => f7 = crate::rt::de::next(&mut map)?,
-                        "type" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for TreasuryTransactionsResourceFlowDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::TreasuryCreditReversal>,
+            f1: Option<crate::TreasuryDebitReversal>,
+            f2: Option<crate::TreasuryInboundTransfer>,
+            f3: Option<crate::IssuingAuthorization>,
+            f4: Option<crate::TreasuryOutboundPayment>,
+            f5: Option<crate::TreasuryOutboundTransfer>,
+            f6: Option<crate::TreasuryReceivedCredit>,
+            f7: Option<crate::TreasuryReceivedDebit>,
+            f8: Option<crate::TreasuryTransactionsResourceFlowDetailsType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a treasury_transactions_resource_flow_details object",
+            &[
+                "credit_reversal",
+                "debit_reversal",
+                "inbound_transfer",
+                "issuing_authorization",
+                "outbound_payment",
+                "outbound_transfer",
+                "received_credit",
+                "received_debit",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.required(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8: Some(f8) } => {
                 Ok(TreasuryTransactionsResourceFlowDetails {
                     credit_reversal: f0,
                     debit_reversal: f1,
@@ -67,12 +83,25 @@ impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetails {
                     outbound_transfer: f5,
                     received_credit: f6,
                     received_debit: f7,
-                    r#type: f8.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f8.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "treasury")]
+impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "treasury")]
@@ -181,6 +210,7 @@ impl TreasuryTransactionsResourceFlowDetailsType {
 #[cfg(feature = "treasury")]
 impl std::str::FromStr for TreasuryTransactionsResourceFlowDetailsType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -230,5 +260,11 @@ impl serde::Serialize for TreasuryTransactionsResourceFlowDetailsType {
 impl<'de> serde::Deserialize<'de> for TreasuryTransactionsResourceFlowDetailsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury")]
+impl crate::rt::Decode for TreasuryTransactionsResourceFlowDetailsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -46,6 +46,7 @@ impl CreateV2BillingMeterEventAdjustment {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventAdjustment {
     type Output = crate::V2BillingMeterEventAdjustment;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventAdjustments",
@@ -112,57 +113,99 @@ impl V2BillingMeterEventAdjustment {
     pub const OBJECT_NAME: &'static str = "v2.billing.meter_event_adjustment";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2BillingMeterEventAdjustment;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.billing.meter_event_adjustment object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2BillingMeterEventAdjustment, A::Error> {
-                let mut f0: Option<crate::V2BillingMeterEventAdjustmentCancel> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::BillingMeterEventAdjustmentStatus> = None;
-                let mut f6: Option<crate::BillingMeterEventAdjustmentType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "cancel" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "event_name" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "status" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2BillingMeterEventAdjustment {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2BillingMeterEventAdjustmentCancel>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<bool>,
+            f5: Option<crate::BillingMeterEventAdjustmentStatus>,
+            f6: Option<crate::BillingMeterEventAdjustmentType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.billing.meter_event_adjustment object",
+            &[
+                "cancel",
+                "created",
+                "event_name",
+                "id",
+                "livemode",
+                "object",
+                "status",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                6 => r.required(&mut b.f5),
+                7 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+                f6: Some(f6),
+            } => {
                 Ok(V2BillingMeterEventAdjustment {
-                    cancel: f0.ok_or_else(|| crate::rt::de::missing("cancel"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    event_name: f2.ok_or_else(|| crate::rt::de::missing("event_name"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    status: f5.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    r#type: f6.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    cancel: f0,
+                    created: f1,
+                    event_name: f2,
+                    id: f3,
+                    livemode: f4,
+                    status: f5,
+                    r#type: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "cancel"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "event_name"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                    (b.f5.is_none(), "status"),
+                                    (b.f6.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -201,36 +244,47 @@ pub struct V2BillingMeterEventAdjustmentCancel {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustmentCancel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2BillingMeterEventAdjustmentCancel;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2BillingMeterEventAdjustmentCancel object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2BillingMeterEventAdjustmentCancel, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "identifier" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2BillingMeterEventAdjustmentCancel {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2BillingMeterEventAdjustmentCancel object",
+            &["identifier"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2BillingMeterEventAdjustmentCancel {
-                    identifier: f0.ok_or_else(|| crate::rt::de::missing("identifier"))?,
+                    identifier: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "identifier")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2BillingMeterEventAdjustmentCancel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

@@ -28,6 +28,7 @@ impl CreateV2BillingMeterEventSession {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventSession {
     type Output = crate::V2BillingMeterEventSession;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventSession",
@@ -65,54 +66,85 @@ impl V2BillingMeterEventSession {
     pub const OBJECT_NAME: &'static str = "v2.billing.meter_event_session";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2BillingMeterEventSession {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2BillingMeterEventSession;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.billing.meter_event_session object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2BillingMeterEventSession, A::Error> {
-                let mut f0: Option<crate::rt::Secret<String>> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<crate::rt::DateTime> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authentication_token" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2BillingMeterEventSession {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::Secret<String>>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<crate::rt::DateTime>,
+            f3: Option<String>,
+            f4: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.billing.meter_event_session object",
+            &[
+                "authentication_token",
+                "created",
+                "expires_at",
+                "id",
+                "livemode",
+                "object",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.skip(),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(V2BillingMeterEventSession {
-                    authentication_token: f0
-                        .ok_or_else(|| crate::rt::de::missing("authentication_token"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires_at: f2.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    id: f3.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f4.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    authentication_token: f0,
+                    created: f1,
+                    expires_at: f2,
+                    id: f3,
+                    livemode: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "authentication_token"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "expires_at"),
+                                    (b.f3.is_none(), "id"),
+                                    (b.f4.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2BillingMeterEventSession {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

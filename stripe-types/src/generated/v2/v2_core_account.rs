@@ -51,6 +51,7 @@ impl CloseV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CloseV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsIdClose",
@@ -217,6 +218,7 @@ impl CreateV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccounts",
@@ -3508,6 +3510,7 @@ impl CreateV2CoreAccountDashboard {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountDashboard {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3884,6 +3887,7 @@ impl CreateV2CoreAccountDefaultsLocales {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountDefaultsLocales {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4124,6 +4128,7 @@ impl CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4197,6 +4202,7 @@ impl CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6137,6 +6143,7 @@ impl CreateV2CoreAccountInclude {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountInclude {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6298,6 +6305,7 @@ impl ListV2CoreAccountsAppliedConfigurations {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for ListV2CoreAccountsAppliedConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -6542,6 +6550,7 @@ impl UpdateV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsId",
@@ -9625,86 +9634,144 @@ impl V2CoreAccount {
     pub const OBJECT_NAME: &'static str = "v2.core.account";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.account object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccount, A::Error> {
-                let mut f0: Option<Vec<crate::V2CoreAccountAppliedConfigurations>> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<crate::V2CoreAccountConfiguration> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<crate::rt::DateTime> = None;
-                let mut f6: Option<crate::V2CoreAccountDashboard> = None;
-                let mut f7: Option<crate::V2CoreAccountDefaults> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<crate::V2CoreAccountFutureRequirements> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::V2CoreAccountIdentity> = None;
-                let mut f12: Option<bool> = None;
-                let mut f13: Option<crate::rt::Metadata> = None;
-                let mut f14: Option<crate::V2CoreAccountRequirements> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "applied_configurations" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "closed" => f1 = crate::rt::de::next(&mut map)?,
-                        "configuration" => f2 = crate::rt::de::next(&mut map)?,
-                        "contact_email" => f3 = crate::rt::de::next(&mut map)?,
-                        "contact_phone" => f4 = crate::rt::de::next(&mut map)?,
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "dashboard" => f6 = crate::rt::de::next(&mut map)?,
-                        "defaults" => f7 = crate::rt::de::next(&mut map)?,
-                        "display_name" => f8 = crate::rt::de::next(&mut map)?,
-                        "future_requirements" => f9 = crate::rt::de::next(&mut map)?,
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "identity" => f11 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f12 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f13 = crate::rt::de::next(&mut map)?,
-                        "requirements" => f14 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::V2CoreAccountAppliedConfigurations>>,
+            f1: Option<bool>,
+            f2: Option<crate::V2CoreAccountConfiguration>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::rt::DateTime>,
+            f6: Option<crate::V2CoreAccountDashboard>,
+            f7: Option<crate::V2CoreAccountDefaults>,
+            f8: Option<String>,
+            f9: Option<crate::V2CoreAccountFutureRequirements>,
+            f10: Option<String>,
+            f11: Option<crate::V2CoreAccountIdentity>,
+            f12: Option<bool>,
+            f13: Option<crate::rt::Metadata>,
+            f14: Option<crate::V2CoreAccountRequirements>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.account object",
+            &[
+                "applied_configurations",
+                "closed",
+                "configuration",
+                "contact_email",
+                "contact_phone",
+                "created",
+                "dashboard",
+                "defaults",
+                "display_name",
+                "future_requirements",
+                "id",
+                "identity",
+                "livemode",
+                "metadata",
+                "object",
+                "requirements",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.required(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.skip(),
+                15 => r.optional(&mut b.f14),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11,
+                f12: Some(f12),
+                f13,
+                f14,
+            } => {
                 Ok(V2CoreAccount {
-                    applied_configurations: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "applied_configurations",
-                        ))?,
+                    applied_configurations: f0,
                     closed: f1,
                     configuration: f2,
                     contact_email: f3,
                     contact_phone: f4,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f5,
                     dashboard: f6,
                     defaults: f7,
                     display_name: f8,
                     future_requirements: f9,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f10,
                     identity: f11,
-                    livemode: f12.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f12,
                     metadata: f13,
                     requirements: f14,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "applied_configurations"),
+                                    (b.f5.is_none(), "created"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f12.is_none(), "livemode"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -9792,6 +9859,7 @@ impl V2CoreAccountAppliedConfigurations {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountAppliedConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -9822,6 +9890,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountAppliedConfigurations {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountAppliedConfigurations {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfiguration {
@@ -9835,42 +9909,44 @@ pub struct V2CoreAccountConfiguration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountConfigurationCustomer>,
+            f1: Option<crate::V2CoreAccountConfigurationMerchant>,
+            f2: Option<crate::V2CoreAccountConfigurationRecipient>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfiguration object",
+            &["customer", "merchant", "recipient"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountConfiguration {
+            customer: f0,
+            merchant: f1,
+            recipient: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfiguration object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfiguration, A::Error> {
-                let mut f0: Option<crate::V2CoreAccountConfigurationCustomer> = None;
-                let mut f1: Option<crate::V2CoreAccountConfigurationMerchant> = None;
-                let mut f2: Option<crate::V2CoreAccountConfigurationRecipient> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "customer" => f0 = crate::rt::de::next(&mut map)?,
-                        "merchant" => f1 = crate::rt::de::next(&mut map)?,
-                        "recipient" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfiguration {
-                    customer: f0,
-                    merchant: f1,
-                    recipient: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -9922,45 +9998,51 @@ pub struct V2CoreAccountConfigurationCustomer {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomer;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomer object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomer, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTax,
-                > = None;
-                let mut f2: Option<crate::V2CoreAccountConfigurationCustomerBilling> = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountConfigurationCustomerCapabilities,
-                > = None;
-                let mut f4: Option<crate::V2CoreAccountConfigurationCustomerShipping> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "automatic_indirect_tax" => f1 = crate::rt::de::next(&mut map)?,
-                        "billing" => f2 = crate::rt::de::next(&mut map)?,
-                        "capabilities" => f3 = crate::rt::de::next(&mut map)?,
-                        "shipping" => f4 = crate::rt::de::next(&mut map)?,
-                        "test_clock" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTax>,
+            f2: Option<crate::V2CoreAccountConfigurationCustomerBilling>,
+            f3: Option<crate::V2CoreAccountConfigurationCustomerCapabilities>,
+            f4: Option<crate::V2CoreAccountConfigurationCustomerShipping>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomer object",
+            &[
+                "applied",
+                "automatic_indirect_tax",
+                "billing",
+                "capabilities",
+                "shipping",
+                "test_clock",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4, f5 } => {
                 Ok(V2CoreAccountConfigurationCustomer {
-                    applied: f0.ok_or_else(|| crate::rt::de::missing("applied"))?,
+                    applied: f0,
                     automatic_indirect_tax: f1,
                     billing: f2,
                     capabilities: f3,
@@ -9969,8 +10051,23 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomer {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "applied")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10027,55 +10124,53 @@ pub struct V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::CustomerTaxExempt>,
+            f1: Option<String>,
+            f2: Option<
+                crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation,
+            >,
+            f3: Option<
+                crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerAutomaticIndirectTax object",
+            &["exempt", "ip_address", "location", "location_source"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
+            exempt: f0,
+            ip_address: f1,
+            location: f2,
+            location_source: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerAutomaticIndirectTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerAutomaticIndirectTax object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerAutomaticIndirectTax,
-                A::Error,
-            > {
-                let mut f0: Option<crate::CustomerTaxExempt> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "exempt" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip_address" => f1 = crate::rt::de::next(&mut map)?,
-                        "location" => f2 = crate::rt::de::next(&mut map)?,
-                        "location_source" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-                    exempt: f0,
-                    ip_address: f1,
-                    location: f2,
-                    location_source: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10120,45 +10215,39 @@ pub struct V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation object",
+            &["country", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
+            country: f0,
+            state: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "country" => f0 = crate::rt::de::next(&mut map)?,
-                        "state" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
-                    country: f0,
-                    state: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10230,6 +10319,7 @@ impl V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
 impl std::str::FromStr
 for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10276,6 +10366,13 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationCustomerBilling {
@@ -10287,41 +10384,37 @@ pub struct V2CoreAccountConfigurationCustomerBilling {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBilling {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::V2CoreAccountConfigurationCustomerBillingInvoice>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerBilling object",
+            &["default_payment_method", "invoice"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationCustomerBilling {
+            default_payment_method: f0,
+            invoice: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBilling {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerBilling;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomerBilling object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomerBilling, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationCustomerBillingInvoice,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "default_payment_method" => f0 = crate::rt::de::next(&mut map)?,
-                        "invoice" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerBilling {
-                    default_payment_method: f0,
-                    invoice: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10370,46 +10463,43 @@ pub struct V2CoreAccountConfigurationCustomerBillingInvoice {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBillingInvoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerBillingInvoice;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomerBillingInvoice object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomerBillingInvoice, A::Error> {
-                let mut f0: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields,
-                    >,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<i64> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountConfigurationCustomerBillingInvoiceRendering,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "custom_fields" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "footer" => f1 = crate::rt::de::next(&mut map)?,
-                        "next_sequence" => f2 = crate::rt::de::next(&mut map)?,
-                        "prefix" => f3 = crate::rt::de::next(&mut map)?,
-                        "rendering" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<crate::V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields>,
+            >,
+            f1: Option<String>,
+            f2: Option<i64>,
+            f3: Option<String>,
+            f4: Option<crate::V2CoreAccountConfigurationCustomerBillingInvoiceRendering>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerBillingInvoice object",
+            &["custom_fields", "footer", "next_sequence", "prefix", "rendering"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4 } => {
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoice {
-                    custom_fields: f0
-                        .ok_or_else(|| crate::rt::de::missing("custom_fields"))?,
+                    custom_fields: f0,
                     footer: f1,
                     next_sequence: f2,
                     prefix: f3,
@@ -10417,8 +10507,23 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBillingI
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "custom_fields")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerBillingInvoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10464,45 +10569,51 @@ pub struct V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "name" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "value" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields object",
+            &["name", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
-                    name: f0.ok_or_else(|| crate::rt::de::missing("name"))?,
-                    value: f1.ok_or_else(|| crate::rt::de::missing("value"))?,
+                    name: f0,
+                    value: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "name"), (b.f1.is_none(), "value")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10539,47 +10650,40 @@ pub struct V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay,
+            >,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerBillingInvoiceRendering object",
+            &["amount_tax_display", "template"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
+            amount_tax_display: f0,
+            template: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerBillingInvoiceRendering;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerBillingInvoiceRendering object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerBillingInvoiceRendering,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount_tax_display" => f0 = crate::rt::de::next(&mut map)?,
-                        "template" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
-                    amount_tax_display: f0,
-                    template: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10639,6 +10743,7 @@ impl V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
 impl std::str::FromStr
 for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10679,6 +10784,13 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationCustomerCapabilities {
@@ -10690,38 +10802,36 @@ pub struct V2CoreAccountConfigurationCustomerCapabilities {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerCapabilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerCapabilities object",
+            &["automatic_indirect_tax"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationCustomerCapabilities {
+            automatic_indirect_tax: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerCapabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomerCapabilities object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomerCapabilities, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "automatic_indirect_tax" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerCapabilities {
-                    automatic_indirect_tax: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10759,52 +10869,61 @@ pub struct V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -10872,6 +10991,7 @@ impl V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
 impl std::str::FromStr
 for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -10918,6 +11038,13 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
@@ -10929,49 +11056,56 @@ pub struct V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxSta
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "resolution" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode,
+            >,
+            f1: Option<
+                crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails object",
+            &["code", "resolution"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    resolution: f1.ok_or_else(|| crate::rt::de::missing("resolution"))?,
+                    code: f0,
+                    resolution: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "resolution")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11054,6 +11188,7 @@ impl V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDet
 impl std::str::FromStr
 for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11108,6 +11243,13 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -11146,6 +11288,7 @@ impl V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDet
 impl std::str::FromStr
 for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -11189,6 +11332,13 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationCustomerShipping {
@@ -11202,44 +11352,44 @@ pub struct V2CoreAccountConfigurationCustomerShipping {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerShipping {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountConfigurationCustomerShippingAddress>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerShipping object",
+            &["address", "name", "phone"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountConfigurationCustomerShipping {
+            address: f0,
+            name: f1,
+            phone: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerShipping {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerShipping;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomerShipping object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomerShipping, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationCustomerShippingAddress,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "name" => f1 = crate::rt::de::next(&mut map)?,
-                        "phone" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerShipping {
-                    address: f0,
-                    name: f1,
-                    phone: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11289,51 +11439,56 @@ pub struct V2CoreAccountConfigurationCustomerShippingAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationCustomerShippingAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationCustomerShippingAddress object",
+            &["city", "country", "line1", "line2", "postal_code", "state"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        Ok(V2CoreAccountConfigurationCustomerShippingAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationCustomerShippingAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationCustomerShippingAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationCustomerShippingAddress object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationCustomerShippingAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationCustomerShippingAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11412,67 +11567,73 @@ pub struct V2CoreAccountConfigurationMerchant {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchant {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchant;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchant object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchant, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationMerchantBacsDebitPayments,
-                > = None;
-                let mut f2: Option<crate::V2CoreAccountConfigurationMerchantBranding> = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilities,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountConfigurationMerchantCardPayments,
-                > = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountConfigurationMerchantKonbiniPayments,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<
-                    crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptor,
-                > = None;
-                let mut f8: Option<
-                    crate::V2CoreAccountConfigurationMerchantSepaDebitPayments,
-                > = None;
-                let mut f9: Option<
-                    crate::V2CoreAccountConfigurationMerchantStatementDescriptor,
-                > = None;
-                let mut f10: Option<crate::V2CoreAccountConfigurationMerchantSupport> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "bacs_debit_payments" => f1 = crate::rt::de::next(&mut map)?,
-                        "branding" => f2 = crate::rt::de::next(&mut map)?,
-                        "capabilities" => f3 = crate::rt::de::next(&mut map)?,
-                        "card_payments" => f4 = crate::rt::de::next(&mut map)?,
-                        "konbini_payments" => f5 = crate::rt::de::next(&mut map)?,
-                        "mcc" => f6 = crate::rt::de::next(&mut map)?,
-                        "script_statement_descriptor" => {
-                            f7 = crate::rt::de::next(&mut map)?;
-                        }
-                        "sepa_debit_payments" => f8 = crate::rt::de::next(&mut map)?,
-                        "statement_descriptor" => f9 = crate::rt::de::next(&mut map)?,
-                        "support" => f10 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchant {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::V2CoreAccountConfigurationMerchantBacsDebitPayments>,
+            f2: Option<crate::V2CoreAccountConfigurationMerchantBranding>,
+            f3: Option<crate::V2CoreAccountConfigurationMerchantCapabilities>,
+            f4: Option<crate::V2CoreAccountConfigurationMerchantCardPayments>,
+            f5: Option<crate::V2CoreAccountConfigurationMerchantKonbiniPayments>,
+            f6: Option<String>,
+            f7: Option<
+                crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptor,
+            >,
+            f8: Option<crate::V2CoreAccountConfigurationMerchantSepaDebitPayments>,
+            f9: Option<crate::V2CoreAccountConfigurationMerchantStatementDescriptor>,
+            f10: Option<crate::V2CoreAccountConfigurationMerchantSupport>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchant object",
+            &[
+                "applied",
+                "bacs_debit_payments",
+                "branding",
+                "capabilities",
+                "card_payments",
+                "konbini_payments",
+                "mcc",
+                "script_statement_descriptor",
+                "sepa_debit_payments",
+                "statement_descriptor",
+                "support",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } => {
                 Ok(V2CoreAccountConfigurationMerchant {
-                    applied: f0.ok_or_else(|| crate::rt::de::missing("applied"))?,
+                    applied: f0,
                     bacs_debit_payments: f1,
                     branding: f2,
                     capabilities: f3,
@@ -11486,8 +11647,23 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchant {
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "applied")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11551,42 +11727,38 @@ pub struct V2CoreAccountConfigurationMerchantBacsDebitPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantBacsDebitPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantBacsDebitPayments object",
+            &["display_name", "service_user_number"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantBacsDebitPayments {
+            display_name: f0,
+            service_user_number: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantBacsDebitPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantBacsDebitPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantBacsDebitPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantBacsDebitPayments, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "display_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "service_user_number" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantBacsDebitPayments {
-                    display_name: f0,
-                    service_user_number: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11629,45 +11801,48 @@ pub struct V2CoreAccountConfigurationMerchantBranding {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantBranding {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantBranding object",
+            &["icon", "logo", "primary_color", "secondary_color"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(V2CoreAccountConfigurationMerchantBranding {
+            icon: f0,
+            logo: f1,
+            primary_color: f2,
+            secondary_color: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantBranding {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantBranding;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantBranding object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantBranding, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "icon" => f0 = crate::rt::de::next(&mut map)?,
-                        "logo" => f1 = crate::rt::de::next(&mut map)?,
-                        "primary_color" => f2 = crate::rt::de::next(&mut map)?,
-                        "secondary_color" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantBranding {
-                    icon: f0,
-                    logo: f1,
-                    primary_color: f2,
-                    secondary_color: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -11888,272 +12063,394 @@ pub struct V2CoreAccountConfigurationMerchantCapabilities {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
+            >,
+            f1: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
+            >,
+            f2: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments,
+            >,
+            f3: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments,
+            >,
+            f4: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments,
+            >,
+            f5: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
+            >,
+            f6: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
+            >,
+            f7: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
+            >,
+            f8: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments,
+            >,
+            f9: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments,
+            >,
+            f10: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments,
+            >,
+            f11: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
+            >,
+            f12: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments,
+            >,
+            f13: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments,
+            >,
+            f14: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments,
+            >,
+            f15: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments,
+            >,
+            f16: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
+            >,
+            f17: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments,
+            >,
+            f18: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments,
+            >,
+            f19: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments,
+            >,
+            f20: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
+            >,
+            f21: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
+            >,
+            f22: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments,
+            >,
+            f23: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments,
+            >,
+            f24: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
+            >,
+            f25: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments,
+            >,
+            f26: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments,
+            >,
+            f27: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments,
+            >,
+            f28: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
+            >,
+            f29: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
+            >,
+            f30: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments,
+            >,
+            f31: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesP24Payments,
+            >,
+            f32: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments,
+            >,
+            f33: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments,
+            >,
+            f34: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments,
+            >,
+            f35: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments,
+            >,
+            f36: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
+            >,
+            f37: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
+            >,
+            f38: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
+            >,
+            f39: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
+            >,
+            f40: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance,
+            >,
+            f41: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments,
+            >,
+            f42: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments,
+            >,
+            f43: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
+            >,
+            f44: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesZipPayments,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+            f23: None,
+            f24: None,
+            f25: None,
+            f26: None,
+            f27: None,
+            f28: None,
+            f29: None,
+            f30: None,
+            f31: None,
+            f32: None,
+            f33: None,
+            f34: None,
+            f35: None,
+            f36: None,
+            f37: None,
+            f38: None,
+            f39: None,
+            f40: None,
+            f41: None,
+            f42: None,
+            f43: None,
+            f44: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilities object",
+            &[
+                "ach_debit_payments",
+                "acss_debit_payments",
+                "affirm_payments",
+                "afterpay_clearpay_payments",
+                "alma_payments",
+                "amazon_pay_payments",
+                "au_becs_debit_payments",
+                "bacs_debit_payments",
+                "bancontact_payments",
+                "blik_payments",
+                "boleto_payments",
+                "card_payments",
+                "cartes_bancaires_payments",
+                "cashapp_payments",
+                "eps_payments",
+                "fpx_payments",
+                "gb_bank_transfer_payments",
+                "grabpay_payments",
+                "ideal_payments",
+                "jcb_payments",
+                "jp_bank_transfer_payments",
+                "kakao_pay_payments",
+                "klarna_payments",
+                "konbini_payments",
+                "kr_card_payments",
+                "link_payments",
+                "mobilepay_payments",
+                "multibanco_payments",
+                "mx_bank_transfer_payments",
+                "naver_pay_payments",
+                "oxxo_payments",
+                "p24_payments",
+                "pay_by_bank_payments",
+                "payco_payments",
+                "paynow_payments",
+                "promptpay_payments",
+                "revolut_pay_payments",
+                "samsung_pay_payments",
+                "sepa_bank_transfer_payments",
+                "sepa_debit_payments",
+                "stripe_balance",
+                "swish_payments",
+                "twint_payments",
+                "us_bank_transfer_payments",
+                "zip_payments",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.optional(&mut b.f22),
+                23 => r.optional(&mut b.f23),
+                24 => r.optional(&mut b.f24),
+                25 => r.optional(&mut b.f25),
+                26 => r.optional(&mut b.f26),
+                27 => r.optional(&mut b.f27),
+                28 => r.optional(&mut b.f28),
+                29 => r.optional(&mut b.f29),
+                30 => r.optional(&mut b.f30),
+                31 => r.optional(&mut b.f31),
+                32 => r.optional(&mut b.f32),
+                33 => r.optional(&mut b.f33),
+                34 => r.optional(&mut b.f34),
+                35 => r.optional(&mut b.f35),
+                36 => r.optional(&mut b.f36),
+                37 => r.optional(&mut b.f37),
+                38 => r.optional(&mut b.f38),
+                39 => r.optional(&mut b.f39),
+                40 => r.optional(&mut b.f40),
+                41 => r.optional(&mut b.f41),
+                42 => r.optional(&mut b.f42),
+                43 => r.optional(&mut b.f43),
+                44 => r.optional(&mut b.f44),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots {
+            f0,
+            f1,
+            f2,
+            f3,
+            f4,
+            f5,
+            f6,
+            f7,
+            f8,
+            f9,
+            f10,
+            f11,
+            f12,
+            f13,
+            f14,
+            f15,
+            f16,
+            f17,
+            f18,
+            f19,
+            f20,
+            f21,
+            f22,
+            f23,
+            f24,
+            f25,
+            f26,
+            f27,
+            f28,
+            f29,
+            f30,
+            f31,
+            f32,
+            f33,
+            f34,
+            f35,
+            f36,
+            f37,
+            f38,
+            f39,
+            f40,
+            f41,
+            f42,
+            f43,
+            f44,
+        } = b;
+        Ok(V2CoreAccountConfigurationMerchantCapabilities {
+            ach_debit_payments: f0,
+            acss_debit_payments: f1,
+            affirm_payments: f2,
+            afterpay_clearpay_payments: f3,
+            alma_payments: f4,
+            amazon_pay_payments: f5,
+            au_becs_debit_payments: f6,
+            bacs_debit_payments: f7,
+            bancontact_payments: f8,
+            blik_payments: f9,
+            boleto_payments: f10,
+            card_payments: f11,
+            cartes_bancaires_payments: f12,
+            cashapp_payments: f13,
+            eps_payments: f14,
+            fpx_payments: f15,
+            gb_bank_transfer_payments: f16,
+            grabpay_payments: f17,
+            ideal_payments: f18,
+            jcb_payments: f19,
+            jp_bank_transfer_payments: f20,
+            kakao_pay_payments: f21,
+            klarna_payments: f22,
+            konbini_payments: f23,
+            kr_card_payments: f24,
+            link_payments: f25,
+            mobilepay_payments: f26,
+            multibanco_payments: f27,
+            mx_bank_transfer_payments: f28,
+            naver_pay_payments: f29,
+            oxxo_payments: f30,
+            p24_payments: f31,
+            pay_by_bank_payments: f32,
+            payco_payments: f33,
+            paynow_payments: f34,
+            promptpay_payments: f35,
+            revolut_pay_payments: f36,
+            samsung_pay_payments: f37,
+            sepa_bank_transfer_payments: f38,
+            sepa_debit_payments: f39,
+            stripe_balance: f40,
+            swish_payments: f41,
+            twint_payments: f42,
+            us_bank_transfer_payments: f43,
+            zip_payments: f44,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantCapabilities object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantCapabilities, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments,
-                > = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                > = None;
-                let mut f6: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                > = None;
-                let mut f7: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                > = None;
-                let mut f8: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments,
-                > = None;
-                let mut f9: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments,
-                > = None;
-                let mut f10: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments,
-                > = None;
-                let mut f11: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
-                > = None;
-                let mut f12: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments,
-                > = None;
-                let mut f13: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments,
-                > = None;
-                let mut f14: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments,
-                > = None;
-                let mut f15: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments,
-                > = None;
-                let mut f16: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                > = None;
-                let mut f17: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments,
-                > = None;
-                let mut f18: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments,
-                > = None;
-                let mut f19: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments,
-                > = None;
-                let mut f20: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                > = None;
-                let mut f21: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                > = None;
-                let mut f22: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments,
-                > = None;
-                let mut f23: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments,
-                > = None;
-                let mut f24: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
-                > = None;
-                let mut f25: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments,
-                > = None;
-                let mut f26: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments,
-                > = None;
-                let mut f27: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments,
-                > = None;
-                let mut f28: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                > = None;
-                let mut f29: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                > = None;
-                let mut f30: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments,
-                > = None;
-                let mut f31: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesP24Payments,
-                > = None;
-                let mut f32: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments,
-                > = None;
-                let mut f33: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments,
-                > = None;
-                let mut f34: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments,
-                > = None;
-                let mut f35: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments,
-                > = None;
-                let mut f36: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                > = None;
-                let mut f37: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                > = None;
-                let mut f38: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                > = None;
-                let mut f39: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                > = None;
-                let mut f40: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance,
-                > = None;
-                let mut f41: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments,
-                > = None;
-                let mut f42: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments,
-                > = None;
-                let mut f43: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                > = None;
-                let mut f44: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesZipPayments,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "ach_debit_payments" => f0 = crate::rt::de::next(&mut map)?,
-                        "acss_debit_payments" => f1 = crate::rt::de::next(&mut map)?,
-                        "affirm_payments" => f2 = crate::rt::de::next(&mut map)?,
-                        "afterpay_clearpay_payments" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "alma_payments" => f4 = crate::rt::de::next(&mut map)?,
-                        "amazon_pay_payments" => f5 = crate::rt::de::next(&mut map)?,
-                        "au_becs_debit_payments" => f6 = crate::rt::de::next(&mut map)?,
-                        "bacs_debit_payments" => f7 = crate::rt::de::next(&mut map)?,
-                        "bancontact_payments" => f8 = crate::rt::de::next(&mut map)?,
-                        "blik_payments" => f9 = crate::rt::de::next(&mut map)?,
-                        "boleto_payments" => f10 = crate::rt::de::next(&mut map)?,
-                        "card_payments" => f11 = crate::rt::de::next(&mut map)?,
-                        "cartes_bancaires_payments" => {
-                            f12 = crate::rt::de::next(&mut map)?;
-                        }
-                        "cashapp_payments" => f13 = crate::rt::de::next(&mut map)?,
-                        "eps_payments" => f14 = crate::rt::de::next(&mut map)?,
-                        "fpx_payments" => f15 = crate::rt::de::next(&mut map)?,
-                        "gb_bank_transfer_payments" => {
-                            f16 = crate::rt::de::next(&mut map)?;
-                        }
-                        "grabpay_payments" => f17 = crate::rt::de::next(&mut map)?,
-                        "ideal_payments" => f18 = crate::rt::de::next(&mut map)?,
-                        "jcb_payments" => f19 = crate::rt::de::next(&mut map)?,
-                        "jp_bank_transfer_payments" => {
-                            f20 = crate::rt::de::next(&mut map)?;
-                        }
-                        "kakao_pay_payments" => f21 = crate::rt::de::next(&mut map)?,
-                        "klarna_payments" => f22 = crate::rt::de::next(&mut map)?,
-                        "konbini_payments" => f23 = crate::rt::de::next(&mut map)?,
-                        "kr_card_payments" => f24 = crate::rt::de::next(&mut map)?,
-                        "link_payments" => f25 = crate::rt::de::next(&mut map)?,
-                        "mobilepay_payments" => f26 = crate::rt::de::next(&mut map)?,
-                        "multibanco_payments" => f27 = crate::rt::de::next(&mut map)?,
-                        "mx_bank_transfer_payments" => {
-                            f28 = crate::rt::de::next(&mut map)?;
-                        }
-                        "naver_pay_payments" => f29 = crate::rt::de::next(&mut map)?,
-                        "oxxo_payments" => f30 = crate::rt::de::next(&mut map)?,
-                        "p24_payments" => f31 = crate::rt::de::next(&mut map)?,
-                        "pay_by_bank_payments" => f32 = crate::rt::de::next(&mut map)?,
-                        "payco_payments" => f33 = crate::rt::de::next(&mut map)?,
-                        "paynow_payments" => f34 = crate::rt::de::next(&mut map)?,
-                        "promptpay_payments" => f35 = crate::rt::de::next(&mut map)?,
-                        "revolut_pay_payments" => f36 = crate::rt::de::next(&mut map)?,
-                        "samsung_pay_payments" => f37 = crate::rt::de::next(&mut map)?,
-                        "sepa_bank_transfer_payments" => {
-                            f38 = crate::rt::de::next(&mut map)?;
-                        }
-                        "sepa_debit_payments" => f39 = crate::rt::de::next(&mut map)?,
-                        "stripe_balance" => f40 = crate::rt::de::next(&mut map)?,
-                        "swish_payments" => f41 = crate::rt::de::next(&mut map)?,
-                        "twint_payments" => f42 = crate::rt::de::next(&mut map)?,
-                        "us_bank_transfer_payments" => {
-                            f43 = crate::rt::de::next(&mut map)?;
-                        }
-                        "zip_payments" => f44 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantCapabilities {
-                    ach_debit_payments: f0,
-                    acss_debit_payments: f1,
-                    affirm_payments: f2,
-                    afterpay_clearpay_payments: f3,
-                    alma_payments: f4,
-                    amazon_pay_payments: f5,
-                    au_becs_debit_payments: f6,
-                    bacs_debit_payments: f7,
-                    bancontact_payments: f8,
-                    blik_payments: f9,
-                    boleto_payments: f10,
-                    card_payments: f11,
-                    cartes_bancaires_payments: f12,
-                    cashapp_payments: f13,
-                    eps_payments: f14,
-                    fpx_payments: f15,
-                    gb_bank_transfer_payments: f16,
-                    grabpay_payments: f17,
-                    ideal_payments: f18,
-                    jcb_payments: f19,
-                    jp_bank_transfer_payments: f20,
-                    kakao_pay_payments: f21,
-                    klarna_payments: f22,
-                    konbini_payments: f23,
-                    kr_card_payments: f24,
-                    link_payments: f25,
-                    mobilepay_payments: f26,
-                    multibanco_payments: f27,
-                    mx_bank_transfer_payments: f28,
-                    naver_pay_payments: f29,
-                    oxxo_payments: f30,
-                    p24_payments: f31,
-                    pay_by_bank_payments: f32,
-                    payco_payments: f33,
-                    paynow_payments: f34,
-                    promptpay_payments: f35,
-                    revolut_pay_payments: f36,
-                    samsung_pay_payments: f37,
-                    sepa_bank_transfer_payments: f38,
-                    sepa_debit_payments: f39,
-                    stripe_balance: f40,
-                    swish_payments: f41,
-                    twint_payments: f42,
-                    us_bank_transfer_payments: f43,
-                    zip_payments: f44,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12323,52 +12620,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12436,6 +12742,7 @@ impl V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
 impl std::str::FromStr
 for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -12482,6 +12789,13 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
@@ -12495,52 +12809,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12577,52 +12899,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12661,52 +12992,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12743,52 +13082,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12827,52 +13175,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12911,52 +13268,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -12993,52 +13358,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13075,52 +13448,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesCardPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesCardPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesCardPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13157,52 +13538,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13241,52 +13631,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13323,52 +13722,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13405,52 +13812,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13487,52 +13902,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13571,52 +13995,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13653,52 +14086,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13735,52 +14176,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13817,52 +14266,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13899,52 +14356,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -13981,52 +14447,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14063,52 +14537,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14147,52 +14630,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14231,52 +14723,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14313,52 +14813,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesP24Payments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesP24Payments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesP24Payments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesP24Payments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14395,52 +14903,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14479,52 +14996,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14561,52 +15086,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14643,52 +15176,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14725,44 +15267,37 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance object",
+            &["payouts"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
+            payouts: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payouts" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
-                    payouts: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14800,52 +15335,61 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -14913,6 +15457,7 @@ impl V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
 impl std::str::FromStr
 for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -14959,6 +15504,13 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
@@ -14972,52 +15524,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15054,52 +15614,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15136,52 +15704,60 @@ pub struct V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCapabilitiesZipPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCapabilitiesZipPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCapabilitiesZipPayments,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCapabilitiesZipPayments object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15216,38 +15792,34 @@ pub struct V2CoreAccountConfigurationMerchantCardPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCardPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCardPayments object",
+            &["decline_on"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationMerchantCardPayments {
+            decline_on: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantCardPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCardPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantCardPayments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantCardPayments, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "decline_on" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantCardPayments {
-                    decline_on: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15283,45 +15855,38 @@ pub struct V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn object",
+            &["avs_failure", "cvc_failure"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
+            avs_failure: f0,
+            cvc_failure: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn,
-                A::Error,
-            > {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "avs_failure" => f0 = crate::rt::de::next(&mut map)?,
-                        "cvc_failure" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
-                    avs_failure: f0,
-                    cvc_failure: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15358,38 +15923,34 @@ pub struct V2CoreAccountConfigurationMerchantKonbiniPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantKonbiniPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantKonbiniPayments object",
+            &["support"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationMerchantKonbiniPayments {
+            support: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantKonbiniPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantKonbiniPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantKonbiniPayments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantKonbiniPayments, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "support" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantKonbiniPayments {
-                    support: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15429,50 +15990,47 @@ pub struct V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<
+                crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours,
+            >,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport object",
+            &["email", "hours", "phone"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
+            email: f0,
+            hours: f1,
+            phone: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "email" => f0 = crate::rt::de::next(&mut map)?,
-                        "hours" => f1 = crate::rt::de::next(&mut map)?,
-                        "phone" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
-                    email: f0,
-                    hours: f1,
-                    phone: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15514,45 +16072,39 @@ pub struct V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours object",
+            &["end_time", "start_time"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
+            end_time: f0,
+            start_time: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "end_time" => f0 = crate::rt::de::next(&mut map)?,
-                        "start_time" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
-                    end_time: f0,
-                    start_time: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15595,49 +16147,42 @@ pub struct V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana,
+            >,
+            f1: Option<
+                crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptor object",
+            &["kana", "kanji"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
+            kana: f0,
+            kanji: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantScriptStatementDescriptor;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantScriptStatementDescriptor object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantScriptStatementDescriptor,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "kana" => f0 = crate::rt::de::next(&mut map)?,
-                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
-                    kana: f0,
-                    kanji: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15676,45 +16221,39 @@ pub struct V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana object",
+            &["descriptor", "prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
+            descriptor: f0,
+            prefix: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
-                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
-                    descriptor: f0,
-                    prefix: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15755,45 +16294,39 @@ pub struct V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji object",
+            &["descriptor", "prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
+            descriptor: f0,
+            prefix: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
-                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
-                    descriptor: f0,
-                    prefix: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15832,39 +16365,35 @@ pub struct V2CoreAccountConfigurationMerchantSepaDebitPayments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSepaDebitPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantSepaDebitPayments object",
+            &["creditor_id"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationMerchantSepaDebitPayments {
+            creditor_id: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantSepaDebitPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantSepaDebitPayments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantSepaDebitPayments object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantSepaDebitPayments, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "creditor_id" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantSepaDebitPayments {
-                    creditor_id: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15900,45 +16429,38 @@ pub struct V2CoreAccountConfigurationMerchantStatementDescriptor {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantStatementDescriptor {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantStatementDescriptor object",
+            &["descriptor", "prefix"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationMerchantStatementDescriptor {
+            descriptor: f0,
+            prefix: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationMerchantStatementDescriptor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantStatementDescriptor;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationMerchantStatementDescriptor object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationMerchantStatementDescriptor,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "descriptor" => f0 = crate::rt::de::next(&mut map)?,
-                        "prefix" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantStatementDescriptor {
-                    descriptor: f0,
-                    prefix: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -15981,47 +16503,48 @@ pub struct V2CoreAccountConfigurationMerchantSupport {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSupport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountConfigurationMerchantSupportAddress>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantSupport object",
+            &["address", "email", "phone", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(V2CoreAccountConfigurationMerchantSupport {
+            address: f0,
+            email: f1,
+            phone: f2,
+            url: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantSupport {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantSupport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantSupport object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantSupport, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantSupportAddress,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "email" => f1 = crate::rt::de::next(&mut map)?,
-                        "phone" => f2 = crate::rt::de::next(&mut map)?,
-                        "url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantSupport {
-                    address: f0,
-                    email: f1,
-                    phone: f2,
-                    url: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16076,54 +16599,60 @@ pub struct V2CoreAccountConfigurationMerchantSupportAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSupportAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationMerchantSupportAddress object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountConfigurationMerchantSupportAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationMerchantSupportAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationMerchantSupportAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationMerchantSupportAddress object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationMerchantSupportAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationMerchantSupportAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16177,41 +16706,50 @@ pub struct V2CoreAccountConfigurationRecipient {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationRecipient {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationRecipient;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationRecipient object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationRecipient, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationRecipientCapabilities,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "applied" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "capabilities" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountConfigurationRecipient {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<crate::V2CoreAccountConfigurationRecipientCapabilities>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationRecipient object",
+            &["applied", "capabilities"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(V2CoreAccountConfigurationRecipient {
-                    applied: f0.ok_or_else(|| crate::rt::de::missing("applied"))?,
+                    applied: f0,
                     capabilities: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "applied")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationRecipient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16248,38 +16786,36 @@ pub struct V2CoreAccountConfigurationRecipientCapabilities {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationRecipientCapabilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationRecipientCapabilities object",
+            &["stripe_balance"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountConfigurationRecipientCapabilities {
+            stripe_balance: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountConfigurationRecipientCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationRecipientCapabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountConfigurationRecipientCapabilities object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountConfigurationRecipientCapabilities, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "stripe_balance" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationRecipientCapabilities {
-                    stripe_balance: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16319,49 +16855,42 @@ pub struct V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
+            >,
+            f1: Option<
+                crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance object",
+            &["payouts", "stripe_transfers"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
+            payouts: f0,
+            stripe_transfers: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "payouts" => f0 = crate::rt::de::next(&mut map)?,
-                        "stripe_transfers" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-                    payouts: f0,
-                    stripe_transfers: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16402,52 +16931,61 @@ pub struct V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTra
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus,
-                > = None;
-                let mut f1: Option<
-                    Vec<
-                        crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus,
+            >,
+            f1: Option<
+                Vec<
+                    crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers object",
+            &["status", "status_details"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
-                    status_details: f1
-                        .ok_or_else(|| crate::rt::de::missing("status_details"))?,
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "status"),
+                                    (b.f1.is_none(), "status_details"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16515,6 +17053,7 @@ impl V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers
 impl std::str::FromStr
 for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -16560,6 +17099,13 @@ for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersS
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountDashboard`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -16589,6 +17135,7 @@ impl V2CoreAccountDashboard {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountDashboard {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -16619,6 +17166,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountDashboard {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDashboard {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountDefaults {
@@ -16634,46 +17187,61 @@ pub struct V2CoreAccountDefaults {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaults {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountDefaults;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountDefaults object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountDefaults, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<Vec<crate::V2CoreAccountDefaultsLocales>> = None;
-                let mut f2: Option<crate::V2CoreAccountDefaultsProfile> = None;
-                let mut f3: Option<crate::V2CoreAccountDefaultsResponsibilities> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "locales" => f1 = crate::rt::de::next(&mut map)?,
-                        "profile" => f2 = crate::rt::de::next(&mut map)?,
-                        "responsibilities" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountDefaults {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::V2CoreAccountDefaultsLocales>>,
+            f2: Option<crate::V2CoreAccountDefaultsProfile>,
+            f3: Option<crate::V2CoreAccountDefaultsResponsibilities>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountDefaults object",
+            &["currency", "locales", "profile", "responsibilities"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3: Some(f3) } => {
                 Ok(V2CoreAccountDefaults {
                     currency: f0,
                     locales: f1,
                     profile: f2,
-                    responsibilities: f3
-                        .ok_or_else(|| crate::rt::de::missing("responsibilities"))?,
+                    responsibilities: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f3.is_none(), "responsibilities")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaults {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -16976,6 +17544,7 @@ impl V2CoreAccountDefaultsLocales {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountDefaultsLocales {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17087,6 +17656,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsLocales {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDefaultsLocales {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountDefaultsProfile {
@@ -17100,42 +17675,44 @@ pub struct V2CoreAccountDefaultsProfile {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDefaultsProfile {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountDefaultsProfile object",
+            &["business_url", "doing_business_as", "product_description"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountDefaultsProfile {
+            business_url: f0,
+            doing_business_as: f1,
+            product_description: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsProfile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountDefaultsProfile;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountDefaultsProfile object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountDefaultsProfile, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "business_url" => f0 = crate::rt::de::next(&mut map)?,
-                        "doing_business_as" => f1 = crate::rt::de::next(&mut map)?,
-                        "product_description" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountDefaultsProfile {
-                    business_url: f0,
-                    doing_business_as: f1,
-                    product_description: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -17183,53 +17760,59 @@ pub struct V2CoreAccountDefaultsResponsibilities {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsResponsibilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountDefaultsResponsibilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountDefaultsResponsibilities object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountDefaultsResponsibilities, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountDefaultsResponsibilitiesFeesCollector,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountDefaultsResponsibilitiesLossesCollector,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountDefaultsResponsibilitiesRequirementsCollector,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fees_collector" => f0 = crate::rt::de::next(&mut map)?,
-                        "losses_collector" => f1 = crate::rt::de::next(&mut map)?,
-                        "requirements_collector" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountDefaultsResponsibilitiesFeesCollector>,
+            f1: Option<crate::V2CoreAccountDefaultsResponsibilitiesLossesCollector>,
+            f2: Option<
+                crate::V2CoreAccountDefaultsResponsibilitiesRequirementsCollector,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountDefaultsResponsibilities object",
+            &["fees_collector", "losses_collector", "requirements_collector"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(V2CoreAccountDefaultsResponsibilities {
                     fees_collector: f0,
                     losses_collector: f1,
-                    requirements_collector: f2
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "requirements_collector",
-                        ))?,
+                    requirements_collector: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "requirements_collector")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountDefaultsResponsibilities {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -17295,6 +17878,7 @@ impl V2CoreAccountDefaultsResponsibilitiesFeesCollector {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesFeesCollector {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17336,6 +17920,12 @@ for V2CoreAccountDefaultsResponsibilitiesFeesCollector {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilitiesFeesCollector {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountDefaultsResponsibilitiesLossesCollector`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17364,6 +17954,7 @@ impl V2CoreAccountDefaultsResponsibilitiesLossesCollector {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesLossesCollector {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17399,6 +17990,12 @@ for V2CoreAccountDefaultsResponsibilitiesLossesCollector {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilitiesLossesCollector {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountDefaultsResponsibilitiesRequirementsCollector`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17429,6 +18026,7 @@ impl V2CoreAccountDefaultsResponsibilitiesRequirementsCollector {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesRequirementsCollector {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17467,6 +18065,12 @@ for V2CoreAccountDefaultsResponsibilitiesRequirementsCollector {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilitiesRequirementsCollector {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirements {
@@ -17480,42 +18084,44 @@ pub struct V2CoreAccountFutureRequirements {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<crate::V2CoreAccountFutureRequirementsSummary>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirements object",
+            &["entries", "minimum_transition_date", "summary"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountFutureRequirements {
+            entries: f0,
+            minimum_transition_date: f1,
+            summary: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<crate::V2CoreAccountFutureRequirementsSummary> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "entries" => f0 = crate::rt::de::next(&mut map)?,
-                        "minimum_transition_date" => f1 = crate::rt::de::next(&mut map)?,
-                        "summary" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountFutureRequirements {
-                    entries: f0,
-                    minimum_transition_date: f1,
-                    summary: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -17569,72 +18175,98 @@ pub struct V2CoreAccountFutureRequirementsEntries {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntries {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntries;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirementsEntries object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirementsEntries, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    Vec<crate::V2CoreAccountFutureRequirementsEntriesErrors>,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpact,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesMinimumDeadline,
-                > = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesReference,
-                > = None;
-                let mut f6: Option<
-                    Vec<crate::V2CoreAccountFutureRequirementsEntriesRequestedReasons>,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "awaiting_action_from" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "errors" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "impact" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "minimum_deadline" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "reference" => f5 = crate::rt::de::next(&mut map)?,
-                        "requested_reasons" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntries {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom>,
+            f1: Option<String>,
+            f2: Option<Vec<crate::V2CoreAccountFutureRequirementsEntriesErrors>>,
+            f3: Option<crate::V2CoreAccountFutureRequirementsEntriesImpact>,
+            f4: Option<crate::V2CoreAccountFutureRequirementsEntriesMinimumDeadline>,
+            f5: Option<crate::V2CoreAccountFutureRequirementsEntriesReference>,
+            f6: Option<
+                Vec<crate::V2CoreAccountFutureRequirementsEntriesRequestedReasons>,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntries object",
+            &[
+                "awaiting_action_from",
+                "description",
+                "errors",
+                "impact",
+                "minimum_deadline",
+                "reference",
+                "requested_reasons",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+            } => {
                 Ok(V2CoreAccountFutureRequirementsEntries {
-                    awaiting_action_from: f0
-                        .ok_or_else(|| crate::rt::de::missing("awaiting_action_from"))?,
-                    description: f1
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
-                    errors: f2.ok_or_else(|| crate::rt::de::missing("errors"))?,
-                    impact: f3.ok_or_else(|| crate::rt::de::missing("impact"))?,
-                    minimum_deadline: f4
-                        .ok_or_else(|| crate::rt::de::missing("minimum_deadline"))?,
+                    awaiting_action_from: f0,
+                    description: f1,
+                    errors: f2,
+                    impact: f3,
+                    minimum_deadline: f4,
                     reference: f5,
-                    requested_reasons: f6
-                        .ok_or_else(|| crate::rt::de::missing("requested_reasons"))?,
+                    requested_reasons: f6,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "awaiting_action_from"),
+                                    (b.f1.is_none(), "description"),
+                                    (b.f2.is_none(), "errors"),
+                                    (b.f3.is_none(), "impact"),
+                                    (b.f4.is_none(), "minimum_deadline"),
+                                    (b.f6.is_none(), "requested_reasons"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -17690,6 +18322,7 @@ impl V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -17726,6 +18359,12 @@ for V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsEntriesErrors {
@@ -17737,42 +18376,50 @@ pub struct V2CoreAccountFutureRequirementsEntriesErrors {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesErrors {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesErrors;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirementsEntriesErrors object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirementsEntriesErrors, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesErrorsCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesErrors {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountFutureRequirementsEntriesErrorsCode>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesErrors object",
+            &["code", "description"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesErrors {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    description: f1
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
+                    code: f0,
+                    description: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "description")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesErrors {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -18295,6 +18942,7 @@ impl V2CoreAccountFutureRequirementsEntriesErrorsCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesErrorsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -18614,6 +19262,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesErro
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesErrorsCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsEntriesImpact {
@@ -18625,40 +19279,38 @@ pub struct V2CoreAccountFutureRequirementsEntriesImpact {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesImpact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                Vec<
+                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities,
+                >,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesImpact object",
+            &["restricts_capabilities"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountFutureRequirementsEntriesImpact {
+            restricts_capabilities: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesImpact {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesImpact;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirementsEntriesImpact object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirementsEntriesImpact, A::Error> {
-                let mut f0: Option<
-                    Vec<
-                        crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities,
-                    >,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "restricts_capabilities" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountFutureRequirementsEntriesImpact {
-                    restricts_capabilities: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -18696,55 +19348,69 @@ pub struct V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "capability" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "configuration" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "deadline" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability,
+            >,
+            f1: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration,
+            >,
+            f2: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities object",
+            &["capability", "configuration", "deadline"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
-                    capability: f0.ok_or_else(|| crate::rt::de::missing("capability"))?,
-                    configuration: f1
-                        .ok_or_else(|| crate::rt::de::missing("configuration"))?,
-                    deadline: f2.ok_or_else(|| crate::rt::de::missing("deadline"))?,
+                    capability: f0,
+                    configuration: f1,
+                    deadline: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "capability"),
+                                    (b.f1.is_none(), "configuration"),
+                                    (b.f2.is_none(), "deadline"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19043,6 +19709,7 @@ impl V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability
 impl std::str::FromStr
 for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19226,6 +19893,13 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability 
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -19264,6 +19938,7 @@ impl V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfigurat
 impl std::str::FromStr
 for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19307,6 +19982,13 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfigurati
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
@@ -19316,44 +19998,49 @@ pub struct V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDead
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline object",
+            &["status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19415,6 +20102,7 @@ impl V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineSt
 impl std::str::FromStr
 for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19458,6 +20146,13 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineSta
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
@@ -19467,44 +20162,48 @@ pub struct V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesMinimumDeadline;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountFutureRequirementsEntriesMinimumDeadline object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountFutureRequirementsEntriesMinimumDeadline,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesMinimumDeadline object",
+            &["status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19541,44 +20240,55 @@ pub struct V2CoreAccountFutureRequirementsEntriesReference {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesReference {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesReference;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirementsEntriesReference object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirementsEntriesReference, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesReferenceType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "inquiry" => f0 = crate::rt::de::next(&mut map)?,
-                        "resource" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesReference {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::V2CoreAccountFutureRequirementsEntriesReferenceType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesReference object",
+            &["inquiry", "resource", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesReference {
                     inquiry: f0,
                     resource: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsEntriesReference {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19637,6 +20347,7 @@ impl V2CoreAccountFutureRequirementsEntriesReferenceType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesReferenceType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19674,6 +20385,12 @@ for V2CoreAccountFutureRequirementsEntriesReferenceType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesReferenceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsEntriesRequestedReasons {
@@ -19683,44 +20400,48 @@ pub struct V2CoreAccountFutureRequirementsEntriesRequestedReasons {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountFutureRequirementsEntriesRequestedReasons {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsEntriesRequestedReasons;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountFutureRequirementsEntriesRequestedReasons object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountFutureRequirementsEntriesRequestedReasons,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesRequestedReasons {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsEntriesRequestedReasons object",
+            &["code"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2CoreAccountFutureRequirementsEntriesRequestedReasons {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
+                    code: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountFutureRequirementsEntriesRequestedReasons {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19772,6 +20493,7 @@ impl V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -19810,6 +20532,12 @@ for V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountFutureRequirementsSummary {
@@ -19821,38 +20549,34 @@ pub struct V2CoreAccountFutureRequirementsSummary {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsSummary {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountFutureRequirementsSummaryMinimumDeadline>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsSummary object",
+            &["minimum_deadline"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountFutureRequirementsSummary {
+            minimum_deadline: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountFutureRequirementsSummary {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsSummary;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountFutureRequirementsSummary object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountFutureRequirementsSummary, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsSummaryMinimumDeadline,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "minimum_deadline" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountFutureRequirementsSummary {
-                    minimum_deadline: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19888,47 +20612,51 @@ pub struct V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountFutureRequirementsSummaryMinimumDeadline;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountFutureRequirementsSummaryMinimumDeadline object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountFutureRequirementsSummaryMinimumDeadline,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
-                > = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "status" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "time" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
+            >,
+            f1: Option<crate::rt::DateTime>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountFutureRequirementsSummaryMinimumDeadline object",
+            &["status", "time"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1 } => {
                 Ok(V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
-                    status: f0.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f0,
                     time: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -19971,48 +20699,58 @@ pub struct V2CoreAccountIdentity {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentity {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityAttestations>,
+            f1: Option<crate::V2CoreAccountIdentityBusinessDetails>,
+            f2: Option<String>,
+            f3: Option<crate::V2CoreAccountIdentityEntityType>,
+            f4: Option<crate::V2CoreAccountIdentityIndividual>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentity object",
+            &[
+                "attestations",
+                "business_details",
+                "country",
+                "entity_type",
+                "individual",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(V2CoreAccountIdentity {
+            attestations: f0,
+            business_details: f1,
+            country: f2,
+            entity_type: f3,
+            individual: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentity;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentity object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentity, A::Error> {
-                let mut f0: Option<crate::V2CoreAccountIdentityAttestations> = None;
-                let mut f1: Option<crate::V2CoreAccountIdentityBusinessDetails> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<crate::V2CoreAccountIdentityEntityType> = None;
-                let mut f4: Option<crate::V2CoreAccountIdentityIndividual> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "attestations" => f0 = crate::rt::de::next(&mut map)?,
-                        "business_details" => f1 = crate::rt::de::next(&mut map)?,
-                        "country" => f2 = crate::rt::de::next(&mut map)?,
-                        "entity_type" => f3 = crate::rt::de::next(&mut map)?,
-                        "individual" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentity {
-                    attestations: f0,
-                    business_details: f1,
-                    country: f2,
-                    entity_type: f3,
-                    individual: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20074,60 +20812,60 @@ pub struct V2CoreAccountIdentityAttestations {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestations {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityAttestationsDirectorshipDeclaration>,
+            f1: Option<crate::V2CoreAccountIdentityAttestationsOwnershipDeclaration>,
+            f2: Option<crate::V2CoreAccountIdentityAttestationsPersonsProvided>,
+            f3: Option<
+                crate::V2CoreAccountIdentityAttestationsRepresentativeDeclaration,
+            >,
+            f4: Option<crate::V2CoreAccountIdentityAttestationsTermsOfService>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestations object",
+            &[
+                "directorship_declaration",
+                "ownership_declaration",
+                "persons_provided",
+                "representative_declaration",
+                "terms_of_service",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(V2CoreAccountIdentityAttestations {
+            directorship_declaration: f0,
+            ownership_declaration: f1,
+            persons_provided: f2,
+            representative_declaration: f3,
+            terms_of_service: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestations {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestations;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityAttestations object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityAttestations, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityAttestationsDirectorshipDeclaration,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityAttestationsOwnershipDeclaration,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityAttestationsPersonsProvided,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityAttestationsRepresentativeDeclaration,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountIdentityAttestationsTermsOfService,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "directorship_declaration" => f0 = crate::rt::de::next(&mut map)?,
-                        "ownership_declaration" => f1 = crate::rt::de::next(&mut map)?,
-                        "persons_provided" => f2 = crate::rt::de::next(&mut map)?,
-                        "representative_declaration" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "terms_of_service" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestations {
-                    directorship_declaration: f0,
-                    ownership_declaration: f1,
-                    persons_provided: f2,
-                    representative_declaration: f3,
-                    terms_of_service: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20177,48 +20915,45 @@ pub struct V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsDirectorshipDeclaration object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsDirectorshipDeclaration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityAttestationsDirectorshipDeclaration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityAttestationsDirectorshipDeclaration,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20262,48 +20997,45 @@ pub struct V2CoreAccountIdentityAttestationsOwnershipDeclaration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsOwnershipDeclaration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsOwnershipDeclaration object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountIdentityAttestationsOwnershipDeclaration {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityAttestationsOwnershipDeclaration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsOwnershipDeclaration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityAttestationsOwnershipDeclaration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityAttestationsOwnershipDeclaration,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsOwnershipDeclaration {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20351,47 +21083,48 @@ pub struct V2CoreAccountIdentityAttestationsPersonsProvided {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsPersonsProvided {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<crate::LegalEntityCompanyOwnershipExemptionReason>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsPersonsProvided object",
+            &["directors", "executives", "owners", "ownership_exemption_reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3 } = b;
+        Ok(V2CoreAccountIdentityAttestationsPersonsProvided {
+            directors: f0,
+            executives: f1,
+            owners: f2,
+            ownership_exemption_reason: f3,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestationsPersonsProvided {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsPersonsProvided;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityAttestationsPersonsProvided object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityAttestationsPersonsProvided, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<crate::LegalEntityCompanyOwnershipExemptionReason> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "directors" => f0 = crate::rt::de::next(&mut map)?,
-                        "executives" => f1 = crate::rt::de::next(&mut map)?,
-                        "owners" => f2 = crate::rt::de::next(&mut map)?,
-                        "ownership_exemption_reason" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsPersonsProvided {
-                    directors: f0,
-                    executives: f1,
-                    owners: f2,
-                    ownership_exemption_reason: f3,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20438,48 +21171,45 @@ pub struct V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsRepresentativeDeclaration object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsRepresentativeDeclaration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityAttestationsRepresentativeDeclaration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityAttestationsRepresentativeDeclaration,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20519,38 +21249,34 @@ pub struct V2CoreAccountIdentityAttestationsTermsOfService {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsTermsOfService {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityAttestationsTermsOfServiceAccount>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsTermsOfService object",
+            &["account"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountIdentityAttestationsTermsOfService {
+            account: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityAttestationsTermsOfService {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsTermsOfService;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityAttestationsTermsOfService object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityAttestationsTermsOfService, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityAttestationsTermsOfServiceAccount,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsTermsOfService {
-                    account: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20588,48 +21314,45 @@ pub struct V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityAttestationsTermsOfServiceAccount object",
+            &["date", "ip", "user_agent"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2 } = b;
+        Ok(V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
+            date: f0,
+            ip: f1,
+            user_agent: f2,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityAttestationsTermsOfServiceAccount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityAttestationsTermsOfServiceAccount object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityAttestationsTermsOfServiceAccount,
-                A::Error,
-            > {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "date" => f0 = crate::rt::de::next(&mut map)?,
-                        "ip" => f1 = crate::rt::de::next(&mut map)?,
-                        "user_agent" => f2 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
-                    date: f0,
-                    ip: f1,
-                    user_agent: f2,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20697,87 +21420,95 @@ pub struct V2CoreAccountIdentityBusinessDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAddress>,
+            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenue>,
+            f2: Option<crate::V2CoreAccountIdentityBusinessDetailsDocuments>,
+            f3: Option<i64>,
+            f4: Option<Vec<crate::V2CoreAccountIdentityBusinessDetailsIdNumbers>>,
+            f5: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue,
+            >,
+            f6: Option<String>,
+            f7: Option<String>,
+            f8: Option<crate::V2CoreAccountIdentityBusinessDetailsRegistrationDate>,
+            f9: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses>,
+            f10: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNames>,
+            f11: Option<crate::V2CoreAccountIdentityBusinessDetailsStructure>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetails object",
+            &[
+                "address",
+                "annual_revenue",
+                "documents",
+                "estimated_worker_count",
+                "id_numbers",
+                "monthly_estimated_revenue",
+                "phone",
+                "registered_name",
+                "registration_date",
+                "script_addresses",
+                "script_names",
+                "structure",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.optional(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetails {
+            address: f0,
+            annual_revenue: f1,
+            documents: f2,
+            estimated_worker_count: f3,
+            id_numbers: f4,
+            monthly_estimated_revenue: f5,
+            phone: f6,
+            registered_name: f7,
+            registration_date: f8,
+            script_addresses: f9,
+            script_names: f10,
+            structure: f11,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetails object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetails, A::Error> {
-                let mut f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAddress> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenue,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocuments,
-                > = None;
-                let mut f3: Option<i64> = None;
-                let mut f4: Option<
-                    Vec<crate::V2CoreAccountIdentityBusinessDetailsIdNumbers>,
-                > = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut f8: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsRegistrationDate,
-                > = None;
-                let mut f9: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
-                > = None;
-                let mut f10: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptNames,
-                > = None;
-                let mut f11: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsStructure,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "address" => f0 = crate::rt::de::next(&mut map)?,
-                        "annual_revenue" => f1 = crate::rt::de::next(&mut map)?,
-                        "documents" => f2 = crate::rt::de::next(&mut map)?,
-                        "estimated_worker_count" => f3 = crate::rt::de::next(&mut map)?,
-                        "id_numbers" => f4 = crate::rt::de::next(&mut map)?,
-                        "monthly_estimated_revenue" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "phone" => f6 = crate::rt::de::next(&mut map)?,
-                        "registered_name" => f7 = crate::rt::de::next(&mut map)?,
-                        "registration_date" => f8 = crate::rt::de::next(&mut map)?,
-                        "script_addresses" => f9 = crate::rt::de::next(&mut map)?,
-                        "script_names" => f10 = crate::rt::de::next(&mut map)?,
-                        "structure" => f11 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetails {
-                    address: f0,
-                    annual_revenue: f1,
-                    documents: f2,
-                    estimated_worker_count: f3,
-                    id_numbers: f4,
-                    monthly_estimated_revenue: f5,
-                    phone: f6,
-                    registered_name: f7,
-                    registration_date: f8,
-                    script_addresses: f9,
-                    script_names: f10,
-                    structure: f11,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20856,54 +21587,60 @@ pub struct V2CoreAccountIdentityBusinessDetailsAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsAddress object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetailsAddress object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -20957,41 +21694,37 @@ pub struct V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsAnnualRevenue object",
+            &["amount", "fiscal_year_end"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
+            amount: f0,
+            fiscal_year_end: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsAnnualRevenue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetailsAnnualRevenue object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsAnnualRevenue, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        "fiscal_year_end" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
-                    amount: f0,
-                    fiscal_year_end: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21030,45 +21763,38 @@ pub struct V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<i64>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount object",
+            &["currency", "value"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
+            currency: f0,
+            value: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "currency" => f0 = crate::rt::de::next(&mut map)?,
-                        "value" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
-                    currency: f0,
-                    value: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21143,95 +21869,103 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocuments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocuments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification,
+            >,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense,
+            >,
+            f2: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation,
+            >,
+            f3: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree,
+            >,
+            f4: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification,
+            >,
+            f5: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification,
+            >,
+            f6: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
+            >,
+            f7: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress,
+            >,
+            f8: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration,
+            >,
+            f9: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocuments object",
+            &[
+                "bank_account_ownership_verification",
+                "company_license",
+                "company_memorandum_of_association",
+                "company_ministerial_decree",
+                "company_registration_verification",
+                "company_tax_id_verification",
+                "primary_verification",
+                "proof_of_address",
+                "proof_of_registration",
+                "proof_of_ultimate_beneficial_ownership",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsDocuments {
+            bank_account_ownership_verification: f0,
+            company_license: f1,
+            company_memorandum_of_association: f2,
+            company_ministerial_decree: f3,
+            company_registration_verification: f4,
+            company_tax_id_verification: f5,
+            primary_verification: f6,
+            proof_of_address: f7,
+            proof_of_registration: f8,
+            proof_of_ultimate_beneficial_ownership: f9,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsDocuments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocuments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetailsDocuments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsDocuments, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification,
-                > = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification,
-                > = None;
-                let mut f6: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-                > = None;
-                let mut f7: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress,
-                > = None;
-                let mut f8: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration,
-                > = None;
-                let mut f9: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "bank_account_ownership_verification" => {
-                            f0 = crate::rt::de::next(&mut map)?;
-                        }
-                        "company_license" => f1 = crate::rt::de::next(&mut map)?,
-                        "company_memorandum_of_association" => {
-                            f2 = crate::rt::de::next(&mut map)?;
-                        }
-                        "company_ministerial_decree" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "company_registration_verification" => {
-                            f4 = crate::rt::de::next(&mut map)?;
-                        }
-                        "company_tax_id_verification" => {
-                            f5 = crate::rt::de::next(&mut map)?;
-                        }
-                        "primary_verification" => f6 = crate::rt::de::next(&mut map)?,
-                        "proof_of_address" => f7 = crate::rt::de::next(&mut map)?,
-                        "proof_of_registration" => f8 = crate::rt::de::next(&mut map)?,
-                        "proof_of_ultimate_beneficial_ownership" => {
-                            f9 = crate::rt::de::next(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsDocuments {
-                    bank_account_ownership_verification: f0,
-                    company_license: f1,
-                    company_memorandum_of_association: f2,
-                    company_ministerial_decree: f3,
-                    company_registration_verification: f4,
-                    company_tax_id_verification: f5,
-                    primary_verification: f6,
-                    proof_of_address: f7,
-                    proof_of_registration: f8,
-                    proof_of_ultimate_beneficial_ownership: f9,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21294,47 +22028,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVeri
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21387,6 +22128,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificati
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -21424,6 +22166,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
@@ -21435,47 +22184,53 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21526,6 +22281,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -21563,6 +22319,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
@@ -21574,47 +22337,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssoc
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21667,6 +22437,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -21704,6 +22475,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationT
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
@@ -21715,47 +22493,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21808,6 +22593,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -21845,6 +22631,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
@@ -21856,47 +22649,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerif
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -21933,47 +22733,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22010,49 +22817,56 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "front_back" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
+            >,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification object",
+            &["front_back", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
-                    front_back: f0.ok_or_else(|| crate::rt::de::missing("front_back"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    front_back: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "front_back"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22089,45 +22903,50 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFront
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "back" => f0 = crate::rt::de::next(&mut map)?,
-                        "front" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack object",
+            &["back", "front"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
                     back: f0,
-                    front: f1.ok_or_else(|| crate::rt::de::missing("front"))?,
+                    front: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "front")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22182,6 +23001,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -22219,6 +23039,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
@@ -22230,47 +23057,53 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22321,6 +23154,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -22358,6 +23192,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
@@ -22369,47 +23210,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22462,6 +23310,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -22499,6 +23348,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
@@ -22510,47 +23366,54 @@ pub struct V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficia
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -22603,6 +23466,7 @@ impl V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwner
 impl std::str::FromStr
 for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -22640,6 +23504,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsIdNumbers {
@@ -22651,41 +23522,48 @@ pub struct V2CoreAccountIdentityBusinessDetailsIdNumbers {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsIdNumbers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsIdNumbers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetailsIdNumbers object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsIdNumbers, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsIdNumbersType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "registrar" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsIdNumbers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsIdNumbersType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsIdNumbers object",
+            &["registrar", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsIdNumbers {
                     registrar: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsIdNumbers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23075,6 +23953,7 @@ impl V2CoreAccountIdentityBusinessDetailsIdNumbersType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityBusinessDetailsIdNumbersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -23223,6 +24102,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsIdNumb
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsIdNumbersType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
@@ -23232,44 +24117,35 @@ pub struct V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue object",
+            &["amount"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
+            amount: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amount" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
-                    amount: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23307,45 +24183,62 @@ pub struct V2CoreAccountIdentityBusinessDetailsRegistrationDate {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsRegistrationDate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsRegistrationDate object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsRegistrationDate, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "day" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "month" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "year" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsRegistrationDate object",
+            &["day", "month", "year"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2CoreAccountIdentityBusinessDetailsRegistrationDate {
-                    day: f0.ok_or_else(|| crate::rt::de::missing("day"))?,
-                    month: f1.ok_or_else(|| crate::rt::de::missing("month"))?,
-                    year: f2.ok_or_else(|| crate::rt::de::missing("year"))?,
+                    day: f0,
+                    month: f1,
+                    year: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "day"),
+                                    (b.f1.is_none(), "month"),
+                                    (b.f2.is_none(), "year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23381,46 +24274,38 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptAddresses {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKana>,
+            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptAddresses object",
+            &["kana", "kanji"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptAddresses {
+            kana: f0,
+            kanji: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptAddresses;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsScriptAddresses object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptAddresses, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKana,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "kana" => f0 = crate::rt::de::next(&mut map)?,
-                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptAddresses {
-                    kana: f0,
-                    kanji: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23469,60 +24354,61 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKana object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptAddressesKana;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKana object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsScriptAddressesKana,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23586,60 +24472,61 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23693,43 +24580,37 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptNames {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNames {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKana>,
+            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKanji>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptNames object",
+            &["kana", "kanji"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptNames {
+            kana: f0,
+            kanji: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsScriptNames {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptNames;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityBusinessDetailsScriptNames object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptNames, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKana,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKanji,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "kana" => f0 = crate::rt::de::next(&mut map)?,
-                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptNames {
-                    kana: f0,
-                    kanji: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23766,39 +24647,35 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptNamesKana object",
+            &["registered_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
+            registered_name: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptNamesKana;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsScriptNamesKana object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptNamesKana, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "registered_name" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
-                    registered_name: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -23832,39 +24709,35 @@ pub struct V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityBusinessDetailsScriptNamesKanji object",
+            &["registered_name"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
+            registered_name: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityBusinessDetailsScriptNamesKanji;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityBusinessDetailsScriptNamesKanji object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityBusinessDetailsScriptNamesKanji, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "registered_name" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
-                    registered_name: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24035,6 +24908,7 @@ impl V2CoreAccountIdentityBusinessDetailsStructure {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityBusinessDetailsStructure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -24138,6 +25012,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityBusinessDetailsStruct
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsStructure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountIdentityEntityType`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24170,6 +25050,7 @@ impl V2CoreAccountIdentityEntityType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityEntityType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -24198,6 +25079,12 @@ impl serde::Serialize for V2CoreAccountIdentityEntityType {
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityEntityType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 #[cfg(feature = "v2")]
@@ -24262,116 +25149,191 @@ pub struct V2CoreAccountIdentityIndividual {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividual {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividual;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividual object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividual, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>,
-                > = None;
-                let mut f2: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityAttestationsTermsOfService,
-                > = None;
-                let mut f4: Option<crate::V2CoreAccountIdentityIndividualAddress> = None;
-                let mut f5: Option<crate::rt::DateTime> = None;
-                let mut f6: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth> = None;
-                let mut f7: Option<crate::V2CoreAccountIdentityIndividualDocuments> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>,
-                > = None;
-                let mut f12: Option<crate::V2CoreAccountIdentityIndividualLegalGender> = None;
-                let mut f13: Option<crate::rt::Metadata> = None;
-                let mut f14: Option<Vec<String>> = None;
-                let mut f15: Option<String> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::PersonPoliticalExposure> = None;
-                let mut f18: Option<
-                    crate::V2CoreAccountIdentityIndividualRelationship,
-                > = None;
-                let mut f19: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
-                > = None;
-                let mut f20: Option<crate::V2CoreAccountIdentityIndividualScriptNames> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<crate::rt::DateTime> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "additional_addresses" => f1 = crate::rt::de::next(&mut map)?,
-                        "additional_names" => f2 = crate::rt::de::next(&mut map)?,
-                        "additional_terms_of_service" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "address" => f4 = crate::rt::de::next(&mut map)?,
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "date_of_birth" => f6 = crate::rt::de::next(&mut map)?,
-                        "documents" => f7 = crate::rt::de::next(&mut map)?,
-                        "email" => f8 = crate::rt::de::next(&mut map)?,
-                        "given_name" => f9 = crate::rt::de::next(&mut map)?,
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "id_numbers" => f11 = crate::rt::de::next(&mut map)?,
-                        "legal_gender" => f12 = crate::rt::de::next(&mut map)?,
-                        "metadata" => f13 = crate::rt::de::next(&mut map)?,
-                        "nationalities" => f14 = crate::rt::de::next(&mut map)?,
-                        "object" => f15 = Some(crate::rt::de::next(&mut map)?),
-                        "phone" => f16 = crate::rt::de::next(&mut map)?,
-                        "political_exposure" => f17 = crate::rt::de::next(&mut map)?,
-                        "relationship" => f18 = crate::rt::de::next(&mut map)?,
-                        "script_addresses" => f19 = crate::rt::de::next(&mut map)?,
-                        "script_names" => f20 = crate::rt::de::next(&mut map)?,
-                        "surname" => f21 = crate::rt::de::next(&mut map)?,
-                        "updated" => f22 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividual {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>>,
+            f2: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>>,
+            f3: Option<crate::V2CoreAccountIdentityAttestationsTermsOfService>,
+            f4: Option<crate::V2CoreAccountIdentityIndividualAddress>,
+            f5: Option<crate::rt::DateTime>,
+            f6: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
+            f7: Option<crate::V2CoreAccountIdentityIndividualDocuments>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>>,
+            f12: Option<crate::V2CoreAccountIdentityIndividualLegalGender>,
+            f13: Option<crate::rt::Metadata>,
+            f14: Option<Vec<String>>,
+            f15: Option<String>,
+            f16: Option<String>,
+            f17: Option<crate::PersonPoliticalExposure>,
+            f18: Option<crate::V2CoreAccountIdentityIndividualRelationship>,
+            f19: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses>,
+            f20: Option<crate::V2CoreAccountIdentityIndividualScriptNames>,
+            f21: Option<String>,
+            f22: Option<crate::rt::DateTime>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividual object",
+            &[
+                "account",
+                "additional_addresses",
+                "additional_names",
+                "additional_terms_of_service",
+                "address",
+                "created",
+                "date_of_birth",
+                "documents",
+                "email",
+                "given_name",
+                "id",
+                "id_numbers",
+                "legal_gender",
+                "metadata",
+                "nationalities",
+                "object",
+                "phone",
+                "political_exposure",
+                "relationship",
+                "script_addresses",
+                "script_names",
+                "surname",
+                "updated",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.optional(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.required(&mut b.f15),
+                16 => r.optional(&mut b.f16),
+                17 => r.optional(&mut b.f17),
+                18 => r.optional(&mut b.f18),
+                19 => r.optional(&mut b.f19),
+                20 => r.optional(&mut b.f20),
+                21 => r.optional(&mut b.f21),
+                22 => r.required(&mut b.f22),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11,
+                f12,
+                f13,
+                f14,
+                f15: Some(f15),
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22: Some(f22),
+            } => {
                 Ok(V2CoreAccountIdentityIndividual {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
+                    account: f0,
                     additional_addresses: f1,
                     additional_names: f2,
                     additional_terms_of_service: f3,
                     address: f4,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f5,
                     date_of_birth: f6,
                     documents: f7,
                     email: f8,
                     given_name: f9,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f10,
                     id_numbers: f11,
                     legal_gender: f12,
                     metadata: f13,
                     nationalities: f14,
-                    object: f15.ok_or_else(|| crate::rt::de::missing("object"))?,
+                    object: f15,
                     phone: f16,
                     political_exposure: f17,
                     relationship: f18,
                     script_addresses: f19,
                     script_names: f20,
                     surname: f21,
-                    updated: f22.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    updated: f22,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f5.is_none(), "created"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f15.is_none(), "object"),
+                                    (b.f22.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividual {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24475,62 +25437,87 @@ pub struct V2CoreAccountIdentityIndividualAdditionalAddresses {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountIdentityIndividualAdditionalAddresses {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualAdditionalAddresses;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityIndividualAdditionalAddresses object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualAdditionalAddresses, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<
-                    crate::V2CoreAccountIdentityIndividualAdditionalAddressesPurpose,
-                > = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "state" => f6 = crate::rt::de::next(&mut map)?,
-                        "town" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalAddresses {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<crate::V2CoreAccountIdentityIndividualAdditionalAddressesPurpose>,
+            f6: Option<String>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualAdditionalAddresses object",
+            &[
+                "city",
+                "country",
+                "line1",
+                "line2",
+                "postal_code",
+                "purpose",
+                "state",
+                "town",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2, f3, f4, f5: Some(f5), f6, f7 } => {
                 Ok(V2CoreAccountIdentityIndividualAdditionalAddresses {
                     city: f0,
                     country: f1,
                     line1: f2,
                     line2: f3,
                     postal_code: f4,
-                    purpose: f5.ok_or_else(|| crate::rt::de::missing("purpose"))?,
+                    purpose: f5,
                     state: f6,
                     town: f7,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f5.is_none(), "purpose")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityIndividualAdditionalAddresses {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24598,6 +25585,7 @@ impl V2CoreAccountIdentityIndividualAdditionalAddressesPurpose {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualAdditionalAddressesPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -24633,6 +25621,12 @@ for V2CoreAccountIdentityIndividualAdditionalAddressesPurpose {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalAddressesPurpose {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualAdditionalNames {
@@ -24648,47 +25642,61 @@ pub struct V2CoreAccountIdentityIndividualAdditionalNames {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualAdditionalNames {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualAdditionalNames;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualAdditionalNames object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualAdditionalNames, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityIndividualAdditionalNamesPurpose,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "full_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "given_name" => f1 = crate::rt::de::next(&mut map)?,
-                        "purpose" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "surname" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalNames {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<crate::V2CoreAccountIdentityIndividualAdditionalNamesPurpose>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualAdditionalNames object",
+            &["full_name", "given_name", "purpose", "surname"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2), f3 } => {
                 Ok(V2CoreAccountIdentityIndividualAdditionalNames {
                     full_name: f0,
                     given_name: f1,
-                    purpose: f2.ok_or_else(|| crate::rt::de::missing("purpose"))?,
+                    purpose: f2,
                     surname: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f2.is_none(), "purpose")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualAdditionalNames {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24745,6 +25753,7 @@ impl V2CoreAccountIdentityIndividualAdditionalNamesPurpose {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualAdditionalNamesPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -24779,6 +25788,12 @@ for V2CoreAccountIdentityIndividualAdditionalNamesPurpose {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalNamesPurpose {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualAddress {
@@ -24800,54 +25815,60 @@ pub struct V2CoreAccountIdentityIndividualAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualAddress object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountIdentityIndividualAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualAddress object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24903,42 +25924,61 @@ pub struct V2CoreAccountIdentityIndividualDateOfBirth {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDateOfBirth {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDateOfBirth;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualDateOfBirth object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualDateOfBirth, A::Error> {
-                let mut f0: Option<i64> = None;
-                let mut f1: Option<i64> = None;
-                let mut f2: Option<i64> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "day" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "month" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "year" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDateOfBirth {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<i64>,
+            f1: Option<i64>,
+            f2: Option<i64>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDateOfBirth object",
+            &["day", "month", "year"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2CoreAccountIdentityIndividualDateOfBirth {
-                    day: f0.ok_or_else(|| crate::rt::de::missing("day"))?,
-                    month: f1.ok_or_else(|| crate::rt::de::missing("month"))?,
-                    year: f2.ok_or_else(|| crate::rt::de::missing("year"))?,
+                    day: f0,
+                    month: f1,
+                    year: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "day"),
+                                    (b.f1.is_none(), "month"),
+                                    (b.f2.is_none(), "year"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDateOfBirth {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -24986,58 +26026,64 @@ pub struct V2CoreAccountIdentityIndividualDocuments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocuments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
+            >,
+            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassport>,
+            f2: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
+            >,
+            f3: Option<
+                crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
+            >,
+            f4: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisa>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDocuments object",
+            &[
+                "company_authorization",
+                "passport",
+                "primary_verification",
+                "secondary_verification",
+                "visa",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(V2CoreAccountIdentityIndividualDocuments {
+            company_authorization: f0,
+            passport: f1,
+            primary_verification: f2,
+            secondary_verification: f3,
+            visa: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocuments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDocuments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualDocuments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualDocuments, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsPassport,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsVisa,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "company_authorization" => f0 = crate::rt::de::next(&mut map)?,
-                        "passport" => f1 = crate::rt::de::next(&mut map)?,
-                        "primary_verification" => f2 = crate::rt::de::next(&mut map)?,
-                        "secondary_verification" => f3 = crate::rt::de::next(&mut map)?,
-                        "visa" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualDocuments {
-                    company_authorization: f0,
-                    passport: f1,
-                    primary_verification: f2,
-                    secondary_verification: f3,
-                    visa: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25085,47 +26131,53 @@ pub struct V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
-                A::Error,
-            > {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<
+                crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25176,6 +26228,7 @@ impl V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
 impl std::str::FromStr
 for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -25213,6 +26266,13 @@ for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualDocumentsPassport {
@@ -25224,41 +26284,50 @@ pub struct V2CoreAccountIdentityIndividualDocumentsPassport {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsPassport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDocumentsPassport;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualDocumentsPassport object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualDocumentsPassport, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsPassportType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsPassport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassportType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDocumentsPassport object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsPassport {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsPassport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25304,6 +26373,7 @@ impl V2CoreAccountIdentityIndividualDocumentsPassportType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualDocumentsPassportType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -25337,6 +26407,12 @@ for V2CoreAccountIdentityIndividualDocumentsPassportType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsPassportType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
@@ -25348,49 +26424,56 @@ pub struct V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDocumentsSecondaryVerification;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountIdentityIndividualDocumentsSecondaryVerification object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "front_back" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
+            >,
+            f1: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDocumentsSecondaryVerification object",
+            &["front_back", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
-                    front_back: f0.ok_or_else(|| crate::rt::de::missing("front_back"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    front_back: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "front_back"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25425,41 +26508,50 @@ pub struct V2CoreAccountIdentityIndividualDocumentsVisa {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsVisa {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualDocumentsVisa;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualDocumentsVisa object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualDocumentsVisa, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsVisaType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "files" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsVisa {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisaType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualDocumentsVisa object",
+            &["files", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsVisa {
-                    files: f0.ok_or_else(|| crate::rt::de::missing("files"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsVisa {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25505,6 +26597,7 @@ impl V2CoreAccountIdentityIndividualDocumentsVisaType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualDocumentsVisaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -25537,6 +26630,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualDocumentsVi
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsVisaType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualIdNumbers {
@@ -25546,38 +26645,45 @@ pub struct V2CoreAccountIdentityIndividualIdNumbers {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualIdNumbers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualIdNumbers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualIdNumbers object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualIdNumbers, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityIndividualIdNumbersType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "type" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualIdNumbers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityIndividualIdNumbersType>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualIdNumbers object",
+            &["type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2CoreAccountIdentityIndividualIdNumbers {
-                    r#type: f0.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualIdNumbers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -25850,6 +26956,7 @@ impl V2CoreAccountIdentityIndividualIdNumbersType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualIdNumbersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -25957,6 +27064,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualIdNumbersTy
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualIdNumbersType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountIdentityIndividualLegalGender`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -25983,6 +27096,7 @@ impl V2CoreAccountIdentityIndividualLegalGender {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountIdentityIndividualLegalGender {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -26012,6 +27126,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualLegalGender
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualLegalGender {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountIdentityIndividualRelationship {
@@ -26035,57 +27155,73 @@ pub struct V2CoreAccountIdentityIndividualRelationship {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualRelationship {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+            f5: Option<crate::rt::Decimal>,
+            f6: Option<bool>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualRelationship object",
+            &[
+                "authorizer",
+                "director",
+                "executive",
+                "legal_guardian",
+                "owner",
+                "percent_ownership",
+                "representative",
+                "title",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(V2CoreAccountIdentityIndividualRelationship {
+            authorizer: f0,
+            director: f1,
+            executive: f2,
+            legal_guardian: f3,
+            owner: f4,
+            percent_ownership: f5,
+            representative: f6,
+            title: f7,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualRelationship {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualRelationship;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualRelationship object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualRelationship, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::rt::Decimal> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
-                        "director" => f1 = crate::rt::de::next(&mut map)?,
-                        "executive" => f2 = crate::rt::de::next(&mut map)?,
-                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
-                        "owner" => f4 = crate::rt::de::next(&mut map)?,
-                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
-                        "representative" => f6 = crate::rt::de::next(&mut map)?,
-                        "title" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualRelationship {
-                    authorizer: f0,
-                    director: f1,
-                    executive: f2,
-                    legal_guardian: f3,
-                    owner: f4,
-                    percent_ownership: f5,
-                    representative: f6,
-                    title: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -26142,43 +27278,37 @@ pub struct V2CoreAccountIdentityIndividualScriptNames {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNames {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountIdentityIndividualScriptNamesKana>,
+            f1: Option<crate::V2CoreAccountIdentityIndividualScriptNamesKanji>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualScriptNames object",
+            &["kana", "kanji"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityIndividualScriptNames {
+            kana: f0,
+            kanji: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNames {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualScriptNames;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualScriptNames object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualScriptNames, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityIndividualScriptNamesKana,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualScriptNamesKanji,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "kana" => f0 = crate::rt::de::next(&mut map)?,
-                        "kanji" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualScriptNames {
-                    kana: f0,
-                    kanji: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -26217,39 +27347,37 @@ pub struct V2CoreAccountIdentityIndividualScriptNamesKana {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNamesKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualScriptNamesKana object",
+            &["given_name", "surname"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityIndividualScriptNamesKana {
+            given_name: f0,
+            surname: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNamesKana {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualScriptNamesKana;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualScriptNamesKana object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualScriptNamesKana, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "given_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "surname" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualScriptNamesKana {
-                    given_name: f0,
-                    surname: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -26288,39 +27416,37 @@ pub struct V2CoreAccountIdentityIndividualScriptNamesKanji {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNamesKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountIdentityIndividualScriptNamesKanji object",
+            &["given_name", "surname"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountIdentityIndividualScriptNamesKanji {
+            given_name: f0,
+            surname: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountIdentityIndividualScriptNamesKanji {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountIdentityIndividualScriptNamesKanji;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountIdentityIndividualScriptNamesKanji object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountIdentityIndividualScriptNamesKanji, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "given_name" => f0 = crate::rt::de::next(&mut map)?,
-                        "surname" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountIdentityIndividualScriptNamesKanji {
-                    given_name: f0,
-                    surname: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -26359,39 +27485,37 @@ pub struct V2CoreAccountRequirements {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>>,
+            f1: Option<crate::V2CoreAccountFutureRequirementsSummary>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountRequirements object",
+            &["entries", "summary"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountRequirements {
+            entries: f0,
+            summary: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountRequirements {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountRequirements;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountRequirements object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountRequirements, A::Error> {
-                let mut f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>> = None;
-                let mut f1: Option<crate::V2CoreAccountFutureRequirementsSummary> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "entries" => f0 = crate::rt::de::next(&mut map)?,
-                        "summary" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountRequirements {
-                    entries: f0,
-                    summary: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

@@ -41,6 +41,7 @@ impl CreateV2CoreAccountLink {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountLink {
     type Output = crate::V2CoreAccountLink;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountLinks",
@@ -268,6 +269,7 @@ impl CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
 impl std::str::FromStr
 for CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -412,6 +414,7 @@ impl CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -478,6 +481,7 @@ impl CreateV2CoreAccountLinkUseCaseType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountLinkUseCaseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -534,54 +538,92 @@ impl V2CoreAccountLink {
     pub const OBJECT_NAME: &'static str = "v2.core.account_link";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountLink;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.account_link object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountLink, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<crate::rt::DateTime> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<crate::rt::Secret<String>> = None;
-                let mut f5: Option<crate::V2CoreAccountLinkUseCase> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "use_case" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountLink {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<crate::rt::DateTime>,
+            f3: Option<bool>,
+            f4: Option<crate::rt::Secret<String>>,
+            f5: Option<crate::V2CoreAccountLinkUseCase>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.account_link object",
+            &[
+                "account",
+                "created",
+                "expires_at",
+                "livemode",
+                "object",
+                "url",
+                "use_case",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                6 => r.required(&mut b.f5),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5: Some(f5),
+            } => {
                 Ok(V2CoreAccountLink {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires_at: f2.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    url: f4.ok_or_else(|| crate::rt::de::missing("url"))?,
-                    use_case: f5.ok_or_else(|| crate::rt::de::missing("use_case"))?,
+                    account: f0,
+                    created: f1,
+                    expires_at: f2,
+                    livemode: f3,
+                    url: f4,
+                    use_case: f5,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "expires_at"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "url"),
+                                    (b.f5.is_none(), "use_case"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -623,42 +665,55 @@ pub struct V2CoreAccountLinkUseCase {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCase {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountLinkUseCase;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountLinkUseCase object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountLinkUseCase, A::Error> {
-                let mut f0: Option<crate::V2CoreAccountLinkUseCaseAccountOnboarding> = None;
-                let mut f1: Option<crate::V2CoreAccountLinkUseCaseAccountUpdate> = None;
-                let mut f2: Option<crate::V2CoreAccountLinkUseCaseType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account_onboarding" => f0 = crate::rt::de::next(&mut map)?,
-                        "account_update" => f1 = crate::rt::de::next(&mut map)?,
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountLinkUseCase {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreAccountLinkUseCaseAccountOnboarding>,
+            f1: Option<crate::V2CoreAccountLinkUseCaseAccountUpdate>,
+            f2: Option<crate::V2CoreAccountLinkUseCaseType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountLinkUseCase object",
+            &["account_onboarding", "account_update", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1, f2: Some(f2) } => {
                 Ok(V2CoreAccountLinkUseCase {
                     account_onboarding: f0,
                     account_update: f1,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCase {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -706,51 +761,68 @@ pub struct V2CoreAccountLinkUseCaseAccountOnboarding {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountOnboarding {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountLinkUseCaseAccountOnboarding;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountLinkUseCaseAccountOnboarding object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountLinkUseCaseAccountOnboarding, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
-                > = None;
-                let mut f1: Option<
-                    Vec<crate::V2CoreAccountLinkUseCaseAccountOnboardingConfigurations>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collection_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "configurations" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "refresh_url" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboarding {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
+            >,
+            f1: Option<
+                Vec<crate::V2CoreAccountLinkUseCaseAccountOnboardingConfigurations>,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountLinkUseCaseAccountOnboarding object",
+            &["collection_options", "configurations", "refresh_url", "return_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3 } => {
                 Ok(V2CoreAccountLinkUseCaseAccountOnboarding {
                     collection_options: f0,
-                    configurations: f1
-                        .ok_or_else(|| crate::rt::de::missing("configurations"))?,
-                    refresh_url: f2
-                        .ok_or_else(|| crate::rt::de::missing("refresh_url"))?,
+                    configurations: f1,
+                    refresh_url: f2,
                     return_url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "configurations"),
+                                    (b.f2.is_none(), "refresh_url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountOnboarding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -795,49 +867,42 @@ pub struct V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields,
+            >,
+            f1: Option<
+                crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements,
+            >,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions object",
+            &["fields", "future_requirements"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
+            fields: f0,
+            future_requirements: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de>
 for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "fields" => f0 = crate::rt::de::next(&mut map)?,
-                        "future_requirements" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
-                    fields: f0,
-                    future_requirements: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -897,6 +962,7 @@ impl V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields {
 impl std::str::FromStr
 for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -936,6 +1002,13 @@ for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -969,6 +1042,7 @@ impl V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirement
 impl std::str::FromStr
 for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1008,6 +1082,13 @@ for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountLinkUseCaseAccountOnboardingConfigurations`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1043,6 +1124,7 @@ impl V2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1084,6 +1166,12 @@ for V2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreAccountLinkUseCaseAccountUpdate {
@@ -1101,51 +1189,66 @@ pub struct V2CoreAccountLinkUseCaseAccountUpdate {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountLinkUseCaseAccountUpdate;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountLinkUseCaseAccountUpdate object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountLinkUseCaseAccountUpdate, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
-                > = None;
-                let mut f1: Option<
-                    Vec<crate::V2CoreAccountLinkUseCaseAccountUpdateConfigurations>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "collection_options" => f0 = crate::rt::de::next(&mut map)?,
-                        "configurations" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "refresh_url" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "return_url" => f3 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountUpdate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
+            >,
+            f1: Option<Vec<crate::V2CoreAccountLinkUseCaseAccountUpdateConfigurations>>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountLinkUseCaseAccountUpdate object",
+            &["collection_options", "configurations", "refresh_url", "return_url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1), f2: Some(f2), f3 } => {
                 Ok(V2CoreAccountLinkUseCaseAccountUpdate {
                     collection_options: f0,
-                    configurations: f1
-                        .ok_or_else(|| crate::rt::de::missing("configurations"))?,
-                    refresh_url: f2
-                        .ok_or_else(|| crate::rt::de::missing("refresh_url"))?,
+                    configurations: f1,
+                    refresh_url: f2,
                     return_url: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "configurations"),
+                                    (b.f2.is_none(), "refresh_url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseAccountUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1203,6 +1306,7 @@ impl V2CoreAccountLinkUseCaseAccountUpdateConfigurations {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountLinkUseCaseAccountUpdateConfigurations {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1243,6 +1347,12 @@ for V2CoreAccountLinkUseCaseAccountUpdateConfigurations {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountUpdateConfigurations {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreAccountLinkUseCaseType`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1269,6 +1379,7 @@ impl V2CoreAccountLinkUseCaseType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreAccountLinkUseCaseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1295,5 +1406,11 @@ impl serde::Serialize for V2CoreAccountLinkUseCaseType {
 impl<'de> serde::Deserialize<'de> for V2CoreAccountLinkUseCaseType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountLinkUseCaseType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -307,6 +307,7 @@ impl CreateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersons",
@@ -1069,6 +1070,7 @@ impl UpdateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonsId",
@@ -1448,103 +1450,158 @@ impl V2CoreAccountPerson {
     pub const OBJECT_NAME: &'static str = "v2.core.account_person";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountPerson {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountPerson;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.account_person object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountPerson, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>,
-                > = None;
-                let mut f2: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityAttestationsTermsOfService,
-                > = None;
-                let mut f4: Option<crate::V2CoreAccountPersonAddress> = None;
-                let mut f5: Option<crate::rt::DateTime> = None;
-                let mut f6: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth> = None;
-                let mut f7: Option<crate::V2CoreAccountPersonDocuments> = None;
-                let mut f8: Option<String> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<
-                    Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>,
-                > = None;
-                let mut f12: Option<crate::V2CoreAccountIdentityIndividualLegalGender> = None;
-                let mut f13: Option<bool> = None;
-                let mut f14: Option<crate::rt::Metadata> = None;
-                let mut f15: Option<Vec<String>> = None;
-                let mut f16: Option<String> = None;
-                let mut f17: Option<crate::PersonPoliticalExposure> = None;
-                let mut f18: Option<crate::V2CoreAccountPersonRelationship> = None;
-                let mut f19: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
-                > = None;
-                let mut f20: Option<crate::V2CoreAccountIdentityIndividualScriptNames> = None;
-                let mut f21: Option<String> = None;
-                let mut f22: Option<crate::rt::DateTime> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "account" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "additional_addresses" => f1 = crate::rt::de::next(&mut map)?,
-                        "additional_names" => f2 = crate::rt::de::next(&mut map)?,
-                        "additional_terms_of_service" => {
-                            f3 = crate::rt::de::next(&mut map)?;
-                        }
-                        "address" => f4 = crate::rt::de::next(&mut map)?,
-                        "created" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "date_of_birth" => f6 = crate::rt::de::next(&mut map)?,
-                        "documents" => f7 = crate::rt::de::next(&mut map)?,
-                        "email" => f8 = crate::rt::de::next(&mut map)?,
-                        "given_name" => f9 = crate::rt::de::next(&mut map)?,
-                        "id" => f10 = Some(crate::rt::de::next(&mut map)?),
-                        "id_numbers" => f11 = crate::rt::de::next(&mut map)?,
-                        "legal_gender" => f12 = crate::rt::de::next(&mut map)?,
-                        "livemode" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f14 = crate::rt::de::next(&mut map)?,
-                        "nationalities" => f15 = crate::rt::de::next(&mut map)?,
-                        "phone" => f16 = crate::rt::de::next(&mut map)?,
-                        "political_exposure" => f17 = crate::rt::de::next(&mut map)?,
-                        "relationship" => f18 = crate::rt::de::next(&mut map)?,
-                        "script_addresses" => f19 = crate::rt::de::next(&mut map)?,
-                        "script_names" => f20 = crate::rt::de::next(&mut map)?,
-                        "surname" => f21 = crate::rt::de::next(&mut map)?,
-                        "updated" => f22 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountPerson {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>>,
+            f2: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>>,
+            f3: Option<crate::V2CoreAccountIdentityAttestationsTermsOfService>,
+            f4: Option<crate::V2CoreAccountPersonAddress>,
+            f5: Option<crate::rt::DateTime>,
+            f6: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
+            f7: Option<crate::V2CoreAccountPersonDocuments>,
+            f8: Option<String>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>>,
+            f12: Option<crate::V2CoreAccountIdentityIndividualLegalGender>,
+            f13: Option<bool>,
+            f14: Option<crate::rt::Metadata>,
+            f15: Option<Vec<String>>,
+            f16: Option<String>,
+            f17: Option<crate::PersonPoliticalExposure>,
+            f18: Option<crate::V2CoreAccountPersonRelationship>,
+            f19: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses>,
+            f20: Option<crate::V2CoreAccountIdentityIndividualScriptNames>,
+            f21: Option<String>,
+            f22: Option<crate::rt::DateTime>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+            f16: None,
+            f17: None,
+            f18: None,
+            f19: None,
+            f20: None,
+            f21: None,
+            f22: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.account_person object",
+            &[
+                "account",
+                "additional_addresses",
+                "additional_names",
+                "additional_terms_of_service",
+                "address",
+                "created",
+                "date_of_birth",
+                "documents",
+                "email",
+                "given_name",
+                "id",
+                "id_numbers",
+                "legal_gender",
+                "livemode",
+                "metadata",
+                "nationalities",
+                "object",
+                "phone",
+                "political_exposure",
+                "relationship",
+                "script_addresses",
+                "script_names",
+                "surname",
+                "updated",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.optional(&mut b.f9),
+                10 => r.required(&mut b.f10),
+                11 => r.optional(&mut b.f11),
+                12 => r.optional(&mut b.f12),
+                13 => r.required(&mut b.f13),
+                14 => r.optional(&mut b.f14),
+                15 => r.optional(&mut b.f15),
+                16 => r.skip(),
+                17 => r.optional(&mut b.f16),
+                18 => r.optional(&mut b.f17),
+                19 => r.optional(&mut b.f18),
+                20 => r.optional(&mut b.f19),
+                21 => r.optional(&mut b.f20),
+                22 => r.optional(&mut b.f21),
+                23 => r.required(&mut b.f22),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1,
+                f2,
+                f3,
+                f4,
+                f5: Some(f5),
+                f6,
+                f7,
+                f8,
+                f9,
+                f10: Some(f10),
+                f11,
+                f12,
+                f13: Some(f13),
+                f14,
+                f15,
+                f16,
+                f17,
+                f18,
+                f19,
+                f20,
+                f21,
+                f22: Some(f22),
+            } => {
                 Ok(V2CoreAccountPerson {
-                    account: f0.ok_or_else(|| crate::rt::de::missing("account"))?,
+                    account: f0,
                     additional_addresses: f1,
                     additional_names: f2,
                     additional_terms_of_service: f3,
                     address: f4,
-                    created: f5.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f5,
                     date_of_birth: f6,
                     documents: f7,
                     email: f8,
                     given_name: f9,
-                    id: f10.ok_or_else(|| crate::rt::de::missing("id"))?,
+                    id: f10,
                     id_numbers: f11,
                     legal_gender: f12,
-                    livemode: f13.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    livemode: f13,
                     metadata: f14,
                     nationalities: f15,
                     phone: f16,
@@ -1553,12 +1610,33 @@ impl<'de> serde::Deserialize<'de> for V2CoreAccountPerson {
                     script_addresses: f19,
                     script_names: f20,
                     surname: f21,
-                    updated: f22.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    updated: f22,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "account"),
+                                    (b.f5.is_none(), "created"),
+                                    (b.f10.is_none(), "id"),
+                                    (b.f13.is_none(), "livemode"),
+                                    (b.f22.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountPerson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1661,54 +1739,60 @@ pub struct V2CoreAccountPersonAddress {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountPersonAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            f5: Option<String>,
+            f6: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountPersonAddress object",
+            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        Ok(V2CoreAccountPersonAddress {
+            city: f0,
+            country: f1,
+            line1: f2,
+            line2: f3,
+            postal_code: f4,
+            state: f5,
+            town: f6,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonAddress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountPersonAddress;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountPersonAddress object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountPersonAddress, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<String> = None;
-                let mut f6: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "city" => f0 = crate::rt::de::next(&mut map)?,
-                        "country" => f1 = crate::rt::de::next(&mut map)?,
-                        "line1" => f2 = crate::rt::de::next(&mut map)?,
-                        "line2" => f3 = crate::rt::de::next(&mut map)?,
-                        "postal_code" => f4 = crate::rt::de::next(&mut map)?,
-                        "state" => f5 = crate::rt::de::next(&mut map)?,
-                        "town" => f6 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountPersonAddress {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
-                    state: f5,
-                    town: f6,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1774,58 +1858,64 @@ pub struct V2CoreAccountPersonDocuments {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountPersonDocuments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
+            >,
+            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassport>,
+            f2: Option<
+                crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
+            >,
+            f3: Option<
+                crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
+            >,
+            f4: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisa>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountPersonDocuments object",
+            &[
+                "company_authorization",
+                "passport",
+                "primary_verification",
+                "secondary_verification",
+                "visa",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4 } = b;
+        Ok(V2CoreAccountPersonDocuments {
+            company_authorization: f0,
+            passport: f1,
+            primary_verification: f2,
+            secondary_verification: f3,
+            visa: f4,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonDocuments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountPersonDocuments;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountPersonDocuments object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountPersonDocuments, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
-                > = None;
-                let mut f1: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsPassport,
-                > = None;
-                let mut f2: Option<
-                    crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
-                > = None;
-                let mut f3: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
-                > = None;
-                let mut f4: Option<
-                    crate::V2CoreAccountIdentityIndividualDocumentsVisa,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "company_authorization" => f0 = crate::rt::de::next(&mut map)?,
-                        "passport" => f1 = crate::rt::de::next(&mut map)?,
-                        "primary_verification" => f2 = crate::rt::de::next(&mut map)?,
-                        "secondary_verification" => f3 = crate::rt::de::next(&mut map)?,
-                        "visa" => f4 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountPersonDocuments {
-                    company_authorization: f0,
-                    passport: f1,
-                    primary_verification: f2,
-                    secondary_verification: f3,
-                    visa: f4,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1885,57 +1975,73 @@ pub struct V2CoreAccountPersonRelationship {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreAccountPersonRelationship {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<bool>,
+            f1: Option<bool>,
+            f2: Option<bool>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+            f5: Option<crate::rt::Decimal>,
+            f6: Option<bool>,
+            f7: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreAccountPersonRelationship object",
+            &[
+                "authorizer",
+                "director",
+                "executive",
+                "legal_guardian",
+                "owner",
+                "percent_ownership",
+                "representative",
+                "title",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.optional(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.optional(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.optional(&mut b.f6),
+                7 => r.optional(&mut b.f7),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        Ok(V2CoreAccountPersonRelationship {
+            authorizer: f0,
+            director: f1,
+            executive: f2,
+            legal_guardian: f3,
+            owner: f4,
+            percent_ownership: f5,
+            representative: f6,
+            title: f7,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonRelationship {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountPersonRelationship;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreAccountPersonRelationship object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountPersonRelationship, A::Error> {
-                let mut f0: Option<bool> = None;
-                let mut f1: Option<bool> = None;
-                let mut f2: Option<bool> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut f5: Option<crate::rt::Decimal> = None;
-                let mut f6: Option<bool> = None;
-                let mut f7: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "authorizer" => f0 = crate::rt::de::next(&mut map)?,
-                        "director" => f1 = crate::rt::de::next(&mut map)?,
-                        "executive" => f2 = crate::rt::de::next(&mut map)?,
-                        "legal_guardian" => f3 = crate::rt::de::next(&mut map)?,
-                        "owner" => f4 = crate::rt::de::next(&mut map)?,
-                        "percent_ownership" => f5 = crate::rt::de::next(&mut map)?,
-                        "representative" => f6 = crate::rt::de::next(&mut map)?,
-                        "title" => f7 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreAccountPersonRelationship {
-                    authorizer: f0,
-                    director: f1,
-                    executive: f2,
-                    legal_guardian: f3,
-                    owner: f4,
-                    percent_ownership: f5,
-                    representative: f6,
-                    title: f7,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

@@ -298,6 +298,7 @@ impl PersonTokensV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
     type Output = crate::V2CoreAccountPersonToken;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonTokens",
@@ -708,51 +709,78 @@ impl V2CoreAccountPersonToken {
     pub const OBJECT_NAME: &'static str = "v2.core.account_person_token";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountPersonToken;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.account_person_token object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountPersonToken, A::Error> {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "used" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountPersonToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.account_person_token object",
+            &["created", "expires_at", "id", "livemode", "object", "used"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(V2CoreAccountPersonToken {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires_at: f1.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    used: f4.ok_or_else(|| crate::rt::de::missing("used"))?,
+                    created: f0,
+                    expires_at: f1,
+                    id: f2,
+                    livemode: f3,
+                    used: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "expires_at"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "used"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountPersonToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

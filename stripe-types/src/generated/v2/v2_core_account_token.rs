@@ -77,6 +77,7 @@ impl CreateV2CoreAccountToken {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountToken {
     type Output = crate::V2CoreAccountToken;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountTokens",
@@ -1180,6 +1181,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershi
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1280,6 +1282,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType 
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1380,6 +1383,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOf
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1480,6 +1484,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialD
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1696,6 +1701,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1796,6 +1802,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType 
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1896,6 +1903,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1996,6 +2004,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBene
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -2653,6 +2662,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3633,6 +3643,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsStructure {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityBusinessDetailsStructure {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -3777,6 +3788,7 @@ impl CreateV2CoreAccountTokenIdentityEntityType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityEntityType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4217,6 +4229,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose {
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4349,6 +4362,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose {
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4695,6 +4709,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4794,6 +4809,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType {
 impl std::str::FromStr
 for CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -4926,6 +4942,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5254,6 +5271,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualIdNumbersType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualIdNumbersType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5516,6 +5534,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualLegalGender {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualLegalGender {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -5833,51 +5852,78 @@ impl V2CoreAccountToken {
     pub const OBJECT_NAME: &'static str = "v2.core.account_token";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreAccountToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreAccountToken;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.account_token object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreAccountToken, A::Error> {
-                let mut f0: Option<crate::rt::DateTime> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<bool> = None;
-                let mut f4: Option<bool> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "created" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "expires_at" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "id" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "used" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreAccountToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::rt::DateTime>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<String>,
+            f3: Option<bool>,
+            f4: Option<bool>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.account_token object",
+            &["created", "expires_at", "id", "livemode", "object", "used"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.skip(),
+                5 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(V2CoreAccountToken {
-                    created: f0.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    expires_at: f1.ok_or_else(|| crate::rt::de::missing("expires_at"))?,
-                    id: f2.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f3.ok_or_else(|| crate::rt::de::missing("livemode"))?,
-                    used: f4.ok_or_else(|| crate::rt::de::missing("used"))?,
+                    created: f0,
+                    expires_at: f1,
+                    id: f2,
+                    livemode: f3,
+                    used: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "created"),
+                                    (b.f1.is_none(), "expires_at"),
+                                    (b.f2.is_none(), "id"),
+                                    (b.f3.is_none(), "livemode"),
+                                    (b.f4.is_none(), "used"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreAccountToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

@@ -194,6 +194,7 @@ impl PingV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PingV2CoreEventDestination {
     type Output = crate::V2CoreEvent;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdPing",
@@ -288,63 +289,108 @@ impl V2CoreEvent {
     pub const OBJECT_NAME: &'static str = "v2.core.event";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEvent;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEvent, A::Error> {
-                let mut f0: Option<serde_json::Value> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::rt::DateTime> = None;
-                let mut f3: Option<serde_json::Value> = None;
-                let mut f4: Option<String> = None;
-                let mut f5: Option<bool> = None;
-                let mut f6: Option<crate::V2CoreEventReason> = None;
-                let mut f7: Option<crate::V2CoreEventRelatedObject> = None;
-                let mut f8: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "changes" => f0 = crate::rt::de::next(&mut map)?,
-                        "context" => f1 = crate::rt::de::next(&mut map)?,
-                        "created" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "data" => f3 = crate::rt::de::next(&mut map)?,
-                        "id" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f5 = Some(crate::rt::de::next(&mut map)?),
-                        "reason" => f6 = crate::rt::de::next(&mut map)?,
-                        "related_object" => f7 = crate::rt::de::next(&mut map)?,
-                        "type" => f8 = Some(crate::rt::de::next(&mut map)?),
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEvent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<serde_json::Value>,
+            f1: Option<String>,
+            f2: Option<crate::rt::DateTime>,
+            f3: Option<serde_json::Value>,
+            f4: Option<String>,
+            f5: Option<bool>,
+            f6: Option<crate::V2CoreEventReason>,
+            f7: Option<crate::V2CoreEventRelatedObject>,
+            f8: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.event object",
+            &[
+                "changes",
+                "context",
+                "created",
+                "data",
+                "id",
+                "livemode",
+                "object",
+                "reason",
+                "related_object",
+                "type",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.optional(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.required(&mut b.f5),
+                6 => r.skip(),
+                7 => r.optional(&mut b.f6),
+                8 => r.optional(&mut b.f7),
+                9 => r.required(&mut b.f8),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1,
+                f2: Some(f2),
+                f3,
+                f4: Some(f4),
+                f5: Some(f5),
+                f6,
+                f7,
+                f8: Some(f8),
+            } => {
                 Ok(V2CoreEvent {
                     changes: f0,
                     context: f1,
-                    created: f2.ok_or_else(|| crate::rt::de::missing("created"))?,
+                    created: f2,
                     data: f3,
-                    id: f4.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f5.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f4,
+                    livemode: f5,
                     reason: f6,
                     related_object: f7,
-                    r#type: f8.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f8,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f2.is_none(), "created"),
+                                    (b.f4.is_none(), "id"),
+                                    (b.f5.is_none(), "livemode"),
+                                    (b.f8.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -397,39 +443,48 @@ pub struct V2CoreEventReason {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventReason;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventReason object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventReason, A::Error> {
-                let mut f0: Option<crate::V2CoreEventReasonRequest> = None;
-                let mut f1: Option<crate::V2CoreEventReasonType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "request" => f0 = crate::rt::de::next(&mut map)?,
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventReason {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreEventReasonRequest>,
+            f1: Option<crate::V2CoreEventReasonType>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventReason object",
+            &["request", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0, f1: Some(f1) } => {
                 Ok(V2CoreEventReason {
                     request: f0,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -466,40 +521,53 @@ pub struct V2CoreEventReasonRequest {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventReasonRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventReasonRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventReasonRequest object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventReasonRequest, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "idempotency_key" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventReasonRequest {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventReasonRequest object",
+            &["id", "idempotency_key"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2CoreEventReasonRequest {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    idempotency_key: f1
-                        .ok_or_else(|| crate::rt::de::missing("idempotency_key"))?,
+                    id: f0,
+                    idempotency_key: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "id"),
+                                    (b.f1.is_none(), "idempotency_key"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventReasonRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -545,6 +613,7 @@ impl V2CoreEventReasonType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventReasonType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -573,6 +642,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventReasonType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventReasonType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreEventRelatedObject {
@@ -586,42 +661,61 @@ pub struct V2CoreEventRelatedObject {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventRelatedObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventRelatedObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventRelatedObject object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventRelatedObject, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "url" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventRelatedObject {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventRelatedObject object",
+            &["id", "type", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2CoreEventRelatedObject {
-                    id: f0.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
-                    url: f2.ok_or_else(|| crate::rt::de::missing("url"))?,
+                    id: f0,
+                    r#type: f1,
+                    url: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "id"),
+                                    (b.f1.is_none(), "type"),
+                                    (b.f2.is_none(), "url"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventRelatedObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

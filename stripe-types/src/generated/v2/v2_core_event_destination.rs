@@ -144,6 +144,7 @@ impl CreateV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinations",
@@ -215,6 +216,7 @@ impl CreateV2CoreEventDestinationEventPayload {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreEventDestinationEventPayload {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -269,6 +271,7 @@ impl CreateV2CoreEventDestinationEventsFrom {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreEventDestinationEventsFrom {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -327,6 +330,7 @@ impl CreateV2CoreEventDestinationInclude {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreEventDestinationInclude {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -385,6 +389,7 @@ impl CreateV2CoreEventDestinationType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for CreateV2CoreEventDestinationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -470,6 +475,7 @@ impl DisableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for DisableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdDisable",
@@ -518,6 +524,7 @@ impl EnableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdEnable",
@@ -638,6 +645,7 @@ impl ListV2CoreEventDestinationsInclude {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for ListV2CoreEventDestinationsInclude {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -758,6 +766,7 @@ impl RetrieveV2CoreEventDestinationInclude {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for RetrieveV2CoreEventDestinationInclude {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -897,6 +906,7 @@ impl UpdateV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsId",
@@ -960,87 +970,156 @@ impl V2CoreEventDestination {
     pub const OBJECT_NAME: &'static str = "v2.core.event_destination";
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestination {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventDestination;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.core.event_destination object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventDestination, A::Error> {
-                let mut f0: Option<crate::V2CoreEventDestinationAmazonEventbridge> = None;
-                let mut f1: Option<crate::rt::DateTime> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<Vec<String>> = None;
-                let mut f4: Option<crate::V2CoreEventDestinationEventPayload> = None;
-                let mut f5: Option<Vec<crate::V2CoreEventDestinationEventsFrom>> = None;
-                let mut f6: Option<String> = None;
-                let mut f7: Option<bool> = None;
-                let mut f8: Option<crate::rt::Metadata> = None;
-                let mut f9: Option<String> = None;
-                let mut f10: Option<String> = None;
-                let mut f11: Option<crate::V2CoreEventDestinationStatus> = None;
-                let mut f12: Option<crate::V2CoreEventDestinationStatusDetails> = None;
-                let mut f13: Option<crate::V2CoreEventDestinationType> = None;
-                let mut f14: Option<crate::rt::DateTime> = None;
-                let mut f15: Option<crate::V2CoreEventDestinationWebhookEndpoint> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "amazon_eventbridge" => f0 = crate::rt::de::next(&mut map)?,
-                        "created" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "description" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "enabled_events" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "event_payload" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        "events_from" => f5 = crate::rt::de::next(&mut map)?,
-                        "id" => f6 = Some(crate::rt::de::next(&mut map)?),
-                        "livemode" => f7 = Some(crate::rt::de::next(&mut map)?),
-                        "metadata" => f8 = crate::rt::de::next(&mut map)?,
-                        "name" => f9 = Some(crate::rt::de::next(&mut map)?),
-                        "snapshot_api_version" => f10 = crate::rt::de::next(&mut map)?,
-                        "status" => f11 = Some(crate::rt::de::next(&mut map)?),
-                        "status_details" => f12 = crate::rt::de::next(&mut map)?,
-                        "type" => f13 = Some(crate::rt::de::next(&mut map)?),
-                        "updated" => f14 = Some(crate::rt::de::next(&mut map)?),
-                        "webhook_endpoint" => f15 = crate::rt::de::next(&mut map)?,
-                        "object" => {
-                            crate::rt::de::next::<_, serde::de::IgnoredAny>(&mut map)?;
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventDestination {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreEventDestinationAmazonEventbridge>,
+            f1: Option<crate::rt::DateTime>,
+            f2: Option<String>,
+            f3: Option<Vec<String>>,
+            f4: Option<crate::V2CoreEventDestinationEventPayload>,
+            f5: Option<Vec<crate::V2CoreEventDestinationEventsFrom>>,
+            f6: Option<String>,
+            f7: Option<bool>,
+            f8: Option<crate::rt::Metadata>,
+            f9: Option<String>,
+            f10: Option<String>,
+            f11: Option<crate::V2CoreEventDestinationStatus>,
+            f12: Option<crate::V2CoreEventDestinationStatusDetails>,
+            f13: Option<crate::V2CoreEventDestinationType>,
+            f14: Option<crate::rt::DateTime>,
+            f15: Option<crate::V2CoreEventDestinationWebhookEndpoint>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+            f5: None,
+            f6: None,
+            f7: None,
+            f8: None,
+            f9: None,
+            f10: None,
+            f11: None,
+            f12: None,
+            f13: None,
+            f14: None,
+            f15: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.core.event_destination object",
+            &[
+                "amazon_eventbridge",
+                "created",
+                "description",
+                "enabled_events",
+                "event_payload",
+                "events_from",
+                "id",
+                "livemode",
+                "metadata",
+                "name",
+                "object",
+                "snapshot_api_version",
+                "status",
+                "status_details",
+                "type",
+                "updated",
+                "webhook_endpoint",
+            ],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                5 => r.optional(&mut b.f5),
+                6 => r.required(&mut b.f6),
+                7 => r.required(&mut b.f7),
+                8 => r.optional(&mut b.f8),
+                9 => r.required(&mut b.f9),
+                10 => r.skip(),
+                11 => r.optional(&mut b.f10),
+                12 => r.required(&mut b.f11),
+                13 => r.optional(&mut b.f12),
+                14 => r.required(&mut b.f13),
+                15 => r.required(&mut b.f14),
+                16 => r.optional(&mut b.f15),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0,
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+                f5,
+                f6: Some(f6),
+                f7: Some(f7),
+                f8,
+                f9: Some(f9),
+                f10,
+                f11: Some(f11),
+                f12,
+                f13: Some(f13),
+                f14: Some(f14),
+                f15,
+            } => {
                 Ok(V2CoreEventDestination {
                     amazon_eventbridge: f0,
-                    created: f1.ok_or_else(|| crate::rt::de::missing("created"))?,
-                    description: f2
-                        .ok_or_else(|| crate::rt::de::missing("description"))?,
-                    enabled_events: f3
-                        .ok_or_else(|| crate::rt::de::missing("enabled_events"))?,
-                    event_payload: f4
-                        .ok_or_else(|| crate::rt::de::missing("event_payload"))?,
+                    created: f1,
+                    description: f2,
+                    enabled_events: f3,
+                    event_payload: f4,
                     events_from: f5,
-                    id: f6.ok_or_else(|| crate::rt::de::missing("id"))?,
-                    livemode: f7.ok_or_else(|| crate::rt::de::missing("livemode"))?,
+                    id: f6,
+                    livemode: f7,
                     metadata: f8,
-                    name: f9.ok_or_else(|| crate::rt::de::missing("name"))?,
+                    name: f9,
                     snapshot_api_version: f10,
-                    status: f11.ok_or_else(|| crate::rt::de::missing("status"))?,
+                    status: f11,
                     status_details: f12,
-                    r#type: f13.ok_or_else(|| crate::rt::de::missing("type"))?,
-                    updated: f14.ok_or_else(|| crate::rt::de::missing("updated"))?,
+                    r#type: f13,
+                    updated: f14,
                     webhook_endpoint: f15,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f1.is_none(), "created"),
+                                    (b.f2.is_none(), "description"),
+                                    (b.f3.is_none(), "enabled_events"),
+                                    (b.f4.is_none(), "event_payload"),
+                                    (b.f6.is_none(), "id"),
+                                    (b.f7.is_none(), "livemode"),
+                                    (b.f9.is_none(), "name"),
+                                    (b.f11.is_none(), "status"),
+                                    (b.f13.is_none(), "type"),
+                                    (b.f14.is_none(), "updated"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventDestination {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1104,53 +1183,63 @@ pub struct V2CoreEventDestinationAmazonEventbridge {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationAmazonEventbridge {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventDestinationAmazonEventbridge;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventDestinationAmazonEventbridge object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventDestinationAmazonEventbridge, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "aws_account_id" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "aws_event_source_arn" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "aws_event_source_status" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridge {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<
+                crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
+            >,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventDestinationAmazonEventbridge object",
+            &["aws_account_id", "aws_event_source_arn", "aws_event_source_status"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2CoreEventDestinationAmazonEventbridge {
-                    aws_account_id: f0
-                        .ok_or_else(|| crate::rt::de::missing("aws_account_id"))?,
-                    aws_event_source_arn: f1
-                        .ok_or_else(|| crate::rt::de::missing("aws_event_source_arn"))?,
-                    aws_event_source_status: f2
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "aws_event_source_status",
-                        ))?,
+                    aws_account_id: f0,
+                    aws_event_source_arn: f1,
+                    aws_event_source_status: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "aws_account_id"),
+                                    (b.f1.is_none(), "aws_event_source_arn"),
+                                    (b.f2.is_none(), "aws_event_source_status"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationAmazonEventbridge {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1214,6 +1303,7 @@ impl V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1257,6 +1347,12 @@ for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreEventDestinationEventPayload`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1283,6 +1379,7 @@ impl V2CoreEventDestinationEventPayload {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationEventPayload {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1311,6 +1408,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationEventPayload {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationEventPayload {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreEventDestinationEventsFrom`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1337,6 +1440,7 @@ impl V2CoreEventDestinationEventsFrom {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationEventsFrom {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1365,6 +1469,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationEventsFrom {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationEventsFrom {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreEventDestinationStatus`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1391,6 +1501,7 @@ impl V2CoreEventDestinationStatus {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationStatus {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1420,6 +1531,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatus {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreEventDestinationStatusDetails {
@@ -1429,36 +1546,34 @@ pub struct V2CoreEventDestinationStatusDetails {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationStatusDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabled>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventDestinationStatusDetails object",
+            &["disabled"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0 } = b;
+        Ok(V2CoreEventDestinationStatusDetails {
+            disabled: f0,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetails {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventDestinationStatusDetails;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventDestinationStatusDetails object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventDestinationStatusDetails, A::Error> {
-                let mut f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabled> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "disabled" => f0 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreEventDestinationStatusDetails {
-                    disabled: f0,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1492,38 +1607,45 @@ pub struct V2CoreEventDestinationStatusDetailsDisabled {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisabled {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventDestinationStatusDetailsDisabled;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventDestinationStatusDetailsDisabled object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventDestinationStatusDetailsDisabled, A::Error> {
-                let mut f0: Option<
-                    crate::V2CoreEventDestinationStatusDetailsDisabledReason,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "reason" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2CoreEventDestinationStatusDetailsDisabled {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabledReason>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventDestinationStatusDetailsDisabled object",
+            &["reason"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2CoreEventDestinationStatusDetailsDisabled {
-                    reason: f0.ok_or_else(|| crate::rt::de::missing("reason"))?,
+                    reason: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "reason")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisabled {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -1573,6 +1695,7 @@ impl V2CoreEventDestinationStatusDetailsDisabledReason {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationStatusDetailsDisabledReason {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1607,6 +1730,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationStatusDetailsDisable
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationStatusDetailsDisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2CoreEventDestinationType`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1633,6 +1762,7 @@ impl V2CoreEventDestinationType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2CoreEventDestinationType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -1662,6 +1792,12 @@ impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2CoreEventDestinationWebhookEndpoint {
@@ -1673,39 +1809,37 @@ pub struct V2CoreEventDestinationWebhookEndpoint {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2CoreEventDestinationWebhookEndpoint {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2CoreEventDestinationWebhookEndpoint object",
+            &["signing_secret", "url"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.optional(&mut b.f0),
+                1 => r.optional(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        let Slots { f0, f1 } = b;
+        Ok(V2CoreEventDestinationWebhookEndpoint {
+            signing_secret: f0,
+            url: f1,
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
 impl<'de> serde::Deserialize<'de> for V2CoreEventDestinationWebhookEndpoint {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2CoreEventDestinationWebhookEndpoint;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2CoreEventDestinationWebhookEndpoint object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2CoreEventDestinationWebhookEndpoint, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "signing_secret" => f0 = crate::rt::de::next(&mut map)?,
-                        "url" => f1 = crate::rt::de::next(&mut map)?,
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
-                Ok(V2CoreEventDestinationWebhookEndpoint {
-                    signing_secret: f0,
-                    url: f1,
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

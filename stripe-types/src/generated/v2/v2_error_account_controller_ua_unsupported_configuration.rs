@@ -11,41 +11,46 @@ pub struct V2ErrorAccountControllerUaUnsupportedConfiguration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountControllerUaUnsupportedConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountControllerUaUnsupportedConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a v2.error.account_controller_ua_unsupported_configuration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorAccountControllerUaUnsupportedConfiguration, A::Error> {
-                let mut f0: Option<
-                    crate::V2ErrorAccountControllerUaUnsupportedConfigurationError,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorAccountControllerUaUnsupportedConfigurationError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.account_controller_ua_unsupported_configuration object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfiguration {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -85,62 +90,82 @@ pub struct V2ErrorAccountControllerUaUnsupportedConfigurationError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountControllerUaUnsupportedConfigurationError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountControllerUaUnsupportedConfigurationError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorAccountControllerUaUnsupportedConfigurationError object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorAccountControllerUaUnsupportedConfigurationError,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "doc_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "invalid_permutation" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "message" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "user_message" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfigurationError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode,
+            >,
+            f1: Option<String>,
+            f2: Option<
+                crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
+            >,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorAccountControllerUaUnsupportedConfigurationError object",
+            &["code", "doc_url", "invalid_permutation", "message", "user_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfigurationError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    doc_url: f1.ok_or_else(|| crate::rt::de::missing("doc_url"))?,
-                    invalid_permutation: f2
-                        .ok_or_else(|| crate::rt::de::missing("invalid_permutation"))?,
-                    message: f3.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    user_message: f4
-                        .ok_or_else(|| crate::rt::de::missing("user_message"))?,
+                    code: f0,
+                    doc_url: f1,
+                    invalid_permutation: f2,
+                    message: f3,
+                    user_message: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "doc_url"),
+                                    (b.f2.is_none(), "invalid_permutation"),
+                                    (b.f3.is_none(), "message"),
+                                    (b.f4.is_none(), "user_message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUaUnsupportedConfigurationError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -191,6 +216,7 @@ impl V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -226,6 +252,12 @@ for V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
@@ -239,50 +271,63 @@ pub struct V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermuta
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "dashboard" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "fees_collector" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "losses_collector" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation object",
+            &["dashboard", "fees_collector", "losses_collector"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
-                    dashboard: f0.ok_or_else(|| crate::rt::de::missing("dashboard"))?,
-                    fees_collector: f1
-                        .ok_or_else(|| crate::rt::de::missing("fees_collector"))?,
-                    losses_collector: f2
-                        .ok_or_else(|| crate::rt::de::missing("losses_collector"))?,
+                    dashboard: f0,
+                    fees_collector: f1,
+                    losses_collector: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "dashboard"),
+                                    (b.f1.is_none(), "fees_collector"),
+                                    (b.f2.is_none(), "losses_collector"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

@@ -11,40 +11,45 @@ pub struct V2ErrorAccountControllerUnsupportedConfiguration {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountControllerUnsupportedConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountControllerUnsupportedConfiguration;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a v2.error.account_controller_unsupported_configuration object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorAccountControllerUnsupportedConfiguration, A::Error> {
-                let mut f0: Option<
-                    crate::V2ErrorAccountControllerUnsupportedConfigurationError,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorAccountControllerUnsupportedConfigurationError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.account_controller_unsupported_configuration object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorAccountControllerUnsupportedConfiguration {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountControllerUnsupportedConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -84,62 +89,80 @@ pub struct V2ErrorAccountControllerUnsupportedConfigurationError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountControllerUnsupportedConfigurationError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountControllerUnsupportedConfigurationError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorAccountControllerUnsupportedConfigurationError object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorAccountControllerUnsupportedConfigurationError,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<
-                    crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
-                > = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "doc_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "invalid_permutation" => {
-                            f2 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "message" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        "user_message" => f4 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode>,
+            f1: Option<String>,
+            f2: Option<
+                crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
+            >,
+            f3: Option<String>,
+            f4: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+            f4: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorAccountControllerUnsupportedConfigurationError object",
+            &["code", "doc_url", "invalid_permutation", "message", "user_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                4 => r.required(&mut b.f4),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots {
+                f0: Some(f0),
+                f1: Some(f1),
+                f2: Some(f2),
+                f3: Some(f3),
+                f4: Some(f4),
+            } => {
                 Ok(V2ErrorAccountControllerUnsupportedConfigurationError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    doc_url: f1.ok_or_else(|| crate::rt::de::missing("doc_url"))?,
-                    invalid_permutation: f2
-                        .ok_or_else(|| crate::rt::de::missing("invalid_permutation"))?,
-                    message: f3.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    user_message: f4
-                        .ok_or_else(|| crate::rt::de::missing("user_message"))?,
+                    code: f0,
+                    doc_url: f1,
+                    invalid_permutation: f2,
+                    message: f3,
+                    user_message: f4,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "doc_url"),
+                                    (b.f2.is_none(), "invalid_permutation"),
+                                    (b.f3.is_none(), "message"),
+                                    (b.f4.is_none(), "user_message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUnsupportedConfigurationError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -190,6 +213,7 @@ impl V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -222,5 +246,11 @@ impl<'de> serde::Deserialize<'de>
 for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,44 +11,48 @@ pub struct V2ErrorAccountCreationRequirementCollectionUnacknowledged {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountCreationRequirementCollectionUnacknowledged;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a v2.error.account_creation_requirement_collection_unacknowledged object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorAccountCreationRequirementCollectionUnacknowledged,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorAccountCreationRequirementCollectionUnacknowledgedError,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2ErrorAccountCreationRequirementCollectionUnacknowledgedError,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.account_creation_requirement_collection_unacknowledged object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorAccountCreationRequirementCollectionUnacknowledged {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -84,50 +88,65 @@ pub struct V2ErrorAccountCreationRequirementCollectionUnacknowledgedError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2ErrorAccountCreationRequirementCollectionUnacknowledgedError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountCreationRequirementCollectionUnacknowledgedError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorAccountCreationRequirementCollectionUnacknowledgedError object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorAccountCreationRequirementCollectionUnacknowledgedError,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "doc_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode,
+            >,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorAccountCreationRequirementCollectionUnacknowledgedError object",
+            &["code", "doc_url", "message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2ErrorAccountCreationRequirementCollectionUnacknowledgedError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    doc_url: f1.ok_or_else(|| crate::rt::de::missing("doc_url"))?,
-                    message: f2.ok_or_else(|| crate::rt::de::missing("message"))?,
+                    code: f0,
+                    doc_url: f1,
+                    message: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "doc_url"),
+                                    (b.f2.is_none(), "message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountCreationRequirementCollectionUnacknowledgedError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -181,6 +200,7 @@ impl V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode {
 impl std::str::FromStr
 for V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -215,5 +235,12 @@ impl<'de> serde::Deserialize<'de>
 for V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorAccountCreationRequirementCollectionUnacknowledgedErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,36 +11,45 @@ pub struct V2ErrorAccountRateLimitExceeded {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceeded {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountRateLimitExceeded;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.error.account_rate_limit_exceeded object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorAccountRateLimitExceeded, A::Error> {
-                let mut f0: Option<crate::V2ErrorAccountRateLimitExceededError> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountRateLimitExceeded {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorAccountRateLimitExceededError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.account_rate_limit_exceeded object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorAccountRateLimitExceeded {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceeded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -76,42 +85,61 @@ pub struct V2ErrorAccountRateLimitExceededError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorAccountRateLimitExceededError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2ErrorAccountRateLimitExceededError object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorAccountRateLimitExceededError, A::Error> {
-                let mut f0: Option<crate::V2ErrorAccountRateLimitExceededErrorCode> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::V2ErrorAccountRateLimitExceededErrorType> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorAccountRateLimitExceededError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorAccountRateLimitExceededErrorCode>,
+            f1: Option<String>,
+            f2: Option<crate::V2ErrorAccountRateLimitExceededErrorType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorAccountRateLimitExceededError object",
+            &["code", "message", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2ErrorAccountRateLimitExceededError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    message: f1.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    r#type: f2.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    code: f0,
+                    message: f1,
+                    r#type: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "message"),
+                                    (b.f2.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -160,6 +188,7 @@ impl V2ErrorAccountRateLimitExceededErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorAccountRateLimitExceededErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -189,6 +218,12 @@ impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededErrorCode {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountRateLimitExceededErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2ErrorAccountRateLimitExceededErrorType`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -212,6 +247,7 @@ impl V2ErrorAccountRateLimitExceededErrorType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorAccountRateLimitExceededErrorType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -237,5 +273,11 @@ impl serde::Serialize for V2ErrorAccountRateLimitExceededErrorType {
 impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceededErrorType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountRateLimitExceededErrorType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,36 +11,45 @@ pub struct V2ErrorBillingMeterEventSessionExpired {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpired {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorBillingMeterEventSessionExpired;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.error.billing_meter_event_session_expired object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorBillingMeterEventSessionExpired, A::Error> {
-                let mut f0: Option<crate::V2ErrorBillingMeterEventSessionExpiredError> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorBillingMeterEventSessionExpired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorBillingMeterEventSessionExpiredError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.billing_meter_event_session_expired object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorBillingMeterEventSessionExpired {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -78,49 +87,66 @@ pub struct V2ErrorBillingMeterEventSessionExpiredError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpiredError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorBillingMeterEventSessionExpiredError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2ErrorBillingMeterEventSessionExpiredError object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorBillingMeterEventSessionExpiredError, A::Error> {
-                let mut f0: Option<
-                    crate::V2ErrorBillingMeterEventSessionExpiredErrorCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<
-                    crate::V2ErrorBillingMeterEventSessionExpiredErrorType,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "doc_url" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorBillingMeterEventSessionExpiredError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorBillingMeterEventSessionExpiredErrorCode>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<crate::V2ErrorBillingMeterEventSessionExpiredErrorType>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorBillingMeterEventSessionExpiredError object",
+            &["code", "doc_url", "message", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(V2ErrorBillingMeterEventSessionExpiredError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    doc_url: f1.ok_or_else(|| crate::rt::de::missing("doc_url"))?,
-                    message: f2.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    r#type: f3.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    code: f0,
+                    doc_url: f1,
+                    message: f2,
+                    r#type: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "doc_url"),
+                                    (b.f2.is_none(), "message"),
+                                    (b.f3.is_none(), "type"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpiredError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -170,6 +196,7 @@ impl V2ErrorBillingMeterEventSessionExpiredErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorBillingMeterEventSessionExpiredErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -203,6 +230,12 @@ impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpiredErro
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorBillingMeterEventSessionExpiredErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `V2ErrorBillingMeterEventSessionExpiredErrorType`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -228,6 +261,7 @@ impl V2ErrorBillingMeterEventSessionExpiredErrorType {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorBillingMeterEventSessionExpiredErrorType {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -259,5 +293,11 @@ impl serde::Serialize for V2ErrorBillingMeterEventSessionExpiredErrorType {
 impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpiredErrorType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorBillingMeterEventSessionExpiredErrorType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,38 +11,45 @@ pub struct V2ErrorConfigsMustMatchToUseAccountLinks {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorConfigsMustMatchToUseAccountLinks;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.error.configs_must_match_to_use_account_links object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorConfigsMustMatchToUseAccountLinks, A::Error> {
-                let mut f0: Option<
-                    crate::V2ErrorConfigsMustMatchToUseAccountLinksError,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorConfigsMustMatchToUseAccountLinks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorConfigsMustMatchToUseAccountLinksError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.configs_must_match_to_use_account_links object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorConfigsMustMatchToUseAccountLinks {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -80,53 +87,66 @@ pub struct V2ErrorConfigsMustMatchToUseAccountLinksError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinksError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorConfigsMustMatchToUseAccountLinksError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2ErrorConfigsMustMatchToUseAccountLinksError object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorConfigsMustMatchToUseAccountLinksError, A::Error> {
-                let mut f0: Option<Vec<String>> = None;
-                let mut f1: Option<
-                    crate::V2ErrorConfigsMustMatchToUseAccountLinksErrorCode,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "applied_configurations" => {
-                            f0 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "code" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "user_message" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorConfigsMustMatchToUseAccountLinksError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<Vec<String>>,
+            f1: Option<crate::V2ErrorConfigsMustMatchToUseAccountLinksErrorCode>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorConfigsMustMatchToUseAccountLinksError object",
+            &["applied_configurations", "code", "message", "user_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(V2ErrorConfigsMustMatchToUseAccountLinksError {
-                    applied_configurations: f0
-                        .ok_or_else(|| crate::rt::de::missing(
-                            "applied_configurations",
-                        ))?,
-                    code: f1.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    message: f2.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    user_message: f3
-                        .ok_or_else(|| crate::rt::de::missing("user_message"))?,
+                    applied_configurations: f0,
+                    code: f1,
+                    message: f2,
+                    user_message: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "applied_configurations"),
+                                    (b.f1.is_none(), "code"),
+                                    (b.f2.is_none(), "message"),
+                                    (b.f3.is_none(), "user_message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinksError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -176,6 +196,7 @@ impl V2ErrorConfigsMustMatchToUseAccountLinksErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorConfigsMustMatchToUseAccountLinksErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -207,5 +228,11 @@ impl serde::Serialize for V2ErrorConfigsMustMatchToUseAccountLinksErrorCode {
 impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinksErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigsMustMatchToUseAccountLinksErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,36 +11,45 @@ pub struct V2ErrorCustomerInvalidTaxLocation {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorCustomerInvalidTaxLocation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.error.customer_invalid_tax_location object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorCustomerInvalidTaxLocation, A::Error> {
-                let mut f0: Option<crate::V2ErrorCustomerInvalidTaxLocationError> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorCustomerInvalidTaxLocationError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.customer_invalid_tax_location object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorCustomerInvalidTaxLocation {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -80,49 +89,68 @@ pub struct V2ErrorCustomerInvalidTaxLocationError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocationError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorCustomerInvalidTaxLocationError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2ErrorCustomerInvalidTaxLocationError object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorCustomerInvalidTaxLocationError, A::Error> {
-                let mut f0: Option<crate::V2ErrorCustomerInvalidTaxLocationErrorCode> = None;
-                let mut f1: Option<
-                    Vec<crate::V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields>,
-                > = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "incorrect_fields" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "validate_location" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorCustomerInvalidTaxLocationErrorCode>,
+            f1: Option<
+                Vec<crate::V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields>,
+            >,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorCustomerInvalidTaxLocationError object",
+            &["code", "incorrect_fields", "message", "validate_location"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(V2ErrorCustomerInvalidTaxLocationError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    incorrect_fields: f1
-                        .ok_or_else(|| crate::rt::de::missing("incorrect_fields"))?,
-                    message: f2.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    validate_location: f3
-                        .ok_or_else(|| crate::rt::de::missing("validate_location"))?,
+                    code: f0,
+                    incorrect_fields: f1,
+                    message: f2,
+                    validate_location: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "incorrect_fields"),
+                                    (b.f2.is_none(), "message"),
+                                    (b.f3.is_none(), "validate_location"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocationError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -172,6 +200,7 @@ impl V2ErrorCustomerInvalidTaxLocationErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorCustomerInvalidTaxLocationErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -202,6 +231,12 @@ impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocationErrorCode
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+#[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
@@ -213,45 +248,51 @@ pub struct V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields,
-                A::Error,
-            > {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "field" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "type" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<String>,
+            f1: Option<String>,
+        }
+        let mut b = Slots { f0: None, f1: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields object",
+            &["field", "type"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1) } => {
                 Ok(V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
-                    field: f0.ok_or_else(|| crate::rt::de::missing("field"))?,
-                    r#type: f1.ok_or_else(|| crate::rt::de::missing("type"))?,
+                    field: f0,
+                    r#type: f1,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[(b.f0.is_none(), "field"), (b.f1.is_none(), "type")],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]

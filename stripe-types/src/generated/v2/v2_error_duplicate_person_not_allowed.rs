@@ -11,36 +11,45 @@ pub struct V2ErrorDuplicatePersonNotAllowed {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowed {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorDuplicatePersonNotAllowed;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a v2.error.duplicate_person_not_allowed object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorDuplicatePersonNotAllowed, A::Error> {
-                let mut f0: Option<crate::V2ErrorDuplicatePersonNotAllowedError> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorDuplicatePersonNotAllowedError>,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.duplicate_person_not_allowed object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorDuplicatePersonNotAllowed {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -78,49 +87,66 @@ pub struct V2ErrorDuplicatePersonNotAllowedError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowedError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorDuplicatePersonNotAllowedError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a V2ErrorDuplicatePersonNotAllowedError object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<V2ErrorDuplicatePersonNotAllowedError, A::Error> {
-                let mut f0: Option<crate::V2ErrorDuplicatePersonNotAllowedErrorCode> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "duplicate_person_id" => {
-                            f1 = Some(crate::rt::de::next(&mut map)?);
-                        }
-                        "message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        "user_message" => f3 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowedError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<crate::V2ErrorDuplicatePersonNotAllowedErrorCode>,
+            f1: Option<String>,
+            f2: Option<String>,
+            f3: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+            f3: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorDuplicatePersonNotAllowedError object",
+            &["code", "duplicate_person_id", "message", "user_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                3 => r.required(&mut b.f3),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
                 Ok(V2ErrorDuplicatePersonNotAllowedError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    duplicate_person_id: f1
-                        .ok_or_else(|| crate::rt::de::missing("duplicate_person_id"))?,
-                    message: f2.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    user_message: f3
-                        .ok_or_else(|| crate::rt::de::missing("user_message"))?,
+                    code: f0,
+                    duplicate_person_id: f1,
+                    message: f2,
+                    user_message: f3,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "duplicate_person_id"),
+                                    (b.f2.is_none(), "message"),
+                                    (b.f3.is_none(), "user_message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowedError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -170,6 +196,7 @@ impl V2ErrorDuplicatePersonNotAllowedErrorCode {
 #[cfg(feature = "v2")]
 impl std::str::FromStr for V2ErrorDuplicatePersonNotAllowedErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -197,5 +224,11 @@ impl serde::Serialize for V2ErrorDuplicatePersonNotAllowedErrorCode {
 impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowedErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowedErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -11,44 +11,48 @@ pub struct V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
-for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a v2.error.ownership_declaration_not_allowed_during_account_creation object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError,
-                > = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "error" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+impl crate::rt::Decode for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError,
+            >,
+        }
+        let mut b = Slots { f0: None };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a v2.error.ownership_declaration_not_allowed_during_account_creation object",
+            &["error"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0) } => {
                 Ok(V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
-                    error: f0.ok_or_else(|| crate::rt::de::missing("error"))?,
+                    error: f0,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -84,51 +88,65 @@ pub struct V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError {
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de>
+impl crate::rt::Decode
 for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(
-                    "a V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError object",
-                )
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<
-                V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError,
-                A::Error,
-            > {
-                let mut f0: Option<
-                    crate::V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode,
-                > = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<String> = None;
-                let mut extra = crate::rt::Extra::default();
-                while let Some(k) = crate::rt::de::next_key(&mut map)? {
-                    match k.0.as_ref() {
-                        "code" => f0 = Some(crate::rt::de::next(&mut map)?),
-                        "message" => f1 = Some(crate::rt::de::next(&mut map)?),
-                        "user_message" => f2 = Some(crate::rt::de::next(&mut map)?),
-                        _ => {
-                            extra
-                                .insert(k.0.into_owned(), crate::rt::de::next(&mut map)?)
-                        }
-                    }
-                }
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: Option<
+                crate::V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode,
+            >,
+            f1: Option<String>,
+            f2: Option<String>,
+        }
+        let mut b = Slots {
+            f0: None,
+            f1: None,
+            f2: None,
+        };
+        let mut extra = crate::rt::Extra::default();
+        r.fields(
+            "a V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError object",
+            &["code", "message", "user_message"],
+            &mut extra,
+            &mut |r, i| match i {
+                0 => r.required(&mut b.f0),
+                1 => r.required(&mut b.f1),
+                2 => r.required(&mut b.f2),
+                _ => r.skip(),
+            },
+        )?;
+        match b {
+            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
                 Ok(V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError {
-                    code: f0.ok_or_else(|| crate::rt::de::missing("code"))?,
-                    message: f1.ok_or_else(|| crate::rt::de::missing("message"))?,
-                    user_message: f2
-                        .ok_or_else(|| crate::rt::de::missing("user_message"))?,
+                    code: f0,
+                    message: f1,
+                    user_message: f2,
                     extra,
                 })
             }
+            b => {
+                Err(
+                    r
+                        .missing(
+                            crate::rt::json::first_missing(
+                                &[
+                                    (b.f0.is_none(), "code"),
+                                    (b.f1.is_none(), "message"),
+                                    (b.f2.is_none(), "user_message"),
+                                ],
+                            ),
+                        ),
+                )
+            }
         }
-        d.deserialize_map(V)
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
@@ -182,6 +200,7 @@ impl V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode {
 impl std::str::FromStr
 for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode {
     type Err = std::convert::Infallible;
+    #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s {
@@ -216,5 +235,12 @@ impl<'de> serde::Deserialize<'de>
 for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
