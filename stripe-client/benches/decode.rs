@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use stripe_types::rt::DecodeBody;
 use stripe_types::{List, PaymentIntent};
 
 /// One realistic, fully populated payment intent (a succeeded card payment).
@@ -89,8 +90,9 @@ fn document() -> String {
     s
 }
 
+/// As the client decodes a response: `DecodeBody` (the `rt::json` reader).
 fn typed(doc: &str) -> List<PaymentIntent> {
-    serde_json::from_str(doc).expect("typed decode")
+    List::<PaymentIntent>::decode_body(doc.as_bytes()).expect("typed decode")
 }
 
 fn value(doc: &str) -> serde_json::Value {
@@ -99,11 +101,9 @@ fn value(doc: &str) -> serde_json::Value {
 
 fn main() {
     let doc = document();
-    let list = match serde_path_to_error::deserialize::<_, List<PaymentIntent>>(
-        &mut serde_json::Deserializer::from_str(&doc),
-    ) {
+    let list = match List::<PaymentIntent>::decode_body(doc.as_bytes()) {
         Ok(l) => l,
-        Err(e) => panic!("typed decode failed at {}: {}", e.path(), e.inner()),
+        Err(e) => panic!("typed decode failed: {e}"),
     };
     assert_eq!(list.data.len(), 100);
     let quick =

@@ -17,9 +17,10 @@
 //!    through a hand-written keep-alive hyper client ([`PooledHyper`]).
 //! 2. **Decoding** the 100-item list of payment intents that
 //!    `stripe-client/benches/decode.rs` decodes (the same item, `../payment_intent.json`,
-//!    with distinct ids) into `serde_json::Value`, our `List<PaymentIntent>` (serde_json, as
-//!    the client does) and async-stripe's `stripe_types::List<stripe_shared::PaymentIntent>`
-//!    (miniserde, as its client does).
+//!    with distinct ids) into `serde_json::Value`, our `List<PaymentIntent>` (its
+//!    `DecodeBody` impl, stripe-types' own JSON reader, as the client does) and
+//!    async-stripe's `stripe_types::List<stripe_shared::PaymentIntent>` (miniserde, as its
+//!    client does).
 //!
 //! Rounds alternate between the sides (the order rotates every round so no side always
 //! runs first); each round times a batch of calls per side; the figure is the median of the
@@ -413,8 +414,11 @@ fn decode_value(doc: &str) -> serde_json::Value {
     serde_json::from_str(doc).expect("Value decode")
 }
 
+/// As stripe-client decodes a response: `DecodeBody` (stripe-types' `rt::json` reader).
 fn decode_ours(doc: &str) -> stripe_types::List<stripe_types::PaymentIntent> {
-    serde_json::from_str(doc).expect("stripe-types decode")
+    use stripe_types::rt::DecodeBody;
+    stripe_types::List::<stripe_types::PaymentIntent>::decode_body(doc.as_bytes())
+        .expect("stripe-types decode")
 }
 
 fn decode_theirs(doc: &str) -> stripe_types_theirs::List<stripe_shared::PaymentIntent> {
