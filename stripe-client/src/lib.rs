@@ -23,7 +23,7 @@
 //! From a user's call to the wire: [`StripeRequestExt::send`] → [`Client::execute`] →
 //! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
 //! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
-//! (each output type's `DecodeBody`, compiled once in stripe-types) → [`Response`]. Lists
+//! (each output type's `DecodeBody`: stripe-types' own JSON reader, compiled once there) → [`Response`]. Lists
 //! page through [`pagination`]; every attempt is traced ([`telemetry`]).
 //!
 //! To unit-test code that uses the client without a server, build it with a

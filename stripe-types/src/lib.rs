@@ -8,6 +8,11 @@
 //! let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
 //! ```
 //!
+//! Responses decode with [`rt::json`], this crate's own JSON reader: every generated
+//! response type implements [`rt::Decode`] (and so [`rt::DecodeBody`]) as a plain function,
+//! compiled once, here. The types also implement serde's `Deserialize` (through the same
+//! decoder), for use inside your own serde types; `T::decode_body(bytes)` is the fast way.
+//!
 //! `src/generated/` is written by `cargo xtask codegen` and never edited by hand; `src/rt/`
 //! is the small hand-written runtime it builds on.
 #![forbid(unsafe_code)]

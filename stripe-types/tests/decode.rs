@@ -2,15 +2,20 @@
 //! exactness guarantees of the type mapping.
 #![cfg(all(feature = "payments", feature = "billing"))]
 
-use stripe_types::rt::{Expandable, HasId, Int64String};
+use stripe_types::rt::{DecodeBody, Expandable, HasId, Int64String};
 use stripe_types::*;
 
-fn decode<T: serde::de::DeserializeOwned>(json: &str) -> T {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize(de) {
+/// Decode `json` both ways a type can be decoded — its `DecodeBody` impl (the `rt::json`
+/// reader the client uses) and serde (`serde_json::from_str`, through the generated bridge)
+/// — and check that they agree.
+fn decode<T: DecodeBody + serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> T {
+    let direct = match T::decode_body(json.as_bytes()) {
         Ok(v) => v,
-        Err(e) => panic!("decode failed at {}: {}", e.path(), e.inner()),
-    }
+        Err(e) => panic!("decode failed: {e}"),
+    };
+    let via_serde: T = serde_json::from_str(json).unwrap_or_else(|e| panic!("serde: {e}"));
+    assert_eq!(format!("{direct:?}"), format!("{via_serde:?}"));
+    direct
 }
 
 const CHARGE: &str = r#"{
@@ -130,15 +135,56 @@ fn int64_string_round_trips_exactly() {
     // 2^53 + 1 is not representable as an f64.
     let v: Int64String = serde_json::from_str("\"9007199254740993\"").unwrap();
     assert_eq!(v.0, 9_007_199_254_740_993);
+    assert_eq!(decode::<Int64String>("\"9007199254740993\"").0, v.0);
     assert_eq!(serde_json::to_string(&v).unwrap(), "\"9007199254740993\"");
     assert!(serde_json::from_str::<Int64String>("\"12x\"").is_err());
 }
 
 #[test]
 fn missing_required_field_names_the_path() {
-    let de = &mut serde_json::Deserializer::from_str(r#"{"id": "cus_1", "object": "customer"}"#);
-    let err = serde_path_to_error::deserialize::<_, Customer>(de).unwrap_err();
+    let doc = "{\"id\": \"cus_1\",\n \"object\": \"customer\"}";
+    let err = Customer::decode_body(doc.as_bytes()).unwrap_err();
+    assert_eq!(err.message(), "missing field `created`");
+    // At the object's closing brace, so the client's path is the object's.
+    assert_eq!((err.line(), err.column()), (2, 22));
+    let err = serde_json::from_str::<Customer>(doc).unwrap_err();
     assert!(err.to_string().contains("created"), "{err}");
+}
+
+#[test]
+fn wrong_types_and_bad_json_are_errors_with_positions() {
+    let cases = [
+        (
+            r#"{"id": 5, "object": "customer", "created": 1, "livemode": false}"#,
+            "invalid type: number, expected a string",
+            8,
+        ),
+        (
+            r#"{"id": "cus_1", "created": 1.5, "livemode": false}"#,
+            "invalid type: floating point, expected i64",
+            28,
+        ),
+        (
+            r#"{"id": "cus_1", "created": 1, "livemode": false"#,
+            "EOF while parsing an object",
+            48,
+        ),
+        (
+            r#"{"id": "cus_1", "created": 1, "livemode": false} x"#,
+            "trailing characters",
+            50,
+        ),
+        (
+            r#"[]"#,
+            "invalid type: sequence, expected a customer object",
+            1,
+        ),
+    ];
+    for (doc, message, column) in cases {
+        let err = Customer::decode_body(doc.as_bytes()).unwrap_err();
+        assert_eq!((err.message(), err.column()), (message, column), "{doc}");
+        assert!(serde_json::from_str::<Customer>(doc).is_err(), "{doc}");
+    }
 }
 
 #[test]

@@ -428,6 +428,47 @@ async fn v2_post_is_json_with_nulls_and_v2_get_is_form_query() {
     );
 }
 
+/// A hand-written request whose `StripeRequest::JSON_BODY` disagrees with its endpoint is
+/// refused before anything is sent (the constant picks the encoder the client compiles).
+#[tokio::test]
+async fn json_body_constant_must_match_the_endpoint() {
+    use integration_tests::reqs::{CreateCustomer, CreateThing};
+    use stripe_types::rt::{Endpoint, StripeRequest};
+
+    /// A v2 JSON POST endpoint without the constant.
+    #[derive(serde::Serialize)]
+    struct FormOnJson {}
+    impl StripeRequest for FormOnJson {
+        type Output = serde_json::Value;
+        fn endpoint(&self) -> Endpoint {
+            CreateThing::default().endpoint()
+        }
+    }
+    /// The constant on a v1 form endpoint.
+    #[derive(serde::Serialize)]
+    struct JsonOnForm {}
+    impl StripeRequest for JsonOnForm {
+        type Output = serde_json::Value;
+        const JSON_BODY: bool = true;
+        fn endpoint(&self) -> Endpoint {
+            CreateCustomer::default().endpoint()
+        }
+    }
+
+    let (client, mock) = mock_client();
+    let e = FormOnJson {}.send(&client).await.unwrap_err();
+    assert!(
+        matches!(&e, stripe_client::Error::Validation(m) if m.contains("JSON_BODY is not set")),
+        "{e:?}"
+    );
+    let e = JsonOnForm {}.send(&client).await.unwrap_err();
+    assert!(
+        matches!(&e, stripe_client::Error::Validation(m) if m.contains("not a JSON POST")),
+        "{e:?}"
+    );
+    assert!(mock.requests().is_empty());
+}
+
 #[tokio::test]
 async fn multipart_file_upload_goes_to_files_host() {
     use integration_tests::reqs::{CreateFile, FileLinkData};
