@@ -878,29 +878,17 @@ impl Array {
     }
 }
 
-impl Decode for bool {
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.bool()
-    }
+/// `Decode` for the scalars, each through the reader method of the same name.
+macro_rules! scalars {
+    ($($t:ident),*) => {$(
+        impl Decode for $t {
+            fn decode(r: &mut Reader<'_>) -> Result<Self> {
+                r.$t()
+            }
+        }
+    )*};
 }
-
-impl Decode for i64 {
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.i64()
-    }
-}
-
-impl Decode for u64 {
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.u64()
-    }
-}
-
-impl Decode for f64 {
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.f64()
-    }
-}
+scalars!(bool, i64, u64, f64);
 
 impl Decode for String {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
