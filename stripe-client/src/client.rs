@@ -979,7 +979,7 @@ pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
     T::decode_body(&raw.body).map_err(|e| {
         let at = offset_of(&raw.body, e.line(), e.column());
         Error::Decode(Box::new(DecodeError {
-            path: crate::json_path::error_path(&raw.body, e.line(), e.column()),
+            path: stripe_types::rt::json_path::error_path(&raw.body, e.line(), e.column()),
             message: e.to_string(),
             snippet: snippet(&raw.body, at),
             status: raw.status,

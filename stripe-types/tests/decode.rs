@@ -185,6 +185,17 @@ fn wrong_types_and_bad_json_are_errors_with_positions() {
         assert_eq!((err.message(), err.column()), (message, column), "{doc}");
         assert!(serde_json::from_str::<Customer>(doc).is_err(), "{doc}");
     }
+    // Through serde the position would be in the bridge's buffer: the message names the
+    // field instead.
+    let doc =
+        r#"{"id": "cus_1", "created": 1, "livemode": false, "invoice_settings": {"footer": 7}}"#;
+    let err = serde_json::from_str::<Customer>(doc)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invoice_settings.footer: invalid type: number"),
+        "{err}"
+    );
 }
 
 #[test]

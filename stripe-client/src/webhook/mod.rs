@@ -140,7 +140,7 @@ fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError
 
 /// Where in the payload decoding failed, as `.data.object.amount` (empty: the payload itself).
 fn payload_path(payload: &[u8], e: &serde_json::Error) -> String {
-    match crate::json_path::error_path(payload, e.line(), e.column()).as_str() {
+    match stripe_types::rt::json_path::error_path(payload, e.line(), e.column()).as_str() {
         "." => String::new(),
         p => format!(".{p}"),
     }

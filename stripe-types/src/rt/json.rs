@@ -146,7 +146,13 @@ where
     use serde::de::Error as _;
     let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
     let text = serde_json::to_vec(&v).map_err(D::Error::custom)?;
-    from_slice(&text).map_err(|e| D::Error::custom(e.message()))
+    from_slice(&text).map_err(|e| {
+        // The position is in the re-written text, not the caller's input: give the path.
+        match crate::rt::json_path::error_path(&text, e.line(), e.column()).as_str() {
+            "." => D::Error::custom(e.message()),
+            path => D::Error::custom(format_args!("{path}: {}", e.message())),
+        }
+    })
 }
 
 /// A position to come back to (see [`Reader::checkpoint`]).
@@ -418,38 +424,34 @@ impl<'a> Reader<'a> {
         Ok((text, integer))
     }
 
-    /// A signed 64-bit integer.
-    pub fn i64(&mut self) -> Result<i64> {
+    /// The text of an integer (no fraction or exponent) and where it starts; `expected`
+    /// names the type in errors.
+    fn integer(&mut self, expected: &'static str) -> Result<(&'a str, usize)> {
         match self.peek() {
             Some(b'-' | b'0'..=b'9') => {}
-            _ => return Err(self.invalid_type("i64")),
+            _ => return Err(self.invalid_type(expected)),
         }
         let start = self.pos;
         let (text, integer) = self.number()?;
         if !integer {
             return Err(JsonError::at(
                 start,
-                "invalid type: floating point, expected i64",
+                format!("invalid type: floating point, expected {expected}"),
             ));
         }
+        Ok((text, start))
+    }
+
+    /// A signed 64-bit integer.
+    pub fn i64(&mut self) -> Result<i64> {
+        let (text, start) = self.integer("i64")?;
         text.parse()
             .map_err(|_| JsonError::at(start, "number out of range for i64"))
     }
 
     /// An unsigned 64-bit integer.
     pub fn u64(&mut self) -> Result<u64> {
-        match self.peek() {
-            Some(b'-' | b'0'..=b'9') => {}
-            _ => return Err(self.invalid_type("u64")),
-        }
-        let start = self.pos;
-        let (text, integer) = self.number()?;
-        if !integer {
-            return Err(JsonError::at(
-                start,
-                "invalid type: floating point, expected u64",
-            ));
-        }
+        let (text, start) = self.integer("u64")?;
         if text == "-0" {
             return Ok(0);
         }
@@ -789,7 +791,7 @@ pub fn first_missing(fields: &[(bool, &'static str)]) -> &'static str {
 }
 
 /// The byte offset of `serde_json`'s 1-based line and column in `doc`.
-fn offset_in(doc: &[u8], line: usize, column: usize) -> usize {
+pub(crate) fn offset_in(doc: &[u8], line: usize, column: usize) -> usize {
     let mut line_start = 0;
     let mut cur = 1;
     if line > 1 {

@@ -6,6 +6,7 @@
 
 pub mod de;
 pub mod json;
+pub mod json_path;
 mod page;
 mod request;
 mod values;
