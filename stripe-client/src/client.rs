@@ -4,7 +4,7 @@
 use crate::encode::{
     encode_pairs, encode_params, form_params, json_body, multipart_body, new_boundary, Body, Part,
 };
-use crate::error::{offset_of, snippet, ApiError, ApiErrorKind, DecodeError};
+use crate::error::{snippet, ApiError, ApiErrorKind, DecodeError};
 use crate::options::RequestOptions;
 use crate::pagination::{paginate, ItemStream};
 use crate::response::Response;
@@ -407,12 +407,11 @@ impl Prepared {
     pub(crate) fn from_request<R: StripeRequest + ?Sized>(req: &R) -> Result<Prepared, Error> {
         let ep = req.endpoint();
         let is_v2 = ep.is_v2();
-        let json = ep.method == Method::Post && ep.encoding == Encoding::Json;
         // `R::JSON_BODY` is a constant of the type: only the branch it selects is compiled
         // for `R`, so a v1 request type does not pull in a JSON serializer, nor a v2 one
-        // the form serializer.
+        // the form serializer. (`form_params` refuses a JSON POST.)
         let encoded = if R::JSON_BODY {
-            if !json {
+            if ep.method != Method::Post || ep.encoding != Encoding::Json {
                 return Err(Error::Validation(format!(
                     "{}: JSON_BODY is set but the endpoint is not a JSON POST",
                     ep.operation_id
@@ -420,12 +419,6 @@ impl Prepared {
             }
             json_body(req).map(|b| (Vec::new(), b))
         } else {
-            if json {
-                return Err(Error::Validation(format!(
-                    "{}: the endpoint is a JSON POST but StripeRequest::JSON_BODY is not set",
-                    ep.operation_id
-                )));
-            }
             form_params(ep.method, ep.encoding, req)
         };
         let (query, body) =
@@ -977,7 +970,7 @@ impl Client {
 /// Decode a 2xx body into `T` with its [`DecodeBody`] impl (compiled once, in stripe-types).
 pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
     T::decode_body(&raw.body).map_err(|e| {
-        let at = offset_of(&raw.body, e.line(), e.column());
+        let at = e.offset();
         Error::Decode(Box::new(DecodeError {
             path: stripe_types::rt::json_path::error_path(&raw.body, e.line(), e.column()),
             message: e.to_string(),

@@ -512,24 +512,6 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Byte offset of serde_json's (line, column) position in `body`.
-pub(crate) fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
-    let mut cur_line = 1;
-    let mut line_start = 0;
-    if line > 1 {
-        for (i, b) in body.iter().enumerate() {
-            if *b == b'\n' {
-                cur_line += 1;
-                if cur_line == line {
-                    line_start = i + 1;
-                    break;
-                }
-            }
-        }
-    }
-    (line_start + column.saturating_sub(1)).min(body.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,6 +581,6 @@ mod tests {
     fn snippet_is_bounded() {
         let body = vec![b'x'; 10_000];
         assert!(snippet(&body, 5000).chars().count() <= SNIPPET_LIMIT + 2);
-        assert_eq!(offset_of(b"ab\ncd", 2, 2), 4);
+        assert_eq!(stripe_types::rt::json_path::offset_of(b"ab\ncd", 2, 2), 4);
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn form_params<P: Serialize + ?Sized>(
         }
         (Method::Post, Encoding::Form) => Ok((Vec::new(), Body::Form(to_pairs(params)?))),
         (Method::Post, Encoding::Json) => Err(EncodeError(
-            "a JSON body needs the JSON encoder (StripeRequest::JSON_BODY)".into(),
+            "the endpoint is a JSON POST but StripeRequest::JSON_BODY is not set".into(),
         )),
     }
 }

@@ -16,6 +16,7 @@
 //! and column of the byte concerned) and as a byte offset, so the client can point at the
 //! field.
 
+use crate::rt::json_path::offset_of;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -45,11 +46,6 @@ impl JsonError {
             line: 0,
             column: 0,
         }
-    }
-
-    /// An error with no position (raised outside a document).
-    pub fn custom(message: impl fmt::Display) -> JsonError {
-        JsonError::at(0, message.to_string())
     }
 
     /// Fill in the line and column of the offset, in `doc`.
@@ -649,16 +645,8 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let text = self.raw()?;
         serde_json::from_slice(text).map_err(|e| {
-            let at = start + offset_in(text, e.line(), e.column());
-            let message = e.to_string();
-            let suffix = format!(" at line {} column {}", e.line(), e.column());
-            JsonError::at(
-                at,
-                message
-                    .strip_suffix(&suffix)
-                    .map(str::to_owned)
-                    .unwrap_or(message),
-            )
+            let at = start + offset_of(text, e.line(), e.column());
+            JsonError::at(at, crate::rt::de::error_message(&e))
         })
     }
 
@@ -788,24 +776,6 @@ pub fn first_missing(fields: &[(bool, &'static str)]) -> &'static str {
         .iter()
         .find(|(absent, _)| *absent)
         .map_or("", |(_, name)| name)
-}
-
-/// The byte offset of `serde_json`'s 1-based line and column in `doc`.
-pub(crate) fn offset_in(doc: &[u8], line: usize, column: usize) -> usize {
-    let mut line_start = 0;
-    let mut cur = 1;
-    if line > 1 {
-        for (i, &b) in doc.iter().enumerate() {
-            if b == b'\n' {
-                cur += 1;
-                if cur == line {
-                    line_start = i + 1;
-                    break;
-                }
-            }
-        }
-    }
-    (line_start + column.saturating_sub(1)).min(doc.len())
 }
 
 /// An object being read: see [`Reader::object`].

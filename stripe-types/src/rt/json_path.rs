@@ -7,8 +7,6 @@
 //! failure path), keeping the stack of object keys and array indexes that leads there.
 //! The notation is `serde_path_to_error`'s: `data[3].customer`, `.` for the document itself.
 
-use super::json::offset_in;
-
 /// The path of the value an error was raised at, from the error's 1-based `line` and
 /// `column` in `doc` (the document it was decoded from), as `serde_json::Error` and
 /// [`super::JsonError`] report them: `data[3].customer`, or `.` for the document itself.
@@ -18,8 +16,27 @@ pub fn error_path(doc: &[u8], line: usize, column: usize) -> String {
         return ".".into();
     }
     // `offset_of` gives the index of the last byte the parser consumed.
-    let consumed = (offset_in(doc, line, column) + 1).min(doc.len());
+    let consumed = (offset_of(doc, line, column) + 1).min(doc.len());
     path_at(&doc[..consumed])
+}
+
+/// The byte offset of a 1-based line and column in `doc` (as `serde_json::Error` and
+/// [`super::JsonError`] report them), at most `doc.len()`.
+pub fn offset_of(doc: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    let mut cur = 1;
+    if line > 1 {
+        for (i, &b) in doc.iter().enumerate() {
+            if b == b'\n' {
+                cur += 1;
+                if cur == line {
+                    line_start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(doc.len())
 }
 
 enum Frame {
