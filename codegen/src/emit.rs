@@ -241,11 +241,13 @@ impl<'a> Emitter<'a> {
         let expecting = format!("a {} object", item.schema.as_deref().unwrap_or(&item.name));
         let vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
         // The slots live in one local struct, so that an error drops them with one call
-        // (`drop_in_place::<Slots>`) instead of a ladder of drops per exit.
+        // (`drop_in_place::<Slots>`) instead of a ladder of drops per exit. A `Slot` drops
+        // its value out of line (`rt::json::discard`), so no field type's drop glue is
+        // compiled into the decoder's codegen unit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
             let t = self.ty(&f.ty);
             let t = if f.boxed { quote!(Box<#t>) } else { t };
-            quote!(#v: Option<#t>,)
+            quote!(#v: crate::rt::json::Slot<#t>,)
         });
         // The key table, sorted as `str` orders (`Reader::fields` binary-searches it), and
         // for each key the slot its value goes to.
@@ -270,37 +272,45 @@ impl<'a> Emitter<'a> {
             let i = proc_macro2::Literal::usize_unsuffixed(i);
             quote!(#i => #read,)
         });
-        let build = fields.iter().zip(&vars).map(|(f, v)| {
-            let fi = ident(&f.ident);
-            quote!(#fi: #v,)
-        });
-        // One match on the slots moves every field out when the required ones are all
-        // there; otherwise the slots are dropped whole.
-        let pats = fields.iter().zip(&vars).map(|(f, v)| {
-            if f.required {
-                quote!(#v: Some(#v))
-            } else {
-                quote!(#v)
-            }
-        });
+        // The required fields are taken together; the optional ones are taken as the
+        // struct is built. When a required one is missing, what was taken is discarded
+        // out of line (`rt::json::discard`) and the error names the first one missing.
         let req: Vec<(&Field, &Ident)> = fields
             .iter()
             .zip(&vars)
             .filter(|(f, _)| f.required)
             .collect();
-        let finish = if req.is_empty() {
-            quote! {
-                let Slots { #(#pats),* } = b;
-                Ok(#name { #(#build)* extra })
+        let build = fields.iter().zip(&vars).map(|(f, v)| {
+            let fi = ident(&f.ident);
+            if f.required {
+                quote!(#fi: #v,)
+            } else {
+                quote!(#fi: b.#v.take(),)
             }
+        });
+        let finish = if req.is_empty() {
+            quote!(Ok(#name { #(#build)* extra }))
         } else {
             let rv: Vec<&Ident> = req.iter().map(|(_, v)| *v).collect();
+            let idx = (0..req.len()).map(syn::Index::from);
             let rk = req.iter().map(|(f, _)| &f.name);
             quote! {
-                match b {
-                    Slots { #(#pats),* } => Ok(#name { #(#build)* extra }),
-                    b => Err(r.missing(crate::rt::json::first_missing(&[#((b.#rv.is_none(), #rk)),*]))),
+                match (#(b.#rv.take(),)*) {
+                    (#(Some(#rv),)*) => Ok(#name { #(#build)* extra }),
+                    taken => {
+                        let name = crate::rt::json::first_missing(&[#((taken.#idx.is_none(), #rk)),*]);
+                        crate::rt::json::discard((taken, extra));
+                        Err(r.missing(name))
+                    }
                 }
+            }
+        };
+        let slots = if fields.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                struct Slots { #(#decl)* }
+                let mut b = Slots { #(#vars: crate::rt::json::Slot::new()),* };
             }
         };
         quote! {
@@ -309,10 +319,8 @@ impl<'a> Emitter<'a> {
                 // Out of line: the field decoders that call it would each inline a copy.
                 #[inline(never)]
                 fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-                    struct Slots { #(#decl)* }
-                    let mut b = Slots { #(#vars: None),* };
-                    let mut extra = crate::rt::Extra::default();
-                    r.fields(#expecting, &[#(#keys),*], &mut extra, &mut |r, i| match i {
+                    #slots
+                    let extra = r.fields(#expecting, &[#(#keys),*], &mut |r, i| match i {
                         #(#arms)*
                         _ => r.skip(),
                     })?;
@@ -593,10 +601,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .zip(values)
             .map(|(v, s)| quote!(#name::#v => #s,));
-        let from = variants
-            .iter()
-            .zip(values)
-            .map(|(v, s)| quote!(#s => #name::#v,));
+        let (names, from) = from_table(&quote!(#name), &variants, values);
         // Only response enums are decoded (a non-generic impl is always compiled).
         let decode = if item.roles.de {
             quote! {
@@ -632,7 +637,10 @@ impl<'a> Emitter<'a> {
                 // would double this enum's code.
                 #[inline(never)]
                 fn from_str(s: &str) -> Result<Self, Self::Err> {
-                    Ok(match s { #(#from)* v => #name::Unknown(v.to_owned()) })
+                    Ok(match crate::rt::json::variant(s, &[#(#names),*]) {
+                        #(#from)*
+                        _ => #name::Unknown(s.to_owned()),
+                    })
                 }
             }
             #cfg
@@ -742,6 +750,9 @@ impl<'a> Emitter<'a> {
             out.extend(quote! {
                 #cfg
                 impl From<#from_ty> for #name {
+                    // Inline: compiled where it is used, not here (with the payload's
+                    // drop glue, for `Box::new`'s unwind path).
+                    #[inline]
                     fn from(v: #from_ty) -> Self { #name::#v(#wrap) }
                 }
             });
@@ -749,28 +760,22 @@ impl<'a> Emitter<'a> {
         if de {
             let discriminated = variants.iter().all(|v| v.object.is_some());
             let body = if discriminated {
-                let arms = variants
-                    .iter()
-                    .zip(&vnames)
-                    .zip(&boxed)
-                    .map(|((v, vn), b)| {
-                        let obj = v.object.as_deref().unwrap_or_default();
-                        let sibling_deleted = variants
-                            .iter()
-                            .any(|o| o.object == v.object && o.deleted != v.deleted);
-                        let pat = if sibling_deleted {
-                            let d = v.deleted;
-                            quote!((Some(#obj), #d))
-                        } else {
-                            quote!((Some(#obj), _))
-                        };
-                        let wrap = if *b {
-                            quote!(#name::#vn(Box::new(x)))
-                        } else {
-                            quote!(#name::#vn(x))
-                        };
-                        quote!(#pat => r.decode().map(|x| #wrap),)
-                    });
+                let arms = variants.iter().zip(&vnames).map(|(v, vn)| {
+                    let obj = v.object.as_deref().unwrap_or_default();
+                    let sibling_deleted = variants
+                        .iter()
+                        .any(|o| o.object == v.object && o.deleted != v.deleted);
+                    let pat = if sibling_deleted {
+                        let d = v.deleted;
+                        quote!((Some(#obj), #d))
+                    } else {
+                        quote!((Some(#obj), _))
+                    };
+                    // A boxed payload decodes as `Box<T>` (one shared impl): a
+                    // `Box::new` here would compile the payload's drop glue (for
+                    // the unwind path) into this decoder's codegen unit.
+                    quote!(#pat => r.decode().map(#name::#vn),)
+                });
                 quote! {
                     let (object, deleted) = r.discriminator()?;
                     match (object.as_deref(), deleted) {
@@ -779,15 +784,10 @@ impl<'a> Emitter<'a> {
                     }
                 }
             } else {
-                let tries = vnames.iter().zip(&boxed).map(|(vn, b)| {
-                    let wrap = if *b {
-                        quote!(#name::#vn(Box::new(x)))
-                    } else {
-                        quote!(#name::#vn(x))
-                    };
+                let tries = vnames.iter().map(|vn| {
                     quote! {
                         match r.decode() {
-                            Ok(x) => return Ok(#wrap),
+                            Ok(x) => return Ok(#name::#vn(x)),
                             Err(_) => r.restore(back),
                         }
                     }
@@ -871,10 +871,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .zip(types)
             .map(|(v, s)| quote!(EventType::#v => #s,));
-        let from = variants
-            .iter()
-            .zip(types)
-            .map(|(v, s)| quote!(#s => EventType::#v,));
+        let (wire, from) = from_table(&quote!(EventType), &variants, types);
         let n = types.len();
         let by_object = self.event_objects();
         let mut vdefs = Vec::new();
@@ -900,7 +897,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!((Some(#obj), _))
             };
-            arms.push(quote!(#cfg #pat => r.decode::<crate::#tn>().map(|x| EventObject::#vname(Box::new(x))),));
+            arms.push(quote!(#cfg #pat => r.decode::<Box<crate::#tn>>().map(EventObject::#vname),));
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
         quote! {
@@ -924,7 +921,10 @@ impl<'a> Emitter<'a> {
             impl std::str::FromStr for EventType {
                 type Err = std::convert::Infallible;
                 fn from_str(s: &str) -> Result<Self, Self::Err> {
-                    Ok(match s { #(#from)* v => EventType::Unknown(v.to_owned()) })
+                    Ok(match crate::rt::json::variant(s, &[#(#wire),*]) {
+                        #(#from)*
+                        _ => EventType::Unknown(s.to_owned()),
+                    })
                 }
             }
             impl std::fmt::Display for EventType {
@@ -1277,4 +1277,26 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         }
     };
     e.file(tokens)
+}
+
+/// The sorted wire names of an enum (the table `rt::json::variant` binary-searches) and,
+/// for each index, the arm that builds its variant. A table lookup and a jump table
+/// compile to a fraction of the code of a `match` on strings.
+fn from_table(
+    name: &TokenStream,
+    variants: &[Ident],
+    values: &[String],
+) -> (Vec<String>, Vec<TokenStream>) {
+    let mut pairs: Vec<(&String, &Ident)> = values.iter().zip(variants).collect();
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    let names = pairs.iter().map(|(s, _)| (*s).clone()).collect();
+    let arms = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(Some(#i) => #name::#v,)
+        })
+        .collect();
+    (names, arms)
 }

@@ -205,3 +205,102 @@ fn typed_ids_are_accepted_by_endpoints() {
     let req = RetrieveCustomer::new(id);
     assert_eq!(req.endpoint().path, "/v1/customers/cus%2F..%2F1");
 }
+
+#[test]
+fn every_event_type_parses_back_from_its_wire_name() {
+    // `FromStr` looks names up in a sorted table and maps the index to a variant: every
+    // variant must come back from its own name, and a name not in the table is kept.
+    for t in EventType::ALL {
+        assert_eq!(
+            t.as_str().parse::<EventType>().unwrap(),
+            t,
+            "{}",
+            t.as_str()
+        );
+        let json = format!("\"{}\"", t.as_str());
+        assert_eq!(decode::<EventType>(&json), t);
+    }
+    for s in [
+        "",
+        "a",
+        "zzzz",
+        "payment_intent.succeeded.",
+        "Payment_intent.succeeded",
+    ] {
+        assert_eq!(
+            s.parse::<EventType>().unwrap(),
+            EventType::Unknown(s.into())
+        );
+    }
+    for (s, v) in [
+        ("canceled", PaymentIntentStatus::Canceled),
+        ("processing", PaymentIntentStatus::Processing),
+        ("requires_action", PaymentIntentStatus::RequiresAction),
+        ("requires_capture", PaymentIntentStatus::RequiresCapture),
+        (
+            "requires_confirmation",
+            PaymentIntentStatus::RequiresConfirmation,
+        ),
+        (
+            "requires_payment_method",
+            PaymentIntentStatus::RequiresPaymentMethod,
+        ),
+        ("succeeded", PaymentIntentStatus::Succeeded),
+    ] {
+        assert_eq!(s.parse::<PaymentIntentStatus>().unwrap(), v);
+        assert_eq!(v.as_str(), s);
+    }
+}
+
+#[test]
+fn a_repeated_key_keeps_the_last_value_and_null_clears_an_optional_field() {
+    let doc = r#"{"id": "cus_1", "object": "customer", "created": 1, "livemode": false,
+        "email": "a@example.com", "created": 2, "email": "b@example.com", "name": "N", "name": null}"#;
+    let c: Customer = decode(doc);
+    assert_eq!(c.created.seconds(), 2);
+    assert_eq!(c.email.as_deref(), Some("b@example.com"));
+    assert_eq!(c.name, None);
+}
+
+#[test]
+fn a_missing_field_after_fields_that_own_heap_data_is_reported() {
+    // The required `currency` is missing after fields that own heap data (an expanded
+    // customer, strings, a map): the decoder discards them and names the field.
+    let doc = CHARGE
+        .replace("CUSTOMER", CUSTOMER)
+        .replace("STATUS", "succeeded")
+        .replace(r#""currency": "usd","#, "");
+    let err = Charge::decode_body(doc.as_bytes()).unwrap_err();
+    assert_eq!(err.message(), "missing field `currency`");
+    // The first missing one, in field order.
+    let doc = r#"{"object": "customer", "livemode": false}"#;
+    let err = Customer::decode_body(doc.as_bytes()).unwrap_err();
+    assert_eq!(err.message(), "missing field `created`");
+}
+
+#[test]
+fn list_envelopes_name_their_missing_fields() {
+    use stripe_types::rt::{List, SearchList, V2List};
+    let list: List<Customer> = List::decode_body(
+        format!(r#"{{"object": "list", "url": "/v1/customers", "has_more": true, "data": [{CUSTOMER}]}}"#).as_bytes(),
+    )
+    .unwrap();
+    assert!(list.has_more);
+    assert_eq!(list.data[0].id.as_str(), "cus_1");
+    let err = List::<Customer>::decode_body(format!(r#"{{"data": [{CUSTOMER}]}}"#).as_bytes())
+        .unwrap_err();
+    assert_eq!(err.message(), "missing field `has_more`");
+    let err = List::<Customer>::decode_body(br#"{"has_more": false}"#).unwrap_err();
+    assert_eq!(err.message(), "missing field `data`");
+    let err = SearchList::<Customer>::decode_body(br#"{"data": []}"#).unwrap_err();
+    assert_eq!(err.message(), "missing field `has_more`");
+    let err = V2List::<Customer>::decode_body(br#"{"next_page_url": null}"#).unwrap_err();
+    assert_eq!(err.message(), "missing field `data`");
+    let err =
+        List::<Customer>::decode_body(br#"{"data": [{"id": 1}], "has_more": false}"#).unwrap_err();
+    assert!(
+        err.message().contains("expected a string"),
+        "{}",
+        err.message()
+    );
+}

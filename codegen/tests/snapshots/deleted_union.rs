@@ -19,46 +19,42 @@ impl crate::rt::Decode for Customer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::CustomerId>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::CustomerId>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer object",
-            &["created", "email", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a customer object",
+                &["created", "email", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(Customer {
                     created: f0,
-                    email: f1,
+                    email: b.f1.take(),
                     id: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "created"), (b.f2.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "created"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,11 +108,13 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
     }
 }
 impl From<crate::Customer> for CustomerOrDeletedCustomer {
+    #[inline]
     fn from(v: crate::Customer) -> Self {
         CustomerOrDeletedCustomer::Customer(Box::new(v))
     }
 }
 impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
+    #[inline]
     fn from(v: crate::DeletedCustomer) -> Self {
         CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
     }
@@ -127,11 +125,10 @@ impl crate::rt::Decode for CustomerOrDeletedCustomer {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("customer"), false) => {
-                r.decode().map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
+                r.decode().map(CustomerOrDeletedCustomer::Customer)
             }
             (Some("customer"), true) => {
-                r.decode()
-                    .map(|x| CustomerOrDeletedCustomer::DeletedCustomer(Box::new(x)))
+                r.decode().map(CustomerOrDeletedCustomer::DeletedCustomer)
             }
             _ => r.decode().map(CustomerOrDeletedCustomer::Unknown),
         }
@@ -209,39 +206,38 @@ impl crate::rt::Decode for DeletedCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_customer object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_customer object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedCustomer {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -286,32 +282,38 @@ impl crate::rt::Decode for Invoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice object",
-            &["customer", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice object",
+                &["customer", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(Invoice {
-                    customer: f0,
+                    customer: b.f0.take(),
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f1.is_none(), "id")])))
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -364,8 +366,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -424,14 +426,14 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("customer"), false) => {
-                r.decode::<crate::Customer>().map(|x| EventObject::Customer(Box::new(x)))
+                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
             }
             (Some("customer"), true) => {
-                r.decode::<crate::DeletedCustomer>()
-                    .map(|x| EventObject::DeletedCustomer(Box::new(x)))
+                r.decode::<Box<crate::DeletedCustomer>>()
+                    .map(EventObject::DeletedCustomer)
             }
             (Some("invoice"), _) => {
-                r.decode::<crate::Invoice>().map(|x| EventObject::Invoice(Box::new(x)))
+                r.decode::<Box<crate::Invoice>>().map(EventObject::Invoice)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

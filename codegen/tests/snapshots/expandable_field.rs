@@ -19,32 +19,36 @@ impl crate::rt::Decode for Charge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Customer>>,
-            f1: Option<crate::ChargeId>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f1: crate::rt::json::Slot<crate::ChargeId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a charge object",
-            &["customer", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a charge object",
+                &["customer", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(Charge {
-                    customer: f0,
+                    customer: b.f0.take(),
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f1.is_none(), "id")])))
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -94,46 +98,42 @@ impl crate::rt::Decode for Customer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::CustomerId>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::CustomerId>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer object",
-            &["created", "email", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a customer object",
+                &["created", "email", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(Customer {
                     created: f0,
-                    email: f1,
+                    email: b.f1.take(),
                     id: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "created"), (b.f2.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "created"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -234,8 +234,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -291,10 +291,10 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("charge"), _) => {
-                r.decode::<crate::Charge>().map(|x| EventObject::Charge(Box::new(x)))
+                r.decode::<Box<crate::Charge>>().map(EventObject::Charge)
             }
             (Some("customer"), _) => {
-                r.decode::<crate::Customer>().map(|x| EventObject::Customer(Box::new(x)))
+                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

@@ -81,10 +81,13 @@ impl std::str::FromStr for CreateFilePurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dispute_evidence" => CreateFilePurpose::DisputeEvidence,
-                "identity_document" => CreateFilePurpose::IdentityDocument,
-                v => CreateFilePurpose::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["dispute_evidence", "identity_document"],
+            ) {
+                Some(0) => CreateFilePurpose::DisputeEvidence,
+                Some(1) => CreateFilePurpose::IdentityDocument,
+                _ => CreateFilePurpose::Unknown(s.to_owned()),
             },
         )
     }
@@ -122,33 +125,32 @@ impl crate::rt::Decode for File {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::FileId>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<crate::FileId>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a file object",
-            &["id", "object", "size"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.skip(),
-                2 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => Ok(File { id: f0, size: f1, extra }),
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "id"), (b.f1.is_none(), "size")],
-                            ),
-                        ),
-                )
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a file object",
+                &["id", "object", "size"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.skip(),
+                    2 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => Ok(File { id: f0, size: f1, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "size")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -219,8 +221,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -272,9 +274,7 @@ impl crate::rt::Decode for EventObject {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("file"), _) => {
-                r.decode::<crate::File>().map(|x| EventObject::File(Box::new(x)))
-            }
+            (Some("file"), _) => r.decode::<Box<crate::File>>().map(EventObject::File),
             _ => r.decode().map(EventObject::Unknown),
         }
     }

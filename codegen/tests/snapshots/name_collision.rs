@@ -96,10 +96,10 @@ impl std::str::FromStr for CreatePriceRecurringInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => CreatePriceRecurringInterval::Day,
-                "month" => CreatePriceRecurringInterval::Month,
-                v => CreatePriceRecurringInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "month"]) {
+                Some(0) => CreatePriceRecurringInterval::Day,
+                Some(1) => CreatePriceRecurringInterval::Month,
+                _ => CreatePriceRecurringInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -131,31 +131,35 @@ impl crate::rt::Decode for Price {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::Recurring>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::Recurring>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a price object",
-            &["id", "recurring"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a price object",
+                &["id", "recurring"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(Price {
                     id: f0,
-                    recurring: f1,
+                    recurring: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "id")])))
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -197,41 +201,37 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::RecurringInterval>,
-            f1: Option<crate::RecurringUsageType>,
+            f0: crate::rt::json::Slot<crate::RecurringInterval>,
+            f1: crate::rt::json::Slot<crate::RecurringUsageType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a recurring object",
-            &["interval", "usage_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a recurring object",
+                &["interval", "usage_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(Recurring {
                     interval: f0,
                     usage_type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "interval"),
-                                    (b.f1.is_none(), "usage_type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "interval"), (taken.1.is_none(), "usage_type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -291,12 +291,12 @@ impl std::str::FromStr for RecurringInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => RecurringInterval::Day,
-                "month" => RecurringInterval::Month,
-                "week" => RecurringInterval::Week,
-                "year" => RecurringInterval::Year,
-                v => RecurringInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => RecurringInterval::Day,
+                Some(1) => RecurringInterval::Month,
+                Some(2) => RecurringInterval::Week,
+                Some(3) => RecurringInterval::Year,
+                _ => RecurringInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -347,10 +347,10 @@ impl std::str::FromStr for RecurringUsageType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "licensed" => RecurringUsageType::Licensed,
-                "metered" => RecurringUsageType::Metered,
-                v => RecurringUsageType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["licensed", "metered"]) {
+                Some(0) => RecurringUsageType::Licensed,
+                Some(1) => RecurringUsageType::Metered,
+                _ => RecurringUsageType::Unknown(s.to_owned()),
             },
         )
     }
@@ -397,8 +397,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }

@@ -110,12 +110,13 @@ impl std::str::FromStr for CreateSubscriptionCollectionMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge_automatically" => {
-                    CreateSubscriptionCollectionMethod::ChargeAutomatically
-                }
-                "send_invoice" => CreateSubscriptionCollectionMethod::SendInvoice,
-                v => CreateSubscriptionCollectionMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["charge_automatically", "send_invoice"],
+            ) {
+                Some(0) => CreateSubscriptionCollectionMethod::ChargeAutomatically,
+                Some(1) => CreateSubscriptionCollectionMethod::SendInvoice,
+                _ => CreateSubscriptionCollectionMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -174,24 +175,27 @@ impl crate::rt::Decode for Subscription {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionId>,
+            f0: crate::rt::json::Slot<crate::SubscriptionId>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription object",
-            &["id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => Ok(Subscription { id: f0, extra }),
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "id")])))
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription object",
+                &["id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(Subscription { id: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -286,8 +290,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -340,8 +344,7 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("subscription"), _) => {
-                r.decode::<crate::Subscription>()
-                    .map(|x| EventObject::Subscription(Box::new(x)))
+                r.decode::<Box<crate::Subscription>>().map(EventObject::Subscription)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

@@ -14,45 +14,41 @@ impl crate::rt::Decode for Payout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PayoutMethod>,
-            f2: Option<crate::PayoutStatus>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PayoutMethod>,
+            f2: crate::rt::json::Slot<crate::PayoutStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payout object",
-            &["id", "method", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payout object",
+                &["id", "method", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(Payout {
                     id: f0,
-                    method: f1,
+                    method: b.f1.take(),
                     status: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "id"), (b.f2.is_none(), "status")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -109,10 +105,10 @@ impl std::str::FromStr for PayoutMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "instant" => PayoutMethod::Instant,
-                "standard" => PayoutMethod::Standard,
-                v => PayoutMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["instant", "standard"]) {
+                Some(0) => PayoutMethod::Instant,
+                Some(1) => PayoutMethod::Standard,
+                _ => PayoutMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -175,14 +171,17 @@ impl std::str::FromStr for PayoutStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => PayoutStatus::Canceled,
-                "failed" => PayoutStatus::Failed,
-                "in_transit" => PayoutStatus::InTransit,
-                "paid" => PayoutStatus::Paid,
-                "pending" => PayoutStatus::Pending,
-                "unknown" => PayoutStatus::UnknownValue,
-                v => PayoutStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "in_transit", "paid", "pending", "unknown"],
+            ) {
+                Some(0) => PayoutStatus::Canceled,
+                Some(1) => PayoutStatus::Failed,
+                Some(2) => PayoutStatus::InTransit,
+                Some(3) => PayoutStatus::Paid,
+                Some(4) => PayoutStatus::Pending,
+                Some(5) => PayoutStatus::UnknownValue,
+                _ => PayoutStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -229,8 +228,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }

@@ -13,38 +13,39 @@ impl crate::rt::Decode for Transform {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::Transform>>,
-            f1: Option<String>,
-            f2: Option<Box<crate::Transform>>,
+            f0: crate::rt::json::Slot<Vec<crate::Transform>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<Box<crate::Transform>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transform object",
-            &["children", "id", "parent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a transform object",
+                &["children", "id", "parent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(Transform {
-                    children: f0,
+                    children: b.f0.take(),
                     id: f1,
-                    parent: f2,
+                    parent: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f1.is_none(), "id")])))
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -99,8 +100,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }

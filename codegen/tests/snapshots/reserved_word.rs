@@ -62,53 +62,49 @@ impl crate::rt::Decode for Thing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<bool>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a thing object",
-            &["3d_secure", "async", "match", "self", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a thing object",
+                &["3d_secure", "async", "match", "self", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take()) {
+            (Some(f2), Some(f4)) => {
                 Ok(Thing {
-                    _3d_secure: f0,
-                    r#async: f1,
+                    _3d_secure: b.f0.take(),
+                    r#async: b.f1.take(),
                     r#match: f2,
-                    self_: f3,
+                    self_: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "match"), (b.f4.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "match"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -167,8 +163,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }

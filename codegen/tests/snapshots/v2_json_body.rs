@@ -89,33 +89,34 @@ impl crate::rt::Decode for V2BillingMeterEvent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Secret<std::collections::BTreeMap<String, String>>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.billing.meter_event object",
-            &["created", "event_name", "identifier", "object", "payload"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a v2.billing.meter_event object",
+                &["created", "event_name", "identifier", "object", "payload"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(V2BillingMeterEvent {
                     created: f0,
                     event_name: f1,
@@ -124,20 +125,17 @@ impl crate::rt::Decode for V2BillingMeterEvent {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "event_name"),
-                                    (b.f2.is_none(), "identifier"),
-                                    (b.f3.is_none(), "payload"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "event_name"),
+                        (taken.2.is_none(), "identifier"),
+                        (taken.3.is_none(), "payload"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -190,8 +188,8 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                v => EventType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &[]) {
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -244,8 +242,8 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("v2.billing.meter_event"), _) => {
-                r.decode::<crate::V2BillingMeterEvent>()
-                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
+                r.decode::<Box<crate::V2BillingMeterEvent>>()
+                    .map(EventObject::V2BillingMeterEvent)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

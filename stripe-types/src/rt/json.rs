@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::mem::ManuallyDrop;
 
 /// Objects and arrays nested deeper than this are rejected (as `serde_json` does), so that
 /// hostile input cannot exhaust the stack.
@@ -684,8 +685,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Read the object of a generated struct: for each key found in `keys` (sorted, as
-    /// `str` orders them), `field(reader, index)` decodes its value; any other key is kept
-    /// in `extra` as raw JSON.
+    /// `str` orders them), `field(reader, index)` decodes its value; every other key is
+    /// kept, as raw JSON, in the [`Extra`](crate::rt::Extra) returned.
     ///
     /// This loop is the same for every struct, so it is written once, here: a generated
     /// decoder is its key table, a `match` from index to field slot, and the final move
@@ -695,9 +696,9 @@ impl<'a> Reader<'a> {
         &mut self,
         expected: &str,
         keys: &[&str],
-        extra: &mut crate::rt::Extra,
         field: &mut dyn FnMut(&mut Reader<'a>, usize) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<crate::rt::Extra> {
+        let mut extra = crate::rt::Extra::default();
         let mut o = self.object(expected)?;
         // Stripe writes an object's keys in sorted order, so the key after the last one
         // found is checked first; the table is searched only when that misses.
@@ -718,32 +719,31 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        Ok(())
+        Ok(extra)
     }
 
-    /// Decode an optional field of a generated struct into its slot (`null` leaves `None`).
+    /// Decode an optional field of a generated struct into its slot (`null` leaves it
+    /// empty).
     ///
     /// Generated decoders read every field through this function or [`Reader::required`]
-    /// instead of inlining the field type's decoder, the move into the slot and the drop
-    /// of what it held: one copy per field type, called from every struct with such a
-    /// field, which keeps the crate's build small.
+    /// instead of inlining the field type's decoder and the store into the slot: one copy
+    /// per field type, called from every struct with such a field, which keeps the crate's
+    /// build small.
     #[inline(never)]
-    pub fn optional<T: Decode>(&mut self, slot: &mut Option<T>) -> Result<()> {
-        let v = if self.null()? {
-            None
+    pub fn optional<T: Decode>(&mut self, slot: &mut Slot<T>) -> Result<()> {
+        if self.null()? {
+            slot.clear();
         } else {
-            Some(T::decode(self)?)
-        };
-        replace(slot, v);
+            slot.set(T::decode(self)?);
+        }
         Ok(())
     }
 
     /// Decode a required field of a generated struct into its slot (see
     /// [`Reader::optional`]).
     #[inline(never)]
-    pub fn required<T: Decode>(&mut self, slot: &mut Option<T>) -> Result<()> {
-        let v = T::decode(self)?;
-        replace(slot, Some(v));
+    pub fn required<T: Decode>(&mut self, slot: &mut Slot<T>) -> Result<()> {
+        slot.set(T::decode(self)?);
         Ok(())
     }
 
@@ -754,19 +754,93 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Store `v` in `slot`. A slot is empty unless the key came twice; the drop of the old
-/// value is kept out of line so that it is not copied into every field decoder.
-#[inline]
-fn replace<T>(slot: &mut Option<T>, v: Option<T>) {
-    if let Some(old) = std::mem::replace(slot, v) {
-        drop_old(old);
+/// A field of a generated struct while its object is read: empty until its key is seen.
+///
+/// A slot drops what it holds through [`discard`], one shared copy per type, never with
+/// inline drop code. Drop code is what a release build of this crate spent most of its
+/// machine code on: rustc copies a type's drop glue into every codegen unit that drops
+/// it, and every struct decoder that could fail dropped its partly read fields, so the
+/// glue of the large resources was compiled up to 16 times. Through slots (and
+/// [`discard`] for the missing-field path) a decoder drops nothing itself.
+pub struct Slot<T>(ManuallyDrop<Option<T>>);
+
+impl<T> Slot<T> {
+    /// An empty slot.
+    #[inline]
+    pub const fn new() -> Self {
+        Slot(ManuallyDrop::new(None))
+    }
+
+    /// What the slot holds, leaving it empty.
+    #[inline]
+    pub fn take(&mut self) -> Option<T> {
+        self.0.take()
+    }
+
+    /// `true` when the key has not been seen (or its value was `null`).
+    #[inline]
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Store `v` (a key that came twice: the last value wins, as in serde_json's
+    /// `Value`).
+    #[inline]
+    fn set(&mut self, v: T) {
+        self.clear();
+        self.0 = ManuallyDrop::new(Some(v));
+    }
+
+    /// Empty the slot.
+    #[inline]
+    fn clear(&mut self) {
+        if self.0.is_some() {
+            clear(&mut self.0);
+        }
     }
 }
 
+/// Drop what `slot` holds, in place and out of line (see [`Slot`]).
 #[cold]
 #[inline(never)]
-fn drop_old<T>(old: T) {
-    drop(old);
+fn clear<T>(slot: &mut Option<T>) {
+    *slot = None;
+}
+
+impl<T> Default for Slot<T> {
+    #[inline]
+    fn default() -> Self {
+        Slot::new()
+    }
+}
+
+impl<T> Drop for Slot<T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Slot<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Slot").field(&*self.0).finish()
+    }
+}
+
+/// The index of `s` in `names` (sorted, as `str` orders them): the generated enums'
+/// `FromStr` looks its wire name up here and maps the index to a variant.
+#[inline(never)]
+pub fn variant(s: &str, names: &[&str]) -> Option<usize> {
+    names.binary_search(&s).ok()
+}
+
+/// Drop `v` out of line: one copy of `T`'s drop glue for the whole crate instead of one
+/// in every codegen unit that drops a `T` (see [`Slot`]). Generated decoders discard the
+/// fields they read before finding a required one missing.
+#[cold]
+#[inline(never)]
+pub fn discard<T>(v: T) {
+    drop(v);
 }
 
 /// The first name in `fields` whose flag (`slot.is_none()`) is set: the required field a
@@ -884,7 +958,12 @@ impl<T: DeserializeOwned> Decode for Serde<T> {
     }
 }
 
+// The container impls below are `#[inline]` shims over `#[inline(never)]` functions of
+// this module, so that every drop of a decoded value (a partly read array, a value whose
+// box could not be allocated) happens in this module's codegen unit: see `Slot`.
+
 impl<T: Decode> Decode for Option<T> {
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         if r.null()? {
             Ok(None)
@@ -897,31 +976,49 @@ impl<T: Decode> Decode for Option<T> {
 impl<T: Decode> Decode for Box<T> {
     #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        T::decode(r).map(Box::new)
+        boxed(r)
     }
 }
 
 impl<T: Decode> Decode for Vec<T> {
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        let mut a = r.array("a sequence")?;
-        let mut v = Vec::new();
-        while a.next(r)? {
-            v.push(T::decode(r)?);
-        }
-        Ok(v)
+        vec(r)
     }
 }
 
 impl<T: Decode> Decode for BTreeMap<String, T> {
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        let mut o = r.object("a map")?;
-        let mut m = BTreeMap::new();
-        while let Some(k) = o.next_key(r)? {
-            let v = T::decode(r)?;
-            m.insert(k.into_owned(), v);
-        }
-        Ok(m)
+        map(r)
     }
+}
+
+#[inline(never)]
+pub(crate) fn boxed<T: Decode>(r: &mut Reader<'_>) -> Result<Box<T>> {
+    let v = T::decode(r)?;
+    Ok(Box::new(v))
+}
+
+#[inline(never)]
+fn vec<T: Decode>(r: &mut Reader<'_>) -> Result<Vec<T>> {
+    let mut a = r.array("a sequence")?;
+    let mut v = Vec::new();
+    while a.next(r)? {
+        v.push(T::decode(r)?);
+    }
+    Ok(v)
+}
+
+#[inline(never)]
+fn map<T: Decode>(r: &mut Reader<'_>) -> Result<BTreeMap<String, T>> {
+    let mut o = r.object("a map")?;
+    let mut m = BTreeMap::new();
+    while let Some(k) = o.next_key(r)? {
+        let v = T::decode(r)?;
+        m.insert(k.into_owned(), v);
+    }
+    Ok(m)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! List envelopes and the one abstraction the client pages through.
 
-use super::json::{Decode, Reader, Result};
+use super::json::{discard, Decode, JsonError, Reader, Result, Slot};
 use super::{DecodeBody, HasId};
 use serde::{Deserialize, Serialize};
 
@@ -51,69 +51,99 @@ pub struct V2List<T> {
     pub previous_page_url: Option<String>,
 }
 
+// The envelopes keep their fields in `Slot`s and discard them through `json::discard`,
+// as generated decoders do, so that no `Vec<T>` is dropped in this module's codegen unit.
+
 impl<T: Decode> Decode for List<T> {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let mut o = r.object("a list object")?;
-        let (mut data, mut has_more, mut url) = (None, None, None);
+        let (mut data, mut has_more, mut url) = (Slot::new(), Slot::new(), Slot::new());
         while let Some(k) = o.next_key(r)? {
             match &*k {
-                "data" => data = Some(r.decode()?),
-                "has_more" => has_more = Some(r.decode()?),
-                "url" => url = r.decode()?,
+                "data" => r.required(&mut data)?,
+                "has_more" => r.required(&mut has_more)?,
+                "url" => r.optional(&mut url)?,
                 _ => r.skip()?,
             }
         }
-        Ok(List {
-            data: data.ok_or_else(|| r.missing("data"))?,
-            has_more: has_more.ok_or_else(|| r.missing("has_more"))?,
-            url: url.unwrap_or_default(),
-        })
+        match (data.take(), has_more.take()) {
+            (Some(data), Some(has_more)) => Ok(List {
+                data,
+                has_more,
+                url: url.take().unwrap_or_default(),
+            }),
+            taken => Err(missing(r, taken, "has_more")),
+        }
     }
 }
 
 impl<T: Decode> Decode for SearchList<T> {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let mut o = r.object("a search_result object")?;
-        let (mut data, mut has_more, mut next_page, mut total_count, mut url) =
-            (None, None, None, None, None);
+        let (mut data, mut has_more, mut next_page, mut total_count, mut url) = (
+            Slot::new(),
+            Slot::new(),
+            Slot::new(),
+            Slot::new(),
+            Slot::new(),
+        );
         while let Some(k) = o.next_key(r)? {
             match &*k {
-                "data" => data = Some(r.decode()?),
-                "has_more" => has_more = Some(r.decode()?),
-                "next_page" => next_page = r.decode()?,
-                "total_count" => total_count = r.decode()?,
-                "url" => url = r.decode()?,
+                "data" => r.required(&mut data)?,
+                "has_more" => r.required(&mut has_more)?,
+                "next_page" => r.optional(&mut next_page)?,
+                "total_count" => r.optional(&mut total_count)?,
+                "url" => r.optional(&mut url)?,
                 _ => r.skip()?,
             }
         }
-        Ok(SearchList {
-            data: data.ok_or_else(|| r.missing("data"))?,
-            has_more: has_more.ok_or_else(|| r.missing("has_more"))?,
-            next_page,
-            total_count,
-            url: url.unwrap_or_default(),
-        })
+        match (data.take(), has_more.take()) {
+            (Some(data), Some(has_more)) => Ok(SearchList {
+                data,
+                has_more,
+                next_page: next_page.take(),
+                total_count: total_count.take(),
+                url: url.take().unwrap_or_default(),
+            }),
+            taken => Err(missing(r, taken, "has_more")),
+        }
     }
 }
 
 impl<T: Decode> Decode for V2List<T> {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let mut o = r.object("a v2 list object")?;
-        let (mut data, mut next_page_url, mut previous_page_url) = (None, None, None);
+        let (mut data, mut next_page_url, mut previous_page_url) =
+            (Slot::new(), Slot::new(), Slot::new());
         while let Some(k) = o.next_key(r)? {
             match &*k {
-                "data" => data = Some(r.decode()?),
-                "next_page_url" => next_page_url = r.decode()?,
-                "previous_page_url" => previous_page_url = r.decode()?,
+                "data" => r.required(&mut data)?,
+                "next_page_url" => r.optional(&mut next_page_url)?,
+                "previous_page_url" => r.optional(&mut previous_page_url)?,
                 _ => r.skip()?,
             }
         }
-        Ok(V2List {
-            data: data.ok_or_else(|| r.missing("data"))?,
-            next_page_url,
-            previous_page_url,
-        })
+        match data.take() {
+            Some(data) => Ok(V2List {
+                data,
+                next_page_url: next_page_url.take(),
+                previous_page_url: previous_page_url.take(),
+            }),
+            None => Err(r.missing("data")),
+        }
     }
+}
+
+/// The error for an envelope without `data` (else without `other`); what was read is
+/// discarded out of line.
+fn missing<T>(
+    r: &Reader<'_>,
+    taken: (Option<Vec<T>>, Option<bool>),
+    other: &'static str,
+) -> JsonError {
+    let name = if taken.0.is_none() { "data" } else { other };
+    discard(taken);
+    r.missing(name)
 }
 
 /// One decoded page, taken apart for the pagination stream.

@@ -675,10 +675,12 @@ impl<T: ?Sized> Decode for Id<T> {
 }
 
 impl<T: Decode> Decode for Expandable<T> {
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
         match r.peek_byte() {
             Some(b'"') => r.str().map(|id| Expandable::Id(id.into_owned())),
-            Some(b'{') => T::decode(r).map(|o| Expandable::Object(Box::new(o))),
+            // `rt::json::boxed`: the drop on its unwind path stays in `rt::json`.
+            Some(b'{') => crate::rt::json::boxed(r).map(Expandable::Object),
             _ => Err(r.invalid_type("an id string or an expanded object")),
         }
     }
